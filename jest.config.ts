@@ -1,0 +1,21 @@
+import type { Config } from 'jest';
+
+// ESM all the way (jose 6 and oidc-provider are ESM-only): ts-jest in ESM mode, `.js` import
+// suffixes mapped back to the TypeScript sources. Type checking is done once by `tsc --noEmit`
+// in `npm test`, so ts-jest only transpiles (isolatedModules) and stays fast.
+const config: Config = {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true, diagnostics: false }],
+  },
+  testTimeout: 30000,
+  maxWorkers: 2,
+};
+
+export default config;

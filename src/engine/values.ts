@@ -1,0 +1,332 @@
+/**
+ * The Java value model that Pebble-in-Kestra computes with, mapped onto JavaScript values.
+ *
+ * | Java type              | JavaScript representation                                        |
+ * |------------------------|------------------------------------------------------------------|
+ * | null                   | `null` or `undefined`                                            |
+ * | String / Boolean       | `string` / `boolean`                                             |
+ * | Integer (JSON context) | integral `number` in the 32-bit range                            |
+ * | Long                   | `bigint` (literals, arithmetic results) or an integral `number`  |
+ * |                        | outside the 32-bit range (context values)                        |
+ * | Double                 | non-integral `number`, or `JDouble` when the value is integral   |
+ * |                        | (`2.0`, `-0.0`) so it keeps printing as a double                 |
+ * | List                   | `Array`                                                          |
+ * | Map                    | plain object (prototype `Object.prototype` or `null`)            |
+ *
+ * Integer and Long are told apart because Java's `equals` does (`[1, 2] contains 1` is false
+ * for a JSON list, whose elements are Integers, while the literal is a Long).
+ */
+
+/** A Java Double whose value is integral (or -0.0), so JavaScript would lose its double-ness. */
+export class JDouble {
+  constructor(readonly value: number) {}
+  valueOf(): number {
+    return this.value;
+  }
+  toString(): string {
+    return formatDouble(this.value);
+  }
+  toJSON(): number {
+    return this.value;
+  }
+}
+
+export type JavaType = 'null' | 'String' | 'Boolean' | 'Integer' | 'Long' | 'Double' | 'List' | 'Map' | 'Other';
+
+const INT_MIN = -2147483648;
+const INT_MAX = 2147483647;
+const LONG_LIMIT = 9223372036854775808; // 2^63 as a double
+
+/** Wraps a JS double so it keeps its Java Double type: integral values are boxed. */
+export function makeDouble(value: number): number | JDouble {
+  return Number.isInteger(value) || Object.is(value, -0) ? new JDouble(value) : value;
+}
+
+/** A Java Long from a bigint, wrapped to 64 bits as Java's long arithmetic does. */
+export function makeLong(value: bigint | number): bigint {
+  return BigInt.asIntN(64, typeof value === 'bigint' ? value : BigInt(Math.trunc(value)));
+}
+
+export function isMap(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof JDouble) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+export function isList(value: unknown): value is unknown[] {
+  return Array.isArray(value);
+}
+
+export function isNumber(value: unknown): value is number | bigint | JDouble {
+  return typeof value === 'number' || typeof value === 'bigint' || value instanceof JDouble;
+}
+
+/** Integer or Long (not Double). */
+export function isIntegral(value: unknown): value is number | bigint {
+  if (typeof value === 'bigint') return true;
+  return typeof value === 'number' && javaTypeOfNumber(value) !== 'Double';
+}
+
+export function isDouble(value: unknown): boolean {
+  return value instanceof JDouble || (typeof value === 'number' && javaTypeOfNumber(value) === 'Double');
+}
+
+function javaTypeOfNumber(n: number): 'Integer' | 'Long' | 'Double' {
+  if (!Number.isInteger(n) || Object.is(n, -0)) return 'Double';
+  if (n >= INT_MIN && n <= INT_MAX) return 'Integer';
+  return Math.abs(n) < LONG_LIMIT ? 'Long' : 'Double';
+}
+
+export function javaType(value: unknown): JavaType {
+  switch (typeof value) {
+    case 'string':
+      return 'String';
+    case 'boolean':
+      return 'Boolean';
+    case 'bigint':
+      return 'Long';
+    case 'number':
+      return javaTypeOfNumber(value);
+    case 'undefined':
+      return 'null';
+    case 'object':
+      if (value === null) return 'null';
+      if (value instanceof JDouble) return 'Double';
+      if (Array.isArray(value)) return 'List';
+      if (isMap(value)) return 'Map';
+      return 'Other';
+    default:
+      return 'Other';
+  }
+}
+
+/** The Java class name Pebble/Kestra would report for a value (used in error messages). */
+export function javaClassName(value: unknown): string {
+  switch (javaType(value)) {
+    case 'String':
+      return 'java.lang.String';
+    case 'Boolean':
+      return 'java.lang.Boolean';
+    case 'Integer':
+      return 'java.lang.Integer';
+    case 'Long':
+      return 'java.lang.Long';
+    case 'Double':
+      return 'java.lang.Double';
+    case 'List':
+      return 'java.util.ArrayList';
+    case 'Map':
+      return 'java.util.LinkedHashMap';
+    case 'null':
+      return 'null';
+    default:
+      return 'java.lang.Object';
+  }
+}
+
+/** The numeric value as a JS double (Java's `doubleValue()`). */
+export function toDouble(value: number | bigint | JDouble): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  return value.value;
+}
+
+/** Java's `longValue()` of any number: doubles truncate toward zero (saturating like Java). */
+export function toLong(value: number | bigint | JDouble): bigint {
+  if (typeof value === 'bigint') return value;
+  const n = typeof value === 'number' ? value : value.value;
+  if (Number.isNaN(n)) return 0n;
+  if (n >= LONG_LIMIT) return 9223372036854775807n;
+  if (n <= -LONG_LIMIT) return -9223372036854775808n;
+  return BigInt(Math.trunc(n));
+}
+
+/** Java's `intValue()` (32-bit wrap for longs, saturation for doubles). */
+export function toInt(value: number | bigint | JDouble): number {
+  if (typeof value === 'bigint') return Number(BigInt.asIntN(32, value));
+  const n = typeof value === 'number' ? value : value.value;
+  if (Number.isNaN(n)) return 0;
+  if (Number.isInteger(n) && typeof value === 'number' && javaTypeOfNumber(n) !== 'Double') return Number(BigInt.asIntN(32, BigInt(n)));
+  if (n >= INT_MAX) return INT_MAX;
+  if (n <= INT_MIN) return INT_MIN;
+  return Math.trunc(n);
+}
+
+/** A JS number for indexing and counting; bigints beyond the safe range become Infinity-ish. */
+export function toIndex(value: number | bigint | JDouble): number {
+  return typeof value === 'bigint' ? Number(value) : Math.trunc(toDouble(value));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Printing
+// ---------------------------------------------------------------------------------------------
+
+/** Java's `Double.toString(double)`. */
+export function formatDouble(d: number): string {
+  if (Number.isNaN(d)) return 'NaN';
+  if (d === Infinity) return 'Infinity';
+  if (d === -Infinity) return '-Infinity';
+  if (d === 0) return Object.is(d, -0) ? '-0.0' : '0.0';
+  const abs = Math.abs(d);
+  const sign = d < 0 ? '-' : '';
+  // Shortest round-trip digits, as JDK 19+ prints them (and JDK 17 does for all but rare cases).
+  const [mantissa, expText] = abs.toExponential().split('e') as [string, string];
+  const digits = mantissa.replace('.', '');
+  const exp = Number(expText);
+  if (abs >= 1e-3 && abs < 1e7) {
+    if (exp >= 0) {
+      const intPart = digits.slice(0, exp + 1).padEnd(exp + 1, '0');
+      const frac = digits.slice(exp + 1);
+      return `${sign}${intPart}.${frac === '' ? '0' : frac}`;
+    }
+    return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
+  }
+  const frac = digits.slice(1);
+  return `${sign}${digits[0]}.${frac === '' ? '0' : frac}E${exp}`;
+}
+
+function formatNumber(value: number): string {
+  return javaTypeOfNumber(value) === 'Double' ? formatDouble(value) : String(value);
+}
+
+/**
+ * Java's `String.valueOf(value)`: what `~`, `#{}` interpolation and `join` produce
+ * (`{a=1}`, `[1, 2]`, `2.0`, `null`).
+ */
+export function toJavaString(value: unknown, depth = 0): string {
+  switch (typeof value) {
+    case 'string':
+      return value;
+    case 'number':
+      return formatNumber(value);
+    case 'bigint':
+    case 'boolean':
+      return String(value);
+    case 'undefined':
+      return 'null';
+    case 'object': {
+      if (value === null) return 'null';
+      if (value instanceof JDouble) return formatDouble(value.value);
+      if (depth > 200) return '...';
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ', ') + toJavaString(value[i], depth + 1);
+        return out + ']';
+      }
+      if (isMap(value)) {
+        let out = '{';
+        let first = true;
+        for (const key of Object.keys(value)) {
+          out += (first ? '' : ', ') + key + '=' + toJavaString(value[key], depth + 1);
+          first = false;
+        }
+        return out + '}';
+      }
+      return '[object]';
+    }
+    default:
+      return '';
+  }
+}
+
+/**
+ * Kestra's JSON writer: compact JSON, map entries whose value is null left out (Jackson
+ * `NON_NULL`), nulls inside lists kept, numbers printed as Java prints them.
+ */
+export function toKestraJson(value: unknown, depth = 0): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? formatNumber(value) : JSON.stringify(formatDouble(value));
+    case 'bigint':
+    case 'boolean':
+      return String(value);
+    case 'undefined':
+      return 'null';
+    case 'object': {
+      if (value === null) return 'null';
+      if (value instanceof JDouble) return formatDouble(value.value);
+      if (depth > 200) return 'null';
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + toKestraJson(value[i], depth + 1);
+        return out + ']';
+      }
+      if (isMap(value)) {
+        let out = '{';
+        let first = true;
+        for (const key of Object.keys(value)) {
+          const v = value[key];
+          if (v === null || v === undefined) continue;
+          out += (first ? '' : ',') + JSON.stringify(key) + ':' + toKestraJson(v, depth + 1);
+          first = false;
+        }
+        return out + '}';
+      }
+      return 'null';
+    }
+    default:
+      return 'null';
+  }
+}
+
+/** What `{{ value }}` prints in Kestra: maps and lists as JSON, null as nothing, the rest as Java prints it. */
+export function printValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'object' && !(value instanceof JDouble)) return toKestraJson(value);
+  return toJavaString(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Equality
+// ---------------------------------------------------------------------------------------------
+
+/** Java's `Object.equals`, as `List.equals`, `contains` and `list - x` use it (Integer ≠ Long). */
+export function javaEquals(a: unknown, b: unknown, depth = 0): boolean {
+  if (a === b) return true;
+  if (a === null || a === undefined) return b === null || b === undefined;
+  if (b === null || b === undefined) return false;
+  const ta = javaType(a);
+  const tb = javaType(b);
+  if (ta !== tb) return false;
+  switch (ta) {
+    case 'Integer':
+    case 'Long':
+      return toLong(a as number | bigint) === toLong(b as number | bigint);
+    case 'Double':
+      return Object.is(toDouble(a as number | JDouble), toDouble(b as number | JDouble));
+    case 'List': {
+      const la = a as unknown[];
+      const lb = b as unknown[];
+      if (la.length !== lb.length || depth > 200) return false;
+      for (let i = 0; i < la.length; i++) if (!javaEquals(la[i], lb[i], depth + 1)) return false;
+      return true;
+    }
+    case 'Map': {
+      const ma = a as Record<string, unknown>;
+      const mb = b as Record<string, unknown>;
+      const ka = Object.keys(ma);
+      if (ka.length !== Object.keys(mb).length || depth > 200) return false;
+      for (const k of ka) if (!Object.hasOwn(mb, k) || !javaEquals(ma[k], mb[k], depth + 1)) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** Pebble's `==`: numbers compare by value across types, everything else by Java equals. */
+export function pebbleEquals(a: unknown, b: unknown): boolean {
+  if (isNumber(a) && isNumber(b)) {
+    if (typeof a === 'bigint' && typeof b === 'bigint') return a === b;
+    return toDouble(a) === toDouble(b);
+  }
+  return javaEquals(a, b);
+}
+
+/** Creates an engine-owned map: no prototype, so no inherited keys can ever be reached. */
+export function newMap(): Record<string, unknown> {
+  return Object.create(null) as Record<string, unknown>;
+}
