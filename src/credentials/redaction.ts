@@ -1,0 +1,78 @@
+/**
+ * Knows the sensitive values of one credential operation (secret, private key, assertion, Basic
+ * header, token) and removes them, in every encoding a server might echo them back in, from any
+ * text that is about to become part of an error.
+ */
+export const REDACTED = '[REDACTED]';
+
+/** Values shorter than this are not redacted: replacing 1–3 characters everywhere would garble messages and hide nothing. */
+const MIN_LENGTH = 4;
+
+export class Redactor {
+  private readonly needles = new Set<string>();
+  private sorted: string[] | undefined;
+
+  /** Registers a sensitive value and its raw, URL-encoded, form-encoded, base64, base64url and JSON-escaped forms. */
+  add(value: string | undefined): this {
+    if (value === undefined || value.length < MIN_LENGTH) return this;
+    const forms = new Set<string>([value]);
+    forms.add(encodeURIComponent(value));
+    forms.add(formEncode(value));
+    forms.add(encodeURI(value));
+    forms.add(JSON.stringify(value).slice(1, -1));
+    const bytes = Buffer.from(value, 'utf8');
+    forms.add(bytes.toString('base64'));
+    forms.add(bytes.toString('base64').replace(/=+$/, ''));
+    forms.add(bytes.toString('base64url'));
+    forms.add(encodeURIComponent(bytes.toString('base64')));
+    if (/-----BEGIN /.test(value)) this.addPemBody(value, forms);
+    for (const form of forms) if (form.length >= MIN_LENGTH) this.needles.add(form);
+    this.sorted = undefined;
+    return this;
+  }
+
+  /** A PEM's base64 body may come back re-wrapped or unwrapped; each long line is sensitive on its own. */
+  private addPemBody(pem: string, forms: Set<string>): void {
+    const body = pem.replace(/-----[A-Z0-9 ]+-----/g, '').replace(/\\n/g, '\n');
+    const lines = body.split(/\s+/).filter((line) => line.length >= 16);
+    for (const line of lines) forms.add(line);
+    forms.add(lines.join(''));
+  }
+
+  /** Merges another redactor's values (e.g. a shared one plus this request's assertion). */
+  addAll(other: Redactor): this {
+    for (const needle of other.needles) this.needles.add(needle);
+    this.sorted = undefined;
+    return this;
+  }
+
+  redact(text: string): string {
+    if (this.needles.size === 0 || text.length === 0) return text;
+    this.sorted ??= [...this.needles].sort((a, b) => b.length - a.length);
+    let out = text;
+    for (const needle of this.sorted) if (out.includes(needle)) out = out.split(needle).join(REDACTED);
+    // Whatever scheme a server echoes an Authorization value with, its credentials part goes.
+    return out.replace(/\b(Basic|Bearer)\s+[A-Za-z0-9+/=._~-]{8,}/gi, `$1 ${REDACTED}`);
+  }
+}
+
+/** application/x-www-form-urlencoded, as RFC 6749 §2.3.1 wants for Basic credentials (space → `+`). */
+export function formEncode(value: string): string {
+  return new URLSearchParams([['', value]]).toString().slice(1);
+}
+
+/**
+ * A copy of an error chain that keeps only name, code and redacted message/stack, so nothing a
+ * library attached (request options, headers, bodies, sockets) survives into our error.
+ */
+export function sanitizeCause(cause: unknown, redactor: Redactor, depth = 0): Error | undefined {
+  if (cause === undefined || cause === null || depth > 5) return undefined;
+  const source = cause instanceof Error ? cause : new Error(String(cause));
+  const inner = sanitizeCause((source as { cause?: unknown }).cause, redactor, depth + 1);
+  const copy = new Error(redactor.redact(source.message), inner === undefined ? undefined : { cause: inner });
+  copy.name = source.name;
+  const code = (source as { code?: unknown }).code;
+  if (typeof code === 'string' || typeof code === 'number') Object.assign(copy, { code });
+  copy.stack = redactor.redact(source.stack ?? `${copy.name}: ${copy.message}`);
+  return copy;
+}
