@@ -1,0 +1,287 @@
+/**
+ * Input values → typed `inputs`, with Kestra's coercions and error texts
+ * (``Invalid input for `id`, <reason>, but received `value` ``). One difference, on purpose:
+ * BOOLEAN accepts only true/false (Kestra reads anything else, "yes" included, as false).
+ */
+import { parse as parseYaml } from 'yaml';
+import { makeDouble } from '../engine/values.js';
+import { formatJavaDuration, parseDuration } from './duration.js';
+import { InputValidationError } from './errors.js';
+import type { InputDefinition } from './model.js';
+import type { InputType } from './schema.js';
+
+export interface ResolvedInputs {
+  /** Typed values; dotted ids become nested maps (`a.b` → `{ a: { b } }`). */
+  readonly values: Record<string, unknown>;
+  /** Values of SECRET inputs, to be masked wherever they would be shown. */
+  readonly sensitive: readonly string[];
+}
+
+export interface ResolveInputsOptions {
+  /** Renders `dependsOn.condition` (with the inputs resolved so far); without it conditions are refused. */
+  readonly render?: (template: string, inputs: Record<string, unknown>) => Promise<string>;
+}
+
+const URI_PATTERN = /^[a-z]+:\/\/(?:www\.)?[-a-zA-Z0-9@:%._+~#=]{1,256}\.[a-zA-Z0-9()]{1,6}\b(?:[-a-zA-Z0-9()@:%_+.~#?&/=]*)$/;
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
+const DATETIME_PATTERN = /^(\d{4,})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
+/** Thrown inside a coercion; `reason` is the part between the input id and the received value. */
+class Invalid extends Error {}
+
+function shown(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === null || value === undefined) return 'null';
+  return JSON.stringify(value);
+}
+
+const expected = (type: string): Invalid => new Invalid(`Expected \`${type}\``);
+
+function javaList(values: readonly unknown[]): string {
+  return `[${values.map((v) => String(v)).join(', ')}]`;
+}
+
+/** Coerces one raw value to its input type (no required/default handling). */
+export function coerceInput(def: Pick<InputDefinition, 'type' | 'validator' | 'min' | 'max' | 'after' | 'before' | 'values' | 'allowCustomValue' | 'itemType'>, raw: unknown): unknown {
+  const type = def.type;
+  switch (type) {
+    case 'STRING':
+    case 'SECRET': {
+      const s = typeof raw === 'string' ? raw : shown(raw);
+      if (def.validator !== undefined && !new RegExp(`^(?:${def.validator})$`, 'u').test(s)) {
+        throw new Invalid(`it must match the pattern \`${def.validator}\``);
+      }
+      return s;
+    }
+    case 'EMAIL': {
+      const s = String(raw);
+      if (!EMAIL_PATTERN.test(s)) throw expected('EMAIL');
+      return s;
+    }
+    case 'URI': {
+      const s = String(raw);
+      if (!URI_PATTERN.test(s)) throw expected('URI');
+      return s;
+    }
+    case 'INT': {
+      const n = typeof raw === 'number' ? raw : /^[+-]?\d+$/.test(String(raw).trim()) ? Number(String(raw).trim()) : NaN;
+      if (!Number.isInteger(n) || n < -2147483648 || n > 2147483647) throw expected('INT');
+      checkRange(n, def.min, def.max, (x) => Number(x), false);
+      return n;
+    }
+    case 'FLOAT': {
+      const text = String(raw).trim();
+      const n = typeof raw === 'number' ? raw : /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdD]?$/.test(text) ? Number(text.replace(/[fFdD]$/, '')) : NaN;
+      if (!Number.isFinite(n)) throw expected('FLOAT');
+      checkRange(n, def.min, def.max, (x) => Number(x), false);
+      // A Java Float: 2 prints as 2.0 in templates.
+      return makeDouble(n);
+    }
+    case 'BOOLEAN': {
+      if (typeof raw === 'boolean') return raw;
+      const text = String(raw).trim().toLowerCase();
+      if (text === 'true') return true;
+      if (text === 'false') return false;
+      throw new Invalid('Expected `BOOLEAN` (true or false; pebbleflow does not read other text as false)');
+    }
+    case 'DATETIME': {
+      const text = String(raw).trim();
+      const ms = DATETIME_PATTERN.test(text) ? Date.parse(text) : NaN;
+      if (Number.isNaN(ms)) throw expected('DATETIME');
+      checkRange(ms, def.after, def.before, (x) => Date.parse(x), true);
+      return instantString(ms, DATETIME_PATTERN.exec(text)?.[7]);
+    }
+    case 'DATE': {
+      const text = String(raw).trim();
+      const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+      if (m === null || !validDate(Number(m[1]), Number(m[2]), Number(m[3]))) throw expected('DATE');
+      checkRange(text, def.after, def.before, (x) => x, true);
+      return text;
+    }
+    case 'TIME': {
+      const text = String(raw).trim();
+      const m = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?$/.exec(text);
+      if (m === null || Number(m[1]) > 23 || Number(m[2]) > 59 || Number(m[3] ?? 0) > 59) throw expected('TIME');
+      checkRange(text, def.after, def.before, (x) => x, true);
+      return text;
+    }
+    case 'DURATION': {
+      const ms = parseDuration(String(raw));
+      if (ms === undefined) throw expected('DURATION');
+      const toMs = (x: string | number): number => parseDuration(String(x)) ?? NaN;
+      if (def.min !== undefined && ms < toMs(def.min)) throw new Invalid(`It must be more than \`${def.min}\``);
+      if (def.max !== undefined && ms > toMs(def.max)) throw new Invalid(`It must be less than \`${def.max}\``);
+      return formatJavaDuration(ms);
+    }
+    case 'JSON': {
+      if (typeof raw !== 'string') return raw;
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch (e) {
+        throw new Invalid(`Expected \`JSON\` (${(e as Error).message})`);
+      }
+    }
+    case 'YAML': {
+      if (typeof raw !== 'string') return raw;
+      try {
+        return parseYaml(raw) as unknown;
+      } catch (e) {
+        throw new Invalid(`Expected \`YAML\` (${(e as Error).message.split('\n')[0]})`);
+      }
+    }
+    case 'SELECT': {
+      const s = String(raw);
+      if (def.values !== undefined && def.allowCustomValue !== true && !def.values.includes(s)) throw new Invalid(`it must match the values \`${javaList(def.values)}\``);
+      return s;
+    }
+    case 'MULTISELECT':
+    case 'ARRAY': {
+      const list = toList(raw, type);
+      if (type === 'MULTISELECT') {
+        const values = def.values ?? (def as { options?: readonly string[] }).options;
+        return list.map((item) => {
+          const s = String(item);
+          if (values !== undefined && def.allowCustomValue !== true && !values.includes(s)) throw new Invalid(`it must match the values \`${javaList(values)}\``);
+          return s;
+        });
+      }
+      const itemType = def.itemType ?? 'STRING';
+      return list.map((item) => {
+        try {
+          return coerceInput({ type: itemType }, item);
+        } catch (e) {
+          if (e instanceof Invalid) throw new Invalid(`Unable to parse array element as \`${itemType}\` on \`${shown(item)}\``);
+          throw e;
+        }
+      });
+    }
+  }
+}
+
+function toList(raw: unknown, type: InputType): unknown[] {
+  if (Array.isArray(raw)) return raw;
+  if (typeof raw === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      if (Array.isArray(parsed)) return parsed;
+    } catch {
+      // not JSON
+    }
+  }
+  throw expected(type);
+}
+
+function checkRange<T>(value: T, min: unknown, max: unknown, convert: (x: string) => T, dates: boolean): void {
+  if (min !== undefined && min !== null) {
+    const bound = convert(String(min));
+    if (dates ? !(value > bound) : value < bound) throw new Invalid(`it must be ${dates ? 'after' : 'more than'} \`${String(min)}\``);
+  }
+  if (max !== undefined && max !== null) {
+    const bound = convert(String(max));
+    if (dates ? !(value < bound) : value > bound) throw new Invalid(`it must be ${dates ? 'before' : 'less than'} \`${String(max)}\``);
+  }
+}
+
+function validDate(y: number, m: number, d: number): boolean {
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+/** Java's `Instant.toString()`: UTC, fraction only when non-zero (kept to the digits given, ≥ ms). */
+function instantString(ms: number, fraction: string | undefined): string {
+  const iso = new Date(ms).toISOString();
+  const base = iso.slice(0, 19);
+  const frac = fraction === undefined ? iso.slice(20, 23) : fraction.padEnd(3, '0');
+  const trimmed = /^0+$/.test(frac) ? '' : `.${frac.length <= 3 ? frac : frac.length <= 6 ? frac.padEnd(6, '0') : frac.padEnd(9, '0')}`;
+  return `${base}${trimmed}Z`;
+}
+
+function setNested(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts.at(-1)!] = value;
+}
+
+/**
+ * Resolves every declared input from the provided raw values (strings from a command line, or
+ * typed values from JSON/code). Throws `InputValidationError` listing every bad input at once.
+ */
+export async function resolveInputs(
+  definitions: readonly InputDefinition[],
+  provided: Readonly<Record<string, unknown>>,
+  options: ResolveInputsOptions = {},
+): Promise<ResolvedInputs> {
+  const problems: { inputId: string; message: string }[] = [];
+  const flat: Record<string, unknown> = {};
+  const nested: Record<string, unknown> = {};
+  const sensitive: string[] = [];
+  const declared = new Set(definitions.map((d) => d.id));
+  for (const name of Object.keys(provided)) {
+    if (!declared.has(name)) {
+      problems.push({ inputId: name, message: `Unknown input \`${name}\`: ${declared.size === 0 ? 'the flow declares no inputs' : `the flow declares ${[...declared].join(', ')}`}` });
+    }
+  }
+  const failed = new Set<string>();
+  for (const def of orderByDependencies(definitions)) {
+    if (def.dependsOn?.inputs?.some((d) => failed.has(d))) {
+      failed.add(def.id);
+      continue;
+    }
+    if (def.dependsOn?.condition !== undefined) {
+      if (options.render === undefined) throw new TypeError('resolveInputs: dependsOn.condition needs a render function');
+      const enabled = (await options.render(def.dependsOn.condition, nested)).trim() === 'true';
+      if (!enabled) continue;
+    }
+    const given = Object.hasOwn(provided, def.id) ? provided[def.id] : undefined;
+    const raw = given === undefined || given === null ? def.defaults : given;
+    if (raw === undefined || raw === null) {
+      if (def.required) {
+        problems.push({ inputId: def.id, message: `Invalid input for \`${def.id}\`, missing required input, but received \`null\`` });
+        failed.add(def.id);
+      } else {
+        flat[def.id] = null;
+        setNested(nested, def.id, null);
+      }
+      continue;
+    }
+    try {
+      const value = coerceInput(def, raw);
+      flat[def.id] = value;
+      setNested(nested, def.id, value);
+      if (def.type === 'SECRET' && typeof value === 'string' && value !== '') sensitive.push(value);
+    } catch (e) {
+      if (!(e instanceof Invalid)) throw e;
+      failed.add(def.id);
+      // A SECRET's value never goes into a message.
+      const received = def.type === 'SECRET' ? '******' : shown(raw);
+      problems.push({ inputId: def.id, message: `Invalid input for \`${def.id}\`, ${e.message}, but received \`${received}\`` });
+    }
+  }
+  if (problems.length > 0) throw new InputValidationError(problems);
+  return { values: nested, sensitive };
+}
+
+/** Declared order, except that an input comes after the inputs it depends on (cycles are refused at load). */
+function orderByDependencies(definitions: readonly InputDefinition[]): InputDefinition[] {
+  const byId = new Map(definitions.map((d) => [d.id, d]));
+  const out: InputDefinition[] = [];
+  const done = new Set<string>();
+  const visit = (d: InputDefinition, depth: number): void => {
+    if (done.has(d.id) || depth > definitions.length) return;
+    for (const dep of d.dependsOn?.inputs ?? []) {
+      const target = byId.get(dep);
+      if (target !== undefined) visit(target, depth + 1);
+    }
+    if (!done.has(d.id)) {
+      done.add(d.id);
+      out.push(d);
+    }
+  };
+  for (const d of definitions) visit(d, 0);
+  return out;
+}

@@ -1,0 +1,84 @@
+/** A loaded, validated flow: the shape the runner executes. Plain readonly data. */
+import type { InputType, LogLevel } from './schema.js';
+
+export interface SourcePosition {
+  readonly file?: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface RetryPolicy {
+  readonly type: 'constant' | 'exponential' | 'random';
+  readonly maxAttempt?: number;
+  readonly maxDuration?: string;
+  readonly interval?: string;
+  readonly maxInterval?: string;
+  readonly minInterval?: string;
+  readonly delayFactor?: number;
+  readonly warningOnRetry?: boolean;
+}
+
+export interface TaskNode {
+  readonly id: string;
+  /** Canonical type (aliases resolved). */
+  readonly type: string;
+  /** The type as written in the YAML (may be an old alias). */
+  readonly declaredType: string;
+  /** Every property of the task as written (plugin defaults applied), unrendered. */
+  readonly properties: Readonly<Record<string, unknown>>;
+  /** Child task lists of flowable tasks (`then`, `else`, `tasks`, `errors`). */
+  readonly children: Readonly<Record<string, readonly TaskNode[]>>;
+  readonly disabled: boolean;
+  readonly allowFailure: boolean;
+  readonly allowWarning: boolean;
+  readonly runIf?: string;
+  readonly timeout?: string;
+  readonly retry?: RetryPolicy;
+  readonly logLevel?: LogLevel;
+  readonly position?: SourcePosition;
+}
+
+export interface InputDefinition {
+  readonly id: string;
+  readonly type: InputType;
+  readonly required: boolean;
+  readonly description?: string;
+  readonly displayName?: string;
+  readonly defaults?: unknown;
+  readonly validator?: string;
+  readonly min?: number | string;
+  readonly max?: number | string;
+  readonly after?: string;
+  readonly before?: string;
+  readonly values?: readonly string[];
+  readonly expression?: string;
+  readonly allowCustomValue?: boolean;
+  readonly itemType?: InputType;
+  readonly dependsOn?: { readonly inputs?: readonly string[]; readonly condition?: string };
+  readonly position?: SourcePosition;
+}
+
+export interface FlowOutputDefinition {
+  readonly id: string;
+  readonly type: InputType;
+  readonly value: unknown;
+  readonly required: boolean;
+}
+
+export interface Flow {
+  readonly id: string;
+  readonly namespace: string;
+  readonly revision?: number;
+  readonly description?: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly inputs: readonly InputDefinition[];
+  /** `vars.*`: kept raw, as Kestra does (no recursive rendering). */
+  readonly variables: Readonly<Record<string, unknown>>;
+  readonly tasks: readonly TaskNode[];
+  readonly errors: readonly TaskNode[];
+  readonly finally: readonly TaskNode[];
+  readonly outputs: readonly FlowOutputDefinition[];
+  readonly disabled: boolean;
+  /** The file it was loaded from, when it was. */
+  readonly file?: string;
+}

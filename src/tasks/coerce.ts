@@ -1,0 +1,65 @@
+/** Turning rendered property values into what a task needs, with errors that name the property. */
+import { parseDuration } from '../flow/duration.js';
+import { TaskError } from './types.js';
+
+/** Kestra's `TruthUtils`: false for "false", "0", "-0", "" and null; true for anything else. */
+export function isTruthy(value: unknown): boolean {
+  if (value === null || value === undefined) return false;
+  if (typeof value === 'boolean') return value;
+  const text = String(value).trim();
+  return !['false', '0', '-0', ''].includes(text);
+}
+
+export function asBoolean(value: unknown, property: string): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'boolean') return value;
+  const text = String(value).trim().toLowerCase();
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  throw new TaskError('INVALID_PROPERTY', `Invalid value for \`${property}\`: expected true or false, got \`${String(value)}\``);
+}
+
+export function asDurationMs(value: unknown, property: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const ms = parseDuration(String(value));
+  if (ms === undefined || ms < 0) {
+    throw new TaskError('INVALID_PROPERTY', `Invalid value for \`${property}\`: expected an ISO-8601 duration such as PT30S, got \`${String(value)}\``);
+  }
+  return ms;
+}
+
+export function asString(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+export function asRecord(value: unknown, property: string): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  if (typeof value === 'string') {
+    // A property written as one expression renders to JSON text (Kestra's Property<Map>).
+    try {
+      const parsed: unknown = JSON.parse(value);
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    } catch {
+      // fall through to the error below
+    }
+  }
+  throw new TaskError('INVALID_PROPERTY', `Invalid value for \`${property}\`: expected a map`);
+}
+
+export function asList(value: unknown, property: string): unknown[] {
+  if (value === undefined || value === null) return [];
+  if (Array.isArray(value)) return value;
+  if (typeof value === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(value);
+      if (Array.isArray(parsed)) return parsed;
+    } catch {
+      // fall through
+    }
+  }
+  throw new TaskError('INVALID_PROPERTY', `Invalid value for \`${property}\`: expected a list`);
+}

@@ -1,0 +1,110 @@
+import { JDouble } from '../../src/engine/values.js';
+import { InputValidationError } from '../../src/flow/errors.js';
+import { resolveInputs } from '../../src/flow/inputs.js';
+import type { InputDefinition } from '../../src/flow/model.js';
+
+const def = (d: Partial<InputDefinition> & Pick<InputDefinition, 'id' | 'type'>): InputDefinition => ({ required: true, ...d });
+
+async function messages(defs: InputDefinition[], provided: Record<string, unknown>): Promise<string[]> {
+  try {
+    await resolveInputs(defs, provided);
+  } catch (e) {
+    expect(e).toBeInstanceOf(InputValidationError);
+    return (e as InputValidationError).problems.map((p) => p.message);
+  }
+  throw new Error('expected an InputValidationError');
+}
+
+describe('resolveInputs', () => {
+  test('coerces every type from strings', async () => {
+    const { values } = await resolveInputs(
+      [
+        def({ id: 's', type: 'STRING' }),
+        def({ id: 'i', type: 'INT' }),
+        def({ id: 'f', type: 'FLOAT' }),
+        def({ id: 'b', type: 'BOOLEAN' }),
+        def({ id: 'dt', type: 'DATETIME' }),
+        def({ id: 'd', type: 'DATE' }),
+        def({ id: 't', type: 'TIME' }),
+        def({ id: 'du', type: 'DURATION' }),
+        def({ id: 'j', type: 'JSON' }),
+        def({ id: 'y', type: 'YAML' }),
+        def({ id: 'u', type: 'URI' }),
+        def({ id: 'e', type: 'EMAIL' }),
+        def({ id: 'sel', type: 'SELECT', values: ['a', 'b'] }),
+        def({ id: 'ms', type: 'MULTISELECT', values: ['a', 'b'] }),
+        def({ id: 'arr', type: 'ARRAY', itemType: 'INT' }),
+        def({ id: 'nested.x', type: 'STRING' }),
+      ],
+      {
+        s: 'hello', i: '42', f: '2', b: 'TRUE', dt: '2042-04-02T06:20:42+02:00', d: '2042-04-02', t: '04:20:42', du: 'P1DT5M',
+        j: '{"a":[1,2]}', y: 'a: [1, 2]', u: 'https://kestra.io/docs', e: 'me@example.com', sel: 'b', ms: '["a"]', arr: '[1, "2"]', 'nested.x': 'n',
+      },
+    );
+    expect(values).toEqual({
+      s: 'hello', i: 42, f: new JDouble(2), b: true, dt: '2042-04-02T04:20:42Z', d: '2042-04-02', t: '04:20:42', du: 'PT24H5M',
+      j: { a: [1, 2] }, y: { a: [1, 2] }, u: 'https://kestra.io/docs', e: 'me@example.com', sel: 'b', ms: ['a'], arr: [1, 2], nested: { x: 'n' },
+    });
+  });
+
+  test("Kestra's error texts, every bad input at once", async () => {
+    expect(
+      await messages(
+        [
+          def({ id: 'missing', type: 'STRING' }),
+          def({ id: 'code', type: 'STRING', validator: '[A-Z]{3}' }),
+          def({ id: 'n', type: 'INT', min: 1, max: 10 }),
+          def({ id: 'm', type: 'INT', min: 1, max: 10 }),
+          def({ id: 'day', type: 'DATE', after: '2020-01-01' }),
+          def({ id: 'u', type: 'URI' }),
+          def({ id: 'sel', type: 'SELECT', values: ['a', 'b'] }),
+          def({ id: 'arr', type: 'ARRAY', itemType: 'INT' }),
+          def({ id: 'x', type: 'INT' }),
+        ],
+        { code: 'ABCD', n: '0', m: '11', day: '2020-01-01', u: 'not a uri', sel: 'c', arr: '[1,"z"]', x: 'abc', typo: '1' },
+      ),
+    ).toEqual([
+      'Unknown input `typo`: the flow declares missing, code, n, m, day, u, sel, arr, x',
+      'Invalid input for `missing`, missing required input, but received `null`',
+      'Invalid input for `code`, it must match the pattern `[A-Z]{3}`, but received `ABCD`',
+      'Invalid input for `n`, it must be more than `1`, but received `0`',
+      'Invalid input for `m`, it must be less than `10`, but received `11`',
+      'Invalid input for `day`, it must be after `2020-01-01`, but received `2020-01-01`',
+      'Invalid input for `u`, Expected `URI`, but received `not a uri`',
+      'Invalid input for `sel`, it must match the values `[a, b]`, but received `c`',
+      'Invalid input for `arr`, Unable to parse array element as `INT` on `z`, but received `[1,"z"]`',
+      'Invalid input for `x`, Expected `INT`, but received `abc`',
+    ]);
+  });
+
+  test('BOOLEAN is strict where Kestra reads "yes" as false', async () => {
+    expect(await messages([def({ id: 'flag', type: 'BOOLEAN' })], { flag: 'yes' })).toEqual([
+      'Invalid input for `flag`, Expected `BOOLEAN` (true or false; pebbleflow does not read other text as false), but received `yes`',
+    ]);
+    expect((await resolveInputs([def({ id: 'flag', type: 'BOOLEAN' })], { flag: 'False' })).values).toEqual({ flag: false });
+  });
+
+  test('defaults go through the same parsing; optional inputs without a value are null', async () => {
+    const { values } = await resolveInputs(
+      [def({ id: 'n', type: 'INT', defaults: '7' }), def({ id: 'o', type: 'STRING', required: false })],
+      {},
+    );
+    expect(values).toEqual({ n: 7, o: null });
+  });
+
+  test('SECRET values are returned for masking and never shown in errors', async () => {
+    const ok = await resolveInputs([def({ id: 'pw', type: 'SECRET' })], { pw: 'hunter2-canary' });
+    expect(ok.sensitive).toEqual(['hunter2-canary']);
+    const msgs = await messages([def({ id: 'pw', type: 'SECRET', validator: '\\d+' })], { pw: 'hunter2-canary' });
+    expect(msgs).toEqual(['Invalid input for `pw`, it must match the pattern `\\d+`, but received `******`']);
+  });
+
+  test('dependsOn.condition is rendered and disables the input when not true', async () => {
+    const render = async (template: string, inputs: Record<string, unknown>): Promise<string> =>
+      template === "{{ inputs.mode == 'advanced' }}" ? String(inputs.mode === 'advanced') : 'error';
+    const defs = [def({ id: 'mode', type: 'STRING' }), def({ id: 'level', type: 'INT', dependsOn: { inputs: ['mode'], condition: "{{ inputs.mode == 'advanced' }}" } })];
+    expect((await resolveInputs(defs, { mode: 'simple' }, { render })).values).toEqual({ mode: 'simple' });
+    expect((await resolveInputs(defs, { mode: 'advanced', level: '3' }, { render })).values).toEqual({ mode: 'advanced', level: 3 });
+    await expect(resolveInputs(defs, { mode: 'advanced' }, { render })).rejects.toThrow('Invalid input for `level`, missing required input');
+  });
+});

@@ -1,0 +1,185 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FlowValidationError, formatProblem } from '../../src/flow/errors.js';
+import { checkFlow, loadFlow, parseFlow } from '../../src/flow/loader.js';
+
+const minimal = `id: hello
+namespace: company.team
+tasks:
+  - id: log
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+`;
+
+function problemsOf(source: string): string[] {
+  return checkFlow(source, { file: 'f.yaml' }).problems.map(formatProblem);
+}
+
+describe('loadFlow', () => {
+  test('loads a minimal flow and resolves old type aliases', () => {
+    const flow = parseFlow(minimal.replace('io.kestra.plugin.core.log.Log', 'io.kestra.core.tasks.log.Log'));
+    expect(flow.id).toBe('hello');
+    expect(flow.namespace).toBe('company.team');
+    expect(flow.tasks[0]).toMatchObject({ id: 'log', type: 'io.kestra.plugin.core.log.Log', declaredType: 'io.kestra.core.tasks.log.Log', properties: { message: 'hi' } });
+  });
+
+  test('reads a file when given a path, and reports a missing one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pf-loader-'));
+    const file = join(dir, 'flow.yaml');
+    writeFileSync(file, minimal);
+    expect(loadFlow(file).file).toBe(file);
+    expect(() => loadFlow(join(dir, 'nope.yaml'))).toThrow(/nope\.yaml: Cannot read flow file: no such file/);
+  });
+
+  test('reports every problem at once, each with file:line:column', () => {
+    const source = `id: hello
+namespace: company.team
+inputs:
+  - id: name
+    type: STRING
+tasks:
+  - id: a
+    type: io.kestra.plugin.core.log.Log
+    message: "Hi {{ inputs.nmae }}"
+    mesage: typo
+  - id: a
+    type: io.kestra.plugin.core.nope.Nope
+  - id: seq
+    type: io.kestra.plugin.core.flow.Sequential
+    tasks:
+      - id: a
+        type: io.kestra.plugin.core.debug.Return
+        format: x
+id: again
+`;
+    const problems = problemsOf(source);
+    expect(problems).toEqual([
+      'f.yaml:9:21: Unknown input `nmae` in `inputs.nmae`: declared inputs are name (at tasks[0].message)',
+      'f.yaml:10:5: Unknown property `mesage` (did you mean `message`?) (at tasks[0].mesage)',
+      'f.yaml:11:9: Duplicate task id with name [a] (first used at line 7) (at tasks[1].id)',
+      'f.yaml:12:11: Invalid type: io.kestra.plugin.core.nope.Nope (at tasks[1].type)',
+      'f.yaml:16:13: Duplicate task id with name [a] (first used at line 7) (at tasks[2].tasks[0].id)',
+      'f.yaml:19:1: Duplicate key `id`',
+    ]);
+    expect(() => parseFlow(source, { file: 'f.yaml' })).toThrow(FlowValidationError);
+    try {
+      parseFlow(source, { file: 'f.yaml' });
+    } catch (e) {
+      expect((e as FlowValidationError).code).toBe('INVALID_FLOW');
+      expect((e as FlowValidationError).problems).toHaveLength(6);
+      expect((e as FlowValidationError).line).toBe(9);
+    }
+  });
+
+  test('required fields, patterns and types', () => {
+    expect(problemsOf('id: "bad id"\ntasks: []\n')).toEqual([
+      "f.yaml:1:1: Missing required property `namespace`",
+      "f.yaml:1:5: Invalid value `bad id` for `id`: it must match `^[a-zA-Z0-9][a-zA-Z0-9._-]*$` (at id)",
+      'f.yaml:2:8: `tasks` must not be empty (at tasks)',
+    ]);
+    expect(problemsOf(`id: x\nnamespace: Company\ntasks:\n  - id: a.b\n    type: io.kestra.plugin.core.debug.Return\n    disabled: "yes"\n`)).toEqual([
+      'f.yaml:2:12: Invalid value `Company` for `namespace`: it must match `^[a-z0-9][a-z0-9._-]*$` (at namespace)',
+      'f.yaml:4:9: Invalid value `a.b` for `id`: it must match `^[a-zA-Z0-9][a-zA-Z0-9_-]*$` (at tasks[0].id)',
+      'f.yaml:6:15: Invalid value for `disabled`: expected boolean, got string `yes` (at tasks[0].disabled)',
+    ]);
+  });
+
+  test('YAML syntax errors are reported with their position', () => {
+    const problems = problemsOf('id: x\nnamespace: [oops\n');
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems[0]).toMatch(/^f\.yaml:\d+:\d+: YAML syntax error: /);
+  });
+
+  test('task properties are checked per type, nested tasks too, and expressions are accepted where a typed value goes', () => {
+    const source = `id: x
+namespace: n
+tasks:
+  - id: if
+    type: io.kestra.plugin.core.flow.If
+    condition: "{{ true }}"
+    then:
+      - id: req
+        type: io.kestra.plugin.core.http.Request
+        uri: http://127.0.0.1/
+        method: "{{ 'POST' }}"
+        options:
+          auth: { type: BEARER }
+          followRedirects: maybe
+`;
+    expect(problemsOf(source)).toEqual([
+      'f.yaml:13:11: Missing required property `token` (at tasks[0].then[0].options.auth)',
+      'f.yaml:14:28: Invalid value for `followRedirects`: expected true or false (or an expression), got `maybe` (at tasks[0].then[0].options.followRedirects)',
+    ]);
+  });
+
+  test('inputs: unknown types and properties, duplicates, dependsOn references and cycles', () => {
+    const source = `id: x
+namespace: n
+inputs:
+  - id: a
+    type: FILE
+  - id: b
+    type: INT
+    validator: "x"
+  - id: b
+    type: STRING
+  - id: c
+    type: STRING
+    dependsOn: { inputs: [d, zz] }
+  - id: d
+    type: STRING
+    dependsOn: { inputs: [c] }
+  - id: arr
+    type: ARRAY
+tasks:
+  - id: t
+    type: io.kestra.plugin.core.debug.Return
+`;
+    expect(problemsOf(source)).toEqual([
+      'f.yaml:5:11: Invalid input type `FILE`: expected one of STRING, INT, FLOAT, BOOLEAN, DATETIME, DATE, TIME, DURATION, JSON, YAML, URI, EMAIL, SELECT, MULTISELECT, ARRAY, SECRET (at inputs[0].type)',
+      'f.yaml:8:5: Unknown property `validator` (at inputs[1].validator)',
+      'f.yaml:9:9: Duplicate input with name [b] (at inputs[2].id)',
+      "f.yaml:13:16: Cycle dependency detected for input with id 'c' (c → d → c) (at inputs[4].dependsOn)".replace('inputs[4]', 'inputs[3]'),
+      "f.yaml:13:26: Input with id 'c' depends on a non-existent input 'zz'. (at inputs[3].dependsOn.inputs)",
+      'f.yaml:17:5: Missing required property `itemType` (at inputs[5])',
+    ]);
+  });
+
+  test('labels as list or map, variables raw, dotted input ids, plugin defaults', () => {
+    const flow = parseFlow(`id: x
+namespace: n
+labels:
+  - key: team
+    value: data
+variables:
+  greeting: "{{ inputs.who }}"
+inputs:
+  - id: nested.who
+    type: STRING
+    defaults: me
+pluginDefaults:
+  - type: io.kestra.plugin.core.log
+    values: { level: WARN, message: default }
+  - type: io.kestra.plugin.core.log.Log
+    forced: true
+    values: { level: ERROR }
+tasks:
+  - id: t
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ inputs.nested.who }}"
+    level: INFO
+`);
+    expect(flow.labels).toEqual({ team: 'data' });
+    expect(flow.variables).toEqual({ greeting: '{{ inputs.who }}' });
+    expect(flow.tasks[0]!.properties).toEqual({ message: '{{ inputs.nested.who }}', level: 'ERROR' });
+    expect(parseFlow(minimal.replace('tasks:', 'labels: { a: b, n: 1 }\ntasks:')).labels).toEqual({ a: 'b', n: '1' });
+  });
+
+  test('system labels and several documents are refused', () => {
+    expect(problemsOf(`${minimal}labels: { system.readOnly: "true" }\n---\nid: other\n`)).toEqual([
+      'f.yaml:7:11: System labels can only be set by Kestra itself, offending label: system.readOnly=true (at labels.system.readOnly)',
+      'f.yaml:8:1: One flow per file: found several YAML documents',
+    ]);
+  });
+});
