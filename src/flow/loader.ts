@@ -12,6 +12,7 @@ import { FlowValidationError, type FlowProblem, type FlowProblemCode } from './e
 import type { Flow, FlowOutputDefinition, InputDefinition, RetryPolicy, SourcePosition, TaskNode } from './model.js';
 import {
   EXPECTED,
+  buildFlowJsonSchema,
   INPUT_TYPE_ALIASES,
   INPUT_TYPES,
   flowObjectSchema,
@@ -596,4 +597,9 @@ export function loadFlow(sourceOrPath: string | URL): Flow {
 /** Task types known to the loader (for the JSON Schema and `--help` texts). */
 export function knownTaskTypes(): readonly TaskTypeSchema[] {
   return listTaskTypes();
+}
+
+/** The editor JSON Schema for every registered task type (`schema/flow.schema.json` holds the core one). */
+export function flowJsonSchema(): JsonSchema {
+  return buildFlowJsonSchema(listTaskTypes());
 }
