@@ -1,0 +1,354 @@
+/**
+ * Pebble 3.2.2's core filters as Kestra keeps them (ExtensionCustomizer): `escape` and `raw` are
+ * gone, `numberformat` is `numberFormat`, and `replace` is Kestra's (maps of pairs, `regexp`,
+ * recursive over lists and maps). Lists are sorted and reversed in place, as Pebble does.
+ */
+import { createHash } from 'node:crypto';
+import { TemplateError } from '../../errors.js';
+import type { Args, FilterDefinition } from '../../extension.js';
+import { JDouble, isList, isMap, isNumber, javaClassName, javaType, makeDouble, newMap, toDouble, toInt, toJavaString } from '../../values.js';
+import { formatDecimal, formatDefault } from './number-format.js';
+import { emptyTest } from './tests.js';
+
+function typeError(message: string): TemplateError {
+  return new TemplateError('TYPE_ERROR', message);
+}
+
+/** Java's `(String) input` cast. */
+export function castString(value: unknown): string {
+  if (typeof value === 'string') return value;
+  throw typeError(`class ${javaClassName(value)} cannot be cast to class java.lang.String`);
+}
+
+function castList(value: unknown): unknown[] {
+  if (isList(value)) return value;
+  throw typeError(`class ${javaClassName(value)} cannot be cast to class java.util.List`);
+}
+
+/** Java's `Character.toTitleCase` for a UTF-16 unit (close enough: upper case of one unit). */
+function titleCase(c: string): string {
+  const upper = c.toUpperCase();
+  return upper.length === 1 ? upper : c;
+}
+
+const JAVA_WHITESPACE = /[\t\n\u000b\f\r\u001c-\u001f \u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000]/;
+
+/** `String.trim()`: strips code units <= U+0020 only. */
+function javaTrim(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && s.charCodeAt(start) <= 32) start++;
+  while (end > start && s.charCodeAt(end - 1) <= 32) end--;
+  return s.slice(start, end);
+}
+
+/** `String.split(regex, limit)` with Java's rules for empty leading and trailing strings. */
+export function javaSplit(input: string, delimiter: string, limit: number): string[] {
+  let re: RegExp;
+  try {
+    re = new RegExp(delimiter, 'g');
+  } catch (e) {
+    throw new TemplateError('FUNCTION_ERROR', `Invalid regular expression "${delimiter}": ${(e as Error).message}`);
+  }
+  const list: string[] = [];
+  let index = 0;
+  for (const m of input.matchAll(re)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    if (limit > 0 && list.length >= limit - 1) break;
+    // No leading empty string for a zero-width match at the beginning (Java 8+).
+    if (index === 0 && start === 0 && start === end) continue;
+    list.push(input.slice(index, start));
+    index = end;
+  }
+  if (index === 0) return [input];
+  list.push(input.slice(index));
+  if (limit === 0) while (list.length > 0 && list[list.length - 1] === '') list.pop();
+  return list;
+}
+
+/** Java's `Comparable` ordering for `sort`: one type only, as Collections.sort would insist. */
+function compareComparable(a: unknown, b: unknown): number {
+  const ta = javaType(a);
+  const tb = javaType(b);
+  if (a === null || a === undefined || b === null || b === undefined) throw typeError('Cannot sort a list that contains null');
+  if (ta !== tb) throw typeError(`class ${javaClassName(b)} cannot be cast to class ${javaClassName(a)}`);
+  if (ta === 'String') return (a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0;
+  if (ta === 'Boolean') return Number(a) - Number(b);
+  if (isNumber(a) && isNumber(b)) {
+    if (typeof a === 'bigint' || typeof b === 'bigint') {
+      const x = BigInt(typeof a === 'bigint' ? a : Math.trunc(toDouble(a)));
+      const y = BigInt(typeof b === 'bigint' ? b : Math.trunc(toDouble(b)));
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    return toDouble(a) - toDouble(b);
+  }
+  throw typeError(`class ${javaClassName(a)} cannot be cast to class java.lang.Comparable`);
+}
+
+function sortInPlace(list: unknown[], reverse: boolean): unknown[] {
+  const sorted = list.slice().sort((a, b) => (reverse ? compareComparable(b, a) : compareComparable(a, b)));
+  try {
+    for (let i = 0; i < sorted.length; i++) list[i] = sorted[i];
+    return list;
+  } catch {
+    return sorted;
+  }
+}
+
+function longArgument(value: unknown, filter: string): number {
+  if (typeof value === 'bigint') return Number(value);
+  if (value === null || value === undefined) throw typeError(`The '${filter}' filter needs a length argument`);
+  throw typeError(`class ${javaClassName(value)} cannot be cast to class java.lang.Long`);
+}
+
+/** Kestra's `replace`: a map of pairs, applied in order; `regexp=true` uses `replaceAll`. */
+function replaceValue(value: unknown, pairs: Record<string, unknown>, regexp: boolean, depth: number): unknown {
+  if (depth > 100) throw new TemplateError('LIMIT_EXCEEDED', 'replace: value nested too deeply');
+  if (typeof value === 'string') {
+    let out = value;
+    for (const key of Object.keys(pairs)) {
+      const replacement = toJavaString(pairs[key]);
+      if (regexp) {
+        let re: RegExp;
+        try {
+          re = new RegExp(key, 'g');
+        } catch (e) {
+          throw new TemplateError('FUNCTION_ERROR', `Invalid regular expression "${key}": ${(e as Error).message}`);
+        }
+        // Java's replacement syntax: $1 groups, \ escapes.
+        out = out.replace(re, (...m: unknown[]) => {
+          const groups = m.slice(0, -2) as (string | undefined)[];
+          return replacement.replace(/\\(.)|\$(\d)/g, (_x, esc: string | undefined, g: string | undefined) => (esc !== undefined ? esc : (groups[Number(g)] ?? '')));
+        });
+      } else {
+        out = out.split(key).join(replacement);
+      }
+    }
+    return out;
+  }
+  if (isList(value)) return value.map((v) => replaceValue(v, pairs, regexp, depth + 1));
+  if (isMap(value)) {
+    const out = newMap();
+    for (const k of Object.keys(value)) out[k] = replaceValue(value[k], pairs, regexp, depth + 1);
+    return out;
+  }
+  return value;
+}
+
+function filter(call: (input: unknown, args: Args) => unknown, argNames?: readonly string[]): FilterDefinition {
+  return argNames ? { argNames, call: (input, args) => call(input, args) } : { call: (input, args) => call(input, args) };
+}
+
+export const coreFilters: Readonly<Record<string, FilterDefinition>> = {
+  abbreviate: filter(
+    (input, args) => {
+      if (input === null || input === undefined) return null;
+      const value = castString(input);
+      const maxWidth = longArgument(args['length'], 'abbreviate');
+      if (maxWidth < 0) throw new TemplateError('FUNCTION_ERROR', 'Invalid argument to abbreviate filter; must be greater than zero');
+      const length = value.length;
+      if (length < maxWidth || length <= 3) return value;
+      if (maxWidth <= 3) return value.substring(0, maxWidth);
+      return value.substring(0, Math.max(0, maxWidth - 3)) + '...';
+    },
+    ['length'],
+  ),
+  abs: filter((input) => {
+    if (input === null || input === undefined) throw new TemplateError('FUNCTION_ERROR', 'Can not pass null value to "abs" filter.');
+    if (typeof input === 'bigint') return input < 0n ? BigInt.asIntN(64, -input) : input;
+    if (typeof input === 'number') {
+      const t = javaType(input);
+      if (t === 'Integer') return input === -2147483648 ? input : Math.abs(input);
+      return t === 'Double' ? makeDouble(Math.abs(input)) : Math.abs(input);
+    }
+    if (input instanceof JDouble) return makeDouble(Math.abs(input.value));
+    throw new TemplateError('TYPE_ERROR', "The 'abs' filter does require as input a number.");
+  }),
+  base64encode: filter((input) => {
+    if (input === null || input === undefined) return null;
+    if (typeof input !== 'string') throw new TemplateError('TYPE_ERROR', 'This filter applies to String\n');
+    return Buffer.from(input, 'utf8').toString('base64');
+  }),
+  base64decode: filter((input) => {
+    if (input === null || input === undefined) return null;
+    if (typeof input !== 'string') throw new TemplateError('TYPE_ERROR', 'This filter applies to String\n');
+    // Java's basic decoder is strict: only the base64 alphabet, correct padding.
+    if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2,3})?$/.test(input)) {
+      throw new TemplateError('FUNCTION_ERROR', 'Please provide a correctly Base64 encoded string containing an UTF-8 string\n');
+    }
+    return Buffer.from(input, 'base64').toString('utf8');
+  }),
+  capitalize: filter((input) => {
+    if (input === null || input === undefined) return null;
+    const value = castString(input);
+    for (let i = 0; i < value.length; i++) {
+      if (!JAVA_WHITESPACE.test(value[i]!)) return value.slice(0, i) + titleCase(value[i]!) + value.slice(i + 1);
+    }
+    return value;
+  }),
+  default: filter((input, args) => (emptyTest(input) ? (args['default'] ?? null) : input), ['default']),
+  first: filter((input) => {
+    if (input === null || input === undefined) return null;
+    if (typeof input === 'string') {
+      if (input.length === 0) throw typeError('String index out of range: 0');
+      return input[0];
+    }
+    const list = isList(input) ? input : null;
+    if (!list) throw typeError(`class ${javaClassName(input)} cannot be cast to class java.util.Collection`);
+    return list.length > 0 ? (list[0] ?? null) : null;
+  }),
+  last: filter((input) => {
+    if (input === null || input === undefined) return null;
+    if (typeof input === 'string') {
+      if (input.length === 0) throw typeError('String index out of range: -1');
+      return input[input.length - 1];
+    }
+    if (!isList(input)) throw typeError(`class ${javaClassName(input)} cannot be cast to class java.util.Collection`);
+    return input.length > 0 ? (input[input.length - 1] ?? null) : null;
+  }),
+  join: filter(
+    (input, args) => {
+      if (input === null || input === undefined) return null;
+      if (!isList(input)) throw new TemplateError('TYPE_ERROR', "The 'join' filter expects that the input is either a collection or an array.");
+      const sep = args['separator'];
+      const glue = sep === null || sep === undefined ? '' : castString(sep);
+      return input.map((v) => toJavaString(v)).join(glue);
+    },
+    ['separator'],
+  ),
+  length: filter((input) => {
+    if (typeof input === 'string' || isList(input)) return input.length;
+    if (isMap(input)) return Object.keys(input).length;
+    return 0;
+  }),
+  lower: filter((input) => (input === null || input === undefined ? null : toJavaString(input).toLowerCase())),
+  upper: filter((input) => (input === null || input === undefined ? null : toJavaString(input).toUpperCase())),
+  merge: filter(
+    (input, args) => {
+      const items = args['items'] ?? null;
+      if (input === null || input === undefined) {
+        if (items === null) throw new TemplateError('FUNCTION_ERROR', 'The two arguments to be merged are null');
+        return items;
+      }
+      if (items === null) return input;
+      if (isMap(input)) {
+        const out = newMap();
+        for (const k of Object.keys(input)) out[k] = input[k];
+        if (isMap(items)) for (const k of Object.keys(items)) out[k] = items[k];
+        else if (isList(items)) for (const v of items) out[toJavaString(v)] = v;
+        else throw new TemplateError('TYPE_ERROR', `Currently, only Maps and Lists can be merged with a Map. Arg2: ${javaClassName(items)}`);
+        return out;
+      }
+      if (isList(input)) {
+        if (isList(items)) return [...input, ...items];
+        if (isMap(items)) return [...input, ...Object.keys(items).map((k) => ({ [k]: items[k] }))];
+        throw new TemplateError('TYPE_ERROR', `Currently, only Maps and Lists can be merged with a List. Arg2: ${javaClassName(items)}`);
+      }
+      throw new TemplateError('TYPE_ERROR', 'The object being filtered is not a Map/List/Array');
+    },
+    ['items'],
+  ),
+  numberFormat: filter(
+    (input, args) => {
+      if (input === null || input === undefined) return null;
+      if (!isNumber(input)) throw new TemplateError('TYPE_ERROR', "The input for the 'NumberFormat' filter has to be a number.");
+      const value = input instanceof JDouble ? input.value : input;
+      const format = args['format'];
+      if (format === null || format === undefined) return formatDefault(value);
+      return formatDecimal(value, castString(format));
+    },
+    ['format'],
+  ),
+  reverse: filter((input) => {
+    if (input === null || input === undefined) return null;
+    const list = castList(input);
+    try {
+      return list.reverse();
+    } catch {
+      return list.slice().reverse();
+    }
+  }),
+  sort: filter((input) => {
+    if (input === null || input === undefined) return null;
+    if (!isList(input)) throw new TemplateError('TYPE_ERROR', 'Unsupported input type for sort filter');
+    return sortInPlace(input, false);
+  }),
+  rsort: filter((input) => {
+    if (input === null || input === undefined) return null;
+    return sortInPlace(castList(input), true);
+  }),
+  sha256: filter((input) => {
+    if (input === null || input === undefined) return null;
+    if (typeof input !== 'string') throw new TemplateError('TYPE_ERROR', 'Need a string to hash\n');
+    return createHash('sha256').update(input, 'utf8').digest('hex');
+  }),
+  slice: filter(
+    (input, args) => {
+      if (input === null || input === undefined) return null;
+      const argFrom = args['fromIndex'] ?? 0n;
+      if (!isNumber(argFrom)) throw new TemplateError('TYPE_ERROR', `Argument fromIndex must be a number. Actual type: ${javaClassName(argFrom)}`);
+      const from = toInt(argFrom);
+      if (from < 0) throw new TemplateError('FUNCTION_ERROR', 'fromIndex must be greater than 0');
+      const argTo = args['toIndex'] ?? null;
+      if (argTo !== null && !isNumber(argTo)) throw new TemplateError('TYPE_ERROR', `Argument toIndex must be a number. Actual type: ${javaClassName(argTo)}`);
+      if (!(typeof input === 'string' || isList(input))) {
+        throw new TemplateError('TYPE_ERROR', `Slice filter can only be applied to String, List and array inputs. Actual type was: ${javaClassName(input)}`);
+      }
+      const length = input.length;
+      let to = length;
+      if (argTo !== null) {
+        to = toInt(argTo);
+        if (to > length) throw new TemplateError('FUNCTION_ERROR', `toIndex must be smaller than input size: ${length}`);
+        if (from >= to) throw new TemplateError('FUNCTION_ERROR', 'toIndex must be greater than fromIndex');
+      }
+      if (from > to) throw new TemplateError('FUNCTION_ERROR', `fromIndex(${from}) > toIndex(${to})`);
+      return input.slice(from, to);
+    },
+    ['fromIndex', 'toIndex'],
+  ),
+  split: filter(
+    (input, args) => {
+      if (input === null || input === undefined) return null;
+      const delimiter = args['delimiter'];
+      if (delimiter === null || delimiter === undefined) throw new TemplateError('FUNCTION_ERROR', 'missing delimiter parameter in split filter');
+      const limit = args['limit'];
+      return javaSplit(castString(input), castString(delimiter), limit === null || limit === undefined ? 0 : toInt(limit as number));
+    },
+    ['delimiter', 'limit'],
+  ),
+  title: filter((input) => {
+    if (input === null || input === undefined) return null;
+    const value = castString(input);
+    let out = '';
+    let next = true;
+    for (const c of value) {
+      if (JAVA_WHITESPACE.test(c)) {
+        next = true;
+        out += c;
+      } else if (next) {
+        out += titleCase(c);
+        next = false;
+      } else out += c;
+    }
+    return out;
+  }),
+  trim: filter((input) => (input === null || input === undefined ? null : javaTrim(castString(input)))),
+  urlencode: filter((input) => {
+    if (input === null || input === undefined) return null;
+    // java.net.URLEncoder: form encoding, `*-._` kept, space as `+`.
+    return encodeURIComponent(castString(input))
+      .replace(/[!'()~]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())
+      .replace(/%20/g, '+');
+  }),
+  nl2br: filter((input) => (input === null || input === undefined ? null : toJavaString(input).replace(/\r\n|\n/g, '<br />'))),
+  replace: filter(
+    (input, args) => {
+      if (input === null || input === undefined) return null;
+      const pairs = args['replace_pairs'];
+      if (!isMap(pairs)) throw new TemplateError('FUNCTION_ERROR', 'The argument passed to the replace filter must be a map of replacement pairs');
+      return replaceValue(input, pairs, args['regexp'] === true, 0);
+    },
+    ['replace_pairs', 'regexp'],
+  ),
+};

@@ -1,0 +1,64 @@
+/** Pebble's core functions: max, min, range (`block` is handled by the compiler). */
+import { TemplateError } from '../../errors.js';
+import type { Args, FunctionDefinition } from '../../extension.js';
+import { compare } from '../../operations.js';
+import { isNumber, toLong } from '../../values.js';
+
+/** Ranges longer than this fail instead of exhausting memory (`range(0, 100000000)`). */
+export const DEFAULT_MAX_RANGE_SIZE = 1_000_000;
+
+function extreme(args: Args, pick: '>' | '<'): unknown {
+  let best: unknown = null;
+  for (let i = 0; Object.hasOwn(args, String(i)); i++) {
+    const candidate = args[String(i)];
+    if (best === null || best === undefined) {
+      best = candidate;
+      continue;
+    }
+    if (compare(pick, candidate, best)) best = candidate;
+  }
+  return best ?? null;
+}
+
+export function rangeList(start: unknown, end: unknown, increment: unknown, maxSize: number): unknown[] {
+  const inc = increment === null || increment === undefined ? 1n : isNumber(increment) ? toLong(increment) : null;
+  if (inc === null) throw new TemplateError('FUNCTION_ERROR', `The increment of the range function must be a number ${String(increment)}`);
+  if (inc === 0n) throw new TemplateError('FUNCTION_ERROR', 'The increment of the range function must be different than 0');
+  const tooLong = (): TemplateError =>
+    new TemplateError('LIMIT_EXCEEDED', `range() would produce more than ${maxSize} elements`);
+  if (isNumber(start) && isNumber(end)) {
+    const from = toLong(start);
+    const to = toLong(end);
+    const count = inc > 0n ? (to >= from ? (to - from) / inc + 1n : 0n) : from >= to ? (from - to) / -inc + 1n : 0n;
+    if (count > BigInt(maxSize)) throw tooLong();
+    const out: bigint[] = [];
+    for (let i = 0n, v = from; i < count; i++, v += inc) out.push(v);
+    return out;
+  }
+  if (typeof start === 'string' && typeof end === 'string') {
+    if (start.length !== 1 || end.length !== 1) {
+      throw new TemplateError('FUNCTION_ERROR', 'Arguments of range function must be of type Number or String with a length of 1');
+    }
+    const step = Number(inc);
+    const from = start.charCodeAt(0);
+    const to = end.charCodeAt(0);
+    const out: string[] = [];
+    for (let c = from; step > 0 ? c <= to : c >= to; c += step) {
+      if (out.length >= maxSize) throw tooLong();
+      out.push(String.fromCharCode(c));
+    }
+    return out;
+  }
+  throw new TemplateError('FUNCTION_ERROR', 'Arguments of range function must be of type Number or String with a length of 1');
+}
+
+export function coreFunctions(maxRangeSize: number): Readonly<Record<string, FunctionDefinition>> {
+  return {
+    max: { call: (args) => extreme(args, '>') },
+    min: { call: (args) => extreme(args, '<') },
+    range: {
+      argNames: ['start', 'end', 'increment'],
+      call: (args) => rangeList(args['start'], args['end'], args['increment'], maxRangeSize),
+    },
+  };
+}

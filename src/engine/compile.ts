@@ -1,0 +1,1084 @@
+/**
+ * AST → closures. One evaluator serves both `render` and `renderSync`: every closure returns a
+ * plain value, and only when an extension call really returns a Promise does the surrounding
+ * closure continue with `.then`. A template whose calls are all synchronous allocates no promise.
+ */
+import type { Arguments, Expression, Statement, TemplateAst } from './ast.js';
+import { visitExpressions } from './ast.js';
+import { TemplateError, UndefinedVariableError } from './errors.js';
+import type { Args, CallContext, FilterDefinition, FunctionDefinition, RenderScope, TestDefinition } from './extension.js';
+import { LineCounter } from './lexer.js';
+import * as ops from './operations.js';
+import { JDouble, isList, isMap, javaClassName, newMap, printValue, toIndex, toJavaString } from './values.js';
+
+// --- runtime structures -------------------------------------------------------------------------
+
+const MISSING: unique symbol = Symbol('missing');
+
+/** A level of variables (`for` bodies and macros push one). Values are never `undefined`. */
+export class Scope {
+  readonly vars = new Map<string, unknown>();
+  constructor(
+    readonly parent: Scope | null,
+    /** A macro scope: lookups and assignments stop here. */
+    readonly isolated = false,
+  ) {}
+}
+
+/** Everything one render needs that is not in the template. */
+export interface RenderState {
+  readonly sync: boolean;
+  readonly scope: RenderScope;
+  readonly limits: Limits;
+  readonly registry: Registry;
+  /** Results of the async calls resolved before evaluation, by call node. */
+  prefetched: Map<Expression, Settled> | null;
+  /** Nesting depth of `render()` calls (Kestra caps it at 16). */
+  readonly nestedDepth: number;
+  macroDepth: number;
+  readonly renderNested: (template: string, variables: Record<string, unknown>, state: RenderState) => string | Promise<string>;
+}
+
+export type Settled = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
+export interface Limits {
+  readonly maxRenderedSize: number;
+  readonly maxRangeSize: number;
+  readonly maxMacroDepth: number;
+  readonly maxNestedRenderDepth: number;
+}
+
+export interface Registry {
+  readonly filters: ReadonlyMap<string, FilterDefinition>;
+  readonly functions: ReadonlyMap<string, FunctionDefinition>;
+  readonly tests: ReadonlyMap<string, TestDefinition>;
+}
+
+interface Frame {
+  readonly scope: Scope;
+  readonly root: Readonly<Record<string, unknown>>;
+  readonly state: RenderState;
+  readonly unit: Unit;
+}
+
+class Output {
+  s = '';
+  constructor(private readonly max: number) {}
+  append(text: string): void {
+    this.s += text;
+    if (this.s.length > this.max) {
+      throw new TemplateError('LIMIT_EXCEEDED', `The rendered output exceeds the limit of ${this.max} characters`);
+    }
+  }
+}
+
+type Value = unknown;
+type Ev = (f: Frame) => Value;
+type Run = (f: Frame, out: Output) => void | Promise<void>;
+
+/** Where a compiled template came from, for error positions. */
+class Unit {
+  private lines: LineCounter | undefined;
+  constructor(
+    readonly name: string,
+    readonly source: string,
+  ) {}
+  locate<E>(error: E, offset: number): E {
+    if (error instanceof TemplateError && error.line === undefined) {
+      this.lines ??= new LineCounter(this.source);
+      const { line, column } = this.lines.position(offset);
+      error.locate({ name: this.name, line, column }, this.source);
+    }
+    return error;
+  }
+}
+
+export interface CompiledProgram {
+  readonly name: string;
+  readonly source: string;
+  /** Calls of prefetchable functions whose arguments are all literals. */
+  readonly prefetch: readonly Extract<Expression, { kind: 'FunctionCall' }>[];
+  run(root: Readonly<Record<string, unknown>>, state: RenderState): string | Promise<string>;
+  /** Resolves the prefetchable calls concurrently (before `run`). */
+  resolvePrefetch(root: Readonly<Record<string, unknown>>, state: RenderState): Map<Expression, Settled> | Promise<Map<Expression, Settled>>;
+}
+
+// --- helpers ------------------------------------------------------------------------------------
+
+function isUndefinedError(e: unknown): boolean {
+  return e instanceof UndefinedVariableError;
+}
+
+/** Reads a property only if it is an own, enumerable data property of a plain object or array. */
+const verifiedPlain = new WeakSet<object>();
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function hasDataProperty(obj: object, key: string): boolean {
+  if (!Object.hasOwn(obj, key) || FORBIDDEN_KEYS.has(key)) return false;
+  if (!verifiedPlain.has(obj)) {
+    // Once per object: make sure no accessor can run template-chosen code.
+    const descriptors = Object.getOwnPropertyDescriptors(obj);
+    for (const k of Object.keys(descriptors)) {
+      const d = descriptors[k]!;
+      if (d.get || d.set) return 'value' in (Object.getOwnPropertyDescriptor(obj, key) ?? {});
+    }
+    verifiedPlain.add(obj);
+  }
+  return typeof (obj as Record<string, unknown>)[key] !== 'function';
+}
+
+function lookupVariable(f: Frame, name: string): Value | typeof MISSING {
+  for (let s: Scope | null = f.scope; s !== null; s = s.parent) {
+    const v = s.vars.get(name);
+    if (v !== undefined) return v;
+    if (s.isolated) return MISSING;
+  }
+  const root = f.root;
+  if (hasDataProperty(root, name)) {
+    const v = root[name];
+    return v === undefined ? null : v;
+  }
+  return MISSING;
+}
+
+function assignVariable(f: Frame, name: string, value: Value): void {
+  const v = value === undefined ? null : value;
+  let outermost: Scope = f.scope;
+  for (let s: Scope | null = f.scope; s !== null; s = s.parent) {
+    if (s.vars.has(name)) {
+      s.vars.set(name, v);
+      return;
+    }
+    outermost = s;
+    if (s.isolated) break;
+  }
+  // A context variable is shadowed at the template level so it stays visible after loops.
+  if (!f.scope.isolated && Object.hasOwn(f.root, name)) outermost.vars.set(name, v);
+  else f.scope.vars.set(name, v);
+}
+
+function rootMissing(name: string): UndefinedVariableError {
+  return new UndefinedVariableError(
+    'UNDEFINED_VARIABLE',
+    `Root attribute [${name}] does not exist or can not be accessed and strict variables is set to true.`,
+    name,
+  );
+}
+
+function attributeMissing(name: string, object: unknown): UndefinedVariableError {
+  return new UndefinedVariableError(
+    'UNDEFINED_ATTRIBUTE',
+    `Attribute [${name}] of [${javaClassName(object)}] does not exist or can not be accessed and strict variables is set to true.`,
+    name,
+  );
+}
+
+const EMPTY_ARGS: Args = Object.freeze(newMap());
+
+/** Java-ish members of lists, maps and strings that Pebble reaches through reflection. */
+function callMember(object: unknown, name: string, args: readonly unknown[] | null): Value | typeof MISSING {
+  if (typeof object === 'string') {
+    if (name === 'length' && (args === null || args.length === 0)) return object.length;
+    if (args === null) return MISSING;
+    const s0 = args[0];
+    switch (name) {
+      case 'isEmpty':
+        return object.length === 0;
+      case 'toUpperCase':
+        return object.toUpperCase();
+      case 'toLowerCase':
+        return object.toLowerCase();
+      case 'trim':
+        return object.trim();
+      case 'contains':
+        return object.includes(toJavaString(s0));
+      case 'startsWith':
+        return object.startsWith(toJavaString(s0));
+      case 'endsWith':
+        return object.endsWith(toJavaString(s0));
+      case 'equals':
+        return object === s0;
+      case 'indexOf':
+        return object.indexOf(toJavaString(s0));
+      case 'substring': {
+        const from = toIndex(s0 as number);
+        const to = args.length > 1 ? toIndex(args[1] as number) : object.length;
+        if (from < 0 || to > object.length || from > to) throw new TemplateError('TYPE_ERROR', `begin ${from}, end ${to}, length ${object.length}`);
+        return object.substring(from, to);
+      }
+      case 'replace':
+        return object.split(toJavaString(s0)).join(toJavaString(args[1]));
+      default:
+        return MISSING;
+    }
+  }
+  if (isList(object)) {
+    if (name === 'size' && (args === null || args.length === 0)) return object.length;
+    if (args === null) return MISSING;
+    switch (name) {
+      case 'isEmpty':
+        return object.length === 0;
+      case 'get': {
+        const i = toIndex(args[0] as number);
+        if (i < 0 || i >= object.length) throw new TemplateError('TYPE_ERROR', `Index ${i} out of bounds for length ${object.length}`);
+        return object[i];
+      }
+      case 'contains':
+        return ops.contains(object, args[0]);
+      default:
+        return MISSING;
+    }
+  }
+  if (isMap(object) && args !== null) {
+    const keys = Object.keys(object).filter((k) => !FORBIDDEN_KEYS.has(k));
+    switch (name) {
+      case 'keySet':
+        return keys;
+      case 'values':
+        return keys.map((k) => object[k]);
+      case 'size':
+        return keys.length;
+      case 'isEmpty':
+        return keys.length === 0;
+      case 'get':
+      case 'containsKey': {
+        const key = toJavaString(args[0]);
+        const has = hasDataProperty(object, key);
+        if (name === 'containsKey') return has;
+        return has ? (object[key] ?? null) : null;
+      }
+      default:
+        return MISSING;
+    }
+  }
+  return MISSING;
+}
+
+/** Pebble's attribute resolution (members, then map keys, then list indexes). */
+export function getAttribute(object: unknown, attribute: unknown, args: readonly unknown[] | null, objectIsRoot: string | null): Value {
+  if (object === null || object === undefined) {
+    if (objectIsRoot !== null) throw rootMissing(objectIsRoot);
+    return throwUndefined(
+      new UndefinedVariableError('UNDEFINED_ATTRIBUTE', 'Attempt to get attribute of null object and strict variables is set to true.', toJavaString(attribute)),
+    );
+  }
+  if (attribute === null || attribute === undefined) throw new TemplateError('TYPE_ERROR', 'Cannot access an attribute named null');
+  const name = typeof attribute === 'string' ? attribute : toJavaString(attribute);
+  const member = callMember(object, name, args);
+  if (member !== MISSING) return member;
+  if (args === null) {
+    if (isMap(object)) {
+      if (hasDataProperty(object, name)) return object[name] ?? null;
+    } else if (isList(object)) {
+      const index = typeof attribute === 'string' ? (/^-?\d+$/.test(attribute) ? Number(attribute) : NaN) : typeof attribute === 'bigint' || typeof attribute === 'number' || attribute instanceof JDouble ? toIndex(attribute) : NaN;
+      if (!Number.isNaN(index)) {
+        if (index < 0 || index >= object.length) {
+          throw new UndefinedVariableError('UNDEFINED_ATTRIBUTE', 'Index out of bounds while accessing array with strict variables on.', name);
+        }
+        const v = object[index];
+        return v === undefined ? null : v;
+      }
+    }
+  }
+  throw attributeMissing(name, object);
+}
+
+function throwUndefined(e: UndefinedVariableError): never {
+  throw e;
+}
+
+/** Continues with `fn` now, or once `v` settles when it is a Promise. */
+function then<T>(v: Value, fn: (x: Value) => T): T | Promise<T> {
+  return v instanceof Promise ? v.then(fn) : fn(v);
+}
+
+/** Evaluates `ev`, turning an "undefined" failure into `fallback(true)`. */
+function tryDefined(f: Frame, ev: Ev, onValue: (v: Value) => Value, onUndefined: () => Value): Value {
+  let v: Value;
+  try {
+    v = ev(f);
+  } catch (e) {
+    if (isUndefinedError(e)) return onUndefined();
+    throw e;
+  }
+  if (v instanceof Promise) return v.then(onValue, (e: unknown) => {
+    if (isUndefinedError(e)) return onUndefined();
+    throw e;
+  });
+  return onValue(v);
+}
+
+function allValues(values: Value[]): Value[] | Promise<Value[]> {
+  for (const v of values) if (v instanceof Promise) return Promise.all(values);
+  return values;
+}
+
+// --- compiler -----------------------------------------------------------------------------------
+
+export function compileProgram(ast: TemplateAst, name: string, source: string, registry: Registry): CompiledProgram {
+  return new Compiler(ast, new Unit(name, source), registry).program();
+}
+
+type FunctionCallNode = Extract<Expression, { kind: 'FunctionCall' }>;
+
+class Compiler {
+  private readonly macros = new Map<string, (args: Value[] | Record<string, Value>, f: Frame) => Value>();
+  private readonly blocks = new Map<string, Run>();
+
+  constructor(
+    private readonly ast: TemplateAst,
+    private readonly unit: Unit,
+    private readonly registry: Registry,
+  ) {}
+
+  program(): CompiledProgram {
+    const { unit, registry } = this;
+    for (const [name, macro] of this.ast.macros) this.macros.set(name, this.compileMacro(macro));
+    for (const [name, block] of this.ast.blocks) this.blocks.set(name, this.body(block.body));
+    const body = this.body(this.ast.body);
+    const prefetch: FunctionCallNode[] = [];
+    visitExpressions(this.ast.body, (e) => {
+      if (e.kind !== 'FunctionCall' || this.ast.macros.has(e.name)) return;
+      const def = registry.functions.get(e.name);
+      if (!def?.prefetch) return;
+      const literal = (x: Expression): boolean => x.kind === 'Literal';
+      if (e.args.positional.every(literal) && e.args.named.every(([, v]) => literal(v))) prefetch.push(e);
+    });
+    for (const macro of this.ast.macros.values()) visitExpressions(macro.body, () => undefined);
+    const compileArgs = this.args.bind(this);
+    return {
+      name: unit.name,
+      source: unit.source,
+      prefetch,
+      run(root, state) {
+        const out = new Output(state.limits.maxRenderedSize);
+        const frame: Frame = { scope: new Scope(null), root, state, unit };
+        const r = body(frame, out);
+        return r === undefined ? out.s : r.then(() => out.s);
+      },
+      resolvePrefetch(root, state) {
+        const frame: Frame = { scope: new Scope(null), root, state, unit };
+        const results = new Map<Expression, Settled>();
+        const byKey = new Map<string, Settled | Promise<Settled>>();
+        const pending: Promise<unknown>[] = [];
+        for (const node of prefetch) {
+          const def = registry.functions.get(node.name)!;
+          const key = node.name + '\u0000' + JSON.stringify(node.args, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof JDouble ? `${v.value}d` : v));
+          let settled = byKey.get(key);
+          if (settled === undefined) {
+            settled = settle(() => then(compileArgs(node.args, def, node.start)(frame), (args) => def.call(args as Args, makeCallContext(frame, node.start))));
+            byKey.set(key, settled);
+          }
+          if (settled instanceof Promise) pending.push(settled.then((s) => results.set(node, s)));
+          else results.set(node, settled);
+        }
+        return pending.length === 0 ? results : Promise.all(pending).then(() => results);
+      },
+    };
+  }
+
+  // --- statements ---
+
+  private body(statements: readonly Statement[]): Run {
+    const runs = statements.map((s) => this.statement(s));
+    if (runs.length === 0) return () => undefined;
+    if (runs.length === 1) return runs[0]!;
+    return (f, out) => {
+      for (let i = 0; i < runs.length; i++) {
+        const r = runs[i]!(f, out);
+        if (r !== undefined) return continueRuns(runs, i + 1, r, f, out);
+      }
+      return undefined;
+    };
+  }
+
+  private statement(s: Statement): Run {
+    const unit = this.unit;
+    switch (s.kind) {
+      case 'Text': {
+        const text = s.text;
+        return (_f, out) => {
+          out.append(text);
+        };
+      }
+      case 'Print': {
+        const ev = this.expr(s.expression);
+        const start = s.start;
+        return (f, out) => {
+          let v: Value;
+          try {
+            v = ev(f);
+            if (!(v instanceof Promise)) {
+              out.append(typeof v === 'string' ? v : printValue(v));
+              return undefined;
+            }
+          } catch (e) {
+            throw unit.locate(e, start);
+          }
+          return v.then(
+            (x) => out.append(printValue(x)),
+            (e: unknown) => {
+              throw unit.locate(e, start);
+            },
+          );
+        };
+      }
+      case 'If': {
+        const branches = s.branches.map(([c, b]) => [this.expr(c), this.body(b)] as const);
+        const otherwise = s.otherwise ? this.body(s.otherwise) : null;
+        const start = s.start;
+        const wrongOperand = (e: unknown): TemplateError => {
+          if (e instanceof TemplateError && e.code === 'LIMIT_EXCEEDED') return e;
+          return unit.locate(new TemplateError('TYPE_ERROR', 'Wrong operand(s) type in conditional expression', { cause: e }), start);
+        };
+        const from = (i: number, f: Frame, out: Output): void | Promise<void> => {
+          for (; i < branches.length; i++) {
+            const [cond, body] = branches[i]!;
+            let satisfied: boolean;
+            try {
+              const v = cond(f);
+              if (v instanceof Promise) {
+                const next = i + 1;
+                return v.then(
+                  (x) => {
+                    let ok: boolean;
+                    try {
+                      ok = ops.ifCondition(x);
+                    } catch (e) {
+                      throw wrongOperand(e);
+                    }
+                    return ok ? body(f, out) : from(next, f, out);
+                  },
+                  (e: unknown) => {
+                    throw wrongOperand(e);
+                  },
+                );
+              }
+              satisfied = ops.ifCondition(v);
+            } catch (e) {
+              throw wrongOperand(e);
+            }
+            if (satisfied) return body(f, out);
+          }
+          return otherwise ? otherwise(f, out) : undefined;
+        };
+        return (f, out) => from(0, f, out);
+      }
+      case 'For':
+        return this.forLoop(s);
+      case 'Set': {
+        const ev = this.expr(s.value);
+        const { name, start } = s;
+        return (f) => {
+          let v: Value;
+          try {
+            v = ev(f);
+          } catch (e) {
+            throw unit.locate(e, start);
+          }
+          if (v instanceof Promise) {
+            return v.then(
+              (x) => assignVariable(f, name, x),
+              (e: unknown) => {
+                throw unit.locate(e, start);
+              },
+            );
+          }
+          assignVariable(f, name, v);
+          return undefined;
+        };
+      }
+      case 'Macro':
+        return () => undefined;
+      case 'Block': {
+        return this.blocks.get(s.name) ?? this.body(s.body);
+      }
+      case 'FilterBlock': {
+        const body = this.body(s.body);
+        const filters = s.filters.map((fe) => {
+          if (fe.kind !== 'Filter') throw new Error('filter block holds filters only');
+          return this.filterApplication(fe);
+        });
+        return (f, out) => {
+          const inner = new Output(f.state.limits.maxRenderedSize);
+          const apply = (): void | Promise<void> => {
+            let v: Value = inner.s;
+            for (let i = 0; i < filters.length; i++) {
+              if (v instanceof Promise) {
+                const rest = filters.slice(i);
+                return v.then(async (x) => {
+                  let y: Value = x;
+                  for (const fl of rest) y = await fl(f, y);
+                  out.append(printValue(y));
+                });
+              }
+              v = filters[i]!(f, v);
+            }
+            if (v instanceof Promise) return v.then((x) => out.append(printValue(x)));
+            out.append(printValue(v));
+            return undefined;
+          };
+          const r = body(f, inner);
+          return r === undefined ? apply() : r.then(apply);
+        };
+      }
+    }
+  }
+
+  private forLoop(s: Extract<Statement, { kind: 'For' }>): Run {
+    const iterable = this.expr(s.iterable);
+    const body = this.body(s.body);
+    const otherwise = s.otherwise ? this.body(s.otherwise) : null;
+    const { variable, start } = s;
+    const unit = this.unit;
+    const loop = (f: Frame, out: Output, value: Value): void | Promise<void> => {
+      if (value === null || value === undefined) return undefined;
+      let items: readonly unknown[];
+      if (isList(value)) items = value;
+      else if (isMap(value)) items = Object.keys(value).map((key) => ({ key, value: value[key] }));
+      else throw unit.locate(new TemplateError('TYPE_ERROR', `Not an iterable object. Value = [${toJavaString(value)}]`), start);
+      const length = items.length;
+      if (length === 0) return otherwise ? otherwise(f, out) : undefined;
+      const scope = new Scope(f.scope);
+      const inner: Frame = { scope, root: f.root, state: f.state, unit: f.unit };
+      const signal = f.state.scope.signal;
+      const iterate = (from: number): void | Promise<void> => {
+        for (let index = from; index < length; index++) {
+          if (signal?.aborted) throw new TemplateError('ABORTED', 'The render was aborted');
+          scope.vars.set('loop', { index, revindex: length - index - 1, first: index === 0, last: index === length - 1, length });
+          const item = items[index];
+          scope.vars.set(variable, item === undefined ? null : item);
+          const r = body(inner, out);
+          if (r !== undefined) return r.then(() => iterate(index + 1));
+        }
+        return undefined;
+      };
+      return iterate(0);
+    };
+    return (f, out) => {
+      let v: Value;
+      try {
+        v = iterable(f);
+      } catch (e) {
+        throw unit.locate(e, start);
+      }
+      if (v instanceof Promise) return v.then((x) => loop(f, out, x), (e: unknown) => Promise.reject(unit.locate(e, start)));
+      return loop(f, out, v);
+    };
+  }
+
+  private compileMacro(macro: Extract<Statement, { kind: 'Macro' }>): (args: Value[] | Record<string, Value>, f: Frame) => Value {
+    const body = this.body(macro.body);
+    const params = macro.parameters.map((p) => ({ name: p.name, defaultValue: p.defaultValue ? this.expr(p.defaultValue) : null }));
+    const { name, start } = macro;
+    return (args, f) => {
+      const state = f.state;
+      if (state.macroDepth >= state.limits.maxMacroDepth) {
+        throw new TemplateError('LIMIT_EXCEEDED', `Macro calls nested deeper than ${state.limits.maxMacroDepth} (endless recursion in macro "${name}"?)`);
+      }
+      const scope = new Scope(null, true);
+      const frame: Frame = { scope, root: Object.freeze(newMap()), state, unit: f.unit };
+      const pending: Promise<unknown>[] = [];
+      if (Array.isArray(args)) {
+        if (args.length > params.length) {
+          throw new TemplateError('FUNCTION_ERROR', `The argument at position ${params.length + 1} is not allowed. Only ${params.length} argument(s) are allowed.`);
+        }
+      } else {
+        for (const k of Object.keys(args)) {
+          if (!params.some((p) => p.name === k)) throw new TemplateError('FUNCTION_ERROR', `The following named argument does not exist: ${k}`);
+        }
+      }
+      params.forEach((p, i) => {
+        const given = Array.isArray(args) ? (i < args.length ? args[i] : MISSING) : Object.hasOwn(args, p.name) ? args[p.name] : MISSING;
+        if (given !== MISSING) scope.vars.set(p.name, given ?? null);
+        else if (p.defaultValue) {
+          const d = p.defaultValue(frame);
+          if (d instanceof Promise) pending.push(d.then((x) => scope.vars.set(p.name, x ?? null)));
+          else scope.vars.set(p.name, d ?? null);
+        } else scope.vars.set(p.name, null);
+      });
+      const out = new Output(state.limits.maxRenderedSize);
+      const finish = (): Value => {
+        state.macroDepth++;
+        let r: void | Promise<void>;
+        try {
+          r = body(frame, out);
+        } catch (e) {
+          state.macroDepth--;
+          throw this.unit.locate(e, start);
+        }
+        if (r === undefined) {
+          state.macroDepth--;
+          return out.s;
+        }
+        return r.then(
+          () => {
+            state.macroDepth--;
+            return out.s;
+          },
+          (e: unknown) => {
+            state.macroDepth--;
+            throw e;
+          },
+        );
+      };
+      return pending.length > 0 ? Promise.all(pending).then(finish) : finish();
+    };
+  }
+
+  // --- expressions ---
+
+  private expr(e: Expression): Ev {
+    const unit = this.unit;
+    switch (e.kind) {
+      case 'Literal': {
+        const value = e.value;
+        return () => value;
+      }
+      case 'Interpolation': {
+        const parts = e.parts.map((p) => this.expr(p));
+        return (f) => {
+          const values = allValues(parts.map((p) => p(f)));
+          return then(values, (vs) => (vs as Value[]).reduce<string>((acc, v) => ops.concatenate(acc, v), ''));
+        };
+      }
+      case 'ListLiteral': {
+        const items = e.items.map((i) => this.expr(i));
+        // A fresh list per evaluation: `list + x` appends in place, as Pebble 3.2.2 does.
+        return (f) => then(allValues(items.map((i) => i(f))), (vs) => (vs as Value[]).slice());
+      }
+      case 'MapLiteral': {
+        const entries = e.entries.map(([k, v]) => [this.expr(k), this.expr(v)] as const);
+        return (f) => {
+          const flat: Value[] = [];
+          for (const [k, v] of entries) flat.push(k(f), v(f));
+          return then(allValues(flat), (vs) => {
+            const values = vs as Value[];
+            const map = newMap();
+            for (let i = 0; i < values.length; i += 2) {
+              const key = values[i];
+              map[typeof key === 'string' ? key : toJavaString(key)] = values[i + 1] ?? null;
+            }
+            return map;
+          });
+        };
+      }
+      case 'ContextVariable': {
+        const { name, start } = e;
+        return (f) => {
+          const v = lookupVariable(f, name);
+          if (v === MISSING) throw unit.locate(rootMissing(name), start);
+          return v;
+        };
+      }
+      case 'GetAttribute':
+        return this.getAttribute(e);
+      case 'Unary': {
+        const operand = this.expr(e.operand);
+        const fn = e.operator === 'not' ? ops.not : e.operator === '-' ? ops.negate : ops.plus;
+        const start = e.start;
+        return (f) =>
+          then(operand(f), (v) => {
+            try {
+              return fn(v);
+            } catch (err) {
+              throw unit.locate(err, start);
+            }
+          });
+      }
+      case 'Binary':
+        return this.binary(e);
+      case 'Test':
+        return this.testExpression(e);
+      case 'Filter': {
+        const input = e.name === 'default' ? this.defaulted(e.input) : this.expr(e.input);
+        const apply = this.filterApplication(e);
+        return (f) => {
+          const v = input(f);
+          return v instanceof Promise ? v.then((x) => apply(f, x)) : apply(f, v);
+        };
+      }
+      case 'FunctionCall':
+        return this.functionCall(e);
+      case 'Ternary': {
+        const cond = this.expr(e.condition);
+        const a = this.expr(e.then);
+        const b = this.expr(e.otherwise);
+        const start = e.start;
+        return (f) =>
+          then(cond(f), (c) => {
+            let ok: boolean;
+            try {
+              ok = ops.ternaryCondition(c);
+            } catch (err) {
+              throw unit.locate(err, start);
+            }
+            return ok ? a(f) : b(f);
+          });
+      }
+    }
+  }
+
+  /** The input of `default` (and `is defined`): a missing variable reads as null. */
+  private defaulted(e: Expression): Ev {
+    const ev = this.expr(e);
+    return (f) => tryDefined(f, ev, (v) => v, () => null);
+  }
+
+  private getAttribute(e: Extract<Expression, { kind: 'GetAttribute' }>): Ev {
+    const unit = this.unit;
+    const object = this.expr(e.object);
+    const rootName = e.object.kind === 'ContextVariable' ? e.object.name : null;
+    const start = e.start;
+    const resolve = (o: Value, a: Value, args: readonly Value[] | null): Value => {
+      try {
+        return getAttribute(o, a, args, rootName);
+      } catch (err) {
+        throw unit.locate(err, start);
+      }
+    };
+    if (e.attribute.kind === 'Literal' && e.args === null) {
+      const name = e.attribute.value;
+      return (f) => {
+        const o = object(f);
+        return o instanceof Promise ? o.then((x) => resolve(x, name, null)) : resolve(o, name, null);
+      };
+    }
+    const attribute = this.expr(e.attribute);
+    const args = e.args?.map((a) => this.expr(a)) ?? null;
+    return (f) => {
+      const values: Value[] = [object(f), attribute(f)];
+      if (args) for (const a of args) values.push(a(f));
+      return then(allValues(values), (vs) => {
+        const [o, a, ...rest] = vs as Value[];
+        return resolve(o, a, args ? rest : null);
+      });
+    };
+  }
+
+  private binary(e: Extract<Expression, { kind: 'Binary' }>): Ev {
+    const unit = this.unit;
+    const { operator, start } = e;
+    const left = this.expr(e.left);
+    const right = this.expr(e.right);
+    const guard =
+      (fn: (a: Value, b: Value) => Value) =>
+      (a: Value, b: Value): Value => {
+        try {
+          return fn(a, b);
+        } catch (err) {
+          throw unit.locate(err, start);
+        }
+      };
+    switch (operator) {
+      case 'and':
+      case 'or': {
+        const isAnd = operator === 'and';
+        const operand = guard((v) => ops.logicalOperand(v));
+        return (f) =>
+          then(left(f), (a) => {
+            const l = operand(a, null) as boolean;
+            if (isAnd ? !l : l) return l;
+            return then(right(f), (b) => operand(b, null));
+          });
+      }
+      case '??':
+      case '???': {
+        // Kestra: `??` falls back on null or undefined, `???` on undefined only.
+        const nullToo = operator === '??';
+        return (f) =>
+          tryDefined(
+            f,
+            left,
+            (v) => (nullToo && (v === null || v === undefined) ? right(f) : v),
+            () => right(f),
+          );
+      }
+      default: {
+        const fn = guard(binaryFunction(operator, this.registry));
+        return (f) => {
+          const a = left(f);
+          if (a instanceof Promise) return a.then((x) => then(right(f), (y) => fn(x, y)));
+          const b = right(f);
+          return b instanceof Promise ? b.then((y) => fn(a, y)) : fn(a, b);
+        };
+      }
+    }
+  }
+
+  private testExpression(e: Extract<Expression, { kind: 'Test' }>): Ev {
+    const unit = this.unit;
+    const def = this.registry.tests.get(e.name);
+    const { start, negated, name } = e;
+    if (!def) {
+      return () => {
+        throw unit.locate(new TemplateError('UNKNOWN_TEST', `Test [${name}] does not exist.`), start);
+      };
+    }
+    const input = name === 'defined' ? this.defaulted(e.operand) : this.expr(e.operand);
+    const args = this.args(e.args, def, start);
+    return (f) =>
+      then(args(f), (a) =>
+        then(input(f), (v) =>
+          then(callExtension(f, start, () => def.call(v, a as Args, makeCallContext(f, start))), (r) => (negated ? !r : r === true)),
+        ),
+      );
+  }
+
+  /** A filter applied to an already evaluated input (shared by `|` and `{% filter %}`). */
+  private filterApplication(e: Extract<Expression, { kind: 'Filter' }>): (f: Frame, input: Value) => Value {
+    const unit = this.unit;
+    const def = this.registry.filters.get(e.name);
+    const { start, name } = e;
+    if (!def) {
+      return () => {
+        throw unit.locate(new TemplateError('UNKNOWN_FILTER', `Filter [${name}] does not exist.`), start);
+      };
+    }
+    if (e.args.positional.length === 0 && e.args.named.length === 0) {
+      return (f, input) => callExtension(f, start, () => def.call(input, EMPTY_ARGS, makeCallContext(f, start)));
+    }
+    const args = this.args(e.args, def, start);
+    return (f, input) => then(args(f), (a) => callExtension(f, start, () => def.call(input, a as Args, makeCallContext(f, start))));
+  }
+
+  private functionCall(e: FunctionCallNode): Ev {
+    const unit = this.unit;
+    const { name, start } = e;
+    if (this.ast.macros.has(name)) {
+      const positional = e.args.positional.map((a) => this.expr(a));
+      const named = e.args.named.map(([n, v]) => [n, this.expr(v)] as const);
+      return (f) => {
+        const macro = this.macros.get(name)!;
+        const values = allValues([...positional.map((p) => p(f)), ...named.map(([, v]) => v(f))]);
+        return then(values, (vs) => {
+          const list = vs as Value[];
+          let args: Value[] | Record<string, Value>;
+          if (named.length === 0) args = list;
+          else {
+            const map: Record<string, Value> = newMap();
+            for (let i = 0; i < named.length; i++) map[named[i]![0]] = list[positional.length + i];
+            // Positional arguments first, by parameter order.
+            const macroNode = this.ast.macros.get(name)!;
+            positional.forEach((_p, i) => {
+              const param = macroNode.parameters[i];
+              if (param) map[param.name] = list[i];
+            });
+            args = map;
+          }
+          try {
+            const r = macro(args, f);
+            return r instanceof Promise ? r.catch((err: unknown) => Promise.reject(unit.locate(err, start))) : r;
+          } catch (err) {
+            throw unit.locate(err, start);
+          }
+        });
+      };
+    }
+    if (name === 'block' && !this.registry.functions.has('block')) {
+      const arg = e.args.positional[0] ? this.expr(e.args.positional[0]) : null;
+      return (f) =>
+        then(arg ? arg(f) : null, (blockName) => {
+          const block = this.blocks.get(toJavaString(blockName));
+          if (!block) throw unit.locate(new TemplateError('FUNCTION_ERROR', `Block [${toJavaString(blockName)}] does not exist.`), start);
+          const out = new Output(f.state.limits.maxRenderedSize);
+          const r = block(f, out);
+          return r === undefined ? out.s : r.then(() => out.s);
+        });
+    }
+    const def = this.registry.functions.get(name);
+    if (!def) {
+      return () => {
+        throw unit.locate(new TemplateError('UNKNOWN_FUNCTION', `Function or Macro [${name}] does not exist.`), start);
+      };
+    }
+    const args = this.args(e.args, def, start);
+    return (f) => {
+      const prefetched = f.state.prefetched?.get(e);
+      if (prefetched !== undefined) {
+        if (prefetched.ok) return prefetched.value;
+        throw unit.locate(wrapExtensionError(prefetched.error), start);
+      }
+      return then(args(f), (a) => callExtension(f, start, () => def.call(a as Args, makeCallContext(f, start))));
+    };
+  }
+
+  /** Pebble's ArgumentsNode.getArgumentMap: positional arguments take `argNames` in order. */
+  private args(a: Arguments, def: { readonly argNames?: readonly string[] }, start: number): (f: Frame) => Args | Promise<Args> {
+    const unit = this.unit;
+    const names = def.argNames;
+    const keys: string[] = [];
+    const evs: Ev[] = [];
+    let error: TemplateError | null = null;
+    a.positional.forEach((p, i) => {
+      if (names && i >= names.length && error === null) {
+        error = new TemplateError('FUNCTION_ERROR', `The argument at position ${i + 1} is not allowed. Only ${names.length} argument(s) are allowed.`);
+      }
+      keys.push(names ? (names[i] ?? String(i)) : String(i));
+      evs.push(this.expr(p));
+    });
+    for (const [n, v] of a.named) {
+      if (names && !names.includes(n) && error === null) error = new TemplateError('FUNCTION_ERROR', `The following named argument does not exist: ${n}`);
+      keys.push(n);
+      evs.push(this.expr(v));
+    }
+    if (error !== null) {
+      const err: TemplateError = error;
+      return () => {
+        throw unit.locate(err, start);
+      };
+    }
+    if (evs.length === 0) return () => EMPTY_ARGS;
+    return (f) => {
+      const values = allValues(evs.map((ev) => ev(f)));
+      return then(values, (vs) => {
+        const map = newMap();
+        const list = vs as Value[];
+        for (let i = 0; i < keys.length; i++) map[keys[i]!] = list[i] ?? null;
+        return map;
+      });
+    };
+  }
+}
+
+function binaryFunction(operator: string, registry: Registry): (a: Value, b: Value) => Value {
+  switch (operator) {
+    case '+':
+    case '-':
+    case '*':
+    case '/':
+    case '%':
+      return (a, b) => ops.arithmetic(operator, a, b);
+    case '==':
+    case 'equals':
+      return ops.equals;
+    case '!=':
+      return (a, b) => !ops.equals(a, b);
+    case '<':
+    case '>':
+    case '<=':
+    case '>=':
+      return (a, b) => ops.compare(operator, a, b);
+    case '~':
+      return ops.concatenate;
+    case 'contains':
+      return ops.contains;
+    case '..': {
+      return (a, b) => {
+        const range = registry.functions.get('range');
+        if (!range) throw new TemplateError('UNKNOWN_FUNCTION', 'Function or Macro [range] does not exist.');
+        const args = newMap();
+        args['start'] = a;
+        args['end'] = b;
+        return range.call(args, NO_CONTEXT);
+      };
+    }
+    default:
+      throw new Error(`operator ${operator} has no implementation`);
+  }
+}
+
+async function continueRuns(runs: readonly Run[], from: number, first: Promise<void>, f: Frame, out: Output): Promise<void> {
+  await first;
+  for (let i = from; i < runs.length; i++) {
+    const r = runs[i]!(f, out);
+    if (r !== undefined) await r;
+  }
+}
+
+function wrapExtensionError(e: unknown): unknown {
+  if (e instanceof TemplateError) return e;
+  if (e instanceof RangeError && /call stack/i.test(e.message)) {
+    return new TemplateError('LIMIT_EXCEEDED', 'Evaluation nested too deeply', { cause: e });
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return new TemplateError('FUNCTION_ERROR', message, { cause: e });
+}
+
+/** Calls an extension, enforcing sync renders and giving failures a code and a position. */
+function callExtension(f: Frame, start: number, call: () => Value): Value {
+  let r: Value;
+  try {
+    r = call();
+  } catch (e) {
+    throw f.unit.locate(wrapExtensionError(e), start);
+  }
+  if (r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function') {
+    if (f.state.sync) {
+      // Keep the work from running unobserved.
+      Promise.resolve(r).catch(() => undefined);
+      throw f.unit.locate(new TemplateError('ASYNC_IN_SYNC_RENDER', 'An asynchronous function was called during renderSync(); use render() instead'), start);
+    }
+    return Promise.resolve(r).catch((e: unknown) => Promise.reject(f.unit.locate(wrapExtensionError(e), start)));
+  }
+  return r;
+}
+
+function settle(fn: () => Value): Settled | Promise<Settled> {
+  try {
+    const v = fn();
+    if (v instanceof Promise) return v.then((value) => ({ ok: true, value }) as const, (error: unknown) => ({ ok: false, error }) as const);
+    return { ok: true, value: v };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+class FrameCallContext implements CallContext {
+  constructor(
+    private readonly f: Frame,
+    private readonly start: number,
+  ) {}
+  get templateName(): string {
+    return this.f.unit.name;
+  }
+  get line(): number {
+    return new LineCounter(this.f.unit.source).position(this.start).line;
+  }
+  get scope(): RenderScope {
+    return this.f.state.scope;
+  }
+  get nestedDepth(): number {
+    return this.f.state.nestedDepth;
+  }
+  lookup(name: string): unknown {
+    const v = lookupVariable(this.f, name);
+    return v === MISSING ? undefined : v;
+  }
+  variables(): Record<string, unknown> {
+    const all: Record<string, unknown> = newMap();
+    for (const k of Object.keys(this.f.root)) if (hasDataProperty(this.f.root, k)) all[k] = this.f.root[k];
+    const chain: Scope[] = [];
+    for (let s: Scope | null = this.f.scope; s !== null; s = s.parent) chain.unshift(s);
+    for (const s of chain) for (const [k, v] of s.vars) all[k] = v;
+    return all;
+  }
+  renderNested(template: string): string | Promise<string> {
+    const state = this.f.state;
+    if (state.nestedDepth >= state.limits.maxNestedRenderDepth) {
+      throw new TemplateError('LIMIT_EXCEEDED', `render() calls nested deeper than the limit of ${state.limits.maxNestedRenderDepth}`);
+    }
+    return state.renderNested(template, this.variables(), state);
+  }
+  markSensitive(value: string): void {
+    if (typeof value === 'string' && value.length > 0) this.f.state.scope.onSensitiveValue?.(value);
+  }
+}
+
+function makeCallContext(f: Frame, start: number): CallContext {
+  return new FrameCallContext(f, start);
+}
+
+/** For built-ins called from operators (`..`), which need no context. */
+const NO_CONTEXT: CallContext = {
+  templateName: '',
+  line: 0,
+  scope: {},
+  nestedDepth: 0,
+  lookup: () => undefined,
+  variables: () => newMap(),
+  renderNested: () => {
+    throw new TemplateError('FUNCTION_ERROR', 'render() is not available here');
+  },
+  markSensitive: () => undefined,
+};

@@ -1,0 +1,272 @@
+/**
+ * The template engine: parses and compiles templates (cached by source, LRU like Kestra's 1000),
+ * renders them synchronously or asynchronously, and hosts the filter/function/test registry.
+ */
+import { compileProgram, type CompiledProgram, type Limits, type RenderState } from './compile.js';
+import { TemplateError } from './errors.js';
+import type {
+  Extension,
+  FilterDefinition,
+  FilterImpl,
+  FunctionDefinition,
+  FunctionImpl,
+  RenderScope,
+  TestDefinition,
+  TestImpl,
+  CallableOptions,
+} from './extension.js';
+import { coreExtension } from './builtins/core/index.js';
+import { DEFAULT_MAX_RANGE_SIZE } from './builtins/core/functions.js';
+import { parseTemplate } from './parser.js';
+import { isList, isMap } from './values.js';
+
+export interface EngineOptions {
+  /** Largest rendered output, in characters (default 10 MB). */
+  readonly maxRenderedSize?: number;
+  /** Longest list `range()` and `a..b` may build (default 1 000 000). */
+  readonly maxRangeSize?: number;
+  /** Deepest nesting of expressions and tags the parser accepts (default 200). */
+  readonly maxDepth?: number;
+  /** Deepest macro call chain (default 100). */
+  readonly maxMacroDepth?: number;
+  /** Deepest chain of `render()` calls (default 16, as Kestra). */
+  readonly maxNestedRenderDepth?: number;
+  /** Compiled templates kept, least recently used evicted (default 1000, as Kestra). */
+  readonly cacheSize?: number;
+  /** Extensions registered after the core one, in order (later ones override earlier names). */
+  readonly extensions?: readonly Extension[];
+}
+
+export type TemplateContext = Readonly<Record<string, unknown>>;
+
+/** A compiled template: reusable, renders any number of times. */
+export interface CompiledTemplate {
+  readonly name: string;
+  readonly source: string;
+  render(context?: TemplateContext, scope?: RenderScope): Promise<string>;
+  renderSync(context?: TemplateContext): string;
+}
+
+const DEFAULTS = {
+  maxRenderedSize: 10 * 1024 * 1024,
+  maxRangeSize: DEFAULT_MAX_RANGE_SIZE,
+  maxDepth: 200,
+  maxMacroDepth: 100,
+  maxNestedRenderDepth: 16,
+  cacheSize: 1000,
+} as const;
+
+const EMPTY_SCOPE: RenderScope = Object.freeze({});
+const EMPTY_CONTEXT: TemplateContext = Object.freeze({});
+
+export class TemplateEngine {
+  private readonly filters = new Map<string, FilterDefinition>();
+  private readonly functions = new Map<string, FunctionDefinition>();
+  private readonly tests = new Map<string, TestDefinition>();
+  private readonly cache = new Map<string, CompiledTemplate>();
+  private readonly programs = new WeakMap<CompiledTemplate, CompiledProgram>();
+  private readonly limits: Limits;
+  private readonly maxDepth: number;
+  private readonly cacheSize: number;
+  private readonly registry = { filters: this.filters, functions: this.functions, tests: this.tests };
+
+  constructor(options: EngineOptions = {}) {
+    this.limits = {
+      maxRenderedSize: options.maxRenderedSize ?? DEFAULTS.maxRenderedSize,
+      maxRangeSize: options.maxRangeSize ?? DEFAULTS.maxRangeSize,
+      maxMacroDepth: options.maxMacroDepth ?? DEFAULTS.maxMacroDepth,
+      maxNestedRenderDepth: options.maxNestedRenderDepth ?? DEFAULTS.maxNestedRenderDepth,
+    };
+    this.maxDepth = options.maxDepth ?? DEFAULTS.maxDepth;
+    this.cacheSize = options.cacheSize ?? DEFAULTS.cacheSize;
+    this.addExtension(coreExtension({ maxRangeSize: this.limits.maxRangeSize }));
+    for (const extension of options.extensions ?? []) this.addExtension(extension);
+  }
+
+  // --- registry -----------------------------------------------------------------------------
+
+  addExtension(extension: Extension): this {
+    for (const [name, def] of Object.entries(extension.filters ?? {})) this.filters.set(name, def);
+    for (const [name, def] of Object.entries(extension.functions ?? {})) this.functions.set(name, def);
+    for (const [name, def] of Object.entries(extension.tests ?? {})) this.tests.set(name, def);
+    this.cache.clear();
+    return this;
+  }
+
+  registerFilter(name: string, impl: FilterImpl, options: CallableOptions = {}): this {
+    return this.addExtension({ filters: { [name]: { ...options, call: impl } } });
+  }
+
+  registerFunction(name: string, impl: FunctionImpl, options: CallableOptions = {}): this {
+    return this.addExtension({ functions: { [name]: { ...options, call: impl } } });
+  }
+
+  registerTest(name: string, impl: TestImpl, options: CallableOptions = {}): this {
+    return this.addExtension({ tests: { [name]: { ...options, call: impl } } });
+  }
+
+  // --- compiling ----------------------------------------------------------------------------
+
+  /** Compiles (or fetches from the cache) a template. The name defaults to the text, as in Kestra's messages. */
+  compile(template: string, name?: string): CompiledTemplate {
+    const key = name === undefined ? template : `${name}\u0000${template}`;
+    const cached = this.cache.get(key);
+    if (cached) {
+      // Refresh its place in the LRU order.
+      this.cache.delete(key);
+      this.cache.set(key, cached);
+      return cached;
+    }
+    const compiled = this.build(template, name ?? template);
+    this.cache.set(key, compiled);
+    if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
+    return compiled;
+  }
+
+  private build(source: string, name: string): CompiledTemplate {
+    let program: CompiledProgram;
+    try {
+      program = compileProgram(parseTemplate(source, { name, maxDepth: this.maxDepth }), name, source, this.registry);
+    } catch (e) {
+      throw normalizeError(e);
+    }
+    const run = (context: TemplateContext | undefined, scope: RenderScope, sync: boolean, nestedDepth = 0): string | Promise<string> => {
+      const root = checkContext(context);
+      const state = this.newState(scope, sync, nestedDepth);
+      if (!sync && program.prefetch.length > 0) {
+        const prefetched = program.resolvePrefetch(root, state);
+        if (prefetched instanceof Promise) {
+          return prefetched.then((results) => {
+            state.prefetched = results;
+            return program.run(root, state);
+          });
+        }
+        state.prefetched = prefetched;
+      }
+      return program.run(root, state);
+    };
+    const compiled: CompiledTemplate = {
+      name,
+      source,
+      render: (context, scope = EMPTY_SCOPE) => {
+        try {
+          const r = run(context, scope, false);
+          return typeof r === 'string' ? Promise.resolve(r) : r.catch((e: unknown) => Promise.reject(normalizeError(e)));
+        } catch (e) {
+          return Promise.reject(normalizeError(e));
+        }
+      },
+      renderSync: (context) => {
+        try {
+          return run(context, EMPTY_SCOPE, true) as string;
+        } catch (e) {
+          throw normalizeError(e);
+        }
+      },
+    };
+    this.programs.set(compiled, program);
+    return compiled;
+  }
+
+  private newState(scope: RenderScope, sync: boolean, nestedDepth: number): RenderState {
+    return {
+      sync,
+      scope,
+      limits: this.limits,
+      registry: this.registry,
+      prefetched: null,
+      nestedDepth,
+      macroDepth: 0,
+      renderNested: (template, variables, parent) => this.renderNested(template, variables, parent),
+    };
+  }
+
+  /** Kestra's `render()`: the same variables, one level deeper. */
+  private renderNested(template: string, variables: Record<string, unknown>, parent: RenderState): string | Promise<string> {
+    if (!template.includes('{')) return template;
+    // Re-enter through the cached program directly to carry the depth and the sync mode.
+    const program = this.programs.get(this.compile(template))!;
+    const state = this.newState(parent.scope, parent.sync, parent.nestedDepth + 1);
+    if (!parent.sync && program.prefetch.length > 0) {
+      const prefetched = program.resolvePrefetch(variables, state);
+      if (prefetched instanceof Promise) {
+        return prefetched.then((results) => {
+          state.prefetched = results;
+          return program.run(variables, state);
+        });
+      }
+      state.prefetched = prefetched;
+    }
+    return program.run(variables, state);
+  }
+
+  // --- rendering ----------------------------------------------------------------------------
+
+  /** Renders a template; async functions (`secret()`, `credential()`) are awaited. */
+  render(template: string, context?: TemplateContext, scope?: RenderScope): Promise<string> {
+    // Kestra's render wrapper: no `{`, nothing to render (and nothing to parse).
+    if (!template.includes('{')) return Promise.resolve(template);
+    let compiled: CompiledTemplate;
+    try {
+      compiled = this.compile(template);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return compiled.render(context, scope);
+  }
+
+  /** Renders a template that calls nothing asynchronous; fails with ASYNC_IN_SYNC_RENDER otherwise. */
+  renderSync(template: string, context?: TemplateContext): string {
+    if (!template.includes('{')) return template;
+    return this.compile(template).renderSync(context);
+  }
+
+  /**
+   * Renders every string in a value: maps (keys too; on a collision the first key wins, as
+   * Kestra's `putIfAbsent`), lists; other scalars are returned unchanged.
+   */
+  async renderValue(value: unknown, context?: TemplateContext, scope?: RenderScope): Promise<unknown> {
+    return this.renderValueAt(value, context, scope, 0);
+  }
+
+  private async renderValueAt(value: unknown, context: TemplateContext | undefined, scope: RenderScope | undefined, depth: number): Promise<unknown> {
+    if (depth > this.maxDepth) throw new TemplateError('LIMIT_EXCEEDED', `Value nested deeper than ${this.maxDepth} levels`);
+    if (typeof value === 'string') return value.includes('{') ? this.render(value, context, scope) : value;
+    if (isList(value)) {
+      const out: unknown[] = [];
+      for (const item of value) out.push(await this.renderValueAt(item, context, scope, depth + 1));
+      return out;
+    }
+    if (isMap(value)) {
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(value)) {
+        const renderedKey = key.includes('{') ? await this.render(key, context, scope) : key;
+        const rendered = await this.renderValueAt(value[key], context, scope, depth + 1);
+        if (!Object.hasOwn(out, renderedKey)) {
+          Object.defineProperty(out, renderedKey, { value: rendered, enumerable: true, writable: true, configurable: true });
+        }
+      }
+      return out;
+    }
+    return value;
+  }
+}
+
+function checkContext(context: TemplateContext | undefined): TemplateContext {
+  if (context === undefined || context === null) return EMPTY_CONTEXT;
+  if (typeof context !== 'object' || Array.isArray(context)) {
+    throw new TemplateError('TYPE_ERROR', 'The render context must be an object of variables');
+  }
+  return context;
+}
+
+/** Every failure leaves the engine as a TemplateError, never as a RangeError or a TypeError. */
+export function normalizeError(e: unknown): TemplateError {
+  if (e instanceof TemplateError) return e;
+  if (e instanceof RangeError && /call stack/i.test(e.message)) {
+    return new TemplateError('LIMIT_EXCEEDED', 'Evaluation nested too deeply', { cause: e });
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return new TemplateError('FUNCTION_ERROR', message, { cause: e });
+}
+

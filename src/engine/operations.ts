@@ -1,0 +1,204 @@
+/**
+ * Pebble's operator semantics on the Java value model (OperatorUtils, the *Expression nodes and
+ * TypeUtils.compatibleCast of Pebble 3.2.2). Every function throws `TemplateError` on bad input.
+ */
+import { TemplateError } from './errors.js';
+import {
+  JDouble,
+  isDouble,
+  isList,
+  isMap,
+  isNumber,
+  javaClassName,
+  javaEquals,
+  javaType,
+  makeDouble,
+  makeLong,
+  pebbleEquals,
+  toDouble,
+  toJavaString,
+  toLong,
+} from './values.js';
+
+type Arithmetic = '+' | '-' | '*' | '/' | '%';
+
+const OPERATION_NAMES: Record<Arithmetic, string> = {
+  '+': 'Could not perform addition',
+  '-': 'Could not perform subtraction',
+  '*': 'Could not perform multiplication',
+  '/': 'Could not perform division',
+  // Pebble 3.2.2 really says "greater modulus" here (ModulusExpression).
+  '%': 'Could not perform greater modulus',
+};
+
+function fail(message: string): TemplateError {
+  return new TemplateError('TYPE_ERROR', message);
+}
+
+/** Java's binary numeric promotion (OperatorUtils.wideningConversionBinaryOperation). */
+export function arithmetic(op: Arithmetic, a: unknown, b: unknown): unknown {
+  if (op === '+') {
+    if (typeof a === 'string' || typeof b === 'string') return javaValueOf(a) + javaValueOf(b);
+    if (isList(a)) {
+      // Pebble 3.2.2 appends to the list itself (the result is a copy that callers share by identity).
+      return addToList(a, b);
+    }
+  } else if (op === '-' && isList(a)) {
+    const result = a.slice();
+    if (isList(b)) {
+      return result.filter((item) => !b.some((r) => javaEquals(item, r)));
+    }
+    const at = result.findIndex((item) => javaEquals(item, b));
+    if (at !== -1) result.splice(at, 1);
+    return result;
+  }
+  if (!isNumber(a) || !isNumber(b)) throw fail(OPERATION_NAMES[op]);
+  if (isDouble(a) || isDouble(b)) {
+    const x = toDouble(a);
+    const y = toDouble(b);
+    switch (op) {
+      case '+':
+        return makeDouble(x + y);
+      case '-':
+        return makeDouble(x - y);
+      case '*':
+        return makeDouble(x * y);
+      case '/':
+        return makeDouble(x / y);
+      case '%':
+        return makeDouble(x % y);
+    }
+  }
+  // Two Integers compute in 32 bits (and wrap) before widening to Long; any Long makes it 64 bits.
+  const bits = javaType(a) === 'Integer' && javaType(b) === 'Integer' ? 32 : 64;
+  const x = toLong(a);
+  const y = toLong(b);
+  let r: bigint;
+  switch (op) {
+    case '+':
+      r = x + y;
+      break;
+    case '-':
+      r = x - y;
+      break;
+    case '*':
+      r = x * y;
+      break;
+    case '/':
+      if (y === 0n) throw fail(OPERATION_NAMES[op]);
+      r = x / y;
+      break;
+    case '%':
+      if (y === 0n) throw fail(OPERATION_NAMES[op]);
+      r = x % y;
+      break;
+  }
+  return bits === 32 ? BigInt(BigInt.asIntN(32, r)) : makeLong(r);
+}
+
+function addToList(list: unknown[], item: unknown): unknown[] {
+  try {
+    if (isList(item)) list.push(...item);
+    else list.push(item);
+    return list;
+  } catch {
+    // A frozen list: fall back to a copy rather than failing.
+    return isList(item) ? [...list, ...item] : [...list, item];
+  }
+}
+
+/** `String.valueOf` as `+` uses it on strings. */
+function javaValueOf(v: unknown): string {
+  return toJavaString(v);
+}
+
+export function negate(v: unknown): unknown {
+  return arithmetic('*', -1n, v);
+}
+
+export function plus(v: unknown): unknown {
+  return arithmetic('*', 1n, v);
+}
+
+const COMPARISON_ERRORS: Record<string, string> = {
+  '<': 'Could not perform greater modulus', // sic, LessThanExpression in Pebble 3.2.2
+  '>': 'Could not perform greater than comparison',
+  '<=': 'Could not perform less than or equals comparison',
+  '>=': 'Could not perform greater than or equals comparison',
+};
+
+export function compare(op: '<' | '>' | '<=' | '>=', a: unknown, b: unknown): boolean {
+  if (a === null || a === undefined || b === null || b === undefined) return false;
+  if (!isNumber(a) || !isNumber(b)) throw fail(COMPARISON_ERRORS[op]!);
+  if (typeof a === 'bigint' && typeof b === 'bigint') {
+    return op === '<' ? a < b : op === '>' ? a > b : op === '<=' ? a <= b : a >= b;
+  }
+  const x = toDouble(a);
+  const y = toDouble(b);
+  return op === '<' ? x < y : op === '>' ? x > y : op === '<=' ? x <= y : x >= y;
+}
+
+export function equals(a: unknown, b: unknown): boolean {
+  return pebbleEquals(a, b);
+}
+
+export function concatenate(a: unknown, b: unknown): string {
+  return (a === null || a === undefined ? '' : toJavaString(a)) + (b === null || b === undefined ? '' : toJavaString(b));
+}
+
+export function contains(container: unknown, item: unknown): boolean {
+  if (container === null || container === undefined) return false;
+  if (isList(container)) {
+    if (isList(item)) return item.every((x) => container.some((c) => javaEquals(c, x)));
+    return container.some((c) => javaEquals(c, item));
+  }
+  if (isMap(container)) return typeof item === 'string' && Object.hasOwn(container, item);
+  if (typeof container === 'string') return container.includes(toJavaString(item));
+  throw fail(`Contains operator can only be used on Collections, Maps and arrays. Actual type was: ${javaClassName(container)}`);
+}
+
+/** The simple Java class name, as Pebble's "Unsupported value type" messages print it. */
+function simpleClassName(v: unknown): string {
+  const full = javaClassName(v);
+  return full.slice(full.lastIndexOf('.') + 1);
+}
+
+/**
+ * `TypeUtils.compatibleCast(value, Boolean.class)`: numbers are true unless 0, strings unless
+ * empty; null stays null. Anything else fails like Java's ClassCastException.
+ */
+export function castToBoolean(v: unknown): boolean | null {
+  if (typeof v === 'boolean') return v;
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') return v.length > 0;
+  if (typeof v === 'number') return v !== 0;
+  if (typeof v === 'bigint') return v !== 0n;
+  if (v instanceof JDouble) return v.value !== 0;
+  throw fail(`class ${javaClassName(v)} cannot be cast to class java.lang.Boolean`);
+}
+
+/** Operands of `and` / `or`. */
+export function logicalOperand(v: unknown): boolean {
+  const b = castToBoolean(v);
+  // Pebble says "and" for `or` too (OrExpression copies AndExpression's text).
+  if (b === null) throw fail('null value used in and operator and strict variables is set to true');
+  return b;
+}
+
+export function not(v: unknown): boolean {
+  if (v === null || v === undefined) throw fail('null value given to not() and strict variables is set to true');
+  if (typeof v === 'boolean' || typeof v === 'string' || isNumber(v)) return !castToBoolean(v);
+  throw fail(`Unsupported value type ${simpleClassName(v)}. Expected Boolean, String, Number in "if" statement`);
+}
+
+/** The condition of `{% if %}` (IfNode): any failure becomes "Wrong operand(s) type…". */
+export function ifCondition(v: unknown): boolean {
+  if (v === null || v === undefined) throw fail('null value given to if statement and strict variables is set to true');
+  if (typeof v === 'boolean' || typeof v === 'string' || isNumber(v)) return castToBoolean(v) === true;
+  throw fail(`Unsupported value type ${simpleClassName(v)}. Expected Boolean, String, Number in "if" statement`);
+}
+
+/** The condition of `a ? b : c`: null is false without an error. */
+export function ternaryCondition(v: unknown): boolean {
+  return castToBoolean(v) === true;
+}
