@@ -170,6 +170,8 @@ class Reader {
   }
 
   issue(path: string, expected: string, message: string, atKey = false): void {
+    // One problem per field: the first (most specific) explanation wins.
+    if (this.issues.some((existing) => existing.path === path)) return;
     const pos = this.position(path, atKey);
     this.issues.push({ path, expected, message, file: this.ctx.file, line: pos?.line, column: pos?.column });
   }
