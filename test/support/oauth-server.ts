@@ -4,7 +4,6 @@
  */
 import type { Server } from 'node:http';
 import { decodeJwt, jwtVerify } from 'jose';
-import Provider, { errors } from 'oidc-provider';
 import type { KoaContext } from 'oidc-provider';
 import { closeServer, listen, readBody } from './http.js';
 import { generateTestKey } from './keys.js';
@@ -30,6 +29,12 @@ export interface Fault {
   /** Let the provider answer, then drop or override fields of its JSON. */
   readonly dropFields?: readonly string[];
   readonly setFields?: Readonly<Record<string, unknown>>;
+  /**
+   * A buggy or malicious server echoing what it received: `json` answers 400 with the raw body,
+   * its URL-encoding, its base64 and the Authorization header in error_description and error_uri;
+   * `html` answers 502 with the same inside an HTML page.
+   */
+  readonly echo?: 'json' | 'html';
 }
 
 export interface LoggedRequest {
@@ -43,6 +48,10 @@ export interface LoggedRequest {
   readonly params: Readonly<Record<string, string>>;
   status?: number;
   faulted: boolean;
+  /** The client the request authenticated as (Basic user, or client_id in the body). */
+  readonly clientId: string | null;
+  /** The access token the provider issued for this request, if any. */
+  issuedToken?: string;
 }
 
 export interface OAuthClientFixture {
@@ -70,7 +79,22 @@ export interface OAuthServer {
   close(): Promise<void>;
 }
 
+/** oidc-provider warns about Node 20 and its dev-only defaults on every start; expected here, so kept out of test output. */
+function quietProviderWarnings(): () => void {
+  const original = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].includes('oidc-provider WARNING')) return;
+    original(...args);
+  };
+  return () => {
+    console.warn = original;
+  };
+}
+
 export async function startOAuthServer(): Promise<OAuthServer> {
+  const restoreWarn = quietProviderWarnings();
+  // Imported here, after the filter is in place: the runtime warning fires at import time.
+  const { default: Provider, errors } = await import('oidc-provider');
   const { server, origin } = await listen();
   const issuer = origin;
   const tokenEndpoint = `${origin}/token`;
@@ -158,7 +182,8 @@ export async function startOAuthServer(): Promise<OAuthServer> {
     const authorization = ctx.get('authorization') || null;
     const entry: LoggedRequest = {
       at: Date.now(), path: ctx.path, authScheme: authorization?.split(' ')[0] ?? null, authorization,
-      contentType: ctx.get('content-type') || null, accept: ctx.get('accept') || null, params, faulted: false,
+      contentType: ctx.get('content-type') || null, accept: ctx.get('accept') || null, params: { ...params }, faulted: false,
+      clientId: basicUser(authorization) ?? params.client_id ?? null,
     };
     log.push(entry);
     // Google-style §2.1 requests carry no client_id: identify the client from the assertion's issuer.
@@ -183,6 +208,17 @@ export async function startOAuthServer(): Promise<OAuthServer> {
         ctx.req.socket.destroy();
         return;
       }
+      if (fault.echo) {
+        const echoed = `body=${raw} encoded=${encodeURIComponent(raw)} b64=${Buffer.from(raw).toString('base64')} auth=${authorization ?? ''}`;
+        entry.status = fault.echo === 'json' ? 400 : 502;
+        ctx.status = entry.status;
+        if (fault.echo === 'json') ctx.body = { error: 'invalid_request', error_description: echoed, error_uri: `https://errors.example.test/?q=${encodeURIComponent(echoed)}` };
+        else {
+          ctx.set('content-type', 'text/html');
+          ctx.body = `<html><body><h1>Bad Gateway</h1><pre>${echoed}</pre></body></html>`;
+        }
+        return;
+      }
       if (fault.status !== undefined) {
         for (const [name, value] of Object.entries(fault.headers ?? {})) ctx.set(name, value);
         ctx.status = fault.status;
@@ -194,6 +230,8 @@ export async function startOAuthServer(): Promise<OAuthServer> {
     }
     await next();
     entry.status = ctx.status;
+    const issued = (ctx.body as { access_token?: unknown } | undefined)?.access_token;
+    if (typeof issued === 'string') entry.issuedToken = issued;
     if (fault && (fault.dropFields || fault.setFields) && typeof ctx.body === 'object' && ctx.body !== null) {
       const body: Record<string, unknown> = { ...(ctx.body as Record<string, unknown>), ...fault.setFields };
       for (const field of fault.dropFields ?? []) delete body[field];
@@ -222,6 +260,17 @@ export async function startOAuthServer(): Promise<OAuthServer> {
   return {
     issuer, tokenEndpoint, clients, faults, log, reset,
     tokenRequests: () => log.filter((e) => e.path === '/token'),
-    close: () => closeServer(server as Server),
+    close: async () => {
+      await closeServer(server as Server);
+      restoreWarn();
+    },
   };
+}
+
+function basicUser(authorization: string | null): string | null {
+  const match = /^Basic\s+(\S+)$/i.exec(authorization ?? '');
+  if (!match?.[1]) return null;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? null : decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, '%20'));
 }
