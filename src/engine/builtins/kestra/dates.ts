@@ -1,0 +1,423 @@
+/**
+ * Kestra's date filters and `now()` (AbstractDate and its subclasses), on js-joda, the
+ * java.time port: Java `DateTimeFormatter` patterns and named formats, IANA zones, the
+ * process zone by default (Kestra uses the JVM's), epoch numbers read by magnitude.
+ */
+import {
+  ChronoUnit,
+  DateTimeFormatter,
+  Instant,
+  LocalDate,
+  LocalDateTime,
+  ResolverStyle,
+  ZoneId,
+  ZoneOffset,
+  ZonedDateTime,
+} from '@js-joda/core';
+import '@js-joda/timezone';
+import '@js-joda/locale_en-us';
+import { Locale } from '@js-joda/locale';
+import type { Args, FilterDefinition, FunctionDefinition } from '../../extension.js';
+import { isIntegral, makeLong } from '../../values.js';
+import { castError, functionError, optString } from './common.js';
+
+// ---------------------------------------------------------------------------------------------
+// Zones
+// ---------------------------------------------------------------------------------------------
+
+let cachedDefaultZone: { tz: string | undefined; zone: ZoneId } | undefined;
+
+/** `ZoneId.systemDefault()`: the process zone (`TZ` honoured), as a region id when known. */
+export function systemZone(): ZoneId {
+  const tz = process.env['TZ'];
+  if (cachedDefaultZone !== undefined && cachedDefaultZone.tz === tz) return cachedDefaultZone.zone;
+  let zone: ZoneId;
+  try {
+    const id = new Intl.DateTimeFormat().resolvedOptions().timeZone;
+    zone = ZoneId.of(id === 'Etc/UTC' || id === 'Etc/Unknown' ? 'UTC' : id);
+  } catch {
+    zone = ZoneId.of('UTC');
+  }
+  cachedDefaultZone = { tz, zone };
+  return zone;
+}
+
+function zoneOf(timeZone: string | undefined): ZoneId {
+  if (timeZone === undefined) return systemZone();
+  try {
+    return ZoneId.of(timeZone);
+  } catch (e) {
+    throw functionError((e as Error).message.split('\n')[0] ?? `Unknown time-zone ID: ${timeZone}`, e);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading a date
+// ---------------------------------------------------------------------------------------------
+
+const formatterCache = new Map<string, DateTimeFormatter>();
+
+function cachedPattern(pattern: string, locale: Locale): DateTimeFormatter {
+  const key = `${locale.toString()}\u0000${pattern}`;
+  let f = formatterCache.get(key);
+  if (f === undefined) {
+    try {
+      f = DateTimeFormatter.ofPattern(pattern).withLocale(locale).withResolverStyle(ResolverStyle.SMART);
+    } catch (e) {
+      throw functionError(`Invalid date format '${pattern}': ${(e as Error).message.split('\n')[0] ?? ''}`, e);
+    }
+    if (formatterCache.size > 500) formatterCache.clear();
+    formatterCache.set(key, f);
+  }
+  return f;
+}
+
+/** Java accepts an hour-only offset (`+02`) in ISO strings; js-joda wants `+02:00`. */
+function normalizeIsoOffset(text: string): string {
+  return text.replace(/([T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?[+-]\d{2})(?=$|\[)/, '$1:00');
+}
+
+function parseFailure(text: string, e: unknown): Error {
+  const detail = (e as Error).message?.split('\n')[0] ?? '';
+  return functionError(`Text '${text}' could not be parsed: ${detail}`, e);
+}
+
+/** Epoch numbers by magnitude: seconds, then milli-, micro- and nanoseconds (newer Kestra). */
+function fromEpoch(value: bigint, zone: ZoneId): ZonedDateTime {
+  const digits = (value < 0n ? -value : value).toString().length;
+  let instant: Instant;
+  try {
+    if (digits <= 12) instant = Instant.ofEpochSecond(Number(value));
+    else if (digits <= 15) instant = Instant.ofEpochMilli(Number(value));
+    else if (digits <= 18) instant = Instant.ofEpochSecond(Number(value / 1000000n), Number(value % 1000000n) * 1000);
+    else {
+      const seconds = value / 1000000000n;
+      const rest = value % 1000000000n;
+      // Old Kestra's timestampMicro printed seconds * 10^9 + micros: a sub-millisecond
+      // remainder is read as microseconds so those values still decode.
+      const abs = rest < 0n ? -rest : rest;
+      const nanos = abs < 1000000n ? rest * 1000n : rest;
+      instant = Instant.ofEpochSecond(Number(seconds), Number(nanos));
+    }
+    return instant.atZone(zone);
+  } catch (e) {
+    throw functionError(`Invalid epoch value ${value}: ${(e as Error).message.split('\n')[0] ?? ''}`, e);
+  }
+}
+
+/** AbstractDate.convert: what the date filters accept as input. */
+export function toZonedDateTime(value: unknown, zone: ZoneId, existingFormat: string | undefined, locale: Locale): ZonedDateTime {
+  if (value instanceof ZonedDateTime) return value;
+  if (value instanceof Instant) return value.atZone(zone);
+  if (value instanceof LocalDateTime) return value.atZone(zone);
+  if (value instanceof LocalDate) return value.atStartOfDay(zone);
+  if (value instanceof Date) return Instant.ofEpochMilli(value.getTime()).atZone(zone);
+  // Only a Java Long is an epoch: JSON small ints are Integers, which Kestra casts to String and fails.
+  if (typeof value === 'bigint') return fromEpoch(value, zone);
+  if (typeof value === 'number' && isIntegral(value) && !(value >= -2147483648 && value <= 2147483647)) return fromEpoch(makeLong(value), zone);
+  if (typeof value !== 'string') throw castError(value, 'java.lang.String');
+  if (existingFormat !== undefined) {
+    const f = namedOrPattern(existingFormat, locale);
+    if (typeof f === 'function') throw functionError(`The format '${existingFormat}' cannot be used to parse a date`);
+    try {
+      return ZonedDateTime.parse(value, f);
+    } catch {
+      try {
+        return LocalDateTime.parse(value, f).atZone(zone);
+      } catch {
+        try {
+          return LocalDate.parse(value, f).atStartOfDay(zone);
+        } catch (e) {
+          throw parseFailure(value, e);
+        }
+      }
+    }
+  }
+  const text = normalizeIsoOffset(value);
+  try {
+    return ZonedDateTime.parse(text);
+  } catch {
+    try {
+      return LocalDateTime.parse(text).atZone(zone);
+    } catch {
+      try {
+        return LocalDate.parse(text).atStartOfDay(zone);
+      } catch (e) {
+        throw parseFailure(value, e);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+// ---------------------------------------------------------------------------------------------
+
+type Formatter = DateTimeFormatter | ((date: ZonedDateTime, locale: Locale) => string);
+
+const NAMED_PATTERNS: Readonly<Record<string, string>> = {
+  iso: "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX",
+  iso_sec: "yyyy-MM-dd'T'HH:mm:ssXXX",
+  iso_milli: "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
+  sql: 'yyyy-MM-dd HH:mm:ss.SSSSSS',
+  sql_seq: 'yyyy-MM-dd HH:mm:ss',
+  sql_milli: 'yyyy-MM-dd HH:mm:ss.SSS',
+  // FormatStyle FULL/LONG/MEDIUM/SHORT as JDK 17 prints them for en_US (CLDR 39).
+  full: "EEEE, MMMM d, y 'at' h:mm:ss a zzzz",
+  long: "MMMM d, y 'at' h:mm:ss a z",
+  medium: 'MMM d, y, h:mm:ss a',
+  short: 'M/d/yy, h:mm a',
+};
+
+const NAMED_FORMATTERS: Readonly<Record<string, DateTimeFormatter>> = {
+  iso_date_time: DateTimeFormatter.ISO_DATE_TIME,
+  iso_date: DateTimeFormatter.ISO_DATE,
+  iso_time: DateTimeFormatter.ISO_TIME,
+  iso_local_date: DateTimeFormatter.ISO_LOCAL_DATE,
+  iso_instant: DateTimeFormatter.ISO_INSTANT,
+  iso_local_date_time: DateTimeFormatter.ISO_LOCAL_DATE_TIME,
+  iso_local_time: DateTimeFormatter.ISO_LOCAL_TIME,
+  iso_offset_time: DateTimeFormatter.ISO_OFFSET_TIME,
+  iso_ordinal_date: DateTimeFormatter.ISO_ORDINAL_DATE,
+  iso_week_date: DateTimeFormatter.ISO_WEEK_DATE,
+  iso_zoned_date_time: DateTimeFormatter.ISO_ZONED_DATE_TIME,
+};
+
+/** RFC_1123_DATE_TIME: `Tue, 3 Jun 2008 11:05:30 GMT`, offset as `+0200` when not zero. */
+function rfc1123(date: ZonedDateTime): string {
+  const body = DateTimeFormatter.ofPattern('EEE, d MMM yyyy HH:mm:ss').withLocale(Locale.US).format(date);
+  const seconds = date.offset().totalSeconds();
+  if (seconds === 0) return `${body} GMT`;
+  const abs = Math.abs(seconds);
+  return `${body} ${seconds < 0 ? '-' : '+'}${String(Math.floor(abs / 3600)).padStart(2, '0')}${String(Math.floor((abs % 3600) / 60)).padStart(2, '0')}`;
+}
+
+function namedOrPattern(format: string, locale: Locale): Formatter {
+  const named = NAMED_FORMATTERS[format];
+  if (named !== undefined) return named.withLocale(locale);
+  if (format === 'rfc_1123_date_time') return rfc1123;
+  const pattern = NAMED_PATTERNS[format] ?? format;
+  if (/z/.test(stripQuoted(pattern))) return (date, loc) => cachedPattern(withZoneNames(pattern, date, loc), loc).format(date);
+  return cachedPattern(pattern, locale);
+}
+
+function stripQuoted(pattern: string): string {
+  return pattern.replace(/'[^']*'/g, '');
+}
+
+const SHORT_NAME_LOCALES = ['en-US', 'en-GB', 'en-AU', 'en-IN', 'en-NZ', 'en-CA', 'en-ZA', 'en-IE'];
+/** Abbreviations Java prints that no English CLDR locale has. */
+const JAVA_SHORT_NAMES: Readonly<Record<string, string>> = {
+  'Asia/Tokyo': 'JST',
+  'Asia/Seoul': 'KST',
+  'Asia/Shanghai': 'CST',
+  'Asia/Taipei': 'CST',
+  'Asia/Hong_Kong': 'HKT',
+  'Asia/Singapore': 'SGT',
+  'Asia/Dubai': 'GST',
+  'Asia/Jakarta': 'WIB',
+  'Asia/Manila': 'PHT',
+  'Asia/Bangkok': 'ICT',
+  'Europe/Moscow': 'MSK',
+  'America/Sao_Paulo': 'BRT',
+  'America/Argentina/Buenos_Aires': 'ART',
+};
+const intlCache = new Map<string, Intl.DateTimeFormat>();
+
+function intlZoneName(locale: string, zone: string, style: 'short' | 'long', epochMilli: number): string | undefined {
+  const key = `${locale}|${zone}|${style}`;
+  let f = intlCache.get(key);
+  try {
+    if (f === undefined) {
+      f = new Intl.DateTimeFormat(locale, { timeZone: zone, timeZoneName: style });
+      intlCache.set(key, f);
+    }
+    return f.formatToParts(epochMilli).find((p) => p.type === 'timeZoneName')?.value;
+  } catch {
+    return undefined;
+  }
+}
+
+function offsetText(seconds: number): string {
+  if (seconds === 0) return 'Z';
+  const abs = Math.abs(seconds);
+  return `${seconds < 0 ? '-' : '+'}${String(Math.floor(abs / 3600)).padStart(2, '0')}:${String(Math.floor((abs % 3600) / 60)).padStart(2, '0')}`;
+}
+
+/** The text Java prints for `z` (short) or `zzzz` (long) with an English locale. */
+function zoneName(date: ZonedDateTime, long: boolean): string {
+  const zone = date.zone();
+  if (zone instanceof ZoneOffset) return offsetText(zone.totalSeconds());
+  const id = zone.id();
+  const epochMilli = date.toInstant().toEpochMilli();
+  if (long) return intlZoneName('en-US', id, 'long', epochMilli) ?? id;
+  if (id === 'UTC' || id === 'Etc/UTC' || id === 'Z') return 'UTC';
+  if (id === 'GMT' || id === 'Etc/GMT') return 'GMT';
+  const fixed = JAVA_SHORT_NAMES[id];
+  if (fixed !== undefined) return fixed;
+  for (const locale of SHORT_NAME_LOCALES) {
+    const name = intlZoneName(locale, id, 'short', epochMilli);
+    if (name !== undefined && !/^(?:GMT|UTC)(?:[+-]|$)/.test(name)) return name;
+  }
+  const seconds = date.offset().totalSeconds();
+  return seconds === 0 ? 'GMT' : `GMT${offsetText(seconds)}`;
+}
+
+/** Replaces `z` runs outside quotes by the quoted zone name (js-joda prints ids for them). */
+function withZoneNames(pattern: string, date: ZonedDateTime, _locale: Locale): string {
+  let out = '';
+  for (let i = 0; i < pattern.length; ) {
+    const c = pattern[i] as string;
+    if (c === "'") {
+      const end = pattern.indexOf("'", i + 1);
+      const stop = end === -1 ? pattern.length : end + 1;
+      out += pattern.slice(i, stop);
+      i = stop;
+      continue;
+    }
+    if (c === 'z') {
+      let j = i;
+      while (pattern[j] === 'z') j++;
+      out += `'${zoneName(date, j - i >= 4).replace(/'/g, "''")}'`;
+      i = j;
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  return out;
+}
+
+/** `LocaleUtils.toLocale`; only English text data is bundled, so other languages print English. */
+function localeOf(tag: string | undefined): Locale {
+  if (tag === undefined) return Locale.US;
+  const [language = 'en', country = ''] = tag.split(/[_-]/);
+  if (language.toLowerCase() !== 'en') return Locale.US;
+  try {
+    return new Locale(language.toLowerCase(), country.toUpperCase());
+  } catch {
+    return Locale.US;
+  }
+}
+
+function formatDate(date: ZonedDateTime, format: string, zone: ZoneId, locale: Locale): string {
+  const f = namedOrPattern(format, locale);
+  // DateTimeFormatter.withZone(zone): the instant is shown in the requested zone.
+  const shown = date.withZoneSameInstant(zone);
+  try {
+    return typeof f === 'function' ? f(shown, locale) : f.format(shown);
+  } catch (e) {
+    if (e instanceof Error && e.name === 'TemplateError') throw e;
+    throw functionError(`Unable to format date with '${format}': ${(e as Error).message.split('\n')[0] ?? ''}`, e);
+  }
+}
+
+interface DateArgs {
+  format: string;
+  zone: ZoneId;
+  existingFormat: string | undefined;
+  locale: Locale;
+}
+
+function dateArgs(args: Args): DateArgs {
+  return {
+    format: optString(args, 'format') ?? 'iso',
+    zone: zoneOf(optString(args, 'timeZone')),
+    existingFormat: optString(args, 'existingFormat'),
+    locale: localeOf(optString(args, 'locale')),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Built-ins
+// ---------------------------------------------------------------------------------------------
+
+const DATE_ARGS = ['format', 'timeZone', 'existingFormat', 'locale'];
+
+const date: FilterDefinition = {
+  argNames: DATE_ARGS,
+  call(input, args) {
+    if (input === null || input === undefined) return null;
+    const a = dateArgs(args);
+    return formatDate(toZonedDateTime(input, a.zone, a.existingFormat, a.locale), a.format, a.zone, a.locale);
+  },
+};
+
+const CHRONO_UNITS: Readonly<Record<string, ChronoUnit>> = {
+  NANOS: ChronoUnit.NANOS,
+  MICROS: ChronoUnit.MICROS,
+  MILLIS: ChronoUnit.MILLIS,
+  SECONDS: ChronoUnit.SECONDS,
+  MINUTES: ChronoUnit.MINUTES,
+  HOURS: ChronoUnit.HOURS,
+  HALF_DAYS: ChronoUnit.HALF_DAYS,
+  DAYS: ChronoUnit.DAYS,
+  WEEKS: ChronoUnit.WEEKS,
+  MONTHS: ChronoUnit.MONTHS,
+  YEARS: ChronoUnit.YEARS,
+  DECADES: ChronoUnit.DECADES,
+  CENTURIES: ChronoUnit.CENTURIES,
+  MILLENNIA: ChronoUnit.MILLENNIA,
+  ERAS: ChronoUnit.ERAS,
+  FOREVER: ChronoUnit.FOREVER,
+};
+
+const dateAdd: FilterDefinition = {
+  argNames: ['amount', 'unit', ...DATE_ARGS],
+  call(input, args) {
+    if (input === null || input === undefined) return null;
+    const amount = args['amount'];
+    if (amount === null || amount === undefined) throw functionError(`The 'dateAdd' filter expects an argument 'amount'.`);
+    // Newer Kestra takes any whole number (an Integer from the context too); 0.21 wanted a Long.
+    if (!isIntegral(amount)) throw castError(amount, 'java.lang.Long');
+    const unitName = optString(args, 'unit');
+    if (unitName === undefined) throw functionError(`The 'dateAdd' filter expects an argument 'unit'.`);
+    const unit = Object.hasOwn(CHRONO_UNITS, unitName) ? CHRONO_UNITS[unitName] : undefined;
+    if (unit === undefined) throw functionError(`No enum constant java.time.temporal.ChronoUnit.${unitName}`);
+    const a = dateArgs(args);
+    const start = toZonedDateTime(input, a.zone, a.existingFormat, a.locale);
+    let moved: ZonedDateTime;
+    try {
+      moved = start.plus(Number(amount), unit);
+    } catch (e) {
+      throw functionError((e as Error).message.split('\n')[0] ?? 'Unable to add to the date', e);
+    }
+    return formatDate(moved, a.format, a.zone, a.locale);
+  },
+};
+
+function timestampFilter(convert: (date: ZonedDateTime) => unknown): FilterDefinition {
+  return {
+    argNames: ['timeZone', 'existingFormat'],
+    call(input, args) {
+      if (input === null || input === undefined) return null;
+      const zone = zoneOf(optString(args, 'timeZone'));
+      return convert(toZonedDateTime(input, zone, optString(args, 'existingFormat'), Locale.US));
+    },
+  };
+}
+
+const nanosOf = (d: ZonedDateTime): bigint => BigInt(d.toEpochSecond()) * 1000000000n + BigInt(d.nano());
+
+const now: FunctionDefinition = {
+  argNames: DATE_ARGS,
+  call(args) {
+    const a = dateArgs(args);
+    // Java's clock has microsecond resolution on Linux; Date.now() only has milliseconds.
+    const micros = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
+    const current = Instant.ofEpochSecond(Number(micros / 1000000n), Number(micros % 1000000n) * 1000).atZone(systemZone());
+    return formatDate(current, a.format, a.zone, a.locale);
+  },
+};
+
+export const dateFilters: Record<string, FilterDefinition> = {
+  date,
+  dateAdd,
+  timestamp: timestampFilter((d) => BigInt(d.toEpochSecond())),
+  timestampMilli: timestampFilter((d) => BigInt(d.toInstant().toEpochMilli())),
+  // Newer Kestra: real microseconds (0.21 printed seconds * 10^9 + micros).
+  timestampMicro: timestampFilter((d) => (nanosOf(d) / 1000n).toString()),
+  timestampNano: timestampFilter((d) => nanosOf(d).toString()),
+};
+
+export const dateFunctions: Record<string, FunctionDefinition> = { now };

@@ -1,0 +1,67 @@
+/**
+ * `render(x, recursive=true)` and `renderOnce(x)`: render a value that itself holds template
+ * text (Kestra does not render variables recursively by default). Strings, map keys and values
+ * and list items are rendered with the caller's variables; other values come back unchanged.
+ * The nesting limit (16 by default, as Kestra) is enforced by the engine's `renderNested`.
+ */
+import { TemplateError } from '../../errors.js';
+import type { CallContext, FunctionDefinition, MaybePromise } from '../../extension.js';
+import { isList, isMap, newMap } from '../../values.js';
+import { functionError, mapMaybe, then } from './common.js';
+
+/** Kestra's MAX_RENDERING_AMOUNT. */
+export const MAX_RENDER_PASSES = 100;
+
+function renderStringUntilStable(ctx: CallContext, text: string, pass: number): MaybePromise<string> {
+  if (pass >= MAX_RENDER_PASSES) {
+    throw new TemplateError('LIMIT_EXCEEDED', `Too many rendering attempts: the value kept changing after ${MAX_RENDER_PASSES} passes`);
+  }
+  return then(ctx.renderNested(text), (next) => (next === text ? next : renderStringUntilStable(ctx, next, pass + 1)));
+}
+
+function renderValue(ctx: CallContext, value: unknown, recursive: boolean, depth: number): MaybePromise<unknown> {
+  if (depth > 1000) throw functionError('Value nesting depth exceeds the maximum allowed');
+  if (typeof value === 'string') return recursive ? renderStringUntilStable(ctx, value, 0) : ctx.renderNested(value);
+  if (isList(value)) return mapMaybe(value, (item) => renderValue(ctx, item, recursive, depth + 1));
+  if (isMap(value)) {
+    const keys = Object.keys(value);
+    return then(
+      mapMaybe(keys, (k) => then(renderValue(ctx, k, recursive, depth + 1), (rk) => then(renderValue(ctx, value[k], recursive, depth + 1), (rv) => [rk, rv] as const))),
+      (entries) => {
+        const out = newMap();
+        // Kestra fills the result with putIfAbsent: on a key collision the first one wins.
+        for (const [k, v] of entries) if (!Object.hasOwn(out, String(k))) out[String(k)] = v;
+        return out;
+      },
+    );
+  }
+  return value;
+}
+
+function toRenderArg(args: Readonly<Record<string, unknown>>, name: string): unknown {
+  if (Object.hasOwn(args, 'toRender')) return args['toRender'];
+  if (Object.hasOwn(args, 'template')) return args['template'];
+  throw functionError(`The '${name}' function expects an argument 'toRender'.`);
+}
+
+const render: FunctionDefinition = {
+  argNames: ['toRender', 'recursive'],
+  call(args, ctx) {
+    const value = toRenderArg(args, 'render');
+    const recursiveArg = args['recursive'] ?? true;
+    if (typeof recursiveArg !== 'boolean') {
+      throw functionError(`The 'render' function expects an optional argument 'recursive' with type boolean.`);
+    }
+    return renderValue(ctx, value, recursiveArg, 0);
+  },
+};
+
+const renderOnce: FunctionDefinition = {
+  argNames: ['toRender'],
+  call(args, ctx) {
+    const value = toRenderArg(args, 'renderOnce');
+    return renderValue(ctx, value, false, 0);
+  },
+};
+
+export const renderFunctions: Record<string, FunctionDefinition> = { render, renderOnce };

@@ -1,0 +1,274 @@
+/**
+ * Kestra's string filters: Apache `StringUtils` substrings, `startsWith`/`endsWith`, `slugify`,
+ * `escapeChar`, `urldecode`, Helm-style `indent`/`nindent`, and Kestra's `replace` (a map of
+ * pairs, literal or Java-regex, applied recursively to map values and list items).
+ */
+import type { Args, FilterDefinition } from '../../extension.js';
+import { isIntegral, isList, isMap, toJavaString } from '../../values.js';
+import { castError, functionError, optString, toJavaHashMap, typeError } from './common.js';
+
+/** `input.toString()` in Kestra: a null input is a NullPointerException there. */
+function javaToString(input: unknown, filter: string): string {
+  if (input === null || input === undefined) throw typeError(`The '${filter}' filter cannot be applied to null.`);
+  return toJavaString(input);
+}
+
+function requiredSeparator(args: Args, filter: string): string | undefined {
+  if (!Object.hasOwn(args, 'separator')) throw functionError(`The '${filter}' filter expects an argument 'separator'.`);
+  return optString(args, 'separator');
+}
+
+function substringFilter(name: string, apply: (s: string, sep: string | undefined) => string): FilterDefinition {
+  return {
+    argNames: ['separator'],
+    call(input, args) {
+      if (input === null || input === undefined) return null;
+      const sep = requiredSeparator(args, name);
+      return apply(toJavaString(input), sep);
+    },
+  };
+}
+
+// StringUtils semantics, including its empty/null separator rules.
+const substringBefore = substringFilter('substringBefore', (s, sep) => {
+  if (s === '' || sep === undefined) return s;
+  if (sep === '') return '';
+  const pos = s.indexOf(sep);
+  return pos === -1 ? s : s.slice(0, pos);
+});
+const substringAfter = substringFilter('substringAfter', (s, sep) => {
+  if (s === '') return s;
+  if (sep === undefined) return '';
+  const pos = s.indexOf(sep);
+  return pos === -1 ? '' : s.slice(pos + sep.length);
+});
+const substringBeforeLast = substringFilter('substringBeforeLast', (s, sep) => {
+  if (s === '' || sep === undefined || sep === '') return s;
+  const pos = s.lastIndexOf(sep);
+  return pos === -1 ? s : s.slice(0, pos);
+});
+const substringAfterLast = substringFilter('substringAfterLast', (s, sep) => {
+  if (s === '') return s;
+  if (sep === undefined || sep === '') return '';
+  const pos = s.lastIndexOf(sep);
+  return pos === -1 || pos === s.length - sep.length ? '' : s.slice(pos + sep.length);
+});
+
+function affixFilter(name: string, test: (s: string, v: string) => boolean): FilterDefinition {
+  return {
+    argNames: ['value'],
+    call(input, args) {
+      const value = args['value'];
+      if (value === null || value === undefined) throw typeError(`The '${name}' filter expects an argument 'value'.`);
+      return test(javaToString(input, name), toJavaString(value));
+    },
+  };
+}
+
+/** Kestra's Slugify: whitespace to dashes, accents dropped, only [A-Za-z0-9_-], lower-case. */
+export function slugify(input: string): string {
+  let slug = input.replace(/[ \t\n\x0B\f\r]/g, '-').normalize('NFD').replace(/[^\w-]/g, '').replace(/_/g, '-');
+  while (slug.includes('--')) slug = slug.replace(/--/g, '-');
+  if (slug.startsWith('-')) slug = slug.slice(1);
+  if (slug.endsWith('-')) slug = slug.slice(0, -1);
+  return slug.toLowerCase();
+}
+
+const slugifyFilter: FilterDefinition = {
+  call(input) {
+    if (input === null || input === undefined) return null;
+    return slugify(toJavaString(input));
+  },
+};
+
+/** Applies `f` to every string leaf, as Kestra's escapeChar and replace do (maps become HashMaps). */
+function deepMapStrings(value: unknown, f: (s: string) => string, depth = 0): unknown {
+  if (depth > 1000) throw functionError('Value nesting depth exceeds the maximum allowed');
+  if (isMap(value)) return toJavaHashMap(Object.keys(value).map((k) => [k, deepMapStrings(nonNull(value[k]), f, depth + 1)] as const));
+  if (isList(value)) return value.map((item) => deepMapStrings(nonNull(item), f, depth + 1));
+  return f(toJavaString(value));
+}
+
+function nonNull(v: unknown): unknown {
+  // Kestra calls toString() on every non-string leaf, which fails on null.
+  if (v === null || v === undefined) throw typeError('Cannot process a null value inside a map or list.');
+  return v;
+}
+
+const escapeChar: FilterDefinition = {
+  argNames: ['type'],
+  call(input, args) {
+    if (input === null || input === undefined) return null;
+    if (!Object.hasOwn(args, 'type')) throw functionError(`The 'escapeChar' filter expects an argument 'type'.`);
+    const type = optString(args, 'type')?.toUpperCase();
+    const [from, to] =
+      type === 'SINGLE' ? ["'", "\\'"] : type === 'DOUBLE' ? ['"', '\\"'] : type === 'SHELL' ? ["'", "'\\''"] : [undefined, undefined];
+    if (from === undefined || to === undefined) {
+      throw functionError(`The 'escapeChar' filter expects the value of 'type' to be either 'single', 'double', or 'shell'.`);
+    }
+    return deepMapStrings(input, (s) => s.replaceAll(from, () => to));
+  },
+};
+
+/** Java's `URLDecoder.decode(s, UTF_8)`: `+` is a space, `%XX` runs are UTF-8 bytes. */
+export function javaUrlDecode(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; ) {
+    const c = s[i] as string;
+    if (c === '+') {
+      out += ' ';
+      i++;
+    } else if (c === '%') {
+      const bytes: number[] = [];
+      while (i < s.length && s[i] === '%') {
+        if (i + 2 >= s.length) throw functionError('URLDecoder: Incomplete trailing escape (%) pattern');
+        const hex = s.slice(i + 1, i + 3);
+        if (!/^[0-9a-fA-F]{2}$/.test(hex)) throw functionError('URLDecoder: Illegal hex characters in escape (%) pattern');
+        bytes.push(parseInt(hex, 16));
+        i += 3;
+      }
+      out += new TextDecoder('utf-8').decode(new Uint8Array(bytes));
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
+}
+
+const urldecode: FilterDefinition = {
+  call(input) {
+    if (input === null || input === undefined) return null;
+    if (typeof input !== 'string') throw castError(input, 'java.lang.String');
+    return javaUrlDecode(input);
+  },
+};
+
+function lineSeparator(s: string): string {
+  if (s.includes('\r\n')) return '\r\n';
+  if (s.includes('\n\r')) return '\n\r';
+  if (s.includes('\n')) return '\n';
+  if (s.includes('\r')) return '\r';
+  return '\n'; // System.lineSeparator() on Linux
+}
+
+function indentFilter(name: 'indent' | 'nindent'): FilterDefinition {
+  return {
+    argNames: ['amount', 'prefix'],
+    call(input, args) {
+      if (input === null || input === undefined) return null;
+      const text = toJavaString(input);
+      if (text === '') return text;
+      const amount = args['amount'];
+      if (amount === undefined || amount === null) throw functionError(`The '${name}' filter expects an integer as argument 'amount'.`);
+      if (!isIntegral(amount)) throw castError(amount, 'java.lang.Long');
+      const n = Number(amount);
+      if (n < 0) throw functionError(`The '${name}' filter expects a positive integer >=0 as argument 'amount'.`);
+      if (n > 10000) throw functionError(`The '${name}' filter expects an 'amount' of at most 10000.`);
+      const prefix = Object.hasOwn(args, 'prefix') ? (optString(args, 'prefix') ?? 'null') : ' ';
+      const nl = lineSeparator(text);
+      const pad = nl + prefix.repeat(n);
+      return (name === 'nindent' ? nl + text : text).replaceAll(nl, () => pad);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// replace
+// ---------------------------------------------------------------------------------------------
+
+/** A Java regex as a JS RegExp: leading inline flags become RegExp flags; `\A`, `\z`, `\Z` anchors. */
+export function javaRegex(pattern: string): RegExp {
+  let flags = 'g';
+  let source = pattern;
+  const inline = /^\(\?([imsux]+)\)/.exec(source);
+  if (inline) {
+    source = source.slice(inline[0].length);
+    for (const f of inline[1] as string) if (f === 'i' || f === 'm' || f === 's') flags += f;
+  }
+  source = source.replace(/(^|[^\\])\\A/g, '$1^').replace(/(^|[^\\])\\[zZ]/g, '$1$');
+  try {
+    return new RegExp(source, flags);
+  } catch (e) {
+    throw functionError(`Invalid regular expression '${pattern}': ${(e as Error).message}`, e);
+  }
+}
+
+/** Java `Matcher.replaceAll` replacement syntax: `$n`, `${name}`, `\x` for a literal x. */
+function javaReplacement(replacement: string): (match: string, ...rest: unknown[]) => string {
+  return (match: string, ...rest: unknown[]) => {
+    const last = rest[rest.length - 1];
+    const named = typeof last === 'object' && last !== null ? (last as Record<string, string | undefined>) : undefined;
+    const groups = rest.slice(0, named === undefined ? -2 : -3) as Array<string | undefined>;
+    let out = '';
+    for (let i = 0; i < replacement.length; i++) {
+      const c = replacement[i] as string;
+      if (c === '\\') {
+        i++;
+        if (i >= replacement.length) throw functionError('character to be escaped is missing');
+        out += replacement[i];
+      } else if (c === '$') {
+        i++;
+        if (replacement[i] === '{') {
+          const end = replacement.indexOf('}', i);
+          if (end === -1) throw functionError("named capturing group is missing trailing '}'");
+          const name = replacement.slice(i + 1, end);
+          if (named === undefined || !Object.hasOwn(named, name)) throw functionError(`No group with name {${name}}`);
+          out += named[name] ?? '';
+          i = end;
+        } else {
+          const d = replacement[i];
+          if (d === undefined || !/\d/.test(d)) throw functionError('Illegal group reference');
+          let ref = Number(d);
+          if (ref > groups.length) throw functionError(`No group ${ref}`);
+          while (i + 1 < replacement.length && /\d/.test(replacement[i + 1] as string) && ref * 10 + Number(replacement[i + 1]) <= groups.length) {
+            ref = ref * 10 + Number(replacement[i + 1]);
+            i++;
+          }
+          out += ref === 0 ? match : (groups[ref - 1] ?? '');
+        }
+      } else {
+        out += c;
+      }
+    }
+    return out;
+  };
+}
+
+const replace: FilterDefinition = {
+  argNames: ['replace_pairs', 'regexp'],
+  call(input, args) {
+    if (input === null || input === undefined) return null;
+    const pairs = args['replace_pairs'];
+    if (pairs === null || pairs === undefined) throw functionError(`The argument 'replace_pairs' is required.`);
+    if (!isMap(pairs)) throw castError(pairs, 'java.util.Map');
+    const regexpArg = args['regexp'];
+    if (regexpArg !== undefined && regexpArg !== null && typeof regexpArg !== 'boolean') throw castError(regexpArg, 'java.lang.Boolean');
+    const regexp = regexpArg === true;
+    const steps = Object.keys(pairs).map((from) => {
+      const to = toJavaString(nonNull(pairs[from]));
+      if (regexp) {
+        const re = javaRegex(from);
+        const rep = javaReplacement(to);
+        return (s: string) => s.replace(re, rep);
+      }
+      return (s: string) => s.replaceAll(from, () => to);
+    });
+    return deepMapStrings(input, (s) => steps.reduce((acc, step) => step(acc), s));
+  },
+};
+
+export const stringFilters: Record<string, FilterDefinition> = {
+  substringBefore,
+  substringAfter,
+  substringBeforeLast,
+  substringAfterLast,
+  startsWith: affixFilter('startsWith', (s, v) => s.startsWith(v)),
+  endsWith: affixFilter('endsWith', (s, v) => s.endsWith(v)),
+  slugify: slugifyFilter,
+  escapeChar,
+  urldecode,
+  indent: indentFilter('indent'),
+  nindent: indentFilter('nindent'),
+  replace,
+};
