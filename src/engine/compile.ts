@@ -17,7 +17,8 @@ const MISSING: unique symbol = Symbol('missing');
 
 /** A level of variables (`for` bodies and macros push one). Values are never `undefined`. */
 export class Scope {
-  readonly vars = new Map<string, unknown>();
+  /** Created on the first assignment: most scopes of a render never hold a variable. */
+  vars: Map<string, unknown> | null = null;
   constructor(
     readonly parent: Scope | null,
     /** A macro scope: lookups and assignments stop here. */
@@ -109,43 +110,53 @@ function isUndefinedError(e: unknown): boolean {
   return e instanceof UndefinedVariableError;
 }
 
-/** Reads a property only if it is an own, enumerable data property of a plain object or array. */
+/**
+ * Plain maps already checked to hold only data properties: a template reads only own,
+ * enumerable data properties of plain objects, so no getter can ever run on its behalf.
+ */
 const verifiedPlain = new WeakSet<object>();
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-function hasDataProperty(obj: object, key: string): boolean {
-  if (!Object.hasOwn(obj, key) || FORBIDDEN_KEYS.has(key)) return false;
-  if (!verifiedPlain.has(obj)) {
-    // Once per object: make sure no accessor can run template-chosen code.
-    const descriptors = Object.getOwnPropertyDescriptors(obj);
-    for (const k of Object.keys(descriptors)) {
-      const d = descriptors[k]!;
-      if (d.get || d.set) return 'value' in (Object.getOwnPropertyDescriptor(obj, key) ?? {});
-    }
-    verifiedPlain.add(obj);
+function verifyPlain(obj: object): boolean {
+  const descriptors = Object.getOwnPropertyDescriptors(obj);
+  for (const k of Object.keys(descriptors)) if (!('value' in descriptors[k]!)) return false;
+  verifiedPlain.add(obj);
+  return true;
+}
+
+/** The own data property `key` of a plain map (or the root context), or MISSING. */
+function readOwnData(obj: object, key: string): Value | typeof MISSING {
+  if (!Object.hasOwn(obj, key) || FORBIDDEN_KEYS.has(key)) return MISSING;
+  if (!verifiedPlain.has(obj) && !verifyPlain(obj)) {
+    const d = Object.getOwnPropertyDescriptor(obj, key);
+    if (d === undefined || !('value' in d) || d.enumerable !== true) return MISSING;
   }
-  return typeof (obj as Record<string, unknown>)[key] !== 'function';
+  const v = (obj as Record<string, Value>)[key];
+  if (typeof v === 'function') return MISSING;
+  return v === undefined ? null : v;
+}
+
+function hasDataProperty(obj: object, key: string): boolean {
+  return readOwnData(obj, key) !== MISSING;
 }
 
 function lookupVariable(f: Frame, name: string): Value | typeof MISSING {
   for (let s: Scope | null = f.scope; s !== null; s = s.parent) {
-    const v = s.vars.get(name);
-    if (v !== undefined) return v;
+    const vars = s.vars;
+    if (vars !== null) {
+      const v = vars.get(name);
+      if (v !== undefined) return v;
+    }
     if (s.isolated) return MISSING;
   }
-  const root = f.root;
-  if (hasDataProperty(root, name)) {
-    const v = root[name];
-    return v === undefined ? null : v;
-  }
-  return MISSING;
+  return readOwnData(f.root, name);
 }
 
 function assignVariable(f: Frame, name: string, value: Value): void {
   const v = value === undefined ? null : value;
   let outermost: Scope = f.scope;
   for (let s: Scope | null = f.scope; s !== null; s = s.parent) {
-    if (s.vars.has(name)) {
+    if (s.vars?.has(name)) {
       s.vars.set(name, v);
       return;
     }
@@ -153,8 +164,12 @@ function assignVariable(f: Frame, name: string, value: Value): void {
     if (s.isolated) break;
   }
   // A context variable is shadowed at the template level so it stays visible after loops.
-  if (!f.scope.isolated && Object.hasOwn(f.root, name)) outermost.vars.set(name, v);
-  else f.scope.vars.set(name, v);
+  const target = !f.scope.isolated && Object.hasOwn(f.root, name) ? outermost : f.scope;
+  (target.vars ??= new Map()).set(name, v);
+}
+
+function setLocal(scope: Scope, name: string, value: Value): void {
+  (scope.vars ??= new Map()).set(name, value === undefined ? null : value);
 }
 
 function rootMissing(name: string): UndefinedVariableError {
@@ -264,6 +279,11 @@ export function getAttribute(object: unknown, attribute: unknown, args: readonly
   }
   if (attribute === null || attribute === undefined) throw new TemplateError('TYPE_ERROR', 'Cannot access an attribute named null');
   const name = typeof attribute === 'string' ? attribute : toJavaString(attribute);
+  if (args === null && typeof object === 'object' && !Array.isArray(object) && isMap(object)) {
+    const v = readOwnData(object, name);
+    if (v !== MISSING) return v;
+    throw attributeMissing(name, object);
+  }
   const member = callMember(object, name, args);
   if (member !== MISSING) return member;
   if (args === null) {
@@ -281,6 +301,18 @@ export function getAttribute(object: unknown, attribute: unknown, args: readonly
     }
   }
   throw attributeMissing(name, object);
+}
+
+/** `x.a.b` with literal names and no calls, as a root name and a path. */
+function literalChain(e: Expression): { root: string; names: string[] } | null {
+  const names: string[] = [];
+  let node = e;
+  while (node.kind === 'GetAttribute') {
+    if (node.args !== null || node.attribute.kind !== 'Literal' || typeof node.attribute.value !== 'string') return null;
+    names.unshift(node.attribute.value);
+    node = node.object;
+  }
+  return node.kind === 'ContextVariable' ? { root: node.name, names } : null;
 }
 
 function throwUndefined(e: UndefinedVariableError): never {
@@ -307,6 +339,9 @@ function tryDefined(f: Frame, ev: Ev, onValue: (v: Value) => Value, onUndefined:
   });
   return onValue(v);
 }
+
+const identity = (v: Value): Value => v;
+const returnNull = (): Value => null;
 
 function allValues(values: Value[]): Value[] | Promise<Value[]> {
   for (const v of values) if (v instanceof Promise) return Promise.all(values);
@@ -366,7 +401,7 @@ class Compiler {
           const key = node.name + '\u0000' + JSON.stringify(node.args, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof JDouble ? `${v.value}d` : v));
           let settled = byKey.get(key);
           if (settled === undefined) {
-            settled = settle(() => then(compileArgs(node.args, def, node.start)(frame), (args) => def.call(args as Args, makeCallContext(frame, node.start))));
+            settled = settle(() => then(compileArgs(node.args, def, node.start)(frame), (args) => def.call(args as Args, new FrameCallContext(frame, node.start))));
             byKey.set(key, settled);
           }
           if (settled instanceof Promise) pending.push(settled.then((s) => results.set(node, s)));
@@ -545,9 +580,9 @@ class Compiler {
       const iterate = (from: number): void | Promise<void> => {
         for (let index = from; index < length; index++) {
           if (signal?.aborted) throw new TemplateError('ABORTED', 'The render was aborted');
-          scope.vars.set('loop', { index, revindex: length - index - 1, first: index === 0, last: index === length - 1, length });
+          setLocal(scope, 'loop', { index, revindex: length - index - 1, first: index === 0, last: index === length - 1, length });
           const item = items[index];
-          scope.vars.set(variable, item === undefined ? null : item);
+          setLocal(scope, variable, item);
           const r = body(inner, out);
           if (r !== undefined) return r.then(() => iterate(index + 1));
         }
@@ -590,12 +625,12 @@ class Compiler {
       }
       params.forEach((p, i) => {
         const given = Array.isArray(args) ? (i < args.length ? args[i] : MISSING) : Object.hasOwn(args, p.name) ? args[p.name] : MISSING;
-        if (given !== MISSING) scope.vars.set(p.name, given ?? null);
+        if (given !== MISSING) setLocal(scope, p.name, given);
         else if (p.defaultValue) {
           const d = p.defaultValue(frame);
-          if (d instanceof Promise) pending.push(d.then((x) => scope.vars.set(p.name, x ?? null)));
-          else scope.vars.set(p.name, d ?? null);
-        } else scope.vars.set(p.name, null);
+          if (d instanceof Promise) pending.push(d.then((x) => setLocal(scope, p.name, x)));
+          else setLocal(scope, p.name, d);
+        } else setLocal(scope, p.name, null);
       });
       const out = new Output(state.limits.maxRenderedSize);
       const finish = (): Value => {
@@ -722,7 +757,7 @@ class Compiler {
   /** The input of `default` (and `is defined`): a missing variable reads as null. */
   private defaulted(e: Expression): Ev {
     const ev = this.expr(e);
-    return (f) => tryDefined(f, ev, (v) => v, () => null);
+    return (f) => tryDefined(f, ev, identity, returnNull);
   }
 
   private getAttribute(e: Extract<Expression, { kind: 'GetAttribute' }>): Ev {
@@ -737,6 +772,33 @@ class Compiler {
         throw unit.locate(err, start);
       }
     };
+    const chain = literalChain(e);
+    if (chain !== null && !FORBIDDEN_KEYS.has(chain.root) && chain.names.every((n) => !FORBIDDEN_KEYS.has(n))) {
+      // `a.b.c`: one closure walks the whole path; plain maps take the fast branch.
+      const { root, names } = chain;
+      const n = names.length;
+      return (f) => {
+        let o = lookupVariable(f, root);
+        if (o === MISSING) throw unit.locate(rootMissing(root), start);
+        for (let i = 0; i < n; i++) {
+          const name = names[i]!;
+          // Fast path: a map already verified plain (verification happens in getAttribute).
+          if (typeof o === 'object' && o !== null && verifiedPlain.has(o) && Object.hasOwn(o, name)) {
+            const v: Value = (o as Record<string, Value>)[name];
+            if (typeof v !== 'function') {
+              o = v === undefined ? null : v;
+              continue;
+            }
+          }
+          try {
+            o = getAttribute(o, name, null, i === 0 ? root : null);
+          } catch (err) {
+            throw unit.locate(err, start);
+          }
+        }
+        return o;
+      };
+    }
     if (e.attribute.kind === 'Literal' && e.args === null) {
       const name = e.attribute.value;
       return (f) => {
@@ -757,6 +819,7 @@ class Compiler {
   }
 
   private binary(e: Extract<Expression, { kind: 'Binary' }>): Ev {
+    if (e.operator === '~') return this.concatenation(e);
     const unit = this.unit;
     const { operator, start } = e;
     const left = this.expr(e.left);
@@ -806,6 +869,36 @@ class Compiler {
     }
   }
 
+  /** `a ~ b ~ c` as one loop: the left side of a `~` is always a string, so the chain flattens. */
+  private concatenation(e: Extract<Expression, { kind: 'Binary' }>): Ev {
+    const operands: Expression[] = [];
+    let node: Expression = e;
+    while (node.kind === 'Binary' && node.operator === '~') {
+      operands.unshift(node.right);
+      node = node.left;
+    }
+    operands.unshift(node);
+    const parts = operands.map((o) => this.expr(o));
+    const n = parts.length;
+    const finish = (values: Value[]): string => {
+      let out = '';
+      for (const v of values) if (v !== null && v !== undefined) out += typeof v === 'string' ? v : toJavaString(v);
+      return out;
+    };
+    return (f) => {
+      let out = '';
+      for (let i = 0; i < n; i++) {
+        const v = parts[i]!(f);
+        if (v instanceof Promise) {
+          const rest = [v, ...parts.slice(i + 1).map((p) => p(f))];
+          return Promise.all(rest).then((vs) => out + finish(vs));
+        }
+        if (v !== null && v !== undefined) out += typeof v === 'string' ? v : toJavaString(v);
+      }
+      return out;
+    };
+  }
+
   private testExpression(e: Extract<Expression, { kind: 'Test' }>): Ev {
     const unit = this.unit;
     const def = this.registry.tests.get(e.name);
@@ -820,7 +913,7 @@ class Compiler {
     return (f) =>
       then(args(f), (a) =>
         then(input(f), (v) =>
-          then(callExtension(f, start, () => def.call(v, a as Args, makeCallContext(f, start))), (r) => (negated ? !r : r === true)),
+          then(callTest(f, start, def, v, a as Args), (r) => (negated ? !r : r === true)),
         ),
       );
   }
@@ -836,10 +929,13 @@ class Compiler {
       };
     }
     if (e.args.positional.length === 0 && e.args.named.length === 0) {
-      return (f, input) => callExtension(f, start, () => def.call(input, EMPTY_ARGS, makeCallContext(f, start)));
+      return (f, input) => callFilter(f, start, def, input, EMPTY_ARGS);
     }
     const args = this.args(e.args, def, start);
-    return (f, input) => then(args(f), (a) => callExtension(f, start, () => def.call(input, a as Args, makeCallContext(f, start))));
+    return (f, input) => {
+      const a = args(f);
+      return a instanceof Promise ? a.then((x) => callFilter(f, start, def, input, x)) : callFilter(f, start, def, input, a);
+    };
   }
 
   private functionCall(e: FunctionCallNode): Ev {
@@ -899,7 +995,8 @@ class Compiler {
         if (prefetched.ok) return prefetched.value;
         throw unit.locate(wrapExtensionError(prefetched.error), start);
       }
-      return then(args(f), (a) => callExtension(f, start, () => def.call(a as Args, makeCallContext(f, start))));
+      const a = args(f);
+      return a instanceof Promise ? a.then((x) => callFunction(f, start, def, x)) : callFunction(f, start, def, a);
     };
   }
 
@@ -929,10 +1026,19 @@ class Compiler {
       };
     }
     if (evs.length === 0) return () => EMPTY_ARGS;
+    const all = [...a.positional, ...a.named.map(([, v]) => v)];
+    if (all.every((x) => x.kind === 'Literal')) {
+      // Literal arguments (`default('x')`, `join(',')`): one immutable object for every call.
+      const constant: Record<string, Value> = {};
+      all.forEach((x, i) => (constant[keys[i]!] = (x as Extract<Expression, { kind: 'Literal' }>).value ?? null));
+      Object.freeze(constant);
+      return () => constant;
+    }
     return (f) => {
       const values = allValues(evs.map((ev) => ev(f)));
       return then(values, (vs) => {
-        const map = newMap();
+        // A plain literal keeps V8's fast properties; impls read only the names they declared.
+        const map: Record<string, Value> = {};
         const list = vs as Value[];
         for (let i = 0; i < keys.length; i++) map[keys[i]!] = list[i] ?? null;
         return map;
@@ -995,14 +1101,38 @@ function wrapExtensionError(e: unknown): unknown {
   return new TemplateError('FUNCTION_ERROR', message, { cause: e });
 }
 
-/** Calls an extension, enforcing sync renders and giving failures a code and a position. */
-function callExtension(f: Frame, start: number, call: () => Value): Value {
+function callFilter(f: Frame, start: number, def: FilterDefinition, input: Value, args: Args): Value {
   let r: Value;
   try {
-    r = call();
+    r = def.call(input, args, def.pure === true ? NO_CONTEXT : new FrameCallContext(f, start));
   } catch (e) {
     throw f.unit.locate(wrapExtensionError(e), start);
   }
+  return typeof r === 'object' && r !== null && !Array.isArray(r) ? settleExtension(f, start, r) : r;
+}
+
+function callFunction(f: Frame, start: number, def: FunctionDefinition, args: Args): Value {
+  let r: Value;
+  try {
+    r = def.call(args, new FrameCallContext(f, start));
+  } catch (e) {
+    throw f.unit.locate(wrapExtensionError(e), start);
+  }
+  return typeof r === 'object' && r !== null && !Array.isArray(r) ? settleExtension(f, start, r) : r;
+}
+
+function callTest(f: Frame, start: number, def: TestDefinition, input: Value, args: Args): Value {
+  let r: Value;
+  try {
+    r = def.call(input, args, new FrameCallContext(f, start));
+  } catch (e) {
+    throw f.unit.locate(wrapExtensionError(e), start);
+  }
+  return typeof r === 'object' && r !== null ? settleExtension(f, start, r) : r;
+}
+
+/** A thenable result: refused in sync renders, awaited (with a code and a position on failure) otherwise. */
+function settleExtension(f: Frame, start: number, r: object): Value {
   if (r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function') {
     if (f.state.sync) {
       // Keep the work from running unobserved.
@@ -1050,7 +1180,7 @@ class FrameCallContext implements CallContext {
     for (const k of Object.keys(this.f.root)) if (hasDataProperty(this.f.root, k)) all[k] = this.f.root[k];
     const chain: Scope[] = [];
     for (let s: Scope | null = this.f.scope; s !== null; s = s.parent) chain.unshift(s);
-    for (const s of chain) for (const [k, v] of s.vars) all[k] = v;
+    for (const s of chain) if (s.vars) for (const [k, v] of s.vars) all[k] = v;
     return all;
   }
   renderNested(template: string): string | Promise<string> {
@@ -1063,10 +1193,6 @@ class FrameCallContext implements CallContext {
   markSensitive(value: string): void {
     if (typeof value === 'string' && value.length > 0) this.f.state.scope.onSensitiveValue?.(value);
   }
-}
-
-function makeCallContext(f: Frame, start: number): CallContext {
-  return new FrameCallContext(f, start);
 }
 
 /** For built-ins called from operators (`..`), which need no context. */

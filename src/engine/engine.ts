@@ -69,6 +69,7 @@ export class TemplateEngine {
   private readonly maxDepth: number;
   private readonly cacheSize: number;
   private readonly registry = { filters: this.filters, functions: this.functions, tests: this.tests };
+  private readonly boundRenderNested = this.renderNested.bind(this);
 
   constructor(options: EngineOptions = {}) {
     this.limits = {
@@ -177,7 +178,7 @@ export class TemplateEngine {
       prefetched: null,
       nestedDepth,
       macroDepth: 0,
-      renderNested: (template, variables, parent) => this.renderNested(template, variables, parent),
+      renderNested: this.boundRenderNested,
     };
   }
 

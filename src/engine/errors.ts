@@ -102,6 +102,14 @@ export class UndefinedVariableError extends TemplateError {
   kestraMessage(template: string): string {
     return `Unable to find \`${this.variableName}\` used in the expression \`${template}\` at line ${this.line ?? 1}`;
   }
+
+  /** Kestra's message replaces Pebble's once the position (and so the template text) is known. */
+  override locate(position: TemplatePosition, source?: string): this {
+    if (this.line !== undefined) return this;
+    super.locate(position, source);
+    this.message = this.kestraMessage(source ?? position.name ?? '');
+    return this;
+  }
 }
 
 export function isTemplateError(e: unknown): e is TemplateError {

@@ -56,6 +56,8 @@ export interface CallableOptions {
 
 export interface FilterDefinition extends CallableOptions {
   readonly call: FilterImpl;
+  /** The filter never looks at its CallContext, so the engine may skip creating one (a speed hint). */
+  readonly pure?: boolean;
 }
 export interface FunctionDefinition extends CallableOptions {
   readonly call: FunctionImpl;

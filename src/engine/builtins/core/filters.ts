@@ -137,7 +137,8 @@ function replaceValue(value: unknown, pairs: Record<string, unknown>, regexp: bo
 }
 
 function filter(call: (input: unknown, args: Args) => unknown, argNames?: readonly string[]): FilterDefinition {
-  return argNames ? { argNames, call: (input, args) => call(input, args) } : { call: (input, args) => call(input, args) };
+  // Core filters never read their CallContext.
+  return argNames ? { argNames, call, pure: true } : { call, pure: true };
 }
 
 export const coreFilters: Readonly<Record<string, FilterDefinition>> = {

@@ -1,0 +1,132 @@
+/**
+ * Renders the five benchmark templates with pebbleflow, nunjucks and liquidjs in one process,
+ * on the same context: compile once, render many. Prints renders/s and the ratios.
+ */
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Liquid } from 'liquidjs';
+import nunjucks from 'nunjucks';
+
+type CreateEngine = typeof import('../src/index.js').createEngine;
+
+interface BenchTemplate {
+  id: string;
+  template: string;
+  expect: string;
+  nunjucks?: string;
+}
+
+/**
+ * The same templates in Liquid syntax (filters take `name: args`, `~` is `append`), so that
+ * liquidjs does the same work.
+ */
+function toLiquid(t: BenchTemplate): string {
+  switch (t.id) {
+    case 't2_flow':
+      return "Project {{ inputs.project_id | upcase }} in {{ inputs.region | default: 'us-east-1' }} flow {{ flow.id }} got {{ outputs.request.code }} tags={{ inputs.tags | join: ',' }}";
+    case 't4_concat':
+      return "{{ 'id:' | append: flow.id | append: '/' | append: execution.id | append: '/' | append: inputs.project_id | append: '/' | append: outputs.request.code | append: '/' | append: name }}";
+    default:
+      return t.template
+        .replace(/\| upper/g, '| upcase')
+        .replace(/\| lower/g, '| downcase')
+        .replace(/\| trim/g, '| strip')
+        .replace(/\| length/g, '| size');
+  }
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const data = JSON.parse(readFileSync(join(here, 'templates.json'), 'utf8')) as { context: Record<string, unknown>; templates: BenchTemplate[] };
+
+/** Calls `fn` for about `ms` milliseconds (after a warm-up) and returns calls per second. */
+function opsPerSec(fn: () => unknown, ms = 400): number {
+  for (let i = 0; i < 2000; i++) fn();
+  let n = 0;
+  const start = process.hrtime.bigint();
+  const limit = BigInt(ms) * 1_000_000n;
+  let elapsed = 0n;
+  while (elapsed < limit) {
+    for (let i = 0; i < 200; i++) fn();
+    n += 200;
+    elapsed = process.hrtime.bigint() - start;
+  }
+  return n / (Number(elapsed) / 1e9);
+}
+
+async function asyncOpsPerSec(fn: () => Promise<unknown>, ms = 400): Promise<number> {
+  for (let i = 0; i < 2000; i++) await fn();
+  let n = 0;
+  const start = process.hrtime.bigint();
+  const limit = BigInt(ms) * 1_000_000n;
+  let elapsed = 0n;
+  while (elapsed < limit) {
+    for (let i = 0; i < 200; i++) await fn();
+    n += 200;
+    elapsed = process.hrtime.bigint() - start;
+  }
+  return n / (Number(elapsed) / 1e9);
+}
+
+export interface TemplateBenchRow {
+  id: string;
+  pebbleflowSync: number;
+  pebbleflowAsync: number;
+  nunjucks: number;
+  liquidjs: number;
+  compilePebbleflow: number;
+  compileLiquidjs: number;
+}
+
+export async function benchTemplates(createEngine: CreateEngine): Promise<TemplateBenchRow[]> {
+  const engine = createEngine();
+  // Compile time is measured without the template cache (liquidjs's parse() does not cache either).
+  const uncached = createEngine({ cacheSize: 0 });
+  const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
+  const liquid = new Liquid({ strictVariables: false });
+  const rows: TemplateBenchRow[] = [];
+  for (const t of data.templates) {
+    const ctx = data.context;
+    const compiled = engine.compile(t.template);
+    const nj = nunjucks.compile(t.nunjucks ?? t.template, env);
+    const liquidSource = toLiquid(t);
+    const lq = liquid.parse(liquidSource);
+    const check = (engineName: string, out: string): void => {
+      if (out !== t.expect) throw new Error(`${engineName} rendered ${t.id} wrongly: ${out}`);
+    };
+    check('pebbleflow', compiled.renderSync(ctx));
+    check('pebbleflow (async)', await compiled.render(ctx));
+    check('nunjucks', nj.render(ctx));
+    check('liquidjs', liquid.renderSync(lq, ctx) as string);
+    let uniq = 0;
+    rows.push({
+      id: t.id,
+      pebbleflowSync: opsPerSec(() => compiled.renderSync(ctx)),
+      pebbleflowAsync: await asyncOpsPerSec(() => compiled.render(ctx)),
+      nunjucks: opsPerSec(() => nj.render(ctx)),
+      liquidjs: opsPerSec(() => liquid.renderSync(lq, ctx)),
+      // A fresh source each time defeats the compile caches (a trailing space changes nothing rendered).
+      compilePebbleflow: opsPerSec(() => uncached.compile(t.template + ' '.repeat(++uniq % 64) + `{# ${uniq} #}`), 200),
+      compileLiquidjs: opsPerSec(() => liquid.parse(liquidSource + ' '.repeat(++uniq % 64) + `{% comment %}${uniq}{% endcomment %}`), 200),
+    });
+  }
+  return rows;
+}
+
+export function formatTemplateTable(rows: TemplateBenchRow[]): string {
+  const f = (n: number): string => (Number.isNaN(n) ? 'n/a' : Math.round(n).toLocaleString('en-US'));
+  const r = (a: number, b: number): string => (Number.isNaN(b) ? 'n/a' : (a / b).toFixed(2) + '×');
+  const lines = [
+    `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`,
+    '',
+    '| template | pebbleflow sync r/s | pebbleflow await r/s | nunjucks r/s | liquidjs r/s | sync vs nunjucks | await vs nunjucks | await vs sync | compile/s pebbleflow | compile/s liquidjs | compile vs liquidjs |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const row of rows) {
+    lines.push(
+      `| ${row.id} | ${f(row.pebbleflowSync)} | ${f(row.pebbleflowAsync)} | ${f(row.nunjucks)} | ${f(row.liquidjs)} | ${r(row.pebbleflowSync, row.nunjucks)} | ${r(row.pebbleflowAsync, row.nunjucks)} | ${r(row.pebbleflowAsync, row.pebbleflowSync)} | ${f(row.compilePebbleflow)} | ${f(row.compileLiquidjs)} | ${r(row.compilePebbleflow, row.compileLiquidjs)} |`,
+    );
+  }
+  return lines.join('\n');
+}
