@@ -570,15 +570,15 @@ export function parseFlow(source: string, options: { file?: string } = {}): Flow
 }
 
 /** Reads and checks a flow file, reporting an unreadable file as a problem too. */
-export function checkFlowFile(path: string): CheckFlowResult {
+export function checkFlowFile(path: string, shownAs: string = path): CheckFlowResult {
   let source: string;
   try {
     source = readFileSync(path, 'utf8');
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    return { problems: [{ code: 'FILE_NOT_READABLE', message: `Cannot read flow file: ${reason}`, path: '', file: path }] };
+    return { problems: [{ code: 'FILE_NOT_READABLE', message: `Cannot read flow file: ${reason}`, path: '', file: shownAs }] };
   }
-  return checkFlow(source, { file: path });
+  return checkFlow(source, { file: shownAs });
 }
 
 /**

@@ -49,19 +49,27 @@ function messageOf(error: unknown): string {
 
 const SEVERITY: Record<LogLevel, number> = Object.fromEntries(LOG_LEVELS.map((l, i) => [l, i])) as Record<LogLevel, number>;
 
-interface Engines {
-  engine: FlowEngine;
-  tenant: string;
+/** An engine wired to a config: `secret()`/`credential()`, plus the credential test API. */
+export interface FlowEngineSetup {
+  readonly engine: FlowEngine;
+  /** The tenant runs use: the one asked for, else the config's. */
+  readonly tenant: string;
+  testCredential(id: string, scope?: { tenant?: string; namespace?: string }): Promise<{ ok: true; tokenType: string; expiresAt: Date | null; scope: string | null }>;
+  listCredentials(): { id: string; type: string; authConfigType?: string; tenant: string; namespace?: string; description?: string }[];
 }
 
-/** The default engine: pebbleflow's, with `secret()`/`credential()` backed by the config. */
-async function defaultEngine(options: RunFlowOptions): Promise<Engines> {
+/**
+ * pebbleflow's engine with `secret()`/`credential()` backed by the config (object or path).
+ * Without a config, secrets come from `SECRET_<KEY>` environment variables, as in Kestra OSS.
+ */
+export async function createFlowEngine(
+  options: Pick<RunFlowOptions, 'config' | 'fetch' | 'env' | 'tenant'> = {},
+): Promise<FlowEngineSetup> {
   const [{ createEngine }, { loadConfig }, { createCredentialSupport }] = await Promise.all([
     import('../index.js'),
     import('../config/index.js'),
     import('../credentials/support.js'),
   ]);
-  // No config: Kestra OSS behaviour, secrets from SECRET_<KEY> environment variables.
   const config = loadConfig(options.config ?? { secrets: [{ type: 'env' }] });
   const support = createCredentialSupport({
     config,
@@ -70,13 +78,18 @@ async function defaultEngine(options: RunFlowOptions): Promise<Engines> {
   });
   const engine = createEngine();
   engine.addExtension(support.extension);
-  return { engine, tenant: options.tenant ?? config.tenant };
+  return {
+    engine,
+    tenant: options.tenant ?? config.tenant,
+    testCredential: (id, scope) => support.testCredential(id, scope),
+    listCredentials: () => support.listCredentials().map((c) => ({ ...c })),
+  };
 }
 
 /** Runs a flow to its end and returns the report (`pebbleflow run --json` prints the same object). */
 export async function runFlow(flow: Flow, options: RunFlowOptions = {}): Promise<RunReport> {
   if (flow.disabled) throw new FlowDisabledError(flow.namespace, flow.id);
-  const { engine, tenant } = options.engine === undefined ? await defaultEngine(options) : { engine: options.engine, tenant: options.tenant ?? 'main' };
+  const { engine, tenant } = options.engine === undefined ? await createFlowEngine(options) : { engine: options.engine, tenant: options.tenant ?? 'main' };
   const masker = new Masker();
   const runAbort = new AbortController();
   const onOuterAbort = (): void => runAbort.abort(options.signal?.reason);

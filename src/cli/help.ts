@@ -1,0 +1,78 @@
+/** Help texts, one per command (`pebbleflow <command> --help`). */
+
+export const HELP: Readonly<Record<string, string>> = {
+  main: `pebbleflow — run Kestra flow files locally
+
+Usage: pebbleflow <command> [options]
+
+Commands:
+  run FLOW.yaml           run a flow and stream its tasks and logs
+  validate PATH...        check flow files (or folders of them)
+  render 'TEMPLATE'       evaluate an expression as a flow would
+  credentials list        list the credentials of the config
+  credentials test ID     mint a token to check a credential ("Test connection")
+  schema                  print the JSON Schema of flow files
+
+Options:
+  -h, --help              help for pebbleflow or a command
+  -v, --version           print the version
+
+Exit codes: 0 success (SUCCESS or WARNING), 1 failed (FAILED, invalid flows),
+            2 invalid usage, flow, config or input.
+The config is ./pebbleflow.yaml unless --config says otherwise.`,
+
+  run: `Usage: pebbleflow run FLOW.yaml [options]
+
+Runs a flow and streams each task's start, state, duration and log lines.
+
+Options:
+  -i, --input ID=VALUE    an input value (repeatable)
+      --inputs FILE.json  input values from a JSON object (--input wins)
+  -c, --config FILE       project config (default: ./pebbleflow.yaml if present)
+  -t, --tenant ID         tenant for secrets and credentials (default: the config's)
+      --json              print one JSON report on stdout instead
+  -h, --help              this help
+
+Exit codes: 0 SUCCESS or WARNING, 1 FAILED, 2 invalid flow, config, input or usage.`,
+
+  validate: `Usage: pebbleflow validate PATH...
+
+Checks flow files; a folder is searched for *.yml and *.yaml (pebbleflow.yaml
+config files are left out). Prints one ✓ or ✘ line per flow, with every problem
+as line:column.
+
+Exit codes: 0 all valid, 1 any invalid, 2 usage.`,
+
+  render: `Usage: pebbleflow render 'TEMPLATE' [options]
+
+Evaluates a template as a flow task would; secrets and tokens are masked.
+
+Options:
+      --context FILE.json  variables (merged over flow, execution, envs)
+  -n, --namespace NS       namespace for secret() and credential() (default: company.team)
+  -t, --tenant ID          tenant (default: the config's)
+  -c, --config FILE        project config (default: ./pebbleflow.yaml if present)
+  -h, --help               this help
+
+Exit codes: 0 rendered, 1 template error, 2 usage, config or context file.`,
+
+  credentials: `Usage: pebbleflow credentials <list|test> [options]
+
+  credentials list                  the credentials of the config
+  credentials test ID [-n NS]       mint a token now (bypassing the cache) and show
+                                    its type, expiry and scope — never the token
+
+Options:
+  -n, --namespace NS   namespace the credential is used from (test)
+  -t, --tenant ID      tenant (default: the config's)
+  -c, --config FILE    project config (default: ./pebbleflow.yaml)
+      --json           machine-readable output
+  -h, --help           this help
+
+Exit codes: 0 ok, 1 token request failed, 2 usage or config.`,
+
+  schema: `Usage: pebbleflow schema
+
+Prints the JSON Schema of flow files (schema/flow.schema.json) for every
+registered task type.`,
+};

@@ -1,0 +1,44 @@
+/** What commands write to and read from, so tests and embedders can run the CLI in-process too. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { Style } from './style.js';
+
+export interface CliIO {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly out: Style;
+  readonly err: Style;
+}
+
+/** Exit codes: 0 success (SUCCESS or WARNING), 1 failure (FAILED, invalid files in validate…), 2 bad usage, flow, config or input. */
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+/** Wrong command-line usage (exit 2), shown as one line plus a hint to `--help`. */
+export class UsageError extends Error {
+  readonly code = 'USAGE' as const;
+  readonly command: string;
+  constructor(command: string, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.command = command;
+  }
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** `node:util` parseArgs, strict, with its errors turned into one-line `UsageError`s. */
+export function parse<O extends Options>(command: string, args: readonly string[], options: O) {
+  try {
+    return parseArgs({ args: [...args], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (e) {
+    const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '').replace(/^Unknown option/, 'unknown option');
+    throw new UsageError(command, message);
+  }
+}
+
+export function writeLines(stream: CliIO['stdout'], lines: readonly string[]): void {
+  if (lines.length > 0) stream.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,44 @@
+/** `pebbleflow render 'TEMPLATE'`: evaluates a template in a flow-like context, masked. */
+import { newId, envsFrom, createFlowEngine } from '../runner/runner.js';
+import { Masker } from '../runner/masking.js';
+import { EXIT_FAILED, EXIT_OK, parse, UsageError, type CliIO } from './io.js';
+import { configPath, readJsonObject } from './shared.js';
+
+export async function renderCommand(args: readonly string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parse('render', args, {
+    context: { type: 'string' },
+    namespace: { type: 'string', short: 'n' },
+    tenant: { type: 'string', short: 't' },
+    config: { type: 'string', short: 'c' },
+  });
+  if (values.help === true) return -1;
+  if (positionals.length === 0) throw new UsageError('render', "missing the template (pebbleflow render '{{ 1 + 1 }}')");
+  if (positionals.length > 1) throw new UsageError('render', 'one template at a time: quote it as a single argument');
+  const extra = values.context === undefined ? {} : readJsonObject(io, 'render', '--context', values.context);
+  const config = configPath(io, values.config);
+  const setup = await createFlowEngine({ env: io.env, ...(config === undefined ? {} : { config }), ...(values.tenant === undefined ? {} : { tenant: values.tenant }) });
+  const namespace = values.namespace ?? 'company.team';
+  const masker = new Masker();
+  const executionId = newId();
+  const context = {
+    flow: { id: 'render', namespace, tenantId: setup.tenant },
+    execution: { id: executionId, startDate: new Date().toISOString(), originalId: executionId },
+    envs: envsFrom(io.env),
+    globals: {},
+    vars: {},
+    labels: {},
+    inputs: {},
+    outputs: {},
+    ...extra,
+  };
+  try {
+    const out = await setup.engine.render(positionals[0]!, context, { tenant: setup.tenant, namespace, onSensitiveValue: (v) => masker.add(v) });
+    io.stdout.write(`${masker.mask(out)}\n`);
+    return EXIT_OK;
+  } catch (e) {
+    const frame = typeof (e as { formatFrame?: unknown }).formatFrame === 'function' ? (e as { formatFrame(): string }).formatFrame() : (e as Error).message;
+    const [first, ...rest] = masker.mask(frame).split('\n');
+    io.stderr.write(`${io.err.red('error')} ${first}\n${rest.map((l) => `${io.err.dim(l)}\n`).join('')}`);
+    return EXIT_FAILED;
+  }
+}
