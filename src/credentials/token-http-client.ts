@@ -160,18 +160,29 @@ function parseJson(text: string): unknown {
   }
 }
 
+// Errors are duck-typed, not `instanceof`: fetch's DOMException and undici errors may come from another realm (vm contexts, test runners).
+interface ErrorLike {
+  readonly name?: unknown;
+  readonly message?: unknown;
+  readonly code?: unknown;
+  readonly cause?: unknown;
+}
+
 function isTimeout(cause: unknown): boolean {
-  return cause instanceof Error && (cause.name === 'TimeoutError' || (cause.name === 'AbortError' && /timeout/i.test(cause.message)));
+  const error = cause as ErrorLike | null;
+  return typeof error === 'object' && error !== null && (error.name === 'TimeoutError' || (error.name === 'AbortError' && /timeout/i.test(String(error.message))));
 }
 
 function networkReason(cause: unknown): string {
-  let current: unknown = cause;
-  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    current = (current as { cause?: unknown }).cause;
+  // The most precise reason sits deepest: a system error code, else the innermost message ("fetch failed" says nothing).
+  let current = cause as ErrorLike | null;
+  let innermost = 'network error';
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    if (typeof current.code === 'string') return current.code;
+    if (typeof current.message === 'string' && current.message) innermost = current.message;
+    current = current.cause as ErrorLike | null;
   }
-  return cause instanceof Error ? cause.message : 'network error';
+  return innermost;
 }
 
 export function formatMs(ms: number): string {

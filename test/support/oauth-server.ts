@@ -91,8 +91,29 @@ function quietProviderWarnings(): () => void {
   };
 }
 
+/**
+ * oidc-provider checks `value.constructor === Object` on what it `structuredClone`s. Under Jest's
+ * vm contexts the global structuredClone builds objects of the outer realm, so client metadata
+ * (e.g. a JWKS) would look invalid. Rebuild plain objects and arrays in this realm.
+ */
+function realmLocalStructuredClone(): () => void {
+  const original = globalThis.structuredClone;
+  const rebuild = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(rebuild);
+    if (typeof value === 'object' && value !== null && Object.getPrototypeOf(Object.getPrototypeOf(value) ?? {}) === null && (value as object).constructor?.name === 'Object') {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rebuild(v)]));
+    }
+    return value;
+  };
+  globalThis.structuredClone = ((value: unknown, options?: Parameters<typeof structuredClone>[1]) => rebuild(original(value, options))) as typeof structuredClone;
+  return () => {
+    globalThis.structuredClone = original;
+  };
+}
+
 export async function startOAuthServer(): Promise<OAuthServer> {
   const restoreWarn = quietProviderWarnings();
+  const restoreClone = realmLocalStructuredClone();
   // Imported here, after the filter is in place: the runtime warning fires at import time.
   const { default: Provider, errors } = await import('oidc-provider');
   const { server, origin } = await listen();
@@ -263,6 +284,7 @@ export async function startOAuthServer(): Promise<OAuthServer> {
     close: async () => {
       await closeServer(server as Server);
       restoreWarn();
+      restoreClone();
     },
   };
 }
