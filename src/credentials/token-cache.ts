@@ -38,8 +38,9 @@ export const DEFAULT_MISSING_EXPIRES_IN_TTL_MS = 300_000;
  *   error and is not cached, the next call tries again.
  */
 export class TokenCache {
-  private readonly entries = new Map<string, Entry>();
-  private readonly inFlight = new Map<string, Promise<MintedToken>>();
+  // ECMAScript private fields: util.inspect and JSON.stringify of the cache never show a token.
+  readonly #entries = new Map<string, Entry>();
+  readonly #inFlight = new Map<string, Promise<MintedToken>>();
   private readonly now: () => number;
   readonly missingExpiresInTtlMs: number;
 
@@ -50,10 +51,10 @@ export class TokenCache {
 
   /** The cached token when it may still be handed out; synchronous, for the warm path. */
   peek(key: string): MintedToken | undefined {
-    const entry = this.entries.get(key);
+    const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     if (this.now() < entry.refreshAt) return entry.token;
-    this.entries.delete(key);
+    this.#entries.delete(key);
     return undefined;
   }
 
@@ -65,19 +66,19 @@ export class TokenCache {
     if (!policy.cacheEnabled) return withSignal(mint(), signal);
     const cached = this.peek(key);
     if (cached !== undefined) return Promise.resolve(cached);
-    let pending = this.inFlight.get(key);
+    let pending = this.#inFlight.get(key);
     if (pending === undefined) {
       pending = (async () => {
         try {
           const token = await mint();
           const refreshAt = this.refreshTime(token, policy.refreshBeforeExpiryMs);
-          if (refreshAt > this.now()) this.entries.set(key, { token, refreshAt });
+          if (refreshAt > this.now()) this.#entries.set(key, { token, refreshAt });
           return token;
         } finally {
-          this.inFlight.delete(key);
+          this.#inFlight.delete(key);
         }
       })();
-      this.inFlight.set(key, pending);
+      this.#inFlight.set(key, pending);
     }
     return withSignal(pending, signal);
   }
@@ -91,19 +92,23 @@ export class TokenCache {
   }
 
   invalidate(key: string): void {
-    this.entries.delete(key);
+    this.#entries.delete(key);
   }
 
   clear(): void {
-    this.entries.clear();
+    this.#entries.clear();
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.#entries.size;
   }
 
   get inFlightCount(): number {
-    return this.inFlight.size;
+    return this.#inFlight.size;
+  }
+
+  toJSON(): Record<string, number> {
+    return { size: this.size, inFlight: this.inFlightCount };
   }
 }
 

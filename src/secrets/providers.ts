@@ -19,16 +19,17 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3
  */
 export class EnvSecretProvider implements SecretProvider {
   readonly type = 'env';
-  private readonly env: Readonly<Record<string, string | undefined>>;
+  // Private fields stay out of util.inspect and JSON.stringify (the env holds every secret).
+  readonly #env: Readonly<Record<string, string | undefined>>;
   private readonly encoding: 'BASE64' | 'RAW';
 
   constructor(env: Readonly<Record<string, string | undefined>>, encoding: 'BASE64' | 'RAW' = 'BASE64') {
-    this.env = env;
+    this.#env = env;
     this.encoding = encoding;
   }
 
   get(key: string): string | undefined {
-    const raw = this.env[`SECRET_${key.toUpperCase()}`];
+    const raw = this.#env[`SECRET_${key.toUpperCase()}`];
     if (raw === undefined) return undefined;
     if (this.encoding === 'RAW') return raw;
     const compact = raw.replace(/\r\n|[\n\u000B\f\r\u0085\u2028\u2029]/g, '');
@@ -62,14 +63,14 @@ export class FileSecretProvider implements SecretProvider {
 /** Values given in code (tests, embedding applications). */
 export class MemorySecretProvider implements SecretProvider {
   readonly type = 'memory';
-  private readonly values: ReadonlyMap<string, string>;
+  readonly #values: ReadonlyMap<string, string>;
 
   constructor(values: Readonly<Record<string, string>>) {
-    this.values = new Map(Object.entries(values));
+    this.#values = new Map(Object.entries(values));
   }
 
   get(key: string): string | undefined {
-    return this.values.get(key);
+    return this.#values.get(key);
   }
 }
 
