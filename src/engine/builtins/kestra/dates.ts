@@ -33,13 +33,24 @@ export function systemZone(): ZoneId {
   if (cachedDefaultZone !== undefined && cachedDefaultZone.tz === tz) return cachedDefaultZone.zone;
   let zone: ZoneId;
   try {
-    const id = new Intl.DateTimeFormat().resolvedOptions().timeZone;
+    // TZ first: it is what the process was told, even where Intl's cached zone lags behind.
+    const fromEnv = tz?.replace(/^:/, '');
+    const id = fromEnv !== undefined && fromEnv !== '' && isZoneId(fromEnv) ? fromEnv : new Intl.DateTimeFormat().resolvedOptions().timeZone;
     zone = ZoneId.of(id === 'Etc/UTC' || id === 'Etc/Unknown' ? 'UTC' : id);
   } catch {
     zone = ZoneId.of('UTC');
   }
   cachedDefaultZone = { tz, zone };
   return zone;
+}
+
+function isZoneId(id: string): boolean {
+  try {
+    ZoneId.of(id);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function zoneOf(timeZone: string | undefined): ZoneId {

@@ -1,0 +1,94 @@
+/** Helpers for calling Kestra's built-ins directly, with a small fake CallContext. */
+import type { CallContext, FilterDefinition, FunctionDefinition, TestDefinition } from '../../src/engine/extension.js';
+import { TemplateError } from '../../src/engine/errors.js';
+import { kestraExtension } from '../../src/engine/builtins/kestra/index.js';
+import { createEngine } from '../../src/index.js';
+
+const extension = kestraExtension();
+
+export interface FakeContextOptions {
+  variables?: Record<string, unknown>;
+  nestedDepth?: number;
+  /** What renderNested returns; by default `{{ name }}` placeholders are looked up in `variables`. */
+  renderNested?: (template: string) => string | Promise<string>;
+}
+
+export function fakeContext(options: FakeContextOptions = {}): CallContext & { rendered: string[] } {
+  const variables = options.variables ?? {};
+  const rendered: string[] = [];
+  return {
+    rendered,
+    templateName: 'test',
+    line: 1,
+    scope: {},
+    nestedDepth: options.nestedDepth ?? 0,
+    lookup: (name) => variables[name],
+    variables: () => ({ ...variables }),
+    renderNested(template) {
+      rendered.push(template);
+      if (options.renderNested) return options.renderNested(template);
+      return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, name: string) => String(variables[name] ?? ''));
+    },
+    markSensitive: () => undefined,
+  };
+}
+
+function definition<T>(table: Readonly<Record<string, T>> | undefined, kind: string, name: string): T {
+  const def = table?.[name];
+  if (def === undefined) throw new Error(`no ${kind} ${name}`);
+  return def;
+}
+
+/** Calls a Kestra filter the way the engine would, positional arguments mapped onto argNames. */
+export function filter(name: string, input: unknown, positional: unknown[] = [], named: Record<string, unknown> = {}, ctx: CallContext = fakeContext()): unknown {
+  const def: FilterDefinition = definition(extension.filters, 'filter', name);
+  return def.call(input, mapArgs(def.argNames, positional, named), ctx);
+}
+
+export function fn(name: string, positional: unknown[] = [], named: Record<string, unknown> = {}, ctx: CallContext = fakeContext()): unknown {
+  const def: FunctionDefinition = definition(extension.functions, 'function', name);
+  return def.call(mapArgs(def.argNames, positional, named), ctx);
+}
+
+export function kestraTest(name: string, input: unknown, ctx: CallContext = fakeContext()): unknown {
+  const def: TestDefinition = definition(extension.tests, 'test', name);
+  return def.call(input, {}, ctx);
+}
+
+function mapArgs(argNames: readonly string[] | undefined, positional: unknown[], named: Record<string, unknown>): Record<string, unknown> {
+  const args: Record<string, unknown> = {};
+  positional.forEach((v, i) => {
+    args[argNames?.[i] ?? String(i)] = v;
+  });
+  return { ...args, ...named };
+}
+
+/** Asserts that calling `f` throws a TemplateError whose message contains `text`. */
+export function expectTemplateError(f: () => unknown, text?: string, code?: string): void {
+  let thrown: unknown;
+  try {
+    f();
+  } catch (e) {
+    thrown = e;
+  }
+  expect(thrown).toBeInstanceOf(TemplateError);
+  if (text !== undefined) expect((thrown as TemplateError).message).toContain(text);
+  if (code !== undefined) expect((thrown as TemplateError).code).toBe(code);
+}
+
+/** Renders through the real engine with Kestra's extension registered. */
+export const engine = createEngine({ extensions: [extension] });
+
+export function render(template: string, context: Record<string, unknown> = {}): Promise<string> {
+  return engine.render(template, context);
+}
+
+export async function renderError(template: string, context: Record<string, unknown> = {}): Promise<TemplateError> {
+  try {
+    const out = await engine.render(template, context);
+    throw new Error(`expected an error, got ${JSON.stringify(out)}`);
+  } catch (e) {
+    if (!(e instanceof TemplateError)) throw e;
+    return e;
+  }
+}
