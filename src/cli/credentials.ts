@@ -1,6 +1,6 @@
 /** `pebbleflow credentials list|test`: what the config defines, and "Test connection" (never the token). */
 import { createFlowEngine } from '../runner/runner.js';
-import { EXIT_FAILED, EXIT_OK, parse, UsageError, type CliIO } from './io.js';
+import { EXIT_FAILED, EXIT_OK, flag, parse, str, UsageError, type CliIO } from './io.js';
 import { configPath } from './shared.js';
 
 function describeExpiry(expiresAt: Date | null): string {
@@ -11,25 +11,26 @@ function describeExpiry(expiresAt: Date | null): string {
 }
 
 export async function credentialsCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parse('credentials', args, {
+  const parsed = parse('credentials', args, {
     namespace: { type: 'string', short: 'n' },
     tenant: { type: 'string', short: 't' },
     config: { type: 'string', short: 'c' },
     json: { type: 'boolean' },
   });
-  if (values.help === true) return -1;
+  const positionals = parsed.positionals;
+  if (flag(parsed, 'help')) return -1;
   const [action, ...rest] = positionals;
   if (action === undefined) throw new UsageError('credentials', 'missing the action: list or test');
   if (action !== 'list' && action !== 'test') throw new UsageError('credentials', `unknown action \`${action}\`: expected list or test`);
-  const config = configPath(io, values.config);
+  const config = configPath(io, str(parsed, 'config'));
   if (config === undefined) throw new UsageError('credentials', 'no pebbleflow.yaml in this folder: pass --config FILE');
-  const setup = await createFlowEngine({ config, env: io.env, ...(values.tenant === undefined ? {} : { tenant: values.tenant }) });
+  const setup = await createFlowEngine({ config, env: io.env, ...(str(parsed, 'tenant') === undefined ? {} : { tenant: str(parsed, 'tenant') }) });
   const s = io.out;
 
   if (action === 'list') {
     if (rest.length > 0) throw new UsageError('credentials', `list takes no arguments, got ${rest.join(' ')}`);
     const list = setup.listCredentials();
-    if (values.json === true) {
+    if (flag(parsed, 'json')) {
       io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       return EXIT_OK;
     }
@@ -47,11 +48,11 @@ export async function credentialsCommand(args: readonly string[], io: CliIO): Pr
 
   if (rest.length !== 1) throw new UsageError('credentials', rest.length === 0 ? 'missing the credential id (pebbleflow credentials test ID)' : 'one credential id at a time');
   const id = rest[0]!;
-  const scope = { tenant: setup.tenant, ...(values.namespace === undefined ? {} : { namespace: values.namespace }) };
+  const scope = { tenant: setup.tenant, ...(str(parsed, 'namespace') === undefined ? {} : { namespace: str(parsed, 'namespace') }) };
   const started = Date.now();
   try {
     const result = await setup.testCredential(id, scope);
-    if (values.json === true) {
+    if (flag(parsed, 'json')) {
       io.stdout.write(`${JSON.stringify({ id, ok: true, tokenType: result.tokenType, expiresAt: result.expiresAt?.toISOString() ?? null, scope: result.scope }, null, 2)}\n`);
     } else {
       io.stdout.write(`${s.green('✓')} ${s.bold(id)}: token minted in ${Date.now() - started} ms\n`);
@@ -60,7 +61,7 @@ export async function credentialsCommand(args: readonly string[], io: CliIO): Pr
     return EXIT_OK;
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    if (values.json === true) io.stdout.write(`${JSON.stringify({ id, ok: false, error: message, code: (e as { code?: unknown }).code ?? null }, null, 2)}\n`);
+    if (flag(parsed, 'json')) io.stdout.write(`${JSON.stringify({ id, ok: false, error: message, code: (e as { code?: unknown }).code ?? null }, null, 2)}\n`);
     else io.stdout.write(`${s.red('✘')} ${s.bold(id)}: ${message}\n`);
     return EXIT_FAILED;
   }

@@ -1,5 +1,5 @@
 /** What commands write to and read from, so tests and embedders can run the CLI in-process too. */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import type { Style } from './style.js';
 
 export interface CliIO {
@@ -27,10 +27,19 @@ export class UsageError extends Error {
   }
 }
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+export interface OptionSpec {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  readonly multiple?: boolean;
+}
+
+export interface ParsedArgs {
+  readonly values: Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
+  readonly positionals: readonly string[];
+}
 
 /** `node:util` parseArgs, strict, with its errors turned into one-line `UsageError`s. */
-export function parse<O extends Options>(command: string, args: readonly string[], options: O) {
+export function parse(command: string, args: readonly string[], options: Readonly<Record<string, OptionSpec>>): ParsedArgs {
   try {
     return parseArgs({ args: [...args], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (e) {
@@ -41,4 +50,17 @@ export function parse<O extends Options>(command: string, args: readonly string[
 
 export function writeLines(stream: CliIO['stdout'], lines: readonly string[]): void {
   if (lines.length > 0) stream.write(`${lines.join('\n')}\n`);
+}
+
+/** Typed reads of parsed option values. */
+export function str(parsed: ParsedArgs, name: string): string | undefined {
+  const v = parsed.values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+export function list(parsed: ParsedArgs, name: string): string[] {
+  const v = parsed.values[name];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
+}
+export function flag(parsed: ParsedArgs, name: string): boolean {
+  return parsed.values[name] === true;
 }

@@ -1,23 +1,25 @@
 /** `pebbleflow render 'TEMPLATE'`: evaluates a template in a flow-like context, masked. */
 import { newId, envsFrom, createFlowEngine } from '../runner/runner.js';
 import { Masker } from '../runner/masking.js';
-import { EXIT_FAILED, EXIT_OK, parse, UsageError, type CliIO } from './io.js';
+import { EXIT_FAILED, EXIT_OK, flag, parse, str, UsageError, type CliIO } from './io.js';
 import { configPath, readJsonObject } from './shared.js';
 
 export async function renderCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parse('render', args, {
+  const parsed = parse('render', args, {
     context: { type: 'string' },
     namespace: { type: 'string', short: 'n' },
     tenant: { type: 'string', short: 't' },
     config: { type: 'string', short: 'c' },
   });
-  if (values.help === true) return -1;
+  const positionals = parsed.positionals;
+  if (flag(parsed, 'help')) return -1;
   if (positionals.length === 0) throw new UsageError('render', "missing the template (pebbleflow render '{{ 1 + 1 }}')");
   if (positionals.length > 1) throw new UsageError('render', 'one template at a time: quote it as a single argument');
-  const extra = values.context === undefined ? {} : readJsonObject(io, 'render', '--context', values.context);
-  const config = configPath(io, values.config);
-  const setup = await createFlowEngine({ env: io.env, ...(config === undefined ? {} : { config }), ...(values.tenant === undefined ? {} : { tenant: values.tenant }) });
-  const namespace = values.namespace ?? 'company.team';
+  const contextFile = str(parsed, 'context');
+  const extra = contextFile === undefined ? {} : readJsonObject(io, 'render', '--context', contextFile);
+  const config = configPath(io, str(parsed, 'config'));
+  const setup = await createFlowEngine({ env: io.env, ...(config === undefined ? {} : { config }), ...(str(parsed, 'tenant') === undefined ? {} : { tenant: str(parsed, 'tenant') }) });
+  const namespace = str(parsed, 'namespace') ?? 'company.team';
   const masker = new Masker();
   const executionId = newId();
   const context = {

@@ -4,24 +4,26 @@ import { formatMillis } from '../flow/duration.js';
 import { checkFlowFile } from '../flow/loader.js';
 import { runFlow } from '../runner/runner.js';
 import type { RunEvent, TaskRunReport } from '../runner/types.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, parse, UsageError, type CliIO } from './io.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, flag, list, parse, str, UsageError, type CliIO } from './io.js';
 import { configPath, printProblems, readJsonObject } from './shared.js';
 import type { Style } from './style.js';
 
 export async function runCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parse('run', args, {
+  const parsed = parse('run', args, {
     input: { type: 'string', short: 'i', multiple: true },
     inputs: { type: 'string' },
     config: { type: 'string', short: 'c' },
     tenant: { type: 'string', short: 't' },
     json: { type: 'boolean' },
   });
-  if (values.help === true) return -1;
+  const positionals = parsed.positionals;
+  if (flag(parsed, 'help')) return -1;
   if (positionals.length === 0) throw new UsageError('run', 'missing the flow file (pebbleflow run FLOW.yaml)');
   if (positionals.length > 1) throw new UsageError('run', `one flow file at a time, got ${positionals.length}: ${positionals.join(' ')}`);
 
-  const inputs: Record<string, unknown> = values.inputs === undefined ? {} : readJsonObject(io, 'run', '--inputs', values.inputs);
-  for (const pair of values.input ?? []) {
+  const inputsFile = str(parsed, 'inputs');
+  const inputs: Record<string, unknown> = inputsFile === undefined ? {} : readJsonObject(io, 'run', '--inputs', inputsFile);
+  for (const pair of list(parsed, 'input')) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new UsageError('run', `--input expects ID=VALUE, got \`${pair}\``);
     inputs[pair.slice(0, eq)] = pair.slice(eq + 1);
@@ -34,17 +36,17 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
     printProblems(io, problems);
     return EXIT_USAGE;
   }
-  const config = configPath(io, values.config);
-  const printer = values.json === true ? undefined : livePrinter(io);
+  const config = configPath(io, str(parsed, 'config'));
+  const printer = flag(parsed, 'json') ? undefined : livePrinter(io);
   if (printer !== undefined) io.stdout.write(`${io.out.bold('▶')} ${io.out.bold(`${flow.namespace}.${flow.id}`)}  ${io.out.dim(shown)}\n`);
   const report = await runFlow(flow, {
     inputs,
     env: io.env,
     ...(config === undefined ? {} : { config }),
-    ...(values.tenant === undefined ? {} : { tenant: values.tenant }),
+    ...(str(parsed, 'tenant') === undefined ? {} : { tenant: str(parsed, 'tenant') }),
     ...(printer === undefined ? {} : { onEvent: printer.onEvent }),
   });
-  if (values.json === true) {
+  if (flag(parsed, 'json')) {
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
     const s = io.out;

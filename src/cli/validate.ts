@@ -2,7 +2,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { checkFlowFile } from '../flow/loader.js';
-import { EXIT_FAILED, EXIT_OK, parse, UsageError, type CliIO } from './io.js';
+import { EXIT_FAILED, EXIT_OK, flag, parse, UsageError, type CliIO } from './io.js';
 
 const CONFIG_NAMES = new Set(['pebbleflow.yaml', 'pebbleflow.yml']);
 
@@ -18,8 +18,9 @@ function flowFiles(dir: string): string[] {
 }
 
 export async function validateCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parse('validate', args, {});
-  if (values.help === true) return -1;
+  const parsed = parse('validate', args, {});
+  const positionals = parsed.positionals;
+  if (flag(parsed, 'help')) return -1;
   if (positionals.length === 0) throw new UsageError('validate', 'missing the files or folders to check (pebbleflow validate PATH...)');
   const s = io.out;
   let failed = 0;
@@ -53,7 +54,7 @@ export async function validateCommand(args: readonly string[], io: CliIO): Promi
       failed++;
       io.stdout.write(`${s.red('✘')} ${show(file)}\n`);
       for (const p of problems) {
-        const where = p.line === undefined ? '' : `${p.line}:${p.column ?? 1}  `;
+        const where = p.line === undefined ? '' : `${p.line}:${p.column ?? 1}`.padEnd(8);
         io.stdout.write(`    ${s.dim(where)}${p.message}\n`);
       }
     }
