@@ -29,6 +29,8 @@ export interface MintRecord {
   readonly at: number;
   readonly header: Record<string, unknown> | null;
   readonly claims: Record<string, unknown> | null;
+  /** The app JWT as received (for leak checks). */
+  readonly jwt?: string;
   readonly userAgent: string | undefined;
   readonly accept: string | undefined;
   readonly apiVersion: string | undefined;
@@ -129,6 +131,7 @@ export async function startGitHubDouble(apps: readonly GitHubApp[], options: { p
       return;
     }
     const jwt = auth[1];
+    record.jwt = jwt;
     let claims: Record<string, unknown>;
     try {
       record.header = decodeProtectedHeader(jwt) as Record<string, unknown>;
