@@ -33,10 +33,18 @@ describe('date filter', () => {
   it('reads local date-times in the zone and offsets as instants', () => {
     expect(filter('date', '2013-09-08T16:19:12.123456', ['yyyy-MM-dd HH:mm:ss.SSSSSSXXX'], { timeZone: 'Europe/Paris' })).toBe('2013-09-08 16:19:12.123456+02:00');
     expect(filter('date', '2024-03-15', ['dd/MM/yyyy HH:mm'], { timeZone: 'UTC' })).toBe('15/03/2024 00:00');
+    expect(filter('date', '2013-09-08', [], { timeZone: 'Europe/Paris' })).toBe('2013-09-08T00:00:00.000000+02:00');
+    expect(filter('date', new Date(Date.UTC(2013, 8, 8, 15, 19, 12)), ['iso'], { timeZone: 'Europe/Paris' })).toBe('2013-09-08T17:19:12.000000+02:00');
     expect(filter('date', '2013-09-08T16:19:00+02', ['HH:mm'], { timeZone: 'UTC' })).toBe('14:19');
   });
   it('parses with existingFormat', () => {
     expect(filter('date', '08.09.2023', ['yyyy-MM-dd'], { existingFormat: 'dd.MM.yyyy', timeZone: 'UTC' })).toBe('2023-09-08');
+    expect(filter('date', 'July 24, 2001', ['yyyy-MM-dd'], { existingFormat: 'MMMM dd, yyyy' })).toBe('2001-07-24');
+    expect(filter('date', 'Tue, 08 Feb 2022 19:38:26 GMT', [], { existingFormat: 'rfc_1123_date_time', timeZone: 'Europe/Paris' })).toBe(
+      '2022-02-08T20:38:26.000000+01:00',
+    );
+    expect(filter('date', '8 Feb 2022 19:38 +0200', ['HH:mm'], { existingFormat: 'rfc_1123_date_time', timeZone: 'UTC' })).toBe('17:38');
+    expectTemplateError(() => filter('date', 'Feb 8', [], { existingFormat: 'rfc_1123_date_time' }), 'could not be parsed');
   });
   it('reads a Long as epoch seconds, milliseconds or nanoseconds by its size', () => {
     expect(filter('date', 1378653552n, ['iso'], { timeZone: 'Europe/Paris' })).toBe('2013-09-08T17:19:12.000000+02:00');
@@ -92,6 +100,9 @@ describe('dateAdd filter', () => {
     expectTemplateError(() => filter('dateAdd', TS, [1]), "expects an argument 'unit'");
     expectTemplateError(() => filter('dateAdd', TS, [1, 'days']), 'No enum constant java.time.temporal.ChronoUnit.days');
     expectTemplateError(() => filter('dateAdd', 7, [1, 'DAYS']), 'cannot be cast');
+  });
+  it('lets timestamps of shifted dates be compared', async () => {
+    expect(await render("{{ (zoned | timestamp) > (zoned | dateAdd(-1, 'DAYS') | timestamp) }}", { zoned: '2013-09-08T16:19:12.123456+01:00' })).toBe('true');
   });
   it('works through the engine with an Integer amount from the context', async () => {
     expect(await render('{{ "2013-09-08T16:19:00+02" | dateAdd(day, "DAYS") | date("yyyy-MM-dd HH:mm:ss z", timeZone="Australia/Perth") }}', { day: 1 })).toBe(

@@ -1,5 +1,5 @@
 import { JDouble } from '../../src/engine/values.js';
-import { JBigDecimal } from '../../src/engine/builtins/kestra/numbers.js';
+import { JBigDecimal, JFloat } from '../../src/engine/builtins/kestra/numbers.js';
 import { expectTemplateError, filter, fn, render } from './support.js';
 
 describe('toIon', () => {
@@ -9,6 +9,8 @@ describe('toIon', () => {
     );
     expect(filter('toIon', new JDouble(2))).toBe('2e0');
     expect(filter('toIon', new JBigDecimal(15n, 1))).toBe('1.5');
+    expect(filter('toIon', [new JFloat(1.123)])).toBe('[1.1230000257492065e0]');
+    expect(filter('toIon', { empty_object: {} })).toBe('{empty_object:{}}');
   });
   it('leaves out null map entries and writes scalars alone', () => {
     expect(filter('toIon', { a: null, 'b c': 1 })).toBe("{'b c':1}");

@@ -1,5 +1,5 @@
 import { JDouble } from '../../src/engine/values.js';
-import { JBigDecimal, JFloat, createNumber } from '../../src/engine/builtins/kestra/numbers.js';
+import { JBigDecimal, JBigInteger, JFloat, createNumber } from '../../src/engine/builtins/kestra/numbers.js';
 import { envsFromProcess } from '../../src/engine/builtins/kestra/misc.js';
 import { expectTemplateError, fakeContext, filter, fn, render } from './support.js';
 
@@ -7,6 +7,8 @@ describe('number', () => {
   it('infers the narrowest type as NumberUtils.createNumber does', () => {
     expect(createNumber('42')).toBe(42);
     expect(createNumber('2147483648')).toBe(2147483648n);
+    expect(String(createNumber('9223372036854775808'))).toBe('9223372036854775808');
+    expect(createNumber('9223372036854775808')).toBeInstanceOf(JBigInteger);
     expect(createNumber('0x1F')).toBe(31);
     expect(createNumber('017')).toBe(15);
     expect(createNumber('12.3')).toBeInstanceOf(JFloat);
@@ -21,7 +23,7 @@ describe('number', () => {
     expect(filter('number', '42', ['DOUBLE'])).toBeInstanceOf(JDouble);
     expect(filter('number', '42', ['FLOAT'])).toBeInstanceOf(JFloat);
     expect(String(filter('number', '1.50', ['BIGDECIMAL']))).toBe('1.50');
-    expect(filter('number', '123456789012345678901', ['BIGINTEGER'])).toBe(123456789012345678901n);
+    expect(String(filter('number', '123456789012345678901', ['BIGINTEGER']))).toBe('123456789012345678901');
   });
   it('returns null for null; rejects non-strings and bad numbers', () => {
     expect(filter('number', null)).toBeNull();
@@ -34,6 +36,8 @@ describe('number', () => {
     expect(await render('{{ "12.3" | number }}/{{ "1e3" | number }}/{{ "42" | number("DOUBLE") }}')).toBe('12.3/1000.0/42.0');
     expect(await render('{{ "2147483647" | number | className }}')).toBe('java.lang.Integer');
     expect(await render('{{ "1" | number("BIGDECIMAL") | className }}')).toBe('java.math.BigDecimal');
+    expect(await render('{{ "9223372036854775807" | number("BIGINTEGER") | className }}')).toBe('java.math.BigInteger');
+    expect(await render('{{ "9223372036854775807" | number | className }}')).toBe('java.lang.Long');
   });
 });
 

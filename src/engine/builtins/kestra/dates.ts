@@ -128,6 +128,7 @@ export function toZonedDateTime(value: unknown, zone: ZoneId, existingFormat: st
   if (typeof value === 'number' && isIntegral(value) && !(value >= -2147483648 && value <= 2147483647)) return fromEpoch(makeLong(value), zone);
   if (typeof value !== 'string') throw castError(value, 'java.lang.String');
   if (existingFormat !== undefined) {
+    if (existingFormat === 'rfc_1123_date_time') return parseRfc1123(value);
     const f = namedOrPattern(existingFormat, locale);
     if (typeof f === 'function') throw functionError(`The format '${existingFormat}' cannot be used to parse a date`);
     try {
@@ -201,6 +202,25 @@ function rfc1123(date: ZonedDateTime): string {
   if (seconds === 0) return `${body} GMT`;
   const abs = Math.abs(seconds);
   return `${body} ${seconds < 0 ? '-' : '+'}${String(Math.floor(abs / 3600)).padStart(2, '0')}${String(Math.floor((abs % 3600) / 60)).padStart(2, '0')}`;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Parses RFC_1123_DATE_TIME (`Tue, 3 Jun 2008 11:05:30 GMT`, or a `+0200` offset). */
+function parseRfc1123(text: string): ZonedDateTime {
+  const m = /^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2})(?::(\d{2}))? (GMT|[+-]\d{4})$/.exec(text);
+  const month = m ? MONTHS.indexOf(m[2] as string) + 1 : 0;
+  if (!m || month === 0) throw functionError(`Text '${text}' could not be parsed as rfc_1123_date_time`);
+  const offsetText = m[7] as string;
+  const offset =
+    offsetText === 'GMT'
+      ? ZoneOffset.UTC
+      : ZoneOffset.ofHoursMinutes(Number(offsetText.slice(0, 3)), Number(offsetText[0] + offsetText.slice(3)));
+  try {
+    return ZonedDateTime.of(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0), 0, offset);
+  } catch (e) {
+    throw parseFailure(text, e);
+  }
 }
 
 function namedOrPattern(format: string, locale: Locale): Formatter {

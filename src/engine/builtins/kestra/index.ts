@@ -14,7 +14,7 @@ import { renderFunctions } from './render.js';
 import { stringFilters } from './strings.js';
 
 export { jqReady } from './jq.js';
-export { JBigDecimal, JFloat } from './numbers.js';
+export { JBigDecimal, JBigInteger, JFloat } from './numbers.js';
 export { kestraClassName } from './misc.js';
 export { MAX_RENDER_PASSES } from './render.js';
 

@@ -5,7 +5,7 @@ import type { FilterDefinition, FunctionDefinition } from '../../extension.js';
 import { JDouble, isList, isMap, makeDouble, newMap, toJavaString } from '../../values.js';
 import { functionError } from './common.js';
 import { integralFromText } from './json.js';
-import { JBigDecimal } from './numbers.js';
+import { JBigDecimal, JBigInteger, JFloat } from './numbers.js';
 
 function writeIon(w: Writer, value: unknown, depth: number): void {
   if (depth > 1000) throw functionError('Value nesting depth exceeds the maximum allowed');
@@ -23,7 +23,10 @@ function writeIon(w: Writer, value: unknown, depth: number): void {
     default:
       break;
   }
+  if (value instanceof JBigInteger) return w.writeInt(value.big);
   if (value instanceof JBigDecimal) return w.writeDecimal(dom.load(value.toString().replace('E', 'd'))?.decimalValue() ?? null);
+  // A Float is widened to double on the way out, as Jackson's Ion writer does (1.123F prints 1.1230000257492065e0).
+  if (value instanceof JFloat) return w.writeFloat64(Math.fround(value.value));
   if (value instanceof JDouble) return w.writeFloat64(value.value);
   if (isList(value)) {
     w.stepIn(IonTypes.LIST);

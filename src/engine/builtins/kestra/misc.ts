@@ -8,6 +8,7 @@ import { isIntegral, isMap, isNumber, javaClassName, newMap, toJavaString } from
 import { castError, functionError, optString, toJavaHashMap } from './common.js';
 import {
   JBigDecimal,
+  JBigInteger,
   JFloat,
   createNumber,
   javaBigInteger,
@@ -49,6 +50,7 @@ const number: FilterDefinition = {
 export function kestraClassName(value: unknown): string {
   if (value instanceof JFloat) return 'java.lang.Float';
   if (value instanceof JBigDecimal) return 'java.math.BigDecimal';
+  if (value instanceof JBigInteger) return 'java.math.BigInteger';
   return javaClassName(value);
 }
 

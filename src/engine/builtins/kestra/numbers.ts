@@ -32,6 +32,19 @@ export class JBigDecimal extends JDouble {
   }
 }
 
+/**
+ * A Java `BigInteger` (what `number('BIGINTEGER')` and over-long whole numbers give). Kept apart
+ * from Long so that `className` can tell; Pebble's arithmetic narrows it like a double here.
+ */
+export class JBigInteger extends JDouble {
+  constructor(readonly big: bigint) {
+    super(Number(big));
+  }
+  override toString(): string {
+    return this.big.toString();
+  }
+}
+
 function shortestFloatAsDouble(v: number): number {
   const f = Math.fround(v);
   if (!Number.isFinite(f) || f === 0) return f;
@@ -134,8 +147,8 @@ export function javaLongDecode(text: string): bigint {
 }
 
 /** `new BigInteger(text)` as NumberUtils.createBigInteger calls it (radix prefixes allowed). */
-export function javaBigInteger(text: string): bigint {
-  return decodeInteger(text);
+export function javaBigInteger(text: string): JBigInteger {
+  return new JBigInteger(decodeInteger(text));
 }
 
 function isAllZeros(s: string | undefined): boolean {
