@@ -1,8 +1,6 @@
 /**
  * pebbleflow's public API. Every export is listed by name.
  */
-import { TemplateEngine, type EngineOptions } from './engine/engine.js';
-
 export { TemplateEngine, normalizeError } from './engine/engine.js';
 export type { EngineOptions, CompiledTemplate, TemplateContext } from './engine/engine.js';
 export { TemplateError, TemplateSyntaxError, UndefinedVariableError, isTemplateError } from './engine/errors.js';
@@ -22,10 +20,5 @@ export type {
 } from './engine/extension.js';
 export { JDouble, javaClassName, javaType, printValue, toJavaString, toKestraJson } from './engine/values.js';
 export { parseTemplate, parseExpression } from './engine/parser.js';
-
-export interface CreateEngineOptions extends EngineOptions {}
-
-/** An engine configured as Kestra's renderer. */
-export function createEngine(options: CreateEngineOptions = {}): TemplateEngine {
-  return new TemplateEngine(options);
-}
+export { createEngine, PebbleflowEngine } from './pebbleflow-engine.js';
+export type { CreateEngineOptions } from './pebbleflow-engine.js';

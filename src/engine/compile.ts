@@ -398,7 +398,10 @@ class Compiler {
         const pending: Promise<unknown>[] = [];
         for (const node of prefetch) {
           const def = registry.functions.get(node.name)!;
-          const key = node.name + '\u0000' + JSON.stringify(node.args, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof JDouble ? `${v.value}d` : v));
+          const literal = (x: Expression): unknown => (x as Extract<Expression, { kind: 'Literal' }>).value;
+          const key = JSON.stringify([node.name, node.args.positional.map(literal), node.args.named.map(([n, v]) => [n, literal(v)])], (_k, v: unknown) =>
+            typeof v === 'bigint' ? `${v}n` : v instanceof JDouble ? `${v.value}d` : v,
+          );
           let settled = byKey.get(key);
           if (settled === undefined) {
             settled = settle(() => then(compileArgs(node.args, def, node.start)(frame), (args) => def.call(args as Args, new FrameCallContext(frame, node.start))));

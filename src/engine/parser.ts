@@ -171,11 +171,15 @@ export class Parser {
     } else {
       expression = this.parsePrimary();
     }
+    let chained = 0;
     for (;;) {
       const t = this.peek();
       if (t.type !== 'OPERATOR') break;
       const op = BINARY_BY_SYMBOL.get(t.value);
       if (!op || op.precedence < minPrecedence) break;
+      // Each link of a left-associative chain nests the tree one level deeper.
+      this.enter(t);
+      chained++;
       this.next();
       if (op.kind === 'filter') {
         expression = this.parseFilterInvocation(expression);
@@ -198,6 +202,7 @@ export class Parser {
       const otherwise = this.parseExpression();
       expression = { kind: 'Ternary', start: q.start, condition: expression, then, otherwise };
     }
+    this.depth -= chained;
     this.leave();
     return expression;
   }
