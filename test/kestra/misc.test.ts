@@ -42,20 +42,22 @@ describe('number', () => {
 });
 
 describe('string', () => {
-  it('prints numbers and normalises numeric strings through BigDecimal', () => {
+  it('coerces any value to its Java string form', () => {
     expect(filter('string', 42)).toBe('42');
     expect(filter('string', new JDouble(2))).toBe('2.0');
-    expect(filter('string', '007')).toBe('7');
-    expect(filter('string', '1e3')).toBe('1E+3');
+    expect(filter('string', true)).toBe('true');
+    expect(filter('string', '007')).toBe('007');
+    expect(filter('string', { field: 'hello' })).toBe('{field=hello}');
+    expect(filter('string', [1, 'a'])).toBe('[1, a]');
   });
-  it('returns null for null; rejects other types and non-numeric strings', () => {
+  it('returns null for null', () => {
     expect(filter('string', null)).toBeNull();
-    expectTemplateError(() => filter('string', 'abc'), "'string' filter expects a valid number");
-    expectTemplateError(() => filter('string', [1]), 'Received: java.util.ArrayList');
-    expectTemplateError(() => filter('string', true), 'Received: java.lang.Boolean');
+    expect(filter('string', undefined)).toBeNull();
   });
   it('works through the engine', async () => {
     expect(await render('{{ 42 | string }}')).toBe('42');
+    expect(await render('{{ 12.3 | string | className }}/{{ {"field":"hello"} | string | className }}')).toBe('java.lang.String/java.lang.String');
+    expect(await render('{{ (1 | string) == "1" }}')).toBe('true');
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import { randomBytes, randomInt as cryptoRandomInt } from 'node:crypto';
 import type { FilterDefinition, FunctionDefinition } from '../../extension.js';
-import { isIntegral, isMap, isNumber, javaClassName, newMap, toJavaString } from '../../values.js';
+import { isIntegral, isMap, javaClassName, newMap, toJavaString } from '../../values.js';
 import { castError, functionError, optString, toJavaHashMap } from './common.js';
 import {
   JBigDecimal,
@@ -61,19 +61,14 @@ const className: FilterDefinition = {
   },
 };
 
+/**
+ * Newer Kestra (PR #7428 as merged): any value to its string form (Java `toString()`); the
+ * first draft only took numbers and numeric strings.
+ */
 const string: FilterDefinition = {
   call(input) {
     if (input === null || input === undefined) return null;
-    if (isNumber(input)) return toJavaString(input);
-    if (typeof input === 'string') {
-      // Kestra normalises a numeric string through BigDecimal.
-      try {
-        return parseBigDecimal(input).toString();
-      } catch {
-        throw functionError(`'string' filter expects a valid number. Received an invalid numeric string: ${input}`);
-      }
-    }
-    throw functionError(`'string' filter expects a Number (INT, FLOAT, DOUBLE, etc.) or numeric String. Received: ${kestraClassName(input)}`);
+    return toJavaString(input);
   },
 };
 
