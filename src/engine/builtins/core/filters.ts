@@ -67,6 +67,51 @@ export function javaSplit(input: string, delimiter: string, limit: number): stri
   return list;
 }
 
+/** Java's `hashCode()` of a map key (String, Integer, Long, Boolean, Double). */
+function javaHashCode(key: unknown): number {
+  if (typeof key === 'string') {
+    let h = 0;
+    for (let i = 0; i < key.length; i++) h = (Math.imul(31, h) + key.charCodeAt(i)) | 0;
+    return h;
+  }
+  if (typeof key === 'boolean') return key ? 1231 : 1237;
+  if (typeof key === 'bigint' || (typeof key === 'number' && javaType(key) === 'Long')) {
+    const v = BigInt.asUintN(64, BigInt(key));
+    return Number(BigInt.asIntN(32, v ^ (v >> 32n)));
+  }
+  if (typeof key === 'number' && javaType(key) === 'Integer') return key | 0;
+  if (isNumber(key)) {
+    const buf = new DataView(new ArrayBuffer(8));
+    buf.setFloat64(0, toDouble(key));
+    return (buf.getInt32(0) ^ buf.getInt32(4)) | 0;
+  }
+  return 0;
+}
+
+/**
+ * A `java.util.HashMap` built with `initialCapacity` and filled in order, as Pebble's `merge`
+ * does: its iteration order is the bucket order, which callers see in the output.
+ */
+function hashMapOf(entries: readonly [unknown, unknown][], initialCapacity: number): Record<string, unknown> {
+  let capacity = 1;
+  while (capacity < initialCapacity) capacity *= 2;
+  const keys: { key: unknown; text: string; hash: number; order: number }[] = [];
+  const values = new Map<string, unknown>();
+  for (const [key, value] of entries) {
+    const text = typeof key === 'string' ? key : toJavaString(key);
+    if (!values.has(text)) {
+      const h = javaHashCode(key);
+      keys.push({ key, text, hash: h ^ (h >>> 16), order: keys.length });
+      if (keys.length > capacity * 0.75) capacity *= 2;
+    }
+    values.set(text, value);
+  }
+  keys.sort((a, b) => (a.hash & (capacity - 1)) - (b.hash & (capacity - 1)) || a.order - b.order);
+  const out = newMap();
+  for (const k of keys) out[k.text] = values.get(k.text);
+  return out;
+}
+
 /** Java's `Comparable` ordering for `sort`: one type only, as Collections.sort would insist. */
 function compareComparable(a: unknown, b: unknown): number {
   const ta = javaType(a);
@@ -234,12 +279,11 @@ export const coreFilters: Readonly<Record<string, FilterDefinition>> = {
       }
       if (items === null) return input;
       if (isMap(input)) {
-        const out = newMap();
-        for (const k of Object.keys(input)) out[k] = input[k];
-        if (isMap(items)) for (const k of Object.keys(items)) out[k] = items[k];
-        else if (isList(items)) for (const v of items) out[toJavaString(v)] = v;
+        const entries: [unknown, unknown][] = Object.keys(input).map((k) => [k, input[k]]);
+        if (isMap(items)) for (const k of Object.keys(items)) entries.push([k, items[k]]);
+        else if (isList(items)) for (const v of items) entries.push([v, v]);
         else throw new TemplateError('TYPE_ERROR', `Currently, only Maps and Lists can be merged with a Map. Arg2: ${javaClassName(items)}`);
-        return out;
+        return hashMapOf(entries, Object.keys(input).length + (isMap(items) ? Object.keys(items).length : (items as unknown[]).length) + 16);
       }
       if (isList(input)) {
         if (isList(items)) return [...input, ...items];
