@@ -1,4 +1,6 @@
+import { dumpBinary } from 'ion-js';
 import { JDouble } from '../../src/engine/values.js';
+import { parseJson } from '../../src/engine/builtins/kestra/json.js';
 import { JBigDecimal, JFloat } from '../../src/engine/builtins/kestra/numbers.js';
 import { expectTemplateError, filter, fn, render } from './support.js';
 
@@ -30,6 +32,8 @@ describe('fromIon', () => {
     expect(v['c']).toBeNull();
     expect(fn('fromIon', ['1 2 3'], { allRows: true })).toEqual([1, 2, 3]);
     expect(fn('fromIon', [''])).toBeNull();
+    expect(fn('fromIon', ["{date:2024-04-21T23:00:00.000Z, title:\"Main_Page\",views:109787}"])).toMatchObject({ title: 'Main_Page', views: 109787 });
+    expect(fn('fromIon', [dumpBinary({ id: 3 })])).toEqual(parseJson('{"id":3}'));
   });
   it('returns null for null and rejects non-strings, a non-boolean allRows and bad Ion', () => {
     expect(fn('fromIon', [null])).toBeNull();

@@ -68,5 +68,13 @@ describe('render through the engine', () => {
     const e = await renderError('{{ render(v20) }}', ctx);
     expect(e).toBeInstanceOf(TemplateError);
     expect(e.code).toBe('LIMIT_EXCEEDED');
+    expect(e.message).toContain('Maximum render() nesting depth (16) exceeded');
+  });
+  it('reports a render() that renders itself as too deep, in Kestra\'s words', async () => {
+    const e = await renderError('{{ render(input) }}', { input: '{{ render(input) }}' });
+    expect(e.message).toContain('Maximum render() nesting depth');
+  });
+  it('renders scalars to their printed form', async () => {
+    expect(await render('{{ render(i) }}/{{ render(b) }}/{{ render(n) }}', { i: 42, b: true, n: null })).toBe('42/true/');
   });
 });

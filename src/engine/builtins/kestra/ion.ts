@@ -102,7 +102,10 @@ const fromIon: FunctionDefinition = {
     if (!Object.hasOwn(args, 'ion')) throw functionError(`The 'fromIon' function expects an argument 'ion'.`);
     const ion = args['ion'];
     if (ion === null || ion === undefined) return null;
-    if (typeof ion !== 'string') throw functionError(`The 'fromIon' function expects an argument 'ion' with type string.`);
+    // read() gives bytes for binary Ion files in newer Kestra; those are accepted too.
+    if (typeof ion !== 'string' && !(ion instanceof Uint8Array)) {
+      throw functionError(`The 'fromIon' function expects an argument 'ion' with type string.`);
+    }
     const allRows = args['allRows'];
     if (allRows !== undefined && allRows !== null && typeof allRows !== 'boolean') {
       throw functionError(`The 'fromIon' function expects an argument 'allRows' with type boolean.`);

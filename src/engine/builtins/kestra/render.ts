@@ -12,16 +12,37 @@ import { functionError, mapMaybe, then } from './common.js';
 /** Kestra's MAX_RENDERING_AMOUNT. */
 export const MAX_RENDER_PASSES = 100;
 
+/** The engine's depth error, reworded as Kestra words it (RenderFunction). */
+function kestraDepthError(e: unknown, ctx: CallContext): unknown {
+  if (!(e instanceof TemplateError) || e.code !== 'LIMIT_EXCEEDED') return e;
+  const m = /nested deeper than the limit of (\d+)/.exec(e.rawMessage);
+  if (m === null) return e;
+  return new TemplateError(
+    'LIMIT_EXCEEDED',
+    `Maximum render() nesting depth (${m[1]}) exceeded at line ${ctx.line} — check for circular render() calls in your template.`,
+    { cause: e },
+  );
+}
+
+function renderText(ctx: CallContext, text: string): MaybePromise<string> {
+  try {
+    const out = ctx.renderNested(text);
+    return out instanceof Promise ? out.catch((e: unknown) => Promise.reject(kestraDepthError(e, ctx))) : out;
+  } catch (e) {
+    throw kestraDepthError(e, ctx);
+  }
+}
+
 function renderStringUntilStable(ctx: CallContext, text: string, pass: number): MaybePromise<string> {
   if (pass >= MAX_RENDER_PASSES) {
     throw new TemplateError('LIMIT_EXCEEDED', `Too many rendering attempts: the value kept changing after ${MAX_RENDER_PASSES} passes`);
   }
-  return then(ctx.renderNested(text), (next) => (next === text ? next : renderStringUntilStable(ctx, next, pass + 1)));
+  return then(renderText(ctx, text), (next) => (next === text ? next : renderStringUntilStable(ctx, next, pass + 1)));
 }
 
 function renderValue(ctx: CallContext, value: unknown, recursive: boolean, depth: number): MaybePromise<unknown> {
   if (depth > 1000) throw functionError('Value nesting depth exceeds the maximum allowed');
-  if (typeof value === 'string') return recursive ? renderStringUntilStable(ctx, value, 0) : ctx.renderNested(value);
+  if (typeof value === 'string') return recursive ? renderStringUntilStable(ctx, value, 0) : renderText(ctx, value);
   if (isList(value)) return mapMaybe(value, (item) => renderValue(ctx, item, recursive, depth + 1));
   if (isMap(value)) {
     const keys = Object.keys(value);
