@@ -70,7 +70,7 @@ export const commonTaskProperties: Readonly<Record<string, JsonSchema>> = {
   disabled: { type: 'boolean', description: 'A disabled task is not run (state SKIPPED).' },
   allowFailure: { type: 'boolean', description: 'A failure turns into WARNING and the flow goes on.' },
   allowWarning: { type: 'boolean', description: 'A WARNING counts as SUCCESS.' },
-  runIf: { type: ['string', 'boolean'], description: 'Rendered; the task is SKIPPED when the result is "false", "0", "-0" or "".' },
+  runIf: { type: ['string', 'boolean', 'number'], description: 'Rendered; the task is SKIPPED when the result is "false", "0", "-0" or "".' },
   timeout: duration,
   retry,
   logLevel: { enum: [...LOG_LEVELS], description: 'Lowest level of this task\'s logs that is kept.' },
@@ -163,7 +163,7 @@ export const failTask: TaskTypeSchema = {
   type: 'io.kestra.plugin.core.execution.Fail',
   aliases: ['io.kestra.core.tasks.executions.Fail'],
   title: 'Fail the execution (when `condition` is truthy, if given).',
-  properties: { condition: { type: ['string', 'boolean'] }, errorMessage: { type: 'string' } },
+  properties: { condition: { type: ['string', 'boolean', 'number'] }, errorMessage: { type: 'string' } },
 };
 
 export const ifTask: TaskTypeSchema = {
@@ -171,7 +171,7 @@ export const ifTask: TaskTypeSchema = {
   aliases: ['io.kestra.core.tasks.flows.If'],
   title: 'Run `then` when `condition` is truthy, `else` otherwise.',
   required: ['condition', 'then'],
-  properties: { condition: { type: ['string', 'boolean'] } },
+  properties: { condition: { type: ['string', 'boolean', 'number'] } },
   childTaskLists: ['then', 'else', 'errors'],
 };
 

@@ -65,11 +65,11 @@ export interface FlowEngineSetup {
 export async function createFlowEngine(
   options: Pick<RunFlowOptions, 'config' | 'fetch' | 'env' | 'tenant'> = {},
 ): Promise<FlowEngineSetup> {
-  const [{ createEngine }, { loadConfig }, { createCredentialSupport }] = await Promise.all([
-    import('../index.js'),
-    import('../config/index.js'),
-    import('../credentials/support.js'),
-  ]);
+  // Loaded on first use, one after the other (jest's ESM loader mislinks concurrent imports);
+  // `../index.js` also exports this module, so a static import would be a cycle.
+  const { createEngine } = await import('../index.js');
+  const { loadConfig } = await import('../config/index.js');
+  const { createCredentialSupport } = await import('../credentials/support.js');
   const config = loadConfig(options.config ?? { secrets: [{ type: 'env' }] });
   const support = createCredentialSupport({
     config,

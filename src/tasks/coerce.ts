@@ -2,12 +2,14 @@
 import { parseDuration } from '../flow/duration.js';
 import { TaskError } from './types.js';
 
-/** Kestra's `TruthUtils`: false for "false", "0", "-0", "" and null; true for anything else. */
+/**
+ * Kestra's `TruthUtils`: false for exactly "false", "0", "-0", "" and null; true for anything else
+ * (no trimming, as in Kestra: " " and "false\n" are true).
+ */
 export function isTruthy(value: unknown): boolean {
   if (value === null || value === undefined) return false;
   if (typeof value === 'boolean') return value;
-  const text = String(value).trim();
-  return !['false', '0', '-0', ''].includes(text);
+  return !['false', '0', '-0', ''].includes(String(value));
 }
 
 export function asBoolean(value: unknown, property: string): boolean | undefined {

@@ -33,7 +33,7 @@ export async function startServer(handler: (req: IncomingMessage, res: ServerRes
   };
 }
 
-export function runYaml(yaml: string, options: RunFlowOptions = {}): Promise<RunReport> {
+export async function runYaml(yaml: string, options: RunFlowOptions = {}): Promise<RunReport> {
   return runFlow(parseFlow(yaml), { env: {}, ...options });
 }
 
