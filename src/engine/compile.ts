@@ -380,7 +380,20 @@ class Compiler {
       if (e.args.positional.every(literal) && e.args.named.every(([, v]) => literal(v))) prefetch.push(e);
     });
     for (const macro of this.ast.macros.values()) visitExpressions(macro.body, () => undefined);
-    const compileArgs = this.args.bind(this);
+    const literal = (x: Expression): unknown => (x as Extract<Expression, { kind: 'Literal' }>).value;
+    const keyOf = (node: FunctionCallNode): string =>
+      JSON.stringify([node.name, node.args.positional.map(literal), node.args.named.map(([n, v]) => [n, literal(v)])], (_k, v: unknown) =>
+        typeof v === 'bigint' ? `${v}n` : v instanceof JDouble ? `${v.value}d` : v,
+      );
+    // Everything about a prefetch call that does not depend on the render is worked out once.
+    const keys = prefetch.map(keyOf);
+    const prefetchCalls = prefetch.map((node, i) => ({
+      node,
+      def: registry.functions.get(node.name)!,
+      args: this.args(node.args, registry.functions.get(node.name)!, node.start),
+      key: keys[i]!,
+      shared: keys.indexOf(keys[i]!) !== i || keys.lastIndexOf(keys[i]!) !== i,
+    }));
     return {
       name: unit.name,
       source: unit.source,
@@ -394,23 +407,21 @@ class Compiler {
       resolvePrefetch(root, state) {
         const frame: Frame = { scope: new Scope(null), root, state, unit };
         const results = new Map<Expression, Settled>();
-        const byKey = new Map<string, Settled | Promise<Settled>>();
-        const pending: Promise<unknown>[] = [];
-        for (const node of prefetch) {
-          const def = registry.functions.get(node.name)!;
-          const literal = (x: Expression): unknown => (x as Extract<Expression, { kind: 'Literal' }>).value;
-          const key = JSON.stringify([node.name, node.args.positional.map(literal), node.args.named.map(([n, v]) => [n, literal(v)])], (_k, v: unknown) =>
-            typeof v === 'bigint' ? `${v}n` : v instanceof JDouble ? `${v.value}d` : v,
-          );
-          let settled = byKey.get(key);
+        let byKey: Map<string, Settled | Promise<Settled>> | null = null;
+        let pending: Promise<unknown>[] | null = null;
+        for (const call of prefetchCalls) {
+          // Identical calls (same function, same literal arguments) are made once per render.
+          let settled = call.shared ? byKey?.get(call.key) : undefined;
           if (settled === undefined) {
-            settled = settle(() => then(compileArgs(node.args, def, node.start)(frame), (args) => def.call(args as Args, new FrameCallContext(frame, node.start))));
-            byKey.set(key, settled);
+            settled = settle(() => then(call.args(frame), (args) => call.def.call(args as Args, new FrameCallContext(frame, call.node.start))));
+            if (call.shared) (byKey ??= new Map()).set(call.key, settled);
           }
-          if (settled instanceof Promise) pending.push(settled.then((s) => results.set(node, s)));
-          else results.set(node, settled);
+          if (settled instanceof Promise) {
+            const node = call.node;
+            (pending ??= []).push(settled.then((x) => results.set(node, x)));
+          } else results.set(call.node, settled);
         }
-        return pending.length === 0 ? results : Promise.all(pending).then(() => results);
+        return pending === null ? results : Promise.all(pending).then(() => results);
       },
     };
   }
