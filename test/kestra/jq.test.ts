@@ -42,6 +42,12 @@ describe('jq filter', () => {
     expectTemplateError(() => filter('jq', {}, ['import "/etc/hostname" as $h; $h']), 'module not found');
     expect(filter('jq', {}, ['$ENV | has("PATH") and ($ENV.PATH | test("/usr"))'])).toEqual([false]);
   });
+  it('leaves the process exit code alone when a query fails', () => {
+    const before = process.exitCode;
+    expectTemplateError(() => filter('jq', { a: 1 }, ['error("x")']));
+    expectTemplateError(() => filter('jq', { a: 1 }, ['.a[']));
+    expect(process.exitCode).toBe(before);
+  });
   it('survives many calls in one process', () => {
     for (let i = 0; i < 1000; i++) expect(filter('jq', { n: i }, ['.n'])).toEqual([i]);
   });

@@ -41,12 +41,17 @@ function unableToParse(input: unknown, detail: string, cause?: unknown): Error {
 /** Runs `expression` on a JSON text; each output line is read back as a Java value. */
 export function runJq(jq: JqWeb, json: string, expression: string, original: unknown): unknown[] {
   let output: string | undefined;
+  // Emscripten's exit handler sets process.exitCode to jq's status, and jq-web only restores it
+  // when it was set before, so a failed query would make the whole process exit with 5.
+  const exitCode = process.exitCode;
   try {
     output = jq.raw(json, expression, ['-c']);
   } catch (e) {
     const err = e as Error & { stderr?: string };
     const detail = (err.stderr ?? err.message ?? String(e)).replace(/^Non-zero exit code: \d+\n?/, '').trim();
     throw unableToParse(original, `Failed to resolve JQ expression '${expression}': ${detail}`, e);
+  } finally {
+    process.exitCode = exitCode;
   }
   if (output === undefined) return [];
   const results: unknown[] = [];
