@@ -149,7 +149,30 @@ function lookupVariable(f: Frame, name: string): Value | typeof MISSING {
     }
     if (s.isolated) return MISSING;
   }
-  return readOwnData(f.root, name);
+  const v = readOwnData(f.root, name);
+  return v === MISSING ? globalVariable(f, name) : v;
+}
+
+/**
+ * Pebble's own root variables, below the context: `locale` (the JVM default Kestra runs with,
+ * en_US) and `_context` (every variable in scope, as a map).
+ */
+function globalVariable(f: Frame, name: string): Value | typeof MISSING {
+  if (name === 'locale') return 'en_US';
+  if (name === '_context') return visibleVariables(f);
+  return MISSING;
+}
+
+function visibleVariables(f: Frame): Record<string, unknown> {
+  const all: Record<string, unknown> = newMap();
+  for (const k of Object.keys(f.root)) {
+    const v = readOwnData(f.root, k);
+    if (v !== MISSING) all[k] = v;
+  }
+  const chain: Scope[] = [];
+  for (let s: Scope | null = f.scope; s !== null; s = s.parent) chain.unshift(s);
+  for (const s of chain) if (s.vars) for (const [k, v] of s.vars) all[k] = v;
+  return all;
 }
 
 function assignVariable(f: Frame, name: string, value: Value): void {
@@ -1190,12 +1213,7 @@ class FrameCallContext implements CallContext {
     return v === MISSING ? undefined : v;
   }
   variables(): Record<string, unknown> {
-    const all: Record<string, unknown> = newMap();
-    for (const k of Object.keys(this.f.root)) if (hasDataProperty(this.f.root, k)) all[k] = this.f.root[k];
-    const chain: Scope[] = [];
-    for (let s: Scope | null = this.f.scope; s !== null; s = s.parent) chain.unshift(s);
-    for (const s of chain) if (s.vars) for (const [k, v] of s.vars) all[k] = v;
-    return all;
+    return visibleVariables(this.f);
   }
   renderNested(template: string): string | Promise<string> {
     const state = this.f.state;

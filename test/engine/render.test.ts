@@ -159,3 +159,12 @@ describe('errors', () => {
     }
   });
 });
+
+describe('Pebble globals', () => {
+  it('knows locale and _context below the context variables', async () => {
+    expect(await render('{{ locale }}')).toBe('en_US');
+    expect(await render('{{ locale }}', { locale: 'fr' })).toBe('fr');
+    expect(await render('{% set y = 2 %}{{ _context.x }}{{ _context.y }}', { x: 1 })).toBe('12');
+    await expect(render('{% macro m() %}{{ locale }}{% endmacro %}{{ m() }}')).rejects.toThrow('Unable to find `locale`');
+  });
+});
