@@ -237,8 +237,31 @@ export async function resolveInputs(
       const enabled = (await options.render(def.dependsOn.condition, nested)).trim() === 'true';
       if (!enabled) continue;
     }
+    let effective: InputDefinition = def;
+    if ((def.type === 'SELECT' || def.type === 'MULTISELECT') && def.expression !== undefined) {
+      // The choices come from an expression that must yield a list of strings (Kestra's SELECT `expression`).
+      if (options.render === undefined) throw new TypeError('resolveInputs: a SELECT expression needs a render function');
+      const rendered = await options.render(def.expression, nested);
+      let values: unknown;
+      try {
+        values = JSON.parse(rendered);
+      } catch {
+        values = undefined;
+      }
+      if (!Array.isArray(values)) {
+        problems.push({ inputId: def.id, message: `Invalid input for \`${def.id}\`, its expression must give a list of values, but received \`${rendered}\`` });
+        failed.add(def.id);
+        continue;
+      }
+      effective = { ...def, values: values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))) };
+    }
     const given = Object.hasOwn(provided, def.id) ? provided[def.id] : undefined;
-    const raw = given === undefined || given === null ? def.defaults : given;
+    const fallback = def.defaults ?? def.prefill ?? (
+      def.autoSelectFirst === true && effective.values !== undefined && effective.values.length > 0
+        ? def.type === 'MULTISELECT' ? [effective.values[0]] : effective.values[0]
+        : undefined
+    );
+    const raw = given === undefined || given === null ? fallback : given;
     if (raw === undefined || raw === null) {
       if (def.required) {
         problems.push({ inputId: def.id, message: `Invalid input for \`${def.id}\`, missing required input, but received \`null\`` });
@@ -250,7 +273,7 @@ export async function resolveInputs(
       continue;
     }
     try {
-      const value = coerceInput(def, raw);
+      const value = coerceInput(effective, raw);
       flat[def.id] = value;
       setNested(nested, def.id, value);
       if (def.type === 'SECRET' && typeof value === 'string' && value !== '') sensitive.push(value);

@@ -45,6 +45,10 @@ export interface InputDefinition {
   readonly description?: string;
   readonly displayName?: string;
   readonly defaults?: unknown;
+  /** Used when no value is given (in Kestra's UI, an editable default). */
+  readonly prefill?: unknown;
+  /** SELECT/MULTISELECT: the first choice when no value is given. */
+  readonly autoSelectFirst?: boolean;
   readonly validator?: string;
   readonly min?: number | string;
   readonly max?: number | string;

@@ -108,3 +108,25 @@ describe('resolveInputs', () => {
     await expect(resolveInputs(defs, { mode: 'advanced' }, { render })).rejects.toThrow('Invalid input for `level`, missing required input');
   });
 });
+
+describe('resolveInputs: SELECT expression, prefill, autoSelectFirst', () => {
+  const render = async (template: string): Promise<string> => (template === "{{ ['eu', 'us'] }}" ? '["eu","us"]' : template === 'bad' ? 'eu' : 'unexpected');
+
+  test('the choices of a SELECT can come from an expression', async () => {
+    const defs = [def({ id: 'region', type: 'SELECT', expression: "{{ ['eu', 'us'] }}" })];
+    expect((await resolveInputs(defs, { region: 'us' }, { render })).values).toEqual({ region: 'us' });
+    await expect(resolveInputs(defs, { region: 'ap' }, { render })).rejects.toThrow('Invalid input for `region`, it must match the values `[eu, us]`, but received `ap`');
+    await expect(resolveInputs([def({ id: 'r', type: 'SELECT', expression: 'bad' })], { r: 'eu' }, { render })).rejects.toThrow(
+      'Invalid input for `r`, its expression must give a list of values, but received `eu`',
+    );
+  });
+
+  test('prefill stands in for a missing value, and autoSelectFirst picks the first choice', async () => {
+    const defs = [
+      def({ id: 'p', type: 'INT', prefill: '5' }),
+      def({ id: 's', type: 'SELECT', values: ['a', 'b'], autoSelectFirst: true }),
+      def({ id: 'm', type: 'MULTISELECT', values: ['x', 'y'], autoSelectFirst: true }),
+    ];
+    expect((await resolveInputs(defs, {})).values).toEqual({ p: 5, s: 'a', m: ['x'] });
+  });
+});
