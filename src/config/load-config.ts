@@ -384,6 +384,20 @@ function validate(input: object, ctx: Context): PebbleflowConfig {
   return Object.freeze(config);
 }
 
+/** Parameters that carry credentials or change the grant must come from the credential's own fields, never as literals here. */
+const RESERVED_PARAMS = ['grant_type', 'client_id', 'client_secret', 'client_assertion', 'client_assertion_type', 'assertion', 'password', 'refresh_token', 'code'];
+
+function readExtraParams(r: Reader, obj: Obj, path: string): Record<string, string> {
+  const params = r.stringMap(obj, path, 'extraParams') ?? {};
+  for (const name of Object.keys(params)) {
+    if (RESERVED_PARAMS.includes(name.toLowerCase())) {
+      r.issue(`${path}.extraParams.${name}`, 'a parameter other than credentials or the grant type', `'${name}' cannot be set in extraParams (the value is not shown); use the credential's own fields`, true);
+      delete params[name];
+    }
+  }
+  return params;
+}
+
 function readScope(r: Reader, obj: Obj, path: string, tenant: string): { tenant: string; namespace?: string } {
   const ownTenant = r.string(obj, path, 'tenant', { pattern: ID, patternText: 'a tenant id (letters, digits, _, ., -)' }) ?? tenant;
   const namespace = r.string(obj, path, 'namespace', { pattern: NAMESPACE, patternText: 'a namespace such as company.team' });
@@ -504,7 +518,7 @@ function readCredential(r: Reader, raw: unknown, path: string, tenant: string): 
       const clientAuthMethod = r.oneOf<ClientAuthMethod>(obj, path, 'clientAuthMethod', ['CLIENT_SECRET_BASIC', 'CLIENT_SECRET_POST'], 'CLIENT_SECRET_BASIC');
       const audience = r.string(obj, path, 'audience');
       const resource = r.string(obj, path, 'resource');
-      const extraParams = r.stringMap(obj, path, 'extraParams') ?? {};
+      const extraParams = readExtraParams(r, obj, path);
       if (tokenEndpoint && clientId && clientSecret && clientAuthMethod) {
         credential = { type, authConfigType, ...common, tokenEndpoint, clientId, clientSecret, clientAuthMethod, scopes, ...optional('audience', audience), ...optional('resource', resource), extraParams };
       }
@@ -532,7 +546,7 @@ function readCredential(r: Reader, raw: unknown, path: string, tenant: string): 
       } else {
         const clientId = r.string(obj, path, 'clientId', { required: true });
         const resource = r.string(obj, path, 'resource');
-        const extraParams = r.stringMap(obj, path, 'extraParams') ?? {};
+        const extraParams = readExtraParams(r, obj, path);
         if (tokenEndpoint && clientId && privateKey && algorithm) {
           credential = {
             type, authConfigType, ...common, tokenEndpoint, clientId, privateKey, ...optional('keyId', keyId), algorithm, scopes,

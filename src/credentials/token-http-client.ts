@@ -84,6 +84,7 @@ export class TokenHttpClient {
   readonly policy: RetryPolicy;
   private readonly fetchImpl: FetchLike;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
 
   constructor(options: HttpClientOptions) {
     this.fetchImpl = options.fetch;
@@ -91,8 +92,6 @@ export class TokenHttpClient {
     this.sleep = options.sleep ?? realSleep;
     this.now = options.now;
   }
-
-  private readonly now: () => number;
 
   /**
    * Resolves with the final response, successful or not, once no retry is warranted; rejects with

@@ -186,6 +186,15 @@ flows: []
     expect(error.message).not.toContain('CANARY-pw');
   });
 
+  test('extraParams cannot smuggle credentials or change the grant', () => {
+    const canary = 'CANARY-extra-secret-77';
+    const error = configError(() =>
+      loadConfig({ credentials: [{ id: 'a', type: 'OAUTH2', authConfigType: 'CLIENT_CREDENTIALS', tokenEndpoint: 'https://t.example/token', clientId: 'c', clientSecret: { secret: 'S' }, extraParams: { client_secret: canary, grant_type: 'password', ok: 'yes' } }] }),
+    );
+    expect(error.issues.map((i) => i.path)).toEqual(['credentials[0].extraParams.client_secret', 'credentials[0].extraParams.grant_type']);
+    expect(JSON.stringify(error) + error.message).not.toContain(canary);
+  });
+
   test('loading a loaded config returns it unchanged', () => {
     const config = loadConfig({ tenant: 't' });
     expect(loadConfig(config)).toBe(config);
