@@ -9,7 +9,7 @@ import { TemplateError, UndefinedVariableError } from './errors.js';
 import type { Args, CallContext, FilterDefinition, FunctionDefinition, RenderScope, TestDefinition } from './extension.js';
 import { LineCounter } from './lexer.js';
 import * as ops from './operations.js';
-import { JDouble, isList, isMap, javaClassName, newMap, printValue, toIndex, toJavaString } from './values.js';
+import { JDouble, isList, isMap, javaClassName, javaEquals, newMap, printValue, toIndex, toJavaString } from './values.js';
 
 // --- runtime structures -------------------------------------------------------------------------
 
@@ -216,12 +216,32 @@ const EMPTY_ARGS: Args = Object.freeze(newMap());
 /** Java-ish members of lists, maps and strings that Pebble reaches through reflection. */
 function callMember(object: unknown, name: string, args: readonly unknown[] | null): Value | typeof MISSING {
   if (typeof object === 'string') {
-    if (name === 'length' && (args === null || args.length === 0)) return object.length;
+    if (args === null || args.length === 0) {
+      // Bean-style access without parentheses finds length(), isEmpty(), isBlank().
+      if (name === 'length') return object.length;
+      if (name === 'empty') return object.length === 0;
+      if (name === 'blank') return object.trim() === '';
+    }
     if (args === null) return MISSING;
     const s0 = args[0];
     switch (name) {
       case 'isEmpty':
         return object.length === 0;
+      case 'isBlank':
+        return object.trim() === '';
+      case 'strip':
+        return object.trim();
+      case 'concat':
+        return object + toJavaString(s0);
+      case 'lastIndexOf':
+        return object.lastIndexOf(toJavaString(s0));
+      case 'charAt': {
+        const i = toIndex(s0 as number);
+        if (i < 0 || i >= object.length) throw new TemplateError('TYPE_ERROR', `Index ${i} out of bounds for length ${object.length}`);
+        return object[i];
+      }
+      case 'toString':
+        return object;
       case 'toUpperCase':
         return object.toUpperCase();
       case 'toLowerCase':
@@ -251,11 +271,22 @@ function callMember(object: unknown, name: string, args: readonly unknown[] | nu
     }
   }
   if (isList(object)) {
-    if (name === 'size' && (args === null || args.length === 0)) return object.length;
+    if (args === null || args.length === 0) {
+      if (name === 'size') return object.length;
+      if (name === 'empty') return object.length === 0;
+    }
     if (args === null) return MISSING;
     switch (name) {
       case 'isEmpty':
         return object.length === 0;
+      case 'indexOf':
+        return object.findIndex((x) => javaEquals(x, args[0]));
+      case 'subList': {
+        const from = toIndex(args[0] as number);
+        const to = toIndex(args[1] as number);
+        if (from < 0 || to > object.length || from > to) throw new TemplateError('TYPE_ERROR', `fromIndex: ${from}, toIndex: ${to}, size: ${object.length}`);
+        return object.slice(from, to);
+      }
       case 'get': {
         const i = toIndex(args[0] as number);
         if (i < 0 || i >= object.length) throw new TemplateError('TYPE_ERROR', `Index ${i} out of bounds for length ${object.length}`);
@@ -279,12 +310,17 @@ function callMember(object: unknown, name: string, args: readonly unknown[] | nu
       case 'isEmpty':
         return keys.length === 0;
       case 'get':
+      case 'getOrDefault':
       case 'containsKey': {
         const key = toJavaString(args[0]);
-        const has = hasDataProperty(object, key);
-        if (name === 'containsKey') return has;
-        return has ? (object[key] ?? null) : null;
+        const v = readOwnData(object, key);
+        if (name === 'containsKey') return v !== MISSING;
+        return v !== MISSING ? v : name === 'getOrDefault' ? (args[1] ?? null) : null;
       }
+      case 'containsValue':
+        return keys.some((k) => javaEquals(object[k], args[0]));
+      case 'entrySet':
+        return keys.map((key) => ({ key, value: object[key] ?? null }));
       default:
         return MISSING;
     }

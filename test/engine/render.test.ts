@@ -168,3 +168,20 @@ describe('Pebble globals', () => {
     await expect(render('{% macro m() %}{{ locale }}{% endmacro %}{{ m() }}')).rejects.toThrow('Unable to find `locale`');
   });
 });
+
+describe('Java members Pebble reaches by reflection', () => {
+  const ctx = { s: 'abc', l: [1, 2, 3], m: { a: 1 }, e: '' };
+  it.each([
+    ['{{ s.length }}{{ s.length() }}{{ s.empty }}{{ e.empty }}{{ s.toUpperCase() }}{{ s.charAt(1) }}{{ s.substring(1, 2) }}', '33falsetrueABCbb'],
+    // indexOf uses Java equals: the literal 3 is a Long, the list holds Integers.
+    ['{{ l.size }}{{ l.size() }}{{ l.empty }}{{ l.get(0) }}{{ l.indexOf(3) }}{{ l.subList(0, 2) }}', '33false1-1[1,2]'],
+    ['{{ m.keySet() }}{{ m.values() }}{{ m.get("a") }}{{ m.containsKey("b") }}{{ m.getOrDefault("b", 9) }}{{ m.size() }}', '["a"][1]1false91'],
+  ])('%s', async (t, expected) => {
+    expect(await render(t, ctx)).toBe(expected);
+  });
+
+  it('reads map keys only, without parentheses (Pebble never reflects on maps there)', async () => {
+    await expect(render('{{ m.empty }}', ctx)).rejects.toThrow('Unable to find `empty`');
+    await expect(render('{{ m.size }}', ctx)).rejects.toThrow('Unable to find `size`');
+  });
+});

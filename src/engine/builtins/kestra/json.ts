@@ -347,29 +347,47 @@ export function parseYaml(text: string): unknown {
   return yamlToJava(doc.contents as YamlNode | null, doc, 0);
 }
 
-const YAML_PLAIN_UNSAFE_START = /^[-?:,[\]{}#&*!|>'"%@`\s]/;
-
-function yamlScalarString(s: string): string {
-  const needsQuotes =
-    s === '' ||
-    YAML_NULL.test(s) ||
-    YAML_BOOL.test(s) ||
-    /^(?:y|Y|n|N)$/.test(s) ||
-    YAML_INT.test(s) ||
-    YAML_FLOAT.test(s) ||
-    YAML_PLAIN_UNSAFE_START.test(s) ||
-    /\s$/.test(s) ||
-    /: |:$| #|[\x00-\x1f\x7f\u0085\u2028\u2029\ufeff]/.test(s);
-  return needsQuotes ? jsonString(s) : s;
+/** Where SnakeYAML's analysis forbids the plain style in block context. */
+function yamlPlainForbidden(s: string): boolean {
+  if (/^[#,[\]{}&*!|>'"%@`]/.test(s)) return true;
+  if (/^[-?:](?:\s|$)/.test(s)) return true;
+  if (/^\s|\s$/.test(s)) return true;
+  if (/: |:$| #/.test(s)) return true;
+  return /[\x00-\x08\x0b-\x1f\x7f\u0085\u2028\u2029\ufeff\n\t]/.test(s);
 }
 
-function yamlScalar(value: unknown): string {
+/** What Jackson quotes under MINIMIZE_QUOTES: words and numbers YAML would read as non-strings. */
+function yamlNeedsQuoting(s: string): boolean {
+  return s === '' || YAML_NULL.test(s) || YAML_BOOL.test(s) || /^(?:y|Y|n|N)$/.test(s) || YAML_INT.test(s) || YAML_FLOAT.test(s);
+}
+
+/** A key or single-line scalar: plain when allowed, else double-quoted (Jackson's STYLE_QUOTED). */
+function yamlScalarString(s: string): string {
+  return yamlNeedsQuoting(s) || yamlPlainForbidden(s) ? jsonString(s) : s;
+}
+
+/**
+ * A value string: multi-line text uses a literal block (`|`, `|-`, `|+`), as Jackson does
+ * under MINIMIZE_QUOTES; `indent` is the column of the block's lines.
+ */
+function yamlValueString(s: string, indent: number): string {
+  if (s.includes('\n') && !yamlNeedsQuoting(s) && !/[\x00-\x08\x0b-\x1f\x7f\u0085\u2028\u2029\ufeff]/.test(s) && !/ \n|[ \t]$/.test(s)) {
+    const chomp = s.endsWith('\n\n') ? '+' : s.endsWith('\n') ? '' : '-';
+    const hint = /^[ \n]/.test(s) ? '2' : '';
+    const body = (chomp === '' || chomp === '+' ? s.slice(0, -1) : s).split('\n');
+    const pad = ' '.repeat(indent);
+    return `|${hint}${chomp}\n` + body.map((line) => (line === '' ? '' : pad + line)).join('\n');
+  }
+  return yamlScalarString(s);
+}
+
+function yamlScalar(value: unknown, indent: number): string {
   if (value === null || value === undefined) return 'null';
-  if (typeof value === 'string') return yamlScalarString(value);
+  if (typeof value === 'string') return yamlValueString(value, indent);
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean' || value instanceof JDouble) {
     return toJavaString(value);
   }
-  return yamlScalarString(toJavaString(value));
+  return yamlValueString(toJavaString(value), indent);
 }
 
 function isNonEmptyContainer(v: unknown): boolean {
@@ -394,7 +412,7 @@ function emitBlock(value: unknown, indent: number, depth: number): string[] {
         nested[0] = dash + (nested[0] as string).slice(contentIndent);
         lines.push(...nested);
       } else {
-        lines.push(dash + (isList(item) ? '[]' : isMap(item) ? '{}' : yamlScalar(item)));
+        lines.push(dash + (isList(item) ? '[]' : isMap(item) ? '{}' : yamlScalar(item, contentIndent)));
       }
     }
     return lines;
@@ -407,12 +425,12 @@ function emitBlock(value: unknown, indent: number, depth: number): string[] {
         lines.push(`${pad}${keyText}:`);
         lines.push(...emitBlock(v, isList(v) ? indent : indent + 2, depth + 1));
       } else {
-        lines.push(`${pad}${keyText}: ${isList(v) ? '[]' : isMap(v) ? '{}' : yamlScalar(v)}`);
+        lines.push(`${pad}${keyText}: ${isList(v) ? '[]' : isMap(v) ? '{}' : yamlScalar(v, indent + 2)}`);
       }
     }
     return lines;
   }
-  return [pad + yamlScalar(value)];
+  return [pad + yamlScalar(value, indent + 2)];
 }
 
 export function writeYaml(value: unknown): string {
