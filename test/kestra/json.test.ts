@@ -75,8 +75,13 @@ describe('yaml filter', () => {
   it('gives "null" for null input', () => {
     expect(filter('yaml', null)).toBe('null');
   });
+  it('writes multi-line strings as literal blocks and quotes only where YAML needs it', () => {
+    expect(filter('yaml', { a: 'line1\nline2', t: 'end\n', c: '-abc', d: '- x', e: 'a #b', num: '12', b: 'no' })).toBe(
+      'a: |-\n  line1\n  line2\nt: |\n  end\nc: -abc\nd: "- x"\ne: "a #b"\nnum: "12"\nb: "no"\n',
+    );
+  });
   it('round-trips through the yaml function', () => {
-    const value = { a: 'yes', b: ['1', 2, { c: '' }], d: ' padded', e: '#x' };
+    const value = { a: 'yes', b: ['1', 2, { c: '' }, 'x\ny'], d: ' padded', e: '#x', f: { g: 'multi\nline\n' }, h: '?q' };
     expect(parseYaml(writeYaml(value))).toEqual(value);
   });
 });
