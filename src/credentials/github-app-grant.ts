@@ -79,9 +79,8 @@ export async function mintGitHubApp(credential: GitHubAppConfig, ctx: GrantConte
 }
 
 function githubMessage(response: TokenHttpResponse): string {
-  const json = response.json;
-  if (typeof json === 'object' && json !== null && typeof (json as Record<string, unknown>).message === 'string') return (json as Record<string, string>).message ?? '';
-  return `${response.statusText || 'error'} with ${describeBody(response)}`;
+  const message = (response.json as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' ? message : `${response.statusText || 'error'} with ${describeBody(response)}`;
 }
 
 function githubError(response: TokenHttpResponse, message: string, credential: GitHubAppConfig, fingerprint: string, ctx: GrantContext): CredentialError {

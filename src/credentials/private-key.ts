@@ -40,7 +40,7 @@ export function loadPrivateKey(pem: string, algorithm: SigningAlgorithm, ctx: { 
     (algorithm === 'ES384' && type === 'ec' && details?.namedCurve === 'secp384r1') ||
     (algorithm === 'EdDSA' && (type === 'ed25519' || type === 'ed448'));
   if (!ok) {
-    const described = type === 'ec' ? `an EC ${details?.namedCurve ?? ''} key`.replace(/\s+key$/, ' key') : `a${type === 'rsa' || type === 'ed25519' || type === 'ed448' ? 'n' : ''} ${type ?? 'unknown'} key`;
+    const described = type === 'ec' ? `an EC ${details?.namedCurve ?? 'unknown-curve'} key` : `a key of type ${type ?? 'unknown'}`;
     throw fail(`is ${described}, which cannot sign ${algorithm}`);
   }
   if ((type === 'rsa' || type === 'rsa-pss') && (details?.modulusLength ?? 0) < 2048) throw fail('is an RSA key shorter than 2048 bits');

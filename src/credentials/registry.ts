@@ -163,9 +163,8 @@ export class CredentialRegistry {
 
 /** Everything that changes the token, canonically ordered: two credentials share a cache entry only if they would mint the same token. */
 function cacheKey(credential: CredentialConfig): string {
-  const { description: _d, cacheEnabled: _c, refreshBeforeExpiryMs: _r, timeoutMs: _t, ...rest } = credential;
-  void _d; void _c; void _r; void _t;
-  return JSON.stringify(canonical(rest));
+  const tokenIrrelevant = new Set(['description', 'cacheEnabled', 'refreshBeforeExpiryMs', 'timeoutMs']);
+  return JSON.stringify(canonical(Object.fromEntries(Object.entries(credential).filter(([field]) => !tokenIrrelevant.has(field)))));
 }
 
 function canonical(value: unknown, key?: string): unknown {
