@@ -351,7 +351,8 @@ function validate(input: object, ctx: Context): PebbleflowConfig {
   const tenant = r.string(root, '', 'tenant', { pattern: ID, patternText: 'a tenant id (letters, digits, _, ., -)' }) ?? DEFAULT_TENANT;
 
   const secrets: SecretProviderConfig[] = [];
-  const rawSecrets = root.secrets ?? [];
+  // Without a `secrets` section, Kestra OSS's behaviour: SECRET_<KEY> environment variables. `secrets: []` means none.
+  const rawSecrets = root.secrets === undefined || root.secrets === null ? [{ type: 'env' }] : root.secrets;
   if (!Array.isArray(rawSecrets)) r.issue('secrets', 'a list of secret providers', 'expected a list of secret providers');
   else rawSecrets.forEach((raw, index) => {
     const provider = readProvider(r, raw, `secrets[${index}]`, tenant, ctx);

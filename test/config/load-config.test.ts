@@ -195,6 +195,11 @@ flows: []
     expect(JSON.stringify(error) + error.message).not.toContain(canary);
   });
 
+  test("without a secrets section, Kestra OSS's env provider is used; an empty list means none", () => {
+    expect(loadConfig({}).secrets).toEqual([{ type: 'env', encoding: 'BASE64', tenant: 'main' }]);
+    expect(loadConfig({ tenant: 'acme', secrets: [] }).secrets).toEqual([]);
+  });
+
   test('loading a loaded config returns it unchanged', () => {
     const config = loadConfig({ tenant: 't' });
     expect(loadConfig(config)).toBe(config);
