@@ -98,7 +98,7 @@ function githubError(response: TokenHttpResponse, message: string, credential: G
     hint = ' The installation may be suspended, or a rate limit was hit.';
   }
   const retryable = status === 408 || status === 429 || status >= 500 || (status === 403 && response.headers.has('retry-after'));
-  const attempts = response.attempts > 1 ? ` after ${response.attempts} attempts` : '';
+  const attempts = response.attempts > 1 ? ` (after ${response.attempts} attempts)` : '';
   return new CredentialError('GITHUB_ERROR', `Credential '${credential.id}': GitHub API ${describeUrl(credential.apiUrl)} answered ${status} ${message}${attempts}.${hint}`, {
     credentialId: credential.id, status, errorDescription: message, retryable, redactor: ctx.redactor,
   });

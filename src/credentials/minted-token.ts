@@ -29,7 +29,7 @@ export function readOAuthTokenResponse(response: TokenHttpResponse, ctx: OAuthRe
   const id = ctx.credentialId;
   if (response.status < 200 || response.status >= 300) {
     const retryable = response.status === 408 || response.status === 429 || response.status >= 500;
-    const attempts = response.attempts > 1 ? ` after ${response.attempts} attempts` : '';
+    const attempts = response.attempts > 1 ? ` (after ${response.attempts} attempts)` : '';
     const oauth = asOAuthError(response.json);
     if (oauth) {
       const description = oauth.error_description === undefined ? '' : `: ${oauth.error_description}`;
