@@ -101,10 +101,10 @@ export class TokenHttpClient {
     const isRetryable = request.isRetryable ?? defaultIsRetryable;
     const where = `${request.endpointName} ${describeUrl(request.url)}`;
     for (let attempt = 1; ; attempt++) {
+      const body = typeof request.body === 'string' ? request.body : await request.body();
       const sentAt = this.now();
       let response: Response;
       let text: string;
-      const body = typeof request.body === 'string' ? request.body : await request.body();
       try {
         response = await this.fetchImpl(request.url, {
           method: 'POST',

@@ -73,6 +73,22 @@ describe('F. wire format and client authentication', () => {
   });
 });
 
+describe('injected fetch', () => {
+  test('an injected fetch (here node-fetch) carries every token request', async () => {
+    const { default: nodeFetch } = await import('node-fetch');
+    const seen: string[] = [];
+    const injected = ((url: string, init: unknown) => {
+      seen.push(String(url));
+      return nodeFetch(url, init as never);
+    }) as unknown as typeof fetch;
+    const { registry } = makeRegistry([cc('x'), pkjwt('pk')], values(), { fetch: injected });
+    expect(await registry.test('x')).toMatchObject({ ok: true });
+    expect(await registry.test('pk')).toMatchObject({ ok: true });
+    expect(seen).toEqual([server.tokenEndpoint, server.tokenEndpoint]);
+    expect(server.tokenRequests()).toHaveLength(2);
+  });
+});
+
 describe('C. assertion claims', () => {
   test('17. private_key_jwt: iss = sub = client_id, aud = token endpoint by default, kid set, exp ≤ 300 s, and a fresh jti every request', async () => {
     const { registry } = makeRegistry([pkjwt('pk'), pkjwt('pk8', { privateKey: { secret: 'PK_PKCS8' } }), pkjwt('iss', { audience: server.issuer })], values());
