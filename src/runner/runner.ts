@@ -13,6 +13,8 @@ import { isTruthy } from '../tasks/coerce.js';
 import { resolveTaskType } from '../tasks/registry.js';
 import { TaskError, type FetchLike, type TaskRunContext, type TaskState } from '../tasks/types.js';
 import type { RenderScope } from '../engine/extension.js';
+import { loadConfig } from '../config/load-config.js';
+import { createEngine } from '../pebbleflow-engine.js';
 import { Masker } from './masking.js';
 import {
   FlowDisabledError,
@@ -65,24 +67,17 @@ export interface FlowEngineSetup {
 export async function createFlowEngine(
   options: Pick<RunFlowOptions, 'config' | 'fetch' | 'env' | 'tenant'> = {},
 ): Promise<FlowEngineSetup> {
-  // Loaded on first use, one after the other (jest's ESM loader mislinks concurrent imports);
-  // `../index.js` also exports this module, so a static import would be a cycle.
-  const { createEngine } = await import('../index.js');
-  const { loadConfig } = await import('../config/index.js');
-  const { createCredentialSupport } = await import('../credentials/support.js');
   const config = loadConfig(options.config ?? { secrets: [{ type: 'env' }] });
-  const support = createCredentialSupport({
+  const engine = createEngine({
     config,
     ...(options.fetch === undefined ? {} : { fetch: options.fetch as unknown as typeof fetch }),
     ...(options.env === undefined ? {} : { env: { ...options.env } }),
   });
-  const engine = createEngine();
-  engine.addExtension(support.extension);
   return {
     engine,
     tenant: options.tenant ?? config.tenant,
-    testCredential: (id, scope) => support.testCredential(id, scope),
-    listCredentials: () => support.listCredentials().map((c) => ({ ...c })),
+    testCredential: (id, scope) => engine.testCredential(id, scope),
+    listCredentials: () => engine.listCredentials().map((c) => ({ ...c })),
   };
 }
 
