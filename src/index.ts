@@ -27,7 +27,7 @@ export type {
 export { JDouble, javaClassName, javaType, printValue, toJavaString, toKestraJson } from './engine/values.js';
 export type { JavaType } from './engine/values.js';
 export { parseTemplate, parseExpression } from './engine/parser.js';
-export { kestraExtension } from './engine/builtins/kestra/index.js';
+export { kestraExtension, jqReady } from './engine/builtins/kestra/index.js';
 
 // --- config, secrets, credentials ---------------------------------------------------------------
 export { loadConfig, ConfigError } from './config/index.js';

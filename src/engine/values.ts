@@ -206,7 +206,8 @@ export function toJavaString(value: unknown, depth = 0): string {
       return 'null';
     case 'object': {
       if (value === null) return 'null';
-      if (value instanceof JDouble) return formatDouble(value.value);
+      // Subclasses (Kestra's Float, BigDecimal, BigInteger boxes) print their own way.
+      if (value instanceof JDouble) return value.toString();
       if (depth > 200) return '...';
       if (Array.isArray(value)) {
         let out = '[';
@@ -246,7 +247,8 @@ export function toKestraJson(value: unknown, depth = 0): string {
       return 'null';
     case 'object': {
       if (value === null) return 'null';
-      if (value instanceof JDouble) return formatDouble(value.value);
+      // Subclasses (Kestra's Float, BigDecimal, BigInteger boxes) print their own way.
+      if (value instanceof JDouble) return value.toString();
       if (depth > 200) return 'null';
       if (Array.isArray(value)) {
         let out = '[';
