@@ -49,10 +49,38 @@ export class Redactor {
   redact(text: string): string {
     if (this.needles.size === 0 || text.length === 0) return text;
     this.sorted ??= [...this.needles].sort((a, b) => b.length - a.length);
-    let out = text;
-    for (const needle of this.sorted) if (out.includes(needle)) out = out.split(needle).join(REDACTED);
+    let out = this.redactOnce(text);
+    // A needle may re-form around an inserted marker (a secret containing "D]" next to what follows it).
+    for (let pass = 0; pass < 3 && this.containsNeedle(out); pass++) out = this.redactOnce(out);
+    if (this.containsNeedle(out)) return REDACTED;
     // Whatever scheme a server echoes an Authorization value with, its credentials part goes.
     return out.replace(/\b(Basic|Bearer)\s+[A-Za-z0-9+/=._~-]{8,}/gi, `$1 ${REDACTED}`);
+  }
+
+  /** Replaces the union of every occurrence of every needle, overlapping ones merged, so no part of one survives next to another. */
+  private redactOnce(text: string): string {
+    const ranges: Array<[number, number]> = [];
+    for (const needle of this.sorted ?? []) {
+      for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) ranges.push([at, at + needle.length]);
+    }
+    if (ranges.length === 0) return text;
+    ranges.sort((a, b) => a[0] - b[0]);
+    let out = '';
+    let cursor = 0;
+    let [start, end] = ranges[0] as [number, number];
+    for (const [from, to] of ranges.slice(1)) {
+      if (from <= end) end = Math.max(end, to);
+      else {
+        out += text.slice(cursor, start) + REDACTED;
+        cursor = end;
+        [start, end] = [from, to];
+      }
+    }
+    return out + text.slice(cursor, start) + REDACTED + text.slice(end);
+  }
+
+  private containsNeedle(text: string): boolean {
+    return (this.sorted ?? []).some((needle) => text.includes(needle));
   }
 }
 
