@@ -163,3 +163,11 @@ describe('env', () => {
     expect(await render("{{ env('foo', 'x') }}/{{ env('bar', 'x') }}", { envs: { foo: 'F' } })).toBe('F/x');
   });
 });
+
+describe('number boxes print as Java prints them', () => {
+  it('prints BigDecimal, BigInteger and Float values of the number filter', async () => {
+    const { createEngine } = await import('../../src/index.js');
+    const out = await createEngine().render('{{ "10" | number("BIGDECIMAL") }}|{{ "123456789012345678901" | number("BIGINTEGER") }}|{{ "12.3" | number }}|{{ ["10" | number("BIGDECIMAL")] }}|{{ "" ~ ("1.50" | number("BIGDECIMAL")) }}', {});
+    expect(out).toBe('10|123456789012345678901|12.3|[10]|1.50');
+  });
+});
