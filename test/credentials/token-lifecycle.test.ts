@@ -54,6 +54,14 @@ describe('A. single flight', () => {
     expect(server.tokenRequests()).toHaveLength(4);
   });
 
+  test('3. a different subject (JWT bearer) is a different token', async () => {
+    const sa = (id: string, subject: string) => ({ id, type: 'OAUTH2', authConfigType: 'JWT_BEARER', tokenEndpoint: server.tokenEndpoint, issuer: server.clients.serviceAccount.email, subject, privateKey: { secret: 'SA' }, scopes: ['api:read'] });
+    const { registry } = makeRegistry([sa('alice', 'alice@example.com'), sa('bob', 'bob@example.com')], { ...secrets(), SA: server.clients.serviceAccount.key.pkcs8 });
+    const [alice, bob] = await Promise.all([registry.token('alice'), registry.token('bob')]);
+    expect(alice).not.toBe(bob);
+    expect(server.tokenRequests()).toHaveLength(2);
+  });
+
   test('4. a failed shared refresh rejects every waiter with the same error, is not cached, and the next call retries', async () => {
     const { registry } = makeRegistry([cc('x')], secrets(), { retry: { maxAttempts: 2 } });
     server.faults.push({ status: 500, body: { error: 'server_error', error_description: 'boom' } }, { status: 500, body: { error: 'server_error', error_description: 'boom' } });
