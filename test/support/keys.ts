@@ -32,7 +32,3 @@ export function generateTestKey(kind: 'rsa' | 'ec-p256' | 'ec-p384' | 'ed25519' 
   };
 }
 
-/** The PEM armour line, built at run time so that no source file contains it literally. */
-export function pemMarker(label: string): string {
-  return ['-----BEGIN', label, '-----'].join(' ').replace(' -----', '-----');
-}
