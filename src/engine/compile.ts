@@ -363,7 +363,7 @@ export function getAttribute(object: unknown, attribute: unknown, args: readonly
 }
 
 /** `x.a.b` with literal names and no calls, as a root name and a path. */
-function literalChain(e: Expression): { root: string; names: string[] } | null {
+function literalChain(e: Expression): { root: string; rootStart: number; names: string[] } | null {
   const names: string[] = [];
   let node = e;
   while (node.kind === 'GetAttribute') {
@@ -371,7 +371,7 @@ function literalChain(e: Expression): { root: string; names: string[] } | null {
     names.unshift(node.attribute.value);
     node = node.object;
   }
-  return node.kind === 'ContextVariable' ? { root: node.name, names } : null;
+  return node.kind === 'ContextVariable' ? { root: node.name, rootStart: node.start, names } : null;
 }
 
 function throwUndefined(e: UndefinedVariableError): never {
@@ -848,11 +848,11 @@ class Compiler {
     const chain = literalChain(e);
     if (chain !== null && !FORBIDDEN_KEYS.has(chain.root) && chain.names.every((n) => !FORBIDDEN_KEYS.has(n))) {
       // `a.b.c`: one closure walks the whole path; plain maps take the fast branch.
-      const { root, names } = chain;
+      const { root, rootStart, names } = chain;
       const n = names.length;
       return (f) => {
         let o = lookupVariable(f, root);
-        if (o === MISSING) throw unit.locate(rootMissing(root), start);
+        if (o === MISSING) throw unit.locate(rootMissing(root), rootStart);
         for (let i = 0; i < n; i++) {
           const name = names[i]!;
           // Fast path: a map already verified plain (verification happens in getAttribute).

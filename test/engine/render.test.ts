@@ -185,3 +185,12 @@ describe('Java members Pebble reaches by reflection', () => {
     await expect(render('{{ m.size }}', ctx)).rejects.toThrow('Unable to find `size`');
   });
 });
+
+describe('error positions', () => {
+  it('points at the missing root variable of a dotted path, and at the missing attribute', async () => {
+    const missingRoot = (await render('ab {{ inputs.x.y }}').catch((e: unknown) => e)) as TemplateError;
+    expect(missingRoot.column).toBe(7);
+    const missingAttribute = (await render('ab {{ inputs.x.y }}', { inputs: { x: {} } }).catch((e: unknown) => e)) as TemplateError;
+    expect(missingAttribute.column).toBe(16);
+  });
+});
