@@ -73,6 +73,18 @@ describe('F. wire format and client authentication', () => {
   });
 });
 
+describe('the test server control endpoint', () => {
+  test('POST /__control queues faults, GET /__control returns the request log', async () => {
+    const queued = await fetch(`${server.issuer}/__control`, { method: 'POST', body: JSON.stringify({ reset: true, faults: [{ status: 503, body: { error: 'temporarily_unavailable' } }] }) });
+    expect(await queued.json()).toEqual({ queued: 1 });
+    const { registry } = makeRegistry([cc('x')], values());
+    expect(await registry.test('x')).toMatchObject({ ok: true });
+    const { log, pendingFaults } = (await (await fetch(`${server.issuer}/__control`)).json()) as { log: Array<{ status: number; faulted: boolean; authScheme: string }>; pendingFaults: number };
+    expect(pendingFaults).toBe(0);
+    expect(log.map((e) => [e.status, e.faulted, e.authScheme])).toEqual([[503, true, 'Basic'], [200, false, 'Basic']]);
+  });
+});
+
 describe('injected fetch', () => {
   test('an injected fetch (here node-fetch) carries every token request', async () => {
     const { default: nodeFetch } = await import('node-fetch');
