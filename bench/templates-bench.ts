@@ -40,9 +40,8 @@ function toLiquid(t: BenchTemplate): string {
 const here = dirname(fileURLToPath(import.meta.url));
 const data = JSON.parse(readFileSync(join(here, 'templates.json'), 'utf8')) as { context: Record<string, unknown>; templates: BenchTemplate[] };
 
-/** Calls `fn` for about `ms` milliseconds (after a warm-up) and returns calls per second. */
-function opsPerSec(fn: () => unknown, ms = 400): number {
-  for (let i = 0; i < 2000; i++) fn();
+/** Calls `fn` for about `ms` milliseconds and returns calls per second. */
+function opsPerSec(fn: () => unknown, ms: number): number {
   let n = 0;
   const start = process.hrtime.bigint();
   const limit = BigInt(ms) * 1_000_000n;
@@ -55,8 +54,7 @@ function opsPerSec(fn: () => unknown, ms = 400): number {
   return n / (Number(elapsed) / 1e9);
 }
 
-async function asyncOpsPerSec(fn: () => Promise<unknown>, ms = 400): Promise<number> {
-  for (let i = 0; i < 2000; i++) await fn();
+async function asyncOpsPerSec(fn: () => Promise<unknown>, ms: number): Promise<number> {
   let n = 0;
   const start = process.hrtime.bigint();
   const limit = BigInt(ms) * 1_000_000n;
@@ -67,6 +65,26 @@ async function asyncOpsPerSec(fn: () => Promise<unknown>, ms = 400): Promise<num
     elapsed = process.hrtime.bigint() - start;
   }
   return n / (Number(elapsed) / 1e9);
+}
+
+const ROUNDS = 7;
+const ROUND_MS = 150;
+
+/**
+ * Measures several contenders in interleaved rounds and keeps each one's median, so that a
+ * burst of load from elsewhere on the machine hits every contender alike instead of one.
+ */
+async function medianOf(contenders: Record<string, () => number | Promise<number>>): Promise<Record<string, number>> {
+  const samples: Record<string, number[]> = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, run] of Object.entries(contenders)) (samples[name] ??= []).push(await run());
+  }
+  const medians: Record<string, number> = {};
+  for (const [name, values] of Object.entries(samples)) {
+    values.sort((a, b) => a - b);
+    medians[name] = values[Math.floor(values.length / 2)]!;
+  }
+  return medians;
 }
 
 export interface TemplateBenchRow {
@@ -100,15 +118,32 @@ export async function benchTemplates(createEngine: CreateEngine): Promise<Templa
     check('nunjucks', nj.render(ctx));
     check('liquidjs', liquid.renderSync(lq, ctx) as string);
     let uniq = 0;
+    // Warm-up: every contender's code reaches the optimizing tier before it is measured.
+    for (let i = 0; i < 5000; i++) {
+      compiled.renderSync(ctx);
+      await compiled.render(ctx);
+      nj.render(ctx);
+      liquid.renderSync(lq, ctx);
+    }
+    const render = await medianOf({
+      pebbleflowSync: () => opsPerSec(() => compiled.renderSync(ctx), ROUND_MS),
+      pebbleflowAsync: () => asyncOpsPerSec(() => compiled.render(ctx), ROUND_MS),
+      nunjucks: () => opsPerSec(() => nj.render(ctx), ROUND_MS),
+      liquidjs: () => opsPerSec(() => liquid.renderSync(lq, ctx), ROUND_MS),
+    });
+    // A fresh source each time defeats the compile caches (a comment changes nothing rendered).
+    const compile = await medianOf({
+      pebbleflow: () => opsPerSec(() => uncached.compile(t.template + `{# ${++uniq} #}`), ROUND_MS / 2),
+      liquidjs: () => opsPerSec(() => liquid.parse(liquidSource + `{% comment %}${++uniq}{% endcomment %}`), ROUND_MS / 2),
+    });
     rows.push({
       id: t.id,
-      pebbleflowSync: opsPerSec(() => compiled.renderSync(ctx)),
-      pebbleflowAsync: await asyncOpsPerSec(() => compiled.render(ctx)),
-      nunjucks: opsPerSec(() => nj.render(ctx)),
-      liquidjs: opsPerSec(() => liquid.renderSync(lq, ctx)),
-      // A fresh source each time defeats the compile caches (a trailing space changes nothing rendered).
-      compilePebbleflow: opsPerSec(() => uncached.compile(t.template + ' '.repeat(++uniq % 64) + `{# ${uniq} #}`), 200),
-      compileLiquidjs: opsPerSec(() => liquid.parse(liquidSource + ' '.repeat(++uniq % 64) + `{% comment %}${uniq}{% endcomment %}`), 200),
+      pebbleflowSync: render['pebbleflowSync']!,
+      pebbleflowAsync: render['pebbleflowAsync']!,
+      nunjucks: render['nunjucks']!,
+      liquidjs: render['liquidjs']!,
+      compilePebbleflow: compile['pebbleflow']!,
+      compileLiquidjs: compile['liquidjs']!,
     });
   }
   return rows;
@@ -118,7 +153,7 @@ export function formatTemplateTable(rows: TemplateBenchRow[]): string {
   const f = (n: number): string => (Number.isNaN(n) ? 'n/a' : Math.round(n).toLocaleString('en-US'));
   const r = (a: number, b: number): string => (Number.isNaN(b) ? 'n/a' : (a / b).toFixed(2) + '×');
   const lines = [
-    `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`,
+    `Median of ${ROUNDS} interleaved rounds per contender. Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`,
     '',
     '| template | pebbleflow sync r/s | pebbleflow await r/s | nunjucks r/s | liquidjs r/s | sync vs nunjucks | await vs nunjucks | await vs sync | compile/s pebbleflow | compile/s liquidjs | compile vs liquidjs |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
