@@ -3,7 +3,7 @@
  * (``Invalid input for `id`, <reason>, but received `value` ``). One difference, on purpose:
  * BOOLEAN accepts only true/false (Kestra reads anything else, "yes" included, as false).
  */
-import { parse as parseYaml } from 'yaml';
+import { parseJson, parseYaml } from '../engine/builtins/kestra/json.js';
 import { makeDouble } from '../engine/values.js';
 import { formatJavaDuration, parseDuration } from './duration.js';
 import { InputValidationError } from './errors.js';
@@ -116,7 +116,8 @@ export function coerceInput(def: Pick<InputDefinition, 'type' | 'validator' | 'm
     case 'JSON': {
       if (typeof raw !== 'string') return raw;
       try {
-        return JSON.parse(raw) as unknown;
+        // Read as Jackson reads it: 2.0 stays a Double, big integers stay exact.
+        return parseJson(raw);
       } catch (e) {
         throw new Invalid(`Expected \`JSON\` (${(e as Error).message})`);
       }

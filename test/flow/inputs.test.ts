@@ -130,3 +130,15 @@ describe('resolveInputs: SELECT expression, prefill, autoSelectFirst', () => {
     expect((await resolveInputs(defs, {})).values).toEqual({ p: 5, s: 'a', m: ['x'] });
   });
 });
+
+describe('JSON and YAML inputs keep Java number types', () => {
+  test('2.0 stays a double and big integers stay exact, as Jackson reads them', async () => {
+    const { values } = await resolveInputs([def({ id: 'j', type: 'JSON' }), def({ id: 'y', type: 'YAML' })], {
+      j: '{"d": 2.0, "big": 12345678901234567890123, "l": 3000000000}',
+      y: 'd: 2.0\nflag: yes\n',
+    });
+    const { createEngine } = await import('../../src/index.js');
+    const out = await createEngine().render('{{ inputs.j.d }} {{ inputs.j.big }} {{ inputs.j.l + 1 }} {{ inputs.y.d }} {{ inputs.y.flag }}', { inputs: values });
+    expect(out).toBe('2.0 12345678901234567890123 3000000001 2.0 true');
+  });
+});
