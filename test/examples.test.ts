@@ -13,7 +13,8 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const examples = join(root, 'examples');
 const flowFiles = [
   ...readdirSync(examples).filter((f) => /\.ya?ml$/.test(f) && f !== 'pebbleflow.yaml').map((f) => join(examples, f)),
-  join(examples, 'demo', 'demo-flow.yaml'),
+  // The demo's flows too, one per credential type.
+  ...readdirSync(join(examples, 'demo')).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(examples, 'demo', f)),
 ];
 
 function compile(schemaFile: string) {

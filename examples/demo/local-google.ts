@@ -6,9 +6,8 @@
  * `scope` claim) and answers Google's error shapes. The API accepts only tokens it issued.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
+import { closeAll, listen, readBody, sendJson as json } from './local-http.js';
 
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export const READ_ONLY_SCOPE = 'https://www.googleapis.com/auth/cloud-platform.read-only';
@@ -34,25 +33,6 @@ export interface LocalGoogle {
   close(): Promise<void>;
 }
 
-async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; origin: string }> {
-  const server = createServer((req, res) => {
-    handler(req, res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
-async function body(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function json(res: ServerResponse, status: number, payload: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(JSON.stringify(payload));
-}
-
 export async function startLocalGoogle(options: { projectId?: string } = {}): Promise<LocalGoogle> {
   const projectId = options.projectId ?? 'pebbleflow-demo';
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -70,7 +50,7 @@ export async function startLocalGoogle(options: { projectId?: string } = {}): Pr
         json(res, status, { error, error_description: description });
       };
       if (req.method !== 'POST' || req.url !== '/token') return fail(404, 'not_found', 'Unknown endpoint');
-      const form = new URLSearchParams(await body(req));
+      const form = new URLSearchParams(await readBody(req));
       if (form.get('grant_type') !== JWT_BEARER_GRANT) return fail(400, 'unsupported_grant_type', 'Invalid grant_type: ' + String(form.get('grant_type')));
       const assertion = form.get('assertion') ?? '';
       try {
@@ -110,12 +90,7 @@ export async function startLocalGoogle(options: { projectId?: string } = {}): Pr
     return json(res, 200, { projectNumber: '123456789012', projectId, lifecycleState: 'ACTIVE', name: 'pebbleflow demo', createTime: '2026-01-01T00:00:00.000Z' });
   });
 
-  const close = async (): Promise<void> => {
-    for (const s of [token.server, api.server]) {
-      s.closeAllConnections();
-      await new Promise<void>((resolve) => s.close(() => resolve()));
-    }
-  };
+  const close = (): Promise<void> => closeAll([token, api]);
   return {
     tokenEndpoint,
     apiOrigin: api.origin,

@@ -1,72 +1,92 @@
 /**
- * `npm run demo`: no internet needed. Starts a local OAuth2 token endpoint (RFC 7523 JWT Bearer,
- * as Google's) and a protected API on 127.0.0.1, generates a service-account key into a temporary
- * secrets folder, writes a pebbleflow.yaml whose `gcp-service-account` credential references it,
- * and runs demo-flow.yaml through the real CLI: the Request task authenticates with
- * `{{ credential('gcp-service-account') }}` and the API's answer is logged.
+ * `npm run demo [-- NAME]`: no internet needed. For each credential type it starts local servers
+ * on 127.0.0.1 (a token endpoint or a GitHub API double, and a protected API), generates the key
+ * or client secret into a temporary secrets folder, writes a pebbleflow.yaml whose credential
+ * references it (`{ secret: NAME }`, file provider), and runs that type's flow through the real
+ * CLI: the Request task authenticates with `{{ credential('…') }}` and the API's answer is logged.
+ * Without NAME it runs the JWT Bearer (Google) demo; `all` runs every type.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/cli.js';
 import { colourWanted, createStyle } from '../../src/cli/style.js';
-import { READ_ONLY_SCOPE, startLocalGoogle } from './local-google.js';
+import { DEMO_NAMES, DEMO_SUMMARIES, DEMOS, type DemoName } from './scenarios.js';
 
-const google = await startLocalGoogle({ projectId: 'pebbleflow-demo' });
-const work = mkdtempSync(join(tmpdir(), 'pebbleflow-demo-'));
-let code = 1;
-try {
-  const secrets = join(work, 'secrets');
-  const sa = google.serviceAccount;
-  // What Google's console would hand out, and the private key stored as a secret (raw file content).
-  writeFileSync(join(work, 'service-account.json'), JSON.stringify(sa, null, 2), { mode: 0o600 });
-  await import('node:fs/promises').then((fs) => fs.mkdir(secrets, { mode: 0o700 }));
-  writeFileSync(join(secrets, 'GCP_PRIVATE_KEY'), sa.private_key, { mode: 0o600 });
-  const config = join(work, 'pebbleflow.yaml');
-  writeFileSync(
-    config,
-    `tenant: main
-secrets:
-  - type: file
-    dir: ${JSON.stringify(secrets)}
-credentials:
-  - id: gcp-service-account
-    type: OAUTH2
-    authConfigType: JWT_BEARER
-    tokenEndpoint: ${sa.token_uri}
-    issuer: ${sa.client_email}
-    subject: ${sa.client_email}
-    privateKey: { secret: GCP_PRIVATE_KEY }
-    keyId: ${sa.private_key_id}
-    algorithm: RS256
-    additionalClaims:
-      scope: ${READ_ONLY_SCOPE}
-`,
-  );
-  const style = createStyle(colourWanted(process.env, process.stdout.isTTY === true));
-  process.stdout.write(
-    [
-      style.bold('pebbleflow demo'),
-      `  token endpoint  ${google.tokenEndpoint}  (JWT Bearer grant, RS256)`,
-      `  protected API   ${google.apiOrigin}/v1/projects/{id}`,
-      `  service account ${sa.client_email}, key ${sa.private_key_id.slice(0, 8)}… in ${secrets}`,
-      style.dim('  (the access token is masked wherever it could show: ******)'),
-      '',
-      '',
-    ].join('\n'),
-  );
-  const flow = fileURLToPath(new URL('./demo-flow.yaml', import.meta.url));
-  code = await main(['run', flow, '--config', config, '--input', `project_id=${sa.project_id}`, '--input', `api=${google.apiOrigin}`], {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-    cwd: process.cwd(),
-    out: style,
-    err: createStyle(colourWanted(process.env, process.stderr.isTTY === true)),
-  });
-} finally {
-  await google.close();
-  rmSync(work, { recursive: true, force: true });
+/** For the tests only: a file to write every secret and minted token to, so they can check none was printed. */
+const SENSITIVE_OUT = process.env.PEBBLEFLOW_DEMO_SENSITIVE_OUT;
+
+const usage = [
+  'Usage: npm run demo [-- NAME]',
+  '',
+  'Runs a credential example offline, against local servers on 127.0.0.1. NAME is one of:',
+  ...DEMO_NAMES.map((name) => `  ${name.padEnd(20)}${DEMO_SUMMARIES[name]}`),
+  `  ${'all'.padEnd(20)}every one of the above, in this order`,
+  '',
+].join('\n');
+
+function chosenDemos(args: readonly string[]): readonly DemoName[] | 'help' | string {
+  if (args.length === 0) return ['jwt-bearer'];
+  if (args.length > 1) return `Expected one demo name, got ${args.length}: ${args.join(' ')}`;
+  const [arg] = args as [string];
+  if (arg === '--help' || arg === '-h') return 'help';
+  if (arg === 'all') return DEMO_NAMES;
+  if ((DEMO_NAMES as readonly string[]).includes(arg)) return [arg as DemoName];
+  return `Unknown demo '${arg}'. Choose one of: ${[...DEMO_NAMES, 'all'].join(', ')} (see --help).`;
 }
-process.exitCode = code;
+
+const style = createStyle(colourWanted(process.env, process.stdout.isTTY === true));
+const errStyle = createStyle(colourWanted(process.env, process.stderr.isTTY === true));
+
+/** Runs one demo in its own temporary folder; the exit code of `pebbleflow run`. */
+async function runDemo(name: DemoName, sensitive: Record<string, string[]>): Promise<number> {
+  const demo = await DEMOS[name]();
+  const work = mkdtempSync(join(tmpdir(), 'pebbleflow-demo-'));
+  try {
+    const secretsDir = join(work, 'secrets');
+    mkdirSync(secretsDir, { mode: 0o700 });
+    // The file provider reads each file's raw content, so no trailing newline is added.
+    for (const [secretName, value] of Object.entries(demo.secrets)) writeFileSync(join(secretsDir, secretName), value, { mode: 0o600 });
+    const config = join(work, 'pebbleflow.yaml');
+    writeFileSync(config, `tenant: main\nsecrets:\n  - type: file\n    dir: ${JSON.stringify(secretsDir)}\ncredentials:\n${demo.credentials}`);
+    process.stdout.write(
+      [style.bold(demo.title), ...demo.describe(secretsDir), style.dim('  (the access token is masked wherever it could show: ******)'), '', ''].join('\n'),
+    );
+    const flow = fileURLToPath(new URL(`./${demo.flowFile}`, import.meta.url));
+    const inputs = Object.entries(demo.inputs).flatMap(([id, value]) => ['--input', `${id}=${value}`]);
+    return await main(['run', flow, '--config', config, ...inputs], {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      env: process.env,
+      cwd: process.cwd(),
+      out: style,
+      err: errStyle,
+    });
+  } finally {
+    sensitive[name] = demo.sensitiveValues();
+    await demo.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+const choice = chosenDemos(process.argv.slice(2));
+if (choice === 'help') {
+  process.stdout.write(usage);
+} else if (typeof choice === 'string') {
+  process.stderr.write(`${errStyle.red('✘')} ${choice}\n`);
+  process.exitCode = 2;
+} else {
+  const sensitive: Record<string, string[]> = {};
+  let code = 0;
+  try {
+    for (const [i, name] of choice.entries()) {
+      if (i > 0) process.stdout.write('\n');
+      const demoCode = await runDemo(name, sensitive);
+      if (code === 0) code = demoCode;
+    }
+  } finally {
+    if (SENSITIVE_OUT !== undefined) writeFileSync(SENSITIVE_OUT, JSON.stringify(sensitive), { mode: 0o600 });
+  }
+  process.exitCode = code;
+}
