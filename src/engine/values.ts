@@ -17,6 +17,8 @@
  * for a JSON list, whose elements are Integers, while the literal is a Long).
  */
 
+import { TemplateError } from './errors.js';
+
 /** A Java Double whose value is integral (or -0.0), so JavaScript would lose its double-ness. */
 export class JDouble {
   constructor(readonly value: number) {}
@@ -230,16 +232,58 @@ export function toJavaString(value: unknown, depth = 0): string {
   }
 }
 
+/** Jackson's string escaping: `"`, `\` and control characters (upper-case hex), nothing else. */
+export function jsonString(s: string): string {
+  let out = '"';
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 32 && c !== 34 && c !== 92) continue;
+    out += s.slice(start, i);
+    start = i + 1;
+    switch (c) {
+      case 34:
+        out += '\\"';
+        break;
+      case 92:
+        out += '\\\\';
+        break;
+      case 10:
+        out += '\\n';
+        break;
+      case 13:
+        out += '\\r';
+        break;
+      case 9:
+        out += '\\t';
+        break;
+      case 8:
+        out += '\\b';
+        break;
+      case 12:
+        out += '\\f';
+        break;
+      default:
+        out += '\\u' + c.toString(16).toUpperCase().padStart(4, '0');
+    }
+  }
+  return out + s.slice(start) + '"';
+}
+
+/** Jackson's default maximum nesting depth. */
+const MAX_JSON_DEPTH = 1000;
+
 /**
- * Kestra's JSON writer: compact JSON, map entries whose value is null left out (Jackson
- * `NON_NULL`), nulls inside lists kept, numbers printed as Java prints them.
+ * Kestra's JSON writer (its Jackson mapper): compact JSON, map entries whose value is null left out
+ * (`NON_NULL`) unless `includeNulls`, nulls inside lists kept, numbers printed as Java prints them.
+ * Used for `{{ map }}` printing and by the `toJson` filter.
  */
-export function toKestraJson(value: unknown, depth = 0): string {
+export function toKestraJson(value: unknown, includeNulls = false, depth = 0): string {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return jsonString(value);
     case 'number':
-      return Number.isFinite(value) ? formatNumber(value) : JSON.stringify(formatDouble(value));
+      return Number.isFinite(value) ? formatNumber(value) : jsonString(formatDouble(value));
     case 'bigint':
     case 'boolean':
       return String(value);
@@ -248,11 +292,13 @@ export function toKestraJson(value: unknown, depth = 0): string {
     case 'object': {
       if (value === null) return 'null';
       // Subclasses (Kestra's Float, BigDecimal, BigInteger boxes) print their own way.
-      if (value instanceof JDouble) return value.toString();
-      if (depth > 200) return 'null';
+      if (value instanceof JDouble) return Number.isFinite(value.value) ? value.toString() : jsonString(value.toString());
+      if (depth >= MAX_JSON_DEPTH) {
+        throw new TemplateError('LIMIT_EXCEEDED', `Document nesting depth exceeds the maximum allowed (${MAX_JSON_DEPTH})`);
+      }
       if (Array.isArray(value)) {
         let out = '[';
-        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + toKestraJson(value[i], depth + 1);
+        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + toKestraJson(value[i], includeNulls, depth + 1);
         return out + ']';
       }
       if (isMap(value)) {
@@ -260,13 +306,14 @@ export function toKestraJson(value: unknown, depth = 0): string {
         let first = true;
         for (const key of Object.keys(value)) {
           const v = value[key];
-          if (v === null || v === undefined) continue;
-          out += (first ? '' : ',') + JSON.stringify(key) + ':' + toKestraJson(v, depth + 1);
+          if (!includeNulls && (v === null || v === undefined)) continue;
+          out += (first ? '' : ',') + jsonString(key) + ':' + toKestraJson(v, includeNulls, depth + 1);
           first = false;
         }
         return out + '}';
       }
-      return 'null';
+      if (value instanceof Date) return jsonString(value.toISOString());
+      return jsonString(String(value));
     }
     default:
       return 'null';

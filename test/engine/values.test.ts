@@ -115,3 +115,11 @@ describe('operators', () => {
     expect(() => contains(5n, 5n)).toThrow('Contains operator can only be used on Collections');
   });
 });
+
+describe('the JSON writer', () => {
+  it('escapes as Jackson does and keeps nulls only when asked', () => {
+    expect(toKestraJson({ s: 'a"b\\c\n\u0001é', n: null, l: [null] })).toBe('{"s":"a\\"b\\\\c\\n\\u0001é","l":[null]}');
+    expect(toKestraJson({ n: null }, true)).toBe('{"n":null}');
+    expect(toKestraJson([Infinity, NaN])).toBe('["Infinity","NaN"]');
+  });
+});

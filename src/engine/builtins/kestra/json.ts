@@ -7,7 +7,7 @@
 import { parseAllDocuments, isAlias, isMap as isYamlMap, isPair, isScalar, isSeq, Scalar } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { FilterDefinition, FunctionDefinition, TestDefinition } from '../../extension.js';
-import { JDouble, formatDouble, isList, isMap, makeDouble, newMap, toJavaString } from '../../values.js';
+import { JDouble, isList, isMap, jsonString, makeDouble, newMap, toJavaString, toKestraJson } from '../../values.js';
 import { functionError } from './common.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -196,81 +196,12 @@ export function isValidJson(text: string): boolean {
 // Writing JSON
 // ---------------------------------------------------------------------------------------------
 
-/** Jackson's string escaping: `"`, `\` and control characters (upper-case hex), nothing else. */
-export function jsonString(s: string): string {
-  let out = '"';
-  let start = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 32 && c !== 34 && c !== 92) continue;
-    out += s.slice(start, i);
-    start = i + 1;
-    switch (c) {
-      case 34:
-        out += '\\"';
-        break;
-      case 92:
-        out += '\\\\';
-        break;
-      case 10:
-        out += '\\n';
-        break;
-      case 13:
-        out += '\\r';
-        break;
-      case 9:
-        out += '\\t';
-        break;
-      case 8:
-        out += '\\b';
-        break;
-      case 12:
-        out += '\\f';
-        break;
-      default:
-        out += '\\u' + c.toString(16).toUpperCase().padStart(4, '0');
-    }
-  }
-  return out + s.slice(start) + '"';
+/** Kestra's JSON mapper (the engine's own writer): see `toKestraJson`. */
+export function writeJson(value: unknown, includeNulls = false): string {
+  return toKestraJson(value, includeNulls);
 }
 
-/**
- * Kestra's JSON mapper: compact, map entries with a null value dropped unless `includeNulls`,
- * numbers printed as Java prints them.
- */
-export function writeJson(value: unknown, includeNulls = false, depth = 0): string {
-  if (depth > 1000) throw functionError('Document nesting depth exceeds the maximum allowed');
-  switch (typeof value) {
-    case 'string':
-      return jsonString(value);
-    case 'number':
-      if (!Number.isFinite(value)) return jsonString(formatDouble(value));
-      return toJavaString(value);
-    case 'bigint':
-    case 'boolean':
-      return String(value);
-    case 'undefined':
-      return 'null';
-    case 'object': {
-      if (value === null) return 'null';
-      if (value instanceof JDouble) return Number.isFinite(value.value) ? value.toString() : jsonString(value.toString());
-      if (isList(value)) return '[' + value.map((v) => writeJson(v, includeNulls, depth + 1)).join(',') + ']';
-      if (isMap(value)) {
-        const parts: string[] = [];
-        for (const k of Object.keys(value)) {
-          const v = value[k];
-          if (!includeNulls && (v === null || v === undefined)) continue;
-          parts.push(jsonString(k) + ':' + writeJson(v, includeNulls, depth + 1));
-        }
-        return '{' + parts.join(',') + '}';
-      }
-      if (value instanceof Date) return jsonString(value.toISOString());
-      return jsonString(String(value));
-    }
-    default:
-      return 'null';
-  }
-}
+export { jsonString };
 
 // ---------------------------------------------------------------------------------------------
 // YAML
