@@ -9,7 +9,7 @@ import { TemplateError, UndefinedVariableError } from './errors.js';
 import type { Args, CallContext, FilterDefinition, FunctionDefinition, RenderScope, TestDefinition } from './extension.js';
 import { LineCounter } from './lexer.js';
 import * as ops from './operations.js';
-import { JDouble, isList, isMap, javaClassName, javaEquals, newMap, printValue, toIndex, toJavaString } from './values.js';
+import { JDouble, MapEntry, isList, javaHashMap, isMap, javaClassName, javaEquals, newMap, printPlain, printValue, toIndex, toJavaString } from './values.js';
 
 // --- runtime structures -------------------------------------------------------------------------
 
@@ -64,7 +64,11 @@ interface Frame {
 
 class Output {
   s = '';
-  constructor(private readonly max: number) {}
+  constructor(
+    private readonly max: number,
+    /** Kestra's JSON writer (the top level) or Pebble's plain writer (macros, filter blocks, `block()`). */
+    readonly print: (value: unknown) => string = printValue,
+  ) {}
   append(text: string): void {
     this.s += text;
     if (this.s.length > this.max) {
@@ -345,12 +349,17 @@ export function getAttribute(object: unknown, attribute: unknown, args: readonly
   }
   const member = callMember(object, name, args);
   if (member !== MISSING) return member;
+  if (object instanceof MapEntry) {
+    if ((name === 'key' || name === 'getKey') && (args === null || args.length === 0)) return object.key;
+    if ((name === 'value' || name === 'getValue') && (args === null || args.length === 0)) return object.value;
+  }
   if (args === null) {
     if (isMap(object)) {
       if (hasDataProperty(object, name)) return object[name] ?? null;
     } else if (isList(object)) {
-      const index = typeof attribute === 'string' ? (/^-?\d+$/.test(attribute) ? Number(attribute) : NaN) : typeof attribute === 'bigint' || typeof attribute === 'number' || attribute instanceof JDouble ? toIndex(attribute) : NaN;
-      if (!Number.isNaN(index)) {
+      // ListResolver: Integer.parseInt(String.valueOf(attribute)), so `l[1.0]` is not an index.
+      const index = javaParseInt(name);
+      if (index !== null) {
         if (index < 0 || index >= object.length) {
           throw new UndefinedVariableError('UNDEFINED_ATTRIBUTE', 'Index out of bounds while accessing array with strict variables on.', name);
         }
@@ -372,6 +381,13 @@ function literalChain(e: Expression): { root: string; rootStart: number; names: 
     node = node.object;
   }
   return node.kind === 'ContextVariable' ? { root: node.name, rootStart: node.start, names } : null;
+}
+
+/** Java's `Integer.parseInt`: an optional sign, decimal digits, within 32 bits; else null. */
+function javaParseInt(text: string): number | null {
+  if (!/^[-+]?\d+$/.test(text)) return null;
+  const n = Number(text);
+  return n >= -2147483648 && n <= 2147483647 ? n : null;
 }
 
 function throwUndefined(e: UndefinedVariableError): never {
@@ -517,14 +533,14 @@ class Compiler {
           try {
             v = ev(f);
             if (!(v instanceof Promise)) {
-              out.append(typeof v === 'string' ? v : printValue(v));
+              out.append(typeof v === 'string' ? v : out.print(v));
               return undefined;
             }
           } catch (e) {
             throw unit.locate(e, start);
           }
           return v.then(
-            (x) => out.append(printValue(x)),
+            (x) => out.append(out.print(x)),
             (e: unknown) => {
               throw unit.locate(e, start);
             },
@@ -608,7 +624,7 @@ class Compiler {
           return this.filterApplication(fe);
         });
         return (f, out) => {
-          const inner = new Output(f.state.limits.maxRenderedSize);
+          const inner = new Output(f.state.limits.maxRenderedSize, printPlain);
           const apply = (): void | Promise<void> => {
             let v: Value = inner.s;
             for (let i = 0; i < filters.length; i++) {
@@ -617,13 +633,13 @@ class Compiler {
                 return v.then(async (x) => {
                   let y: Value = x;
                   for (const fl of rest) y = await fl(f, y);
-                  out.append(printValue(y));
+                  out.append(out.print(y));
                 });
               }
               v = filters[i]!(f, v);
             }
-            if (v instanceof Promise) return v.then((x) => out.append(printValue(x)));
-            out.append(printValue(v));
+            if (v instanceof Promise) return v.then((x) => out.append(out.print(x)));
+            out.append(out.print(v));
             return undefined;
           };
           const r = body(f, inner);
@@ -643,7 +659,7 @@ class Compiler {
       if (value === null || value === undefined) return undefined;
       let items: readonly unknown[];
       if (isList(value)) items = value;
-      else if (isMap(value)) items = Object.keys(value).map((key) => ({ key, value: value[key] }));
+      else if (isMap(value)) items = Object.keys(value).map((key) => new MapEntry(key, value[key] ?? null));
       else throw unit.locate(new TemplateError('TYPE_ERROR', `Not an iterable object. Value = [${toJavaString(value)}]`), start);
       const length = items.length;
       if (length === 0) return otherwise ? otherwise(f, out) : undefined;
@@ -705,7 +721,7 @@ class Compiler {
           else setLocal(scope, p.name, d);
         } else setLocal(scope, p.name, null);
       });
-      const out = new Output(state.limits.maxRenderedSize);
+      const out = new Output(state.limits.maxRenderedSize, printPlain);
       const finish = (): Value => {
         state.macroDepth++;
         let r: void | Promise<void>;
@@ -744,6 +760,8 @@ class Compiler {
         return () => value;
       }
       case 'Interpolation': {
+        // "#{x}" alone is x itself (a map stays a map), as Pebble's parser builds it.
+        if (e.parts.length === 1) return this.expr(e.parts[0]!);
         const parts = e.parts.map((p) => this.expr(p));
         return (f) => {
           const values = allValues(parts.map((p) => p(f)));
@@ -762,12 +780,10 @@ class Compiler {
           for (const [k, v] of entries) flat.push(k(f), v(f));
           return then(allValues(flat), (vs) => {
             const values = vs as Value[];
-            const map = newMap();
-            for (let i = 0; i < values.length; i += 2) {
-              const key = values[i];
-              map[typeof key === 'string' ? key : toJavaString(key)] = values[i + 1] ?? null;
-            }
-            return map;
+            const pairs: [unknown, unknown][] = [];
+            for (let i = 0; i < values.length; i += 2) pairs.push([values[i], values[i + 1] ?? null]);
+            // MapExpression builds a java.util.HashMap: its keys come out in hash order.
+            return javaHashMap(pairs, Math.ceil(pairs.length / 0.75));
           });
         };
       }
@@ -907,6 +923,11 @@ class Compiler {
         }
       };
     switch (operator) {
+      case 'contains': {
+        // ContainsExpression: a null container is false, and the right side is not evaluated.
+        const fn = guard(ops.contains);
+        return (f) => then(left(f), (a) => (a === null || a === undefined ? false : then(right(f), (b) => fn(a, b))));
+      }
       case 'and':
       case 'or': {
         const isAnd = operator === 'and';
@@ -931,12 +952,37 @@ class Compiler {
           );
       }
       default: {
-        const fn = guard(binaryFunction(operator, this.registry));
+        const fn = binaryFunction(operator, this.registry);
+        const failure = OPERATOR_FAILURES[operator];
+        if (failure === undefined) {
+          const guarded = guard(fn);
+          return (f) => {
+            const a = left(f);
+            if (a instanceof Promise) return a.then((x) => then(right(f), (y) => guarded(x, y)));
+            const b = right(f);
+            return b instanceof Promise ? b.then((y) => guarded(a, y)) : guarded(a, b);
+          };
+        }
+        // Pebble's arithmetic and comparison nodes evaluate both operands inside a try and turn
+        // any failure, a missing variable included, into "Could not perform …".
+        const wrap = (e: unknown): TemplateError => {
+          if (e instanceof TemplateError && (e.code === 'LIMIT_EXCEEDED' || e.code === 'ABORTED' || e.code === 'ASYNC_IN_SYNC_RENDER')) return e;
+          // The operation's own failure (same text, no cause) only needs its position.
+          if (e instanceof TemplateError && e.rawMessage === failure && e.cause === undefined) return unit.locate(e, start);
+          return unit.locate(new TemplateError('TYPE_ERROR', failure, { cause: e }), start);
+        };
+        const rethrow = (e: unknown): never => {
+          throw wrap(e);
+        };
         return (f) => {
-          const a = left(f);
-          if (a instanceof Promise) return a.then((x) => then(right(f), (y) => fn(x, y)));
-          const b = right(f);
-          return b instanceof Promise ? b.then((y) => fn(a, y)) : fn(a, b);
+          try {
+            const a = left(f);
+            if (a instanceof Promise) return a.then((x) => then(right(f), (y) => fn(x, y))).catch(rethrow);
+            const b = right(f);
+            return b instanceof Promise ? b.then((y) => fn(a, y)).catch(rethrow) : fn(a, b);
+          } catch (e) {
+            throw wrap(e);
+          }
         };
       }
     }
@@ -1050,7 +1096,7 @@ class Compiler {
         then(arg ? arg(f) : null, (blockName) => {
           const block = this.blocks.get(toJavaString(blockName));
           if (!block) throw unit.locate(new TemplateError('FUNCTION_ERROR', `Block [${toJavaString(blockName)}] does not exist.`), start);
-          const out = new Output(f.state.limits.maxRenderedSize);
+          const out = new Output(f.state.limits.maxRenderedSize, printPlain);
           const r = block(f, out);
           return r === undefined ? out.s : r.then(() => out.s);
         });
@@ -1119,6 +1165,22 @@ class Compiler {
     };
   }
 }
+
+/** The message each wrapping operator node of Pebble 3.2.2 fails with (sic for `<`). */
+const OPERATOR_FAILURES: Readonly<Record<string, string>> = {
+  '+': 'Could not perform addition',
+  '-': 'Could not perform subtraction',
+  '*': 'Could not perform multiplication',
+  '/': 'Could not perform division',
+  '%': 'Could not perform greater modulus',
+  '==': 'Could not perform equals comparison',
+  equals: 'Could not perform equals comparison',
+  '!=': 'Could not perform not equals comparison',
+  '<': 'Could not perform greater modulus',
+  '>': 'Could not perform greater than comparison',
+  '<=': 'Could not perform less than or equals comparison',
+  '>=': 'Could not perform greater than or equals comparison',
+};
 
 function binaryFunction(operator: string, registry: Registry): (a: Value, b: Value) => Value {
   switch (operator) {

@@ -33,7 +33,41 @@ export class JDouble {
   }
 }
 
-export type JavaType = 'null' | 'String' | 'Boolean' | 'Integer' | 'Long' | 'Double' | 'List' | 'Map' | 'Other';
+/** A `java.lang.Character`: what `first`/`last` of a string and `range("a", "c")` give. */
+export class JChar {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+  toJSON(): string {
+    return this.value;
+  }
+}
+
+/** A map entry, as iterating a map gives (`{% for e in m %}` → `e.key`, `e.value`); prints `key=value`. */
+export class MapEntry {
+  constructor(
+    readonly key: string,
+    readonly value: unknown,
+  ) {}
+}
+
+/**
+ * Lists that are Java arrays (`split` returns a `String[]`): they iterate, index and print like
+ * lists, but list-only operations (`reverse`, `rsort`, `+`, `merge` with a list) refuse them.
+ */
+const javaArrays = new WeakSet<unknown[]>();
+
+export function markJavaArray<T extends unknown[]>(list: T): T {
+  javaArrays.add(list);
+  return list;
+}
+
+export function isJavaArray(value: unknown): boolean {
+  return Array.isArray(value) && javaArrays.has(value);
+}
+
+export type JavaType = 'null' | 'String' | 'Boolean' | 'Integer' | 'Long' | 'Double' | 'Character' | 'Entry' | 'List' | 'Map' | 'Other';
 
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
@@ -94,6 +128,8 @@ export function javaType(value: unknown): JavaType {
     case 'object':
       if (value === null) return 'null';
       if (value instanceof JDouble) return 'Double';
+      if (value instanceof JChar) return 'Character';
+      if (value instanceof MapEntry) return 'Entry';
       if (Array.isArray(value)) return 'List';
       if (isMap(value)) return 'Map';
       return 'Other';
@@ -115,8 +151,12 @@ export function javaClassName(value: unknown): string {
       return 'java.lang.Long';
     case 'Double':
       return 'java.lang.Double';
+    case 'Character':
+      return 'java.lang.Character';
+    case 'Entry':
+      return 'java.util.LinkedHashMap$Entry';
     case 'List':
-      return 'java.util.ArrayList';
+      return isJavaArray(value) ? '[Ljava.lang.String;' : 'java.util.ArrayList';
     case 'Map':
       return 'java.util.LinkedHashMap';
     case 'null':
@@ -209,7 +249,9 @@ export function toJavaString(value: unknown, depth = 0): string {
     case 'object': {
       if (value === null) return 'null';
       // Subclasses (Kestra's Float, BigDecimal, BigInteger boxes) print their own way.
-      if (value instanceof JDouble) return value.toString();
+      if (value instanceof JDouble || value instanceof JChar) return value.toString();
+      if (value instanceof MapEntry) return value.key + '=' + toJavaString(value.value, depth + 1);
+      if (value instanceof Date) return value.toISOString();
       if (depth > 200) return '...';
       if (Array.isArray(value)) {
         let out = '[';
@@ -293,6 +335,13 @@ export function toKestraJson(value: unknown, includeNulls = false, depth = 0): s
       if (value === null) return 'null';
       // Subclasses (Kestra's Float, BigDecimal, BigInteger boxes) print their own way.
       if (value instanceof JDouble) return Number.isFinite(value.value) ? value.toString() : jsonString(value.toString());
+      if (value instanceof JChar) return jsonString(value.value);
+      // Jackson writes a Map.Entry as a one-field object.
+      if (value instanceof MapEntry) {
+        return value.value === null || value.value === undefined
+          ? includeNulls ? `{${jsonString(value.key)}:null}` : '{}'
+          : `{${jsonString(value.key)}:${toKestraJson(value.value, includeNulls, depth + 1)}}`;
+      }
       if (depth >= MAX_JSON_DEPTH) {
         throw new TemplateError('LIMIT_EXCEEDED', `Document nesting depth exceeds the maximum allowed (${MAX_JSON_DEPTH})`);
       }
@@ -324,7 +373,15 @@ export function toKestraJson(value: unknown, includeNulls = false, depth = 0): s
 export function printValue(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value === null || value === undefined) return '';
-  if (typeof value === 'object' && !(value instanceof JDouble)) return toKestraJson(value);
+  // Kestra's writer turns only maps, collections and arrays into JSON.
+  if (Array.isArray(value) || isMap(value)) return toKestraJson(value);
+  return toJavaString(value);
+}
+
+/** What `{{ value }}` prints inside a macro, a `{% filter %}` block or `block()`: Pebble's plain writer, no JSON. */
+export function printPlain(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === null || value === undefined) return '';
   return toJavaString(value);
 }
 
@@ -346,6 +403,10 @@ export function javaEquals(a: unknown, b: unknown, depth = 0): boolean {
       return toLong(a as number | bigint) === toLong(b as number | bigint);
     case 'Double':
       return Object.is(toDouble(a as number | JDouble), toDouble(b as number | JDouble));
+    case 'Character':
+      return (a as JChar).value === (b as JChar).value;
+    case 'Entry':
+      return (a as MapEntry).key === (b as MapEntry).key && javaEquals((a as MapEntry).value, (b as MapEntry).value, depth + 1);
     case 'List': {
       const la = a as unknown[];
       const lb = b as unknown[];
@@ -373,6 +434,51 @@ export function pebbleEquals(a: unknown, b: unknown): boolean {
     return toDouble(a) === toDouble(b);
   }
   return javaEquals(a, b);
+}
+
+/** Java's `hashCode()` of a map key (String, Integer, Long, Boolean, Double). */
+function javaHashCode(key: unknown): number {
+  if (typeof key === 'string') {
+    let h = 0;
+    for (let i = 0; i < key.length; i++) h = (Math.imul(31, h) + key.charCodeAt(i)) | 0;
+    return h;
+  }
+  if (typeof key === 'boolean') return key ? 1231 : 1237;
+  if (typeof key === 'bigint' || (typeof key === 'number' && javaType(key) === 'Long')) {
+    const v = BigInt.asUintN(64, BigInt(key));
+    return Number(BigInt.asIntN(32, v ^ (v >> 32n)));
+  }
+  if (typeof key === 'number' && javaType(key) === 'Integer') return key | 0;
+  if (isNumber(key)) {
+    const buf = new DataView(new ArrayBuffer(8));
+    buf.setFloat64(0, toDouble(key));
+    return (buf.getInt32(0) ^ buf.getInt32(4)) | 0;
+  }
+  return 0;
+}
+
+/**
+ * A `java.util.HashMap` built with `initialCapacity` and filled in order, as Pebble's `merge`
+ * does: its iteration order is the bucket order, which callers see in the output.
+ */
+export function javaHashMap(entries: readonly [unknown, unknown][], initialCapacity: number): Record<string, unknown> {
+  let capacity = 1;
+  while (capacity < initialCapacity) capacity *= 2;
+  const keys: { key: unknown; text: string; hash: number; order: number }[] = [];
+  const values = new Map<string, unknown>();
+  for (const [key, value] of entries) {
+    const text = typeof key === 'string' ? key : toJavaString(key);
+    if (!values.has(text)) {
+      const h = javaHashCode(key);
+      keys.push({ key, text, hash: h ^ (h >>> 16), order: keys.length });
+      if (keys.length > capacity * 0.75) capacity *= 2;
+    }
+    values.set(text, value);
+  }
+  keys.sort((a, b) => (a.hash & (capacity - 1)) - (b.hash & (capacity - 1)) || a.order - b.order);
+  const out = newMap();
+  for (const k of keys) out[k.text] = values.get(k.text);
+  return out;
 }
 
 /** Creates an engine-owned map: no prototype, so no inherited keys can ever be reached. */

@@ -16,7 +16,7 @@ describe('core filters', () => {
     ['{{ s | abbreviate(20) }}', 'hello world'],
     ['{{ nul | abbreviate(2) }}', ''],
     ['{{ n | abs }}|{{ d | abs }}|{{ -3.0 | abs }}', '7|2.5|3.0'],
-    ['{{ "hé" | base64encode }}|{{ "aMOp" | base64decode }}', 'aMOp|hé'],
+    ['{{ "hé" | base64encode }}|{{ "aMOp" | base64decode }}|{{ 5 | base64encode }}|{{ [1, 2] | base64encode }}', 'aMOp|hé|NQ==|WzEsIDJd'],
     ['{{ "  word up" | capitalize }}|{{ "" | capitalize }}', '  Word up|'],
     ['{{ nul | default("d") }}|{{ missing | default("m") }}|{{ 0 | default("z") }}|{{ false | default("f") }}|{{ [] | default("e") }}', 'd|m|0|false|e'],
     ['{{ l | first }}|{{ l | last }}|{{ s | first }}|{{ s | last }}|{{ [] | first }}', '3|2|h|d|'],
@@ -49,7 +49,6 @@ describe('core filters', () => {
   it.each([
     ['{{ "x" | abs }}', 'TYPE_ERROR'],
     ['{{ nul | abs }}', 'FUNCTION_ERROR'],
-    ['{{ 5 | base64encode }}', 'TYPE_ERROR'],
     ['{{ "%%%" | base64decode }}', 'FUNCTION_ERROR'],
     ['{{ 5 | capitalize }}', 'TYPE_ERROR'],
     ['{{ m | first }}', 'TYPE_ERROR'],

@@ -49,7 +49,9 @@ describe('render API', () => {
   it('prints maps and lists as JSON directly, Java-style when joined', async () => {
     const ctx = { m: { a: 1, z: null }, l: [1, 'x'] };
     expect(await render('{{ m }}|{{ l }}', ctx)).toBe('{"a":1}|[1,"x"]');
-    expect(await render('{{ "" ~ m }}|{{ "#{l}" }}', ctx)).toBe('{a=1, z=null}|[1, x]');
+    expect(await render('{{ "" ~ m }}|{{ "v=#{l}" }}', ctx)).toBe('{a=1, z=null}|v=[1, x]');
+    // "#{l}" alone is the list itself, so it prints as JSON (checked against Pebble 3.2.2).
+    expect(await render('{{ "#{l}" }}', ctx)).toBe('[1,"x"]');
   });
 
   it('shields single-line raw blocks as Kestra does and keeps verbatim', async () => {
@@ -192,5 +194,53 @@ describe('error positions', () => {
     expect(missingRoot.column).toBe(7);
     const missingAttribute = (await render('ab {{ inputs.x.y }}', { inputs: { x: {} } }).catch((e: unknown) => e)) as TemplateError;
     expect(missingAttribute.column).toBe(16);
+  });
+});
+
+describe('failures inside arithmetic and comparisons (checked against Pebble 3.2.2)', () => {
+  it('are reported as the operation failing, so ?? and default do not swallow them', async () => {
+    const e = (await render('{{ missing + 1 }}').catch((x: unknown) => x)) as TemplateError;
+    expect(e.rawMessage).toBe('Could not perform addition');
+    expect(e.code).toBe('TYPE_ERROR');
+    expect((e.cause as TemplateError).code).toBe('UNDEFINED_VARIABLE');
+    await expect(render('{{ (missing == 1) ?? "x" }}')).rejects.toThrow('Could not perform equals comparison');
+    await expect(render('{{ (m.zz * 2) is defined }}', { m: {} })).rejects.toThrow('Could not perform multiplication');
+  });
+
+  it('leaves and, or, ~ and contains unwrapped', async () => {
+    expect(await render('{{ (missing and true) is defined }}')).toBe('false');
+    expect(await render('{{ nul contains missing }}', { nul: null })).toBe('false');
+  });
+});
+
+describe('Java types Pebble produces', () => {
+  it('iterates maps as entries that print key=value', async () => {
+    expect(await render('{% for e in m %}{{ e }};{% endfor %}', { m: { a: 1, b: null } })).toBe('a=1;b=null;');
+    expect(await render('{{ [1] | merge({"k": 2}) }}|{{ "" ~ ([1] | merge({"k": 2})) }}')).toBe('[1,{"k":2}]|[1, k=2]');
+  });
+
+  it('gives characters for first/last of a string and for character ranges', async () => {
+    expect(await render('{{ "abc" | first }}{{ "abc" | last | upper }}')).toBe('aC');
+    expect(await render('{{ ("abc" | first) == "a" }}|{{ range("a", "c") contains "a" }}|{{ range("a", "c") }}')).toBe('false|false|["a","b","c"]');
+    await expect(render('{{ "abc" | last | abbreviate(2) }}')).rejects.toThrow('java.lang.Character cannot be cast to class java.lang.String');
+  });
+
+  it('treats split results as arrays, not lists', async () => {
+    expect(await render('{{ "b,a" | split(",") | sort }}|{{ "b,a" | split(",") | first }}|{{ "a,b" | split(",") is iterable }}')).toBe('["a","b"]|b|true');
+    await expect(render('{{ "a,b" | split(",") | reverse }}')).rejects.toBeInstanceOf(TemplateError);
+    await expect(render('{{ "a,b" | split(",") + 1 }}')).rejects.toThrow('Could not perform addition');
+  });
+
+  it('builds map literals as java.util.HashMap (keys in hash order)', async () => {
+    expect(await render('{{ {"zeta": 1, "alpha": 2, "b": 3} }}')).toBe('{"zeta":1,"b":3,"alpha":2}');
+  });
+
+  it('prints maps and lists Java-style inside macros and filter blocks', async () => {
+    expect(await render('{% macro m(x) %}{{ x }}{% endmacro %}{{ m([1, 2]) }}|{{ [1, 2] }}')).toBe('[1, 2]|[1,2]');
+    expect(await render('{% filter upper %}{{ ["a"] }}{% endfilter %}')).toBe('[A]');
+  });
+
+  it('does not index a list with a double', async () => {
+    await expect(render('{{ l[1.0] }}', { l: [1, 2] })).rejects.toThrow('Unable to find `1.0`');
   });
 });

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { TemplateError } from '../../errors.js';
 import type { Args, FilterDefinition } from '../../extension.js';
-import { JDouble, isList, isMap, isNumber, javaClassName, javaType, makeDouble, newMap, toDouble, toInt, toJavaString } from '../../values.js';
+import { JChar, JDouble, MapEntry, isJavaArray, javaHashMap, isList, isMap, isNumber, javaClassName, javaType, makeDouble, markJavaArray, newMap, toDouble, toInt, toJavaString } from '../../values.js';
 import { formatDecimal, formatDefault } from './number-format.js';
 import { emptyTest } from './tests.js';
 
@@ -20,8 +20,9 @@ export function castString(value: unknown): string {
   throw typeError(`class ${javaClassName(value)} cannot be cast to class java.lang.String`);
 }
 
+/** Java's `(List) input` cast: a Java array (`split`'s result) is not a List. */
 function castList(value: unknown): unknown[] {
-  if (isList(value)) return value;
+  if (isList(value) && !isJavaArray(value)) return value;
   throw typeError(`class ${javaClassName(value)} cannot be cast to class java.util.List`);
 }
 
@@ -67,58 +68,17 @@ export function javaSplit(input: string, delimiter: string, limit: number): stri
   return list;
 }
 
-/** Java's `hashCode()` of a map key (String, Integer, Long, Boolean, Double). */
-function javaHashCode(key: unknown): number {
-  if (typeof key === 'string') {
-    let h = 0;
-    for (let i = 0; i < key.length; i++) h = (Math.imul(31, h) + key.charCodeAt(i)) | 0;
-    return h;
-  }
-  if (typeof key === 'boolean') return key ? 1231 : 1237;
-  if (typeof key === 'bigint' || (typeof key === 'number' && javaType(key) === 'Long')) {
-    const v = BigInt.asUintN(64, BigInt(key));
-    return Number(BigInt.asIntN(32, v ^ (v >> 32n)));
-  }
-  if (typeof key === 'number' && javaType(key) === 'Integer') return key | 0;
-  if (isNumber(key)) {
-    const buf = new DataView(new ArrayBuffer(8));
-    buf.setFloat64(0, toDouble(key));
-    return (buf.getInt32(0) ^ buf.getInt32(4)) | 0;
-  }
-  return 0;
-}
-
-/**
- * A `java.util.HashMap` built with `initialCapacity` and filled in order, as Pebble's `merge`
- * does: its iteration order is the bucket order, which callers see in the output.
- */
-function hashMapOf(entries: readonly [unknown, unknown][], initialCapacity: number): Record<string, unknown> {
-  let capacity = 1;
-  while (capacity < initialCapacity) capacity *= 2;
-  const keys: { key: unknown; text: string; hash: number; order: number }[] = [];
-  const values = new Map<string, unknown>();
-  for (const [key, value] of entries) {
-    const text = typeof key === 'string' ? key : toJavaString(key);
-    if (!values.has(text)) {
-      const h = javaHashCode(key);
-      keys.push({ key, text, hash: h ^ (h >>> 16), order: keys.length });
-      if (keys.length > capacity * 0.75) capacity *= 2;
-    }
-    values.set(text, value);
-  }
-  keys.sort((a, b) => (a.hash & (capacity - 1)) - (b.hash & (capacity - 1)) || a.order - b.order);
-  const out = newMap();
-  for (const k of keys) out[k.text] = values.get(k.text);
-  return out;
-}
-
 /** Java's `Comparable` ordering for `sort`: one type only, as Collections.sort would insist. */
 function compareComparable(a: unknown, b: unknown): number {
   const ta = javaType(a);
   const tb = javaType(b);
   if (a === null || a === undefined || b === null || b === undefined) throw typeError('Cannot sort a list that contains null');
   if (ta !== tb) throw typeError(`class ${javaClassName(b)} cannot be cast to class ${javaClassName(a)}`);
-  if (ta === 'String') return (a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0;
+  if (ta === 'String' || ta === 'Character') {
+    const x = String(a);
+    const y = String(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
   if (ta === 'Boolean') return Number(a) - Number(b);
   if (isNumber(a) && isNumber(b)) {
     if (typeof a === 'bigint' || typeof b === 'bigint') {
@@ -213,8 +173,8 @@ export const coreFilters: Readonly<Record<string, FilterDefinition>> = {
   }),
   base64encode: filter((input) => {
     if (input === null || input === undefined) return null;
-    if (typeof input !== 'string') throw new TemplateError('TYPE_ERROR', 'This filter applies to String\n');
-    return Buffer.from(input, 'utf8').toString('base64');
+    // Base64EncoderFilter encodes input.toString(): any value.
+    return Buffer.from(toJavaString(input), 'utf8').toString('base64');
   }),
   base64decode: filter((input) => {
     if (input === null || input === undefined) return null;
@@ -238,7 +198,7 @@ export const coreFilters: Readonly<Record<string, FilterDefinition>> = {
     if (input === null || input === undefined) return null;
     if (typeof input === 'string') {
       if (input.length === 0) throw typeError('String index out of range: 0');
-      return input[0];
+      return new JChar(input[0]!);
     }
     const list = isList(input) ? input : null;
     if (!list) throw typeError(`class ${javaClassName(input)} cannot be cast to class java.util.Collection`);
@@ -248,7 +208,7 @@ export const coreFilters: Readonly<Record<string, FilterDefinition>> = {
     if (input === null || input === undefined) return null;
     if (typeof input === 'string') {
       if (input.length === 0) throw typeError('String index out of range: -1');
-      return input[input.length - 1];
+      return new JChar(input[input.length - 1]!);
     }
     if (!isList(input)) throw typeError(`class ${javaClassName(input)} cannot be cast to class java.util.Collection`);
     return input.length > 0 ? (input[input.length - 1] ?? null) : null;
@@ -283,11 +243,17 @@ export const coreFilters: Readonly<Record<string, FilterDefinition>> = {
         if (isMap(items)) for (const k of Object.keys(items)) entries.push([k, items[k]]);
         else if (isList(items)) for (const v of items) entries.push([v, v]);
         else throw new TemplateError('TYPE_ERROR', `Currently, only Maps and Lists can be merged with a Map. Arg2: ${javaClassName(items)}`);
-        return hashMapOf(entries, Object.keys(input).length + (isMap(items) ? Object.keys(items).length : (items as unknown[]).length) + 16);
+        return javaHashMap(entries, Object.keys(input).length + (isMap(items) ? Object.keys(items).length : (items as unknown[]).length) + 16);
+      }
+      if (isList(input) && isJavaArray(input)) {
+        // mergeAsArray: only another array of the same component type.
+        if (!isList(items) || !isJavaArray(items)) throw typeError(`Currently, only Arrays of the same component class can be merged. Arg1: java.lang.String, Arg2: ${javaClassName(items)}`);
+        return markJavaArray([...input, ...items]);
       }
       if (isList(input)) {
         if (isList(items)) return [...input, ...items];
-        if (isMap(items)) return [...input, ...Object.keys(items).map((k) => ({ [k]: items[k] }))];
+        // A map merged into a list adds its entries (printed `k=v`, or `{"k":v}` as JSON).
+        if (isMap(items)) return [...input, ...Object.keys(items).map((k) => new MapEntry(k, items[k] ?? null))];
         throw new TemplateError('TYPE_ERROR', `Currently, only Maps and Lists can be merged with a List. Arg2: ${javaClassName(items)}`);
       }
       throw new TemplateError('TYPE_ERROR', 'The object being filtered is not a Map/List/Array');
@@ -317,7 +283,8 @@ export const coreFilters: Readonly<Record<string, FilterDefinition>> = {
   sort: filter((input) => {
     if (input === null || input === undefined) return null;
     if (!isList(input)) throw new TemplateError('TYPE_ERROR', 'Unsupported input type for sort filter');
-    return sortInPlace(input, false);
+    // An array is sorted through Arrays.asList: the result is a List.
+    return isJavaArray(input) ? sortInPlace(input, false).slice() : sortInPlace(input, false);
   }),
   rsort: filter((input) => {
     if (input === null || input === undefined) return null;
@@ -348,7 +315,8 @@ export const coreFilters: Readonly<Record<string, FilterDefinition>> = {
         if (from >= to) throw new TemplateError('FUNCTION_ERROR', 'toIndex must be greater than fromIndex');
       }
       if (from > to) throw new TemplateError('FUNCTION_ERROR', `fromIndex(${from}) > toIndex(${to})`);
-      return input.slice(from, to);
+      if (typeof input === 'string') return input.slice(from, to);
+      return isJavaArray(input) ? markJavaArray(input.slice(from, to)) : input.slice(from, to);
     },
     ['fromIndex', 'toIndex'],
   ),
@@ -358,7 +326,7 @@ export const coreFilters: Readonly<Record<string, FilterDefinition>> = {
       const delimiter = args['delimiter'];
       if (delimiter === null || delimiter === undefined) throw new TemplateError('FUNCTION_ERROR', 'missing delimiter parameter in split filter');
       const limit = args['limit'];
-      return javaSplit(castString(input), castString(delimiter), limit === null || limit === undefined ? 0 : toInt(limit as number));
+      return markJavaArray(javaSplit(castString(input), castString(delimiter), limit === null || limit === undefined ? 0 : toInt(limit as number)));
     },
     ['delimiter', 'limit'],
   ),

@@ -2,7 +2,7 @@
 import { TemplateError } from '../../errors.js';
 import type { Args, FunctionDefinition } from '../../extension.js';
 import { compare } from '../../operations.js';
-import { isNumber, toLong } from '../../values.js';
+import { JChar, isNumber, toLong } from '../../values.js';
 
 /** Ranges longer than this fail instead of exhausting memory (`range(0, 100000000)`). */
 export const DEFAULT_MAX_RANGE_SIZE = 1_000_000;
@@ -42,10 +42,10 @@ export function rangeList(start: unknown, end: unknown, increment: unknown, maxS
     const step = Number(inc);
     const from = start.charCodeAt(0);
     const to = end.charCodeAt(0);
-    const out: string[] = [];
+    const out: JChar[] = [];
     for (let c = from; step > 0 ? c <= to : c >= to; c += step) {
       if (out.length >= maxSize) throw tooLong();
-      out.push(String.fromCharCode(c));
+      out.push(new JChar(String.fromCharCode(c)));
     }
     return out;
   }

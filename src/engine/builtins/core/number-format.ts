@@ -101,8 +101,8 @@ export function formatDecimal(value: number | bigint, pattern: string): string {
   intDigits = intDigits.replace(/^0+/, '');
   if (intDigits.length < p.minInt) intDigits = intDigits.padStart(p.minInt, '0');
   const body = group(intDigits, p.grouping) + (fracDigits.length > 0 ? '.' + fracDigits : '');
-  const isZero = !/[1-9]/.test(intDigits + fracDigits);
-  return (negative && !isZero ? '-' : '') + p.prefix + (body === '' ? '0' : body) + p.suffix;
+  // DecimalFormat keeps the sign of a negative value that rounds to zero (and of -0.0).
+  return (negative ? '-' : '') + p.prefix + (body === '' ? '0' : body) + p.suffix;
 }
 
 /** NumberFormat.getInstance(en_US): `#,##0.###`. */
