@@ -9,7 +9,7 @@ import { TemplateError, UndefinedVariableError } from './errors.js';
 import type { Args, CallContext, FilterDefinition, FunctionDefinition, RenderScope, TestDefinition } from './extension.js';
 import { LineCounter } from './lexer.js';
 import * as ops from './operations.js';
-import { JDouble, MapEntry, isList, javaHashMap, isMap, javaClassName, javaEquals, newMap, printPlain, printValue, toIndex, toJavaString } from './values.js';
+import { JDouble, MapEntry, isJavaList, isList, javaHashMap, markJavaCollection, isMap, javaClassName, javaEquals, newMap, printPlain, printValue, toIndex, toJavaString } from './values.js';
 
 // --- runtime structures -------------------------------------------------------------------------
 
@@ -306,9 +306,13 @@ function callMember(object: unknown, name: string, args: readonly unknown[] | nu
     const keys = Object.keys(object).filter((k) => !FORBIDDEN_KEYS.has(k));
     switch (name) {
       case 'keySet':
-        return keys;
+        return markJavaCollection(keys, 'set', 'java.util.LinkedHashMap$LinkedKeySet');
       case 'values':
-        return keys.map((k) => object[k]);
+        return markJavaCollection(
+          keys.map((k) => object[k] ?? null),
+          'collection',
+          'java.util.LinkedHashMap$LinkedValues',
+        );
       case 'size':
         return keys.length;
       case 'isEmpty':
@@ -356,7 +360,7 @@ export function getAttribute(object: unknown, attribute: unknown, args: readonly
   if (args === null) {
     if (isMap(object)) {
       if (hasDataProperty(object, name)) return object[name] ?? null;
-    } else if (isList(object)) {
+    } else if (isList(object) && (isJavaList(object) || javaClassName(object).startsWith('['))) {
       // ListResolver: Integer.parseInt(String.valueOf(attribute)), so `l[1.0]` is not an index.
       const index = javaParseInt(name);
       if (index !== null) {

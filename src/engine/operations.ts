@@ -6,7 +6,7 @@ import { TemplateError } from './errors.js';
 import {
   JDouble,
   isDouble,
-  isJavaArray,
+  isJavaList,
   isList,
   isMap,
   isNumber,
@@ -40,11 +40,11 @@ function fail(message: string): TemplateError {
 export function arithmetic(op: Arithmetic, a: unknown, b: unknown): unknown {
   if (op === '+') {
     if (typeof a === 'string' || typeof b === 'string') return javaValueOf(a) + javaValueOf(b);
-    if (isList(a) && !isJavaArray(a)) {
+    if (isJavaList(a)) {
       // Pebble 3.2.2 appends to the list itself (the result is a copy that callers share by identity).
       return addToList(a, b);
     }
-  } else if (op === '-' && isList(a) && !isJavaArray(a)) {
+  } else if (op === '-' && isJavaList(a)) {
     const result = a.slice();
     if (isList(b)) {
       return result.filter((item) => !b.some((r) => javaEquals(item, r)));

@@ -53,18 +53,29 @@ export class MapEntry {
 }
 
 /**
- * Lists that are Java arrays (`split` returns a `String[]`): they iterate, index and print like
- * lists, but list-only operations (`reverse`, `rsort`, `+`, `merge` with a list) refuse them.
+ * Lists that are not java.util.Lists in Pebble: Java arrays (`split` returns a `String[]`) and
+ * the key set / values views of a map (`m.keySet()`, `m.values()`). They iterate and print like
+ * lists, but list-only operations (`reverse`, `slice`, `+`, indexing…) refuse what Java refuses.
  */
-const javaArrays = new WeakSet<unknown[]>();
+export type JavaCollectionKind = 'array' | 'set' | 'collection';
+const collectionKinds = new WeakMap<unknown[], { kind: JavaCollectionKind; className: string }>();
 
-export function markJavaArray<T extends unknown[]>(list: T): T {
-  javaArrays.add(list);
+export function markJavaCollection<T extends unknown[]>(list: T, kind: JavaCollectionKind, className: string): T {
+  collectionKinds.set(list, { kind, className });
   return list;
 }
 
+export function markJavaArray<T extends unknown[]>(list: T): T {
+  return markJavaCollection(list, 'array', '[Ljava.lang.String;');
+}
+
 export function isJavaArray(value: unknown): boolean {
-  return Array.isArray(value) && javaArrays.has(value);
+  return Array.isArray(value) && collectionKinds.get(value)?.kind === 'array';
+}
+
+/** A java.util.List: a plain JS array that is neither an array, a set nor a map view. */
+export function isJavaList(value: unknown): value is unknown[] {
+  return Array.isArray(value) && !collectionKinds.has(value);
 }
 
 export type JavaType = 'null' | 'String' | 'Boolean' | 'Integer' | 'Long' | 'Double' | 'Character' | 'Entry' | 'List' | 'Map' | 'Other';
@@ -156,7 +167,7 @@ export function javaClassName(value: unknown): string {
     case 'Entry':
       return 'java.util.LinkedHashMap$Entry';
     case 'List':
-      return isJavaArray(value) ? '[Ljava.lang.String;' : 'java.util.ArrayList';
+      return (Array.isArray(value) && collectionKinds.get(value)?.className) || 'java.util.ArrayList';
     case 'Map':
       return 'java.util.LinkedHashMap';
     case 'null':

@@ -244,3 +244,14 @@ describe('Java types Pebble produces', () => {
     await expect(render('{{ l[1.0] }}', { l: [1, 2] })).rejects.toThrow('Unable to find `1.0`');
   });
 });
+
+describe('map views (checked against Pebble 3.2.2)', () => {
+  it('keySet() and values() are collections, not lists', async () => {
+    const ctx = { m: { a: 1, b: 2 } };
+    expect(await render("{{ m.keySet() | first }}|{{ m.keySet() | join(',') }}|{{ m.keySet() | length }}|{{ m.keySet() contains 'a' }}|{{ m.keySet() }}", ctx)).toBe('a|a,b|2|true|["a","b"]');
+    await expect(render('{{ m.keySet() | slice(0, 1) }}', ctx)).rejects.toThrow('Actual type was: java.util.LinkedHashMap$LinkedKeySet');
+    await expect(render('{{ m.values() + 1 }}', ctx)).rejects.toThrow('Could not perform addition');
+    await expect(render('{{ m.keySet()[0] }}', ctx)).rejects.toThrow('Unable to find `0`');
+    await expect(render('{{ m.values() | sort }}', ctx)).rejects.toThrow('Unsupported input type for sort filter');
+  });
+});

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { TemplateError } from '../../errors.js';
 import type { Args, FilterDefinition } from '../../extension.js';
-import { JChar, JDouble, MapEntry, isJavaArray, javaHashMap, isList, isMap, isNumber, javaClassName, javaType, makeDouble, markJavaArray, newMap, toDouble, toInt, toJavaString } from '../../values.js';
+import { JChar, JDouble, MapEntry, isJavaArray, isJavaList, javaHashMap, isList, isMap, isNumber, javaClassName, javaType, makeDouble, markJavaArray, newMap, toDouble, toInt, toJavaString } from '../../values.js';
 import { formatDecimal, formatDefault } from './number-format.js';
 import { emptyTest } from './tests.js';
 
@@ -22,7 +22,7 @@ export function castString(value: unknown): string {
 
 /** Java's `(List) input` cast: a Java array (`split`'s result) is not a List. */
 function castList(value: unknown): unknown[] {
-  if (isList(value) && !isJavaArray(value)) return value;
+  if (isJavaList(value)) return value;
   throw typeError(`class ${javaClassName(value)} cannot be cast to class java.util.List`);
 }
 
@@ -250,7 +250,7 @@ export const coreFilters: Readonly<Record<string, FilterDefinition>> = {
         if (!isList(items) || !isJavaArray(items)) throw typeError(`Currently, only Arrays of the same component class can be merged. Arg1: java.lang.String, Arg2: ${javaClassName(items)}`);
         return markJavaArray([...input, ...items]);
       }
-      if (isList(input)) {
+      if (isJavaList(input)) {
         if (isList(items)) return [...input, ...items];
         // A map merged into a list adds its entries (printed `k=v`, or `{"k":v}` as JSON).
         if (isMap(items)) return [...input, ...Object.keys(items).map((k) => new MapEntry(k, items[k] ?? null))];
@@ -282,9 +282,10 @@ export const coreFilters: Readonly<Record<string, FilterDefinition>> = {
   }),
   sort: filter((input) => {
     if (input === null || input === undefined) return null;
-    if (!isList(input)) throw new TemplateError('TYPE_ERROR', 'Unsupported input type for sort filter');
+    if (!isJavaList(input) && !isJavaArray(input)) throw new TemplateError('TYPE_ERROR', 'Unsupported input type for sort filter');
     // An array is sorted through Arrays.asList: the result is a List.
-    return isJavaArray(input) ? sortInPlace(input, false).slice() : sortInPlace(input, false);
+    const list = input as unknown[];
+    return isJavaArray(list) ? sortInPlace(list, false).slice() : sortInPlace(list, false);
   }),
   rsort: filter((input) => {
     if (input === null || input === undefined) return null;
@@ -304,10 +305,10 @@ export const coreFilters: Readonly<Record<string, FilterDefinition>> = {
       if (from < 0) throw new TemplateError('FUNCTION_ERROR', 'fromIndex must be greater than 0');
       const argTo = args['toIndex'] ?? null;
       if (argTo !== null && !isNumber(argTo)) throw new TemplateError('TYPE_ERROR', `Argument toIndex must be a number. Actual type: ${javaClassName(argTo)}`);
-      if (!(typeof input === 'string' || isList(input))) {
+      if (!(typeof input === 'string' || isJavaList(input) || isJavaArray(input))) {
         throw new TemplateError('TYPE_ERROR', `Slice filter can only be applied to String, List and array inputs. Actual type was: ${javaClassName(input)}`);
       }
-      const length = input.length;
+      const length = (input as string | unknown[]).length;
       let to = length;
       if (argTo !== null) {
         to = toInt(argTo);
@@ -316,7 +317,8 @@ export const coreFilters: Readonly<Record<string, FilterDefinition>> = {
       }
       if (from > to) throw new TemplateError('FUNCTION_ERROR', `fromIndex(${from}) > toIndex(${to})`);
       if (typeof input === 'string') return input.slice(from, to);
-      return isJavaArray(input) ? markJavaArray(input.slice(from, to)) : input.slice(from, to);
+      const list = input as unknown[];
+      return isJavaArray(list) ? markJavaArray(list.slice(from, to)) : list.slice(from, to);
     },
     ['fromIndex', 'toIndex'],
   ),
