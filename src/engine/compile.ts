@@ -619,7 +619,13 @@ class Compiler {
       case 'Macro':
         return () => undefined;
       case 'Block': {
-        return this.blocks.get(s.name) ?? this.body(s.body);
+        // Renders the block registered under that name (the last one to start), or nothing;
+        // looked up when run, since blocks and macros compile in no particular order.
+        const name = s.name;
+        return (f, out) => {
+          const block = this.blocks.get(name);
+          return block === undefined ? undefined : block(f, out);
+        };
       }
       case 'FilterBlock': {
         const body = this.body(s.body);
@@ -1099,7 +1105,8 @@ class Compiler {
       return (f) =>
         then(arg ? arg(f) : null, (blockName) => {
           const block = this.blocks.get(toJavaString(blockName));
-          if (!block) throw unit.locate(new TemplateError('FUNCTION_ERROR', `Block [${toJavaString(blockName)}] does not exist.`), start);
+          // Pebble renders nothing for a block that does not exist.
+          if (!block) return '';
           const out = new Output(f.state.limits.maxRenderedSize, printPlain);
           const r = block(f, out);
           return r === undefined ? out.s : r.then(() => out.s);

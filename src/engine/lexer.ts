@@ -127,7 +127,12 @@ class Lexer {
 
   private lexComment(open: number): void {
     const close = this.src.indexOf('#}', open + 2);
-    if (close === -1) throw this.error('Unclosed comment', open);
+    if (close === -1) {
+      // Pebble ignores a `{#` that ends the template, and refuses any other unclosed comment.
+      if (open + 2 < this.src.length) throw this.error('Unclosed comment.', open);
+      this.pos = this.src.length;
+      return;
+    }
     this.trimNext = this.src[close - 1] === '-' && close - 1 > open + 2;
     this.pos = close + 2;
   }

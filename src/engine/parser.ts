@@ -363,13 +363,23 @@ export class Parser {
     return { positional, named };
   }
 
+  /**
+   * Inside `{% filter %}` bodies macros and blocks are not registered: Pebble's registering
+   * visitor does not descend into filter nodes, so they can be neither called nor rendered.
+   */
+  hiddenDepth = 0;
+
   registerMacro(macro: Macro): void {
-    if (!this.macros.has(macro.name)) this.macros.set(macro.name, macro);
+    if (this.hiddenDepth > 0) return;
+    if (this.macros.has(macro.name)) throw this.error(`More than one macro can not share the same name: ${macro.name}`, macro.start);
+    this.macros.set(macro.name, macro);
   }
 
+  /** Blocks sharing a name: the one that starts last wins, as Pebble's pre-order registration. */
   registerBlock(block: Block): void {
-    if (this.blocks.has(block.name)) throw this.error(`Block with name "${block.name}" already defined`, block.start);
-    this.blocks.set(block.name, block);
+    if (this.hiddenDepth > 0) return;
+    const known = this.blocks.get(block.name);
+    if (known === undefined || known.start < block.start) this.blocks.set(block.name, block);
   }
 }
 
@@ -472,7 +482,9 @@ function parseFilterTag(p: Parser, tag: Token): Statement {
     filters.push(p.parseFilterInvocation(placeholder));
   }
   p.expect('EXECUTE_END');
+  p.hiddenDepth++;
   const { body } = p.parseBody({ names: ['endfilter'], lookingFor: 'endfilter' });
+  p.hiddenDepth--;
   p.expect('EXECUTE_END');
   return { kind: 'FilterBlock', start: tag.start, filters, body };
 }

@@ -255,3 +255,22 @@ describe('map views (checked against Pebble 3.2.2)', () => {
     await expect(render('{{ m.values() | sort }}', ctx)).rejects.toThrow('Unsupported input type for sort filter');
   });
 });
+
+describe('blocks and macros registration (checked against Pebble 3.2.2)', () => {
+  it('renders blocks by name wherever they are defined, the last one to start winning', async () => {
+    expect(await render("{% macro mc() %}[{% block b %}B{% endblock %}|{{ block('b') }}]{% endmacro %}{{ mc() }}")).toBe('[B|B]');
+    expect(await render("{% block b %}1{% endblock %}{% block b %}2{% endblock %}{{ block('b') }}")).toBe('222');
+    expect(await render("{{ block('nope') }}")).toBe('');
+  });
+
+  it('does not register macros and blocks inside filter tags', async () => {
+    expect(await render('{% filter upper %}a{% block b %}B{% endblock %}c{% endfilter %}')).toBe('AC');
+    await expect(render('{% filter upper %}{% macro m() %}x{% endmacro %}{% endfilter %}{{ m() }}')).rejects.toThrow('Function or Macro [m] does not exist.');
+  });
+
+  it('refuses two macros with one name, and an unclosed comment unless it ends the template', async () => {
+    await expect(render('{% macro m() %}{% endmacro %}{% macro m() %}{% endmacro %}')).rejects.toThrow('More than one macro can not share the same name: m');
+    expect(await render('text {#')).toBe('text ');
+    await expect(render('text {# x')).rejects.toThrow('Unclosed comment.');
+  });
+});
