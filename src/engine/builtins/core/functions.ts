@@ -15,6 +15,10 @@ function extreme(args: Args, pick: '>' | '<'): unknown {
       best = candidate;
       continue;
     }
+    // MaxFunction/MinFunction call OperatorUtils.gt/lt directly, with its own failure text.
+    if (candidate !== null && candidate !== undefined && (!isNumber(candidate) || !isNumber(best))) {
+      throw new TemplateError('TYPE_ERROR', `invalid operands for mathematical comparison [${pick === '>' ? 'GREATER_THAN' : 'LESS_THAN'}]`);
+    }
     if (compare(pick, candidate, best)) best = candidate;
   }
   return best ?? null;
