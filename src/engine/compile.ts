@@ -9,7 +9,7 @@ import { TemplateError, UndefinedVariableError } from './errors.js';
 import type { Args, CallContext, FilterDefinition, FunctionDefinition, RenderScope, TestDefinition } from './extension.js';
 import { LineCounter } from './lexer.js';
 import * as ops from './operations.js';
-import { JDouble, MapEntry, isJavaList, isList, javaHashMap, markJavaCollection, isMap, javaClassName, javaEquals, newMap, printPlain, printValue, toIndex, toJavaString } from './values.js';
+import { JDouble, MapEntry, isJavaArray, isJavaList, isList, javaHashMap, markJavaCollection, isMap, javaClassName, javaEquals, newMap, printPlain, printValue, toIndex, toJavaString } from './values.js';
 
 // --- runtime structures -------------------------------------------------------------------------
 
@@ -274,7 +274,8 @@ function callMember(object: unknown, name: string, args: readonly unknown[] | nu
         return MISSING;
     }
   }
-  if (isList(object)) {
+  // Collections (lists, and the key set / values views) answer size and isEmpty; arrays none.
+  if (isList(object) && !isJavaArray(object)) {
     if (args === null || args.length === 0) {
       if (name === 'size') return object.length;
       if (name === 'empty') return object.length === 0;
@@ -284,14 +285,16 @@ function callMember(object: unknown, name: string, args: readonly unknown[] | nu
       case 'isEmpty':
         return object.length === 0;
       case 'indexOf':
-        return object.findIndex((x) => javaEquals(x, args[0]));
+        return isJavaList(object) ? object.findIndex((x) => javaEquals(x, args[0])) : MISSING;
       case 'subList': {
+        if (!isJavaList(object)) return MISSING;
         const from = toIndex(args[0] as number);
         const to = toIndex(args[1] as number);
         if (from < 0 || to > object.length || from > to) throw new TemplateError('TYPE_ERROR', `fromIndex: ${from}, toIndex: ${to}, size: ${object.length}`);
         return object.slice(from, to);
       }
       case 'get': {
+        if (!isJavaList(object)) return MISSING;
         const i = toIndex(args[0] as number);
         if (i < 0 || i >= object.length) throw new TemplateError('TYPE_ERROR', `Index ${i} out of bounds for length ${object.length}`);
         return object[i];
@@ -362,7 +365,8 @@ export function getAttribute(object: unknown, attribute: unknown, args: readonly
       if (hasDataProperty(object, name)) return object[name] ?? null;
     } else if (isList(object) && (isJavaList(object) || javaClassName(object).startsWith('['))) {
       // ListResolver: Integer.parseInt(String.valueOf(attribute)), so `l[1.0]` is not an index.
-      const index = javaParseInt(name);
+      // ArrayResolver: any other name is an index out of bounds.
+      const index = javaParseInt(name) ?? (isJavaList(object) ? null : -1);
       if (index !== null) {
         if (index < 0 || index >= object.length) {
           throw new UndefinedVariableError('UNDEFINED_ATTRIBUTE', 'Index out of bounds while accessing array with strict variables on.', name);

@@ -6,6 +6,7 @@ import { TemplateError } from './errors.js';
 import {
   JDouble,
   isDouble,
+  isJavaArray,
   isJavaList,
   isList,
   isMap,
@@ -46,7 +47,7 @@ export function arithmetic(op: Arithmetic, a: unknown, b: unknown): unknown {
     }
   } else if (op === '-' && isJavaList(a)) {
     const result = a.slice();
-    if (isList(b)) {
+    if (isCollection(b)) {
       return result.filter((item) => !b.some((r) => javaEquals(item, r)));
     }
     const at = result.findIndex((item) => javaEquals(item, b));
@@ -97,14 +98,19 @@ export function arithmetic(op: Arithmetic, a: unknown, b: unknown): unknown {
   return bits === 32 ? BigInt(BigInt.asIntN(32, r)) : makeLong(r);
 }
 
+/** A java.util.Collection (a list or a map view), as `addAll`/`removeAll`/`containsAll` take; a Java array is not one. */
+function isCollection(v: unknown): v is unknown[] {
+  return isList(v) && !isJavaArray(v);
+}
+
 function addToList(list: unknown[], item: unknown): unknown[] {
   try {
-    if (isList(item)) list.push(...item);
+    if (isCollection(item)) list.push(...item);
     else list.push(item);
     return list;
   } catch {
     // A frozen list: fall back to a copy rather than failing.
-    return isList(item) ? [...list, ...item] : [...list, item];
+    return isCollection(item) ? [...list, ...item] : [...list, item];
   }
 }
 
@@ -150,7 +156,7 @@ export function concatenate(a: unknown, b: unknown): string {
 export function contains(container: unknown, item: unknown): boolean {
   if (container === null || container === undefined) return false;
   if (isList(container)) {
-    if (isList(item)) return item.every((x) => container.some((c) => javaEquals(c, x)));
+    if (isCollection(item)) return item.every((x) => container.some((c) => javaEquals(c, x)));
     return container.some((c) => javaEquals(c, item));
   }
   if (isMap(container)) return typeof item === 'string' && Object.hasOwn(container, item);

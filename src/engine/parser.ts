@@ -258,9 +258,10 @@ export class Parser {
           expression = this.parseExpression();
           this.expect('PUNCTUATION', ')');
         } else if (t.value === '[') {
-          expression = this.parseList();
+          // Pebble supports no postfix (`[1, 2][0]`, `{..}.a`) on list and map literals.
+          return this.parseList();
         } else if (t.value === '{') {
-          expression = this.parseMap();
+          return this.parseMap();
         } else {
           throw this.error(`Unexpected token "${displayType(t.type)}" of value "${t.value}"`, t);
         }

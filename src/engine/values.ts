@@ -222,10 +222,16 @@ export function formatDouble(d: number): string {
   if (d === 0) return Object.is(d, -0) ? '-0.0' : '0.0';
   const abs = Math.abs(d);
   const sign = d < 0 ? '-' : '';
-  // Shortest round-trip digits, as JDK 19+ prints them (and JDK 17 does for all but rare cases).
-  const [mantissa, expText] = abs.toExponential().split('e') as [string, string];
-  const digits = mantissa.replace('.', '');
-  const exp = Number(expText);
+  let digits: string;
+  let exp: number;
+  if (Number.isInteger(abs) && abs >= 2 ** 54 && abs < 2 ** 63) {
+    [digits, exp] = jdk17LongDigits(abs);
+  } else {
+    // Shortest round-trip digits, as the JDK prints every other double.
+    const [mantissa, expText] = abs.toExponential().split('e') as [string, string];
+    digits = mantissa.replace('.', '');
+    exp = Number(expText);
+  }
   if (abs >= 1e-3 && abs < 1e7) {
     if (exp >= 0) {
       const intPart = digits.slice(0, exp + 1).padEnd(exp + 1, '0');
@@ -236,6 +242,26 @@ export function formatDouble(d: number): string {
   }
   const frac = digits.slice(1);
   return `${sign}${digits[0]}.${frac === '' ? '0' : frac}E${exp}`;
+}
+
+/**
+ * JDK 17's FloatingDecimal prints an integral double in the long range from its exact value,
+ * dropping only the digits its binary exponent makes insignificant (rounding half up), so
+ * 2^62 prints 4.6116860184273879E18 where the shortest form is 4.611686018427388E18.
+ */
+function jdk17LongDigits(abs: number): [digits: string, exponent: number] {
+  let value = BigInt(abs);
+  const binExp = value.toString(2).length - 1; // exact, unlike Math.log2 just below a power of two
+  const p2 = binExp - 54;
+  const insignificant = p2 > 1 ? Math.floor(p2 * Math.log10(2)) : 0;
+  if (insignificant > 0) {
+    const pow10 = 10n ** BigInt(insignificant);
+    const residue = value % pow10;
+    value /= pow10;
+    if (residue >= pow10 / 2n) value++;
+  }
+  const text = value.toString();
+  return [text.replace(/0+$/, '') || '0', text.length - 1 + insignificant];
 }
 
 function formatNumber(value: number): string {

@@ -274,3 +274,14 @@ describe('blocks and macros registration (checked against Pebble 3.2.2)', () => 
     await expect(render('text {# x')).rejects.toThrow('Unclosed comment.');
   });
 });
+
+describe('list literals and Java arrays (checked against Pebble 3.2.2)', () => {
+  it('allows no attribute access right after a list or map literal', async () => {
+    await expect(render('{{ [1, 2][0] }}')).rejects.toThrow('Unexpected token of value "[" and type PUNCTUATION, expected token of type PRINT_END');
+    expect(await render('{{ ([1, 2])[0] }}')).toBe('1');
+  });
+
+  it('adds a Java array to a list as one element', async () => {
+    expect(await render('{{ l + ("a,b" | split(",")) }}|{{ l contains ("a" | split(",")) }}', { l: ['a'] })).toBe('["a",["a","b"]]|false');
+  });
+});

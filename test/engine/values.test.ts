@@ -123,3 +123,16 @@ describe('the JSON writer', () => {
     expect(toKestraJson([Infinity, NaN])).toBe('["Infinity","NaN"]');
   });
 });
+
+describe('doubles JDK 17 prints from their exact long value', () => {
+  it.each([
+    [2 ** 62, '4.6116860184273879E18'],
+    [922337203685477632, '9.2233720368547763E17'],
+    [4192441834933988864, '4.1924418349339889E18'],
+    [-9223372036853775360, '-9.2233720368537754E18'],
+    [2 ** 63, '9.223372036854776E18'],
+    [2 ** 53 + 2, '9.007199254740994E15'],
+  ])('%p prints %s (recorded from Pebble 3.2.2 on JDK 17)', (d, expected) => {
+    expect(formatDouble(d)).toBe(expected);
+  });
+});
