@@ -131,21 +131,8 @@ export class TemplateEngine {
     } catch (e) {
       throw normalizeError(e);
     }
-    const run = (context: TemplateContext | undefined, scope: RenderScope, sync: boolean, nestedDepth = 0): string | Promise<string> => {
-      const root = checkContext(context);
-      const state = this.newState(scope, sync, nestedDepth);
-      if (!sync && program.prefetch.length > 0) {
-        const prefetched = program.resolvePrefetch(root, state);
-        if (prefetched instanceof Promise) {
-          return prefetched.then((results) => {
-            state.prefetched = results;
-            return program.run(root, state);
-          });
-        }
-        state.prefetched = prefetched;
-      }
-      return program.run(root, state);
-    };
+    const run = (context: TemplateContext | undefined, scope: RenderScope, sync: boolean): string | Promise<string> =>
+      execute(program, checkContext(context), this.newState(scope, sync, 0));
     const compiled: CompiledTemplate = {
       name,
       source,
@@ -187,18 +174,7 @@ export class TemplateEngine {
     if (!template.includes('{')) return template;
     // Re-enter through the cached program directly to carry the depth and the sync mode.
     const program = this.programs.get(this.compile(template))!;
-    const state = this.newState(parent.scope, parent.sync, parent.nestedDepth + 1);
-    if (!parent.sync && program.prefetch.length > 0) {
-      const prefetched = program.resolvePrefetch(variables, state);
-      if (prefetched instanceof Promise) {
-        return prefetched.then((results) => {
-          state.prefetched = results;
-          return program.run(variables, state);
-        });
-      }
-      state.prefetched = prefetched;
-    }
-    return program.run(variables, state);
+    return execute(program, variables, this.newState(parent.scope, parent.sync, parent.nestedDepth + 1));
   }
 
   // --- rendering ----------------------------------------------------------------------------
@@ -251,6 +227,21 @@ export class TemplateEngine {
     }
     return value;
   }
+}
+
+/** Resolves the prefetchable calls concurrently (async renders only), then runs the program. */
+function execute(program: CompiledProgram, root: TemplateContext, state: RenderState): string | Promise<string> {
+  if (!state.sync && program.prefetch.length > 0) {
+    const prefetched = program.resolvePrefetch(root, state);
+    if (prefetched instanceof Promise) {
+      return prefetched.then((results) => {
+        state.prefetched = results;
+        return program.run(root, state);
+      });
+    }
+    state.prefetched = prefetched;
+  }
+  return program.run(root, state);
 }
 
 function checkContext(context: TemplateContext | undefined): TemplateContext {
