@@ -14,12 +14,34 @@ import {
   ZoneOffset,
   ZonedDateTime,
 } from '@js-joda/core';
-import '@js-joda/timezone';
-import '@js-joda/locale_en-us';
-import { Locale } from '@js-joda/locale';
+import { createRequire } from 'node:module';
+import type { Locale as JodaLocale } from '@js-joda/locale';
 import type { Args, FilterDefinition, FunctionDefinition } from '../../extension.js';
 import { isIntegral, makeLong } from '../../values.js';
 import { castError, functionError, optString } from './common.js';
+
+// ---------------------------------------------------------------------------------------------
+// Time-zone and locale data, loaded on first use: they are a third of the library's start-up
+// time, and most flows format no date.
+// ---------------------------------------------------------------------------------------------
+
+let localeClass: typeof JodaLocale | undefined;
+
+/** Loads js-joda's IANA database and en_US data once (synchronously, as the filters are). */
+function dateData(): typeof JodaLocale {
+  if (localeClass === undefined) {
+    const require = createRequire(import.meta.url);
+    require('@js-joda/timezone');
+    require('@js-joda/locale_en-us');
+    localeClass = (require('@js-joda/locale') as { Locale: typeof JodaLocale }).Locale;
+  }
+  return localeClass;
+}
+
+/** `usLocale()`, with the date data loaded. */
+function usLocale(): JodaLocale {
+  return dateData().US;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Zones
@@ -29,6 +51,7 @@ let cachedDefaultZone: { tz: string | undefined; zone: ZoneId } | undefined;
 
 /** `ZoneId.systemDefault()`: the process zone (`TZ` honoured), as a region id when known. */
 export function systemZone(): ZoneId {
+  dateData();
   const tz = process.env['TZ'];
   if (cachedDefaultZone !== undefined && cachedDefaultZone.tz === tz) return cachedDefaultZone.zone;
   let zone: ZoneId;
@@ -45,6 +68,7 @@ export function systemZone(): ZoneId {
 }
 
 function isZoneId(id: string): boolean {
+  dateData();
   try {
     ZoneId.of(id);
     return true;
@@ -55,6 +79,7 @@ function isZoneId(id: string): boolean {
 
 function zoneOf(timeZone: string | undefined): ZoneId {
   if (timeZone === undefined) return systemZone();
+  dateData();
   try {
     return ZoneId.of(timeZone);
   } catch (e) {
@@ -68,7 +93,7 @@ function zoneOf(timeZone: string | undefined): ZoneId {
 
 const formatterCache = new Map<string, DateTimeFormatter>();
 
-function cachedPattern(pattern: string, locale: Locale): DateTimeFormatter {
+function cachedPattern(pattern: string, locale: JodaLocale): DateTimeFormatter {
   const key = `${locale.toString()}\u0000${pattern}`;
   let f = formatterCache.get(key);
   if (f === undefined) {
@@ -117,7 +142,7 @@ function fromEpoch(value: bigint, zone: ZoneId): ZonedDateTime {
 }
 
 /** AbstractDate.convert: what the date filters accept as input. */
-export function toZonedDateTime(value: unknown, zone: ZoneId, existingFormat: string | undefined, locale: Locale): ZonedDateTime {
+export function toZonedDateTime(value: unknown, zone: ZoneId, existingFormat: string | undefined, locale: JodaLocale): ZonedDateTime {
   if (value instanceof ZonedDateTime) return value;
   if (value instanceof Instant) return value.atZone(zone);
   if (value instanceof LocalDateTime) return value.atZone(zone);
@@ -165,7 +190,7 @@ export function toZonedDateTime(value: unknown, zone: ZoneId, existingFormat: st
 // Formatting
 // ---------------------------------------------------------------------------------------------
 
-type Formatter = DateTimeFormatter | ((date: ZonedDateTime, locale: Locale) => string);
+type Formatter = DateTimeFormatter | ((date: ZonedDateTime, locale: JodaLocale) => string);
 
 const NAMED_PATTERNS: Readonly<Record<string, string>> = {
   iso: "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX",
@@ -197,7 +222,7 @@ const NAMED_FORMATTERS: Readonly<Record<string, DateTimeFormatter>> = {
 
 /** RFC_1123_DATE_TIME: `Tue, 3 Jun 2008 11:05:30 GMT`, offset as `+0200` when not zero. */
 function rfc1123(date: ZonedDateTime): string {
-  const body = DateTimeFormatter.ofPattern('EEE, d MMM yyyy HH:mm:ss').withLocale(Locale.US).format(date);
+  const body = DateTimeFormatter.ofPattern('EEE, d MMM yyyy HH:mm:ss').withLocale(usLocale()).format(date);
   const seconds = date.offset().totalSeconds();
   if (seconds === 0) return `${body} GMT`;
   const abs = Math.abs(seconds);
@@ -223,7 +248,7 @@ function parseRfc1123(text: string): ZonedDateTime {
   }
 }
 
-function namedOrPattern(format: string, locale: Locale): Formatter {
+function namedOrPattern(format: string, locale: JodaLocale): Formatter {
   const named = NAMED_FORMATTERS[format];
   if (named !== undefined) return named.withLocale(locale);
   if (format === 'rfc_1123_date_time') return rfc1123;
@@ -295,7 +320,7 @@ function zoneName(date: ZonedDateTime, long: boolean): string {
 }
 
 /** Replaces `z` runs outside quotes by the quoted zone name (js-joda prints ids for them). */
-function withZoneNames(pattern: string, date: ZonedDateTime, _locale: Locale): string {
+function withZoneNames(pattern: string, date: ZonedDateTime, _locale: JodaLocale): string {
   let out = '';
   for (let i = 0; i < pattern.length; ) {
     const c = pattern[i] as string;
@@ -320,18 +345,18 @@ function withZoneNames(pattern: string, date: ZonedDateTime, _locale: Locale): s
 }
 
 /** `LocaleUtils.toLocale`; only English text data is bundled, so other languages print English. */
-function localeOf(tag: string | undefined): Locale {
-  if (tag === undefined) return Locale.US;
+function localeOf(tag: string | undefined): JodaLocale {
+  if (tag === undefined) return usLocale();
   const [language = 'en', country = ''] = tag.split(/[_-]/);
-  if (language.toLowerCase() !== 'en') return Locale.US;
+  if (language.toLowerCase() !== 'en') return usLocale();
   try {
-    return new Locale(language.toLowerCase(), country.toUpperCase());
+    return new (dateData())(language.toLowerCase(), country.toUpperCase());
   } catch {
-    return Locale.US;
+    return usLocale();
   }
 }
 
-function formatDate(date: ZonedDateTime, format: string, zone: ZoneId, locale: Locale): string {
+function formatDate(date: ZonedDateTime, format: string, zone: ZoneId, locale: JodaLocale): string {
   const f = namedOrPattern(format, locale);
   // DateTimeFormatter.withZone(zone): the instant is shown in the requested zone.
   const shown = date.withZoneSameInstant(zone);
@@ -347,7 +372,7 @@ interface DateArgs {
   format: string;
   zone: ZoneId;
   existingFormat: string | undefined;
-  locale: Locale;
+  locale: JodaLocale;
 }
 
 function dateArgs(args: Args): DateArgs {
@@ -423,7 +448,7 @@ function timestampFilter(convert: (date: ZonedDateTime) => unknown): FilterDefin
     call(input, args) {
       if (input === null || input === undefined) return null;
       const zone = zoneOf(optString(args, 'timeZone'));
-      return convert(toZonedDateTime(input, zone, optString(args, 'existingFormat'), Locale.US));
+      return convert(toZonedDateTime(input, zone, optString(args, 'existingFormat'), usLocale()));
     },
   };
 }
