@@ -140,9 +140,6 @@ function readOwnData(obj: object, key: string): Value | typeof MISSING {
   return v === undefined ? null : v;
 }
 
-function hasDataProperty(obj: object, key: string): boolean {
-  return readOwnData(obj, key) !== MISSING;
-}
 
 function lookupVariable(f: Frame, name: string): Value | typeof MISSING {
   for (let s: Scope | null = f.scope; s !== null; s = s.parent) {
@@ -343,9 +340,7 @@ function callMember(object: unknown, name: string, args: readonly unknown[] | nu
 export function getAttribute(object: unknown, attribute: unknown, args: readonly unknown[] | null, objectIsRoot: string | null): Value {
   if (object === null || object === undefined) {
     if (objectIsRoot !== null) throw rootMissing(objectIsRoot);
-    return throwUndefined(
-      new UndefinedVariableError('UNDEFINED_ATTRIBUTE', 'Attempt to get attribute of null object and strict variables is set to true.', toJavaString(attribute)),
-    );
+    throw new UndefinedVariableError('UNDEFINED_ATTRIBUTE', 'Attempt to get attribute of null object and strict variables is set to true.', toJavaString(attribute));
   }
   if (attribute === null || attribute === undefined) throw new TemplateError('TYPE_ERROR', 'Cannot access an attribute named null');
   const name = typeof attribute === 'string' ? attribute : toJavaString(attribute);
@@ -361,9 +356,7 @@ export function getAttribute(object: unknown, attribute: unknown, args: readonly
     if ((name === 'value' || name === 'getValue') && (args === null || args.length === 0)) return object.value;
   }
   if (args === null) {
-    if (isMap(object)) {
-      if (hasDataProperty(object, name)) return object[name] ?? null;
-    } else if (isList(object) && (isJavaList(object) || javaClassName(object).startsWith('['))) {
+    if (isList(object) && (isJavaList(object) || javaClassName(object).startsWith('['))) {
       // ListResolver: Integer.parseInt(String.valueOf(attribute)), so `l[1.0]` is not an index.
       // ArrayResolver: any other name is an index out of bounds.
       const index = javaParseInt(name) ?? (isJavaList(object) ? null : -1);
@@ -398,9 +391,6 @@ function javaParseInt(text: string): number | null {
   return n >= -2147483648 && n <= 2147483647 ? n : null;
 }
 
-function throwUndefined(e: UndefinedVariableError): never {
-  throw e;
-}
 
 /** Continues with `fn` now, or once `v` settles when it is a Promise. */
 function then<T>(v: Value, fn: (x: Value) => T): T | Promise<T> {
@@ -1215,10 +1205,6 @@ function binaryFunction(operator: string, registry: Registry): (a: Value, b: Val
     case '<=':
     case '>=':
       return (a, b) => ops.compare(operator, a, b);
-    case '~':
-      return ops.concatenate;
-    case 'contains':
-      return ops.contains;
     case '..': {
       return (a, b) => {
         const range = registry.functions.get('range');

@@ -40,7 +40,7 @@ function fail(message: string): TemplateError {
 /** Java's binary numeric promotion (OperatorUtils.wideningConversionBinaryOperation). */
 export function arithmetic(op: Arithmetic, a: unknown, b: unknown): unknown {
   if (op === '+') {
-    if (typeof a === 'string' || typeof b === 'string') return javaValueOf(a) + javaValueOf(b);
+    if (typeof a === 'string' || typeof b === 'string') return toJavaString(a) + toJavaString(b);
     if (isJavaList(a)) {
       // Pebble 3.2.2 appends to the list itself (the result is a copy that callers share by identity).
       return addToList(a, b);
@@ -114,10 +114,6 @@ function addToList(list: unknown[], item: unknown): unknown[] {
   }
 }
 
-/** `String.valueOf` as `+` uses it on strings. */
-function javaValueOf(v: unknown): string {
-  return toJavaString(v);
-}
 
 export function negate(v: unknown): unknown {
   return arithmetic('*', -1n, v);
