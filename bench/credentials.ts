@@ -22,7 +22,11 @@ export interface CredentialBenchResult {
 interface BenchEngine {
   render(template: string, context?: Record<string, unknown>, scope?: { tenant?: string; namespace?: string }): Promise<string>;
 }
-type CreateEngine = (options: { config: Record<string, unknown>; fetch?: typeof fetch; env?: Record<string, string | undefined> }) => BenchEngine;
+type CreateEngine = (options: {
+  config: Record<string, unknown>;
+  fetch?: typeof fetch;
+  env?: Record<string, string | undefined>;
+}) => BenchEngine;
 
 const COLD_RENDERS = 10_000;
 const WARM_ITERATIONS = 100_000;
@@ -43,7 +47,16 @@ export async function benchCredentials(createEngineImpl?: CreateEngine): Promise
   const { port } = server.address() as AddressInfo;
   const config = {
     secrets: [{ type: 'memory', values: { BENCH_SECRET: 'bench-client-secret' } }],
-    credentials: [{ id: 'x', type: 'OAUTH2', authConfigType: 'CLIENT_CREDENTIALS', tokenEndpoint: `http://127.0.0.1:${port}/token`, clientId: 'bench', clientSecret: { secret: 'BENCH_SECRET' } }],
+    credentials: [
+      {
+        id: 'x',
+        type: 'OAUTH2',
+        authConfigType: 'CLIENT_CREDENTIALS',
+        tokenEndpoint: `http://127.0.0.1:${port}/token`,
+        clientId: 'bench',
+        clientSecret: { secret: 'BENCH_SECRET' },
+      },
+    ],
   };
   const scope = { tenant: 'main', namespace: 'company.team' };
   try {
@@ -84,7 +97,12 @@ export async function benchCredentials(createEngineImpl?: CreateEngine): Promise
     const coldTokenRequests = tokenRequests - warmTokenRequests;
     if (new Set(outputs).size !== 1) throw new Error('cold renders returned different tokens');
 
-    return { warmCacheOverheadMicros: Math.round(median * 1000) / 1000, coldConcurrentRenders: COLD_RENDERS, coldTokenRequests, coldWallMs: Math.round(coldWallMs * 10) / 10 };
+    return {
+      warmCacheOverheadMicros: Math.round(median * 1000) / 1000,
+      coldConcurrentRenders: COLD_RENDERS,
+      coldTokenRequests,
+      coldWallMs: Math.round(coldWallMs * 10) / 10,
+    };
   } finally {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));

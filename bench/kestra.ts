@@ -17,12 +17,20 @@ export interface KestraBenchResult {
 const body = JSON.stringify({ items: Array.from({ length: 100 }, (_, i) => ({ id: `item-${i}`, n: i, tags: ['a', 'b'] })) });
 
 const CASES: ReadonlyArray<{ name: string; template: string; context: Record<string, unknown> }> = [
-  { name: 'date (pattern, zone)', template: '{{ ts | date("yyyy-MM-dd HH:mm:ss", timeZone="Europe/Paris") }}', context: { ts: '2024-03-15T14:30:45.123456Z' } },
+  {
+    name: 'date (pattern, zone)',
+    template: '{{ ts | date("yyyy-MM-dd HH:mm:ss", timeZone="Europe/Paris") }}',
+    context: { ts: '2024-03-15T14:30:45.123456Z' },
+  },
   { name: 'date (default iso)', template: '{{ ts | date }}', context: { ts: '2024-03-15T14:30:45.123456Z' } },
   { name: 'date (epoch Long, z name)', template: '{{ 1378653552 | date("yyyy-MM-dd HH:mm z", timeZone="Australia/Perth") }}', context: {} },
   { name: 'dateAdd + date', template: '{{ ts | dateAdd(1, "DAYS") | date("yyyy-MM-dd") }}', context: { ts: '2024-03-15T14:30:45Z' } },
   { name: 'jq (small map, .a.b)', template: '{{ m | jq(".a.b") | first }}', context: { m: { a: { b: 'x' } } } },
-  { name: 'jq (7 KB JSON string, map)', template: '{{ body | jq("[.items[] | select(.n > 90) | .id]") | first | length }}', context: { body } },
+  {
+    name: 'jq (7 KB JSON string, map)',
+    template: '{{ body | jq("[.items[] | select(.n > 90) | .id]") | first | length }}',
+    context: { body },
+  },
 ];
 
 /** Runs for `warmupMillis` first: V8 tiers jq's WebAssembly up only after ~1000 calls. */

@@ -11,9 +11,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { benchCredentials } from './credentials.js';
 import { benchKestra } from './kestra.js';
+import type * as ApiModule from '../src/index.js';
 import { benchTemplates, formatTemplateTable } from './templates-bench.js';
 
-type Api = typeof import('../src/index.js');
+type Api = typeof ApiModule;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const built = join(root, 'dist', 'index.js');
@@ -30,7 +31,7 @@ if (!only || only === 'templates') {
 
 if (!only || only === 'credentials') {
   console.log('## credential()\n');
-  const c = await benchCredentials(api.createEngine as unknown as Parameters<typeof benchCredentials>[0]);
+  const c = await benchCredentials(api.createEngine);
   console.log('| measure | value |\n|---|---:|');
   console.log(`| warm cache: {{ credential('x') }} minus {{ x }}, per render | ${c.warmCacheOverheadMicros.toFixed(3)} µs |`);
   console.log(`| cold cache: concurrent renders | ${c.coldConcurrentRenders} |`);

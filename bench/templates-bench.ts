@@ -8,8 +8,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Liquid } from 'liquidjs';
 import nunjucks from 'nunjucks';
+import type { createEngine as createEngineFn } from '../src/index.js';
 
-type CreateEngine = typeof import('../src/index.js').createEngine;
+type CreateEngine = typeof createEngineFn;
 
 interface BenchTemplate {
   id: string;
@@ -38,7 +39,10 @@ function toLiquid(t: BenchTemplate): string {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const data = JSON.parse(readFileSync(join(here, 'templates.json'), 'utf8')) as { context: Record<string, unknown>; templates: BenchTemplate[] };
+const data = JSON.parse(readFileSync(join(here, 'templates.json'), 'utf8')) as {
+  context: Record<string, unknown>;
+  templates: BenchTemplate[];
+};
 
 /** Calls `fn` for about `ms` milliseconds and returns calls per second. */
 function opsPerSec(fn: () => unknown, ms: number): number {

@@ -50,5 +50,14 @@ export type { TaskPlugin, TaskRunContext, TaskResult, TaskState, FetchLike, Fetc
 export { runFlow, createFlowEngine } from './runner/runner.js';
 export type { FlowEngineSetup } from './runner/runner.js';
 export { FlowDisabledError } from './runner/types.js';
-export type { RunFlowOptions, RunReport, TaskRunReport, LogEntry, RunEvent, FlowEngine, ExecutionState, TaskRunState } from './runner/types.js';
+export type {
+  RunFlowOptions,
+  RunReport,
+  TaskRunReport,
+  LogEntry,
+  RunEvent,
+  FlowEngine,
+  ExecutionState,
+  TaskRunState,
+} from './runner/types.js';
 export { Masker, MASK } from './runner/masking.js';

@@ -43,7 +43,9 @@ describe('npm run demo -- all', () => {
     expect(successLines).toHaveLength(4);
     const flowIds = ['google_api_with_credential_demo', 'client_credentials_demo', 'private_key_jwt_demo', 'github_app_demo'];
     successLines.forEach((line, i) => {
-      expect(line).toMatch(new RegExp(`^✔ SUCCESS {2}company\\.team\\.${flowIds[i]} {2}execution [0-9A-Za-z]{22} · 2 task runs · \\d+ ms$`));
+      expect(line).toMatch(
+        new RegExp(`^✔ SUCCESS {2}company\\.team\\.${flowIds[i]} {2}execution [0-9A-Za-z]{22} · 2 task runs · \\d+ ms$`),
+      );
     });
     expect(run.stdout.trimEnd().split('\n').at(-1)).toBe(successLines[3]);
     expect(run.stdout).toContain('INFO  code=200 body={"projectNumber":"123456789012","projectId":"pebbleflow-demo"');
@@ -89,7 +91,10 @@ describe('the local OAuth2 server checks what it receives', () => {
   const tokenRequest = (init: { basic?: string; form: Record<string, string> }): Promise<Response> =>
     fetch(oauth.tokenEndpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(init.basic === undefined ? {} : { authorization: `Basic ${Buffer.from(init.basic).toString('base64')}` }) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...(init.basic === undefined ? {} : { authorization: `Basic ${Buffer.from(init.basic).toString('base64')}` }),
+      },
       body: new URLSearchParams(init.form).toString(),
     });
 
@@ -111,11 +116,28 @@ describe('the local OAuth2 server checks what it receives', () => {
     const key = createPrivateKey(client.privateKeyPem);
     const now = Math.floor(Date.now() / 1000);
     const assertion = (claims: Record<string, unknown>): Promise<string> =>
-      new SignJWT({ iss: client.clientId, sub: client.clientId, aud: oauth.tokenEndpoint, jti: `jti-${Math.random()}`, iat: now, exp: now + 60, ...claims })
+      new SignJWT({
+        iss: client.clientId,
+        sub: client.clientId,
+        aud: oauth.tokenEndpoint,
+        jti: `jti-${Math.random()}`,
+        iat: now,
+        exp: now + 60,
+        ...claims,
+      })
         .setProtectedHeader({ alg: 'ES256', kid: client.keyId })
         .sign(key);
     const send = async (jwt: string): Promise<number> =>
-      (await tokenRequest({ form: { grant_type: 'client_credentials', client_id: client.clientId, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: jwt } })).status;
+      (
+        await tokenRequest({
+          form: {
+            grant_type: 'client_credentials',
+            client_id: client.clientId,
+            client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+            client_assertion: jwt,
+          },
+        })
+      ).status;
     const good = await assertion({});
     expect(await send(good)).toBe(200);
     expect(await send(good)).toBe(401); // replayed jti
@@ -123,7 +145,13 @@ describe('the local OAuth2 server checks what it receives', () => {
     expect(await send(await assertion({ sub: 'someone-else' }))).toBe(401);
     expect(await send(await assertion({ iat: now - 600, exp: now - 300 }))).toBe(401);
     const otherKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-    expect(await send(await new SignJWT({ iss: client.clientId, sub: client.clientId, aud: oauth.tokenEndpoint, jti: 'other-key', exp: now + 60 }).setProtectedHeader({ alg: 'ES256' }).sign(otherKey))).toBe(401);
+    expect(
+      await send(
+        await new SignJWT({ iss: client.clientId, sub: client.clientId, aud: oauth.tokenEndpoint, jti: 'other-key', exp: now + 60 })
+          .setProtectedHeader({ alg: 'ES256' })
+          .sign(otherKey),
+      ),
+    ).toBe(401);
   });
 });
 
@@ -137,16 +165,27 @@ describe('the local GitHub double checks the app JWT', () => {
   const appJwt = (claims: Record<string, unknown>): Promise<string> => {
     const now = Math.floor(Date.now() / 1000);
     // `iss` is the app id as a number, as GitHub documents it (jose's types want a string).
-    return new SignJWT({ iss: github.appId, iat: now - 60, exp: now + 540, ...claims } as unknown as JWTPayload).setProtectedHeader({ alg: 'RS256' }).sign(createPrivateKey(github.privateKeyPem));
+    return new SignJWT({ iss: github.appId, iat: now - 60, exp: now + 540, ...claims } as unknown as JWTPayload)
+      .setProtectedHeader({ alg: 'RS256' })
+      .sign(createPrivateKey(github.privateKeyPem));
   };
   const createToken = (jwt: string, body: unknown = { repositories: ['demo'] }): Promise<Response> =>
-    fetch(`${github.apiUrl}/app/installations/${github.installationId}/access_tokens`, { method: 'POST', headers: { authorization: `Bearer ${jwt}` }, body: JSON.stringify(body) });
+    fetch(`${github.apiUrl}/app/installations/${github.installationId}/access_tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${jwt}` },
+      body: JSON.stringify(body),
+    });
 
   test('a valid app JWT gets a 201 installation token that reads only the selected repository', async () => {
     const res = await createToken(await appJwt({}));
     expect(res.status).toBe(201);
     const answer = (await res.json()) as { token: string; expires_at: string; permissions: unknown; repository_selection: string };
-    expect(answer).toEqual({ token: expect.stringMatching(/^ghs_\w{36}$/), expires_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), permissions: expect.any(Object), repository_selection: 'selected' });
+    expect(answer).toEqual({
+      token: expect.stringMatching(/^ghs_\w{36}$/),
+      expires_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      permissions: expect.any(Object),
+      repository_selection: 'selected',
+    });
     expect((await fetch(`${github.apiUrl}/repos/acme/demo`, { headers: { authorization: `token ${answer.token}` } })).status).toBe(200);
     expect((await fetch(`${github.apiUrl}/repos/acme/website`, { headers: { authorization: `Bearer ${answer.token}` } })).status).toBe(404);
     expect((await fetch(`${github.apiUrl}/repos/acme/demo`, { headers: { authorization: 'token ghs_forged' } })).status).toBe(401);
@@ -157,6 +196,12 @@ describe('the local GitHub double checks the app JWT', () => {
     expect((await createToken(await appJwt({ exp: Math.floor(Date.now() / 1000) + 20 * 60 }))).status).toBe(401);
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const now = Math.floor(Date.now() / 1000);
-    expect((await createToken(await new SignJWT({ iss: String(github.appId), iat: now, exp: now + 60 }).setProtectedHeader({ alg: 'RS256' }).sign(privateKey))).status).toBe(401);
+    expect(
+      (
+        await createToken(
+          await new SignJWT({ iss: String(github.appId), iat: now, exp: now + 60 }).setProtectedHeader({ alg: 'RS256' }).sign(privateKey),
+        )
+      ).status,
+    ).toBe(401);
   });
 });

@@ -12,9 +12,13 @@ import { EXPECTED } from '../src/flow/schema.js';
 const root = fileURLToPath(new URL('../', import.meta.url));
 const examples = join(root, 'examples');
 const flowFiles = [
-  ...readdirSync(examples).filter((f) => /\.ya?ml$/.test(f) && f !== 'pebbleflow.yaml').map((f) => join(examples, f)),
+  ...readdirSync(examples)
+    .filter((f) => /\.ya?ml$/.test(f) && f !== 'pebbleflow.yaml')
+    .map((f) => join(examples, f)),
   // The demo's flows too, one per credential type.
-  ...readdirSync(join(examples, 'demo')).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(examples, 'demo', f)),
+  ...readdirSync(join(examples, 'demo'))
+    .filter((f) => /\.ya?ml$/.test(f))
+    .map((f) => join(examples, 'demo', f)),
 ];
 
 function compile(schemaFile: string) {
@@ -32,7 +36,13 @@ function schemaOf(file: string): string {
 }
 
 test('the issue lists five example files and all are here', () => {
-  for (const name of ['google_api_with_credential.yaml', 'api_call.yaml', 'client_credentials.yaml', 'github_app.yaml', 'pebbleflow.yaml']) {
+  for (const name of [
+    'google_api_with_credential.yaml',
+    'api_call.yaml',
+    'client_credentials.yaml',
+    'github_app.yaml',
+    'pebbleflow.yaml',
+  ]) {
     expect(existsSync(join(examples, name))).toBe(true);
   }
 });
@@ -73,5 +83,7 @@ test('npm run demo: a JWT Bearer credential authenticates the request, the answe
   expect(code).toBe(0);
   expect(stdout).toContain('INFO  code=200 body={"projectNumber":"123456789012","projectId":"pebbleflow-demo","lifecycleState":"ACTIVE"');
   expect(stdout).not.toMatch(/ya29\./);
-  expect(stdout.trimEnd().split('\n').at(-1)).toMatch(/^✔ SUCCESS {2}company\.team\.google_api_with_credential_demo {2}execution [0-9A-Za-z]{22} · 2 task runs · \d+ ms$/);
+  expect(stdout.trimEnd().split('\n').at(-1)).toMatch(
+    /^✔ SUCCESS {2}company\.team\.google_api_with_credential_demo {2}execution [0-9A-Za-z]{22} · 2 task runs · \d+ ms$/,
+  );
 });

@@ -59,7 +59,11 @@ export async function startLocalGitHub(): Promise<LocalGitHub> {
     if (path !== `/app/installations/${installationId}/access_tokens`) return githubError(404, 'Not Found');
     const requested = (rawBody === '' ? {} : JSON.parse(rawBody)) as { repositories?: string[]; permissions?: Record<string, string> };
     const unknownRepo = requested.repositories?.find((r) => !repositories.includes(r));
-    if (unknownRepo !== undefined) return githubError(422, `There is at least one repository that does not exist or is not accessible to the parent installation: ${unknownRepo}`);
+    if (unknownRepo !== undefined)
+      return githubError(
+        422,
+        `There is at least one repository that does not exist or is not accessible to the parent installation: ${unknownRepo}`,
+      );
     const permissions = requested.permissions ?? { ...INSTALLATION_PERMISSIONS };
     for (const [name, level] of Object.entries(permissions)) {
       const granted = INSTALLATION_PERMISSIONS[name];

@@ -51,13 +51,21 @@ export async function startLocalGoogle(options: { projectId?: string } = {}): Pr
       };
       if (req.method !== 'POST' || req.url !== '/token') return fail(404, 'not_found', 'Unknown endpoint');
       const form = new URLSearchParams(await readBody(req));
-      if (form.get('grant_type') !== JWT_BEARER_GRANT) return fail(400, 'unsupported_grant_type', 'Invalid grant_type: ' + String(form.get('grant_type')));
+      if (form.get('grant_type') !== JWT_BEARER_GRANT)
+        return fail(400, 'unsupported_grant_type', 'Invalid grant_type: ' + String(form.get('grant_type')));
       const assertion = form.get('assertion') ?? '';
       try {
         if (decodeProtectedHeader(assertion).kid !== keyId) return fail(400, 'invalid_grant', 'Invalid JWT Signature.');
-        const { payload } = await jwtVerify(assertion, publicKey, { algorithms: ['RS256'], issuer: clientEmail, audience: tokenEndpoint, requiredClaims: ['iat', 'exp'] });
-        if ((payload.exp ?? 0) - (payload.iat ?? 0) > 3600) return fail(400, 'invalid_grant', 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.');
-        if (typeof payload.scope !== 'string' || payload.scope === '') return fail(400, 'invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
+        const { payload } = await jwtVerify(assertion, publicKey, {
+          algorithms: ['RS256'],
+          issuer: clientEmail,
+          audience: tokenEndpoint,
+          requiredClaims: ['iat', 'exp'],
+        });
+        if ((payload.exp ?? 0) - (payload.iat ?? 0) > 3600)
+          return fail(400, 'invalid_grant', 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.');
+        if (typeof payload.scope !== 'string' || payload.scope === '')
+          return fail(400, 'invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
         const accessToken = `ya29.${randomBytes(32).toString('base64url')}`;
         issued.push(accessToken);
         scopes.set(accessToken, payload.scope);
@@ -76,18 +84,30 @@ export async function startLocalGoogle(options: { projectId?: string } = {}): Pr
     const scope = presented === undefined ? undefined : scopes.get(presented);
     if (scope === undefined) {
       return json(res, 401, {
-        error: { code: 401, message: 'Request had invalid authentication credentials. Expected OAuth 2 access token.', status: 'UNAUTHENTICATED' },
+        error: {
+          code: 401,
+          message: 'Request had invalid authentication credentials. Expected OAuth 2 access token.',
+          status: 'UNAUTHENTICATED',
+        },
       });
     }
     const m = /^\/v1\/projects\/([^/?]+)$/.exec(req.url ?? '');
     if (req.method !== 'GET' || m === null) return json(res, 404, { error: { code: 404, message: 'Not found', status: 'NOT_FOUND' } });
     if (!scope.split(' ').some((s) => s === READ_ONLY_SCOPE || s === 'https://www.googleapis.com/auth/cloud-platform')) {
-      return json(res, 403, { error: { code: 403, message: 'Request had insufficient authentication scopes.', status: 'PERMISSION_DENIED' } });
+      return json(res, 403, {
+        error: { code: 403, message: 'Request had insufficient authentication scopes.', status: 'PERMISSION_DENIED' },
+      });
     }
     if (decodeURIComponent(m[1]!) !== projectId) {
-      return json(res, 403, { error: { code: 403, message: "The caller does not have permission", status: 'PERMISSION_DENIED' } });
+      return json(res, 403, { error: { code: 403, message: 'The caller does not have permission', status: 'PERMISSION_DENIED' } });
     }
-    return json(res, 200, { projectNumber: '123456789012', projectId, lifecycleState: 'ACTIVE', name: 'pebbleflow demo', createTime: '2026-01-01T00:00:00.000Z' });
+    return json(res, 200, {
+      projectNumber: '123456789012',
+      projectId,
+      lifecycleState: 'ACTIVE',
+      name: 'pebbleflow demo',
+      createTime: '2026-01-01T00:00:00.000Z',
+    });
   });
 
   const close = (): Promise<void> => closeAll([token, api]);

@@ -43,7 +43,11 @@ export interface LocalOAuth {
 }
 
 class OAuthError extends Error {
-  constructor(readonly status: number, readonly code: string, description: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    description: string,
+  ) {
     super(description);
   }
 }
@@ -85,20 +89,27 @@ export async function startLocalOAuth(options: { clientSecret: string }): Promis
   async function authenticateClient(req: IncomingMessage, form: URLSearchParams): Promise<string> {
     const basic = basicCredentials(req);
     const assertion = form.get('client_assertion');
-    if (basic !== undefined && assertion !== null) throw new OAuthError(400, 'invalid_request', 'More than one client authentication method.');
+    if (basic !== undefined && assertion !== null)
+      throw new OAuthError(400, 'invalid_request', 'More than one client authentication method.');
     if (basic !== undefined) {
-      if (basic.id !== secretClient.clientId || !sameSecret(basic.secret, secretClient.clientSecret)) throw new OAuthError(401, 'invalid_client', 'Client authentication failed.');
+      if (basic.id !== secretClient.clientId || !sameSecret(basic.secret, secretClient.clientSecret))
+        throw new OAuthError(401, 'invalid_client', 'Client authentication failed.');
       return basic.id;
     }
     if (assertion === null) throw new OAuthError(401, 'invalid_client', 'Client authentication is required.');
-    if (form.get('client_assertion_type') !== CLIENT_ASSERTION_TYPE) throw new OAuthError(400, 'invalid_request', 'Unsupported client_assertion_type.');
+    if (form.get('client_assertion_type') !== CLIENT_ASSERTION_TYPE)
+      throw new OAuthError(400, 'invalid_request', 'Unsupported client_assertion_type.');
     const claimedId = form.get('client_id');
     const key = claimedId === null ? undefined : clientPublicKeys.get(claimedId);
     if (claimedId === null || key === undefined) throw new OAuthError(401, 'invalid_client', 'Unknown client.');
     try {
       // jose checks the signature, iss, sub, aud, and that exp is in the future.
       const { payload } = await jwtVerify(assertion, key, {
-        algorithms: [keyClient.algorithm], issuer: claimedId, subject: claimedId, audience: tokenEndpoint, requiredClaims: ['exp', 'jti'],
+        algorithms: [keyClient.algorithm],
+        issuer: claimedId,
+        subject: claimedId,
+        audience: tokenEndpoint,
+        requiredClaims: ['exp', 'jti'],
       });
       if (payload.exp! - Math.floor(Date.now() / 1000) > MAX_ASSERTION_LIFETIME_S) throw new Error('the assertion lives too long');
       if (seenJtis.has(payload.jti!)) throw new Error('the jti was already used (replay)');
@@ -114,9 +125,11 @@ export async function startLocalOAuth(options: { clientSecret: string }): Promis
       if (req.method !== 'POST' || req.url !== '/oauth2/token') throw new OAuthError(404, 'not_found', 'Unknown endpoint.');
       const form = new URLSearchParams(await readBody(req));
       const clientId = await authenticateClient(req, form);
-      if (form.get('grant_type') !== 'client_credentials') throw new OAuthError(400, 'unsupported_grant_type', 'Only client_credentials is supported.');
+      if (form.get('grant_type') !== 'client_credentials')
+        throw new OAuthError(400, 'unsupported_grant_type', 'Only client_credentials is supported.');
       const requested = (form.get('scope') ?? ORDERS_READ_SCOPE).split(' ').filter(Boolean);
-      if (requested.some((s) => s !== ORDERS_READ_SCOPE)) throw new OAuthError(400, 'invalid_scope', `Only ${ORDERS_READ_SCOPE} can be granted.`);
+      if (requested.some((s) => s !== ORDERS_READ_SCOPE))
+        throw new OAuthError(400, 'invalid_scope', `Only ${ORDERS_READ_SCOPE} can be granted.`);
       const accessToken = `at_${randomBytes(32).toString('base64url')}`;
       const scope = requested.join(' ');
       issued.push(accessToken);

@@ -26,13 +26,17 @@ const usage = [
   '',
 ].join('\n');
 
+function isDemoName(name: string): name is DemoName {
+  return (DEMO_NAMES as readonly string[]).includes(name);
+}
+
 function chosenDemos(args: readonly string[]): readonly DemoName[] | 'help' | string {
   if (args.length === 0) return ['jwt-bearer'];
   if (args.length > 1) return `Expected one demo name, got ${args.length}: ${args.join(' ')}`;
   const [arg] = args as [string];
   if (arg === '--help' || arg === '-h') return 'help';
   if (arg === 'all') return DEMO_NAMES;
-  if ((DEMO_NAMES as readonly string[]).includes(arg)) return [arg as DemoName];
+  if (isDemoName(arg)) return [arg];
   return `Unknown demo '${arg}'. Choose one of: ${[...DEMO_NAMES, 'all'].join(', ')} (see --help).`;
 }
 
@@ -49,9 +53,18 @@ async function runDemo(name: DemoName, sensitive: Record<string, string[]>): Pro
     // The file provider reads each file's raw content, so no trailing newline is added.
     for (const [secretName, value] of Object.entries(demo.secrets)) writeFileSync(join(secretsDir, secretName), value, { mode: 0o600 });
     const config = join(work, 'pebbleflow.yaml');
-    writeFileSync(config, `tenant: main\nsecrets:\n  - type: file\n    dir: ${JSON.stringify(secretsDir)}\ncredentials:\n${demo.credentials}`);
+    writeFileSync(
+      config,
+      `tenant: main\nsecrets:\n  - type: file\n    dir: ${JSON.stringify(secretsDir)}\ncredentials:\n${demo.credentials}`,
+    );
     process.stdout.write(
-      [style.bold(demo.title), ...demo.describe(secretsDir), style.dim('  (the access token is masked wherever it could show: ******)'), '', ''].join('\n'),
+      [
+        style.bold(demo.title),
+        ...demo.describe(secretsDir),
+        style.dim('  (the access token is masked wherever it could show: ******)'),
+        '',
+        '',
+      ].join('\n'),
     );
     const flow = fileURLToPath(new URL(`./${demo.flowFile}`, import.meta.url));
     const inputs = Object.entries(demo.inputs).flatMap(([id, value]) => ['--input', `${id}=${value}`]);

@@ -41,9 +41,16 @@ export interface ParsedArgs {
 /** `node:util` parseArgs, strict, with its errors turned into one-line `UsageError`s. */
 export function parse(command: string, args: readonly string[], options: Readonly<Record<string, OptionSpec>>): ParsedArgs {
   try {
-    return parseArgs({ args: [...args], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: [...args],
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
-    const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '').replace(/^Unknown option/, 'unknown option');
+    const message = (e as Error).message
+      .replace(/\. To specify a positional argument.*$/s, '')
+      .replace(/^Unknown option/, 'unknown option');
     throw new UsageError(command, message);
   }
 }

@@ -18,7 +18,11 @@ export async function renderCommand(args: readonly string[], io: CliIO): Promise
   const contextFile = str(parsed, 'context');
   const extra = contextFile === undefined ? {} : readJsonObject(io, 'render', '--context', contextFile);
   const config = configPath(io, str(parsed, 'config'));
-  const setup = await createFlowEngine({ env: io.env, ...(config === undefined ? {} : { config }), ...(str(parsed, 'tenant') === undefined ? {} : { tenant: str(parsed, 'tenant') }) });
+  const setup = await createFlowEngine({
+    env: io.env,
+    ...(config === undefined ? {} : { config }),
+    ...(str(parsed, 'tenant') === undefined ? {} : { tenant: str(parsed, 'tenant') }),
+  });
   const namespace = str(parsed, 'namespace') ?? 'company.team';
   const masker = new Masker();
   const executionId = newId();
@@ -34,11 +38,18 @@ export async function renderCommand(args: readonly string[], io: CliIO): Promise
     ...extra,
   };
   try {
-    const out = await setup.engine.render(positionals[0]!, context, { tenant: setup.tenant, namespace, onSensitiveValue: (v) => masker.add(v) });
+    const out = await setup.engine.render(positionals[0]!, context, {
+      tenant: setup.tenant,
+      namespace,
+      onSensitiveValue: (v) => masker.add(v),
+    });
     io.stdout.write(`${masker.mask(out)}\n`);
     return EXIT_OK;
   } catch (e) {
-    const frame = typeof (e as { formatFrame?: unknown }).formatFrame === 'function' ? (e as { formatFrame(): string }).formatFrame() : (e as Error).message;
+    const frame =
+      typeof (e as { formatFrame?: unknown }).formatFrame === 'function'
+        ? (e as { formatFrame(): string }).formatFrame()
+        : (e as Error).message;
     const [first, ...rest] = masker.mask(frame).split('\n');
     io.stderr.write(`${io.err.red('error')} ${first}\n${rest.map((l) => `${io.err.dim(l)}\n`).join('')}`);
     return EXIT_FAILED;

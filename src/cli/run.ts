@@ -90,14 +90,18 @@ function livePrinter(io: CliIO): { onEvent: (event: RunEvent) => void } {
         io.stdout.write(`${indent(t.depth)}${s.cyan('▸')} ${s.bold(t.taskId)} ${s.dim(short(t.type))}${branch}\n`);
       } else if (event.type === 'task-end') {
         const t = event.taskRun;
-        const mark = t.state === 'SUCCESS' ? s.green('✔') : t.state === 'WARNING' ? s.yellow('▲') : t.state === 'FAILED' ? s.red('✘') : s.dim('–');
+        const mark =
+          t.state === 'SUCCESS' ? s.green('✔') : t.state === 'WARNING' ? s.yellow('▲') : t.state === 'FAILED' ? s.red('✘') : s.dim('–');
         const extra = t.attempts > 1 ? s.dim(` · ${t.attempts} attempts`) : '';
-        io.stdout.write(`${indent(t.depth)}${mark} ${t.taskId} ${stateText(s, t.state)} ${s.dim(formatMillis(t.durationMs ?? 0))}${extra}\n`);
+        io.stdout.write(
+          `${indent(t.depth)}${mark} ${t.taskId} ${stateText(s, t.state)} ${s.dim(formatMillis(t.durationMs ?? 0))}${extra}\n`,
+        );
       } else {
         const log = event.log;
         const depth = (log.taskRunId === undefined ? -1 : (depthOf.get(log.taskRunId) ?? 0)) + 1;
         const level = log.level.padEnd(LEVEL_WIDTH);
-        const coloured = log.level === 'ERROR' ? s.red(level) : log.level === 'WARN' ? s.yellow(level) : log.level === 'INFO' ? level : s.dim(level);
+        const coloured =
+          log.level === 'ERROR' ? s.red(level) : log.level === 'WARN' ? s.yellow(level) : log.level === 'INFO' ? level : s.dim(level);
         const lines = log.message.replace(/\n$/, '').split('\n');
         const pad = `${indent(depth)}${' '.repeat(LEVEL_WIDTH + 1)}`;
         io.stdout.write(`${indent(depth)}${coloured} ${lines.join(`\n${pad}`)}\n`);

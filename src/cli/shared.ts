@@ -20,7 +20,10 @@ export function readJsonObject(io: CliIO, command: string, option: string, file:
   try {
     text = readFileSync(resolve(io.cwd, file), 'utf8');
   } catch (e) {
-    throw new UsageError(command, `${option} ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new UsageError(
+      command,
+      `${option} ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+    );
   }
   let value: unknown;
   try {
@@ -28,7 +31,8 @@ export function readJsonObject(io: CliIO, command: string, option: string, file:
   } catch (e) {
     throw new UsageError(command, `${option} ${file}: not valid JSON (${(e as Error).message})`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(command, `${option} ${file}: expected a JSON object`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new UsageError(command, `${option} ${file}: expected a JSON object`);
   return value as Record<string, unknown>;
 }
 
@@ -41,7 +45,9 @@ export function reportError(io: CliIO, error: unknown): number {
   const e = error as { name?: string; code?: string; message?: string; problems?: readonly unknown[] };
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof UsageError) {
-    io.stderr.write(`${io.err.red('error')} pebbleflow ${error.command}: ${message}\n${io.err.dim(`Run 'pebbleflow ${error.command} --help' for usage.`)}\n`);
+    io.stderr.write(
+      `${io.err.red('error')} pebbleflow ${error.command}: ${message}\n${io.err.dim(`Run 'pebbleflow ${error.command} --help' for usage.`)}\n`,
+    );
     return EXIT_USAGE;
   }
   if (e.name === 'FlowValidationError') {

@@ -4,14 +4,7 @@ import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import { parseIsoDuration } from './duration.js';
 import { SIGNING_ALGORITHMS } from './types.js';
-import type {
-  ClientAuthMethod,
-  CredentialConfig,
-  PebbleflowConfig,
-  SecretProviderConfig,
-  SecretRef,
-  SigningAlgorithm,
-} from './types.js';
+import type { ClientAuthMethod, CredentialConfig, PebbleflowConfig, SecretProviderConfig, SecretRef, SigningAlgorithm } from './types.js';
 
 export type ConfigErrorCode = 'CONFIG_NOT_FOUND' | 'CONFIG_SYNTAX' | 'CONFIG_INVALID';
 
@@ -52,7 +45,10 @@ export class ConfigError extends Error {
       issues.length <= 1
         ? `Invalid pebbleflow config: ${first ? where(first) : 'unknown problem'}`
         : `Invalid pebbleflow config (${issues.length} problems):\n${issues.map((i) => `  - ${where(i)}`).join('\n')}`;
-    super(code === 'CONFIG_NOT_FOUND' && first ? first.message : message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      code === 'CONFIG_NOT_FOUND' && first ? first.message : message,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'ConfigError';
     this.code = code;
     this.file = first?.file ?? options?.file;
@@ -90,7 +86,9 @@ export function loadConfig(input: string | object): PebbleflowConfig {
   }
   if (typeof input === 'string') return loadConfigFile(input);
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new ConfigError('CONFIG_INVALID', [{ path: '', expected: 'a mapping', message: 'the config must be a mapping (an object) or a file path' }]);
+    throw new ConfigError('CONFIG_INVALID', [
+      { path: '', expected: 'a mapping', message: 'the config must be a mapping (an object) or a file path' },
+    ]);
   }
   return validate(input, { baseDir: process.cwd(), inCode: true, positions: new Map() });
 }
@@ -102,7 +100,11 @@ function loadConfigFile(path: string): PebbleflowConfig {
     text = readFileSync(file, 'utf8');
   } catch (cause) {
     const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read';
-    throw new ConfigError('CONFIG_NOT_FOUND', [{ path: '', file, expected: 'a readable YAML file', message: `Config file ${file} ${reason}` }], { file });
+    throw new ConfigError(
+      'CONFIG_NOT_FOUND',
+      [{ path: '', file, expected: 'a readable YAML file', message: `Config file ${file} ${reason}` }],
+      { file },
+    );
   }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -113,15 +115,26 @@ function loadConfigFile(path: string): PebbleflowConfig {
         const pos = lineCounter.linePos(error.pos[0]);
         // The yaml message quotes source text; keep only its first sentence so a value on the bad line is not repeated.
         const reason = error.message.split(/\s+at line \d+/)[0]?.split('\n')[0] ?? 'YAML syntax error';
-        return { path: '', file, line: pos.line, column: pos.col, expected: 'valid YAML', message: `YAML syntax error (${error.code}): ${reason}` };
+        return {
+          path: '',
+          file,
+          line: pos.line,
+          column: pos.col,
+          expected: 'valid YAML',
+          message: `YAML syntax error (${error.code}): ${reason}`,
+        };
       }),
       { file },
     );
   }
   const positions = new Map<string, Position>();
-  const plain = doc.contents === null ? {} : toPlain(doc.contents as YamlNode, '', positions, lineCounter);
+  const plain = doc.contents === null ? {} : toPlain(doc.contents, '', positions, lineCounter);
   if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
-    throw new ConfigError('CONFIG_INVALID', [{ path: '', file, line: 1, column: 1, expected: 'a mapping', message: 'the config must be a mapping at the top level' }], { file });
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      [{ path: '', file, line: 1, column: 1, expected: 'a mapping', message: 'the config must be a mapping at the top level' }],
+      { file },
+    );
   }
   return validate(plain, { baseDir: dirname(file), inCode: false, positions, file });
 }
@@ -200,12 +213,22 @@ class Reader {
   onlyKnown(obj: Obj, path: string, known: readonly string[], what: string): void {
     for (const key of Object.keys(obj)) {
       if (!known.includes(key)) {
-        this.issue(join(path, key), `one of the fields of ${what}: ${known.join(', ')}`, `unknown field '${key}' for ${what} (allowed: ${known.join(', ')})`, true);
+        this.issue(
+          join(path, key),
+          `one of the fields of ${what}: ${known.join(', ')}`,
+          `unknown field '${key}' for ${what} (allowed: ${known.join(', ')})`,
+          true,
+        );
       }
     }
   }
 
-  string(obj: Obj, path: string, field: string, opts: { required?: boolean; pattern?: RegExp; patternText?: string } = {}): string | undefined {
+  string(
+    obj: Obj,
+    path: string,
+    field: string,
+    opts: { required?: boolean; pattern?: RegExp; patternText?: string } = {},
+  ): string | undefined {
     const value = obj[field];
     const p = join(path, field);
     if (value === undefined || value === null) {
@@ -222,7 +245,11 @@ class Reader {
       return undefined;
     }
     if (opts.pattern && !opts.pattern.test(text)) {
-      this.issue(p, opts.patternText ?? `a value matching ${opts.pattern}`, `expected ${opts.patternText ?? `a value matching ${opts.pattern}`}`);
+      this.issue(
+        p,
+        opts.patternText ?? `a value matching ${opts.pattern}`,
+        `expected ${opts.patternText ?? `a value matching ${opts.pattern}`}`,
+      );
       return undefined;
     }
     return text;
@@ -252,7 +279,12 @@ class Reader {
   oneOf<T extends string>(obj: Obj, path: string, field: string, allowed: readonly T[], fallback?: T): T | undefined {
     const value = obj[field];
     if (value === undefined || value === null) {
-      if (fallback === undefined) this.issue(join(path, field), `one of ${allowed.join(', ')}`, `required field '${field}' is missing (one of ${allowed.join(', ')})`);
+      if (fallback === undefined)
+        this.issue(
+          join(path, field),
+          `one of ${allowed.join(', ')}`,
+          `required field '${field}' is missing (one of ${allowed.join(', ')})`,
+        );
       return fallback;
     }
     if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
@@ -322,7 +354,11 @@ class Reader {
     const ref = value as Obj;
     const extra = Object.keys(ref).filter((k) => k !== 'secret');
     if (extra.length > 0 || typeof ref.secret !== 'string' || !SECRET_NAME.test(ref.secret)) {
-      this.issue(p, expected, `'${field}' must be ${expected} with a secret name made of letters, digits, '_', '.', '-' (the value is not shown)`);
+      this.issue(
+        p,
+        expected,
+        `'${field}' must be ${expected} with a secret name made of letters, digits, '_', '.', '-' (the value is not shown)`,
+      );
       return undefined;
     }
     return Object.freeze({ secret: ref.secret });
@@ -336,10 +372,56 @@ function join(path: string, field: string): string {
 const TOP_FIELDS = ['tenant', 'secrets', 'credentials'] as const;
 const COMMON_FIELDS = ['id', 'type', 'namespace', 'tenant', 'description', 'cacheEnabled', 'refreshBeforeExpiry', 'timeout'] as const;
 const FIELDS = {
-  CLIENT_CREDENTIALS: [...COMMON_FIELDS, 'authConfigType', 'tokenEndpoint', 'clientId', 'clientSecret', 'clientAuthMethod', 'scopes', 'audience', 'resource', 'extraParams'],
-  JWT_BEARER: [...COMMON_FIELDS, 'authConfigType', 'tokenEndpoint', 'issuer', 'subject', 'audience', 'privateKey', 'keyId', 'algorithm', 'additionalClaims', 'scopes', 'assertionLifetime'],
-  PRIVATE_KEY_JWT: [...COMMON_FIELDS, 'authConfigType', 'tokenEndpoint', 'clientId', 'privateKey', 'keyId', 'algorithm', 'scopes', 'audience', 'resource', 'extraParams'],
-  GITHUB_APP: [...COMMON_FIELDS, 'appId', 'clientId', 'installationId', 'privateKey', 'apiUrl', 'repositories', 'repositoryIds', 'permissions'],
+  CLIENT_CREDENTIALS: [
+    ...COMMON_FIELDS,
+    'authConfigType',
+    'tokenEndpoint',
+    'clientId',
+    'clientSecret',
+    'clientAuthMethod',
+    'scopes',
+    'audience',
+    'resource',
+    'extraParams',
+  ],
+  JWT_BEARER: [
+    ...COMMON_FIELDS,
+    'authConfigType',
+    'tokenEndpoint',
+    'issuer',
+    'subject',
+    'audience',
+    'privateKey',
+    'keyId',
+    'algorithm',
+    'additionalClaims',
+    'scopes',
+    'assertionLifetime',
+  ],
+  PRIVATE_KEY_JWT: [
+    ...COMMON_FIELDS,
+    'authConfigType',
+    'tokenEndpoint',
+    'clientId',
+    'privateKey',
+    'keyId',
+    'algorithm',
+    'scopes',
+    'audience',
+    'resource',
+    'extraParams',
+  ],
+  GITHUB_APP: [
+    ...COMMON_FIELDS,
+    'appId',
+    'clientId',
+    'installationId',
+    'privateKey',
+    'apiUrl',
+    'repositories',
+    'repositoryIds',
+    'permissions',
+  ],
 } as const;
 /** Sensitive field names that any credential type refuses as literals, even where the type does not use them. */
 const SENSITIVE_FIELDS = ['clientSecret', 'privateKey', 'certificate', 'password', 'token'];
@@ -354,10 +436,11 @@ function validate(input: object, ctx: Context): PebbleflowConfig {
   // Without a `secrets` section, Kestra OSS's behaviour: SECRET_<KEY> environment variables. `secrets: []` means none.
   const rawSecrets = root.secrets === undefined || root.secrets === null ? [{ type: 'env' }] : root.secrets;
   if (!Array.isArray(rawSecrets)) r.issue('secrets', 'a list of secret providers', 'expected a list of secret providers');
-  else rawSecrets.forEach((raw, index) => {
-    const provider = readProvider(r, raw, `secrets[${index}]`, tenant, ctx);
-    if (provider) secrets.push(provider);
-  });
+  else
+    rawSecrets.forEach((raw, index) => {
+      const provider = readProvider(r, raw, `secrets[${index}]`, tenant, ctx);
+      if (provider) secrets.push(provider);
+    });
 
   const credentials: CredentialConfig[] = [];
   const rawCredentials = root.credentials ?? [];
@@ -371,7 +454,11 @@ function validate(input: object, ctx: Context): PebbleflowConfig {
       const identity = `${credential.tenant}\u0000${credential.namespace ?? ''}\u0000${credential.id}`;
       const previous = seen.get(identity);
       if (previous !== undefined) {
-        r.issue(`${path}.id`, 'an id unique at its level', `credential '${credential.id}' is already defined at the same level by ${previous}`);
+        r.issue(
+          `${path}.id`,
+          'an id unique at its level',
+          `credential '${credential.id}' is already defined at the same level by ${previous}`,
+        );
         return;
       }
       seen.set(identity, path);
@@ -386,13 +473,28 @@ function validate(input: object, ctx: Context): PebbleflowConfig {
 }
 
 /** Parameters that carry credentials or change the grant must come from the credential's own fields, never as literals here. */
-const RESERVED_PARAMS = ['grant_type', 'client_id', 'client_secret', 'client_assertion', 'client_assertion_type', 'assertion', 'password', 'refresh_token', 'code'];
+const RESERVED_PARAMS = [
+  'grant_type',
+  'client_id',
+  'client_secret',
+  'client_assertion',
+  'client_assertion_type',
+  'assertion',
+  'password',
+  'refresh_token',
+  'code',
+];
 
 function readExtraParams(r: Reader, obj: Obj, path: string): Record<string, string> {
   const params = r.stringMap(obj, path, 'extraParams') ?? {};
   for (const name of Object.keys(params)) {
     if (RESERVED_PARAMS.includes(name.toLowerCase())) {
-      r.issue(`${path}.extraParams.${name}`, 'a parameter other than credentials or the grant type', `'${name}' cannot be set in extraParams (the value is not shown); use the credential's own fields`, true);
+      r.issue(
+        `${path}.extraParams.${name}`,
+        'a parameter other than credentials or the grant type',
+        `'${name}' cannot be set in extraParams (the value is not shown); use the credential's own fields`,
+        true,
+      );
       delete params[name];
     }
   }
@@ -465,30 +567,43 @@ function readCredential(r: Reader, raw: unknown, path: string, tenant: string): 
   };
   if (common.timeoutMs <= 0) r.issue(`${path}.timeout`, 'a positive duration', 'must be a positive duration');
   const only = (fields: readonly string[], what: string): void => r.onlyKnown(obj, path, fields, what);
-  const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } => (value === undefined ? {} : ({ [key]: value } as { [P in K]?: V }));
+  const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
+    value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
   let credential: CredentialConfig | undefined;
   // Secret refs were validated above; re-read quietly to get their values.
   const ref = (field: string): SecretRef | undefined => {
     const value = obj[field];
     if (value === undefined || value === null) {
-      r.issue(join(path, field), 'a secret reference { secret: NAME }', `required field '${field}' is missing (expected a secret reference { secret: NAME })`);
+      r.issue(
+        join(path, field),
+        'a secret reference { secret: NAME }',
+        `required field '${field}' is missing (expected a secret reference { secret: NAME })`,
+      );
       return undefined;
     }
-    return typeof value === 'object' && typeof (value as Obj).secret === 'string' ? Object.freeze({ secret: (value as Obj).secret as string }) : undefined;
+    return typeof value === 'object' && typeof (value as Obj).secret === 'string'
+      ? Object.freeze({ secret: (value as Obj).secret as string })
+      : undefined;
   };
 
   if (type === 'GITHUB_APP') {
     only(FIELDS.GITHUB_APP, 'a GITHUB_APP credential');
     const appId = r.string(obj, path, 'appId');
     const clientId = r.string(obj, path, 'clientId');
-    if (appId === undefined && clientId === undefined) r.issue(`${path}.appId`, 'appId or clientId', "one of 'appId' or 'clientId' is required");
-    const installationId = r.string(obj, path, 'installationId', { required: true, pattern: /^\d+$/, patternText: 'a numeric installation id' });
+    if (appId === undefined && clientId === undefined)
+      r.issue(`${path}.appId`, 'appId or clientId', "one of 'appId' or 'clientId' is required");
+    const installationId = r.string(obj, path, 'installationId', {
+      required: true,
+      pattern: /^\d+$/,
+      patternText: 'a numeric installation id',
+    });
     const privateKey = ref('privateKey');
     const apiUrl = (r.url(obj, path, 'apiUrl', false) ?? 'https://api.github.com').replace(/\/+$/, '');
     const repositories = r.stringList(obj, path, 'repositories');
     const rawIds = r.stringList(obj, path, 'repositoryIds');
     const repositoryIds = rawIds?.map(Number);
-    if (repositoryIds?.some((n) => !Number.isSafeInteger(n) || n <= 0)) r.issue(`${path}.repositoryIds`, 'a list of numeric repository ids', 'expected a list of numeric repository ids');
+    if (repositoryIds?.some((n) => !Number.isSafeInteger(n) || n <= 0))
+      r.issue(`${path}.repositoryIds`, 'a list of numeric repository ids', 'expected a list of numeric repository ids');
     const permissions = r.stringMap(obj, path, 'permissions');
     if (permissions && Object.values(permissions).some((v) => !['read', 'write', 'admin'].includes(v))) {
       r.issue(`${path}.permissions`, 'permission levels read, write or admin', 'each permission must be read, write or admin');
@@ -516,12 +631,30 @@ function readCredential(r: Reader, raw: unknown, path: string, tenant: string): 
     if (authConfigType === 'CLIENT_CREDENTIALS') {
       const clientId = r.string(obj, path, 'clientId', { required: true });
       const clientSecret = ref('clientSecret');
-      const clientAuthMethod = r.oneOf<ClientAuthMethod>(obj, path, 'clientAuthMethod', ['CLIENT_SECRET_BASIC', 'CLIENT_SECRET_POST'], 'CLIENT_SECRET_BASIC');
+      const clientAuthMethod = r.oneOf<ClientAuthMethod>(
+        obj,
+        path,
+        'clientAuthMethod',
+        ['CLIENT_SECRET_BASIC', 'CLIENT_SECRET_POST'],
+        'CLIENT_SECRET_BASIC',
+      );
       const audience = r.string(obj, path, 'audience');
       const resource = r.string(obj, path, 'resource');
       const extraParams = readExtraParams(r, obj, path);
       if (tokenEndpoint && clientId && clientSecret && clientAuthMethod) {
-        credential = { type, authConfigType, ...common, tokenEndpoint, clientId, clientSecret, clientAuthMethod, scopes, ...optional('audience', audience), ...optional('resource', resource), extraParams };
+        credential = {
+          type,
+          authConfigType,
+          ...common,
+          tokenEndpoint,
+          clientId,
+          clientSecret,
+          clientAuthMethod,
+          scopes,
+          ...optional('audience', audience),
+          ...optional('resource', resource),
+          extraParams,
+        };
       }
     } else {
       const privateKey = ref('privateKey');
@@ -531,17 +664,37 @@ function readCredential(r: Reader, raw: unknown, path: string, tenant: string): 
       if (authConfigType === 'JWT_BEARER') {
         const issuer = r.string(obj, path, 'issuer', { required: true });
         const subject = r.string(obj, path, 'subject');
-        const claims = obj.additionalClaims === undefined || obj.additionalClaims === null ? {} : r.object(obj.additionalClaims, `${path}.additionalClaims`, 'a mapping of claim names to values');
+        const claims =
+          obj.additionalClaims === undefined || obj.additionalClaims === null
+            ? {}
+            : r.object(obj.additionalClaims, `${path}.additionalClaims`, 'a mapping of claim names to values');
         const reserved = ['iss', 'aud', 'iat', 'exp', 'nbf'];
         for (const name of Object.keys(claims ?? {})) {
-          if (reserved.includes(name)) r.issue(`${path}.additionalClaims.${name}`, 'a claim other than iss, aud, iat, exp, nbf', `claim '${name}' is set from the credential's own fields and cannot be overridden`, true);
+          if (reserved.includes(name))
+            r.issue(
+              `${path}.additionalClaims.${name}`,
+              'a claim other than iss, aud, iat, exp, nbf',
+              `claim '${name}' is set from the credential's own fields and cannot be overridden`,
+              true,
+            );
         }
         const assertionLifetimeMs = r.duration(obj, path, 'assertionLifetime', MAX_ASSERTION_LIFETIME_MS, MAX_ASSERTION_LIFETIME_MS);
         if (assertionLifetimeMs <= 0) r.issue(`${path}.assertionLifetime`, 'a positive duration', 'must be a positive duration');
         if (tokenEndpoint && issuer && privateKey && algorithm && claims) {
           credential = {
-            type, authConfigType, ...common, tokenEndpoint, issuer, ...optional('subject', subject), audience: audience ?? tokenEndpoint, privateKey,
-            ...optional('keyId', keyId), algorithm, additionalClaims: Object.freeze({ ...claims }), scopes, assertionLifetimeMs,
+            type,
+            authConfigType,
+            ...common,
+            tokenEndpoint,
+            issuer,
+            ...optional('subject', subject),
+            audience: audience ?? tokenEndpoint,
+            privateKey,
+            ...optional('keyId', keyId),
+            algorithm,
+            additionalClaims: Object.freeze({ ...claims }),
+            scopes,
+            assertionLifetimeMs,
           };
         }
       } else {
@@ -550,8 +703,18 @@ function readCredential(r: Reader, raw: unknown, path: string, tenant: string): 
         const extraParams = readExtraParams(r, obj, path);
         if (tokenEndpoint && clientId && privateKey && algorithm) {
           credential = {
-            type, authConfigType, ...common, tokenEndpoint, clientId, privateKey, ...optional('keyId', keyId), algorithm, scopes,
-            audience: audience ?? tokenEndpoint, ...optional('resource', resource), extraParams,
+            type,
+            authConfigType,
+            ...common,
+            tokenEndpoint,
+            clientId,
+            privateKey,
+            ...optional('keyId', keyId),
+            algorithm,
+            scopes,
+            audience: audience ?? tokenEndpoint,
+            ...optional('resource', resource),
+            extraParams,
           };
         }
       }

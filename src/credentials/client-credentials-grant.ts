@@ -22,18 +22,31 @@ export async function mintClientCredentials(credential: ClientCredentialsConfig,
   appendTokenParams(body, credential);
   ctx.redactor.add(body.toString());
   const response = await ctx.http.post({
-    credentialId: credential.id, endpointName: 'token endpoint', url: credential.tokenEndpoint, headers, body: body.toString(),
-    timeoutMs: credential.timeoutMs, redactor: ctx.redactor,
+    credentialId: credential.id,
+    endpointName: 'token endpoint',
+    url: credential.tokenEndpoint,
+    headers,
+    body: body.toString(),
+    timeoutMs: credential.timeoutMs,
+    redactor: ctx.redactor,
   });
   return readOAuthTokenResponse(response, {
-    credentialId: credential.id, url: credential.tokenEndpoint, redactor: ctx.redactor, requestedScope: credential.scopes.length ? credential.scopes.join(' ') : null,
+    credentialId: credential.id,
+    url: credential.tokenEndpoint,
+    redactor: ctx.redactor,
+    requestedScope: credential.scopes.length ? credential.scopes.join(' ') : null,
   });
 }
 
 /** scope (space-joined), audience, resource and extra parameters, shared by the client_credentials grants. */
 export function appendTokenParams(
   body: URLSearchParams,
-  credential: { readonly scopes: readonly string[]; readonly audience?: string; readonly resource?: string; readonly extraParams: Readonly<Record<string, string>> },
+  credential: {
+    readonly scopes: readonly string[];
+    readonly audience?: string;
+    readonly resource?: string;
+    readonly extraParams: Readonly<Record<string, string>>;
+  },
   options: { audienceIsParam: boolean } = { audienceIsParam: true },
 ): void {
   if (credential.scopes.length > 0) body.set('scope', credential.scopes.join(' '));

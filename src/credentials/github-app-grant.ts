@@ -34,7 +34,11 @@ const SKEW_MESSAGE = /'Issued at' claim \('iat'\)|'Expiration time' claim \('exp
  */
 export async function mintGitHubApp(credential: GitHubAppConfig, ctx: GrantContext): Promise<MintedToken> {
   const pem = await ctx.resolveSecret(credential.privateKey, 'privateKey');
-  const { key, fingerprint } = loadPrivateKey(pem, 'RS256', { credentialId: credential.id, secretName: credential.privateKey.secret, redactor: ctx.redactor });
+  const { key, fingerprint } = loadPrivateKey(pem, 'RS256', {
+    credentialId: credential.id,
+    secretName: credential.privateKey.secret,
+    redactor: ctx.redactor,
+  });
   const url = `${credential.apiUrl}/app/installations/${encodeURIComponent(credential.installationId)}/access_tokens`;
   const requestBody: Record<string, unknown> = {};
   if (credential.repositories !== undefined) requestBody.repositories = credential.repositories;
@@ -44,12 +48,22 @@ export async function mintGitHubApp(credential: GitHubAppConfig, ctx: GrantConte
 
   let clockOffsetMs = 0;
   for (let skewRetry = 0; ; skewRetry++) {
-    const jwt = await new SignJWT(githubAppJwtClaims(credential, ctx.now() + clockOffsetMs) as unknown as JWTPayload).setProtectedHeader({ alg: 'RS256', typ: 'JWT' }).sign(key);
+    const jwt = await new SignJWT(githubAppJwtClaims(credential, ctx.now() + clockOffsetMs) as unknown as JWTPayload)
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
+      .sign(key);
     ctx.redactor.add(jwt);
     const response = await ctx.http.post({
-      credentialId: credential.id, endpointName: 'GitHub API', url, body, timeoutMs: credential.timeoutMs, redactor: ctx.redactor,
+      credentialId: credential.id,
+      endpointName: 'GitHub API',
+      url,
+      body,
+      timeoutMs: credential.timeoutMs,
+      redactor: ctx.redactor,
       headers: {
-        authorization: `Bearer ${jwt}`, accept: 'application/vnd.github+json', 'x-github-api-version': GITHUB_API_VERSION, 'user-agent': USER_AGENT,
+        authorization: `Bearer ${jwt}`,
+        accept: 'application/vnd.github+json',
+        'x-github-api-version': GITHUB_API_VERSION,
+        'user-agent': USER_AGENT,
         ...(body ? { 'content-type': 'application/json' } : {}),
       },
       // Secondary rate limits come as 403 with Retry-After.
@@ -60,9 +74,15 @@ export async function mintGitHubApp(credential: GitHubAppConfig, ctx: GrantConte
     if (response.status === 401 && SKEW_MESSAGE.test(message)) {
       const serverDate = Date.parse(response.headers.get('date') ?? '');
       if (Number.isNaN(serverDate)) {
-        throw new CredentialError('GITHUB_CLOCK_SKEW', `Credential '${credential.id}': GitHub rejected the app JWT's time claims (401 ${message}) and sent no Date header to correct the clock skew; check the system clock.`, {
-          credentialId: credential.id, status: 401, redactor: ctx.redactor,
-        });
+        throw new CredentialError(
+          'GITHUB_CLOCK_SKEW',
+          `Credential '${credential.id}': GitHub rejected the app JWT's time claims (401 ${message}) and sent no Date header to correct the clock skew; check the system clock.`,
+          {
+            credentialId: credential.id,
+            status: 401,
+            redactor: ctx.redactor,
+          },
+        );
       }
       // Compare against when the request left (HTTP dates have second precision).
       const offsetMs = serverDate - response.sentAt;
@@ -70,9 +90,15 @@ export async function mintGitHubApp(credential: GitHubAppConfig, ctx: GrantConte
         clockOffsetMs = offsetMs;
         continue;
       }
-      throw new CredentialError('GITHUB_CLOCK_SKEW', `Credential '${credential.id}': GitHub rejected the app JWT's time claims (401 ${message}) even after re-signing against GitHub's clock (offset ${Math.round(clockOffsetMs / 1000)} s).`, {
-        credentialId: credential.id, status: 401, redactor: ctx.redactor,
-      });
+      throw new CredentialError(
+        'GITHUB_CLOCK_SKEW',
+        `Credential '${credential.id}': GitHub rejected the app JWT's time claims (401 ${message}) even after re-signing against GitHub's clock (offset ${Math.round(clockOffsetMs / 1000)} s).`,
+        {
+          credentialId: credential.id,
+          status: 401,
+          redactor: ctx.redactor,
+        },
+      );
     }
     throw githubError(response, message, credential, fingerprint, ctx);
   }
@@ -83,7 +109,13 @@ function githubMessage(response: TokenHttpResponse): string {
   return typeof message === 'string' ? message : `${response.statusText || 'error'} with ${describeBody(response)}`;
 }
 
-function githubError(response: TokenHttpResponse, message: string, credential: GitHubAppConfig, fingerprint: string, ctx: GrantContext): CredentialError {
+function githubError(
+  response: TokenHttpResponse,
+  message: string,
+  credential: GitHubAppConfig,
+  fingerprint: string,
+  ctx: GrantContext,
+): CredentialError {
   const app = credential.appId !== undefined ? `app id ${credential.appId}` : `client id ${credential.clientId ?? ''}`;
   const status = response.status;
   let hint = '';
@@ -99,14 +131,26 @@ function githubError(response: TokenHttpResponse, message: string, credential: G
   }
   const retryable = status === 408 || status === 429 || status >= 500 || (status === 403 && response.headers.has('retry-after'));
   const attempts = response.attempts > 1 ? ` (after ${response.attempts} attempts)` : '';
-  return new CredentialError('GITHUB_ERROR', `Credential '${credential.id}': GitHub API ${describeUrl(credential.apiUrl)} answered ${status} ${message}${attempts}.${hint}`, {
-    credentialId: credential.id, status, errorDescription: message, retryable, redactor: ctx.redactor,
-  });
+  return new CredentialError(
+    'GITHUB_ERROR',
+    `Credential '${credential.id}': GitHub API ${describeUrl(credential.apiUrl)} answered ${status} ${message}${attempts}.${hint}`,
+    {
+      credentialId: credential.id,
+      status,
+      errorDescription: message,
+      retryable,
+      redactor: ctx.redactor,
+    },
+  );
 }
 
 function readInstallationToken(response: TokenHttpResponse, credential: GitHubAppConfig, ctx: GrantContext): MintedToken {
   const invalid = (what: string): CredentialError =>
-    new CredentialError('INVALID_TOKEN_RESPONSE', `Credential '${credential.id}': GitHub API answered ${response.status} but ${what}.`, { credentialId: credential.id, status: response.status, redactor: ctx.redactor });
+    new CredentialError('INVALID_TOKEN_RESPONSE', `Credential '${credential.id}': GitHub API answered ${response.status} but ${what}.`, {
+      credentialId: credential.id,
+      status: response.status,
+      redactor: ctx.redactor,
+    });
   const json = response.json;
   if (typeof json !== 'object' || json === null) throw invalid('the body is not a JSON object');
   const fields = json as Record<string, unknown>;
@@ -119,6 +163,15 @@ function readInstallationToken(response: TokenHttpResponse, credential: GitHubAp
   const serverDate = Date.parse(response.headers.get('date') ?? '');
   const offsetMs = Number.isNaN(serverDate) ? 0 : serverDate - response.sentAt;
   const expiresAt = Math.abs(offsetMs) > 5_000 ? serverExpiresAt - offsetMs : serverExpiresAt;
-  const permissions = typeof fields.permissions === 'object' && fields.permissions !== null ? Object.entries(fields.permissions as Record<string, unknown>).map(([name, level]) => `${name}:${String(level)}`) : [];
-  return { accessToken: fields.token, tokenType: 'Bearer', expiresAt, requestedAt: response.sentAt, scope: permissions.length ? permissions.join(' ') : null };
+  const permissions =
+    typeof fields.permissions === 'object' && fields.permissions !== null
+      ? Object.entries(fields.permissions as Record<string, unknown>).map(([name, level]) => `${name}:${String(level)}`)
+      : [];
+  return {
+    accessToken: fields.token,
+    tokenType: 'Bearer',
+    expiresAt,
+    requestedAt: response.sentAt,
+    scope: permissions.length ? permissions.join(' ') : null,
+  };
 }

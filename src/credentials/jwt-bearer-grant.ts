@@ -15,7 +15,13 @@ export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-beare
  */
 export function jwtBearerClaims(credential: JwtBearerConfig, nowMs: number): Record<string, unknown> {
   const iat = Math.floor(nowMs / 1000);
-  const claims: Record<string, unknown> = { ...credential.additionalClaims, iss: credential.issuer, aud: credential.audience, iat, exp: iat + Math.floor(credential.assertionLifetimeMs / 1000) };
+  const claims: Record<string, unknown> = {
+    ...credential.additionalClaims,
+    iss: credential.issuer,
+    aud: credential.audience,
+    iat,
+    exp: iat + Math.floor(credential.assertionLifetimeMs / 1000),
+  };
   if (credential.subject !== undefined) claims.sub = credential.subject;
   if (credential.scopes.length > 0 && claims.scope === undefined) claims.scope = credential.scopes.join(' ');
   return claims;
@@ -24,7 +30,11 @@ export function jwtBearerClaims(credential: JwtBearerConfig, nowMs: number): Rec
 /** RFC 7523 §2.1: a signed JWT is the grant (e.g. a Google service account). */
 export async function mintJwtBearer(credential: JwtBearerConfig, ctx: GrantContext): Promise<MintedToken> {
   const pem = await ctx.resolveSecret(credential.privateKey, 'privateKey');
-  const { key } = loadPrivateKey(pem, credential.algorithm, { credentialId: credential.id, secretName: credential.privateKey.secret, redactor: ctx.redactor });
+  const { key } = loadPrivateKey(pem, credential.algorithm, {
+    credentialId: credential.id,
+    secretName: credential.privateKey.secret,
+    redactor: ctx.redactor,
+  });
   const claims = jwtBearerClaims(credential, ctx.now());
   const assertion = await new SignJWT(claims)
     .setProtectedHeader({ alg: credential.algorithm, typ: 'JWT', ...(credential.keyId === undefined ? {} : { kid: credential.keyId }) })
@@ -33,11 +43,19 @@ export async function mintJwtBearer(credential: JwtBearerConfig, ctx: GrantConte
   const body = new URLSearchParams({ grant_type: JWT_BEARER_GRANT_TYPE, assertion }).toString();
   ctx.redactor.add(body);
   const response = await ctx.http.post({
-    credentialId: credential.id, endpointName: 'token endpoint', url: credential.tokenEndpoint,
-    headers: { 'content-type': FORM_CONTENT_TYPE, accept: 'application/json', 'user-agent': USER_AGENT }, body, timeoutMs: credential.timeoutMs, redactor: ctx.redactor,
+    credentialId: credential.id,
+    endpointName: 'token endpoint',
+    url: credential.tokenEndpoint,
+    headers: { 'content-type': FORM_CONTENT_TYPE, accept: 'application/json', 'user-agent': USER_AGENT },
+    body,
+    timeoutMs: credential.timeoutMs,
+    redactor: ctx.redactor,
   });
   const scopeClaim = claims.scope;
   return readOAuthTokenResponse(response, {
-    credentialId: credential.id, url: credential.tokenEndpoint, redactor: ctx.redactor, requestedScope: typeof scopeClaim === 'string' ? scopeClaim : null,
+    credentialId: credential.id,
+    url: credential.tokenEndpoint,
+    redactor: ctx.redactor,
+    requestedScope: typeof scopeClaim === 'string' ? scopeClaim : null,
   });
 }

@@ -33,19 +33,40 @@ export function readOAuthTokenResponse(response: TokenHttpResponse, ctx: OAuthRe
     const oauth = asOAuthError(response.json);
     if (oauth) {
       const description = oauth.error_description === undefined ? '' : `: ${oauth.error_description}`;
-      throw new CredentialError('OAUTH_ERROR', `Credential '${id}': ${where} answered ${response.status} ${oauth.error}${description}${attempts}.`, {
-        credentialId: id, status: response.status, oauthError: oauth.error, ...(oauth.error_description === undefined ? {} : { errorDescription: oauth.error_description }),
-        ...(oauth.error_uri === undefined ? {} : { errorUri: oauth.error_uri }), retryable, redactor: ctx.redactor,
-      });
+      throw new CredentialError(
+        'OAUTH_ERROR',
+        `Credential '${id}': ${where} answered ${response.status} ${oauth.error}${description}${attempts}.`,
+        {
+          credentialId: id,
+          status: response.status,
+          oauthError: oauth.error,
+          ...(oauth.error_description === undefined ? {} : { errorDescription: oauth.error_description }),
+          ...(oauth.error_uri === undefined ? {} : { errorUri: oauth.error_uri }),
+          retryable,
+          redactor: ctx.redactor,
+        },
+      );
     }
-    throw new CredentialError('HTTP_ERROR', `Credential '${id}': ${where} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''} with ${describeBody(response)}, not an OAuth error response${attempts}.`, {
-      credentialId: id, status: response.status, retryable, redactor: ctx.redactor,
-    });
+    throw new CredentialError(
+      'HTTP_ERROR',
+      `Credential '${id}': ${where} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''} with ${describeBody(response)}, not an OAuth error response${attempts}.`,
+      {
+        credentialId: id,
+        status: response.status,
+        retryable,
+        redactor: ctx.redactor,
+      },
+    );
   }
   const invalid = (what: string): CredentialError =>
-    new CredentialError('INVALID_TOKEN_RESPONSE', `Credential '${id}': ${where} answered ${response.status} but ${what}.`, { credentialId: id, status: response.status, redactor: ctx.redactor });
+    new CredentialError('INVALID_TOKEN_RESPONSE', `Credential '${id}': ${where} answered ${response.status} but ${what}.`, {
+      credentialId: id,
+      status: response.status,
+      redactor: ctx.redactor,
+    });
   const body = response.json;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid(`the body is not a JSON object (${describeBody(response)})`);
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalid(`the body is not a JSON object (${describeBody(response)})`);
   const fields = body as Record<string, unknown>;
   if (typeof fields.access_token !== 'string' || fields.access_token === '') throw invalid('the response has no access_token');
   const accessToken = fields.access_token;
@@ -53,7 +74,9 @@ export function readOAuthTokenResponse(response: TokenHttpResponse, ctx: OAuthRe
   // RFC 6749 §7.1: the type is case-insensitive; a missing one is read as Bearer, anything else (DPoP, mac) cannot be used as a bearer token.
   const tokenType = fields.token_type;
   if (tokenType !== undefined && (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer')) {
-    throw invalid(`token_type '${typeof tokenType === 'string' ? tokenType.slice(0, 20) : typeof tokenType}' is not supported (expected Bearer)`);
+    throw invalid(
+      `token_type '${typeof tokenType === 'string' ? tokenType.slice(0, 20) : typeof tokenType}' is not supported (expected Bearer)`,
+    );
   }
   const expiresAt = readExpiry(fields.expires_in, accessToken, response.sentAt, invalid);
   const scope = typeof fields.scope === 'string' ? fields.scope : ctx.requestedScope;
@@ -67,7 +90,8 @@ export function readOAuthTokenResponse(response: TokenHttpResponse, ctx: OAuthRe
  */
 function readExpiry(value: unknown, accessToken: string, sentAt: number, invalid: (what: string) => CredentialError): number | null {
   if (value === undefined || value === null) return jwtExpiry(accessToken);
-  const seconds = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+(?:\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
+  const seconds =
+    typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+(?:\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isFinite(seconds) || seconds < 0) throw invalid(`expires_in is not a non-negative number of seconds`);
   return sentAt + seconds * 1000;
 }
@@ -81,4 +105,3 @@ function jwtExpiry(token: string): number | null {
     return null;
   }
 }
-

@@ -15,12 +15,17 @@ export interface LoadedPrivateKey {
  * refuses; node:crypto reads both and jose signs with the KeyObject). A key pasted with literal
  * `\n` sequences (as in a service-account JSON) is accepted too. The key must fit the algorithm.
  */
-export function loadPrivateKey(pem: string, algorithm: SigningAlgorithm, ctx: { credentialId: string; secretName: string; redactor: Redactor }): LoadedPrivateKey {
+export function loadPrivateKey(
+  pem: string,
+  algorithm: SigningAlgorithm,
+  ctx: { credentialId: string; secretName: string; redactor: Redactor },
+): LoadedPrivateKey {
   const text = !pem.includes('\n') && pem.includes('\\n') ? pem.replace(/\\n/g, '\n') : pem;
   ctx.redactor.add(pem).add(text);
   const fail = (why: string): CredentialError =>
     new CredentialError('INVALID_PRIVATE_KEY', `Credential '${ctx.credentialId}': the private key in secret '${ctx.secretName}' ${why}.`, {
-      credentialId: ctx.credentialId, redactor: ctx.redactor,
+      credentialId: ctx.credentialId,
+      redactor: ctx.redactor,
     });
   let key: KeyObject;
   try {
@@ -32,7 +37,13 @@ export function loadPrivateKey(pem: string, algorithm: SigningAlgorithm, ctx: { 
   const type = key.asymmetricKeyType;
   const details = key.asymmetricKeyDetails;
   const wanted: Record<SigningAlgorithm, string> = {
-    RS256: 'rsa', RS384: 'rsa', RS512: 'rsa', PS256: 'rsa', ES256: 'ec', ES384: 'ec', EdDSA: 'ed25519',
+    RS256: 'rsa',
+    RS384: 'rsa',
+    RS512: 'rsa',
+    PS256: 'rsa',
+    ES256: 'ec',
+    ES384: 'ec',
+    EdDSA: 'ed25519',
   };
   const ok =
     (wanted[algorithm] === 'rsa' && (type === 'rsa' || (algorithm === 'PS256' && type === 'rsa-pss'))) ||

@@ -96,9 +96,18 @@ export function formEncode(value: string): string {
 export function sanitizeCause(cause: unknown, redactor: Redactor, depth = 0): Error | undefined {
   if (cause === undefined || cause === null || depth > 5) return undefined;
   // Duck-typed rather than `instanceof Error`: causes may come from another realm (fetch's DOMException in a vm context).
-  const source = (typeof cause === 'object' ? cause : { message: String(cause) }) as { name?: unknown; message?: unknown; code?: unknown; stack?: unknown; cause?: unknown };
+  const source = (typeof cause === 'object' ? cause : { message: String(cause) }) as {
+    name?: unknown;
+    message?: unknown;
+    code?: unknown;
+    stack?: unknown;
+    cause?: unknown;
+  };
   const inner = sanitizeCause(source.cause, redactor, depth + 1);
-  const copy = new Error(redactor.redact(typeof source.message === 'string' ? source.message : String(cause)), inner === undefined ? undefined : { cause: inner });
+  const copy = new Error(
+    redactor.redact(typeof source.message === 'string' ? source.message : String(cause)),
+    inner === undefined ? undefined : { cause: inner },
+  );
   copy.name = typeof source.name === 'string' ? source.name : 'Error';
   if (typeof source.code === 'string' || typeof source.code === 'number') Object.assign(copy, { code: source.code });
   copy.stack = redactor.redact(typeof source.stack === 'string' ? source.stack : `${copy.name}: ${copy.message}`);

@@ -64,10 +64,15 @@ export class CredentialRegistry {
     this.config = options.config;
     this.secrets = options.secrets;
     this.now = options.now ?? Date.now;
-    this.cache = new TokenCache({ now: this.now, ...(options.missingExpiresInTtlMs === undefined ? {} : { missingExpiresInTtlMs: options.missingExpiresInTtlMs }) });
+    this.cache = new TokenCache({
+      now: this.now,
+      ...(options.missingExpiresInTtlMs === undefined ? {} : { missingExpiresInTtlMs: options.missingExpiresInTtlMs }),
+    });
     this.http = new TokenHttpClient({
-      fetch: options.fetch ?? globalThis.fetch, now: this.now,
-      ...(options.retry === undefined ? {} : { retry: options.retry }), ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+      fetch: options.fetch ?? globalThis.fetch,
+      now: this.now,
+      ...(options.retry === undefined ? {} : { retry: options.retry }),
+      ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
     });
     for (const credential of options.config.credentials) {
       const list = this.byId.get(credential.id) ?? [];
@@ -108,7 +113,12 @@ export class CredentialRegistry {
   /** Mints bypassing the cache (neither read nor written) and reports what came back, never the token. */
   async test(id: string, scope: CredentialScope = {}): Promise<TestCredentialResult> {
     const token = await this.mint(this.find(id, scope));
-    return { ok: true, tokenType: token.tokenType, expiresAt: token.expiresAt === null ? null : new Date(token.expiresAt), scope: token.scope };
+    return {
+      ok: true,
+      tokenType: token.tokenType,
+      expiresAt: token.expiresAt === null ? null : new Date(token.expiresAt),
+      scope: token.scope,
+    };
   }
 
   list(): CredentialSummary[] {
@@ -149,14 +159,23 @@ export class CredentialRegistry {
   /** Secrets are resolved in the credential's own scope, so a child namespace cannot shadow them. */
   private async resolveSecret(credential: CredentialConfig, ref: SecretRef, field: string, redactor: Redactor): Promise<string> {
     try {
-      const value = await this.secrets.resolve(ref.secret, { tenant: credential.tenant, ...(credential.namespace === undefined ? {} : { namespace: credential.namespace }) });
+      const value = await this.secrets.resolve(ref.secret, {
+        tenant: credential.tenant,
+        ...(credential.namespace === undefined ? {} : { namespace: credential.namespace }),
+      });
       redactor.add(value);
       return value;
     } catch (cause) {
       const reason = cause instanceof SecretError ? cause.message : 'the secret providers failed';
-      throw new CredentialError('CREDENTIAL_SECRET_MISSING', `Credential '${credential.id}': its ${field} refers to secret '${ref.secret}', which cannot be resolved (${reason})`, {
-        credentialId: credential.id, redactor, cause,
-      });
+      throw new CredentialError(
+        'CREDENTIAL_SECRET_MISSING',
+        `Credential '${credential.id}': its ${field} refers to secret '${ref.secret}', which cannot be resolved (${reason})`,
+        {
+          credentialId: credential.id,
+          redactor,
+          cause,
+        },
+      );
     }
   }
 }
@@ -174,7 +193,11 @@ function canonical(value: unknown, key?: string): unknown {
     return key === 'scopes' || key === 'repositories' || key === 'repositoryIds' ? [...items].sort() : items;
   }
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k], k)]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k], k)]),
+    );
   }
   return value;
 }

@@ -27,7 +27,8 @@ export function createCredentialSupport(options: CredentialSupportOptions): Cred
   const config = loadConfig(options.config);
   const secrets = new SecretResolver(config, options.env ?? process.env);
   const registry = new CredentialRegistry({
-    config, secrets,
+    config,
+    secrets,
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
@@ -74,9 +75,12 @@ export function createCredentialSupportFrom(secrets: SecretResolver, registry: C
 
 async function secretCall(secrets: SecretResolver, args: Args, ctx: CallContext): Promise<string> {
   const { key, namespace, subkey } = args;
-  if (typeof key !== 'string' || key === '') throw new SecretError('SECRET_INVALID_ARGUMENT', "secret() needs the secret key as a string, e.g. secret('MY_KEY').");
-  if (namespace !== undefined && namespace !== null && typeof namespace !== 'string') throw new SecretError('SECRET_INVALID_ARGUMENT', 'secret(): namespace must be a string.', { key });
-  if (subkey !== undefined && subkey !== null && typeof subkey !== 'string') throw new SecretError('SECRET_INVALID_ARGUMENT', 'secret(): subkey must be a string.', { key });
+  if (typeof key !== 'string' || key === '')
+    throw new SecretError('SECRET_INVALID_ARGUMENT', "secret() needs the secret key as a string, e.g. secret('MY_KEY').");
+  if (namespace !== undefined && namespace !== null && typeof namespace !== 'string')
+    throw new SecretError('SECRET_INVALID_ARGUMENT', 'secret(): namespace must be a string.', { key });
+  if (subkey !== undefined && subkey !== null && typeof subkey !== 'string')
+    throw new SecretError('SECRET_INVALID_ARGUMENT', 'secret(): subkey must be a string.', { key });
   // A cross-namespace read (Kestra 1.3 `namespace=`) stays inside the render's tenant.
   const scope = {
     ...(ctx.scope.tenant === undefined ? {} : { tenant: ctx.scope.tenant }),

@@ -132,5 +132,8 @@ function withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pr
 }
 
 function abortError(): CredentialError {
-  return new CredentialError('ABORTED', 'The render was aborted while waiting for a token; the token request itself goes on for other callers.');
+  return new CredentialError(
+    'ABORTED',
+    'The render was aborted while waiting for a token; the token request itself goes on for other callers.',
+  );
 }

@@ -14,7 +14,12 @@ export interface RetryPolicy {
   readonly retryAfterCapMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({ maxAttempts: 4, baseDelayMs: 250, maxDelayMs: 5_000, retryAfterCapMs: 30_000 });
+export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
+  maxAttempts: 4,
+  baseDelayMs: 250,
+  maxDelayMs: 5_000,
+  retryAfterCapMs: 30_000,
+});
 
 export interface HttpClientOptions {
   readonly fetch: FetchLike;
@@ -117,29 +122,59 @@ export class TokenHttpClient {
       } catch (cause) {
         if (isTimeout(cause)) {
           // The timeout bounds how long a caller waits; retrying would multiply it.
-          throw new CredentialError('TIMEOUT', `Credential '${request.credentialId}': ${where} did not answer within ${formatMs(request.timeoutMs)} (timeout).`, {
-            credentialId: request.credentialId, retryable: true, cause, redactor: request.redactor,
-          });
+          throw new CredentialError(
+            'TIMEOUT',
+            `Credential '${request.credentialId}': ${where} did not answer within ${formatMs(request.timeoutMs)} (timeout).`,
+            {
+              credentialId: request.credentialId,
+              retryable: true,
+              cause,
+              redactor: request.redactor,
+            },
+          );
         }
         if (attempt < this.policy.maxAttempts) {
           await this.sleep(this.backoff(attempt));
           continue;
         }
-        throw new CredentialError('NETWORK_ERROR', `Credential '${request.credentialId}': cannot reach ${where}: ${networkReason(cause)} (after ${attempt} attempt${attempt > 1 ? 's' : ''}).`, {
-          credentialId: request.credentialId, retryable: true, cause, redactor: request.redactor,
-        });
+        throw new CredentialError(
+          'NETWORK_ERROR',
+          `Credential '${request.credentialId}': cannot reach ${where}: ${networkReason(cause)} (after ${attempt} attempt${attempt > 1 ? 's' : ''}).`,
+          {
+            credentialId: request.credentialId,
+            retryable: true,
+            cause,
+            redactor: request.redactor,
+          },
+        );
       }
       if (response.status >= 300 && response.status < 400) {
-        throw new CredentialError('HTTP_ERROR', `Credential '${request.credentialId}': ${where} answered ${response.status} (a redirect); it is not followed, so that credentials are only sent to the configured URL.`, {
-          credentialId: request.credentialId, status: response.status, redactor: request.redactor,
-        });
+        throw new CredentialError(
+          'HTTP_ERROR',
+          `Credential '${request.credentialId}': ${where} answered ${response.status} (a redirect); it is not followed, so that credentials are only sent to the configured URL.`,
+          {
+            credentialId: request.credentialId,
+            status: response.status,
+            redactor: request.redactor,
+          },
+        );
       }
       if (response.status >= 400 && isRetryable(response.status, response.headers) && attempt < this.policy.maxAttempts) {
         const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
-        await this.sleep(retryAfter === undefined ? this.backoff(attempt) : Math.min(retryAfter, this.policy.retryAfterCapMs) + Math.random() * 100);
+        await this.sleep(
+          retryAfter === undefined ? this.backoff(attempt) : Math.min(retryAfter, this.policy.retryAfterCapMs) + Math.random() * 100,
+        );
         continue;
       }
-      return { status: response.status, statusText: response.statusText, headers: response.headers, text, json: parseJson(text), sentAt, attempts: attempt };
+      return {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers,
+        text,
+        json: parseJson(text),
+        sentAt,
+        attempts: attempt,
+      };
     }
   }
 
@@ -169,7 +204,11 @@ interface ErrorLike {
 
 function isTimeout(cause: unknown): boolean {
   const error = cause as ErrorLike | null;
-  return typeof error === 'object' && error !== null && (error.name === 'TimeoutError' || (error.name === 'AbortError' && /timeout/i.test(String(error.message))));
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error.name === 'TimeoutError' || (error.name === 'AbortError' && /timeout/i.test(String(error.message))))
+  );
 }
 
 function networkReason(cause: unknown): string {

@@ -25,10 +25,23 @@ export type Expression =
     }
   | { readonly kind: 'Unary'; readonly start: number; readonly operator: 'not' | '-' | '+'; readonly operand: Expression }
   | { readonly kind: 'Binary'; readonly start: number; readonly operator: string; readonly left: Expression; readonly right: Expression }
-  | { readonly kind: 'Test'; readonly start: number; readonly negated: boolean; readonly operand: Expression; readonly name: string; readonly args: Arguments }
+  | {
+      readonly kind: 'Test';
+      readonly start: number;
+      readonly negated: boolean;
+      readonly operand: Expression;
+      readonly name: string;
+      readonly args: Arguments;
+    }
   | { readonly kind: 'Filter'; readonly start: number; readonly input: Expression; readonly name: string; readonly args: Arguments }
   | { readonly kind: 'FunctionCall'; readonly start: number; readonly name: string; readonly args: Arguments }
-  | { readonly kind: 'Ternary'; readonly start: number; readonly condition: Expression; readonly then: Expression; readonly otherwise: Expression };
+  | {
+      readonly kind: 'Ternary';
+      readonly start: number;
+      readonly condition: Expression;
+      readonly then: Expression;
+      readonly otherwise: Expression;
+    };
 
 export interface MacroParameter {
   readonly name: string;
@@ -53,7 +66,13 @@ export type Statement =
       readonly otherwise: readonly Statement[] | null;
     }
   | { readonly kind: 'Set'; readonly start: number; readonly name: string; readonly value: Expression }
-  | { readonly kind: 'Macro'; readonly start: number; readonly name: string; readonly parameters: readonly MacroParameter[]; readonly body: readonly Statement[] }
+  | {
+      readonly kind: 'Macro';
+      readonly start: number;
+      readonly name: string;
+      readonly parameters: readonly MacroParameter[];
+      readonly body: readonly Statement[];
+    }
   | { readonly kind: 'FilterBlock'; readonly start: number; readonly filters: readonly Expression[]; readonly body: readonly Statement[] }
   | { readonly kind: 'Block'; readonly start: number; readonly name: string; readonly body: readonly Statement[] };
 

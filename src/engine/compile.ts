@@ -9,7 +9,23 @@ import { TemplateError, UndefinedVariableError } from './errors.js';
 import type { Args, CallContext, FilterDefinition, FunctionDefinition, RenderScope, TestDefinition } from './extension.js';
 import { LineCounter } from './lexer.js';
 import * as ops from './operations.js';
-import { JDouble, MapEntry, isJavaArray, isJavaList, isList, javaHashMap, markJavaCollection, isMap, javaClassName, javaEquals, newMap, printPlain, printValue, toIndex, toJavaString } from './values.js';
+import {
+  JDouble,
+  MapEntry,
+  isJavaArray,
+  isJavaList,
+  isList,
+  javaHashMap,
+  markJavaCollection,
+  isMap,
+  javaClassName,
+  javaEquals,
+  newMap,
+  printPlain,
+  printValue,
+  toIndex,
+  toJavaString,
+} from './values.js';
 
 // --- runtime structures -------------------------------------------------------------------------
 
@@ -105,7 +121,10 @@ export interface CompiledProgram {
   readonly prefetch: readonly Extract<Expression, { kind: 'FunctionCall' }>[];
   run(root: Readonly<Record<string, unknown>>, state: RenderState): string | Promise<string>;
   /** Resolves the prefetchable calls concurrently (before `run`). */
-  resolvePrefetch(root: Readonly<Record<string, unknown>>, state: RenderState): Map<Expression, Settled> | Promise<Map<Expression, Settled>>;
+  resolvePrefetch(
+    root: Readonly<Record<string, unknown>>,
+    state: RenderState,
+  ): Map<Expression, Settled> | Promise<Map<Expression, Settled>>;
 }
 
 // --- helpers ------------------------------------------------------------------------------------
@@ -139,7 +158,6 @@ function readOwnData(obj: object, key: string): Value | typeof MISSING {
   if (typeof v === 'function') return MISSING;
   return v === undefined ? null : v;
 }
-
 
 function lookupVariable(f: Frame, name: string): Value | typeof MISSING {
   for (let s: Scope | null = f.scope; s !== null; s = s.parent) {
@@ -262,7 +280,8 @@ function callMember(object: unknown, name: string, args: readonly unknown[] | nu
       case 'substring': {
         const from = toIndex(s0 as number);
         const to = args.length > 1 ? toIndex(args[1] as number) : object.length;
-        if (from < 0 || to > object.length || from > to) throw new TemplateError('TYPE_ERROR', `begin ${from}, end ${to}, length ${object.length}`);
+        if (from < 0 || to > object.length || from > to)
+          throw new TemplateError('TYPE_ERROR', `begin ${from}, end ${to}, length ${object.length}`);
         return object.substring(from, to);
       }
       case 'replace':
@@ -287,7 +306,8 @@ function callMember(object: unknown, name: string, args: readonly unknown[] | nu
         if (!isJavaList(object)) return MISSING;
         const from = toIndex(args[0] as number);
         const to = toIndex(args[1] as number);
-        if (from < 0 || to > object.length || from > to) throw new TemplateError('TYPE_ERROR', `fromIndex: ${from}, toIndex: ${to}, size: ${object.length}`);
+        if (from < 0 || to > object.length || from > to)
+          throw new TemplateError('TYPE_ERROR', `fromIndex: ${from}, toIndex: ${to}, size: ${object.length}`);
         return object.slice(from, to);
       }
       case 'get': {
@@ -340,7 +360,11 @@ function callMember(object: unknown, name: string, args: readonly unknown[] | nu
 export function getAttribute(object: unknown, attribute: unknown, args: readonly unknown[] | null, objectIsRoot: string | null): Value {
   if (object === null || object === undefined) {
     if (objectIsRoot !== null) throw rootMissing(objectIsRoot);
-    throw new UndefinedVariableError('UNDEFINED_ATTRIBUTE', 'Attempt to get attribute of null object and strict variables is set to true.', toJavaString(attribute));
+    throw new UndefinedVariableError(
+      'UNDEFINED_ATTRIBUTE',
+      'Attempt to get attribute of null object and strict variables is set to true.',
+      toJavaString(attribute),
+    );
   }
   if (attribute === null || attribute === undefined) throw new TemplateError('TYPE_ERROR', 'Cannot access an attribute named null');
   const name = typeof attribute === 'string' ? attribute : toJavaString(attribute);
@@ -362,7 +386,11 @@ export function getAttribute(object: unknown, attribute: unknown, args: readonly
       const index = javaParseInt(name) ?? (isJavaList(object) ? null : -1);
       if (index !== null) {
         if (index < 0 || index >= object.length) {
-          throw new UndefinedVariableError('UNDEFINED_ATTRIBUTE', 'Index out of bounds while accessing array with strict variables on.', name);
+          throw new UndefinedVariableError(
+            'UNDEFINED_ATTRIBUTE',
+            'Index out of bounds while accessing array with strict variables on.',
+            name,
+          );
         }
         const v = object[index];
         return v === undefined ? null : v;
@@ -391,7 +419,6 @@ function javaParseInt(text: string): number | null {
   return n >= -2147483648 && n <= 2147483647 ? n : null;
 }
 
-
 /** Continues with `fn` now, or once `v` settles when it is a Promise. */
 function then<T>(v: Value, fn: (x: Value) => T): T | Promise<T> {
   return v instanceof Promise ? v.then(fn) : fn(v);
@@ -406,10 +433,11 @@ function tryDefined(f: Frame, ev: Ev, onValue: (v: Value) => Value, onUndefined:
     if (isUndefinedError(e)) return onUndefined();
     throw e;
   }
-  if (v instanceof Promise) return v.then(onValue, (e: unknown) => {
-    if (isUndefinedError(e)) return onUndefined();
-    throw e;
-  });
+  if (v instanceof Promise)
+    return v.then(onValue, (e: unknown) => {
+      if (isUndefinedError(e)) return onUndefined();
+      throw e;
+    });
   return onValue(v);
 }
 
@@ -486,7 +514,9 @@ class Compiler {
           // Identical calls (same function, same literal arguments) are made once per render.
           let settled = call.shared ? byKey?.get(call.key) : undefined;
           if (settled === undefined) {
-            settled = settle(() => then(call.args(frame), (args) => call.def.call(args as Args, new FrameCallContext(frame, call.node.start))));
+            settled = settle(() =>
+              then(call.args(frame), (args) => call.def.call(args as Args, new FrameCallContext(frame, call.node.start))),
+            );
             if (call.shared) (byKey ??= new Map()).set(call.key, settled);
           }
           if (settled instanceof Promise) {
@@ -690,7 +720,11 @@ class Compiler {
       } catch (e) {
         throw unit.locate(e, start);
       }
-      if (v instanceof Promise) return v.then((x) => loop(f, out, x), (e: unknown) => Promise.reject(unit.locate(e, start)));
+      if (v instanceof Promise)
+        return v.then(
+          (x) => loop(f, out, x),
+          (e: unknown) => Promise.reject(unit.locate(e, start)),
+        );
       return loop(f, out, v);
     };
   }
@@ -702,18 +736,25 @@ class Compiler {
     return (args, f) => {
       const state = f.state;
       if (state.macroDepth >= state.limits.maxMacroDepth) {
-        throw new TemplateError('LIMIT_EXCEEDED', `Macro calls nested deeper than ${state.limits.maxMacroDepth} (endless recursion in macro "${name}"?)`);
+        throw new TemplateError(
+          'LIMIT_EXCEEDED',
+          `Macro calls nested deeper than ${state.limits.maxMacroDepth} (endless recursion in macro "${name}"?)`,
+        );
       }
       const scope = new Scope(null, true);
       const frame: Frame = { scope, root: Object.freeze(newMap()), state, unit: f.unit };
       const pending: Promise<unknown>[] = [];
       if (Array.isArray(args)) {
         if (args.length > params.length) {
-          throw new TemplateError('FUNCTION_ERROR', `The argument at position ${params.length + 1} is not allowed. Only ${params.length} argument(s) are allowed.`);
+          throw new TemplateError(
+            'FUNCTION_ERROR',
+            `The argument at position ${params.length + 1} is not allowed. Only ${params.length} argument(s) are allowed.`,
+          );
         }
       } else {
         for (const k of Object.keys(args)) {
-          if (!params.some((p) => p.name === k)) throw new TemplateError('FUNCTION_ERROR', `The following named argument does not exist: ${k}`);
+          if (!params.some((p) => p.name === k))
+            throw new TemplateError('FUNCTION_ERROR', `The following named argument does not exist: ${k}`);
         }
       }
       params.forEach((p, i) => {
@@ -970,7 +1011,8 @@ class Compiler {
         // Pebble's arithmetic and comparison nodes evaluate both operands inside a try and turn
         // any failure, a missing variable included, into "Could not perform …".
         const wrap = (e: unknown): TemplateError => {
-          if (e instanceof TemplateError && (e.code === 'LIMIT_EXCEEDED' || e.code === 'ABORTED' || e.code === 'ASYNC_IN_SYNC_RENDER')) return e;
+          if (e instanceof TemplateError && (e.code === 'LIMIT_EXCEEDED' || e.code === 'ABORTED' || e.code === 'ASYNC_IN_SYNC_RENDER'))
+            return e;
           // The operation's own failure (same text, no cause) only needs its position.
           if (e instanceof TemplateError && e.rawMessage === failure && e.cause === undefined) return unit.locate(e, start);
           return unit.locate(new TemplateError('TYPE_ERROR', failure, { cause: e }), start);
@@ -1034,11 +1076,7 @@ class Compiler {
     const input = name === 'defined' ? this.defaulted(e.operand) : this.expr(e.operand);
     const args = this.args(e.args, def, start);
     return (f) =>
-      then(args(f), (a) =>
-        then(input(f), (v) =>
-          then(callTest(f, start, def, v, a as Args), (r) => (negated ? !r : r === true)),
-        ),
-      );
+      then(args(f), (a) => then(input(f), (v) => then(callTest(f, start, def, v, a as Args), (r) => (negated ? !r : r === true))));
   }
 
   /** A filter applied to an already evaluated input (shared by `|` and `{% filter %}`). */
@@ -1133,13 +1171,17 @@ class Compiler {
     let error: TemplateError | null = null;
     a.positional.forEach((p, i) => {
       if (names && i >= names.length && error === null) {
-        error = new TemplateError('FUNCTION_ERROR', `The argument at position ${i + 1} is not allowed. Only ${names.length} argument(s) are allowed.`);
+        error = new TemplateError(
+          'FUNCTION_ERROR',
+          `The argument at position ${i + 1} is not allowed. Only ${names.length} argument(s) are allowed.`,
+        );
       }
       keys.push(names ? (names[i] ?? String(i)) : String(i));
       evs.push(this.expr(p));
     });
     for (const [n, v] of a.named) {
-      if (names && !names.includes(n) && error === null) error = new TemplateError('FUNCTION_ERROR', `The following named argument does not exist: ${n}`);
+      if (names && !names.includes(n) && error === null)
+        error = new TemplateError('FUNCTION_ERROR', `The following named argument does not exist: ${n}`);
       keys.push(n);
       evs.push(this.expr(v));
     }
@@ -1154,7 +1196,7 @@ class Compiler {
     if (all.every((x) => x.kind === 'Literal')) {
       // Literal arguments (`default('x')`, `join(',')`): one immutable object for every call.
       const constant: Record<string, Value> = {};
-      all.forEach((x, i) => (constant[keys[i]!] = (x as Extract<Expression, { kind: 'Literal' }>).value ?? null));
+      all.forEach((x, i) => (constant[keys[i]!] = x.value ?? null));
       Object.freeze(constant);
       return () => constant;
     }
@@ -1273,7 +1315,10 @@ function settleExtension(f: Frame, start: number, r: object): Value {
     if (f.state.sync) {
       // Keep the work from running unobserved.
       Promise.resolve(r).catch(() => undefined);
-      throw f.unit.locate(new TemplateError('ASYNC_IN_SYNC_RENDER', 'An asynchronous function was called during renderSync(); use render() instead'), start);
+      throw f.unit.locate(
+        new TemplateError('ASYNC_IN_SYNC_RENDER', 'An asynchronous function was called during renderSync(); use render() instead'),
+        start,
+      );
     }
     return Promise.resolve(r).catch((e: unknown) => Promise.reject(f.unit.locate(wrapExtensionError(e), start)));
   }
@@ -1283,7 +1328,11 @@ function settleExtension(f: Frame, start: number, r: object): Value {
 function settle(fn: () => Value): Settled | Promise<Settled> {
   try {
     const v = fn();
-    if (v instanceof Promise) return v.then((value) => ({ ok: true, value }) as const, (error: unknown) => ({ ok: false, error }) as const);
+    if (v instanceof Promise)
+      return v.then(
+        (value: Value) => ({ ok: true, value }) as const,
+        (error: unknown) => ({ ok: false, error }) as const,
+      );
     return { ok: true, value: v };
   } catch (error) {
     return { ok: false, error };

@@ -206,7 +206,12 @@ export class TemplateEngine {
     return this.renderValueAt(value, context, scope, 0);
   }
 
-  private async renderValueAt(value: unknown, context: TemplateContext | undefined, scope: RenderScope | undefined, depth: number): Promise<unknown> {
+  private async renderValueAt(
+    value: unknown,
+    context: TemplateContext | undefined,
+    scope: RenderScope | undefined,
+    depth: number,
+  ): Promise<unknown> {
     if (depth > this.maxDepth) throw new TemplateError('LIMIT_EXCEEDED', `Value nested deeper than ${this.maxDepth} levels`);
     if (typeof value === 'string') return value.includes('{') ? this.render(value, context, scope) : value;
     if (isList(value)) {
@@ -261,4 +266,3 @@ export function normalizeError(e: unknown): TemplateError {
   const message = e instanceof Error ? e.message : String(e);
   return new TemplateError('FUNCTION_ERROR', message, { cause: e });
 }
-

@@ -69,13 +69,21 @@ export class TemplateError extends Error {
     for (let n = from; n <= to; n++) {
       const text = lines[n - 1] ?? '';
       out.push(`${n === this.line ? '>>' : '  '} ${String(n).padStart(width)}| ${text.length > 160 ? text.slice(0, 157) + '...' : text}`);
-      if (n === this.line && this.column !== undefined) out.push(`   ${' '.repeat(width)}  ${' '.repeat(Math.max(0, Math.min(this.column - 1, 160)))}^`);
+      if (n === this.line && this.column !== undefined)
+        out.push(`   ${' '.repeat(width)}  ${' '.repeat(Math.max(0, Math.min(this.column - 1, 160)))}^`);
     }
     return out.join('\n');
   }
 
   toJSON(): Record<string, unknown> {
-    return { name: this.name, code: this.code, message: this.message, templateName: this.templateName, line: this.line, column: this.column };
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      templateName: this.templateName,
+      line: this.line,
+      column: this.column,
+    };
   }
 }
 

@@ -114,7 +114,6 @@ function addToList(list: unknown[], item: unknown): unknown[] {
   }
 }
 
-
 export function negate(v: unknown): unknown {
   return arithmetic('*', -1n, v);
 }

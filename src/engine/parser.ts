@@ -44,7 +44,8 @@ export function parseTemplate(source: string, options: ParseOptions): TemplateAs
 export function parseExpression(source: string, options: ParseOptions): Expression {
   const ast = parseTemplate(`{{ ${source} }}`, options);
   const first = ast.body[0];
-  if (ast.body.length !== 1 || first?.kind !== 'Print') throw new TemplateSyntaxError('Expected a single expression', { name: options.name, line: 1, column: 1 }, source);
+  if (ast.body.length !== 1 || first?.kind !== 'Print')
+    throw new TemplateSyntaxError('Expected a single expression', { name: options.name, line: 1, column: 1 }, source);
   return first.expression;
 }
 
@@ -81,7 +82,10 @@ export class Parser {
   expect(type: TokenType, value?: string): Token {
     const t = this.peek();
     if (t.type !== type || (value !== undefined && t.value !== value)) {
-      throw this.error(`Unexpected token of value "${t.value}" and type ${displayType(t.type)}, expected token of type ${displayType(type)}`, t);
+      throw this.error(
+        `Unexpected token of value "${t.value}" and type ${displayType(t.type)}, expected token of type ${displayType(type)}`,
+        t,
+      );
     }
     return this.next();
   }
@@ -294,7 +298,13 @@ export class Parser {
           if (parsed.named.length > 0) throw this.error('Named arguments are not allowed in method calls', name);
           args = [...parsed.positional];
         }
-        expression = { kind: 'GetAttribute', start: name.start, object: expression, attribute: { kind: 'Literal', start: name.start, value: name.value }, args };
+        expression = {
+          kind: 'GetAttribute',
+          start: name.start,
+          object: expression,
+          attribute: { kind: 'Literal', start: name.start, value: name.value },
+          args,
+        };
       } else if (this.test('PUNCTUATION', '[')) {
         const open = this.next();
         const attribute = this.parseExpression();

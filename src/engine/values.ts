@@ -96,7 +96,7 @@ export function makeLong(value: bigint | number): bigint {
 
 export function isMap(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof JDouble) return false;
-  const proto = Object.getPrototypeOf(value);
+  const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
 
@@ -376,7 +376,9 @@ export function toKestraJson(value: unknown, includeNulls = false, depth = 0): s
       // Jackson writes a Map.Entry as a one-field object.
       if (value instanceof MapEntry) {
         return value.value === null || value.value === undefined
-          ? includeNulls ? `{${jsonString(value.key)}:null}` : '{}'
+          ? includeNulls
+            ? `{${jsonString(value.key)}:null}`
+            : '{}'
           : `{${jsonString(value.key)}:${toKestraJson(value.value, includeNulls, depth + 1)}}`;
       }
       if (depth >= MAX_JSON_DEPTH) {

@@ -42,7 +42,10 @@ function javaList(values: readonly unknown[]): string {
 }
 
 /** Coerces one raw value to its input type (no required/default handling). */
-export function coerceInput(def: Pick<InputDefinition, 'type' | 'validator' | 'min' | 'max' | 'after' | 'before' | 'values' | 'allowCustomValue' | 'itemType'>, raw: unknown): unknown {
+export function coerceInput(
+  def: Pick<InputDefinition, 'type' | 'validator' | 'min' | 'max' | 'after' | 'before' | 'values' | 'allowCustomValue' | 'itemType'>,
+  raw: unknown,
+): unknown {
   const type = def.type;
   switch (type) {
     case 'STRING':
@@ -71,7 +74,12 @@ export function coerceInput(def: Pick<InputDefinition, 'type' | 'validator' | 'm
     }
     case 'FLOAT': {
       const text = String(raw).trim();
-      const n = typeof raw === 'number' ? raw : /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdD]?$/.test(text) ? Number(text.replace(/[fFdD]$/, '')) : NaN;
+      const n =
+        typeof raw === 'number'
+          ? raw
+          : /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdD]?$/.test(text)
+            ? Number(text.replace(/[fFdD]$/, ''))
+            : NaN;
       if (!Number.isFinite(n)) throw expected('FLOAT');
       checkRange(n, def.min, def.max, (x) => Number(x), false);
       // A Java Float: 2 prints as 2.0 in templates.
@@ -125,14 +133,15 @@ export function coerceInput(def: Pick<InputDefinition, 'type' | 'validator' | 'm
     case 'YAML': {
       if (typeof raw !== 'string') return raw;
       try {
-        return parseYaml(raw) as unknown;
+        return parseYaml(raw);
       } catch (e) {
         throw new Invalid(`Expected \`YAML\` (${(e as Error).message.split('\n')[0]})`);
       }
     }
     case 'SELECT': {
       const s = String(raw);
-      if (def.values !== undefined && def.allowCustomValue !== true && !def.values.includes(s)) throw new Invalid(`it must match the values \`${javaList(def.values)}\``);
+      if (def.values !== undefined && def.allowCustomValue !== true && !def.values.includes(s))
+        throw new Invalid(`it must match the values \`${javaList(def.values)}\``);
       return s;
     }
     case 'MULTISELECT':
@@ -142,7 +151,8 @@ export function coerceInput(def: Pick<InputDefinition, 'type' | 'validator' | 'm
         const values = def.values ?? (def as { options?: readonly string[] }).options;
         return list.map((item) => {
           const s = String(item);
-          if (values !== undefined && def.allowCustomValue !== true && !values.includes(s)) throw new Invalid(`it must match the values \`${javaList(values)}\``);
+          if (values !== undefined && def.allowCustomValue !== true && !values.includes(s))
+            throw new Invalid(`it must match the values \`${javaList(values)}\``);
           return s;
         });
       }
@@ -224,7 +234,10 @@ export async function resolveInputs(
   const declared = new Set(definitions.map((d) => d.id));
   for (const name of Object.keys(provided)) {
     if (!declared.has(name)) {
-      problems.push({ inputId: name, message: `Unknown input \`${name}\`: ${declared.size === 0 ? 'the flow declares no inputs' : `the flow declares ${[...declared].join(', ')}`}` });
+      problems.push({
+        inputId: name,
+        message: `Unknown input \`${name}\`: ${declared.size === 0 ? 'the flow declares no inputs' : `the flow declares ${[...declared].join(', ')}`}`,
+      });
     }
   }
   const failed = new Set<string>();
@@ -250,18 +263,24 @@ export async function resolveInputs(
         values = undefined;
       }
       if (!Array.isArray(values)) {
-        problems.push({ inputId: def.id, message: `Invalid input for \`${def.id}\`, its expression must give a list of values, but received \`${rendered}\`` });
+        problems.push({
+          inputId: def.id,
+          message: `Invalid input for \`${def.id}\`, its expression must give a list of values, but received \`${rendered}\``,
+        });
         failed.add(def.id);
         continue;
       }
       effective = { ...def, values: values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))) };
     }
     const given = Object.hasOwn(provided, def.id) ? provided[def.id] : undefined;
-    const fallback = def.defaults ?? def.prefill ?? (
-      def.autoSelectFirst === true && effective.values !== undefined && effective.values.length > 0
-        ? def.type === 'MULTISELECT' ? [effective.values[0]] : effective.values[0]
-        : undefined
-    );
+    const fallback =
+      def.defaults ??
+      def.prefill ??
+      (def.autoSelectFirst === true && effective.values !== undefined && effective.values.length > 0
+        ? def.type === 'MULTISELECT'
+          ? [effective.values[0]]
+          : effective.values[0]
+        : undefined);
     const raw = given === undefined || given === null ? fallback : given;
     if (raw === undefined || raw === null) {
       if (def.required) {

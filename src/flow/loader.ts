@@ -174,27 +174,54 @@ class Checker {
       switch (e.keyword) {
         case 'additionalProperties': {
           const name = String((e.params as { additionalProperty: string }).additionalProperty);
-          const allowed = Object.keys(((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}) as object);
+          const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
           const hint = closest(name, allowed);
-          this.add('UNKNOWN_PROPERTY', `Unknown property \`${name}\`${hint === undefined ? '' : ` (did you mean \`${hint}\`?)`}`, [...path, name], 'key');
+          this.add(
+            'UNKNOWN_PROPERTY',
+            `Unknown property \`${name}\`${hint === undefined ? '' : ` (did you mean \`${hint}\`?)`}`,
+            [...path, name],
+            'key',
+          );
           break;
         }
         case 'required':
-          this.add('MISSING_PROPERTY', `Missing required property \`${(e.params as { missingProperty: string }).missingProperty}\``, path, 'key');
+          this.add(
+            'MISSING_PROPERTY',
+            `Missing required property \`${(e.params as { missingProperty: string }).missingProperty}\``,
+            path,
+            'key',
+          );
           break;
         case 'anyOf': {
-          const expected = (e.parentSchema as Record<string, unknown> | undefined)?.[EXPECTED];
-          this.add('INVALID_VALUE', `Invalid value for \`${prop}\`: expected ${typeof expected === 'string' ? expected : 'a valid value'}, got \`${shown(e.data)}\``, path);
+          const parentSchema: Record<string, unknown> | undefined = e.parentSchema;
+          const expected = parentSchema?.[EXPECTED];
+          this.add(
+            'INVALID_VALUE',
+            `Invalid value for \`${prop}\`: expected ${typeof expected === 'string' ? expected : 'a valid value'}, got \`${shown(e.data)}\``,
+            path,
+          );
           break;
         }
         case 'type':
-          this.add('INVALID_VALUE', `Invalid value for \`${prop}\`: expected ${String((e.params as { type: unknown }).type).replace(',', ' or ')}, got ${describe(e.data)}`, path);
+          this.add(
+            'INVALID_VALUE',
+            `Invalid value for \`${prop}\`: expected ${String((e.params as { type: unknown }).type).replace(',', ' or ')}, got ${describe(e.data)}`,
+            path,
+          );
           break;
         case 'enum':
-          this.add('INVALID_VALUE', `Invalid value \`${shown(e.data)}\` for \`${prop}\`: expected one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`, path);
+          this.add(
+            'INVALID_VALUE',
+            `Invalid value \`${shown(e.data)}\` for \`${prop}\`: expected one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`,
+            path,
+          );
           break;
         case 'pattern':
-          this.add('INVALID_VALUE', `Invalid value \`${shown(e.data)}\` for \`${prop}\`: it must match \`${(e.params as { pattern: string }).pattern}\``, path);
+          this.add(
+            'INVALID_VALUE',
+            `Invalid value \`${shown(e.data)}\` for \`${prop}\`: it must match \`${(e.params as { pattern: string }).pattern}\``,
+            path,
+          );
           break;
         case 'minItems':
           this.add('INVALID_VALUE', `\`${prop}\` must not be empty`, path);
@@ -276,11 +303,22 @@ function applyDefaults(task: Record<string, unknown>, canonical: string, default
 
 function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = isRecord(out[k]) && isRecord(v) ? merge(out[k] as Record<string, unknown>, v) : v;
+  for (const [k, v] of Object.entries(over)) out[k] = isRecord(out[k]) && isRecord(v) ? merge(out[k], v) : v;
   return out;
 }
 
-const COMMON_KEYS = new Set(['id', 'type', 'description', 'disabled', 'allowFailure', 'allowWarning', 'runIf', 'timeout', 'retry', 'logLevel']);
+const COMMON_KEYS = new Set([
+  'id',
+  'type',
+  'description',
+  'disabled',
+  'allowFailure',
+  'allowWarning',
+  'runIf',
+  'timeout',
+  'retry',
+  'logLevel',
+]);
 
 /** Validates a flow source and builds the `Flow`, or returns every problem found. */
 export function checkFlow(source: string, options: { file?: string } = {}): CheckFlowResult {
@@ -292,7 +330,17 @@ export function checkFlow(source: string, options: { file?: string } = {}): Chec
   const withFile = (p: FlowProblem): FlowProblem => (file === undefined ? p : { ...p, file });
   const list = Array.isArray(docs) ? docs : [];
   if (list.length === 0) {
-    return { problems: [withFile({ code: 'NOT_A_FLOW', message: 'The file is empty: a flow needs at least id, namespace and tasks', path: '', line: 1, column: 1 })] };
+    return {
+      problems: [
+        withFile({
+          code: 'NOT_A_FLOW',
+          message: 'The file is empty: a flow needs at least id, namespace and tasks',
+          path: '',
+          line: 1,
+          column: 1,
+        }),
+      ],
+    };
   }
   if (list.length > 1) {
     const start = list[1]!.range[0];
@@ -339,7 +387,8 @@ function buildFlow(root: Record<string, unknown>, c: Checker, file: string | und
     const list = root[key];
     if (!Array.isArray(list)) continue;
     for (const d of list) {
-      if (isRecord(d) && typeof d.type === 'string' && isRecord(d.values)) defaults.push({ type: d.type, forced: d.forced === true, values: d.values });
+      if (isRecord(d) && typeof d.type === 'string' && isRecord(d.values))
+        defaults.push({ type: d.type, forced: d.forced === true, values: d.values });
     }
   }
 
@@ -361,7 +410,8 @@ function buildFlow(root: Record<string, unknown>, c: Checker, file: string | und
   const addLabel = (key: unknown, value: unknown, path: Path): void => {
     const k = String(key);
     const v = value === null || value === undefined ? '' : String(value);
-    if (k.startsWith('system.')) c.add('SYSTEM_LABEL', `System labels can only be set by Kestra itself, offending label: ${k}=${v}`, path, 'key');
+    if (k.startsWith('system.'))
+      c.add('SYSTEM_LABEL', `System labels can only be set by Kestra itself, offending label: ${k}=${v}`, path, 'key');
     labels[k] = v;
   };
   if (Array.isArray(root.labels)) root.labels.forEach((l, i) => isRecord(l) && addLabel(l.key, l.value, ['labels', i]));
@@ -413,14 +463,21 @@ function buildTask(
     const first = ids.get(raw.id);
     if (first !== undefined) {
       const firstPos = c.index.at([...first, 'id']);
-      c.add('DUPLICATE_TASK_ID', `Duplicate task id with name [${raw.id}]${firstPos ? ` (first used at line ${firstPos.line})` : ''}`, [...path, 'id']);
+      c.add('DUPLICATE_TASK_ID', `Duplicate task id with name [${raw.id}]${firstPos ? ` (first used at line ${firstPos.line})` : ''}`, [
+        ...path,
+        'id',
+      ]);
     } else {
       ids.set(raw.id, path);
     }
   }
   if (typeof raw.type !== 'string') {
     if (raw.type === undefined) c.add('MISSING_PROPERTY', 'Missing required property `type`', path, 'key');
-    else c.add('INVALID_VALUE', `Invalid value for \`${formatPath([...path, 'type'])}\`: expected string, got ${describe(raw.type)}`, [...path, 'type']);
+    else
+      c.add('INVALID_VALUE', `Invalid value for \`${formatPath([...path, 'type'])}\`: expected string, got ${describe(raw.type)}`, [
+        ...path,
+        'type',
+      ]);
     return undefined;
   }
   const plugin = resolveTaskType(raw.type);
@@ -481,7 +538,12 @@ function buildInputs(raw: unknown, c: Checker): InputDefinition[] {
     // `name` is the deprecated spelling of `id`.
     const input = item.id === undefined && item.name !== undefined ? { ...item, id: item.name } : item;
     const declared = typeof input.type === 'string' ? input.type : undefined;
-    const type = declared === undefined ? undefined : ((INPUT_TYPES as readonly string[]).includes(declared) ? (declared as InputType) : INPUT_TYPE_ALIASES[declared]);
+    const type =
+      declared === undefined
+        ? undefined
+        : (INPUT_TYPES as readonly string[]).includes(declared)
+          ? (declared as InputType)
+          : INPUT_TYPE_ALIASES[declared];
     if (input.id === undefined) c.add('MISSING_PROPERTY', 'Missing required property `id`', path, 'key');
     if (declared === undefined) {
       c.add('MISSING_PROPERTY', 'Missing required property `type`', path, 'key');
@@ -498,19 +560,25 @@ function buildInputs(raw: unknown, c: Checker): InputDefinition[] {
     seen.add(input.id);
     const pos = c.index.at(path);
     out.push({
-      ...(input as Record<string, unknown>),
+      ...input,
       id: input.id,
       type,
       required: input.required !== false,
       ...(pos === undefined ? {} : { position: pos }),
-    } as InputDefinition);
+    });
   });
   // dependsOn: every reference exists, and there is no cycle.
   const byId = new Map(out.map((d) => [d.id, d]));
   out.forEach((d) => {
     const i = raw.findIndex((r) => isRecord(r) && (r.id ?? r.name) === d.id);
     for (const dep of d.dependsOn?.inputs ?? []) {
-      if (!byId.has(dep)) c.add('BAD_INPUT_REFERENCE', `Input with id '${d.id}' depends on a non-existent input '${dep}'.`, ['inputs', i, 'dependsOn', 'inputs']);
+      if (!byId.has(dep))
+        c.add('BAD_INPUT_REFERENCE', `Input with id '${d.id}' depends on a non-existent input '${dep}'.`, [
+          'inputs',
+          i,
+          'dependsOn',
+          'inputs',
+        ]);
     }
   });
   const state = new Map<string, 'visiting' | 'done'>();
@@ -518,7 +586,11 @@ function buildInputs(raw: unknown, c: Checker): InputDefinition[] {
     if (state.get(id) === 'done') return;
     if (state.get(id) === 'visiting') {
       const i = raw.findIndex((r) => isRecord(r) && (r.id ?? r.name) === id);
-      c.add('INPUT_CYCLE', `Cycle dependency detected for input with id '${id}' (${[...trail.slice(trail.indexOf(id)), id].join(' → ')})`, ['inputs', i, 'dependsOn']);
+      c.add('INPUT_CYCLE', `Cycle dependency detected for input with id '${id}' (${[...trail.slice(trail.indexOf(id)), id].join(' → ')})`, [
+        'inputs',
+        i,
+        'dependsOn',
+      ]);
       return;
     }
     state.set(id, 'visiting');
@@ -587,7 +659,7 @@ export function checkFlowFile(path: string, shownAs: string = path): CheckFlowRe
  */
 export function loadFlow(sourceOrPath: string | URL): Flow {
   const isPath = sourceOrPath instanceof URL || (!sourceOrPath.includes('\n') && /\.ya?ml$/i.test(sourceOrPath.trim()));
-  if (!isPath) return parseFlow(sourceOrPath as string);
+  if (!isPath) return parseFlow(sourceOrPath);
   const path = sourceOrPath instanceof URL ? fileURLToPath(sourceOrPath) : sourceOrPath.trim();
   const { flow, problems } = checkFlowFile(path);
   if (flow === undefined) throw new FlowValidationError(problems, path);

@@ -70,10 +70,13 @@ export const commonTaskProperties: Readonly<Record<string, JsonSchema>> = {
   disabled: { type: 'boolean', description: 'A disabled task is not run (state SKIPPED).' },
   allowFailure: { type: 'boolean', description: 'A failure turns into WARNING and the flow goes on.' },
   allowWarning: { type: 'boolean', description: 'A WARNING counts as SUCCESS.' },
-  runIf: { type: ['string', 'boolean', 'number'], description: 'Rendered; the task is SKIPPED when the result is "false", "0", "-0" or "".' },
+  runIf: {
+    type: ['string', 'boolean', 'number'],
+    description: 'Rendered; the task is SKIPPED when the result is "false", "0", "-0" or "".',
+  },
   timeout: duration,
   retry,
-  logLevel: { enum: [...LOG_LEVELS], description: 'Lowest level of this task\'s logs that is kept.' },
+  logLevel: { enum: [...LOG_LEVELS], description: "Lowest level of this task's logs that is kept." },
 };
 
 const auth: JsonSchema = {
@@ -184,7 +187,15 @@ export const sequentialTask: TaskTypeSchema = {
   childTaskLists: ['tasks', 'errors'],
 };
 
-export const coreTaskSchemas: readonly TaskTypeSchema[] = [requestTask, logTask, returnTask, outputValuesTask, failTask, ifTask, sequentialTask];
+export const coreTaskSchemas: readonly TaskTypeSchema[] = [
+  requestTask,
+  logTask,
+  returnTask,
+  outputValuesTask,
+  failTask,
+  ifTask,
+  sequentialTask,
+];
 
 /**
  * The object schema of one task type. `childItems` is what a child task list holds: a `$ref`
@@ -196,7 +207,13 @@ export function taskObjectSchema(def: TaskTypeSchema, childItems: JsonSchema, ty
   for (const list of def.childTaskLists ?? []) {
     properties[list] = { type: 'array', items: childItems, ...(required.includes(list) ? { minItems: 1 } : {}) };
   }
-  return { type: 'object', ...(def.title === undefined ? {} : { description: def.title }), required, properties, additionalProperties: false };
+  return {
+    type: 'object',
+    ...(def.title === undefined ? {} : { description: def.title }),
+    required,
+    properties,
+    additionalProperties: false,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -204,8 +221,22 @@ export function taskObjectSchema(def: TaskTypeSchema, childItems: JsonSchema, ty
 // ---------------------------------------------------------------------------------------------
 
 export const INPUT_TYPES = [
-  'STRING', 'INT', 'FLOAT', 'BOOLEAN', 'DATETIME', 'DATE', 'TIME', 'DURATION', 'JSON', 'YAML', 'URI', 'EMAIL',
-  'SELECT', 'MULTISELECT', 'ARRAY', 'SECRET',
+  'STRING',
+  'INT',
+  'FLOAT',
+  'BOOLEAN',
+  'DATETIME',
+  'DATE',
+  'TIME',
+  'DURATION',
+  'JSON',
+  'YAML',
+  'URI',
+  'EMAIL',
+  'SELECT',
+  'MULTISELECT',
+  'ARRAY',
+  'SECRET',
 ] as const;
 export type InputType = (typeof INPUT_TYPES)[number];
 /** Older or newer names of the same input types. */
@@ -285,7 +316,12 @@ const labelsSchema: JsonSchema = {
     { type: 'object', additionalProperties: scalar },
     {
       type: 'array',
-      items: { type: 'object', required: ['key', 'value'], properties: { key: { type: 'string' }, value: scalar }, additionalProperties: false },
+      items: {
+        type: 'object',
+        required: ['key', 'value'],
+        properties: { key: { type: 'string' }, value: scalar },
+        additionalProperties: false,
+      },
     },
   ],
   [EXPECTED]: 'a map of strings, or a list of {key, value}',
@@ -361,9 +397,17 @@ export function buildFlowJsonSchema(taskTypes: readonly TaskTypeSchema[]): JsonS
   definitions.task = { type: 'object', required: ['id', 'type'], properties: { type: { enum: allTypes } }, allOf: branches };
   const inputBranches: JsonSchema[] = [];
   for (const type of INPUT_TYPES) {
-    const names = [type, ...Object.entries(INPUT_TYPE_ALIASES).filter(([, t]) => t === type).map(([alias]) => alias)];
+    const names = [
+      type,
+      ...Object.entries(INPUT_TYPE_ALIASES)
+        .filter(([, t]) => t === type)
+        .map(([alias]) => alias),
+    ];
     definitions[`input.${type}`] = inputObjectSchema(type, { enum: names });
-    inputBranches.push({ if: { properties: { type: { enum: names } }, required: ['type'] }, then: { $ref: `#/definitions/input.${type}` } });
+    inputBranches.push({
+      if: { properties: { type: { enum: names } }, required: ['type'] },
+      then: { $ref: `#/definitions/input.${type}` },
+    });
   }
   definitions.input = {
     type: 'object',

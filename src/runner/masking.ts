@@ -72,7 +72,13 @@ export class Masker {
   mask(text: string): string {
     if (this.forms.size === 0 || text === '') return text;
     // Longest first, so a value wins over a shorter form that it contains.
-    this.pattern ??= new RegExp([...this.forms].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
+    this.pattern ??= new RegExp(
+      [...this.forms]
+        .sort((a, b) => b.length - a.length)
+        .map(escapeRegExp)
+        .join('|'),
+      'g',
+    );
     return text.replace(this.pattern, MASK);
   }
 

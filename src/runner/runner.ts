@@ -11,7 +11,7 @@ import type { Flow, RetryPolicy, TaskNode } from '../flow/model.js';
 import { LOG_LEVELS, type LogLevel } from '../flow/schema.js';
 import { isTruthy } from '../tasks/coerce.js';
 import { resolveTaskType } from '../tasks/registry.js';
-import { TaskError, type FetchLike, type TaskRunContext, type TaskState } from '../tasks/types.js';
+import { TaskError, type TaskRunContext, type TaskState } from '../tasks/types.js';
 import type { RenderScope } from '../engine/extension.js';
 import { loadConfig } from '../config/load-config.js';
 import { createEngine } from '../pebbleflow-engine.js';
@@ -56,7 +56,10 @@ export interface FlowEngineSetup {
   readonly engine: FlowEngine;
   /** The tenant runs use: the one asked for, else the config's. */
   readonly tenant: string;
-  testCredential(id: string, scope?: { tenant?: string; namespace?: string }): Promise<{ ok: true; tokenType: string; expiresAt: Date | null; scope: string | null }>;
+  testCredential(
+    id: string,
+    scope?: { tenant?: string; namespace?: string },
+  ): Promise<{ ok: true; tokenType: string; expiresAt: Date | null; scope: string | null }>;
   listCredentials(): { id: string; type: string; authConfigType?: string; tenant: string; namespace?: string; description?: string }[];
 }
 
@@ -84,7 +87,8 @@ export async function createFlowEngine(
 /** Runs a flow to its end and returns the report (`pebbleflow run --json` prints the same object). */
 export async function runFlow(flow: Flow, options: RunFlowOptions = {}): Promise<RunReport> {
   if (flow.disabled) throw new FlowDisabledError(flow.namespace, flow.id);
-  const { engine, tenant } = options.engine === undefined ? await createFlowEngine(options) : { engine: options.engine, tenant: options.tenant ?? 'main' };
+  const { engine, tenant } =
+    options.engine === undefined ? await createFlowEngine(options) : { engine: options.engine, tenant: options.tenant ?? 'main' };
   const masker = new Masker();
   const runAbort = new AbortController();
   const onOuterAbort = (): void => runAbort.abort(options.signal?.reason);
@@ -218,7 +222,8 @@ export async function runFlow(flow: Flow, options: RunFlowOptions = {}): Promise
 
     let timeoutMs: number | undefined;
     try {
-      timeoutMs = task.timeout === undefined ? undefined : parseTimeout(await engine.render(task.timeout, contextFor(task, taskRun, 0), scope));
+      timeoutMs =
+        task.timeout === undefined ? undefined : parseTimeout(await engine.render(task.timeout, contextFor(task, taskRun, 0), scope));
     } catch (e) {
       return fail(e);
     }
@@ -233,7 +238,7 @@ export async function runFlow(flow: Flow, options: RunFlowOptions = {}): Promise
       const ctx: TaskRunContext = {
         task,
         signal: controller.signal,
-        fetch: options.fetch ?? (globalThis.fetch as unknown as FetchLike),
+        fetch: options.fetch ?? globalThis.fetch,
         render: (template) => engine.render(template, context, taskScope),
         renderValue: (value) => engine.renderValue(value, context, taskScope),
         log,
@@ -309,7 +314,8 @@ export async function runFlow(flow: Flow, options: RunFlowOptions = {}): Promise
 
 function parseTimeout(text: string): number {
   const ms = parseDuration(text.trim());
-  if (ms === undefined || ms <= 0) throw new TaskError('INVALID_PROPERTY', `Invalid value for \`timeout\`: expected an ISO-8601 duration such as PT30S, got \`${text}\``);
+  if (ms === undefined || ms <= 0)
+    throw new TaskError('INVALID_PROPERTY', `Invalid value for \`timeout\`: expected an ISO-8601 duration such as PT30S, got \`${text}\``);
   return ms;
 }
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EnvSecretProviderConfig, FileSecretProviderConfig, MemorySecretProviderConfig, SecretProviderConfig } from '../config/types.js';
+import type { SecretProviderConfig } from '../config/types.js';
 import { SecretError } from './errors.js';
 
 /** A source of secret values. `get` answers `undefined` when it does not hold the key. */
@@ -55,7 +55,9 @@ export class FileSecretProvider implements SecretProvider {
     } catch (cause) {
       const code = (cause as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return undefined;
-      throw new SecretError('SECRET_PROVIDER_ERROR', `Cannot read secret '${key}' from the file provider (${code ?? 'I/O error'}).`, { key });
+      throw new SecretError('SECRET_PROVIDER_ERROR', `Cannot read secret '${key}' from the file provider (${code ?? 'I/O error'}).`, {
+        key,
+      });
     }
   }
 }
@@ -77,10 +79,10 @@ export class MemorySecretProvider implements SecretProvider {
 export function createSecretProvider(config: SecretProviderConfig, env: Readonly<Record<string, string | undefined>>): SecretProvider {
   switch (config.type) {
     case 'env':
-      return new EnvSecretProvider(env, (config as EnvSecretProviderConfig).encoding);
+      return new EnvSecretProvider(env, config.encoding);
     case 'file':
-      return new FileSecretProvider((config as FileSecretProviderConfig).dir);
+      return new FileSecretProvider(config.dir);
     case 'memory':
-      return new MemorySecretProvider((config as MemorySecretProviderConfig).values);
+      return new MemorySecretProvider(config.values);
   }
 }

@@ -60,7 +60,8 @@ export class SecretResolver {
     } catch {
       throw new SecretError('SECRET_SUBKEY_NOT_FOUND', `Secret '${key}' is not a JSON object, so it has no subkey '${subkey}'.`, { key });
     }
-    const field = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>)[subkey] : undefined;
+    const field =
+      typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>)[subkey] : undefined;
     if (field === undefined || field === null) {
       throw new SecretError('SECRET_SUBKEY_NOT_FOUND', `Cannot find subkey '${subkey}' in secret '${key}'.`, { key });
     }

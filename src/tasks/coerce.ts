@@ -25,7 +25,10 @@ export function asDurationMs(value: unknown, property: string): number | undefin
   if (value === undefined || value === null) return undefined;
   const ms = parseDuration(String(value));
   if (ms === undefined || ms < 0) {
-    throw new TaskError('INVALID_PROPERTY', `Invalid value for \`${property}\`: expected an ISO-8601 duration such as PT30S, got \`${String(value)}\``);
+    throw new TaskError(
+      'INVALID_PROPERTY',
+      `Invalid value for \`${property}\`: expected an ISO-8601 duration such as PT30S, got \`${String(value)}\``,
+    );
   }
   return ms;
 }

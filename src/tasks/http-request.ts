@@ -81,7 +81,8 @@ async function runRequest(ctx: TaskRunContext) {
 
 function failure(plan: RequestPlan, error: unknown, timedOut: string | undefined): TaskError {
   if (error instanceof TaskError) return error;
-  if (timedOut !== undefined) return new TaskError('HTTP_TIMEOUT', `Failed http request to ${plan.uri}: ${timedOut} within ${plan.readIdleTimeoutMs} ms`);
+  if (timedOut !== undefined)
+    return new TaskError('HTTP_TIMEOUT', `Failed http request to ${plan.uri}: ${timedOut} within ${plan.readIdleTimeoutMs} ms`);
   const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
   const reason = typeof cause?.code === 'string' ? cause.code : error instanceof Error ? error.message : String(error);
   return new TaskError('HTTP_ERROR', `Failed http request to ${plan.uri}: ${reason}`, { cause: error });
@@ -136,7 +137,8 @@ async function plan_(ctx: TaskRunContext): Promise<RequestPlan> {
 
   const codes = asList(options.allowedResponseCodes, 'options.allowedResponseCodes').map((c) => {
     const n = Number(c);
-    if (!Number.isInteger(n)) throw new TaskError('INVALID_PROPERTY', `Invalid value for \`options.allowedResponseCodes\`: \`${String(c)}\` is not a status code`);
+    if (!Number.isInteger(n))
+      throw new TaskError('INVALID_PROPERTY', `Invalid value for \`options.allowedResponseCodes\`: \`${String(c)}\` is not a status code`);
     return n;
   });
   return {
@@ -146,9 +148,14 @@ async function plan_(ctx: TaskRunContext): Promise<RequestPlan> {
     body,
     connectTimeoutMs: asDurationMs(timeout.connectTimeout ?? options.connectTimeout, 'options.timeout.connectTimeout'),
     readIdleTimeoutMs:
-      asDurationMs(timeout.readIdleTimeout ?? options.readIdleTimeout ?? options.readTimeout, 'options.timeout.readIdleTimeout') ?? DEFAULT_READ_IDLE_MS,
+      asDurationMs(timeout.readIdleTimeout ?? options.readIdleTimeout ?? options.readTimeout, 'options.timeout.readIdleTimeout') ??
+      DEFAULT_READ_IDLE_MS,
     followRedirects: asBoolean(options.followRedirects, 'options.followRedirects') ?? true,
-    allowFailed: asBoolean(options.allowFailed ?? (p.allowFailed === undefined ? undefined : await ctx.render(String(p.allowFailed))), 'options.allowFailed') ?? false,
+    allowFailed:
+      asBoolean(
+        options.allowFailed ?? (p.allowFailed === undefined ? undefined : await ctx.render(String(p.allowFailed))),
+        'options.allowFailed',
+      ) ?? false,
     allowedResponseCodes: codes,
     defaultCharset: options.defaultCharset === undefined ? 'UTF-8' : asString(options.defaultCharset),
     logs: new Set(asList(options.logs, 'options.logs').map(asString)),
@@ -172,7 +179,10 @@ function multipart(form: Record<string, unknown>): { body: Buffer; contentType: 
       head += `; filename="${quote(asString(file.name ?? name))}"\r\nContent-Type: application/octet-stream`;
       content = asString(file.content);
     } else if (typeof value === 'string' && value.startsWith('kestra://')) {
-      throw new TaskError('UNSUPPORTED', `formData \`${name}\`: kestra:// files need Kestra's internal storage, which a local run does not have`);
+      throw new TaskError(
+        'UNSUPPORTED',
+        `formData \`${name}\`: kestra:// files need Kestra's internal storage, which a local run does not have`,
+      );
     } else {
       content = typeof value === 'string' ? value : JSON.stringify(value);
     }
@@ -185,7 +195,10 @@ function multipart(form: Record<string, unknown>): { body: Buffer; contentType: 
 /** Reads the body chunk by chunk (web stream or Node stream), re-arming the idle timer on each. */
 async function readBody(response: FetchResponseLike, onChunk: () => void): Promise<Buffer> {
   const body = response.body as
-    | { getReader?: () => { read(): Promise<{ done: boolean; value?: Uint8Array }> }; [Symbol.asyncIterator]?: () => AsyncIterator<Uint8Array | string> }
+    | {
+        getReader?: () => { read(): Promise<{ done: boolean; value?: Uint8Array }> };
+        [Symbol.asyncIterator]?: () => AsyncIterator<Uint8Array | string>;
+      }
     | null
     | undefined;
   if (body === null || body === undefined) return Buffer.alloc(0);
@@ -194,7 +207,8 @@ async function readBody(response: FetchResponseLike, onChunk: () => void): Promi
   const add = (chunk: Uint8Array | string): void => {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     size += buf.length;
-    if (size > MAX_BODY_BYTES) throw new TaskError('HTTP_BODY_TOO_LARGE', `Response body is larger than ${MAX_BODY_BYTES} bytes; use a Download task instead`);
+    if (size > MAX_BODY_BYTES)
+      throw new TaskError('HTTP_BODY_TOO_LARGE', `Response body is larger than ${MAX_BODY_BYTES} bytes; use a Download task instead`);
     chunks.push(buf);
     onChunk();
   };

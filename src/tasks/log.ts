@@ -5,7 +5,8 @@ import { TaskError, type TaskPlugin } from './types.js';
 export const logPlugin: TaskPlugin = {
   ...logTask,
   async run(ctx) {
-    const level = ctx.task.properties.level === undefined ? 'INFO' : (await ctx.render(String(ctx.task.properties.level))).trim().toUpperCase();
+    const level =
+      ctx.task.properties.level === undefined ? 'INFO' : (await ctx.render(String(ctx.task.properties.level))).trim().toUpperCase();
     if (!(LOG_LEVELS as readonly string[]).includes(level)) {
       throw new TaskError('INVALID_PROPERTY', `Invalid log level \`${level}\`: expected one of ${LOG_LEVELS.join(', ')}`);
     }

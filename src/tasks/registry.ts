@@ -21,12 +21,14 @@ const TYPE_PATTERN = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/;
 export function registerTaskType(plugin: TaskPlugin, options: { replace?: boolean } = {}): void {
   const names = [plugin.type, ...(plugin.aliases ?? [])];
   for (const name of names) {
-    if (!TYPE_PATTERN.test(name)) throw new TypeError(`Invalid task type name \`${name}\`: expected a dotted name such as com.example.MyTask`);
+    if (!TYPE_PATTERN.test(name))
+      throw new TypeError(`Invalid task type name \`${name}\`: expected a dotted name such as com.example.MyTask`);
     const existing = byName.get(name);
     if (existing !== undefined && existing.type !== plugin.type && options.replace !== true) {
       throw new TypeError(`Task type \`${name}\` is already registered (by ${existing.type}); pass { replace: true } to replace it`);
     }
-    if (existing !== undefined && options.replace !== true) throw new TypeError(`Task type \`${name}\` is already registered; pass { replace: true } to replace it`);
+    if (existing !== undefined && options.replace !== true)
+      throw new TypeError(`Task type \`${name}\` is already registered; pass { replace: true } to replace it`);
   }
   for (const name of names) byName.set(name, plugin);
 }
@@ -41,4 +43,5 @@ export function listTaskTypes(): TaskPlugin[] {
   return [...new Set(byName.values())];
 }
 
-for (const plugin of [requestPlugin, logPlugin, returnPlugin, outputValuesPlugin, failPlugin, ifPlugin, sequentialPlugin]) registerTaskType(plugin);
+for (const plugin of [requestPlugin, logPlugin, returnPlugin, outputValuesPlugin, failPlugin, ifPlugin, sequentialPlugin])
+  registerTaskType(plugin);

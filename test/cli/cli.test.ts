@@ -44,7 +44,10 @@ tasks:
   - { id: call, type: io.kestra.plugin.core.http.Request, uri: "${api.origin}/fail?key={{ secret('api_key') }}" }
 `,
   );
-  write('bad.yaml', 'id: bad\nnamespace: n\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.nope.Nope\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    mesage: x\n');
+  write(
+    'bad.yaml',
+    'id: bad\nnamespace: n\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.nope.Nope\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    mesage: x\n',
+  );
   mkdirSync(join(dir, 'folder'));
   write('folder/one.yml', 'id: one\nnamespace: n\ntasks: [{ id: t, type: io.kestra.core.tasks.debugs.Return, format: x }]\n');
   write('folder/pebbleflow.yaml', 'tenant: main\n');
@@ -65,7 +68,7 @@ describe('pebbleflow run', () => {
       '  ▸ ret Return',
       '  ✔ ret SUCCESS N ms',
     ]);
-    expect(lines.at(-1)).toMatch(/^✔ SUCCESS  company\.team\.ok  execution [0-9A-Za-z]{22} · 2 task runs · \d+ ms$/);
+    expect(lines.at(-1)).toMatch(/^✔ SUCCESS {2}company\.team\.ok {2}execution [0-9A-Za-z]{22} · 2 task runs · \d+ ms$/);
     expect(r.stdout).not.toContain(ESC);
   });
 
@@ -109,7 +112,9 @@ describe('pebbleflow run', () => {
   test('exit 2: missing argument, unknown option, invalid flow (every problem, file:line:column), bad input, bad config', async () => {
     const missing = await cli(['run']);
     expect(missing).toMatchObject({ code: 2, stdout: '' });
-    expect(missing.stderr).toBe("error pebbleflow run: missing the flow file (pebbleflow run FLOW.yaml)\nRun 'pebbleflow run --help' for usage.\n");
+    expect(missing.stderr).toBe(
+      "error pebbleflow run: missing the flow file (pebbleflow run FLOW.yaml)\nRun 'pebbleflow run --help' for usage.\n",
+    );
     expect((await cli(['run', 'ok.yaml', '--nope'], { cwd: dir })).code).toBe(2);
     const invalid = await cli(['run', 'bad.yaml'], { cwd: dir });
     expect(invalid.code).toBe(2);
@@ -167,7 +172,10 @@ describe('pebbleflow validate', () => {
 describe('pebbleflow render', () => {
   test('evaluates as a flow would, masking secrets; template errors exit 1 with a frame; usage exits 2', async () => {
     const ctx = write('ctx.json', JSON.stringify({ outputs: { t: { value: 'v' } } }));
-    const ok = await cli(['render', "{{ 1 + 1 }} {{ flow.namespace }} {{ outputs.t.value }} {{ secret('api_key') }}", '--context', ctx, '-n', 'acme.data'], { env: secretEnv, cwd: dir });
+    const ok = await cli(
+      ['render', "{{ 1 + 1 }} {{ flow.namespace }} {{ outputs.t.value }} {{ secret('api_key') }}", '--context', ctx, '-n', 'acme.data'],
+      { env: secretEnv, cwd: dir },
+    );
     expect(ok).toEqual({ code: 0, stdout: '2 acme.data v ******\n', stderr: '' });
     const bad = await cli(['render', '{{ nope }}'], { cwd: dir });
     expect(bad.code).toBe(1);

@@ -58,7 +58,9 @@ test('credentials list: id, type, scope and description from ./pebbleflow.yaml',
 test('credentials test: success with token type and expiry, never the token', async () => {
   const r = await cli(['credentials', 'test', 'gcp', '--namespace', 'company.team'], { cwd: dir });
   expect(r.code).toBe(0);
-  expect(r.stdout).toMatch(/^✓ gcp: token minted in \d+ ms\n {4}type {4}Bearer\n {4}expiry {2}expires \d{4}-\d\d-\d\dT[\d:.]+Z \(in 60 min\)\n {4}scope {3}https:\/\/www\.googleapis\.com\/auth\/cloud-platform\.read-only\n$/);
+  expect(r.stdout).toMatch(
+    /^✓ gcp: token minted in \d+ ms\n {4}type {4}Bearer\n {4}expiry {2}expires \d{4}-\d\d-\d\dT[\d:.]+Z \(in 60 min\)\n {4}scope {3}https:\/\/www\.googleapis\.com\/auth\/cloud-platform\.read-only\n$/,
+  );
   expect(google.issued.length).toBeGreaterThan(0);
   for (const token of google.issued) expect(r.stdout + r.stderr).not.toContain(token);
   const json = await cli(['credentials', 'test', 'gcp', '-n', 'company.team.sub', '--json'], { cwd: dir });

@@ -54,10 +54,20 @@ describe('loadConfig', () => {
     ]);
     const credential = config.credentials[0] as ClientCredentialsConfig;
     expect(credential).toEqual({
-      id: 'my_oauth', type: 'OAUTH2', authConfigType: 'CLIENT_CREDENTIALS', tenant: 'main', namespace: 'company.team',
-      cacheEnabled: true, refreshBeforeExpiryMs: 60_000, timeoutMs: 10_000,
-      tokenEndpoint: 'https://auth.example.com/oauth2/token', clientId: 'my-client', clientSecret: { secret: 'MY_CLIENT_SECRET' },
-      clientAuthMethod: 'CLIENT_SECRET_BASIC', scopes: [], extraParams: {},
+      id: 'my_oauth',
+      type: 'OAUTH2',
+      authConfigType: 'CLIENT_CREDENTIALS',
+      tenant: 'main',
+      namespace: 'company.team',
+      cacheEnabled: true,
+      refreshBeforeExpiryMs: 60_000,
+      timeoutMs: 10_000,
+      tokenEndpoint: 'https://auth.example.com/oauth2/token',
+      clientId: 'my-client',
+      clientSecret: { secret: 'MY_CLIENT_SECRET' },
+      clientAuthMethod: 'CLIENT_SECRET_BASIC',
+      scopes: [],
+      extraParams: {},
     });
   });
 
@@ -72,7 +82,8 @@ describe('loadConfig', () => {
     expect(error.column).toBe(19);
     expect(error.expected).toBe('a secret reference { secret: NAME }');
     expect(error.message).toContain(`${path}:13:19: credentials[0].clientSecret:`);
-    for (const text of [error.message, String(error), JSON.stringify(error), inspect(error, { depth: 10 }), error.stack ?? '']) expect(text).not.toContain(canary);
+    for (const text of [error.message, String(error), JSON.stringify(error), inspect(error, { depth: 10 }), error.stack ?? ''])
+      expect(text).not.toContain(canary);
   });
 
   test('refuses literal private keys in code too, and a sensitive literal even in a field the type does not use', () => {
@@ -81,7 +92,15 @@ describe('loadConfig', () => {
       loadConfig({
         credentials: [
           { id: 'gh', type: 'GITHUB_APP', appId: 1, installationId: 2, privateKey: canary },
-          { id: 'cc', type: 'OAUTH2', authConfigType: 'CLIENT_CREDENTIALS', tokenEndpoint: 'https://a.example/t', clientId: 'c', clientSecret: { secret: 'S' }, privateKey: canary },
+          {
+            id: 'cc',
+            type: 'OAUTH2',
+            authConfigType: 'CLIENT_CREDENTIALS',
+            tokenEndpoint: 'https://a.example/t',
+            clientId: 'c',
+            clientSecret: { secret: 'S' },
+            privateKey: canary,
+          },
         ],
       }),
     );
@@ -115,7 +134,11 @@ flows: []
     expect(byPath['credentials[0].clientSecrte']).toMatchObject({ line: 7, column: 5 });
     expect(byPath['credentials[0].clientSecrte']?.message).toContain("unknown field 'clientSecrte'");
     expect(byPath['credentials[0].clientSecret']?.message).toContain("required field 'clientSecret' is missing");
-    expect(byPath['credentials[1].refreshBeforeExpiry']).toMatchObject({ line: 14, column: 26, expected: 'an ISO-8601 duration such as PT1M or PT30S' });
+    expect(byPath['credentials[1].refreshBeforeExpiry']).toMatchObject({
+      line: 14,
+      column: 26,
+      expected: 'an ISO-8601 duration such as PT1M or PT30S',
+    });
     expect(byPath.flows).toMatchObject({ line: 15, column: 1 });
     expect(error.message).toMatch(/^Invalid pebbleflow config \(4 problems\)/);
   });
@@ -124,23 +147,78 @@ flows: []
     const config = loadConfig({
       tenant: 'acme',
       credentials: [
-        { id: 'gcp', type: 'OAUTH2', authConfigType: 'JWT_BEARER', tokenEndpoint: 'https://oauth2.googleapis.com/token', issuer: 'robot@x.iam.gserviceaccount.com', subject: 'robot@x.iam.gserviceaccount.com', privateKey: { secret: 'GCP_PRIVATE_KEY' }, keyId: 'k1', additionalClaims: { scope: 'https://www.googleapis.com/auth/cloud-platform.read-only' }, assertionLifetime: 'PT30M' },
-        { id: 'pk', type: 'OAUTH2', authConfigType: 'PRIVATE_KEY_JWT', tokenEndpoint: 'http://127.0.0.1:9/token', clientId: 'c', privateKey: { secret: 'PK' }, algorithm: 'ES256', scopes: 'a b', timeout: 'PT2.5S' },
-        { id: 'gh', type: 'GITHUB_APP', appId: 4242, installationId: 99, privateKey: { secret: 'GH' }, apiUrl: 'https://ghe.example.com/api/v3/', permissions: { contents: 'read' }, repositoryIds: [1, '2'] },
-        { id: 'gh2', type: 'GITHUB_APP', clientId: 'Iv1.abc', installationId: '7', privateKey: { secret: 'GH' }, namespace: 'company', cacheEnabled: false },
+        {
+          id: 'gcp',
+          type: 'OAUTH2',
+          authConfigType: 'JWT_BEARER',
+          tokenEndpoint: 'https://oauth2.googleapis.com/token',
+          issuer: 'robot@x.iam.gserviceaccount.com',
+          subject: 'robot@x.iam.gserviceaccount.com',
+          privateKey: { secret: 'GCP_PRIVATE_KEY' },
+          keyId: 'k1',
+          additionalClaims: { scope: 'https://www.googleapis.com/auth/cloud-platform.read-only' },
+          assertionLifetime: 'PT30M',
+        },
+        {
+          id: 'pk',
+          type: 'OAUTH2',
+          authConfigType: 'PRIVATE_KEY_JWT',
+          tokenEndpoint: 'http://127.0.0.1:9/token',
+          clientId: 'c',
+          privateKey: { secret: 'PK' },
+          algorithm: 'ES256',
+          scopes: 'a b',
+          timeout: 'PT2.5S',
+        },
+        {
+          id: 'gh',
+          type: 'GITHUB_APP',
+          appId: 4242,
+          installationId: 99,
+          privateKey: { secret: 'GH' },
+          apiUrl: 'https://ghe.example.com/api/v3/',
+          permissions: { contents: 'read' },
+          repositoryIds: [1, '2'],
+        },
+        {
+          id: 'gh2',
+          type: 'GITHUB_APP',
+          clientId: 'Iv1.abc',
+          installationId: '7',
+          privateKey: { secret: 'GH' },
+          namespace: 'company',
+          cacheEnabled: false,
+        },
       ],
     });
     const [gcp, pk, gh, gh2] = config.credentials as [JwtBearerConfig, PrivateKeyJwtConfig, GitHubAppConfig, GitHubAppConfig];
-    expect(gcp).toMatchObject({ tenant: 'acme', audience: 'https://oauth2.googleapis.com/token', algorithm: 'RS256', assertionLifetimeMs: 1_800_000, keyId: 'k1' });
+    expect(gcp).toMatchObject({
+      tenant: 'acme',
+      audience: 'https://oauth2.googleapis.com/token',
+      algorithm: 'RS256',
+      assertionLifetimeMs: 1_800_000,
+      keyId: 'k1',
+    });
     expect(pk).toMatchObject({ audience: 'http://127.0.0.1:9/token', algorithm: 'ES256', scopes: ['a', 'b'], timeoutMs: 2500 });
     expect(gh).toMatchObject({ appId: '4242', installationId: '99', apiUrl: 'https://ghe.example.com/api/v3', repositoryIds: [1, 2] });
     expect(gh2).toMatchObject({ clientId: 'Iv1.abc', namespace: 'company', cacheEnabled: false, apiUrl: 'https://api.github.com' });
   });
 
   test('bounds the JWT-bearer assertion lifetime to one hour and refuses years and months', () => {
-    const base = { id: 'g', type: 'OAUTH2', authConfigType: 'JWT_BEARER', tokenEndpoint: 'https://t.example/token', issuer: 'i', privateKey: { secret: 'K' } };
-    expect(configError(() => loadConfig({ credentials: [{ ...base, assertionLifetime: 'PT2H' }] })).message).toContain('must be at most 3600 seconds');
-    expect(configError(() => loadConfig({ credentials: [{ ...base, refreshBeforeExpiry: 'P1M' }] })).path).toBe('credentials[0].refreshBeforeExpiry');
+    const base = {
+      id: 'g',
+      type: 'OAUTH2',
+      authConfigType: 'JWT_BEARER',
+      tokenEndpoint: 'https://t.example/token',
+      issuer: 'i',
+      privateKey: { secret: 'K' },
+    };
+    expect(configError(() => loadConfig({ credentials: [{ ...base, assertionLifetime: 'PT2H' }] })).message).toContain(
+      'must be at most 3600 seconds',
+    );
+    expect(configError(() => loadConfig({ credentials: [{ ...base, refreshBeforeExpiry: 'P1M' }] })).path).toBe(
+      'credentials[0].refreshBeforeExpiry',
+    );
   });
 
   test('refuses the memory provider in a file, accepts it in code and keeps its values out of JSON and inspect', () => {
@@ -155,9 +233,30 @@ flows: []
   });
 
   test('allows one id at several levels but not twice at one level', () => {
-    const cc = { type: 'OAUTH2', authConfigType: 'CLIENT_CREDENTIALS', tokenEndpoint: 'https://t.example/token', clientId: 'c', clientSecret: { secret: 'S' } };
-    expect(loadConfig({ credentials: [{ id: 'x', ...cc }, { id: 'x', namespace: 'company', ...cc }, { id: 'x', tenant: 'other', ...cc }] }).credentials).toHaveLength(3);
-    const error = configError(() => loadConfig({ credentials: [{ id: 'x', ...cc }, { id: 'x', ...cc }] }));
+    const cc = {
+      type: 'OAUTH2',
+      authConfigType: 'CLIENT_CREDENTIALS',
+      tokenEndpoint: 'https://t.example/token',
+      clientId: 'c',
+      clientSecret: { secret: 'S' },
+    };
+    expect(
+      loadConfig({
+        credentials: [
+          { id: 'x', ...cc },
+          { id: 'x', namespace: 'company', ...cc },
+          { id: 'x', tenant: 'other', ...cc },
+        ],
+      }).credentials,
+    ).toHaveLength(3);
+    const error = configError(() =>
+      loadConfig({
+        credentials: [
+          { id: 'x', ...cc },
+          { id: 'x', ...cc },
+        ],
+      }),
+    );
     expect(error.message).toContain("credential 'x' is already defined at the same level by credentials[0]");
   });
 
@@ -176,20 +275,52 @@ flows: []
     const error = configError(() =>
       loadConfig({
         credentials: [
-          { id: 'a', type: 'OAUTH2', authConfigType: 'CLIENT_CREDENTIALS', tokenEndpoint: 'ftp://x/token', clientId: 'c', clientSecret: { secret: 'S' } },
-          { id: 'b', type: 'OAUTH2', authConfigType: 'CLIENT_CREDENTIALS', tokenEndpoint: 'https://u:CANARY-pw@x/token', clientId: 'c', clientSecret: { secret: 'S' }, clientAuthMethod: 'TLS' },
+          {
+            id: 'a',
+            type: 'OAUTH2',
+            authConfigType: 'CLIENT_CREDENTIALS',
+            tokenEndpoint: 'ftp://x/token',
+            clientId: 'c',
+            clientSecret: { secret: 'S' },
+          },
+          {
+            id: 'b',
+            type: 'OAUTH2',
+            authConfigType: 'CLIENT_CREDENTIALS',
+            tokenEndpoint: 'https://u:CANARY-pw@x/token',
+            clientId: 'c',
+            clientSecret: { secret: 'S' },
+            clientAuthMethod: 'TLS',
+          },
           { id: 'c', type: 'OAUTH3' },
         ],
       }),
     );
-    expect(error.issues.map((i) => i.path)).toEqual(['credentials[0].tokenEndpoint', 'credentials[1].tokenEndpoint', 'credentials[1].clientAuthMethod', 'credentials[2].type']);
+    expect(error.issues.map((i) => i.path)).toEqual([
+      'credentials[0].tokenEndpoint',
+      'credentials[1].tokenEndpoint',
+      'credentials[1].clientAuthMethod',
+      'credentials[2].type',
+    ]);
     expect(error.message).not.toContain('CANARY-pw');
   });
 
   test('extraParams cannot smuggle credentials or change the grant', () => {
     const canary = 'CANARY-extra-secret-77';
     const error = configError(() =>
-      loadConfig({ credentials: [{ id: 'a', type: 'OAUTH2', authConfigType: 'CLIENT_CREDENTIALS', tokenEndpoint: 'https://t.example/token', clientId: 'c', clientSecret: { secret: 'S' }, extraParams: { client_secret: canary, grant_type: 'password', ok: 'yes' } }] }),
+      loadConfig({
+        credentials: [
+          {
+            id: 'a',
+            type: 'OAUTH2',
+            authConfigType: 'CLIENT_CREDENTIALS',
+            tokenEndpoint: 'https://t.example/token',
+            clientId: 'c',
+            clientSecret: { secret: 'S' },
+            extraParams: { client_secret: canary, grant_type: 'password', ok: 'yes' },
+          },
+        ],
+      }),
     );
     expect(error.issues.map((i) => i.path)).toEqual(['credentials[0].extraParams.client_secret', 'credentials[0].extraParams.grant_type']);
     expect(JSON.stringify(error) + error.message).not.toContain(canary);
@@ -208,7 +339,15 @@ flows: []
 
 describe('parseIsoDuration', () => {
   test.each([
-    ['PT1M', 60_000], ['PT30S', 30_000], ['PT0.5S', 500], ['P1DT2H', 93_600_000], ['PT1H1M1S', 3_661_000], ['pt2m', 120_000], ['P1W', 604_800_000],
+    ['PT1M', 60_000],
+    ['PT30S', 30_000],
+    ['PT0.5S', 500],
+    ['P1DT2H', 93_600_000],
+    ['PT1H1M1S', 3_661_000],
+    ['pt2m', 120_000],
+    ['P1W', 604_800_000],
   ])('%s → %d ms', (text, ms) => expect(parseIsoDuration(text)).toBe(ms));
-  test.each(['', 'P', 'PT', '5m', 'P1M', 'P1Y', 'PT-1S', '60'])('%j is not a duration', (text) => expect(parseIsoDuration(text)).toBeUndefined());
+  test.each(['', 'P', 'PT', '5m', 'P1M', 'P1Y', 'PT-1S', '60'])('%j is not a duration', (text) =>
+    expect(parseIsoDuration(text)).toBeUndefined(),
+  );
 });

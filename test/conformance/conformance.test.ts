@@ -77,7 +77,12 @@ export async function runCase(c: Case, context = c.context): Promise<Outcome> {
   try {
     const out = await engine.render(c.template, context ?? {});
     if (c.error) return { id: c.id, ok: false, lossy, detail: `expected an error, got ${JSON.stringify(out)}` };
-    return { id: c.id, ok: out === c.expect, lossy, detail: out === c.expect ? '' : `expected ${JSON.stringify(c.expect)}, got ${JSON.stringify(out)}` };
+    return {
+      id: c.id,
+      ok: out === c.expect,
+      lossy,
+      detail: out === c.expect ? '' : `expected ${JSON.stringify(c.expect)}, got ${JSON.stringify(out)}`,
+    };
   } catch (e) {
     if (!(e instanceof TemplateError)) return { id: c.id, ok: false, lossy, detail: `non-TemplateError thrown: ${String(e)}` };
     if (!c.error) return { id: c.id, ok: false, lossy, detail: `unexpected error: ${e.message}` };

@@ -5,7 +5,7 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { createAppAuth } from '@octokit/auth-app';
 import { request } from '@octokit/request';
-import { CredentialError } from '../../src/credentials/index.js';
+import type { CredentialError } from '../../src/credentials/index.js';
 import { makeRegistry } from '../support/credential-fixtures.js';
 import { startGitHubDouble } from '../support/github-double.js';
 import type { GitHubDouble } from '../support/github-double.js';
@@ -20,8 +20,18 @@ let github: GitHubDouble;
 beforeAll(async () => {
   github = await startGitHubDouble(
     [
-      { appId: 4242, clientId: 'Iv1.aaaa4242', publicKey: appA.publicKey, installations: { '100': { permissions: { contents: 'read', metadata: 'read' }, repositories: ['octo/one', 'octo/two'] } } },
-      { appId: 5151, clientId: 'Iv1.bbbb5151', publicKey: appB.publicKey, installations: { '100': { permissions: { issues: 'write' }, repositories: [] } } },
+      {
+        appId: 4242,
+        clientId: 'Iv1.aaaa4242',
+        publicKey: appA.publicKey,
+        installations: { '100': { permissions: { contents: 'read', metadata: 'read' }, repositories: ['octo/one', 'octo/two'] } },
+      },
+      {
+        appId: 5151,
+        clientId: 'Iv1.bbbb5151',
+        publicKey: appB.publicKey,
+        installations: { '100': { permissions: { issues: 'write' }, repositories: [] } },
+      },
     ],
     { pathPrefix: '/api/v3' },
   );
@@ -31,12 +41,21 @@ beforeEach(() => github.reset());
 
 const keys = { GH_A: appA.pkcs1 ?? '', GH_A8: appA.pkcs8, GH_B: appB.pkcs1 ?? '', STRANGER: stranger.pkcs1 ?? '' };
 const gh = (id: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
-  id, type: 'GITHUB_APP', appId: 4242, installationId: 100, privateKey: { secret: 'GH_A' }, apiUrl: github.apiUrl, ...extra,
+  id,
+  type: 'GITHUB_APP',
+  appId: 4242,
+  installationId: 100,
+  privateKey: { secret: 'GH_A' },
+  apiUrl: github.apiUrl,
+  ...extra,
 });
 
 describe('GitHub App installation tokens', () => {
   test('14. app JWT: RS256, iat = now - 60, exp within 10 minutes, iss = the app id as a number; GitHub headers sent', async () => {
-    const { registry } = makeRegistry([gh('a'), gh('by-client-id', { appId: undefined, clientId: 'Iv1.aaaa4242', privateKey: { secret: 'GH_A8' } })], keys);
+    const { registry } = makeRegistry(
+      [gh('a'), gh('by-client-id', { appId: undefined, clientId: 'Iv1.aaaa4242', privateKey: { secret: 'GH_A8' } })],
+      keys,
+    );
     const now = Math.floor(Date.now() / 1000);
     const token = await registry.token('a');
     expect(token).toMatch(/^ghs_4242_[A-Za-z0-9_-]{64}$/);
@@ -74,7 +93,7 @@ describe('GitHub App installation tokens', () => {
     // expires_at has second precision, so the refresh (62 s lifetime - 60 s window) comes after 1–2 s.
     for (let i = 0; i < 40 && second === first; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      second = (await registry.token('a')) as string;
+      second = await registry.token('a');
     }
     expect(second).not.toBe(first);
     expect(Date.now() - started).toBeLessThan(3000);
@@ -120,24 +139,38 @@ describe('GitHub App installation tokens', () => {
 
   test('15. at most one skew retry; without a Date header, a clear error', async () => {
     const { registry } = makeRegistry([gh('a')], keys);
-    github.state.faults.push({ status: 401, message: "'Expiration time' claim ('exp') is too far in the future" }, { status: 401, message: "'Expiration time' claim ('exp') is too far in the future" });
-    await expect(registry.test('a')).rejects.toMatchObject({ code: 'GITHUB_CLOCK_SKEW', status: 401, message: expect.stringContaining('even after re-signing against GitHub') });
+    github.state.faults.push(
+      { status: 401, message: "'Expiration time' claim ('exp') is too far in the future" },
+      { status: 401, message: "'Expiration time' claim ('exp') is too far in the future" },
+    );
+    await expect(registry.test('a')).rejects.toMatchObject({
+      code: 'GITHUB_CLOCK_SKEW',
+      status: 401,
+      message: expect.stringContaining('even after re-signing against GitHub'),
+    });
     expect(github.state.requests).toHaveLength(2);
 
     github.reset();
     github.state.clockOffsetSec = -120;
     github.state.sendDate = false;
     const error = await captureError(registry.test('a'));
-    expect(error).toMatchObject({ code: 'GITHUB_CLOCK_SKEW', message: expect.stringContaining('sent no Date header to correct the clock skew; check the system clock') });
+    expect(error).toMatchObject({
+      code: 'GITHUB_CLOCK_SKEW',
+      message: expect.stringContaining('sent no Date header to correct the clock skew; check the system clock'),
+    });
     expect(github.state.requests).toHaveLength(1);
   });
 
   test('23. a key that does not belong to the app: the message names the app id and the key fingerprint, never the key or JWT', async () => {
     const { registry } = makeRegistry([gh('a', { privateKey: { secret: 'STRANGER' } })], keys);
     const error = (await captureError(registry.test('a'))) as CredentialError;
-    const fingerprint = `SHA256:${createHash('sha256').update(createPublicKey(stranger.privateKey).export({ type: 'spki', format: 'der' })).digest('base64')}`;
+    const fingerprint = `SHA256:${createHash('sha256')
+      .update(createPublicKey(stranger.privateKey).export({ type: 'spki', format: 'der' }))
+      .digest('base64')}`;
     expect(error).toMatchObject({ code: 'GITHUB_ERROR', status: 401, retryable: false });
-    expect(error.message).toBe(`Credential 'a': GitHub API ${github.apiUrl} answered 401 A JSON web token could not be decoded. Check that app id 4242 and the private key with fingerprint ${fingerprint} belong to the same GitHub App.`);
+    expect(error.message).toBe(
+      `Credential 'a': GitHub API ${github.apiUrl} answered 401 A JSON web token could not be decoded. Check that app id 4242 and the private key with fingerprint ${fingerprint} belong to the same GitHub App.`,
+    );
     const jwt = github.state.requests[0]?.jwt ?? '';
     expect(jwt.split('.')).toHaveLength(3);
     expectNoLeak(error, [jwt, stranger.pkcs1 ?? '', (stranger.pkcs1 ?? '').split('\n')[2] ?? '']);
@@ -145,14 +178,25 @@ describe('GitHub App installation tokens', () => {
 
   test('23. unknown installation → 404; permissions not granted → 422; neither retried', async () => {
     const { registry } = makeRegistry([gh('missing', { installationId: 999 }), gh('greedy', { permissions: { contents: 'write' } })], keys);
-    await expect(registry.test('missing')).rejects.toMatchObject({ code: 'GITHUB_ERROR', status: 404, message: expect.stringContaining('Installation 999 was not found for app id 4242') });
-    await expect(registry.test('greedy')).rejects.toMatchObject({ code: 'GITHUB_ERROR', status: 422, errorDescription: 'The permissions requested are not granted to this installation.' });
+    await expect(registry.test('missing')).rejects.toMatchObject({
+      code: 'GITHUB_ERROR',
+      status: 404,
+      message: expect.stringContaining('Installation 999 was not found for app id 4242'),
+    });
+    await expect(registry.test('greedy')).rejects.toMatchObject({
+      code: 'GITHUB_ERROR',
+      status: 422,
+      errorDescription: 'The permissions requested are not granted to this installation.',
+    });
     expect(github.state.requests).toHaveLength(2);
   });
 
   test('23. 403 with Retry-After (secondary rate limit) and 429 are retried; a plain 403 is not', async () => {
     const { registry } = makeRegistry([gh('a')], keys);
-    github.state.faults.push({ status: 403, message: 'You have exceeded a secondary rate limit.', headers: { 'retry-after': '1' } }, { status: 429, message: 'API rate limit exceeded' });
+    github.state.faults.push(
+      { status: 403, message: 'You have exceeded a secondary rate limit.', headers: { 'retry-after': '1' } },
+      { status: 429, message: 'API rate limit exceeded' },
+    );
     const started = Date.now();
     expect(await registry.test('a')).toMatchObject({ ok: true });
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
@@ -160,12 +204,21 @@ describe('GitHub App installation tokens', () => {
 
     github.reset();
     github.state.faults.push({ status: 403, message: 'This installation has been suspended' });
-    await expect(registry.test('a')).rejects.toMatchObject({ status: 403, retryable: false, message: expect.stringContaining('This installation has been suspended') });
+    await expect(registry.test('a')).rejects.toMatchObject({
+      status: 403,
+      retryable: false,
+      message: expect.stringContaining('This installation has been suspended'),
+    });
     expect(github.state.requests).toHaveLength(1);
   });
 
   test('peer: @octokit/auth-app mints against the same double, with the same iss and a 600 s JWT like ours', async () => {
-    const auth = createAppAuth({ appId: 4242, privateKey: keys.GH_A, installationId: 100, request: request.defaults({ baseUrl: github.apiUrl }) });
+    const auth = createAppAuth({
+      appId: 4242,
+      privateKey: keys.GH_A,
+      installationId: 100,
+      request: request.defaults({ baseUrl: github.apiUrl }),
+    });
     const { registry } = makeRegistry([gh('a')], keys);
     await registry.test('a');
     const installation = await auth({ type: 'installation' });

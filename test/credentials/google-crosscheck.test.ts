@@ -37,7 +37,20 @@ async function googleAssertion(subject?: string): Promise<string> {
 async function ourAssertion(subject?: string): Promise<string> {
   const { email, key } = server.clients.serviceAccount;
   const { registry } = makeRegistry(
-    [{ id: 'gcp', type: 'OAUTH2', authConfigType: 'JWT_BEARER', tokenEndpoint: server.tokenEndpoint, audience: GOOGLE_TOKEN_URL, issuer: email, ...(subject ? { subject } : {}), privateKey: { secret: 'GCP_PRIVATE_KEY' }, keyId: key.kid, additionalClaims: { scope: SCOPE } }],
+    [
+      {
+        id: 'gcp',
+        type: 'OAUTH2',
+        authConfigType: 'JWT_BEARER',
+        tokenEndpoint: server.tokenEndpoint,
+        audience: GOOGLE_TOKEN_URL,
+        issuer: email,
+        ...(subject ? { subject } : {}),
+        privateKey: { secret: 'GCP_PRIVATE_KEY' },
+        keyId: key.kid,
+        additionalClaims: { scope: SCOPE },
+      },
+    ],
     { GCP_PRIVATE_KEY: key.pkcs8 },
   );
   expect(await registry.test('gcp')).toMatchObject({ ok: true, scope: SCOPE });
@@ -47,23 +60,26 @@ async function ourAssertion(subject?: string): Promise<string> {
 }
 
 describe('Google service account (JWT bearer) cross-check', () => {
-  test.each([[undefined], ['robot@lab.iam.gserviceaccount.com'], ['delegated.user@example.com']])('subject %s: same claims as google-auth-library', async (subject) => {
-    const google = await googleAssertion(subject);
-    const ours = await ourAssertion(subject);
-    const g = decodeJwt(google);
-    const o = decodeJwt(ours);
-    const { iat: gIat = 0, exp: gExp = 0, ...gRest } = g;
-    const { iat: oIat = 0, exp: oExp = 0, ...oRest } = o;
-    expect(oRest).toEqual(gRest);
-    expect(gRest).toMatchObject({ iss: server.clients.serviceAccount.email, aud: GOOGLE_TOKEN_URL, scope: SCOPE });
-    if (subject) expect(o.sub).toBe(subject);
-    expect(oExp - oIat).toBe(gExp - gIat);
-    expect(oExp - oIat).toBe(3600);
-    expect(Math.abs(oIat - gIat)).toBeLessThanOrEqual(2);
-    // Header: same alg; our kid (= private_key_id) and typ are the allowed extras.
-    const gh = decodeProtectedHeader(google);
-    const oh = decodeProtectedHeader(ours);
-    expect(gh).toEqual({ alg: 'RS256' });
-    expect(oh).toEqual({ alg: 'RS256', typ: 'JWT', kid: server.clients.serviceAccount.key.kid });
-  });
+  test.each([[undefined], ['robot@lab.iam.gserviceaccount.com'], ['delegated.user@example.com']])(
+    'subject %s: same claims as google-auth-library',
+    async (subject) => {
+      const google = await googleAssertion(subject);
+      const ours = await ourAssertion(subject);
+      const g = decodeJwt(google);
+      const o = decodeJwt(ours);
+      const { iat: gIat = 0, exp: gExp = 0, ...gRest } = g;
+      const { iat: oIat = 0, exp: oExp = 0, ...oRest } = o;
+      expect(oRest).toEqual(gRest);
+      expect(gRest).toMatchObject({ iss: server.clients.serviceAccount.email, aud: GOOGLE_TOKEN_URL, scope: SCOPE });
+      if (subject) expect(o.sub).toBe(subject);
+      expect(oExp - oIat).toBe(gExp - gIat);
+      expect(oExp - oIat).toBe(3600);
+      expect(Math.abs(oIat - gIat)).toBeLessThanOrEqual(2);
+      // Header: same alg; our kid (= private_key_id) and typ are the allowed extras.
+      const gh = decodeProtectedHeader(google);
+      const oh = decodeProtectedHeader(ours);
+      expect(gh).toEqual({ alg: 'RS256' });
+      expect(oh).toEqual({ alg: 'RS256', typ: 'JWT', kid: server.clients.serviceAccount.key.kid });
+    },
+  );
 });

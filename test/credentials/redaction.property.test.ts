@@ -9,19 +9,25 @@ const anyText = fc.string({ maxLength: 30 });
 describe('Redactor properties', () => {
   test('no encoding of a secret survives, wherever it sits in the text', () => {
     fc.assert(
-      fc.property(vschar, anyText, anyText, fc.constantFrom('raw', 'uri', 'form', 'base64', 'base64url', 'json'), (secret, before, after, encoding) => {
-        const encoded = {
-          raw: secret,
-          uri: encodeURIComponent(secret),
-          form: formEncode(secret),
-          base64: Buffer.from(secret).toString('base64'),
-          base64url: Buffer.from(secret).toString('base64url'),
-          json: JSON.stringify(secret).slice(1, -1),
-        }[encoding];
-        const out = new Redactor().add(secret).redact(`${before}${encoded}${after}`);
-        expect(out.includes(encoded)).toBe(false);
-        expect(out.includes(secret)).toBe(false);
-      }),
+      fc.property(
+        vschar,
+        anyText,
+        anyText,
+        fc.constantFrom('raw', 'uri', 'form', 'base64', 'base64url', 'json'),
+        (secret, before, after, encoding) => {
+          const encoded = {
+            raw: secret,
+            uri: encodeURIComponent(secret),
+            form: formEncode(secret),
+            base64: Buffer.from(secret).toString('base64'),
+            base64url: Buffer.from(secret).toString('base64url'),
+            json: JSON.stringify(secret).slice(1, -1),
+          }[encoding];
+          const out = new Redactor().add(secret).redact(`${before}${encoded}${after}`);
+          expect(out.includes(encoded)).toBe(false);
+          expect(out.includes(secret)).toBe(false);
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -28,14 +28,65 @@ function fixture() {
   const { special, post, pkjwt, serviceAccount } = server.clients;
   return makeRegistry(
     [
-      { id: 'basic', type: 'OAUTH2', authConfigType: 'CLIENT_CREDENTIALS', tokenEndpoint: server.tokenEndpoint, clientId: special.id, clientSecret: { secret: 'SPECIAL' } },
-      { id: 'post', type: 'OAUTH2', authConfigType: 'CLIENT_CREDENTIALS', tokenEndpoint: server.tokenEndpoint, clientId: post.id, clientSecret: { secret: 'POST' }, clientAuthMethod: 'CLIENT_SECRET_POST' },
-      { id: 'wrong', type: 'OAUTH2', authConfigType: 'CLIENT_CREDENTIALS', tokenEndpoint: server.tokenEndpoint, clientId: special.id, clientSecret: { secret: 'WRONG' } },
-      { id: 'pk', type: 'OAUTH2', authConfigType: 'PRIVATE_KEY_JWT', tokenEndpoint: server.tokenEndpoint, clientId: pkjwt.id, privateKey: { secret: 'PK' } },
-      { id: 'sa', type: 'OAUTH2', authConfigType: 'JWT_BEARER', tokenEndpoint: server.tokenEndpoint, issuer: serviceAccount.email, privateKey: { secret: 'SA' }, scopes: ['api:read'] },
-      { id: 'garbage', type: 'OAUTH2', authConfigType: 'PRIVATE_KEY_JWT', tokenEndpoint: server.tokenEndpoint, clientId: pkjwt.id, privateKey: { secret: 'GARBAGE' } },
+      {
+        id: 'basic',
+        type: 'OAUTH2',
+        authConfigType: 'CLIENT_CREDENTIALS',
+        tokenEndpoint: server.tokenEndpoint,
+        clientId: special.id,
+        clientSecret: { secret: 'SPECIAL' },
+      },
+      {
+        id: 'post',
+        type: 'OAUTH2',
+        authConfigType: 'CLIENT_CREDENTIALS',
+        tokenEndpoint: server.tokenEndpoint,
+        clientId: post.id,
+        clientSecret: { secret: 'POST' },
+        clientAuthMethod: 'CLIENT_SECRET_POST',
+      },
+      {
+        id: 'wrong',
+        type: 'OAUTH2',
+        authConfigType: 'CLIENT_CREDENTIALS',
+        tokenEndpoint: server.tokenEndpoint,
+        clientId: special.id,
+        clientSecret: { secret: 'WRONG' },
+      },
+      {
+        id: 'pk',
+        type: 'OAUTH2',
+        authConfigType: 'PRIVATE_KEY_JWT',
+        tokenEndpoint: server.tokenEndpoint,
+        clientId: pkjwt.id,
+        privateKey: { secret: 'PK' },
+      },
+      {
+        id: 'sa',
+        type: 'OAUTH2',
+        authConfigType: 'JWT_BEARER',
+        tokenEndpoint: server.tokenEndpoint,
+        issuer: serviceAccount.email,
+        privateKey: { secret: 'SA' },
+        scopes: ['api:read'],
+      },
+      {
+        id: 'garbage',
+        type: 'OAUTH2',
+        authConfigType: 'PRIVATE_KEY_JWT',
+        tokenEndpoint: server.tokenEndpoint,
+        clientId: pkjwt.id,
+        privateKey: { secret: 'GARBAGE' },
+      },
     ],
-    { SPECIAL: special.secret, POST: post.secret, WRONG: WRONG_SECRET, PK: pkjwt.key.pkcs1 ?? '', SA: serviceAccount.key.pkcs8, GARBAGE: `${GARBAGE_KEY_CANARY}\nnot base64 at all` },
+    {
+      SPECIAL: special.secret,
+      POST: post.secret,
+      WRONG: WRONG_SECRET,
+      PK: pkjwt.key.pkcs1 ?? '',
+      SA: serviceAccount.key.pkcs8,
+      GARBAGE: `${GARBAGE_KEY_CANARY}\nnot base64 at all`,
+    },
     { retry: { maxAttempts: 1 } },
   );
 }
@@ -66,7 +117,19 @@ describe('E. secrets never in errors', () => {
       ['post', 'server echoes the form body with the secret', () => server.faults.push({ echo: 'json' })],
       ['pk', 'server echoes the client assertion', () => server.faults.push({ echo: 'json' })],
       ['sa', 'server echoes the jwt-bearer assertion', () => server.faults.push({ echo: 'json' })],
-      ['basic', 'secret in every OAuth field, raw, URL-encoded and base64', () => server.faults.push({ status: 400, body: { error: special.secret, error_description: `${encodeURIComponent(special.secret)} / ${b64(special.secret)} / Basic ${b64(`cc-special:${special.secret}`)}`, error_uri: `https://x.test/?s=${encodeURIComponent(special.secret)}` } })],
+      [
+        'basic',
+        'secret in every OAuth field, raw, URL-encoded and base64',
+        () =>
+          server.faults.push({
+            status: 400,
+            body: {
+              error: special.secret,
+              error_description: `${encodeURIComponent(special.secret)} / ${b64(special.secret)} / Basic ${b64(`cc-special:${special.secret}`)}`,
+              error_uri: `https://x.test/?s=${encodeURIComponent(special.secret)}`,
+            },
+          }),
+      ],
       ['basic', 'a real token in a response we refuse', () => server.faults.push({ setFields: { token_type: 'mac' } })],
       ['basic', 'a real token next to a broken expires_in', () => server.faults.push({ setFields: { expires_in: -1 } })],
       ['wrong', 'wrong secret (invalid_client)', () => undefined],
@@ -100,7 +163,20 @@ describe('E. secrets never in errors', () => {
   test('24. the cause chain of a network error is a sanitized copy', async () => {
     const closed = await listen();
     await closeServer(closed.server);
-    const { registry } = makeRegistry([{ id: 'x', type: 'OAUTH2', authConfigType: 'CLIENT_CREDENTIALS', tokenEndpoint: `${closed.origin}/token`, clientId: 'c', clientSecret: { secret: 'S' } }], { S: 'CANARY-network-secret-123' }, { retry: { maxAttempts: 1 } });
+    const { registry } = makeRegistry(
+      [
+        {
+          id: 'x',
+          type: 'OAUTH2',
+          authConfigType: 'CLIENT_CREDENTIALS',
+          tokenEndpoint: `${closed.origin}/token`,
+          clientId: 'c',
+          clientSecret: { secret: 'S' },
+        },
+      ],
+      { S: 'CANARY-network-secret-123' },
+      { retry: { maxAttempts: 1 } },
+    );
     const error = (await captureError(registry.test('x'))) as CredentialError;
     expect(error.code).toBe('NETWORK_ERROR');
     expect(error.cause).toBeInstanceOf(Error);
@@ -116,7 +192,15 @@ describe('E. secrets never in errors', () => {
       const token = (await callFunction(support.extension, 'credential', ['basic'], callContext())) as string;
       await captureError(registry.test('wrong'));
       const all = [...canaries(), token];
-      for (const text of [inspect(registry, { depth: 10 }), inspect(secrets, { depth: 10 }), inspect(registry.cache, { depth: 10, showHidden: true }), JSON.stringify(registry.cache), inspect(config, { depth: 10 }), JSON.stringify(config), inspect(support, { depth: 10 })]) {
+      for (const text of [
+        inspect(registry, { depth: 10 }),
+        inspect(secrets, { depth: 10 }),
+        inspect(registry.cache, { depth: 10, showHidden: true }),
+        JSON.stringify(registry.cache),
+        inspect(config, { depth: 10 }),
+        JSON.stringify(config),
+        inspect(support, { depth: 10 }),
+      ]) {
         for (const canary of all) expect(text.includes(canary)).toBe(false);
       }
       const logged = spies.flatMap((spy) => spy.mock.calls.map((args) => args.map(String).join(' ')));
@@ -131,7 +215,14 @@ describe('Redactor', () => {
   test('removes raw, URL-encoded, form-encoded, base64, base64url and JSON-escaped forms and Authorization values', () => {
     const secret = 'p@ss word:+/%=&"\\';
     const redactor = new Redactor().add(secret);
-    const forms = [secret, encodeURIComponent(secret), new URLSearchParams([['', secret]]).toString().slice(1), b64(secret), Buffer.from(secret).toString('base64url'), JSON.stringify(secret).slice(1, -1)];
+    const forms = [
+      secret,
+      encodeURIComponent(secret),
+      new URLSearchParams([['', secret]]).toString().slice(1),
+      b64(secret),
+      Buffer.from(secret).toString('base64url'),
+      JSON.stringify(secret).slice(1, -1),
+    ];
     for (const form of forms) expect(redactor.redact(`before ${form} after`)).toBe(`before ${REDACTED} after`);
     expect(redactor.redact('Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==')).toBe(`Authorization: Basic ${REDACTED}`);
     expect(redactor.redact('nothing secret here')).toBe('nothing secret here');

@@ -17,10 +17,20 @@ let support: CredentialSupport;
 let config: PebbleflowConfig;
 beforeAll(async () => {
   server = await startOAuthServer();
-  const cc = (scopes: string[]) => ({ type: 'OAUTH2', authConfigType: 'CLIENT_CREDENTIALS', tokenEndpoint: server.tokenEndpoint, clientId: server.clients.basic.id, clientSecret: { secret: 'BASIC' }, scopes });
+  const cc = (scopes: string[]) => ({
+    type: 'OAUTH2',
+    authConfigType: 'CLIENT_CREDENTIALS',
+    tokenEndpoint: server.tokenEndpoint,
+    clientId: server.clients.basic.id,
+    clientSecret: { secret: 'BASIC' },
+    scopes,
+  });
   config = loadConfig({
     tenant: 'main',
-    secrets: [{ type: 'memory', values: { BASIC: server.clients.basic.secret } }, { type: 'memory', tenant: 'acme-secret-tenant', values: { BASIC: server.clients.basic.secret } }],
+    secrets: [
+      { type: 'memory', values: { BASIC: server.clients.basic.secret } },
+      { type: 'memory', tenant: 'acme-secret-tenant', values: { BASIC: server.clients.basic.secret } },
+    ],
     credentials: [
       { id: 'api', description: 'tenant-level', ...cc(['api:read']) },
       { id: 'api', namespace: 'company', ...cc(['api:write']) },
@@ -37,7 +47,7 @@ afterAll(async () => {
 });
 beforeEach(() => server.reset());
 
-const scopeOf = (namespace?: string) => server.tokenRequests().at(-1)?.params.scope ?? (namespace ?? '');
+const scopeOf = (namespace?: string) => server.tokenRequests().at(-1)?.params.scope ?? namespace ?? '';
 
 describe('credential scoping', () => {
   test('the most specific level wins: namespace, then its parents, then the tenant', async () => {
@@ -55,12 +65,18 @@ describe('credential scoping', () => {
 
   test('never into a sibling namespace or across tenants; the error reveals nothing of them and nothing is requested', async () => {
     const sibling = (await captureError(support.testCredential('team_only', { namespace: 'company.other' }))) as CredentialError;
-    expect(sibling).toMatchObject({ code: 'CREDENTIAL_NOT_FOUND', credentialId: 'team_only', message: "Credential 'team_only' is not found in this scope (namespace 'company.other' of tenant 'main')." });
+    expect(sibling).toMatchObject({
+      code: 'CREDENTIAL_NOT_FOUND',
+      credentialId: 'team_only',
+      message: "Credential 'team_only' is not found in this scope (namespace 'company.other' of tenant 'main').",
+    });
     const parent = (await captureError(support.testCredential('team_only', { namespace: 'company' }))) as CredentialError;
     expect(parent.code).toBe('CREDENTIAL_NOT_FOUND');
     const otherTenant = (await captureError(support.testCredential('acme_only'))) as CredentialError;
     expect(otherTenant.message).toBe("Credential 'acme_only' is not found in this scope (tenant 'main').");
-    const fromAcme = (await captureError(support.testCredential('team_only', { tenant: 'acme-secret-tenant', namespace: 'company.team' }))) as CredentialError;
+    const fromAcme = (await captureError(
+      support.testCredential('team_only', { tenant: 'acme-secret-tenant', namespace: 'company.team' }),
+    )) as CredentialError;
     expect(fromAcme.code).toBe('CREDENTIAL_NOT_FOUND');
     for (const error of [sibling, parent, otherTenant]) expect(JSON.stringify(error) + error.message).not.toContain('acme-secret-tenant');
     expect(server.tokenRequests()).toHaveLength(0);
@@ -70,7 +86,13 @@ describe('credential scoping', () => {
   test('listCredentials lists every definition with its level and no secret', () => {
     const list = support.listCredentials();
     expect(list).toHaveLength(5);
-    expect(list[0]).toEqual({ id: 'api', type: 'OAUTH2', authConfigType: 'CLIENT_CREDENTIALS', tenant: 'main', description: 'tenant-level' });
+    expect(list[0]).toEqual({
+      id: 'api',
+      type: 'OAUTH2',
+      authConfigType: 'CLIENT_CREDENTIALS',
+      tenant: 'main',
+      description: 'tenant-level',
+    });
     expect(list[2]).toEqual({ id: 'api', type: 'OAUTH2', authConfigType: 'CLIENT_CREDENTIALS', tenant: 'main', namespace: 'company.team' });
     expect(JSON.stringify(list)).not.toContain(server.clients.basic.secret);
   });
@@ -109,7 +131,11 @@ describe('through the engine', () => {
   test("renders {{ credential('api') }} in the render's scope and reports the token as sensitive", async () => {
     const engine = createEngine({ config, env: {} });
     const sensitive: string[] = [];
-    const out = await engine.render("Bearer {{ credential('api') }}", {}, { tenant: 'main', namespace: 'company.team', onSensitiveValue: (v) => sensitive.push(v) });
+    const out = await engine.render(
+      "Bearer {{ credential('api') }}",
+      {},
+      { tenant: 'main', namespace: 'company.team', onSensitiveValue: (v) => sensitive.push(v) },
+    );
     const issued = server.tokenRequests()[0]?.issuedToken;
     expect(out).toBe(`Bearer ${issued}`);
     expect(sensitive).toContain(issued);

@@ -21,7 +21,16 @@ function secrets(): Record<string, string> {
   return { BASIC: server.clients.basic.secret, POST: server.clients.post.secret, SHORT: server.clients.short.secret };
 }
 function cc(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { id, type: 'OAUTH2', authConfigType: 'CLIENT_CREDENTIALS', tokenEndpoint: server.tokenEndpoint, clientId: server.clients.basic.id, clientSecret: { secret: 'BASIC' }, scopes: ['api:read'], ...extra };
+  return {
+    id,
+    type: 'OAUTH2',
+    authConfigType: 'CLIENT_CREDENTIALS',
+    tokenEndpoint: server.tokenEndpoint,
+    clientId: server.clients.basic.id,
+    clientSecret: { secret: 'BASIC' },
+    scopes: ['api:read'],
+    ...extra,
+  };
 }
 
 describe('A. single flight', () => {
@@ -34,7 +43,10 @@ describe('A. single flight', () => {
   });
 
   test('2. two credentials concurrently: two requests, and each caller gets its own token, never swapped', async () => {
-    const { registry } = makeRegistry([cc('a'), cc('b', { clientId: server.clients.post.id, clientSecret: { secret: 'POST' }, clientAuthMethod: 'CLIENT_SECRET_POST' })], secrets());
+    const { registry } = makeRegistry(
+      [cc('a'), cc('b', { clientId: server.clients.post.id, clientSecret: { secret: 'POST' }, clientAuthMethod: 'CLIENT_SECRET_POST' })],
+      secrets(),
+    );
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? registry.token('b') : registry.token('a'))));
     const requests = server.tokenRequests();
     expect(requests).toHaveLength(2);
@@ -44,7 +56,15 @@ describe('A. single flight', () => {
   });
 
   test('3. same client with a different scope or resource gets a distinct cache entry', async () => {
-    const { registry } = makeRegistry([cc('read'), cc('write', { scopes: ['api:write'] }), cc('jwt', { resource: 'https://api.example.test' }), cc('read2', { scopes: ['api:read'] })], secrets());
+    const { registry } = makeRegistry(
+      [
+        cc('read'),
+        cc('write', { scopes: ['api:write'] }),
+        cc('jwt', { resource: 'https://api.example.test' }),
+        cc('read2', { scopes: ['api:read'] }),
+      ],
+      secrets(),
+    );
     const [read, write, jwt] = await Promise.all([registry.token('read'), registry.token('write'), registry.token('jwt')]);
     expect(new Set([read, write, jwt]).size).toBe(3);
     expect(server.tokenRequests()).toHaveLength(3);
@@ -55,8 +75,20 @@ describe('A. single flight', () => {
   });
 
   test('3. a different subject (JWT bearer) is a different token', async () => {
-    const sa = (id: string, subject: string) => ({ id, type: 'OAUTH2', authConfigType: 'JWT_BEARER', tokenEndpoint: server.tokenEndpoint, issuer: server.clients.serviceAccount.email, subject, privateKey: { secret: 'SA' }, scopes: ['api:read'] });
-    const { registry } = makeRegistry([sa('alice', 'alice@example.com'), sa('bob', 'bob@example.com')], { ...secrets(), SA: server.clients.serviceAccount.key.pkcs8 });
+    const sa = (id: string, subject: string) => ({
+      id,
+      type: 'OAUTH2',
+      authConfigType: 'JWT_BEARER',
+      tokenEndpoint: server.tokenEndpoint,
+      issuer: server.clients.serviceAccount.email,
+      subject,
+      privateKey: { secret: 'SA' },
+      scopes: ['api:read'],
+    });
+    const { registry } = makeRegistry([sa('alice', 'alice@example.com'), sa('bob', 'bob@example.com')], {
+      ...secrets(),
+      SA: server.clients.serviceAccount.key.pkcs8,
+    });
     const [alice, bob] = await Promise.all([registry.token('alice'), registry.token('bob')]);
     expect(alice).not.toBe(bob);
     expect(server.tokenRequests()).toHaveLength(2);
@@ -64,7 +96,10 @@ describe('A. single flight', () => {
 
   test('4. a failed shared refresh rejects every waiter with the same error, is not cached, and the next call retries', async () => {
     const { registry } = makeRegistry([cc('x')], secrets(), { retry: { maxAttempts: 2 } });
-    server.faults.push({ status: 500, body: { error: 'server_error', error_description: 'boom' } }, { status: 500, body: { error: 'server_error', error_description: 'boom' } });
+    server.faults.push(
+      { status: 500, body: { error: 'server_error', error_description: 'boom' } },
+      { status: 500, body: { error: 'server_error', error_description: 'boom' } },
+    );
     const outcomes = await Promise.allSettled(Array.from({ length: 20 }, () => registry.token('x')));
     const reasons = outcomes.map((o) => (o.status === 'rejected' ? (o.reason as unknown) : undefined));
     expect(reasons.every((r) => r === reasons[0])).toBe(true);
@@ -105,7 +140,11 @@ describe('A. single flight', () => {
 describe('B. expiry and cache', () => {
   test('7. cc-short (expires_in 3) with a 1 s window: a hit at t+1.9 s, a new request at t+2.1 s', async () => {
     const clock = new TestClock();
-    const { registry } = makeRegistry([cc('short', { clientId: server.clients.short.id, clientSecret: { secret: 'SHORT' }, refreshBeforeExpiry: 'PT1S' })], secrets(), { now: clock.now });
+    const { registry } = makeRegistry(
+      [cc('short', { clientId: server.clients.short.id, clientSecret: { secret: 'SHORT' }, refreshBeforeExpiry: 'PT1S' })],
+      secrets(),
+      { now: clock.now },
+    );
     const first = await registry.token('short');
     clock.advance(1900);
     expect(await registry.token('short')).toBe(first);
@@ -154,7 +193,10 @@ describe('B. expiry and cache', () => {
 
     for (const bad of [-5, 'soon', true]) {
       server.faults.push({ setFields: { expires_in: bad } });
-      await expect(registry.test('x')).rejects.toMatchObject({ code: 'INVALID_TOKEN_RESPONSE', message: expect.stringContaining('expires_in is not a non-negative number') });
+      await expect(registry.test('x')).rejects.toMatchObject({
+        code: 'INVALID_TOKEN_RESPONSE',
+        message: expect.stringContaining('expires_in is not a non-negative number'),
+      });
     }
   });
 
@@ -174,7 +216,17 @@ describe('B. expiry and cache', () => {
   });
 
   test('12. cacheEnabled false mints on every call; clear() wipes; nothing touches the file system, env or globals', async () => {
-    const spied = ['writeFile', 'writeFileSync', 'appendFile', 'appendFileSync', 'mkdir', 'mkdirSync', 'open', 'openSync', 'createWriteStream'] as const;
+    const spied = [
+      'writeFile',
+      'writeFileSync',
+      'appendFile',
+      'appendFileSync',
+      'mkdir',
+      'mkdirSync',
+      'open',
+      'openSync',
+      'createWriteStream',
+    ] as const;
     const spies = spied.map((name) => jest.spyOn(fs, name));
     const promiseSpies = (['writeFile', 'appendFile', 'mkdir', 'open'] as const).map((name) => jest.spyOn(fs.promises, name));
     syncBuiltinESMExports();

@@ -8,7 +8,10 @@ describe('async functions, filters and tests', () => {
     e.registerFunction('slow', (args) => delay(20, `slow${String(args['0'])}`));
     e.registerFilter('later', async (input) => `${String(input)}!`);
     e.registerTest('eventually', async (input) => input === 'yes');
-    const out = await e.render('a{{ slow(1) }}b{{ "x" | later }}c{{ "yes" is eventually }}{% for i in [1, 2] %}[{{ slow(i) }}]{% endfor %}', {});
+    const out = await e.render(
+      'a{{ slow(1) }}b{{ "x" | later }}c{{ "yes" is eventually }}{% for i in [1, 2] %}[{{ slow(i) }}]{% endfor %}',
+      {},
+    );
     expect(out).toBe('aslow1bx!ctrue[slow1][slow2]');
   });
 
@@ -67,7 +70,10 @@ describe('async functions, filters and tests', () => {
       { argNames: ['key'], prefetch: true },
     );
     const started = Date.now();
-    const out = await e.render('{{ fetchIt("A") }} {{ fetchIt("B") }} {{ fetchIt("A") }} {% for i in [1,2] %}{{ fetchIt("C") }}{% endfor %}', {});
+    const out = await e.render(
+      '{{ fetchIt("A") }} {{ fetchIt("B") }} {{ fetchIt("A") }} {% for i in [1,2] %}{{ fetchIt("C") }}{% endfor %}',
+      {},
+    );
     const elapsed = Date.now() - started;
     expect(out).toBe('<A> <B> <A> <C><C>');
     expect(calls.sort()).toEqual(['A', 'B', 'C']);
@@ -118,14 +124,16 @@ describe('async functions, filters and tests', () => {
     expect(seen).toEqual(['t1/company.team']);
   });
 
-  it('stops a loop when the scope\'s signal aborts', async () => {
+  it("stops a loop when the scope's signal aborts", async () => {
     const e = createEngine();
     const controller = new AbortController();
     e.registerFunction('tick', (args) => {
       if (args['0'] === 2n) controller.abort();
       return delay(1, '.');
     });
-    const error = (await e.render('{% for i in 1..10 %}{{ tick(i) }}{% endfor %}', {}, { signal: controller.signal }).catch((x: unknown) => x)) as TemplateError;
+    const error = (await e
+      .render('{% for i in 1..10 %}{{ tick(i) }}{% endfor %}', {}, { signal: controller.signal })
+      .catch((x: unknown) => x)) as TemplateError;
     expect(error.code).toBe('ABORTED');
   });
 });

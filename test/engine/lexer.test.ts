@@ -18,7 +18,16 @@ describe('lexer', () => {
   });
 
   it('prefers the longest operator and keeps word operators whole', () => {
-    expect(lex('{{ a ??? b ?? c }}')).toEqual(['PRINT_START:{{', 'NAME:a', 'OPERATOR:???', 'NAME:b', 'OPERATOR:??', 'NAME:c', 'PRINT_END:}}', 'EOF:']);
+    expect(lex('{{ a ??? b ?? c }}')).toEqual([
+      'PRINT_START:{{',
+      'NAME:a',
+      'OPERATOR:???',
+      'NAME:b',
+      'OPERATOR:??',
+      'NAME:c',
+      'PRINT_END:}}',
+      'EOF:',
+    ]);
     expect(lex('{{ notes or nothing }}')).toEqual(['PRINT_START:{{', 'NAME:notes', 'OPERATOR:or', 'NAME:nothing', 'PRINT_END:}}', 'EOF:']);
   });
 

@@ -32,7 +32,7 @@ function show(e: Expression): string {
 const tree = (src: string): string => show(parseExpression(src, opts));
 
 describe('operator table', () => {
-  it('is Pebble\'s table plus Kestra\'s coalescing operators', () => {
+  it("is Pebble's table plus Kestra's coalescing operators", () => {
     expect(Object.fromEntries(BINARY_OPERATORS.map((o) => [o.symbol, o.precedence]))).toEqual({
       or: 10,
       and: 15,
@@ -109,7 +109,7 @@ describe('template parsing', () => {
     ['{% include "x" %}', 'Unexpected tag name "include"'],
     ['{% autoescape %}x{% endautoescape %}', 'Unexpected tag name "autoescape"'],
     ['{{ {"a": } }}', 'Unexpected token "PUNCTUATION" of value "}"'],
-  ])('refuses %s with Pebble\'s message', (src, message) => {
+  ])("refuses %s with Pebble's message", (src, message) => {
     let error: unknown;
     try {
       parseTemplate(src, opts);

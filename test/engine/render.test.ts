@@ -70,7 +70,7 @@ describe('render API', () => {
     await expect(render('{% for i in [1] %}{% set z = i %}{% endfor %}{{ z }}')).rejects.toThrow(UndefinedVariableError);
   });
 
-  it('does not change the caller\'s context when a template assigns a context variable', async () => {
+  it("does not change the caller's context when a template assigns a context variable", async () => {
     const ctx = { name: 'a' };
     expect(await render('{% set name = "b" %}{{ name }}', ctx)).toBe('b');
     expect(ctx.name).toBe('a');
@@ -89,9 +89,11 @@ describe('render API', () => {
   });
 
   it('gives loop variables with a 0-based index', async () => {
-    expect(await render('{% for x in l %}{{ loop.index }}{{ loop.revindex }}{{ loop.first }}{{ loop.last }}{{ loop.length }};{% endfor %}', { l: ['a', 'b'] })).toBe(
-      '01truefalse2;10falsetrue2;',
-    );
+    expect(
+      await render('{% for x in l %}{{ loop.index }}{{ loop.revindex }}{{ loop.first }}{{ loop.last }}{{ loop.length }};{% endfor %}', {
+        l: ['a', 'b'],
+      }),
+    ).toBe('01truefalse2;10falsetrue2;');
     expect(await render('{% for e in m %}{{ e.key }}={{ e.value }},{% endfor %}', { m: { a: 1, b: 2 } })).toBe('a=1,b=2,');
     expect(await render('{% for x in nul %}x{% else %}empty{% endfor %}', { nul: null })).toBe('');
     expect(await render('{% for x in [] %}x{% else %}empty{% endfor %}')).toBe('empty');
@@ -107,7 +109,7 @@ describe('render API', () => {
 });
 
 describe('errors', () => {
-  it('reports undefined variables in Kestra\'s words, with code and position', async () => {
+  it("reports undefined variables in Kestra's words, with code and position", async () => {
     const t = 'first line\n{{ user.name }} and {{ missing }}';
     const error = await engine.render(t, { user: { name: 'a' } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UndefinedVariableError);
@@ -149,7 +151,9 @@ describe('errors', () => {
 
   it('validates argument names as Pebble does', async () => {
     await expect(render('{{ "a" | abbreviate(length=1, nope=2) }}')).rejects.toThrow('The following named argument does not exist: nope');
-    await expect(render('{{ "a,b" | split(",", 1, 2) }}')).rejects.toThrow('The argument at position 3 is not allowed. Only 2 argument(s) are allowed.');
+    await expect(render('{{ "a,b" | split(",", 1, 2) }}')).rejects.toThrow(
+      'The argument at position 3 is not allowed. Only 2 argument(s) are allowed.',
+    );
   });
 
   it('serialises without the template source', () => {
@@ -174,10 +178,16 @@ describe('Pebble globals', () => {
 describe('Java members Pebble reaches by reflection', () => {
   const ctx = { s: 'abc', l: [1, 2, 3], m: { a: 1 }, e: '' };
   it.each([
-    ['{{ s.length }}{{ s.length() }}{{ s.empty }}{{ e.empty }}{{ s.toUpperCase() }}{{ s.charAt(1) }}{{ s.substring(1, 2) }}', '33falsetrueABCbb'],
+    [
+      '{{ s.length }}{{ s.length() }}{{ s.empty }}{{ e.empty }}{{ s.toUpperCase() }}{{ s.charAt(1) }}{{ s.substring(1, 2) }}',
+      '33falsetrueABCbb',
+    ],
     // indexOf uses Java equals: the literal 3 is a Long, the list holds Integers.
     ['{{ l.size }}{{ l.size() }}{{ l.empty }}{{ l.get(0) }}{{ l.indexOf(3) }}{{ l.subList(0, 2) }}', '33false1-1[1,2]'],
-    ['{{ m.keySet() }}{{ m.values() }}{{ m.get("a") }}{{ m.containsKey("b") }}{{ m.getOrDefault("b", 9) }}{{ m.size() }}', '["a"][1]1false91'],
+    [
+      '{{ m.keySet() }}{{ m.values() }}{{ m.get("a") }}{{ m.containsKey("b") }}{{ m.getOrDefault("b", 9) }}{{ m.size() }}',
+      '["a"][1]1false91',
+    ],
   ])('%s', async (t, expected) => {
     expect(await render(t, ctx)).toBe(expected);
   });
@@ -221,12 +231,18 @@ describe('Java types Pebble produces', () => {
 
   it('gives characters for first/last of a string and for character ranges', async () => {
     expect(await render('{{ "abc" | first }}{{ "abc" | last | upper }}')).toBe('aC');
-    expect(await render('{{ ("abc" | first) == "a" }}|{{ range("a", "c") contains "a" }}|{{ range("a", "c") }}')).toBe('false|false|["a","b","c"]');
-    await expect(render('{{ "abc" | last | abbreviate(2) }}')).rejects.toThrow('java.lang.Character cannot be cast to class java.lang.String');
+    expect(await render('{{ ("abc" | first) == "a" }}|{{ range("a", "c") contains "a" }}|{{ range("a", "c") }}')).toBe(
+      'false|false|["a","b","c"]',
+    );
+    await expect(render('{{ "abc" | last | abbreviate(2) }}')).rejects.toThrow(
+      'java.lang.Character cannot be cast to class java.lang.String',
+    );
   });
 
   it('treats split results as arrays, not lists', async () => {
-    expect(await render('{{ "b,a" | split(",") | sort }}|{{ "b,a" | split(",") | first }}|{{ "a,b" | split(",") is iterable }}')).toBe('["a","b"]|b|true');
+    expect(await render('{{ "b,a" | split(",") | sort }}|{{ "b,a" | split(",") | first }}|{{ "a,b" | split(",") is iterable }}')).toBe(
+      '["a","b"]|b|true',
+    );
     await expect(render('{{ "a,b" | split(",") | reverse }}')).rejects.toBeInstanceOf(TemplateError);
     await expect(render('{{ "a,b" | split(",") + 1 }}')).rejects.toThrow('Could not perform addition');
   });
@@ -248,7 +264,12 @@ describe('Java types Pebble produces', () => {
 describe('map views (checked against Pebble 3.2.2)', () => {
   it('keySet() and values() are collections, not lists', async () => {
     const ctx = { m: { a: 1, b: 2 } };
-    expect(await render("{{ m.keySet() | first }}|{{ m.keySet() | join(',') }}|{{ m.keySet() | length }}|{{ m.keySet() contains 'a' }}|{{ m.keySet() }}", ctx)).toBe('a|a,b|2|true|["a","b"]');
+    expect(
+      await render(
+        "{{ m.keySet() | first }}|{{ m.keySet() | join(',') }}|{{ m.keySet() | length }}|{{ m.keySet() contains 'a' }}|{{ m.keySet() }}",
+        ctx,
+      ),
+    ).toBe('a|a,b|2|true|["a","b"]');
     await expect(render('{{ m.keySet() | slice(0, 1) }}', ctx)).rejects.toThrow('Actual type was: java.util.LinkedHashMap$LinkedKeySet');
     await expect(render('{{ m.values() + 1 }}', ctx)).rejects.toThrow('Could not perform addition');
     await expect(render('{{ m.keySet()[0] }}', ctx)).rejects.toThrow('Unable to find `0`');
@@ -265,11 +286,15 @@ describe('blocks and macros registration (checked against Pebble 3.2.2)', () => 
 
   it('does not register macros and blocks inside filter tags', async () => {
     expect(await render('{% filter upper %}a{% block b %}B{% endblock %}c{% endfilter %}')).toBe('AC');
-    await expect(render('{% filter upper %}{% macro m() %}x{% endmacro %}{% endfilter %}{{ m() }}')).rejects.toThrow('Function or Macro [m] does not exist.');
+    await expect(render('{% filter upper %}{% macro m() %}x{% endmacro %}{% endfilter %}{{ m() }}')).rejects.toThrow(
+      'Function or Macro [m] does not exist.',
+    );
   });
 
   it('refuses two macros with one name, and an unclosed comment unless it ends the template', async () => {
-    await expect(render('{% macro m() %}{% endmacro %}{% macro m() %}{% endmacro %}')).rejects.toThrow('More than one macro can not share the same name: m');
+    await expect(render('{% macro m() %}{% endmacro %}{% macro m() %}{% endmacro %}')).rejects.toThrow(
+      'More than one macro can not share the same name: m',
+    );
     expect(await render('text {#')).toBe('text ');
     await expect(render('text {# x')).rejects.toThrow('Unclosed comment.');
   });
@@ -277,7 +302,9 @@ describe('blocks and macros registration (checked against Pebble 3.2.2)', () => 
 
 describe('list literals and Java arrays (checked against Pebble 3.2.2)', () => {
   it('allows no attribute access right after a list or map literal', async () => {
-    await expect(render('{{ [1, 2][0] }}')).rejects.toThrow('Unexpected token of value "[" and type PUNCTUATION, expected token of type PRINT_END');
+    await expect(render('{{ [1, 2][0] }}')).rejects.toThrow(
+      'Unexpected token of value "[" and type PUNCTUATION, expected token of type PRINT_END',
+    );
     expect(await render('{{ ([1, 2])[0] }}')).toBe('1');
   });
 

@@ -1,4 +1,14 @@
-import { JDouble, formatDouble, javaEquals, javaType, makeDouble, pebbleEquals, printValue, toJavaString, toKestraJson } from '../../src/engine/values.js';
+import {
+  JDouble,
+  formatDouble,
+  javaEquals,
+  javaType,
+  makeDouble,
+  pebbleEquals,
+  printValue,
+  toJavaString,
+  toKestraJson,
+} from '../../src/engine/values.js';
 import { arithmetic, compare, concatenate, contains } from '../../src/engine/operations.js';
 import { TemplateError } from '../../src/engine/errors.js';
 
@@ -78,7 +88,7 @@ describe('operators', () => {
     expect(arithmetic('%', 7.5, 2n)).toBe(1.5);
   });
 
-  it('fails integer division by zero and non-numbers with Pebble\'s messages', () => {
+  it("fails integer division by zero and non-numbers with Pebble's messages", () => {
     expect(() => arithmetic('/', 1n, 0n)).toThrow('Could not perform division');
     expect(() => arithmetic('%', 1n, 0)).toThrow('Could not perform greater modulus');
     expect(() => arithmetic('*', 's', 2n)).toThrow('Could not perform multiplication');

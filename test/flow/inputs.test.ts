@@ -37,13 +37,41 @@ describe('resolveInputs', () => {
         def({ id: 'nested.x', type: 'STRING' }),
       ],
       {
-        s: 'hello', i: '42', f: '2', b: 'TRUE', dt: '2042-04-02T06:20:42+02:00', d: '2042-04-02', t: '04:20:42', du: 'P1DT5M',
-        j: '{"a":[1,2]}', y: 'a: [1, 2]', u: 'https://kestra.io/docs', e: 'me@example.com', sel: 'b', ms: '["a"]', arr: '[1, "2"]', 'nested.x': 'n',
+        s: 'hello',
+        i: '42',
+        f: '2',
+        b: 'TRUE',
+        dt: '2042-04-02T06:20:42+02:00',
+        d: '2042-04-02',
+        t: '04:20:42',
+        du: 'P1DT5M',
+        j: '{"a":[1,2]}',
+        y: 'a: [1, 2]',
+        u: 'https://kestra.io/docs',
+        e: 'me@example.com',
+        sel: 'b',
+        ms: '["a"]',
+        arr: '[1, "2"]',
+        'nested.x': 'n',
       },
     );
     expect(values).toEqual({
-      s: 'hello', i: 42, f: new JDouble(2), b: true, dt: '2042-04-02T04:20:42Z', d: '2042-04-02', t: '04:20:42', du: 'PT24H5M',
-      j: { a: [1, 2] }, y: { a: [1, 2] }, u: 'https://kestra.io/docs', e: 'me@example.com', sel: 'b', ms: ['a'], arr: [1, 2], nested: { x: 'n' },
+      s: 'hello',
+      i: 42,
+      f: new JDouble(2),
+      b: true,
+      dt: '2042-04-02T04:20:42Z',
+      d: '2042-04-02',
+      t: '04:20:42',
+      du: 'PT24H5M',
+      j: { a: [1, 2] },
+      y: { a: [1, 2] },
+      u: 'https://kestra.io/docs',
+      e: 'me@example.com',
+      sel: 'b',
+      ms: ['a'],
+      arr: [1, 2],
+      nested: { x: 'n' },
     });
   });
 
@@ -102,20 +130,28 @@ describe('resolveInputs', () => {
   test('dependsOn.condition is rendered and disables the input when not true', async () => {
     const render = async (template: string, inputs: Record<string, unknown>): Promise<string> =>
       template === "{{ inputs.mode == 'advanced' }}" ? String(inputs.mode === 'advanced') : 'error';
-    const defs = [def({ id: 'mode', type: 'STRING' }), def({ id: 'level', type: 'INT', dependsOn: { inputs: ['mode'], condition: "{{ inputs.mode == 'advanced' }}" } })];
+    const defs = [
+      def({ id: 'mode', type: 'STRING' }),
+      def({ id: 'level', type: 'INT', dependsOn: { inputs: ['mode'], condition: "{{ inputs.mode == 'advanced' }}" } }),
+    ];
     expect((await resolveInputs(defs, { mode: 'simple' }, { render })).values).toEqual({ mode: 'simple' });
     expect((await resolveInputs(defs, { mode: 'advanced', level: '3' }, { render })).values).toEqual({ mode: 'advanced', level: 3 });
-    await expect(resolveInputs(defs, { mode: 'advanced' }, { render })).rejects.toThrow('Invalid input for `level`, missing required input');
+    await expect(resolveInputs(defs, { mode: 'advanced' }, { render })).rejects.toThrow(
+      'Invalid input for `level`, missing required input',
+    );
   });
 });
 
 describe('resolveInputs: SELECT expression, prefill, autoSelectFirst', () => {
-  const render = async (template: string): Promise<string> => (template === "{{ ['eu', 'us'] }}" ? '["eu","us"]' : template === 'bad' ? 'eu' : 'unexpected');
+  const render = async (template: string): Promise<string> =>
+    template === "{{ ['eu', 'us'] }}" ? '["eu","us"]' : template === 'bad' ? 'eu' : 'unexpected';
 
   test('the choices of a SELECT can come from an expression', async () => {
     const defs = [def({ id: 'region', type: 'SELECT', expression: "{{ ['eu', 'us'] }}" })];
     expect((await resolveInputs(defs, { region: 'us' }, { render })).values).toEqual({ region: 'us' });
-    await expect(resolveInputs(defs, { region: 'ap' }, { render })).rejects.toThrow('Invalid input for `region`, it must match the values `[eu, us]`, but received `ap`');
+    await expect(resolveInputs(defs, { region: 'ap' }, { render })).rejects.toThrow(
+      'Invalid input for `region`, it must match the values `[eu, us]`, but received `ap`',
+    );
     await expect(resolveInputs([def({ id: 'r', type: 'SELECT', expression: 'bad' })], { r: 'eu' }, { render })).rejects.toThrow(
       'Invalid input for `r`, its expression must give a list of values, but received `eu`',
     );
@@ -138,7 +174,10 @@ describe('JSON and YAML inputs keep Java number types', () => {
       y: 'd: 2.0\nflag: yes\n',
     });
     const { createEngine } = await import('../../src/index.js');
-    const out = await createEngine().render('{{ inputs.j.d }} {{ inputs.j.big }} {{ inputs.j.l + 1 }} {{ inputs.y.d }} {{ inputs.y.flag }}', { inputs: values });
+    const out = await createEngine().render(
+      '{{ inputs.j.d }} {{ inputs.j.big }} {{ inputs.j.l + 1 }} {{ inputs.y.d }} {{ inputs.y.flag }}',
+      { inputs: values },
+    );
     expect(out).toBe('2.0 12345678901234567890123 3000000001 2.0 true');
   });
 });

@@ -21,7 +21,12 @@ describe('loadFlow', () => {
     const flow = parseFlow(minimal.replace('io.kestra.plugin.core.log.Log', 'io.kestra.core.tasks.log.Log'));
     expect(flow.id).toBe('hello');
     expect(flow.namespace).toBe('company.team');
-    expect(flow.tasks[0]).toMatchObject({ id: 'log', type: 'io.kestra.plugin.core.log.Log', declaredType: 'io.kestra.core.tasks.log.Log', properties: { message: 'hi' } });
+    expect(flow.tasks[0]).toMatchObject({
+      id: 'log',
+      type: 'io.kestra.plugin.core.log.Log',
+      declaredType: 'io.kestra.core.tasks.log.Log',
+      properties: { message: 'hi' },
+    });
   });
 
   test('reads a file when given a path, and reports a missing one', () => {
@@ -74,11 +79,13 @@ id: again
 
   test('required fields, patterns and types', () => {
     expect(problemsOf('id: "bad id"\ntasks: []\n')).toEqual([
-      "f.yaml:1:1: Missing required property `namespace`",
-      "f.yaml:1:5: Invalid value `bad id` for `id`: it must match `^[a-zA-Z0-9][a-zA-Z0-9._-]*$` (at id)",
+      'f.yaml:1:1: Missing required property `namespace`',
+      'f.yaml:1:5: Invalid value `bad id` for `id`: it must match `^[a-zA-Z0-9][a-zA-Z0-9._-]*$` (at id)',
       'f.yaml:2:8: `tasks` must not be empty (at tasks)',
     ]);
-    expect(problemsOf(`id: x\nnamespace: Company\ntasks:\n  - id: a.b\n    type: io.kestra.plugin.core.debug.Return\n    disabled: "yes"\n`)).toEqual([
+    expect(
+      problemsOf(`id: x\nnamespace: Company\ntasks:\n  - id: a.b\n    type: io.kestra.plugin.core.debug.Return\n    disabled: "yes"\n`),
+    ).toEqual([
       'f.yaml:2:12: Invalid value `Company` for `namespace`: it must match `^[a-z0-9][a-z0-9._-]*$` (at namespace)',
       'f.yaml:4:9: Invalid value `a.b` for `id`: it must match `^[a-zA-Z0-9][a-zA-Z0-9_-]*$` (at tasks[0].id)',
       'f.yaml:6:15: Invalid value for `disabled`: expected boolean, got string `yes` (at tasks[0].disabled)',
@@ -140,7 +147,10 @@ tasks:
       'f.yaml:5:11: Invalid input type `FILE`: expected one of STRING, INT, FLOAT, BOOLEAN, DATETIME, DATE, TIME, DURATION, JSON, YAML, URI, EMAIL, SELECT, MULTISELECT, ARRAY, SECRET (at inputs[0].type)',
       'f.yaml:8:5: Unknown property `validator` (at inputs[1].validator)',
       'f.yaml:9:9: Duplicate input with name [b] (at inputs[2].id)',
-      "f.yaml:13:16: Cycle dependency detected for input with id 'c' (c → d → c) (at inputs[4].dependsOn)".replace('inputs[4]', 'inputs[3]'),
+      "f.yaml:13:16: Cycle dependency detected for input with id 'c' (c → d → c) (at inputs[4].dependsOn)".replace(
+        'inputs[4]',
+        'inputs[3]',
+      ),
       "f.yaml:13:26: Input with id 'c' depends on a non-existent input 'zz'. (at inputs[3].dependsOn.inputs)",
       'f.yaml:17:5: Missing required property `itemType` (at inputs[5])',
     ]);

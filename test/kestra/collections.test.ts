@@ -10,7 +10,10 @@ describe('keys', () => {
   });
   it('returns null for null and rejects scalars', () => {
     expect(filter('keys', null)).toBeNull();
-    expectTemplateError(() => filter('keys', 'abc'), "'keys' filter can only be applied to List, Map, Array. Actual type was: java.lang.String");
+    expectTemplateError(
+      () => filter('keys', 'abc'),
+      "'keys' filter can only be applied to List, Map, Array. Actual type was: java.lang.String",
+    );
   });
 });
 

@@ -9,12 +9,14 @@ describe('date filter', () => {
     expect(filter('date', TS, ["yyyy-MM-dd'T'HH:mm:ss.SSSXXX"], { timeZone: 'America/New_York' })).toBe('2024-03-15T10:30:45.123-04:00');
     expect(filter('date', TS, ['D w Q EEEE MMMM a'], { timeZone: 'UTC' })).toBe('75 11 1 Friday March PM');
   });
-  it('uses iso (yyyy-MM-dd\'T\'HH:mm:ss.SSSSSSXXX) by default and the named formats', () => {
+  it("uses iso (yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX) by default and the named formats", () => {
     expect(filter('date', TS, [], { timeZone: 'UTC' })).toBe('2024-03-15T14:30:45.123456Z');
     expect(filter('date', TS, ['iso_sec'], { timeZone: 'Europe/Paris' })).toBe('2024-03-15T15:30:45+01:00');
     expect(filter('date', TS, ['sql'], { timeZone: 'UTC' })).toBe('2024-03-15 14:30:45.123456');
     expect(filter('date', TS, ['iso_instant'], { timeZone: 'Europe/Paris' })).toBe('2024-03-15T14:30:45.123456Z');
-    expect(filter('date', TS, ['iso_zoned_date_time'], { timeZone: 'Europe/Paris' })).toBe('2024-03-15T15:30:45.123456+01:00[Europe/Paris]');
+    expect(filter('date', TS, ['iso_zoned_date_time'], { timeZone: 'Europe/Paris' })).toBe(
+      '2024-03-15T15:30:45.123456+01:00[Europe/Paris]',
+    );
     expect(filter('date', TS, ['iso_local_date'], { timeZone: 'UTC' })).toBe('2024-03-15');
     expect(filter('date', TS, ['rfc_1123_date_time'], { timeZone: 'UTC' })).toBe('Fri, 15 Mar 2024 14:30:45 GMT');
   });
@@ -22,19 +24,27 @@ describe('date filter', () => {
     expect(filter('date', TS, ['short'], { timeZone: 'UTC' })).toBe('3/15/24, 2:30 PM');
     expect(filter('date', TS, ['medium'], { timeZone: 'UTC' })).toBe('Mar 15, 2024, 2:30:45 PM');
     expect(filter('date', TS, ['long'], { timeZone: 'America/New_York' })).toBe('March 15, 2024 at 10:30:45 AM EDT');
-    expect(filter('date', TS, ['full'], { timeZone: 'Europe/Paris' })).toBe('Friday, March 15, 2024 at 3:30:45 PM Central European Standard Time');
+    expect(filter('date', TS, ['full'], { timeZone: 'Europe/Paris' })).toBe(
+      'Friday, March 15, 2024 at 3:30:45 PM Central European Standard Time',
+    );
   });
-  it('prints Java\'s short zone names for z', () => {
-    expect(filter('date', '2013-09-09T14:19:00Z', ['yyyy-MM-dd HH:mm:ss z'], { timeZone: 'Australia/Perth' })).toBe('2013-09-09 22:19:00 AWST');
+  it("prints Java's short zone names for z", () => {
+    expect(filter('date', '2013-09-09T14:19:00Z', ['yyyy-MM-dd HH:mm:ss z'], { timeZone: 'Australia/Perth' })).toBe(
+      '2013-09-09 22:19:00 AWST',
+    );
     expect(filter('date', TS, ['z'], { timeZone: 'Europe/Paris' })).toBe('CET');
     expect(filter('date', TS, ['z'], { timeZone: 'UTC' })).toBe('UTC');
     expect(filter('date', TS, ["'z' z"], { timeZone: 'Asia/Tokyo' })).toBe('z JST');
   });
   it('reads local date-times in the zone and offsets as instants', () => {
-    expect(filter('date', '2013-09-08T16:19:12.123456', ['yyyy-MM-dd HH:mm:ss.SSSSSSXXX'], { timeZone: 'Europe/Paris' })).toBe('2013-09-08 16:19:12.123456+02:00');
+    expect(filter('date', '2013-09-08T16:19:12.123456', ['yyyy-MM-dd HH:mm:ss.SSSSSSXXX'], { timeZone: 'Europe/Paris' })).toBe(
+      '2013-09-08 16:19:12.123456+02:00',
+    );
     expect(filter('date', '2024-03-15', ['dd/MM/yyyy HH:mm'], { timeZone: 'UTC' })).toBe('15/03/2024 00:00');
     expect(filter('date', '2013-09-08', [], { timeZone: 'Europe/Paris' })).toBe('2013-09-08T00:00:00.000000+02:00');
-    expect(filter('date', new Date(Date.UTC(2013, 8, 8, 15, 19, 12)), ['iso'], { timeZone: 'Europe/Paris' })).toBe('2013-09-08T17:19:12.000000+02:00');
+    expect(filter('date', new Date(Date.UTC(2013, 8, 8, 15, 19, 12)), ['iso'], { timeZone: 'Europe/Paris' })).toBe(
+      '2013-09-08T17:19:12.000000+02:00',
+    );
     expect(filter('date', '2013-09-08T16:19:00+02', ['HH:mm'], { timeZone: 'UTC' })).toBe('14:19');
   });
   it('parses with existingFormat', () => {
@@ -63,7 +73,7 @@ describe('date filter', () => {
     expectTemplateError(() => filter('date', { a: 1 }), 'cannot be cast');
   });
   it('rejects unparsable text, unknown zones and non-string formats', () => {
-    expectTemplateError(() => filter('date', 'not a date'), "could not be parsed");
+    expectTemplateError(() => filter('date', 'not a date'), 'could not be parsed');
     expectTemplateError(() => filter('date', TS, [], { timeZone: 'Nope/Zone' }), 'Unknown time-zone ID: Nope/Zone');
     expectTemplateError(() => filter('date', TS, [12]), 'cannot be cast');
   });
@@ -89,7 +99,9 @@ describe('dateAdd filter', () => {
   it('adds ChronoUnit amounts and formats the result', () => {
     expect(filter('dateAdd', TS, [-2, 'HOURS'], { format: 'HH:mm', timeZone: 'UTC' })).toBe('12:30');
     expect(filter('dateAdd', '2024-01-31', [1n, 'MONTHS'], { format: 'yyyy-MM-dd', timeZone: 'UTC' })).toBe('2024-02-29');
-    expect(filter('dateAdd', '2013-09-08T16:19:12.123456+01:00', [-1, 'DAYS'], { timeZone: 'Europe/Paris' })).toBe('2013-09-07T17:19:12.123456+02:00');
+    expect(filter('dateAdd', '2013-09-08T16:19:12.123456+01:00', [-1, 'DAYS'], { timeZone: 'Europe/Paris' })).toBe(
+      '2013-09-07T17:19:12.123456+02:00',
+    );
   });
   it('returns null for null', () => {
     expect(filter('dateAdd', null, [1, 'DAYS'])).toBeNull();
@@ -102,12 +114,16 @@ describe('dateAdd filter', () => {
     expectTemplateError(() => filter('dateAdd', 7, [1, 'DAYS']), 'cannot be cast');
   });
   it('lets timestamps of shifted dates be compared', async () => {
-    expect(await render("{{ (zoned | timestamp) > (zoned | dateAdd(-1, 'DAYS') | timestamp) }}", { zoned: '2013-09-08T16:19:12.123456+01:00' })).toBe('true');
+    expect(
+      await render("{{ (zoned | timestamp) > (zoned | dateAdd(-1, 'DAYS') | timestamp) }}", { zoned: '2013-09-08T16:19:12.123456+01:00' }),
+    ).toBe('true');
   });
   it('works through the engine with an Integer amount from the context', async () => {
-    expect(await render('{{ "2013-09-08T16:19:00+02" | dateAdd(day, "DAYS") | date("yyyy-MM-dd HH:mm:ss z", timeZone="Australia/Perth") }}', { day: 1 })).toBe(
-      '2013-09-09 22:19:00 AWST',
-    );
+    expect(
+      await render('{{ "2013-09-08T16:19:00+02" | dateAdd(day, "DAYS") | date("yyyy-MM-dd HH:mm:ss z", timeZone="Australia/Perth") }}', {
+        day: 1,
+      }),
+    ).toBe('2013-09-09 22:19:00 AWST');
   });
 });
 

@@ -32,7 +32,10 @@ describe('fromIon', () => {
     expect(v['c']).toBeNull();
     expect(fn('fromIon', ['1 2 3'], { allRows: true })).toEqual([1, 2, 3]);
     expect(fn('fromIon', [''])).toBeNull();
-    expect(fn('fromIon', ["{date:2024-04-21T23:00:00.000Z, title:\"Main_Page\",views:109787}"])).toMatchObject({ title: 'Main_Page', views: 109787 });
+    expect(fn('fromIon', ['{date:2024-04-21T23:00:00.000Z, title:"Main_Page",views:109787}'])).toMatchObject({
+      title: 'Main_Page',
+      views: 109787,
+    });
     expect(fn('fromIon', [dumpBinary({ id: 3 })])).toEqual(parseJson('{"id":3}'));
   });
   it('returns null for null and rejects non-strings, a non-boolean allRows and bad Ion', () => {

@@ -31,7 +31,7 @@ describe('jq filter', () => {
     expect(filter('jq', 5, ['. + 1'])).toEqual([6]);
     expect(filter('jq', true, ['not'])).toEqual([false]);
   });
-  it('fails with Kestra\'s message on a bad expression, a runtime error or a non-JSON string', () => {
+  it("fails with Kestra's message on a bad expression, a runtime error or a non-JSON string", () => {
     expectTemplateError(() => filter('jq', { a: 1 }, ['.a[']), 'Unable to parse jq value');
     expectTemplateError(() => filter('jq', { a: 1 }, ['error("boom")']), 'boom');
     expectTemplateError(() => filter('jq', 'value 1', ['.']), "Unable to parse jq value 'value 1' with type 'java.lang.String'");
@@ -52,7 +52,9 @@ describe('jq filter', () => {
     for (let i = 0; i < 1000; i++) expect(filter('jq', { n: i }, ['.n'])).toEqual([i]);
   });
   it('works through the engine', async () => {
-    expect(await render('{{ vars | jq(".second.list") | first }}', { vars: { second: { list: ['string', 1, 1.123] } } })).toBe('["string",1,1.123]');
+    expect(await render('{{ vars | jq(".second.list") | first }}', { vars: { second: { list: ['string', 1, 1.123] } } })).toBe(
+      '["string",1,1.123]',
+    );
     expect(await render("{{ [1, 2, 3] | jq('.') }}")).toBe('[[1,2,3]]');
     expect((await renderError("{{ m | jq('.a[') }}", { m: { a: 1 } })).message).toContain('Unable to parse jq value');
   });

@@ -5,7 +5,9 @@ import { expectTemplateError, filter, fn, kestraTest, render, renderError } from
 
 describe('toJson / json filter', () => {
   it('writes compact JSON with Java numbers and drops null map entries', () => {
-    expect(filter('toJson', { a: 1, b: null, c: [1, null, new JDouble(2)], d: 1.5, e: 10n })).toBe('{"a":1,"c":[1,null,2.0],"d":1.5,"e":10}');
+    expect(filter('toJson', { a: 1, b: null, c: [1, null, new JDouble(2)], d: 1.5, e: 10n })).toBe(
+      '{"a":1,"c":[1,null,2.0],"d":1.5,"e":10}',
+    );
   });
   it('keeps null entries with includeNulls=true', () => {
     expect(filter('toJson', { a: null }, [true])).toBe('{"a":null}');
@@ -47,7 +49,7 @@ describe('fromJson / json function', () => {
     expectTemplateError(() => fn('fromJson', [123]), "expects an argument 'json' with type string");
     expectTemplateError(() => fn('fromJson', []), "expects an argument 'json'");
   });
-  it('reports bad JSON with Kestra\'s prefix', () => {
+  it("reports bad JSON with Kestra's prefix", () => {
     expectTemplateError(() => fn('fromJson', ['{bad']), 'Invalid json: ');
     expectTemplateError(() => fn('json', ['']), 'Invalid json: No content');
   });
@@ -103,8 +105,8 @@ describe('yaml function', () => {
     expect(fn('yaml', ['x: &v [1]\ny: *v'])).toEqual(parseJson('{"x":[1],"y":[1]}'));
   });
   it('rejects null and non-strings, and reports bad YAML', () => {
-    expectTemplateError(() => fn('yaml', [null]), "with type string");
-    expectTemplateError(() => fn('yaml', [12]), "with type string");
+    expectTemplateError(() => fn('yaml', [null]), 'with type string');
+    expectTemplateError(() => fn('yaml', [12]), 'with type string');
     expectTemplateError(() => fn('yaml', ['a: [1, 2']), 'Invalid yaml: ');
   });
   it('works through the engine', async () => {

@@ -56,7 +56,9 @@ describe('string', () => {
   });
   it('works through the engine', async () => {
     expect(await render('{{ 42 | string }}')).toBe('42');
-    expect(await render('{{ 12.3 | string | className }}/{{ {"field":"hello"} | string | className }}')).toBe('java.lang.String/java.lang.String');
+    expect(await render('{{ 12.3 | string | className }}/{{ {"field":"hello"} | string | className }}')).toBe(
+      'java.lang.String/java.lang.String',
+    );
     expect(await render('{{ (1 | string) == "1" }}')).toBe('true');
   });
 });
@@ -167,7 +169,10 @@ describe('env', () => {
 describe('number boxes print as Java prints them', () => {
   it('prints BigDecimal, BigInteger and Float values of the number filter', async () => {
     const { createEngine } = await import('../../src/index.js');
-    const out = await createEngine().render('{{ "10" | number("BIGDECIMAL") }}|{{ "123456789012345678901" | number("BIGINTEGER") }}|{{ "12.3" | number }}|{{ ["10" | number("BIGDECIMAL")] }}|{{ "" ~ ("1.50" | number("BIGDECIMAL")) }}', {});
+    const out = await createEngine().render(
+      '{{ "10" | number("BIGDECIMAL") }}|{{ "123456789012345678901" | number("BIGINTEGER") }}|{{ "12.3" | number }}|{{ ["10" | number("BIGDECIMAL")] }}|{{ "" ~ ("1.50" | number("BIGDECIMAL")) }}',
+      {},
+    );
     expect(out).toBe('10|123456789012345678901|12.3|[10]|1.50');
   });
 });

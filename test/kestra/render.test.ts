@@ -51,7 +51,7 @@ describe('renderOnce function', () => {
 });
 
 describe('render through the engine', () => {
-  it('renders nested templates with the caller\'s variables', async () => {
+  it("renders nested templates with the caller's variables", async () => {
     const ctx = { input: '{{someOtherVar}}', someOtherVar: '{{yetAnotherVar}}', yetAnotherVar: 'test' };
     expect(await render('{{ render(input) }}', ctx)).toBe('test');
     expect(await render('{{ renderOnce(input) }}', ctx)).toBe('{{yetAnotherVar}}');
@@ -70,7 +70,7 @@ describe('render through the engine', () => {
     expect(e.code).toBe('LIMIT_EXCEEDED');
     expect(e.message).toContain('Maximum render() nesting depth (16) exceeded');
   });
-  it('reports a render() that renders itself as too deep, in Kestra\'s words', async () => {
+  it("reports a render() that renders itself as too deep, in Kestra's words", async () => {
     const e = await renderError('{{ render(input) }}', { input: '{{ render(input) }}' });
     expect(e.message).toContain('Maximum render() nesting depth');
   });

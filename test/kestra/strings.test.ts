@@ -146,6 +146,8 @@ describe('replace (Kestra)', () => {
     expectTemplateError(() => filter('replace', 'x', [{ x: '$2' }, true]), 'No group 2');
   });
   it('works through the engine with a map literal', async () => {
-    expect(await render('{{ "I like %this% and %that%." | replace({\'%this%\': foo, \'%that%\': "bar"}) }}', { foo: 'apples' })).toBe('I like apples and bar.');
+    expect(await render('{{ "I like %this% and %that%." | replace({\'%this%\': foo, \'%that%\': "bar"}) }}', { foo: 'apples' })).toBe(
+      'I like apples and bar.',
+    );
   });
 });

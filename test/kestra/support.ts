@@ -40,12 +40,23 @@ function definition<T>(table: Readonly<Record<string, T>> | undefined, kind: str
 }
 
 /** Calls a Kestra filter the way the engine would, positional arguments mapped onto argNames. */
-export function filter(name: string, input: unknown, positional: unknown[] = [], named: Record<string, unknown> = {}, ctx: CallContext = fakeContext()): unknown {
+export function filter(
+  name: string,
+  input: unknown,
+  positional: unknown[] = [],
+  named: Record<string, unknown> = {},
+  ctx: CallContext = fakeContext(),
+): unknown {
   const def: FilterDefinition = definition(extension.filters, 'filter', name);
   return def.call(input, mapArgs(def.argNames, positional, named), ctx);
 }
 
-export function fn(name: string, positional: unknown[] = [], named: Record<string, unknown> = {}, ctx: CallContext = fakeContext()): unknown {
+export function fn(
+  name: string,
+  positional: unknown[] = [],
+  named: Record<string, unknown> = {},
+  ctx: CallContext = fakeContext(),
+): unknown {
   const def: FunctionDefinition = definition(extension.functions, 'function', name);
   return def.call(mapArgs(def.argNames, positional, named), ctx);
 }

@@ -71,7 +71,11 @@ test('a JWT Bearer credential authenticates the Request task; node-fetch serves 
   expect(report.state).toBe('SUCCESS');
   expect(seen).toEqual(['/token', '/v1/projects/acme-prod']);
   expect(google.issued).toHaveLength(1);
-  expect(google.tokenRequests[0]?.claims).toMatchObject({ iss: google.serviceAccount.client_email, aud: google.tokenEndpoint, scope: READ_ONLY_SCOPE });
+  expect(google.tokenRequests[0]?.claims).toMatchObject({
+    iss: google.serviceAccount.client_email,
+    aud: google.tokenEndpoint,
+    scope: READ_ONLY_SCOPE,
+  });
   expect(report.outputs.request).toMatchObject({ code: 200 });
   expect(report.logs.filter((l) => l.level === 'INFO').map((l) => l.message)).toEqual([
     `code=200 body={"projectNumber":"123456789012","projectId":"acme-prod","lifecycleState":"ACTIVE","name":"pebbleflow demo","createTime":"2026-01-01T00:00:00.000Z"}\n`,

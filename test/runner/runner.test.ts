@@ -51,7 +51,9 @@ tasks:
       { inputs: { who: 'ada' }, env: { ENV_REGION: 'eu', OTHER: 'x' }, globals: { g: 'G' }, tenant: 't1' },
     );
     expect(report.state).toBe('SUCCESS');
-    expect(report.outputs.show).toEqual({ value: 'ctx|company.team|t1|false|show|io.kestra.plugin.core.debug.Return|0|ada|4|{{ inputs.who }}|data|eu|G' });
+    expect(report.outputs.show).toEqual({
+      value: 'ctx|company.team|t1|false|show|io.kestra.plugin.core.debug.Return|0|ada|4|{{ inputs.who }}|data|eu|G',
+    });
     expect(report.executionId).toMatch(/^[0-9A-Za-z]{22}$/);
   });
 
@@ -171,12 +173,15 @@ tasks:
     attempts.clear();
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    const report = await runYaml(`id: t
+    const report = await runYaml(
+      `id: t
 namespace: n
 tasks:
   - { id: slow, type: com.example.Flaky, sleepMs: 5000 }
   - { id: next, type: io.kestra.plugin.core.log.Log, message: never }
-`, { signal: controller.signal });
+`,
+      { signal: controller.signal },
+    );
     expect(report.state).toBe('FAILED');
     expect(taskStates(report)).toEqual({ slow: 'FAILED' });
     expect(report.taskRuns[0]?.error).toBe('Execution cancelled');
@@ -218,7 +223,9 @@ tasks:
   });
 
   test('bad inputs throw InputValidationError before any task runs; disabled flows are refused', async () => {
-    const flow = parseFlow('id: i\nnamespace: n\ninputs: [{ id: n, type: INT }]\ntasks: [{ id: t, type: io.kestra.plugin.core.log.Log, message: x }]\n');
+    const flow = parseFlow(
+      'id: i\nnamespace: n\ninputs: [{ id: n, type: INT }]\ntasks: [{ id: t, type: io.kestra.plugin.core.log.Log, message: x }]\n',
+    );
     await expect(runFlow(flow, { inputs: { n: 'x' }, env: {} })).rejects.toBeInstanceOf(InputValidationError);
     await expect(runFlow({ ...flow, disabled: true }, { env: {} })).rejects.toBeInstanceOf(FlowDisabledError);
   });

@@ -90,7 +90,10 @@ describe('SecretResolver', () => {
   });
 
   test('subkey reads one field of a JSON secret', async () => {
-    const resolver = new SecretResolver(loadConfig({ secrets: [{ type: 'memory', values: { DB: '{"user":"u","port":5432}', PLAIN: 'x' } }] }), {});
+    const resolver = new SecretResolver(
+      loadConfig({ secrets: [{ type: 'memory', values: { DB: '{"user":"u","port":5432}', PLAIN: 'x' } }] }),
+      {},
+    );
     expect(await resolver.resolveSubkey('DB', 'user')).toBe('u');
     expect(await resolver.resolveSubkey('DB', 'port')).toBe('5432');
     await expect(resolver.resolveSubkey('DB', 'nope')).rejects.toThrow("Cannot find subkey 'nope' in secret 'DB'.");
@@ -125,7 +128,9 @@ describe('secret() function', () => {
     const ctx = callContext({ namespace: 'company.team' });
     await expect(callFunction(support.extension, 'secret', ['OTHER_KEY'], ctx)).rejects.toThrow("Cannot find secret for key 'OTHER_KEY'.");
     expect(await callFunction(support.extension, 'secret', ['OTHER_KEY', 'company.other'], ctx)).toBe('other-value');
-    await expect(callFunction(support.extension, 'secret', ['OTHER_KEY', 'company.other'], callContext({ tenant: 'acme' }))).rejects.toThrow(SecretNotFoundError);
+    await expect(
+      callFunction(support.extension, 'secret', ['OTHER_KEY', 'company.other'], callContext({ tenant: 'acme' })),
+    ).rejects.toThrow(SecretNotFoundError);
   });
 
   test('refuses a non-string key with a typed error', async () => {

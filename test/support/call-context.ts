@@ -1,4 +1,4 @@
-import type { Args, CallContext, Extension, RenderScope } from '../../src/engine/extension.js';
+import type { CallContext, Extension, RenderScope } from '../../src/engine/extension.js';
 
 /** A CallContext as the engine builds one, recording what was marked sensitive. */
 export function callContext(scope: RenderScope = {}): CallContext & { sensitive: string[] } {
@@ -20,12 +20,18 @@ export function callContext(scope: RenderScope = {}): CallContext & { sensitive:
 }
 
 /** Calls an extension function the way the engine does (positional args mapped to argNames). */
-export async function callFunction(extension: Extension, name: string, positional: unknown[], ctx: CallContext, named: Record<string, unknown> = {}): Promise<unknown> {
+export async function callFunction(
+  extension: Extension,
+  name: string,
+  positional: unknown[],
+  ctx: CallContext,
+  named: Record<string, unknown> = {},
+): Promise<unknown> {
   const definition = extension.functions?.[name];
   if (!definition) throw new Error(`no function ${name}`);
   const args: Record<string, unknown> = { ...named };
   positional.forEach((value, index) => {
     args[definition.argNames?.[index] ?? String(index)] = value;
   });
-  return definition.call(args as Args, ctx);
+  return definition.call(args, ctx);
 }

@@ -31,7 +31,8 @@ export function makeRegistry(
   const config = loadConfig({ ...(options.tenant ? { tenant: options.tenant } : {}), secrets: [{ type: 'memory', values }], credentials });
   const secrets = new SecretResolver(config, {});
   const registry = new CredentialRegistry({
-    config, secrets,
+    config,
+    secrets,
     retry: { baseDelayMs: 10, maxDelayMs: 50, ...options.retry },
     ...(options.now ? { now: options.now } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),

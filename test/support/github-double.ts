@@ -88,11 +88,18 @@ export async function startGitHubDouble(apps: readonly GitHubApp[], options: { p
       res.writeHead(status);
       res.end(JSON.stringify(body));
     };
-    const fail = (status: number, message: string, headers: Record<string, string> = {}): void => send(status, { message, documentation_url: DOCS, status: String(status) }, headers);
+    const fail = (status: number, message: string, headers: Record<string, string> = {}): void =>
+      send(status, { message, documentation_url: DOCS, status: String(status) }, headers);
 
     const record: { -readonly [K in keyof MintRecord]: MintRecord[K] } = {
-      at: Date.now(), header: null, claims: null, userAgent: req.headers['user-agent'], accept: req.headers.accept,
-      apiVersion: header(req, 'x-github-api-version'), body: raw ? safeJson(raw) : undefined, status: 0,
+      at: Date.now(),
+      header: null,
+      claims: null,
+      userAgent: req.headers['user-agent'],
+      accept: req.headers.accept,
+      apiVersion: header(req, 'x-github-api-version'),
+      body: raw ? safeJson(raw) : undefined,
+      status: 0,
     };
     const finish = (status: number, message?: string, token?: string): void => {
       record.status = status;
@@ -110,7 +117,9 @@ export async function startGitHubDouble(apps: readonly GitHubApp[], options: { p
     if (!record.userAgent) {
       finish(403, 'no user agent');
       res.writeHead(403, { 'content-type': 'text/plain' });
-      res.end('Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required).');
+      res.end(
+        'Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required).',
+      );
       return;
     }
     if (record.apiVersion !== undefined && record.apiVersion !== '2022-11-28') {
@@ -134,8 +143,8 @@ export async function startGitHubDouble(apps: readonly GitHubApp[], options: { p
     record.jwt = jwt;
     let claims: Record<string, unknown>;
     try {
-      record.header = decodeProtectedHeader(jwt) as Record<string, unknown>;
-      claims = decodeJwt(jwt) as Record<string, unknown>;
+      record.header = decodeProtectedHeader(jwt);
+      claims = decodeJwt(jwt);
       record.claims = claims;
     } catch {
       finish(401, MSG_DECODE);
@@ -200,7 +209,9 @@ export async function startGitHubDouble(apps: readonly GitHubApp[], options: { p
     const expiresAt = new Date((now + state.tokenLifetimeSec) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     finish(201, undefined, token);
     send(201, {
-      token, expires_at: expiresAt, permissions: wanted.permissions ?? installation.permissions,
+      token,
+      expires_at: expiresAt,
+      permissions: wanted.permissions ?? installation.permissions,
       repository_selection: wanted.repositories ? 'selected' : 'all',
     });
   };

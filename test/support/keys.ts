@@ -15,11 +15,15 @@ export interface TestKey {
 
 export function generateTestKey(kind: 'rsa' | 'ec-p256' | 'ec-p384' | 'ed25519' | 'rsa-1024' = 'rsa'): TestKey {
   const pair =
-    kind === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 })
-    : kind === 'rsa-1024' ? generateKeyPairSync('rsa', { modulusLength: 1024 })
-    : kind === 'ec-p256' ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
-    : kind === 'ec-p384' ? generateKeyPairSync('ec', { namedCurve: 'secp384r1' })
-    : generateKeyPairSync('ed25519');
+    kind === 'rsa'
+      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+      : kind === 'rsa-1024'
+        ? generateKeyPairSync('rsa', { modulusLength: 1024 })
+        : kind === 'ec-p256'
+          ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+          : kind === 'ec-p384'
+            ? generateKeyPairSync('ec', { namedCurve: 'secp384r1' })
+            : generateKeyPairSync('ed25519');
   const kid = randomUUID();
   const isRsa = kind === 'rsa' || kind === 'rsa-1024';
   return {
@@ -31,4 +35,3 @@ export function generateTestKey(kind: 'rsa' | 'ec-p256' | 'ec-p384' | 'ed25519' 
     publicJwk: { ...createPublicKey(pair.privateKey).export({ format: 'jwk' }), kid },
   };
 }
-

@@ -2,7 +2,12 @@ import { inspect } from 'node:util';
 
 /** Every text form an error can reach a log or a terminal in, the cause chain included. */
 export function errorTexts(error: unknown): string[] {
-  const texts: string[] = [String(error), JSON.stringify(error) ?? '', inspect(error, { depth: 10 }), inspect(error, { depth: 10, showHidden: true })];
+  const texts: string[] = [
+    String(error),
+    JSON.stringify(error) ?? '',
+    inspect(error, { depth: 10 }),
+    inspect(error, { depth: 10, showHidden: true }),
+  ];
   let current: unknown = error;
   for (let depth = 0; depth < 10 && current !== undefined && current !== null; depth++) {
     if (current instanceof Error) texts.push(current.message, current.stack ?? '', String(current), JSON.stringify(current) ?? '');

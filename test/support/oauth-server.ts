@@ -2,7 +2,6 @@
  * A real OAuth 2.0 authorization server for the tests: oidc-provider 9.13.3 on 127.0.0.1 (random
  * port), configured per oauth-peers.md §3, with a control endpoint for faults and a request log.
  */
-import type { Server } from 'node:http';
 import { decodeJwt, jwtVerify } from 'jose';
 import type { KoaContext } from 'oidc-provider';
 import { closeServer, listen, readBody } from './http.js';
@@ -100,12 +99,18 @@ function realmLocalStructuredClone(): () => void {
   const original = globalThis.structuredClone;
   const rebuild = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(rebuild);
-    if (typeof value === 'object' && value !== null && Object.getPrototypeOf(Object.getPrototypeOf(value) ?? {}) === null && (value as object).constructor?.name === 'Object') {
+    if (
+      typeof value === 'object' &&
+      value !== null &&
+      Object.getPrototypeOf(Object.getPrototypeOf(value) ?? {}) === null &&
+      value.constructor?.name === 'Object'
+    ) {
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rebuild(v)]));
     }
     return value;
   };
-  globalThis.structuredClone = ((value: unknown, options?: Parameters<typeof structuredClone>[1]) => rebuild(original(value, options))) as typeof structuredClone;
+  globalThis.structuredClone = ((value: unknown, options?: Parameters<typeof structuredClone>[1]) =>
+    rebuild(original(value, options))) as typeof structuredClone;
   return () => {
     globalThis.structuredClone = original;
   };
@@ -134,14 +139,67 @@ export async function startOAuthServer(): Promise<OAuthServer> {
 
   const provider = new Provider(issuer, {
     clients: [
-      { client_id: clients.basic.id, client_secret: clients.basic.secret, token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'api:read api:write' },
-      { client_id: clients.special.id, client_secret: clients.special.secret, token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'api:read' },
-      { client_id: clients.post.id, client_secret: clients.post.secret, token_endpoint_auth_method: 'client_secret_post', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'api:read' },
-      { client_id: clients.short.id, client_secret: clients.short.secret, token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'api:read' },
-      { client_id: clients.pkjwt.id, token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'RS256', jwks: { keys: [{ ...pkjwtKey.publicJwk, alg: 'RS256', use: 'sig' }] }, grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'api:read api:write' },
-      { client_id: clients.serviceAccount.email, token_endpoint_auth_method: 'none', grant_types: [JWT_BEARER], response_types: [], redirect_uris: [], scope: 'https://www.googleapis.com/auth/cloud-platform https://www.googleapis.com/auth/cloud-platform.read-only api:read' },
+      {
+        client_id: clients.basic.id,
+        client_secret: clients.basic.secret,
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        scope: 'api:read api:write',
+      },
+      {
+        client_id: clients.special.id,
+        client_secret: clients.special.secret,
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        scope: 'api:read',
+      },
+      {
+        client_id: clients.post.id,
+        client_secret: clients.post.secret,
+        token_endpoint_auth_method: 'client_secret_post',
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        scope: 'api:read',
+      },
+      {
+        client_id: clients.short.id,
+        client_secret: clients.short.secret,
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        scope: 'api:read',
+      },
+      {
+        client_id: clients.pkjwt.id,
+        token_endpoint_auth_method: 'private_key_jwt',
+        token_endpoint_auth_signing_alg: 'RS256',
+        jwks: { keys: [{ ...pkjwtKey.publicJwk, alg: 'RS256', use: 'sig' }] },
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        scope: 'api:read api:write',
+      },
+      {
+        client_id: clients.serviceAccount.email,
+        token_endpoint_auth_method: 'none',
+        grant_types: [JWT_BEARER],
+        response_types: [],
+        redirect_uris: [],
+        scope: 'https://www.googleapis.com/auth/cloud-platform https://www.googleapis.com/auth/cloud-platform.read-only api:read',
+      },
     ],
-    scopes: ['api:read', 'api:write', 'https://www.googleapis.com/auth/cloud-platform', 'https://www.googleapis.com/auth/cloud-platform.read-only'],
+    scopes: [
+      'api:read',
+      'api:write',
+      'https://www.googleapis.com/auth/cloud-platform',
+      'https://www.googleapis.com/auth/cloud-platform.read-only',
+    ],
     features: {
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
@@ -151,12 +209,15 @@ export async function startOAuthServer(): Promise<OAuthServer> {
         defaultResource: () => undefined,
         useGrantedResource: () => false,
         getResourceServerInfo: (_ctx: unknown, resource: string) => {
-          if (resource === JWT_RESOURCE) return { scope: 'api:read api:write', accessTokenFormat: 'jwt', audience: resource, jwt: { sign: { alg: 'RS256' } } };
+          if (resource === JWT_RESOURCE)
+            return { scope: 'api:read api:write', accessTokenFormat: 'jwt', audience: resource, jwt: { sign: { alg: 'RS256' } } };
           throw new errors.InvalidTarget();
         },
       },
     },
-    ttl: { ClientCredentials: (_ctx: unknown, _token: unknown, client: { clientId: string }) => (client.clientId === clients.short.id ? 3 : 600) },
+    ttl: {
+      ClientCredentials: (_ctx: unknown, _token: unknown, client: { clientId: string }) => (client.clientId === clients.short.id ? 3 : 600),
+    },
   });
 
   // RFC 7523 §2.1: the assertion is the grant; it is verified against the service account's key.
@@ -169,19 +230,27 @@ export async function startOAuthServer(): Promise<OAuthServer> {
       try {
         if (!key || !params.assertion) throw new Error('no key or assertion');
         ({ payload } = await jwtVerify(params.assertion, key.publicKey, {
-          issuer: client.clientId, audience: [tokenEndpoint, GOOGLE_TOKEN_URL], requiredClaims: ['exp', 'iat'], algorithms: ['RS256', 'RS384', 'RS512', 'PS256'],
+          issuer: client.clientId,
+          audience: [tokenEndpoint, GOOGLE_TOKEN_URL],
+          requiredClaims: ['exp', 'iat'],
+          algorithms: ['RS256', 'RS384', 'RS512', 'PS256'],
         }));
         if ((payload.exp as number) - (payload.iat as number) > 3600) throw new Error('assertion lifetime over one hour');
       } catch {
         throw new errors.InvalidGrant();
       }
-      const requested = (typeof payload.scope === 'string' ? payload.scope : params.scope ?? '').split(' ').filter(Boolean);
+      const requested = (typeof payload.scope === 'string' ? payload.scope : (params.scope ?? '')).split(' ').filter(Boolean);
       const allowed = new Set((client.scope ?? '').split(' '));
       const refused = requested.filter((s) => !allowed.has(s));
       if (refused.length > 0) throw new errors.InvalidScope('requested scope is not allowed', refused.join(' '));
       const token = new provider.ClientCredentials({ client, scope: requested.join(' ') || undefined });
       const value = await token.save();
-      ctx.body = { access_token: value, expires_in: token.expiration, token_type: 'Bearer', ...(requested.length ? { scope: requested.join(' ') } : {}) };
+      ctx.body = {
+        access_token: value,
+        expires_in: token.expiration,
+        token_type: 'Bearer',
+        ...(requested.length ? { scope: requested.join(' ') } : {}),
+      };
     },
     ['assertion', 'scope'],
   );
@@ -202,8 +271,14 @@ export async function startOAuthServer(): Promise<OAuthServer> {
     const params = Object.fromEntries(new URLSearchParams(raw));
     const authorization = ctx.get('authorization') || null;
     const entry: LoggedRequest = {
-      at: Date.now(), path: ctx.path, authScheme: authorization?.split(' ')[0] ?? null, authorization,
-      contentType: ctx.get('content-type') || null, accept: ctx.get('accept') || null, params: { ...params }, faulted: false,
+      at: Date.now(),
+      path: ctx.path,
+      authScheme: authorization?.split(' ')[0] ?? null,
+      authorization,
+      contentType: ctx.get('content-type') || null,
+      accept: ctx.get('accept') || null,
+      params: { ...params },
+      faulted: false,
       clientId: basicUser(authorization) ?? params.client_id ?? null,
     };
     log.push(entry);
@@ -233,7 +308,12 @@ export async function startOAuthServer(): Promise<OAuthServer> {
         const echoed = `body=${raw} encoded=${encodeURIComponent(raw)} b64=${Buffer.from(raw).toString('base64')} auth=${authorization ?? ''}`;
         entry.status = fault.echo === 'json' ? 400 : 502;
         ctx.status = entry.status;
-        if (fault.echo === 'json') ctx.body = { error: 'invalid_request', error_description: echoed, error_uri: `https://errors.example.test/?q=${encodeURIComponent(echoed)}` };
+        if (fault.echo === 'json')
+          ctx.body = {
+            error: 'invalid_request',
+            error_description: echoed,
+            error_uri: `https://errors.example.test/?q=${encodeURIComponent(echoed)}`,
+          };
         else {
           ctx.set('content-type', 'text/html');
           ctx.body = `<html><body><h1>Bad Gateway</h1><pre>${echoed}</pre></body></html>`;
@@ -279,10 +359,15 @@ export async function startOAuthServer(): Promise<OAuthServer> {
 
   server.on('request', provider.callback());
   return {
-    issuer, tokenEndpoint, clients, faults, log, reset,
+    issuer,
+    tokenEndpoint,
+    clients,
+    faults,
+    log,
+    reset,
     tokenRequests: () => log.filter((e) => e.path === '/token'),
     close: async () => {
-      await closeServer(server as Server);
+      await closeServer(server);
       restoreWarn();
       restoreClone();
     },

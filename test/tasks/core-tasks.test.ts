@@ -12,7 +12,12 @@ tasks:
   - { id: quiet, type: io.kestra.plugin.core.log.Log, message: hidden, level: DEBUG, logLevel: INFO }
   - { id: bad, type: io.kestra.plugin.core.log.Log, message: z, level: "{{ 'LOUD' }}", allowFailure: true }
 `);
-    expect(messages(report)).toEqual(['one WARN a 2', 'many DEBUG x', 'many DEBUG y', 'bad ERROR Invalid log level `LOUD`: expected one of TRACE, DEBUG, INFO, WARN, ERROR']);
+    expect(messages(report)).toEqual([
+      'one WARN a 2',
+      'many DEBUG x',
+      'many DEBUG y',
+      'bad ERROR Invalid log level `LOUD`: expected one of TRACE, DEBUG, INFO, WARN, ERROR',
+    ]);
     expect(report.taskRuns.map((t) => t.type)).toEqual(Array(4).fill('io.kestra.plugin.core.log.Log'));
   });
 
@@ -31,7 +36,14 @@ tasks:
   });
 
   test('If: Kestra truthiness ("false", "0", "-0" and "" are false), else branch, errors branch', async () => {
-    for (const [condition, branch] of [['false', 'else'], ['0', 'else'], ['-0', 'else'], ['" "', 'then'], ['"no"', 'then'], ['"{{ null }}"', 'else']] as const) {
+    for (const [condition, branch] of [
+      ['false', 'else'],
+      ['0', 'else'],
+      ['-0', 'else'],
+      ['" "', 'then'],
+      ['"no"', 'then'],
+      ['"{{ null }}"', 'else'],
+    ] as const) {
       const report = await runYaml(`id: i
 namespace: n
 tasks:
@@ -61,6 +73,8 @@ tasks:
     expect(JSON.stringify(flowJsonSchema())).toContain('com.acme.legacy.Greet');
     const report = await runYaml('id: g\nnamespace: n\ntasks: [{ id: g, type: com.acme.legacy.Greet, who: "{{ flow.id }}" }]\n');
     expect(report.outputs.g).toEqual({ greeting: 'hi g' });
-    await expect(runYaml('id: g\nnamespace: n\ntasks: [{ id: g, type: com.acme.Greet }]\n')).rejects.toThrow('Missing required property `who`');
+    await expect(runYaml('id: g\nnamespace: n\ntasks: [{ id: g, type: com.acme.Greet }]\n')).rejects.toThrow(
+      'Missing required property `who`',
+    );
   });
 });

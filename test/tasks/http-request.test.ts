@@ -10,7 +10,15 @@ beforeAll(async () => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/echo') {
       res.writeHead(200, { 'content-type': 'application/json', 'x-multi': ['a', 'b'], 'set-cookie': ['c1=1', 'c2=2'] });
-      res.end(JSON.stringify({ method: req.method, auth: req.headers.authorization ?? null, contentType: req.headers['content-type'] ?? null, body, custom: req.headers['x-custom'] ?? null }));
+      res.end(
+        JSON.stringify({
+          method: req.method,
+          auth: req.headers.authorization ?? null,
+          contentType: req.headers['content-type'] ?? null,
+          body,
+          custom: req.headers['x-custom'] ?? null,
+        }),
+      );
     } else if (url.pathname === '/status') {
       res.writeHead(Number(url.searchParams.get('code')), { 'content-type': 'text/plain' });
       res.end(url.searchParams.get('say') ?? 'nope');
@@ -48,7 +56,8 @@ describe.each([
   ['built-in fetch', undefined],
   ['node-fetch', nodeFetch as unknown as FetchLike],
 ])('Request task with %s', (_name, fetch) => {
-  const run = (task: string, env: Record<string, string> = {}) => runYaml(flow(task).replaceAll('ORIGIN', server.origin), { ...(fetch === undefined ? {} : { fetch }), env });
+  const run = (task: string, env: Record<string, string> = {}) =>
+    runYaml(flow(task).replaceAll('ORIGIN', server.origin), { ...(fetch === undefined ? {} : { fetch }), env });
 
   test('GET: outputs uri, code, headers (map of lists) and body (a string)', async () => {
     const report = await run('uri: ORIGIN/echo\nheaders: { X-Custom: [a, b] }');
@@ -64,20 +73,34 @@ describe.each([
   });
 
   test('POST body with the default application/json content type, and BEARER / BASIC auth', async () => {
-    const bearer = await run(`uri: ORIGIN/echo\nmethod: POST\nbody: '{"a": {{ 1 + 1 }}}'\noptions: { auth: { type: BEARER, token: "tok-{{ 'x' }}" } }`);
-    expect(JSON.parse(bearer.outputs.req!.body as string)).toMatchObject({ method: 'POST', body: '{"a": 2}', contentType: 'application/json', auth: 'Bearer tok-x' });
+    const bearer = await run(
+      `uri: ORIGIN/echo\nmethod: POST\nbody: '{"a": {{ 1 + 1 }}}'\noptions: { auth: { type: BEARER, token: "tok-{{ 'x' }}" } }`,
+    );
+    expect(JSON.parse(bearer.outputs.req!.body as string)).toMatchObject({
+      method: 'POST',
+      body: '{"a": 2}',
+      contentType: 'application/json',
+      auth: 'Bearer tok-x',
+    });
     const basic = await run('uri: ORIGIN/echo\nauth: { type: BASIC, username: u, password: p }');
     expect(JSON.parse(basic.outputs.req!.body as string)).toMatchObject({ auth: `Basic ${Buffer.from('u:p').toString('base64')}` });
   });
 
   test('formData: url-encoded, or multipart with a file part', async () => {
     const form = await run('uri: ORIGIN/echo\nmethod: POST\nformData: { a: "1 2", b: "&" }');
-    expect(JSON.parse(form.outputs.req!.body as string)).toMatchObject({ body: 'a=1+2&b=%26', contentType: 'application/x-www-form-urlencoded' });
-    const multi = await run('uri: ORIGIN/echo\nmethod: POST\ncontentType: multipart/form-data\nformData: { field: v, file: { name: r.txt, content: hello } }');
+    expect(JSON.parse(form.outputs.req!.body as string)).toMatchObject({
+      body: 'a=1+2&b=%26',
+      contentType: 'application/x-www-form-urlencoded',
+    });
+    const multi = await run(
+      'uri: ORIGIN/echo\nmethod: POST\ncontentType: multipart/form-data\nformData: { field: v, file: { name: r.txt, content: hello } }',
+    );
     const echoed = JSON.parse(multi.outputs.req!.body as string) as { body: string; contentType: string };
     expect(echoed.contentType).toMatch(/^multipart\/form-data; boundary=/);
     expect(echoed.body).toContain('Content-Disposition: form-data; name="field"\r\n\r\nv\r\n');
-    expect(echoed.body).toContain('Content-Disposition: form-data; name="file"; filename="r.txt"\r\nContent-Type: application/octet-stream\r\n\r\nhello\r\n');
+    expect(echoed.body).toContain(
+      'Content-Disposition: form-data; name="file"; filename="r.txt"\r\nContent-Type: application/octet-stream\r\n\r\nhello\r\n',
+    );
   });
 
   test("a rejected status fails with Kestra's message; allowFailed and allowedResponseCodes accept it", async () => {

@@ -6,7 +6,25 @@
 import { createHash } from 'node:crypto';
 import { TemplateError } from '../../errors.js';
 import type { Args, FilterDefinition } from '../../extension.js';
-import { JChar, JDouble, MapEntry, isJavaArray, isJavaList, javaHashMap, isList, isMap, isNumber, javaClassName, javaType, makeDouble, markJavaArray, newMap, toDouble, toInt, toJavaString } from '../../values.js';
+import {
+  JChar,
+  JDouble,
+  MapEntry,
+  isJavaArray,
+  isJavaList,
+  javaHashMap,
+  isList,
+  isMap,
+  isNumber,
+  javaClassName,
+  javaType,
+  makeDouble,
+  markJavaArray,
+  newMap,
+  toDouble,
+  toInt,
+  toJavaString,
+} from '../../values.js';
 import { formatDecimal, formatDefault } from './number-format.js';
 import { emptyTest } from './tests.js';
 
@@ -124,7 +142,9 @@ function replaceValue(value: unknown, pairs: Record<string, unknown>, regexp: bo
         // Java's replacement syntax: $1 groups, \ escapes.
         out = out.replace(re, (...m: unknown[]) => {
           const groups = m.slice(0, -2) as (string | undefined)[];
-          return replacement.replace(/\\(.)|\$(\d)/g, (_x, esc: string | undefined, g: string | undefined) => (esc !== undefined ? esc : (groups[Number(g)] ?? '')));
+          return replacement.replace(/\\(.)|\$(\d)/g, (_x, esc: string | undefined, g: string | undefined) =>
+            esc !== undefined ? esc : (groups[Number(g)] ?? ''),
+          );
         });
       } else {
         out = out.split(key).join(replacement);
@@ -216,7 +236,8 @@ export const coreFilters: Readonly<Record<string, FilterDefinition>> = {
   join: filter(
     (input, args) => {
       if (input === null || input === undefined) return null;
-      if (!isList(input)) throw new TemplateError('TYPE_ERROR', "The 'join' filter expects that the input is either a collection or an array.");
+      if (!isList(input))
+        throw new TemplateError('TYPE_ERROR', "The 'join' filter expects that the input is either a collection or an array.");
       const sep = args['separator'];
       const glue = sep === null || sep === undefined ? '' : castString(sep);
       return input.map((v) => toJavaString(v)).join(glue);
@@ -242,12 +263,16 @@ export const coreFilters: Readonly<Record<string, FilterDefinition>> = {
         const entries: [unknown, unknown][] = Object.keys(input).map((k) => [k, input[k]]);
         if (isMap(items)) for (const k of Object.keys(items)) entries.push([k, items[k]]);
         else if (isList(items)) for (const v of items) entries.push([v, v]);
-        else throw new TemplateError('TYPE_ERROR', `Currently, only Maps and Lists can be merged with a Map. Arg2: ${javaClassName(items)}`);
-        return javaHashMap(entries, Object.keys(input).length + (isMap(items) ? Object.keys(items).length : (items as unknown[]).length) + 16);
+        else
+          throw new TemplateError('TYPE_ERROR', `Currently, only Maps and Lists can be merged with a Map. Arg2: ${javaClassName(items)}`);
+        return javaHashMap(entries, Object.keys(input).length + (isMap(items) ? Object.keys(items).length : items.length) + 16);
       }
       if (isList(input) && isJavaArray(input)) {
         // mergeAsArray: only another array of the same component type.
-        if (!isList(items) || !isJavaArray(items)) throw typeError(`Currently, only Arrays of the same component class can be merged. Arg1: java.lang.String, Arg2: ${javaClassName(items)}`);
+        if (!isList(items) || !isJavaArray(items))
+          throw typeError(
+            `Currently, only Arrays of the same component class can be merged. Arg1: java.lang.String, Arg2: ${javaClassName(items)}`,
+          );
         return markJavaArray([...input, ...items]);
       }
       if (isJavaList(input)) {
@@ -300,13 +325,18 @@ export const coreFilters: Readonly<Record<string, FilterDefinition>> = {
     (input, args) => {
       if (input === null || input === undefined) return null;
       const argFrom = args['fromIndex'] ?? 0n;
-      if (!isNumber(argFrom)) throw new TemplateError('TYPE_ERROR', `Argument fromIndex must be a number. Actual type: ${javaClassName(argFrom)}`);
+      if (!isNumber(argFrom))
+        throw new TemplateError('TYPE_ERROR', `Argument fromIndex must be a number. Actual type: ${javaClassName(argFrom)}`);
       const from = toInt(argFrom);
       if (from < 0) throw new TemplateError('FUNCTION_ERROR', 'fromIndex must be greater than 0');
       const argTo = args['toIndex'] ?? null;
-      if (argTo !== null && !isNumber(argTo)) throw new TemplateError('TYPE_ERROR', `Argument toIndex must be a number. Actual type: ${javaClassName(argTo)}`);
+      if (argTo !== null && !isNumber(argTo))
+        throw new TemplateError('TYPE_ERROR', `Argument toIndex must be a number. Actual type: ${javaClassName(argTo)}`);
       if (!(typeof input === 'string' || isJavaList(input) || isJavaArray(input))) {
-        throw new TemplateError('TYPE_ERROR', `Slice filter can only be applied to String, List and array inputs. Actual type was: ${javaClassName(input)}`);
+        throw new TemplateError(
+          'TYPE_ERROR',
+          `Slice filter can only be applied to String, List and array inputs. Actual type was: ${javaClassName(input)}`,
+        );
       }
       const length = (input as string | unknown[]).length;
       let to = length;
@@ -326,9 +356,12 @@ export const coreFilters: Readonly<Record<string, FilterDefinition>> = {
     (input, args) => {
       if (input === null || input === undefined) return null;
       const delimiter = args['delimiter'];
-      if (delimiter === null || delimiter === undefined) throw new TemplateError('FUNCTION_ERROR', 'missing delimiter parameter in split filter');
+      if (delimiter === null || delimiter === undefined)
+        throw new TemplateError('FUNCTION_ERROR', 'missing delimiter parameter in split filter');
       const limit = args['limit'];
-      return markJavaArray(javaSplit(castString(input), castString(delimiter), limit === null || limit === undefined ? 0 : toInt(limit as number)));
+      return markJavaArray(
+        javaSplit(castString(input), castString(delimiter), limit === null || limit === undefined ? 0 : toInt(limit as number)),
+      );
     },
     ['delimiter', 'limit'],
   ),
@@ -361,7 +394,8 @@ export const coreFilters: Readonly<Record<string, FilterDefinition>> = {
     (input, args) => {
       if (input === null || input === undefined) return null;
       const pairs = args['replace_pairs'];
-      if (!isMap(pairs)) throw new TemplateError('FUNCTION_ERROR', 'The argument passed to the replace filter must be a map of replacement pairs');
+      if (!isMap(pairs))
+        throw new TemplateError('FUNCTION_ERROR', 'The argument passed to the replace filter must be a map of replacement pairs');
       return replaceValue(input, pairs, args['regexp'] === true, 0);
     },
     ['replace_pairs', 'regexp'],

@@ -17,7 +17,10 @@ function extreme(args: Args, pick: '>' | '<'): unknown {
     }
     // MaxFunction/MinFunction call OperatorUtils.gt/lt directly, with its own failure text.
     if (candidate !== null && candidate !== undefined && (!isNumber(candidate) || !isNumber(best))) {
-      throw new TemplateError('TYPE_ERROR', `invalid operands for mathematical comparison [${pick === '>' ? 'GREATER_THAN' : 'LESS_THAN'}]`);
+      throw new TemplateError(
+        'TYPE_ERROR',
+        `invalid operands for mathematical comparison [${pick === '>' ? 'GREATER_THAN' : 'LESS_THAN'}]`,
+      );
     }
     if (compare(pick, candidate, best)) best = candidate;
   }
@@ -28,8 +31,7 @@ export function rangeList(start: unknown, end: unknown, increment: unknown, maxS
   const inc = increment === null || increment === undefined ? 1n : isNumber(increment) ? toLong(increment) : null;
   if (inc === null) throw new TemplateError('FUNCTION_ERROR', `The increment of the range function must be a number ${String(increment)}`);
   if (inc === 0n) throw new TemplateError('FUNCTION_ERROR', 'The increment of the range function must be different than 0');
-  const tooLong = (): TemplateError =>
-    new TemplateError('LIMIT_EXCEEDED', `range() would produce more than ${maxSize} elements`);
+  const tooLong = (): TemplateError => new TemplateError('LIMIT_EXCEEDED', `range() would produce more than ${maxSize} elements`);
   if (isNumber(start) && isNumber(end)) {
     const from = toLong(start);
     const to = toLong(end);

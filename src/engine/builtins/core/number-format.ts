@@ -51,7 +51,7 @@ function roundHalfEven(intDigits: string, fracDigits: string, frac: number): [st
   const first = rest.charCodeAt(0) - 48;
   const beyond = /[1-9]/.test(rest.slice(1));
   const lastKept = (frac > 0 ? keep : intDigits).slice(-1);
-  const roundUp = first > 5 || (first === 5 && (beyond || (Number(lastKept) % 2 === 1)));
+  const roundUp = first > 5 || (first === 5 && (beyond || Number(lastKept) % 2 === 1));
   if (!roundUp) return [intDigits, keep];
   const all = (intDigits + keep).split('').map(Number);
   let i = all.length - 1;
@@ -91,7 +91,8 @@ function group(intDigits: string, size: number): string {
 
 export function formatDecimal(value: number | bigint, pattern: string): string {
   const p = parsePattern(pattern);
-  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : `${value < 0 ? '-' : ''}${p.prefix}∞${p.suffix}`;
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return Number.isNaN(value) ? 'NaN' : `${value < 0 ? '-' : ''}${p.prefix}∞${p.suffix}`;
   const negative = typeof value === 'bigint' ? value < 0n : value < 0 || Object.is(value, -0);
   const scaled = p.multiplier === 1 ? value : typeof value === 'bigint' ? value * BigInt(p.multiplier) : value * p.multiplier;
   let [intDigits, fracDigits] = decimalDigits(scaled);

@@ -58,7 +58,8 @@ export function systemZone(): ZoneId {
   try {
     // TZ first: it is what the process was told, even where Intl's cached zone lags behind.
     const fromEnv = tz?.replace(/^:/, '');
-    const id = fromEnv !== undefined && fromEnv !== '' && isZoneId(fromEnv) ? fromEnv : new Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const id =
+      fromEnv !== undefined && fromEnv !== '' && isZoneId(fromEnv) ? fromEnv : new Intl.DateTimeFormat().resolvedOptions().timeZone;
     zone = ZoneId.of(id === 'Etc/UTC' || id === 'Etc/Unknown' ? 'UTC' : id);
   } catch {
     zone = ZoneId.of('UTC');
@@ -150,7 +151,8 @@ export function toZonedDateTime(value: unknown, zone: ZoneId, existingFormat: st
   if (value instanceof Date) return Instant.ofEpochMilli(value.getTime()).atZone(zone);
   // Only a Java Long is an epoch: JSON small ints are Integers, which Kestra casts to String and fails.
   if (typeof value === 'bigint') return fromEpoch(value, zone);
-  if (typeof value === 'number' && isIntegral(value) && !(value >= -2147483648 && value <= 2147483647)) return fromEpoch(makeLong(value), zone);
+  if (typeof value === 'number' && isIntegral(value) && !(value >= -2147483648 && value <= 2147483647))
+    return fromEpoch(makeLong(value), zone);
   if (typeof value !== 'string') throw castError(value, 'java.lang.String');
   if (existingFormat !== undefined) {
     if (existingFormat === 'rfc_1123_date_time') return parseRfc1123(value);
@@ -233,7 +235,9 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 
 /** Parses RFC_1123_DATE_TIME (`Tue, 3 Jun 2008 11:05:30 GMT`, or a `+0200` offset). */
 function parseRfc1123(text: string): ZonedDateTime {
-  const m = /^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2})(?::(\d{2}))? (GMT|[+-]\d{4})$/.exec(text);
+  const m = /^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2})(?::(\d{2}))? (GMT|[+-]\d{4})$/.exec(
+    text,
+  );
   const month = m ? MONTHS.indexOf(m[2] as string) + 1 : 0;
   if (!m || month === 0) throw functionError(`Text '${text}' could not be parsed as rfc_1123_date_time`);
   const offsetText = m[7] as string;
@@ -322,7 +326,7 @@ function zoneName(date: ZonedDateTime, long: boolean): string {
 /** Replaces `z` runs outside quotes by the quoted zone name (js-joda prints ids for them). */
 function withZoneNames(pattern: string, date: ZonedDateTime, _locale: JodaLocale): string {
   let out = '';
-  for (let i = 0; i < pattern.length; ) {
+  for (let i = 0; i < pattern.length;) {
     const c = pattern[i] as string;
     if (c === "'") {
       const end = pattern.indexOf("'", i + 1);

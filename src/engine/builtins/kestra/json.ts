@@ -124,7 +124,8 @@ export function parseJson(text: string): unknown {
         i++;
         return out;
       }
-      if (c < 32) fail(`Illegal unquoted character ((CTRL-CHAR, code ${c})): has to be escaped using backslash to be included in string value`);
+      if (c < 32)
+        fail(`Illegal unquoted character ((CTRL-CHAR, code ${c})): has to be escaped using backslash to be included in string value`);
       if (c === 92) {
         out += text.slice(start, i);
         const e = text[i + 1];
@@ -209,7 +210,8 @@ export { jsonString };
 
 const YAML_BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
 const YAML_INT = /^(?:[-+]?0b[01_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
-const YAML_FLOAT = /^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+const YAML_FLOAT =
+  /^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 const YAML_NULL = /^(?:~|null|Null|NULL)?$/;
 
 /** A plain scalar resolved as Jackson's YAML reader does (YAML 1.1 implicit types via SnakeYAML). */
@@ -249,7 +251,7 @@ function resolvePlainScalar(text: string): unknown {
 function yamlToJava(node: YamlNode | null | undefined, doc: Document, depth: number): unknown {
   if (depth > 1000) throw new Error('YAML nesting too deep');
   if (node === null || node === undefined) return null;
-  if (isAlias(node)) return yamlToJava(node.resolve(doc) as YamlNode | undefined, doc, depth + 1);
+  if (isAlias(node)) return yamlToJava(node.resolve(doc), doc, depth + 1);
   if (isScalar(node)) {
     if (node.type === Scalar.PLAIN && typeof node.value === 'string' && node.tag === undefined) return resolvePlainScalar(node.value);
     return node.value === null || node.value === undefined ? null : String(node.value);
@@ -275,7 +277,7 @@ export function parseYaml(text: string): unknown {
   if (doc === undefined) return null;
   const first = doc.errors[0];
   if (first !== undefined) throw new Error(first.message);
-  return yamlToJava(doc.contents as YamlNode | null, doc, 0);
+  return yamlToJava(doc.contents, doc, 0);
 }
 
 /** Where SnakeYAML's analysis forbids the plain style in block context. */

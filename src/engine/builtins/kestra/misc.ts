@@ -123,7 +123,7 @@ const nanoId: FunctionDefinition = {
     const mask = alphabet.length - 1;
     const bytes = randomBytes(length);
     let out = '';
-    for (const b of bytes) out += alphabet[(b << 24 >> 24) & mask] ?? alphabet[b & mask] ?? '';
+    for (const b of bytes) out += alphabet[((b << 24) >> 24) & mask] ?? alphabet[b & mask] ?? '';
     return out;
   },
 };
@@ -153,7 +153,11 @@ const printContext: FunctionDefinition = {
   call(_args, ctx) {
     const vars = ctx.variables();
     // Kestra collects the variables into a HashMap, so they come out in hash order.
-    return toJavaHashMap(Object.keys(vars).filter((k) => k !== '_context').map((k) => [k, vars[k]] as const));
+    return toJavaHashMap(
+      Object.keys(vars)
+        .filter((k) => k !== '_context')
+        .map((k) => [k, vars[k]] as const),
+    );
   },
 };
 

@@ -47,7 +47,11 @@ function renderValue(ctx: CallContext, value: unknown, recursive: boolean, depth
   if (isMap(value)) {
     const keys = Object.keys(value);
     return then(
-      mapMaybe(keys, (k) => then(renderValue(ctx, k, recursive, depth + 1), (rk) => then(renderValue(ctx, value[k], recursive, depth + 1), (rv) => [rk, rv] as const))),
+      mapMaybe(keys, (k) =>
+        then(renderValue(ctx, k, recursive, depth + 1), (rk) =>
+          then(renderValue(ctx, value[k], recursive, depth + 1), (rv) => [rk, rv] as const),
+        ),
+      ),
       (entries) => {
         const out = newMap();
         // Kestra fills the result with putIfAbsent: on a key collision the first one wins.

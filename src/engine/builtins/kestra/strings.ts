@@ -67,7 +67,11 @@ function affixFilter(name: string, test: (s: string, v: string) => boolean): Fil
 
 /** Kestra's Slugify: whitespace to dashes, accents dropped, only [A-Za-z0-9_-], lower-case. */
 export function slugify(input: string): string {
-  let slug = input.replace(/[ \t\n\x0B\f\r]/g, '-').normalize('NFD').replace(/[^\w-]/g, '').replace(/_/g, '-');
+  let slug = input
+    .replace(/[ \t\n\x0B\f\r]/g, '-')
+    .normalize('NFD')
+    .replace(/[^\w-]/g, '')
+    .replace(/_/g, '-');
   while (slug.includes('--')) slug = slug.replace(/--/g, '-');
   if (slug.startsWith('-')) slug = slug.slice(1);
   if (slug.endsWith('-')) slug = slug.slice(0, -1);
@@ -113,7 +117,7 @@ const escapeChar: FilterDefinition = {
 /** Java's `URLDecoder.decode(s, UTF_8)`: `+` is a space, `%XX` runs are UTF-8 bytes. */
 export function javaUrlDecode(s: string): string {
   let out = '';
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const c = s[i] as string;
     if (c === '+') {
       out += ' ';
@@ -221,7 +225,11 @@ function javaReplacement(replacement: string): (match: string, ...rest: unknown[
           if (d === undefined || !/\d/.test(d)) throw functionError('Illegal group reference');
           let ref = Number(d);
           if (ref > groups.length) throw functionError(`No group ${ref}`);
-          while (i + 1 < replacement.length && /\d/.test(replacement[i + 1] as string) && ref * 10 + Number(replacement[i + 1]) <= groups.length) {
+          while (
+            i + 1 < replacement.length &&
+            /\d/.test(replacement[i + 1] as string) &&
+            ref * 10 + Number(replacement[i + 1]) <= groups.length
+          ) {
             ref = ref * 10 + Number(replacement[i + 1]);
             i++;
           }
