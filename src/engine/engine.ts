@@ -2,7 +2,8 @@
  * The template engine: parses and compiles templates (cached by source, LRU like Kestra's 1000),
  * renders them synchronously or asynchronously, and hosts the filter/function/test registry.
  */
-import { compileProgram, type CompiledProgram, type Limits, type RenderState } from './compile.js';
+import { compileProgram } from './compile.js';
+import type { CompiledProgram, Limits, RenderState } from './runtime.js';
 import { TemplateError } from './errors.js';
 import type {
   Extension,

@@ -1,0 +1,226 @@
+/**
+ * The evaluator's runtime: scopes and variables, frames, the output buffer, where a compiled
+ * template came from (for error positions), and the helpers that let one closure serve both
+ * sync and async renders.
+ */
+import type { Expression } from './ast.js';
+import { TemplateError, UndefinedVariableError } from './errors.js';
+import type { FilterDefinition, FunctionDefinition, RenderScope, TestDefinition } from './extension.js';
+import { LineCounter } from './lexer.js';
+import { MISSING, readOwnData } from './sandbox.js';
+import { newMap, printValue } from './values.js';
+
+/** A level of variables (`for` bodies and macros push one). Values are never `undefined`. */
+export class Scope {
+  /** Created on the first assignment: most scopes of a render never hold a variable. */
+  vars: Map<string, unknown> | null = null;
+  constructor(
+    readonly parent: Scope | null,
+    /** A macro scope: lookups and assignments stop here. */
+    readonly isolated = false,
+  ) {}
+}
+
+/** Everything one render needs that is not in the template. */
+export interface RenderState {
+  readonly sync: boolean;
+  readonly scope: RenderScope;
+  readonly limits: Limits;
+  readonly registry: Registry;
+  /** Results of the async calls resolved before evaluation, by call node. */
+  prefetched: Map<Expression, Settled> | null;
+  /** Nesting depth of `render()` calls (Kestra caps it at 16). */
+  readonly nestedDepth: number;
+  macroDepth: number;
+  readonly renderNested: (template: string, variables: Record<string, unknown>, state: RenderState) => string | Promise<string>;
+}
+
+export type Settled = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
+export interface Limits {
+  readonly maxRenderedSize: number;
+  readonly maxRangeSize: number;
+  readonly maxMacroDepth: number;
+  readonly maxNestedRenderDepth: number;
+}
+
+export interface Registry {
+  readonly filters: ReadonlyMap<string, FilterDefinition>;
+  readonly functions: ReadonlyMap<string, FunctionDefinition>;
+  readonly tests: ReadonlyMap<string, TestDefinition>;
+}
+
+export interface Frame {
+  readonly scope: Scope;
+  readonly root: Readonly<Record<string, unknown>>;
+  readonly state: RenderState;
+  readonly unit: Unit;
+}
+
+export class Output {
+  s = '';
+  constructor(
+    private readonly max: number,
+    /** Kestra's JSON writer (the top level) or Pebble's plain writer (macros, filter blocks, `block()`). */
+    readonly print: (value: unknown) => string = printValue,
+  ) {}
+  append(text: string): void {
+    this.s += text;
+    if (this.s.length > this.max) {
+      throw new TemplateError('LIMIT_EXCEEDED', `The rendered output exceeds the limit of ${this.max} characters`);
+    }
+  }
+}
+
+export type Value = unknown;
+export type Ev = (f: Frame) => Value;
+export type Run = (f: Frame, out: Output) => void | Promise<void>;
+
+/** Where a compiled template came from, for error positions. */
+export class Unit {
+  private lines: LineCounter | undefined;
+  constructor(
+    readonly name: string,
+    readonly source: string,
+  ) {}
+  locate<E>(error: E, offset: number): E {
+    if (error instanceof TemplateError && error.line === undefined) {
+      this.lines ??= new LineCounter(this.source);
+      const { line, column } = this.lines.position(offset);
+      error.locate({ name: this.name, line, column }, this.source);
+    }
+    return error;
+  }
+}
+
+export interface CompiledProgram {
+  readonly name: string;
+  readonly source: string;
+  /** Calls of prefetchable functions whose arguments are all literals. */
+  readonly prefetch: readonly Extract<Expression, { kind: 'FunctionCall' }>[];
+  run(root: Readonly<Record<string, unknown>>, state: RenderState): string | Promise<string>;
+  /** Resolves the prefetchable calls concurrently (before `run`). */
+  resolvePrefetch(
+    root: Readonly<Record<string, unknown>>,
+    state: RenderState,
+  ): Map<Expression, Settled> | Promise<Map<Expression, Settled>>;
+}
+
+export function isUndefinedError(e: unknown): boolean {
+  return e instanceof UndefinedVariableError;
+}
+
+export function lookupVariable(f: Frame, name: string): Value | typeof MISSING {
+  for (let s: Scope | null = f.scope; s !== null; s = s.parent) {
+    const vars = s.vars;
+    if (vars !== null) {
+      const v = vars.get(name);
+      if (v !== undefined) return v;
+    }
+    if (s.isolated) return MISSING;
+  }
+  const v = readOwnData(f.root, name);
+  return v === MISSING ? globalVariable(f, name) : v;
+}
+
+/**
+ * Pebble's own root variables, below the context: `locale` (the JVM default Kestra runs with,
+ * en_US) and `_context` (every variable in scope, as a map).
+ */
+function globalVariable(f: Frame, name: string): Value | typeof MISSING {
+  if (name === 'locale') return 'en_US';
+  if (name === '_context') return visibleVariables(f);
+  return MISSING;
+}
+
+export function visibleVariables(f: Frame): Record<string, unknown> {
+  const all: Record<string, unknown> = newMap();
+  for (const k of Object.keys(f.root)) {
+    const v = readOwnData(f.root, k);
+    if (v !== MISSING) all[k] = v;
+  }
+  const chain: Scope[] = [];
+  for (let s: Scope | null = f.scope; s !== null; s = s.parent) chain.unshift(s);
+  for (const s of chain) if (s.vars) for (const [k, v] of s.vars) all[k] = v;
+  return all;
+}
+
+export function assignVariable(f: Frame, name: string, value: Value): void {
+  const v = value === undefined ? null : value;
+  let outermost: Scope = f.scope;
+  for (let s: Scope | null = f.scope; s !== null; s = s.parent) {
+    if (s.vars?.has(name)) {
+      s.vars.set(name, v);
+      return;
+    }
+    outermost = s;
+    if (s.isolated) break;
+  }
+  // A context variable is shadowed at the template level so it stays visible after loops.
+  const target = !f.scope.isolated && Object.hasOwn(f.root, name) ? outermost : f.scope;
+  (target.vars ??= new Map()).set(name, v);
+}
+
+export function setLocal(scope: Scope, name: string, value: Value): void {
+  (scope.vars ??= new Map()).set(name, value === undefined ? null : value);
+}
+
+export function rootMissing(name: string): UndefinedVariableError {
+  return new UndefinedVariableError(
+    'UNDEFINED_VARIABLE',
+    `Root attribute [${name}] does not exist or can not be accessed and strict variables is set to true.`,
+    name,
+  );
+}
+
+/** Continues with `fn` now, or once `v` settles when it is a Promise. */
+export function then<T>(v: Value, fn: (x: Value) => T): T | Promise<T> {
+  return v instanceof Promise ? v.then(fn) : fn(v);
+}
+
+/** Evaluates `ev`, turning an "undefined" failure into `fallback(true)`. */
+export function tryDefined(f: Frame, ev: Ev, onValue: (v: Value) => Value, onUndefined: () => Value): Value {
+  let v: Value;
+  try {
+    v = ev(f);
+  } catch (e) {
+    if (isUndefinedError(e)) return onUndefined();
+    throw e;
+  }
+  if (v instanceof Promise)
+    return v.then(onValue, (e: unknown) => {
+      if (isUndefinedError(e)) return onUndefined();
+      throw e;
+    });
+  return onValue(v);
+}
+
+export const identity = (v: Value): Value => v;
+export const returnNull = (): Value => null;
+
+export function allValues(values: Value[]): Value[] | Promise<Value[]> {
+  for (const v of values) if (v instanceof Promise) return Promise.all(values);
+  return values;
+}
+
+export async function continueRuns(runs: readonly Run[], from: number, first: Promise<void>, f: Frame, out: Output): Promise<void> {
+  await first;
+  for (let i = from; i < runs.length; i++) {
+    const r = runs[i]!(f, out);
+    if (r !== undefined) await r;
+  }
+}
+
+export function settle(fn: () => Value): Settled | Promise<Settled> {
+  try {
+    const v = fn();
+    if (v instanceof Promise)
+      return v.then(
+        (value: Value) => ({ ok: true, value }) as const,
+        (error: unknown) => ({ ok: false, error }) as const,
+      );
+    return { ok: true, value: v };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
