@@ -43,10 +43,45 @@ export { FlowValidationError, InputValidationError, formatProblem } from './flow
 export type { FlowProblem, FlowProblemCode } from './flow/errors.js';
 export { resolveInputs, coerceInput } from './flow/inputs.js';
 export type { Flow, TaskNode, InputDefinition, FlowOutputDefinition } from './flow/model.js';
-export type { TaskTypeSchema, JsonSchema, InputType, LogLevel } from './flow/schema.js';
-export { registerTaskType, resolveTaskType, listTaskTypes } from './tasks/registry.js';
+export type { JsonSchema, InputType, LogLevel } from './flow/schema.js';
+export {
+  registerTaskType,
+  resolveTaskType,
+  listTaskTypes,
+  TaskRegistry,
+  createTaskRegistry,
+  defaultTaskRegistry,
+} from './tasks/registry.js';
+export { defineTask } from './tasks/definition.js';
+export type {
+  TaskDefinition,
+  PropertyDefinition,
+  PropertyKind,
+  ChildTasksDefinition,
+  OutputDefinition,
+  TaskCheckContext,
+  ChildItem,
+  ChildrenPlan,
+  TaskServices,
+  ExecutionControl,
+  PauseRequest,
+  PauseOutcome,
+  SubflowRequest,
+  SubflowResult,
+} from './tasks/definition.js';
+export { CORE_TASKS } from './tasks/core.js';
 export { TaskError } from './tasks/types.js';
-export type { TaskPlugin, TaskRunContext, TaskResult, TaskState, FetchLike, FetchInitLike, FetchResponseLike } from './tasks/types.js';
+export type {
+  TaskPlugin,
+  LegacyTaskPlugin,
+  TaskRunContext,
+  TaskResult,
+  TaskState,
+  FetchLike,
+  FetchInitLike,
+  FetchResponseLike,
+} from './tasks/types.js';
+export type { CheckFlowOptions } from './flow/loader.js';
 export { runFlow, createFlowEngine } from './runner/runner.js';
 export type { FlowEngineSetup } from './runner/runner.js';
 export { FlowDisabledError } from './runner/types.js';

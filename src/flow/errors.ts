@@ -17,7 +17,9 @@ export type FlowProblemCode =
   | 'BAD_INPUT_REFERENCE'
   | 'INPUT_CYCLE'
   | 'SYSTEM_LABEL'
-  | 'FILE_NOT_READABLE';
+  | 'FILE_NOT_READABLE'
+  | 'DAG_CYCLE'
+  | 'UNKNOWN_DEPENDENCY';
 
 export interface FlowProblem {
   readonly code: FlowProblemCode;

@@ -7,9 +7,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode } from 'yaml';
-import { listTaskTypes, resolveTaskType } from '../tasks/registry.js';
+import { childListsOf, type TaskDefinition } from '../tasks/definition.js';
+import { defaultTaskRegistry, type TaskRegistry } from '../tasks/registry.js';
 import { FlowValidationError, type FlowProblem, type FlowProblemCode } from './errors.js';
-import type { Flow, FlowOutputDefinition, InputDefinition, RetryPolicy, SourcePosition, TaskNode } from './model.js';
+import type { ConcurrencyLimit, Flow, FlowOutputDefinition, InputDefinition, RetryPolicy, SourcePosition, TaskNode } from './model.js';
 import {
   EXPECTED,
   buildFlowJsonSchema,
@@ -21,8 +22,14 @@ import {
   type InputType,
   type JsonSchema,
   type LogLevel,
-  type TaskTypeSchema,
 } from './schema.js';
+
+export interface CheckFlowOptions {
+  /** Shown in problems (and kept as `flow.file`). */
+  readonly file?: string;
+  /** The task types the flow may use (default: the default registry, core types plus `registerTaskType` additions). */
+  readonly registry?: TaskRegistry;
+}
 
 export interface CheckFlowResult {
   /** Present when there is no problem. */
@@ -110,7 +117,7 @@ export function formatPath(path: Path): string {
 
 let ajv: Ajv | undefined;
 let flowValidator: ValidateFunction | undefined;
-const taskValidators = new WeakMap<TaskTypeSchema, ValidateFunction>();
+const taskValidators = new WeakMap<TaskDefinition, ValidateFunction>();
 const inputValidators = new Map<InputType, ValidateFunction>();
 
 function getAjv(): Ajv {
@@ -125,7 +132,7 @@ function validatorFor(schema: JsonSchema): ValidateFunction {
   return getAjv().compile(schema);
 }
 
-function taskValidator(def: TaskTypeSchema): ValidateFunction {
+function taskValidator(def: TaskDefinition): ValidateFunction {
   let v = taskValidators.get(def);
   if (v === undefined) {
     v = validatorFor(taskObjectSchema(def, { type: 'object' }));
@@ -224,6 +231,7 @@ class Checker {
           );
           break;
         case 'minItems':
+        case 'minProperties':
           this.add('INVALID_VALUE', `\`${prop}\` must not be empty`, path);
           break;
         default:
@@ -318,11 +326,14 @@ const COMMON_KEYS = new Set([
   'timeout',
   'retry',
   'logLevel',
+  'logToFile',
+  'workerGroup',
 ]);
 
 /** Validates a flow source and builds the `Flow`, or returns every problem found. */
-export function checkFlow(source: string, options: { file?: string } = {}): CheckFlowResult {
+export function checkFlow(source: string, options: CheckFlowOptions = {}): CheckFlowResult {
   const file = options.file;
+  const registry = options.registry ?? defaultTaskRegistry;
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(source, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const index = new PositionIndex(lineCounter, file);
@@ -370,12 +381,12 @@ export function checkFlow(source: string, options: { file?: string } = {}): Chec
     checker.addAt('NOT_A_FLOW', 'A flow is a YAML map with at least id, namespace and tasks', [], doc.contents?.range?.[0] ?? 0);
     return { problems: checker.problems.map(withFile) };
   }
-  const flow = buildFlow(root, checker, file);
+  const flow = buildFlow(root, checker, file, registry);
   const problems = checker.problems.map(withFile).sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   return problems.length === 0 && flow !== undefined ? { flow, problems } : { problems };
 }
 
-function buildFlow(root: Record<string, unknown>, c: Checker, file: string | undefined): Flow | undefined {
+function buildFlow(root: Record<string, unknown>, c: Checker, file: string | undefined, registry: TaskRegistry): Flow | undefined {
   flowValidator ??= validatorFor(flowObjectSchema({ type: 'object' }, { type: 'object' }));
   if (!flowValidator(root)) c.schemaErrors(flowValidator.errors, []);
 
@@ -392,19 +403,11 @@ function buildFlow(root: Record<string, unknown>, c: Checker, file: string | und
     }
   }
 
-  const ids = new Map<string, Path>();
-  const buildList = (list: unknown, path: Path): TaskNode[] => {
-    if (!Array.isArray(list)) return [];
-    const out: TaskNode[] = [];
-    list.forEach((item, i) => {
-      const node = buildTask(item, [...path, i], c, defaults, ids, inputs);
-      if (node !== undefined) out.push(node);
-    });
-    return out;
-  };
-  const tasks = buildList(root.tasks, ['tasks']);
-  const errors = buildList(root.errors, ['errors']);
-  const finallyTasks = buildList(root.finally, ['finally']);
+  const builder = new TaskBuilder(c, defaults, inputs, registry);
+  const tasks = builder.list(root.tasks, ['tasks']);
+  const errors = builder.list(root.errors, ['errors']);
+  const finallyTasks = builder.list(root.finally, ['finally']);
+  const afterExecution = builder.list(root.afterExecution, ['afterExecution']);
 
   const labels: Record<string, string> = {};
   const addLabel = (key: unknown, value: unknown, path: Path): void => {
@@ -441,88 +444,151 @@ function buildFlow(root: Record<string, unknown>, c: Checker, file: string | und
     tasks,
     errors,
     finally: finallyTasks,
+    afterExecution,
     outputs,
     disabled: root.disabled === true,
+    ...(isRecord(root.retry) ? { retry: normalizeRetry(root.retry) } : {}),
+    ...(isRecord(root.concurrency) && typeof root.concurrency.limit === 'number'
+      ? {
+          concurrency: {
+            limit: root.concurrency.limit,
+            behavior: (root.concurrency.behavior ?? 'QUEUE') as ConcurrencyLimit['behavior'],
+          },
+        }
+      : {}),
     ...(file === undefined ? {} : { file }),
   };
 }
 
-function buildTask(
-  raw: unknown,
-  path: Path,
-  c: Checker,
-  defaults: readonly PluginDefault[],
-  ids: Map<string, Path>,
-  inputs: readonly InputDefinition[],
-): TaskNode | undefined {
-  if (!isRecord(raw)) {
-    c.add('INVALID_VALUE', `A task is a map with at least id and type, got ${describe(raw)}`, path);
-    return undefined;
-  }
-  if (typeof raw.id === 'string') {
-    const first = ids.get(raw.id);
-    if (first !== undefined) {
-      const firstPos = c.index.at([...first, 'id']);
-      c.add('DUPLICATE_TASK_ID', `Duplicate task id with name [${raw.id}]${firstPos ? ` (first used at line ${firstPos.line})` : ''}`, [
-        ...path,
-        'id',
-      ]);
-    } else {
-      ids.set(raw.id, path);
-    }
-  }
-  if (typeof raw.type !== 'string') {
-    if (raw.type === undefined) c.add('MISSING_PROPERTY', 'Missing required property `type`', path, 'key');
-    else
-      c.add('INVALID_VALUE', `Invalid value for \`${formatPath([...path, 'type'])}\`: expected string, got ${describe(raw.type)}`, [
-        ...path,
-        'type',
-      ]);
-    return undefined;
-  }
-  const plugin = resolveTaskType(raw.type);
-  if (plugin === undefined) {
-    c.add('INVALID_TYPE', `Invalid type: ${raw.type}`, [...path, 'type']);
-    return undefined;
-  }
-  const task = applyDefaults(raw, plugin.type, defaults);
-  const validate = taskValidator(plugin);
-  if (!validate(task)) c.schemaErrors(validate.errors, path);
+/** Kestra's `maxAttempts`, from either spelling (`maxAttempt` in flows written for Kestra before 0.22). */
+function normalizeRetry(raw: Record<string, unknown>): RetryPolicy {
+  const retry = raw as unknown as RetryPolicy;
+  const maxAttempts = retry.maxAttempts ?? retry.maxAttempt;
+  return maxAttempts === undefined ? retry : { ...retry, maxAttempts };
+}
 
-  const children: Record<string, TaskNode[]> = {};
-  const properties: Record<string, unknown> = {};
-  const childLists = new Set(plugin.childTaskLists ?? []);
-  for (const [k, v] of Object.entries(task)) {
-    if (childLists.has(k)) {
-      children[k] = [];
-      if (Array.isArray(v)) {
-        v.forEach((child, i) => {
-          const node = buildTask(child, [...path, k, i], c, defaults, ids, inputs);
-          if (node !== undefined) children[k]!.push(node);
-        });
-      }
-    } else if (!COMMON_KEYS.has(k)) {
-      properties[k] = v;
-      checkInputReferences(v, [...path, k], c, inputs);
-    }
+/** Builds task nodes, walking the child lists each task type declares. */
+class TaskBuilder {
+  private readonly ids = new Map<string, Path>();
+  constructor(
+    private readonly c: Checker,
+    private readonly defaults: readonly PluginDefault[],
+    private readonly inputs: readonly InputDefinition[],
+    private readonly registry: TaskRegistry,
+  ) {}
+
+  list(list: unknown, path: Path): TaskNode[] {
+    if (!Array.isArray(list)) return [];
+    const out: TaskNode[] = [];
+    list.forEach((item, i) => {
+      const node = this.task(item, [...path, i]);
+      if (node !== undefined) out.push(node);
+    });
+    return out;
   }
-  if (task.runIf !== undefined) checkInputReferences(task.runIf, [...path, 'runIf'], c, inputs);
-  const pos = c.index.at(path);
-  return {
-    id: String(task.id),
-    type: plugin.type,
-    declaredType: raw.type,
-    properties,
-    children,
-    disabled: task.disabled === true,
-    allowFailure: task.allowFailure === true,
-    allowWarning: task.allowWarning === true,
-    ...(task.runIf === undefined ? {} : { runIf: String(task.runIf) }),
-    ...(typeof task.timeout === 'string' ? { timeout: task.timeout } : {}),
-    ...(isRecord(task.retry) ? { retry: task.retry as unknown as RetryPolicy } : {}),
-    ...(typeof task.logLevel === 'string' ? { logLevel: task.logLevel as LogLevel } : {}),
-    ...(pos === undefined ? {} : { position: pos }),
-  };
+
+  task(raw: unknown, path: Path, extra: { dependsOn?: readonly string[] } = {}): TaskNode | undefined {
+    const c = this.c;
+    if (!isRecord(raw)) {
+      c.add('INVALID_VALUE', `A task is a map with at least id and type, got ${describe(raw)}`, path);
+      return undefined;
+    }
+    if (typeof raw.id === 'string') {
+      const first = this.ids.get(raw.id);
+      if (first !== undefined) {
+        const firstPos = c.index.at([...first, 'id']);
+        c.add('DUPLICATE_TASK_ID', `Duplicate task id with name [${raw.id}]${firstPos ? ` (first used at line ${firstPos.line})` : ''}`, [
+          ...path,
+          'id',
+        ]);
+      } else {
+        this.ids.set(raw.id, path);
+      }
+    }
+    if (typeof raw.type !== 'string') {
+      if (raw.type === undefined) c.add('MISSING_PROPERTY', 'Missing required property `type`', path, 'key');
+      else
+        c.add('INVALID_VALUE', `Invalid value for \`${formatPath([...path, 'type'])}\`: expected string, got ${describe(raw.type)}`, [
+          ...path,
+          'type',
+        ]);
+      return undefined;
+    }
+    const def = this.registry.resolve(raw.type);
+    if (def === undefined) {
+      c.add('INVALID_TYPE', `Invalid type: ${raw.type}`, [...path, 'type']);
+      return undefined;
+    }
+    const task = applyDefaults(raw, def.type, this.defaults);
+    const validate = taskValidator(def);
+    if (!validate(task)) c.schemaErrors(validate.errors, path);
+
+    const lists = childListsOf(def);
+    const children: Record<string, TaskNode[]> = {};
+    const childMaps: Record<string, Map<string, TaskNode[]>> = {};
+    const properties: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(task)) {
+      const list = lists[k];
+      if (list !== undefined) {
+        switch (list.kind ?? 'list') {
+          case 'list':
+            children[k] = this.list(v, [...path, k]);
+            break;
+          case 'cases': {
+            const map = new Map<string, TaskNode[]>();
+            if (isRecord(v)) for (const [key, tasks] of Object.entries(v)) map.set(key, this.list(tasks, [...path, k, key]));
+            childMaps[k] = map;
+            break;
+          }
+          case 'dag': {
+            const nodes: TaskNode[] = [];
+            if (Array.isArray(v)) {
+              v.forEach((item, i) => {
+                if (!isRecord(item)) return;
+                const dependsOn = Array.isArray(item.dependsOn) ? item.dependsOn.map(String) : undefined;
+                const node = this.task(item.task, [...path, k, i, 'task'], dependsOn === undefined ? {} : { dependsOn });
+                if (node !== undefined) nodes.push(node);
+              });
+            }
+            children[k] = nodes;
+            break;
+          }
+        }
+      } else if (!COMMON_KEYS.has(k)) {
+        properties[k] = v;
+        checkInputReferences(v, [...path, k], c, this.inputs);
+      }
+    }
+    if (task.runIf !== undefined) checkInputReferences(task.runIf, [...path, 'runIf'], c, this.inputs);
+    const pos = c.index.at(path);
+    const node: TaskNode = {
+      id: String(task.id),
+      type: def.type,
+      declaredType: raw.type,
+      properties,
+      children,
+      ...(Object.keys(childMaps).length > 0 ? { childMaps } : {}),
+      ...(extra.dependsOn === undefined ? {} : { dependsOn: extra.dependsOn }),
+      disabled: task.disabled === true,
+      allowFailure: task.allowFailure === true,
+      allowWarning: task.allowWarning === true,
+      ...(task.runIf === undefined ? {} : { runIf: String(task.runIf) }),
+      ...(typeof task.timeout === 'string' ? { timeout: task.timeout } : {}),
+      ...(isRecord(task.retry) ? { retry: normalizeRetry(task.retry) } : {}),
+      ...(typeof task.logLevel === 'string' ? { logLevel: task.logLevel as LogLevel } : {}),
+      ...(pos === undefined ? {} : { position: pos }),
+    };
+    if (def.check !== undefined) {
+      try {
+        def.check(node, {
+          problem: (message, relative = [], code = 'INVALID_VALUE') => c.add(code, message, [...path, ...relative]),
+        });
+      } catch (e) {
+        c.add('INVALID_VALUE', `Task \`${node.id}\` cannot be checked: ${(e as Error).message}`, path);
+      }
+    }
+    return node;
+  }
 }
 
 function buildInputs(raw: unknown, c: Checker): InputDefinition[] {
@@ -635,14 +701,14 @@ function checkInputReferences(value: unknown, path: Path, c: Checker, inputs: re
 }
 
 /** Parses and validates a flow source; throws `FlowValidationError` with every problem. */
-export function parseFlow(source: string, options: { file?: string } = {}): Flow {
+export function parseFlow(source: string, options: CheckFlowOptions = {}): Flow {
   const { flow, problems } = checkFlow(source, options);
   if (flow === undefined) throw new FlowValidationError(problems, options.file);
   return flow;
 }
 
 /** Reads and checks a flow file, reporting an unreadable file as a problem too. */
-export function checkFlowFile(path: string, shownAs: string = path): CheckFlowResult {
+export function checkFlowFile(path: string, shownAs: string = path, options: Omit<CheckFlowOptions, 'file'> = {}): CheckFlowResult {
   let source: string;
   try {
     source = readFileSync(path, 'utf8');
@@ -650,28 +716,28 @@ export function checkFlowFile(path: string, shownAs: string = path): CheckFlowRe
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
     return { problems: [{ code: 'FILE_NOT_READABLE', message: `Cannot read flow file: ${reason}`, path: '', file: shownAs }] };
   }
-  return checkFlow(source, { file: shownAs });
+  return checkFlow(source, { ...options, file: shownAs });
 }
 
 /**
  * Loads a flow from YAML text, or from a file when given a `URL` or a single-line string ending
  * in `.yml`/`.yaml`. Returns the validated flow or throws `FlowValidationError` listing every problem.
  */
-export function loadFlow(sourceOrPath: string | URL): Flow {
+export function loadFlow(sourceOrPath: string | URL, options: Omit<CheckFlowOptions, 'file'> = {}): Flow {
   const isPath = sourceOrPath instanceof URL || (!sourceOrPath.includes('\n') && /\.ya?ml$/i.test(sourceOrPath.trim()));
-  if (!isPath) return parseFlow(sourceOrPath);
+  if (!isPath) return parseFlow(sourceOrPath, options);
   const path = sourceOrPath instanceof URL ? fileURLToPath(sourceOrPath) : sourceOrPath.trim();
-  const { flow, problems } = checkFlowFile(path);
+  const { flow, problems } = checkFlowFile(path, path, options);
   if (flow === undefined) throw new FlowValidationError(problems, path);
   return flow;
 }
 
 /** Task types known to the loader (for the JSON Schema and `--help` texts). */
-export function knownTaskTypes(): readonly TaskTypeSchema[] {
-  return listTaskTypes();
+export function knownTaskTypes(registry: TaskRegistry = defaultTaskRegistry): readonly TaskDefinition[] {
+  return registry.list();
 }
 
-/** The editor JSON Schema for every registered task type (`schema/flow.schema.json` holds the core one). */
-export function flowJsonSchema(): JsonSchema {
-  return buildFlowJsonSchema(listTaskTypes());
+/** The editor JSON Schema for every type of a registry (`schema/flow.schema.json` holds the core one). */
+export function flowJsonSchema(registry: TaskRegistry = defaultTaskRegistry): JsonSchema {
+  return buildFlowJsonSchema(registry.list());
 }

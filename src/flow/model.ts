@@ -7,8 +7,12 @@ export interface SourcePosition {
   readonly column: number;
 }
 
+/** Kestra's retry (`AbstractRetry` and its constant, exponential and random forms). */
 export interface RetryPolicy {
   readonly type: 'constant' | 'exponential' | 'random';
+  /** Kestra's `maxAttempts` (older flows write `maxAttempt`; the loader reads both). */
+  readonly maxAttempts?: number;
+  /** @deprecated the older spelling, kept as written. */
   readonly maxAttempt?: number;
   readonly maxDuration?: string;
   readonly interval?: string;
@@ -16,6 +20,8 @@ export interface RetryPolicy {
   readonly minInterval?: string;
   readonly delayFactor?: number;
   readonly warningOnRetry?: boolean;
+  /** `RETRY_FAILED_TASK` (default): new attempts of the failed task run; `CREATE_NEW_EXECUTION`: a new execution. */
+  readonly behavior?: 'RETRY_FAILED_TASK' | 'CREATE_NEW_EXECUTION';
 }
 
 export interface TaskNode {
@@ -26,8 +32,12 @@ export interface TaskNode {
   readonly declaredType: string;
   /** Every property of the task as written (plugin defaults applied), unrendered. */
   readonly properties: Readonly<Record<string, unknown>>;
-  /** Child task lists of flowable tasks (`then`, `else`, `tasks`, `errors`). */
+  /** Child task lists of flowable tasks (`then`, `else`, `tasks`, `errors`, `finally`; a Dag's tasks in order). */
   readonly children: Readonly<Record<string, readonly TaskNode[]>>;
+  /** Maps of child task lists (Switch `cases`): list name → case key → tasks, in YAML order. */
+  readonly childMaps?: Readonly<Record<string, ReadonlyMap<string, readonly TaskNode[]>>>;
+  /** For a task in a Dag's `tasks`: the ids it waits for. */
+  readonly dependsOn?: readonly string[];
   readonly disabled: boolean;
   readonly allowFailure: boolean;
   readonly allowWarning: boolean;
@@ -69,6 +79,12 @@ export interface FlowOutputDefinition {
   readonly required: boolean;
 }
 
+/** Kestra's flow `concurrency`. */
+export interface ConcurrencyLimit {
+  readonly limit: number;
+  readonly behavior: 'QUEUE' | 'CANCEL' | 'FAIL';
+}
+
 export interface Flow {
   readonly id: string;
   readonly namespace: string;
@@ -81,7 +97,12 @@ export interface Flow {
   readonly tasks: readonly TaskNode[];
   readonly errors: readonly TaskNode[];
   readonly finally: readonly TaskNode[];
+  /** Run once the execution ended (Kestra's `afterExecution`); they do not change its state. */
+  readonly afterExecution: readonly TaskNode[];
   readonly outputs: readonly FlowOutputDefinition[];
+  /** Flow-level retry: used by a failed task that has none (nor a flowable parent with one). */
+  readonly retry?: RetryPolicy;
+  readonly concurrency?: ConcurrencyLimit;
   readonly disabled: boolean;
   /** The file it was loaded from, when it was. */
   readonly file?: string;

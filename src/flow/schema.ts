@@ -1,25 +1,13 @@
 /**
- * The flow format as data: flow fields, input types and task types, each described once as a
- * JSON Schema fragment. The loader validates with these definitions and `buildFlowJsonSchema`
- * turns the very same ones into `schema/flow.schema.json` for editors, so the two cannot drift.
+ * The flow format as data: flow fields and input types described once as JSON Schema fragments,
+ * and the schema of a task type derived from its definition (`src/tasks/*`). The loader validates
+ * with these and `buildFlowJsonSchema` turns the very same ones into `schema/flow.schema.json` for
+ * editors, so the two cannot drift.
  */
+import { childListsOf, type PropertyDefinition, type PropertyKind, type TaskDefinition } from '../tasks/definition.js';
 
 /** A JSON Schema fragment (draft-07), kept as plain data. */
 export type JsonSchema = { readonly [keyword: string]: unknown };
-
-/** A task type as the loader and the JSON Schema see it (what it runs is in `src/tasks`). */
-export interface TaskTypeSchema {
-  /** Canonical Kestra type name, e.g. `io.kestra.plugin.core.log.Log`. */
-  readonly type: string;
-  /** Older names that resolve to this type (Kestra's `@Plugin(aliases=…)`). */
-  readonly aliases?: readonly string[];
-  readonly title?: string;
-  /** Type-specific properties (the common ones — id, retry, runIf… — are added for every type). */
-  readonly properties: Readonly<Record<string, JsonSchema>>;
-  readonly required?: readonly string[];
-  /** Properties that hold lists of child tasks (flowable tasks such as If and Sequential). */
-  readonly childTaskLists?: readonly string[];
-}
 
 /** Custom keyword: a short human description of what an `anyOf` accepts, used in error messages. */
 export const EXPECTED = 'x-expected';
@@ -32,9 +20,12 @@ export function dynamic(schema: JsonSchema, expected: string): JsonSchema {
   return { anyOf: [schema, EXPRESSION], [EXPECTED]: `${expected} (or an expression)` };
 }
 
-export const DURATION_PATTERN = '^-?P(?:\\d+D)?(?:T(?:\\d+H)?(?:\\d+M)?(?:\\d+(?:[.,]\\d+)?S)?)?$';
-const duration: JsonSchema = dynamic({ type: 'string', pattern: DURATION_PATTERN }, 'an ISO-8601 duration such as PT30S');
-const dynBoolean: JsonSchema = dynamic({ type: 'boolean' }, 'true or false');
+/** What Java's `Duration.parse` accepts: case-insensitive, signed parts, decimal seconds (`PT0.25S`, `pt1m`, `-PT5S`). */
+export const DURATION_PATTERN =
+  '^[-+]?[Pp](?:[-+]?\\d+[Dd])?(?:[Tt](?=[-+]?\\d)(?:[-+]?\\d+[Hh])?(?:[-+]?\\d+[Mm])?(?:[-+]?\\d+(?:[.,]\\d{0,9})?[Ss])?)?$';
+/** A duration, literally or as an expression. */
+export const durationSchema: JsonSchema = dynamic({ type: 'string', pattern: DURATION_PATTERN }, 'an ISO-8601 duration such as PT30S');
+const duration = durationSchema;
 const scalar: JsonSchema = { type: ['string', 'number', 'boolean'] };
 
 export const TASK_ID_PATTERN = '^[a-zA-Z0-9][a-zA-Z0-9_-]*$';
@@ -44,30 +35,33 @@ export const INPUT_ID_PATTERN = '^[a-zA-Z0-9][.a-zA-Z0-9_-]*$';
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-const retry: JsonSchema = {
+/** Kestra's retry: `constant` (interval), `exponential` (interval, maxInterval, delayFactor), `random` (minInterval, maxInterval). */
+export const retrySchema: JsonSchema = {
   type: 'object',
   description: 'Retry policy: constant (interval), exponential (interval, maxInterval, delayFactor) or random (minInterval, maxInterval).',
   required: ['type'],
   properties: {
     type: { enum: ['constant', 'exponential', 'random'] },
-    maxAttempt: { type: 'integer', minimum: 1 },
+    maxAttempts: { type: 'integer', minimum: 1 },
+    maxAttempt: { type: 'integer', minimum: 1, deprecated: true, description: 'Older spelling of maxAttempts.' },
     maxDuration: duration,
     interval: duration,
     maxInterval: duration,
     minInterval: duration,
     delayFactor: { type: 'number', exclusiveMinimum: 0 },
     warningOnRetry: { type: 'boolean' },
-    behavior: { enum: ['RETRY_FAILED_TASK'] },
+    behavior: { enum: ['RETRY_FAILED_TASK', 'CREATE_NEW_EXECUTION'] },
   },
   additionalProperties: false,
 };
+const retry = retrySchema;
 
 /** Properties every task accepts (Kestra's `Task`). */
 export const commonTaskProperties: Readonly<Record<string, JsonSchema>> = {
   id: { type: 'string', pattern: TASK_ID_PATTERN, maxLength: 100, description: 'Unique in the flow, nested tasks included. No dots.' },
   type: { type: 'string' },
   description: { type: 'string' },
-  disabled: { type: 'boolean', description: 'A disabled task is not run (state SKIPPED).' },
+  disabled: { type: 'boolean', description: 'A disabled task is not run and makes no task run.' },
   allowFailure: { type: 'boolean', description: 'A failure turns into WARNING and the flow goes on.' },
   allowWarning: { type: 'boolean', description: 'A WARNING counts as SUCCESS.' },
   runIf: {
@@ -77,135 +71,49 @@ export const commonTaskProperties: Readonly<Record<string, JsonSchema>> = {
   timeout: duration,
   retry,
   logLevel: { enum: [...LOG_LEVELS], description: "Lowest level of this task's logs that is kept." },
+  logToFile: { type: 'boolean', description: 'Accepted; a local run keeps logs in the report.' },
+  workerGroup: { type: 'object', description: 'Accepted; a local run has one worker.' },
 };
-
-const auth: JsonSchema = {
-  type: 'object',
-  required: ['type'],
-  properties: {
-    type: { enum: ['BASIC', 'BEARER'] },
-    username: { type: 'string' },
-    password: { type: 'string' },
-    token: { type: 'string' },
-  },
-  additionalProperties: false,
-  allOf: [
-    { if: { properties: { type: { const: 'BEARER' } } }, then: { required: ['token'] } },
-    { if: { properties: { type: { const: 'BASIC' } } }, then: { required: ['username'] } },
-  ],
-};
-
-const httpMethod = dynamic({ enum: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'TRACE'] }, 'an HTTP method');
-
-export const requestTask: TaskTypeSchema = {
-  type: 'io.kestra.plugin.core.http.Request',
-  aliases: ['io.kestra.core.tasks.http.Request', 'io.kestra.plugin.fs.http.Request'],
-  title: 'Send an HTTP request; outputs uri, code, headers (map of lists) and body (string).',
-  required: ['uri'],
-  properties: {
-    uri: { type: 'string' },
-    method: httpMethod,
-    headers: { type: 'object', additionalProperties: { anyOf: [scalar, { type: 'array', items: scalar }] } },
-    body: { type: ['string', 'object', 'array', 'number', 'boolean'], description: 'Sent as a string; a map or list is sent as JSON.' },
-    formData: { type: 'object', description: 'Sent url-encoded, or as multipart parts when contentType is multipart/form-data.' },
-    contentType: { type: 'string', description: 'Default application/json.' },
-    auth: { ...auth, description: 'Same as options.auth (the form the Credentials documentation shows).' },
-    allowFailed: { ...dynBoolean, deprecated: true },
-    options: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        auth,
-        timeout: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { connectTimeout: duration, readIdleTimeout: duration },
-        },
-        followRedirects: dynBoolean,
-        allowFailed: dynBoolean,
-        allowedResponseCodes: dynamic({ type: 'array', items: { type: ['integer', 'string'] } }, 'a list of status codes'),
-        defaultCharset: { type: 'string' },
-        logs: { type: 'array', items: { enum: ['REQUEST_HEADERS', 'REQUEST_BODY', 'RESPONSE_HEADERS', 'RESPONSE_BODY'] } },
-        // Older names Kestra still accepts.
-        connectTimeout: { ...duration, deprecated: true },
-        readTimeout: { ...duration, deprecated: true },
-        readIdleTimeout: { ...duration, deprecated: true },
-        basicAuthUser: { type: 'string', deprecated: true },
-        basicAuthPassword: { type: 'string', deprecated: true },
-      },
-    },
-  },
-};
-
-export const logTask: TaskTypeSchema = {
-  type: 'io.kestra.plugin.core.log.Log',
-  aliases: ['io.kestra.core.tasks.log.Log'],
-  title: 'Log a message (or one line per element of a list).',
-  required: ['message'],
-  properties: {
-    message: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], [EXPECTED]: 'a string or a list of strings' },
-    level: dynamic({ enum: [...LOG_LEVELS] }, 'a log level'),
-  },
-};
-
-export const returnTask: TaskTypeSchema = {
-  type: 'io.kestra.plugin.core.debug.Return',
-  aliases: ['io.kestra.core.tasks.debugs.Return'],
-  title: 'Render `format`; output `value`.',
-  properties: { format: scalar },
-};
-
-export const outputValuesTask: TaskTypeSchema = {
-  type: 'io.kestra.plugin.core.output.OutputValues',
-  aliases: ['io.kestra.core.tasks.outputs.OutputValues'],
-  title: 'Render `values`; output them as `values`.',
-  properties: { values: { type: 'object' } },
-};
-
-export const failTask: TaskTypeSchema = {
-  type: 'io.kestra.plugin.core.execution.Fail',
-  aliases: ['io.kestra.core.tasks.executions.Fail'],
-  title: 'Fail the execution (when `condition` is truthy, if given).',
-  properties: { condition: { type: ['string', 'boolean', 'number'] }, errorMessage: { type: 'string' } },
-};
-
-export const ifTask: TaskTypeSchema = {
-  type: 'io.kestra.plugin.core.flow.If',
-  aliases: ['io.kestra.core.tasks.flows.If'],
-  title: 'Run `then` when `condition` is truthy, `else` otherwise.',
-  required: ['condition', 'then'],
-  properties: { condition: { type: ['string', 'boolean', 'number'] } },
-  childTaskLists: ['then', 'else', 'errors'],
-};
-
-export const sequentialTask: TaskTypeSchema = {
-  type: 'io.kestra.plugin.core.flow.Sequential',
-  aliases: ['io.kestra.core.tasks.flows.Sequential'],
-  title: 'Run `tasks` one after the other; `errors` when one fails.',
-  required: ['tasks'],
-  properties: {},
-  childTaskLists: ['tasks', 'errors'],
-};
-
-export const coreTaskSchemas: readonly TaskTypeSchema[] = [
-  requestTask,
-  logTask,
-  returnTask,
-  outputValuesTask,
-  failTask,
-  ifTask,
-  sequentialTask,
-];
 
 /**
  * The object schema of one task type. `childItems` is what a child task list holds: a `$ref`
  * for the editor schema, or a bare object for the loader, which validates children itself.
  */
-export function taskObjectSchema(def: TaskTypeSchema, childItems: JsonSchema, typeSchema: JsonSchema = { type: 'string' }): JsonSchema {
-  const properties: Record<string, JsonSchema> = { ...commonTaskProperties, type: typeSchema, ...def.properties };
+export function taskObjectSchema(def: TaskDefinition, childItems: JsonSchema, typeSchema: JsonSchema = { type: 'string' }): JsonSchema {
+  const properties: Record<string, JsonSchema> = { ...commonTaskProperties, type: typeSchema };
   const required = ['id', 'type', ...(def.required ?? [])];
-  for (const list of def.childTaskLists ?? []) {
-    properties[list] = { type: 'array', items: childItems, ...(required.includes(list) ? { minItems: 1 } : {}) };
+  for (const [name, prop] of Object.entries(def.properties)) {
+    properties[name] = propertySchema(prop);
+    if (prop.required === true && !required.includes(name)) required.push(name);
+  }
+  for (const [name, list] of Object.entries(childListsOf(def))) {
+    if (list.required === true && !required.includes(name)) required.push(name);
+    const nonEmpty = required.includes(name);
+    switch (list.kind ?? 'list') {
+      case 'list':
+        properties[name] = { type: 'array', items: childItems, ...(nonEmpty ? { minItems: 1 } : {}) };
+        break;
+      case 'cases':
+        properties[name] = {
+          type: 'object',
+          additionalProperties: { type: 'array', items: childItems },
+          ...(nonEmpty ? { minProperties: 1 } : {}),
+        };
+        break;
+      case 'dag':
+        properties[name] = {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['task'],
+            properties: { task: childItems, dependsOn: { type: 'array', items: { type: 'string' } } },
+            additionalProperties: false,
+          },
+          ...(nonEmpty ? { minItems: 1 } : {}),
+        };
+        break;
+    }
+    if (list.description !== undefined) properties[name] = { ...properties[name], description: list.description };
   }
   return {
     type: 'object',
@@ -214,6 +122,40 @@ export function taskObjectSchema(def: TaskTypeSchema, childItems: JsonSchema, ty
     properties,
     additionalProperties: false,
   };
+}
+
+/** The JSON Schema of a property as written in YAML: its own, or one derived from its kind. */
+export function propertySchema(prop: PropertyDefinition): JsonSchema {
+  const base = prop.schema ?? kindSchema(prop.kind ?? 'any', prop.dynamic !== false);
+  const extra: Record<string, unknown> = {};
+  if (prop.description !== undefined) extra.description = prop.description;
+  if (prop.deprecated === true) extra.deprecated = true;
+  if (prop.default !== undefined) extra.default = prop.default;
+  return Object.keys(extra).length === 0 ? base : { ...base, ...extra };
+}
+
+function kindSchema(kind: PropertyKind, dynamicValue: boolean): JsonSchema {
+  const maybe = (schema: JsonSchema, expected: string): JsonSchema => (dynamicValue ? dynamic(schema, expected) : schema);
+  switch (kind) {
+    case 'string':
+      return scalar;
+    case 'boolean':
+      return maybe({ type: 'boolean' }, 'true or false');
+    case 'integer':
+      return maybe({ type: 'integer' }, 'an integer');
+    case 'number':
+      return maybe({ type: 'number' }, 'a number');
+    case 'duration':
+      return durationSchema;
+    case 'list':
+      return dynamicValue ? { anyOf: [{ type: 'array' }, { type: 'string' }], [EXPECTED]: 'a list (or an expression)' } : { type: 'array' };
+    case 'map':
+      return dynamicValue
+        ? { anyOf: [{ type: 'object' }, { type: 'string' }], [EXPECTED]: 'a map (or an expression)' }
+        : { type: 'object' };
+    case 'any':
+      return {};
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -368,8 +310,21 @@ export function flowObjectSchema(taskItems: JsonSchema, inputItems: JsonSchema):
       tasks: tasks(1),
       errors: tasks(0),
       finally: tasks(0),
+      afterExecution: { ...tasks(0), description: 'Run once the execution ended; they do not change its state.' },
       outputs: { type: 'array', items: flowOutput },
       disabled: { type: 'boolean' },
+      retry: { ...retry, description: 'Retry of every task that fails and has no retry of its own (nor a flowable parent with one).' },
+      concurrency: {
+        type: 'object',
+        required: ['limit'],
+        properties: { limit: { type: 'integer', minimum: 1 }, behavior: { enum: ['QUEUE', 'CANCEL', 'FAIL'] } },
+        additionalProperties: false,
+        description: 'Enforced between runs of one process (CLI runs are separate processes).',
+      },
+      sla: { type: 'array', items: { type: 'object' }, description: 'Accepted; a local run does not evaluate SLAs.' },
+      listeners: { type: 'array', items: { type: 'object' }, deprecated: true, description: 'Accepted; not run.' },
+      extend: { type: 'object', description: 'Metadata of public blueprints; accepted and ignored.' },
+      checks: { type: 'array', items: { type: 'object' }, description: 'Accepted; a local run does not evaluate them.' },
       pluginDefaults,
       taskDefaults: { ...pluginDefaults, deprecated: true },
       triggers: {
@@ -383,7 +338,7 @@ export function flowObjectSchema(taskItems: JsonSchema, inputItems: JsonSchema):
 }
 
 /** The JSON Schema of flow files for editors, built from the given task types. */
-export function buildFlowJsonSchema(taskTypes: readonly TaskTypeSchema[]): JsonSchema {
+export function buildFlowJsonSchema(taskTypes: readonly TaskDefinition[]): JsonSchema {
   const taskRef: JsonSchema = { $ref: '#/definitions/task' };
   const definitions: Record<string, JsonSchema> = {};
   const allTypes: string[] = [];

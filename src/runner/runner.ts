@@ -11,7 +11,11 @@ import type { Flow, RetryPolicy, TaskNode } from '../flow/model.js';
 import { LOG_LEVELS, type LogLevel } from '../flow/schema.js';
 import { isTruthy } from '../tasks/coerce.js';
 import { resolveTaskType } from '../tasks/registry.js';
-import { TaskError, type TaskRunContext, type TaskState } from '../tasks/types.js';
+import { coerceProperty } from '../tasks/coerce.js';
+import type { ChildItem, TaskRunContext } from '../tasks/definition.js';
+import { TaskError } from '../tasks/types.js';
+
+type TaskState = TaskRunReport['state'];
 import type { RenderScope } from '../engine/extension.js';
 import { loadConfig } from '../config/load-config.js';
 import { createEngine } from '../pebbleflow-engine.js';
@@ -235,18 +239,42 @@ export async function runFlow(flow: Flow, options: RunFlowOptions = {}): Promise
       const onRunAbort = (): void => controller.abort(new TaskError('CANCELLED', 'Execution cancelled'));
       runAbort.signal.addEventListener('abort', onRunAbort, { once: true });
       const taskScope: RenderScope = { ...scope, signal: controller.signal };
-      const ctx: TaskRunContext = {
+      const runTasks = async (children: readonly TaskNode[]): Promise<TaskState> => {
+        const name = Object.entries(task.children).find(([, list]) => list === children)?.[0] ?? 'tasks';
+        return runList(children, taskRun, name);
+      };
+      // Interim context: the Execution-model runner replaces this with the full TaskRunContext.
+      const ctx = {
         task,
         signal: controller.signal,
         fetch: options.fetch ?? globalThis.fetch,
-        render: (template) => engine.render(template, context, taskScope),
-        renderValue: (value) => engine.renderValue(value, context, taskScope),
-        log,
-        runTasks: async (children) => {
-          const name = Object.entries(task.children).find(([, list]) => list === children)?.[0] ?? 'tasks';
-          return runList(children, taskRun, name);
+        variables: context,
+        render: (template: string) => engine.render(template, context, taskScope),
+        renderValue: (value: unknown) => engine.renderValue(value, context, taskScope),
+        property: async (name: string) => {
+          const def = plugin.properties[name];
+          const raw = task.properties[name] ?? def?.default;
+          if (raw === undefined || def === undefined) return raw;
+          const rendered =
+            def.dynamic === false
+              ? raw
+              : typeof raw === 'string'
+                ? await engine.render(raw, context, taskScope)
+                : await engine.renderValue(raw, context, taskScope);
+          return coerceProperty(rendered, def.kind ?? 'any', name);
         },
-      };
+        setOutputs: (values: Record<string, unknown>) => {
+          outputs[task.id] = { ...values };
+        },
+        log,
+        runTasks,
+        runChildren: async (plan: { tasks: readonly (TaskNode | ChildItem)[] }) => {
+          const list = plan.tasks.map((t) => ('task' in t ? t.task : t));
+          const state = await runTasks(list);
+          if (state === 'FAILED' && (task.children.errors?.length ?? 0) > 0) await runTasks(task.children.errors ?? []);
+          return state === 'SKIPPED' ? 'SUCCESS' : state;
+        },
+      } as unknown as TaskRunContext;
       let timer: NodeJS.Timeout | undefined;
       try {
         const running = plugin.run(ctx);
@@ -267,7 +295,7 @@ export async function runFlow(flow: Flow, options: RunFlowOptions = {}): Promise
           taskRun.outputs = masker.maskDeep(result.outputs) as Record<string, unknown>;
           report.outputs[task.id] = taskRun.outputs;
         }
-        let state: TaskState = result?.state ?? 'SUCCESS';
+        let state = (result?.state ?? 'SUCCESS') as TaskState;
         if (state === 'FAILED') return finish(task.allowFailure ? 'WARNING' : 'FAILED');
         if (state === 'SUCCESS' && attempt > 1 && retry?.warningOnRetry === true) state = 'WARNING';
         if (state === 'WARNING' && task.allowWarning) state = 'SUCCESS';

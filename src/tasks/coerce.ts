@@ -1,5 +1,6 @@
 /** Turning rendered property values into what a task needs, with errors that name the property. */
 import { parseDuration } from '../flow/duration.js';
+import type { PropertyKind } from './definition.js';
 import { TaskError } from './types.js';
 
 /**
@@ -67,4 +68,35 @@ export function asList(value: unknown, property: string): unknown[] {
     }
   }
   throw new TaskError('INVALID_PROPERTY', `Invalid value for \`${property}\`: expected a list`);
+}
+
+/** A rendered property value coerced to its declared kind (see `PropertyDefinition.kind`). */
+export function coerceProperty(value: unknown, kind: PropertyKind, property: string): unknown {
+  if (value === undefined || value === null) return value;
+  switch (kind) {
+    case 'string':
+      return asString(value);
+    case 'boolean':
+      return asBoolean(value, property);
+    case 'integer': {
+      const n = typeof value === 'number' ? value : /^\s*[+-]?\d+\s*$/.test(String(value)) ? Number(String(value)) : NaN;
+      if (!Number.isSafeInteger(n))
+        throw new TaskError('INVALID_PROPERTY', `Invalid value for \`${property}\`: expected an integer, got \`${asString(value)}\``);
+      return n;
+    }
+    case 'number': {
+      const n = typeof value === 'number' ? value : String(value).trim() === '' ? NaN : Number(String(value));
+      if (!Number.isFinite(n))
+        throw new TaskError('INVALID_PROPERTY', `Invalid value for \`${property}\`: expected a number, got \`${asString(value)}\``);
+      return n;
+    }
+    case 'duration':
+      return asDurationMs(value, property);
+    case 'list':
+      return asList(value, property);
+    case 'map':
+      return asRecord(value, property);
+    case 'any':
+      return value;
+  }
 }

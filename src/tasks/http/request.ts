@@ -3,17 +3,80 @@
  * such as node-fetch otherwise). Properties, outputs and the failure message follow Kestra.
  */
 import { randomBytes } from 'node:crypto';
-import { requestTask } from '../flow/schema.js';
-import { asBoolean, asDurationMs, asList, asRecord, asString } from './coerce.js';
-import { TaskError, type FetchResponseLike, type TaskPlugin, type TaskRunContext } from './types.js';
+import { dynamic, durationSchema, type JsonSchema } from '../../flow/schema.js';
+import { asBoolean, asDurationMs, asList, asRecord, asString } from '../coerce.js';
+import { defineTask, type PropertyDefinition, type TaskRunContext } from '../definition.js';
+import { TaskError, type FetchResponseLike } from '../types.js';
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const DEFAULT_READ_IDLE_MS = 5 * 60_000;
 
-export const requestPlugin: TaskPlugin = {
-  ...requestTask,
-  run: runRequest,
+const duration = durationSchema;
+const dynBoolean: JsonSchema = dynamic({ type: 'boolean' }, 'true or false');
+const scalar: JsonSchema = { type: ['string', 'number', 'boolean'] };
+const auth: JsonSchema = {
+  type: 'object',
+  required: ['type'],
+  properties: {
+    type: { enum: ['BASIC', 'BEARER'] },
+    username: { type: 'string' },
+    password: { type: 'string' },
+    token: { type: 'string' },
+  },
+  additionalProperties: false,
+  allOf: [
+    { if: { properties: { type: { const: 'BEARER' } } }, then: { required: ['token'] } },
+    { if: { properties: { type: { const: 'BASIC' } } }, then: { required: ['username'] } },
+  ],
 };
+const httpMethod = dynamic({ enum: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'TRACE'] }, 'an HTTP method');
+
+/** Properties are rendered by the task itself (each at the point it is read). */
+const own = (schema: JsonSchema, extra: Partial<PropertyDefinition> = {}): PropertyDefinition => ({ schema, dynamic: false, ...extra });
+
+export const requestTask = defineTask({
+  type: 'io.kestra.plugin.core.http.Request',
+  aliases: ['io.kestra.core.tasks.http.Request', 'io.kestra.plugin.fs.http.Request'],
+  title: 'Send an HTTP request; outputs uri, code, headers (map of lists) and body (string).',
+  properties: {
+    uri: own({ type: 'string' }, { required: true }),
+    method: own(httpMethod),
+    headers: own({ type: 'object', additionalProperties: { anyOf: [scalar, { type: 'array', items: scalar }] } }),
+    body: own(
+      { type: ['string', 'object', 'array', 'number', 'boolean'] },
+      { description: 'Sent as a string; a map or list is sent as JSON.' },
+    ),
+    formData: own({ type: 'object' }, { description: 'Sent url-encoded, or as multipart parts when contentType is multipart/form-data.' }),
+    contentType: own({ type: 'string' }, { description: 'Default application/json.' }),
+    auth: own(auth, { description: 'Same as options.auth (the form the Credentials documentation shows).' }),
+    allowFailed: own(dynBoolean, { deprecated: true }),
+    options: own({
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        auth,
+        timeout: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { connectTimeout: duration, readIdleTimeout: duration },
+        },
+        followRedirects: dynBoolean,
+        allowFailed: dynBoolean,
+        allowedResponseCodes: dynamic({ type: 'array', items: { type: ['integer', 'string'] } }, 'a list of status codes'),
+        defaultCharset: { type: 'string' },
+        logs: { type: 'array', items: { enum: ['REQUEST_HEADERS', 'REQUEST_BODY', 'RESPONSE_HEADERS', 'RESPONSE_BODY'] } },
+        // Older names Kestra still accepts.
+        connectTimeout: { ...duration, deprecated: true },
+        readTimeout: { ...duration, deprecated: true },
+        readIdleTimeout: { ...duration, deprecated: true },
+        basicAuthUser: { type: 'string', deprecated: true },
+        basicAuthPassword: { type: 'string', deprecated: true },
+      },
+    }),
+  },
+  outputs: { uri: { kind: 'string' }, code: { kind: 'integer' }, headers: { kind: 'map' }, body: { kind: 'string' } },
+  run: runRequest,
+});
 
 interface RequestPlan {
   uri: string;

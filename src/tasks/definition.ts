@@ -1,0 +1,245 @@
+/**
+ * A task type is one module: `defineTask({...})` declares its Kestra type name and aliases, its
+ * properties (JSON Schema, default, whether rendered, how coerced), its outputs, the child task
+ * lists a flowable holds, optional load-time checks, and `run`. The loader validates and walks
+ * any flowable from this declaration alone, the runner runs it, and `pebbleflow schema` turns the
+ * same declarations into the editor JSON Schema.
+ */
+import type { Execution, Label, StateType, TaskRun } from '../flow/execution.js';
+import type { FlowProblemCode } from '../flow/errors.js';
+import type { Flow, TaskNode } from '../flow/model.js';
+import type { JsonSchema, LogLevel } from '../flow/schema.js';
+import type { FetchLike } from './types.js';
+
+/** How a property's rendered value is coerced before `run` sees it (`ctx.property(name)`). */
+export type PropertyKind =
+  | 'string'
+  | 'boolean'
+  | 'integer'
+  | 'number'
+  /** ISO-8601 / Java `Duration.parse` text → milliseconds. */
+  | 'duration'
+  /** A list, or a JSON text of one (what an expression renders to). */
+  | 'list'
+  /** A map, or a JSON text of one. */
+  | 'map'
+  /** Whatever the YAML (or the rendered value) holds. */
+  | 'any';
+
+export interface PropertyDefinition {
+  /** Coercion of the rendered value, and the schema when `schema` is not given. */
+  readonly kind?: PropertyKind;
+  /** JSON Schema of the value as written in YAML (default: derived from `kind`, expressions allowed when dynamic). */
+  readonly schema?: JsonSchema;
+  /**
+   * Rendered with the task run's context before the task reads it (Kestra's `dynamic = true` /
+   * `Property<T>`): strings as templates, maps and lists deeply (keys too). Default `true`.
+   */
+  readonly dynamic?: boolean;
+  /** Used when the flow leaves the property out (Kestra's `@Builder.Default`). */
+  readonly default?: unknown;
+  readonly required?: boolean;
+  readonly description?: string;
+  readonly deprecated?: boolean;
+}
+
+/** A property that holds tasks (flowable tasks). */
+export interface ChildTasksDefinition {
+  /**
+   * `list`: a list of tasks (`tasks`, `then`, `errors`…); `cases`: a map of lists (Switch `cases`);
+   * `dag`: a list of `{ task, dependsOn }` (Dag `tasks`). Default `list`.
+   */
+  readonly kind?: 'list' | 'cases' | 'dag';
+  /** Must be present and not empty. */
+  readonly required?: boolean;
+  readonly description?: string;
+}
+
+export interface OutputDefinition {
+  readonly kind?: PropertyKind | 'object';
+  readonly description?: string;
+}
+
+/** Where a load-time check reports a problem; `path` is relative to the task (`['tasks', 2, 'dependsOn']`). */
+export interface TaskCheckContext {
+  problem(message: string, path?: readonly (string | number)[], code?: FlowProblemCode): void;
+}
+
+/** A task type, as `defineTask` takes it. */
+export interface TaskDefinition {
+  /** Canonical Kestra type name, e.g. `io.kestra.plugin.core.log.Log`. */
+  readonly type: string;
+  /** Older names that resolve to this type (Kestra's `@Plugin(aliases=…)`, the `io.kestra.core.tasks.*` names). */
+  readonly aliases?: readonly string[];
+  /** One line: what the task does. */
+  readonly title?: string;
+  /** Type-specific properties (the common ones — id, retry, runIf, timeout… — exist for every type). */
+  readonly properties: Readonly<Record<string, PropertyDefinition>>;
+  /** Names of required properties (in addition to those marked `required`). */
+  readonly required?: readonly string[];
+  readonly outputs?: Readonly<Record<string, OutputDefinition>>;
+  /**
+   * Child task lists; a type that declares any is flowable, and also gets Kestra's `errors` and
+   * `finally` lists (run by `ctx.runChildren`).
+   */
+  readonly children?: Readonly<Record<string, ChildTasksDefinition>>;
+  /** Checks that a schema cannot express (a Dag cycle…); called once the task and its children loaded. */
+  check?(task: TaskNode, ctx: TaskCheckContext): void;
+  run(context: TaskRunContext): Promise<TaskResult | void>;
+}
+
+/** Declares a task type (an identity function that checks the shape and keeps literal types). */
+export function defineTask<const D extends TaskDefinition>(definition: D): D {
+  return definition;
+}
+
+/** Child lists every flowable has, as in Kestra's `FlowableTask`. */
+export const FLOWABLE_LISTS: Readonly<Record<string, ChildTasksDefinition>> = {
+  errors: { description: 'Run when a task of this flowable failed.' },
+  finally: { description: 'Run at the end, whatever the outcome.' },
+};
+
+/** Every child list of a definition, `errors` and `finally` included for flowables. */
+export function childListsOf(definition: TaskDefinition): Readonly<Record<string, ChildTasksDefinition>> {
+  const own = definition.children;
+  if (own === undefined || Object.keys(own).length === 0) return {};
+  return { ...own, ...FLOWABLE_LISTS, ...pick(own, Object.keys(FLOWABLE_LISTS)) };
+}
+
+function pick<T>(record: Readonly<Record<string, T>>, keys: readonly string[]): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const key of keys) if (record[key] !== undefined) out[key] = record[key];
+  return out;
+}
+
+export function isFlowable(definition: TaskDefinition): boolean {
+  return definition.children !== undefined && Object.keys(definition.children).length > 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What `run` sees.
+// ---------------------------------------------------------------------------------------------
+
+/** One child to run: a task, and for loop children the loop value (Kestra's `ResolvedTask`). */
+export interface ChildItem {
+  readonly task: TaskNode;
+  readonly value?: string;
+}
+
+/**
+ * How a flowable runs its children, each mode being one of Kestra's `FlowableUtils` resolvers:
+ * - `sequential`: one after the other; nothing more starts after a failure (`resolveSequentialNexts`);
+ * - `parallel`: up to `concurrency` at once, 0 = all; nothing new starts after a failure (`resolveParallelNexts`);
+ * - `groups`: items grouped by value; up to `concurrency` groups at once, each group in order (`resolveConcurrentNexts`);
+ * - `dag`: as parallel, each task once every task of its `dependsOn` ended (`resolveDagNexts`).
+ * Then `errors` when a child failed (in the same mode), then `finally`.
+ */
+export interface ChildrenPlan {
+  readonly tasks: readonly (TaskNode | ChildItem)[];
+  readonly mode?: 'sequential' | 'parallel' | 'groups' | 'dag';
+  /** For parallel, groups and dag: how many at once, 0 = no limit (default 0). */
+  readonly concurrency?: number;
+  /** Default: the task's own `errors` list. */
+  readonly errors?: readonly TaskNode[];
+  /** Default: the task's own `finally` list. */
+  readonly finally?: readonly TaskNode[];
+}
+
+/**
+ * A value shared by a flowable with every task run of its subtree (WorkingDirectory's folder…).
+ * Looked up by key from the nearest ancestor that provided it.
+ */
+export interface TaskServices {
+  provide(key: string | symbol, value: unknown): void;
+  get<T>(key: string | symbol): T | undefined;
+}
+
+/** What the execution-level tasks (Labels, SetVariables, Exit…) may change. */
+export interface ExecutionControl {
+  /** Adds (or replaces by key) execution labels. */
+  addLabels(labels: readonly Label[]): void;
+  /** Sets execution variables (visible to later tasks as top-level variables). */
+  setVariables(variables: Readonly<Record<string, unknown>>, options?: { overwrite?: boolean }): void;
+  unsetVariables(names: readonly string[], options?: { failIfMissing?: boolean }): void;
+  /** Ends the execution now with this state: running task runs are killed, nothing else starts (Exit). */
+  exit(state: Extract<StateType, 'SUCCESS' | 'WARNING' | 'FAILED' | 'KILLED' | 'CANCELLED'>): void;
+}
+
+/** A pause request: how a Pause waits, and whether it may wait for an outside resume. */
+export interface PauseRequest {
+  /** Resume by itself after this long (Pause `delay`). */
+  readonly delayMs?: number;
+  /** Fail when not resumed within this long (Pause `timeout`). */
+  readonly timeoutMs?: number;
+}
+
+/** How a pause ended. */
+export type PauseOutcome =
+  { readonly resumed: true; readonly inputs: Readonly<Record<string, unknown>> } | { readonly resumed: false; readonly reason: 'timeout' };
+
+/** A child flow run by a Subflow task. */
+export interface SubflowRequest {
+  readonly namespace: string;
+  readonly flowId: string;
+  readonly revision?: number;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly labels: readonly Label[];
+  /** Wait for its end (default true); without waiting the child still runs to its end in this process. */
+  readonly wait: boolean;
+  readonly scheduleDate?: string;
+}
+
+export interface SubflowResult {
+  readonly executionId: string;
+  readonly namespace: string;
+  readonly flowId: string;
+  /** The child's final state (its current state when not waited for). */
+  readonly state: StateType;
+  /** The child flow's `outputs:` (when waited for and it ended). */
+  readonly outputs?: Readonly<Record<string, unknown>>;
+}
+
+export interface TaskRunContext {
+  /** The task as loaded: properties unrendered, plugin defaults applied, children as task nodes. */
+  readonly task: TaskNode;
+  /** This task run (Kestra's shape; read-only: the runner owns it). */
+  readonly taskRun: Readonly<TaskRun>;
+  /** The execution (read-only view, outputs masked). */
+  readonly execution: Readonly<Execution>;
+  readonly flow: Flow;
+  /** Aborted when the task times out, its parent ends, or the execution is killed. */
+  readonly signal: AbortSignal;
+  readonly fetch: FetchLike;
+  /** The template variables of this task run (flow, execution, taskrun, outputs, parents…). */
+  readonly variables: Readonly<Record<string, unknown>>;
+  /** Renders one template with this task run's context (secrets and credentials resolved in the flow's scope). */
+  render(template: string): Promise<string>;
+  /** Renders every string in a map or list (keys too), as Kestra's `renderObject`. */
+  renderValue(value: unknown): Promise<unknown>;
+  /** A declared property: rendered when dynamic, default applied, coerced to its kind (`undefined` when absent). */
+  property<T = unknown>(name: string): Promise<T | undefined>;
+  log(level: LogLevel, message: string): void;
+  /** Outputs of this task run made visible before it ends (a flowable's children see them as `parent.outputs`). */
+  setOutputs(outputs: Readonly<Record<string, unknown>>): void;
+  /** Runs children as Kestra's flowables do (then `errors`, then `finally`); resolves to the derived state. */
+  runChildren(plan: ChildrenPlan): Promise<StateType>;
+  /** Runs tasks one after the other (older API: `runChildren({ tasks })` without errors/finally). */
+  runTasks(tasks: readonly TaskNode[]): Promise<StateType>;
+  /** Values shared with this task run's subtree. */
+  readonly services: TaskServices;
+  readonly executionControl: ExecutionControl;
+  /** Waits for a resume (Pause). Without delay or timeout a CLI run ends PAUSED here and continues on `pebbleflow resume`. */
+  pause(request: PauseRequest): Promise<PauseOutcome>;
+  /** Starts a child flow found by namespace and id (Subflow). */
+  runSubflow(request: SubflowRequest): Promise<SubflowResult>;
+}
+
+export interface TaskResult {
+  readonly outputs?: Readonly<Record<string, unknown>>;
+  /**
+   * The task run's state. Flowables return the state `runChildren` derived; a plain task may
+   * return WARNING (or FAILED without a log line); throwing fails it with the error's message.
+   * `PAUSED` from a flowable means a child waits for a resume: the task run stays RUNNING.
+   */
+  readonly state?: StateType;
+}
