@@ -57,6 +57,11 @@ export default tseslint.config(
       '@typescript-eslint/await-thenable': 'off',
     },
   },
+  // Bottom layers: the error base class, the fetch type, masking and the YAML-check kit import no other folder.
+  layer(
+    ['src/errors/pebbleflow-error.ts', 'src/http/**', 'src/masking/**', 'src/yaml-check/**'],
+    ['engine', 'flow', 'runner', 'tasks', 'cli', 'server', 'credentials', 'secrets', 'config'],
+  ),
   layer(['src/engine/**'], ['flow', 'runner', 'tasks', 'cli', 'server', 'credentials', 'secrets', 'config']),
   layer(['src/config/**', 'src/secrets/**', 'src/credentials/**'], ['flow', 'runner', 'tasks', 'cli', 'server']),
   layer(['src/flow/**'], ['runner', 'cli', 'server']),

@@ -1,15 +1,19 @@
 /**
- * pebbleflow's public API. Every export is listed by name (subpaths `pebbleflow/credentials`,
- * `pebbleflow/secrets` and `pebbleflow/config` expose the building blocks).
+ * pebbleflow's public API: what an embedder needs to render templates, load and run flows, and
+ * plug in its own filters, functions, task types and secret providers. Every export is listed by
+ * name; internals stay reachable only by relative imports (the tests use them that way).
+ *
+ * Subpaths: `pebbleflow/errors` (every error class), `pebbleflow/config`, `pebbleflow/secrets`
+ * and `pebbleflow/credentials` (the building blocks behind `createEngine`).
  */
 
-// --- the engine ---------------------------------------------------------------------------------
-export { createEngine, PebbleflowEngine } from './pebbleflow-engine.js';
-export type { CreateEngineOptions } from './pebbleflow-engine.js';
-export { TemplateEngine, normalizeError } from './engine/engine.js';
-export type { EngineOptions, CompiledTemplate, TemplateContext } from './engine/engine.js';
-export { TemplateError, TemplateSyntaxError, UndefinedVariableError, isTemplateError } from './engine/errors.js';
-export type { TemplateErrorCode, TemplatePosition } from './engine/errors.js';
+// --- errors: one family, as a namespace (`errors.TemplateError`, `errors.ConfigError`…) --------
+export * as errors from './errors/index.js';
+
+// --- the renderer -------------------------------------------------------------------------------
+export { createEngine } from './pebbleflow-engine.js';
+export type { CreateEngineOptions, PebbleflowEngine } from './pebbleflow-engine.js';
+export type { CompiledTemplate, TemplateContext } from './engine/engine.js';
 export type {
   Args,
   CallContext,
@@ -19,29 +23,24 @@ export type {
   FilterImpl,
   FunctionDefinition,
   FunctionImpl,
-  MaybePromise,
   RenderScope,
   TestDefinition,
   TestImpl,
 } from './engine/extension.js';
-export { JDouble, javaClassName, javaType, printValue, toJavaString, toKestraJson } from './engine/values.js';
-export type { JavaType } from './engine/values.js';
-export { parseTemplate, parseExpression } from './engine/parser.js';
+/** An integral Java Double in a context (`new JDouble(2)` prints `2.0`); see README, "Known differences". */
+export { JDouble } from './engine/values.js';
 export { kestraExtension, jqReady } from './engine/builtins/kestra/index.js';
 
 // --- config, secrets, credentials ---------------------------------------------------------------
-export { loadConfig, ConfigError } from './config/index.js';
-export type { PebbleflowConfig, ConfigErrorCode, ConfigIssue } from './config/index.js';
-export { SecretError, SecretNotFoundError } from './secrets/index.js';
-export { CredentialError } from './credentials/index.js';
-export type { CredentialErrorCode, CredentialSummary, TestCredentialResult } from './credentials/index.js';
+export { loadConfig } from './config/load-config.js';
+export type { PebbleflowConfig } from './config/types.js';
+export type { SecretProvider } from './secrets/providers.js';
+export type { CredentialSummary, TestCredentialResult } from './credentials/registry.js';
+export type { FetchLike, FetchInitLike, FetchResponseLike } from './http/fetch.js';
 
 // --- flows --------------------------------------------------------------------------------------
-export { loadFlow, parseFlow, checkFlow, checkFlowFile, flowJsonSchema } from './flow/loader.js';
+export { loadFlow, checkFlow, flowJsonSchema } from './flow/loader.js';
 export type { CheckFlowResult } from './flow/loader.js';
-export { FlowValidationError, InputValidationError, formatProblem } from './flow/errors.js';
-export type { FlowProblem, FlowProblemCode } from './flow/errors.js';
-export { resolveInputs, coerceInput } from './flow/inputs.js';
 export type { Flow, TaskNode, InputDefinition, FlowOutputDefinition } from './flow/model.js';
 export type { JsonSchema, InputType, LogLevel } from './flow/schema.js';
 export {
@@ -70,21 +69,16 @@ export type {
   SubflowResult,
 } from './tasks/definition.js';
 export { CORE_TASKS } from './tasks/core.js';
-export { TaskError } from './tasks/types.js';
 export type {
   TaskPlugin,
   LegacyTaskPlugin,
   TaskRunContext,
   TaskResult,
   TaskState,
-  FetchLike,
-  FetchInitLike,
-  FetchResponseLike,
 } from './tasks/types.js';
 export type { CheckFlowOptions } from './flow/loader.js';
 export { runFlow, createFlowEngine } from './runner/runner.js';
 export type { FlowEngineSetup } from './runner/runner.js';
-export { FlowDisabledError } from './runner/types.js';
 export type {
   RunFlowOptions,
   RunReport,
@@ -95,4 +89,3 @@ export type {
   ExecutionState,
   TaskRunState,
 } from './runner/types.js';
-export { Masker, MASK } from './runner/masking.js';

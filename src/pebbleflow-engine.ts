@@ -8,6 +8,7 @@ import { createCredentialSupport, type CredentialSupport } from './credentials/s
 import type { CredentialSummary, TestCredentialResult } from './credentials/registry.js';
 import { kestraExtension } from './engine/builtins/kestra/index.js';
 import { TemplateEngine, type EngineOptions } from './engine/engine.js';
+import type { FetchLike } from './http/fetch.js';
 
 export interface CreateEngineOptions extends EngineOptions {
   /**
@@ -15,8 +16,8 @@ export interface CreateEngineOptions extends EngineOptions {
    * Without one, `secret()` reads Kestra's `SECRET_<KEY>` environment variables and no credential exists.
    */
   readonly config?: PebbleflowConfig | Record<string, unknown> | string;
-  /** The fetch used for token requests (Node's built-in by default). */
-  readonly fetch?: typeof fetch;
+  /** The fetch used for token requests (Node's built-in by default; node-fetch fits too). */
+  readonly fetch?: FetchLike;
   /** The clock of the token cache, in epoch milliseconds (tests inject one). */
   readonly now?: () => number;
   /** Environment variables the `env` secret provider reads (default `process.env`). */

@@ -1,5 +1,6 @@
 /** What commands write to and read from, so tests and embedders can run the CLI in-process too. */
 import { parseArgs } from 'node:util';
+import { PebbleflowError } from '../errors/pebbleflow-error.js';
 import type { Style } from './style.js';
 
 export interface CliIO {
@@ -17,13 +18,15 @@ export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
 /** Wrong command-line usage (exit 2), shown as one line plus a hint to `--help`. */
-export class UsageError extends Error {
-  readonly code = 'USAGE' as const;
+export class UsageError extends PebbleflowError<'USAGE'> {
   readonly command: string;
   constructor(command: string, message: string) {
-    super(message);
-    this.name = new.target.name;
+    super('USAGE', message);
     this.command = command;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), command: this.command };
   }
 }
 

@@ -1,5 +1,6 @@
-export { loadConfig, ConfigError } from './load-config.js';
-export type { ConfigErrorCode, ConfigIssue } from './load-config.js';
+export { loadConfig } from './load-config.js';
+export { ConfigError } from './errors.js';
+export type { ConfigErrorCode, ConfigIssue } from './errors.js';
 export { parseIsoDuration, formatIsoDuration } from './duration.js';
 export { SIGNING_ALGORITHMS } from './types.js';
 export type * from './types.js';

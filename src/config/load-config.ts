@@ -5,60 +5,7 @@ import type { Node as YamlNode } from 'yaml';
 import { parseIsoDuration } from './duration.js';
 import { SIGNING_ALGORITHMS } from './types.js';
 import type { ClientAuthMethod, CredentialConfig, PebbleflowConfig, SecretProviderConfig, SecretRef, SigningAlgorithm } from './types.js';
-
-export type ConfigErrorCode = 'CONFIG_NOT_FOUND' | 'CONFIG_SYNTAX' | 'CONFIG_INVALID';
-
-/** One problem in the config, located as precisely as the input allows. */
-export interface ConfigIssue {
-  /** Dotted path of the offending field, e.g. `credentials[0].clientSecret`. */
-  readonly path: string;
-  /** What the field should have been, e.g. `a secret reference { secret: NAME }`. */
-  readonly expected: string;
-  readonly message: string;
-  readonly file?: string;
-  readonly line?: number;
-  readonly column?: number;
-}
-
-/**
- * The config could not be read or is invalid. The message lists every issue as
- * `file:line:column: path: message`; it names fields and never echoes their values, so a secret
- * pasted into the wrong field does not end up in a terminal or a CI log.
- */
-export class ConfigError extends Error {
-  readonly code: ConfigErrorCode;
-  readonly file: string | undefined;
-  readonly line: number | undefined;
-  readonly column: number | undefined;
-  readonly path: string | undefined;
-  readonly expected: string | undefined;
-  readonly issues: readonly ConfigIssue[];
-
-  constructor(code: ConfigErrorCode, issues: readonly ConfigIssue[], options?: { file?: string; cause?: unknown }) {
-    const first = issues[0];
-    const where = (issue: ConfigIssue): string => {
-      const file = issue.file ?? options?.file;
-      const loc = file === undefined ? '' : issue.line === undefined ? `${file}: ` : `${file}:${issue.line}:${issue.column ?? 1}: `;
-      return `${loc}${issue.path ? `${issue.path}: ` : ''}${issue.message}`;
-    };
-    const message =
-      issues.length <= 1
-        ? `Invalid pebbleflow config: ${first ? where(first) : 'unknown problem'}`
-        : `Invalid pebbleflow config (${issues.length} problems):\n${issues.map((i) => `  - ${where(i)}`).join('\n')}`;
-    super(
-      code === 'CONFIG_NOT_FOUND' && first ? first.message : message,
-      options?.cause === undefined ? undefined : { cause: options.cause },
-    );
-    this.name = 'ConfigError';
-    this.code = code;
-    this.file = first?.file ?? options?.file;
-    this.line = first?.line;
-    this.column = first?.column;
-    this.path = first?.path;
-    this.expected = first?.expected;
-    this.issues = issues;
-  }
-}
+import { ConfigError, type ConfigIssue } from './errors.js';
 
 interface Position {
   readonly line: number;

@@ -1,3 +1,4 @@
+import { PebbleflowError } from '../errors/pebbleflow-error.js';
 import { Redactor, sanitizeCause } from './redaction.js';
 
 export type CredentialErrorCode =
@@ -42,8 +43,7 @@ export interface CredentialErrorDetails {
  * the whole cause chain) has been passed through the operation's redactor, and the cause chain is
  * a sanitized copy, so `JSON.stringify`, `util.inspect` and logging are safe.
  */
-export class CredentialError extends Error {
-  readonly code: CredentialErrorCode;
+export class CredentialError extends PebbleflowError<CredentialErrorCode> {
   readonly credentialId: string | undefined;
   readonly status: number | undefined;
   readonly oauthError: string | undefined;
@@ -55,9 +55,7 @@ export class CredentialError extends Error {
   constructor(code: CredentialErrorCode, message: string, details: CredentialErrorDetails = {}) {
     const redactor = details.redactor ?? new Redactor();
     const cause = sanitizeCause(details.cause, redactor);
-    super(redactor.redact(message), cause === undefined ? undefined : { cause });
-    this.name = 'CredentialError';
-    this.code = code;
+    super(code, redactor.redact(message), { cause });
     this.credentialId = details.credentialId;
     this.status = details.status;
     this.oauthError = details.oauthError === undefined ? undefined : redactor.redact(details.oauthError);
@@ -67,11 +65,9 @@ export class CredentialError extends Error {
     if (this.stack !== undefined) this.stack = redactor.redact(this.stack);
   }
 
-  toJSON(): Record<string, unknown> {
+  override toJSON(): Record<string, unknown> {
     return {
-      name: this.name,
-      code: this.code,
-      message: this.message,
+      ...super.toJSON(),
       credentialId: this.credentialId,
       status: this.status,
       oauthError: this.oauthError,

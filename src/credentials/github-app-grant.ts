@@ -67,7 +67,8 @@ export async function mintGitHubApp(credential: GitHubAppConfig, ctx: GrantConte
         ...(body ? { 'content-type': 'application/json' } : {}),
       },
       // Secondary rate limits come as 403 with Retry-After.
-      isRetryable: (status, headers) => status === 408 || status === 429 || status >= 500 || (status === 403 && headers.has('retry-after')),
+      isRetryable: (status, headers) =>
+        status === 408 || status === 429 || status >= 500 || (status === 403 && headers.get('retry-after') !== null),
     });
     if (response.status === 201 || response.status === 200) return readInstallationToken(response, credential, ctx);
     const message = githubMessage(response);
@@ -129,7 +130,7 @@ function githubError(
   } else if (status === 403) {
     hint = ' The installation may be suspended, or a rate limit was hit.';
   }
-  const retryable = status === 408 || status === 429 || status >= 500 || (status === 403 && response.headers.has('retry-after'));
+  const retryable = status === 408 || status === 429 || status >= 500 || (status === 403 && response.headers.get('retry-after') !== null);
   const attempts = response.attempts > 1 ? ` (after ${response.attempts} attempts)` : '';
   return new CredentialError(
     'GITHUB_ERROR',

@@ -1,6 +1,7 @@
 import { loadConfig } from '../config/load-config.js';
 import type { PebbleflowConfig } from '../config/types.js';
 import type { Args, CallContext, Extension } from '../engine/extension.js';
+import type { FetchLike } from '../http/fetch.js';
 import { SecretError } from '../secrets/errors.js';
 import { SecretResolver } from '../secrets/secret-resolver.js';
 import { CredentialError } from './errors.js';
@@ -9,7 +10,7 @@ import type { CredentialSummary, TestCredentialResult } from './registry.js';
 
 export interface CredentialSupportOptions {
   config: PebbleflowConfig;
-  fetch?: typeof fetch;
+  fetch?: FetchLike;
   now?: () => number;
   env?: Record<string, string | undefined>;
 }

@@ -1,7 +1,14 @@
+import { BodyTooLargeError, readBodyCapped, type FetchHeadersLike, type FetchLike, type FetchResponseLike } from '../http/fetch.js';
 import { CredentialError } from './errors.js';
 import type { Redactor } from './redaction.js';
 
-export type FetchLike = typeof fetch;
+export type { FetchLike } from '../http/fetch.js';
+
+/**
+ * The most a token endpoint's answer may weigh. Real ones are a few KB (a JWT access token with
+ * many claims stays under 10 KB); past this the answer is refused unread, not retried.
+ */
+export const MAX_TOKEN_RESPONSE_BYTES = 256 * 1024;
 
 /** How failed token requests are retried. */
 export interface RetryPolicy {
@@ -40,13 +47,13 @@ export interface TokenHttpRequest {
   readonly timeoutMs: number;
   readonly redactor: Redactor;
   /** Statuses worth retrying; by default 408, 429 and 5xx. */
-  readonly isRetryable?: (status: number, headers: Headers) => boolean;
+  readonly isRetryable?: (status: number, headers: FetchHeadersLike) => boolean;
 }
 
 export interface TokenHttpResponse {
   readonly status: number;
   readonly statusText: string;
-  readonly headers: Headers;
+  readonly headers: FetchHeadersLike;
   readonly text: string;
   /** The parsed body when it is JSON, else `undefined`. */
   readonly json: unknown;
@@ -108,7 +115,7 @@ export class TokenHttpClient {
     for (let attempt = 1; ; attempt++) {
       const body = typeof request.body === 'string' ? request.body : await request.body();
       const sentAt = this.now();
-      let response: Response;
+      let response: FetchResponseLike;
       let text: string;
       try {
         response = await this.fetchImpl(request.url, {
@@ -118,8 +125,16 @@ export class TokenHttpClient {
           redirect: 'manual',
           signal: AbortSignal.timeout(request.timeoutMs),
         });
-        text = await response.text();
+        text = (await readBodyCapped(response, MAX_TOKEN_RESPONSE_BYTES)).toString('utf8');
       } catch (cause) {
+        if (cause instanceof BodyTooLargeError) {
+          // A server that answers this much is broken or hostile: asking again would only cost more.
+          throw new CredentialError(
+            'INVALID_TOKEN_RESPONSE',
+            `Credential '${request.credentialId}': ${where} answered with a body over ${MAX_TOKEN_RESPONSE_BYTES / 1024} KiB; it was cut off and refused (not retried).`,
+            { credentialId: request.credentialId, redactor: request.redactor },
+          );
+        }
         if (isTimeout(cause)) {
           // The timeout bounds how long a caller waits; retrying would multiply it.
           throw new CredentialError(

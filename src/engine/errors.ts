@@ -1,3 +1,5 @@
+import { PebbleflowError } from '../errors/pebbleflow-error.js';
+
 /**
  * One error family for the template engine. Every failure a template can cause is a
  * `TemplateError` with a stable `code`; the message keeps Pebble's shape
@@ -25,8 +27,7 @@ export interface TemplatePosition {
   readonly column?: number;
 }
 
-export class TemplateError extends Error {
-  readonly code: TemplateErrorCode;
+export class TemplateError extends PebbleflowError<TemplateErrorCode> {
   /** The message without the position suffix (Pebble's `getPebbleMessage()`). */
   readonly rawMessage: string;
   templateName: string | undefined;
@@ -36,9 +37,7 @@ export class TemplateError extends Error {
   declare readonly source: string | undefined;
 
   constructor(code: TemplateErrorCode, message: string, options?: { cause?: unknown; position?: TemplatePosition; source?: string }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = code;
+    super(code, message, options);
     this.rawMessage = message;
     this.templateName = options?.position?.name;
     this.line = options?.position?.line;
@@ -75,11 +74,9 @@ export class TemplateError extends Error {
     return out.join('\n');
   }
 
-  toJSON(): Record<string, unknown> {
+  override toJSON(): Record<string, unknown> {
     return {
-      name: this.name,
-      code: this.code,
-      message: this.message,
+      ...super.toJSON(),
       templateName: this.templateName,
       line: this.line,
       column: this.column,
@@ -89,6 +86,7 @@ export class TemplateError extends Error {
 
 /** Lexing and parsing failures. */
 export class TemplateSyntaxError extends TemplateError {
+  declare readonly code: 'PARSE_ERROR';
   constructor(message: string, position?: TemplatePosition, source?: string) {
     super('PARSE_ERROR', message, { position, source });
   }
@@ -99,6 +97,7 @@ export class TemplateSyntaxError extends TemplateError {
  * ``Unable to find `x` used in the expression `{{ x }}` at line 1`` (see `kestraMessage`).
  */
 export class UndefinedVariableError extends TemplateError {
+  declare readonly code: 'UNDEFINED_VARIABLE' | 'UNDEFINED_ATTRIBUTE';
   /** The variable or attribute that was not found. */
   readonly variableName: string;
   constructor(code: 'UNDEFINED_VARIABLE' | 'UNDEFINED_ATTRIBUTE', message: string, variableName: string) {

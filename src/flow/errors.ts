@@ -1,3 +1,5 @@
+import { PebbleflowError } from '../errors/pebbleflow-error.js';
+
 /**
  * Errors of the flow layer. Loading collects every problem before failing (the way yaml's
  * `Document.errors` does), so one `FlowValidationError` carries them all, each with a position.
@@ -19,7 +21,9 @@ export type FlowProblemCode =
   | 'SYSTEM_LABEL'
   | 'FILE_NOT_READABLE'
   | 'DAG_CYCLE'
-  | 'UNKNOWN_DEPENDENCY';
+  | 'UNKNOWN_DEPENDENCY'
+  | 'NOT_A_FILE'
+  | 'FILE_TOO_LARGE';
 
 export interface FlowProblem {
   readonly code: FlowProblemCode;
@@ -39,8 +43,9 @@ export function formatProblem(problem: FlowProblem): string {
   return `${where}: ${problem.message}${problem.path === '' ? '' : ` (at ${problem.path})`}`;
 }
 
-export class FlowValidationError extends Error {
-  readonly code = 'INVALID_FLOW' as const;
+export type FlowValidationErrorCode = 'INVALID_FLOW';
+
+export class FlowValidationError extends PebbleflowError<FlowValidationErrorCode> {
   readonly problems: readonly FlowProblem[];
   readonly file: string | undefined;
   /** Position of the first problem, for callers that show one. */
@@ -49,23 +54,38 @@ export class FlowValidationError extends Error {
 
   constructor(problems: readonly FlowProblem[], file?: string) {
     const head = `Invalid flow${file === undefined ? '' : ` ${file}`}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`;
-    super([head, ...problems.map((p) => `  ${formatProblem(p)}`)].join('\n'));
-    this.name = new.target.name;
+    super('INVALID_FLOW', [head, ...problems.map((p) => `  ${formatProblem(p)}`)].join('\n'));
     this.problems = problems;
     this.file = file;
     this.line = problems[0]?.line;
     this.column = problems[0]?.column;
   }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), file: this.file, line: this.line, column: this.column, problems: this.problems };
+  }
 }
 
-/** An input value that does not fit its declaration; `problems` lists every bad input at once. */
-export class InputValidationError extends Error {
-  readonly code = 'INVALID_INPUT' as const;
-  readonly problems: readonly { readonly inputId: string; readonly message: string }[];
+export type InputValidationErrorCode = 'INVALID_INPUT';
 
-  constructor(problems: readonly { readonly inputId: string; readonly message: string }[]) {
-    super(problems.map((p) => p.message).join('\n'));
-    this.name = new.target.name;
+export interface InputProblem {
+  readonly inputId: string;
+  readonly message: string;
+}
+
+/**
+ * An input value that does not fit its declaration; `problems` lists every bad input at once.
+ * Messages are masked by whoever resolves the inputs (see `resolveInputs`'s `masker`).
+ */
+export class InputValidationError extends PebbleflowError<InputValidationErrorCode> {
+  readonly problems: readonly InputProblem[];
+
+  constructor(problems: readonly InputProblem[]) {
+    super('INVALID_INPUT', problems.map((p) => p.message).join('\n'));
     this.problems = problems;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), problems: this.problems };
   }
 }

@@ -77,7 +77,7 @@ export async function createFlowEngine(
   const config = loadConfig(options.config ?? { secrets: [{ type: 'env' }] });
   const engine = createEngine({
     config,
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch as unknown as typeof fetch }),
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     ...(options.env === undefined ? {} : { env: { ...options.env } }),
   });
   return {

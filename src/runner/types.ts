@@ -1,5 +1,6 @@
 /** The runner's public shapes: options, the report (what `pebbleflow run --json` prints) and events. */
 import type { RenderScope } from '../engine/extension.js';
+import { PebbleflowError } from '../errors/pebbleflow-error.js';
 import type { LogLevel } from '../flow/schema.js';
 import type { FetchLike } from '../tasks/types.js';
 
@@ -88,10 +89,10 @@ export interface RunFlowOptions {
   readonly globals?: Readonly<Record<string, unknown>>;
 }
 
-export class FlowDisabledError extends Error {
-  readonly code = 'FLOW_DISABLED' as const;
+export type FlowDisabledErrorCode = 'FLOW_DISABLED';
+
+export class FlowDisabledError extends PebbleflowError<FlowDisabledErrorCode> {
   constructor(namespace: string, id: string) {
-    super(`Flow ${namespace}.${id} is disabled (disabled: true); enable it to run it`);
-    this.name = new.target.name;
+    super('FLOW_DISABLED', `Flow ${namespace}.${id} is disabled (disabled: true); enable it to run it`);
   }
 }

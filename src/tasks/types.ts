@@ -1,30 +1,11 @@
 /** Shapes shared by task implementations: fetch, the error class, and re-exports of the task API. */
+import { PebbleflowError } from '../errors/pebbleflow-error.js';
 import type { StateType } from '../flow/execution.js';
 import type { TaskDefinition } from './definition.js';
 import type { LegacyTaskPlugin } from './legacy.js';
 
-/** The part of a fetch `Response` tasks use: Node's built-in fetch and node-fetch both fit. */
-export interface FetchResponseLike {
-  readonly status: number;
-  readonly url: string;
-  readonly headers: {
-    forEach(callback: (value: string, key: string) => void): void;
-    get(name: string): string | null;
-  };
-  readonly body: unknown;
-  arrayBuffer(): Promise<ArrayBuffer>;
-}
-
-export interface FetchInitLike {
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string | Buffer;
-  redirect?: 'follow' | 'manual';
-  signal?: AbortSignal;
-}
-
-/** A WHATWG-style fetch: Node's global `fetch` (the default) or an injected one such as node-fetch. */
-export type FetchLike = (url: string, init?: FetchInitLike) => Promise<FetchResponseLike>;
+// One fetch type for the whole library (tasks and token requests take the same one).
+export type { FetchLike, FetchInitLike, FetchResponseLike } from '../http/fetch.js';
 
 export type { TaskRunContext, TaskResult, TaskDefinition } from './definition.js';
 export type { LegacyTaskPlugin } from './legacy.js';
@@ -35,12 +16,31 @@ export type TaskState = StateType;
 /** A task type: a `defineTask` definition, or the older plugin shape (bare JSON Schema properties). */
 export type TaskPlugin = TaskDefinition | LegacyTaskPlugin;
 
+export type TaskErrorCode =
+  /** A property is missing or has a value the task cannot use. */
+  | 'INVALID_PROPERTY'
+  /** The flow names a task type no one registered. */
+  | 'UNKNOWN_TYPE'
+  /** Something Kestra supports that a local run cannot do (kestra:// files). */
+  | 'UNSUPPORTED'
+  /** The task's `timeout` elapsed. */
+  | 'TIMEOUT'
+  /** The execution was cancelled while the task ran. */
+  | 'CANCELLED'
+  /** A Fail task's condition held. */
+  | 'FAIL_TASK'
+  /** Request: the server could not be reached, or the exchange broke. */
+  | 'HTTP_ERROR'
+  /** Request: a status the task does not allow. */
+  | 'HTTP_STATUS'
+  /** Request: no answer within the connect or read timeout. */
+  | 'HTTP_TIMEOUT'
+  /** Request: the answer is over the body size limit. */
+  | 'HTTP_BODY_TOO_LARGE';
+
 /** A task failure a user can act on (Kestra's own wording where there is one). */
-export class TaskError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
+export class TaskError extends PebbleflowError<TaskErrorCode> {
+  constructor(code: TaskErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }

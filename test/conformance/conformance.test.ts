@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createEngine, jqReady, TemplateError } from '../../src/index.js';
+import { createEngine, jqReady } from '../../src/index.js';
+import { TemplateError } from '../../src/engine/errors.js';
 import { parseJson } from '../../src/engine/builtins/kestra/json.js';
 
 interface Case {

@@ -1,4 +1,5 @@
-import { createEngine, TemplateError, type CallContext } from '../../src/index.js';
+import { createEngine, type CallContext } from '../../src/index.js';
+import { TemplateError } from '../../src/engine/errors.js';
 
 const delay = <T>(ms: number, value: T): Promise<T> => new Promise((resolve) => setTimeout(() => resolve(value), ms));
 

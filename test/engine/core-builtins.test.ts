@@ -1,4 +1,5 @@
-import { createEngine, TemplateError } from '../../src/index.js';
+import { createEngine } from '../../src/index.js';
+import { TemplateError } from '../../src/engine/errors.js';
 
 const engine = createEngine();
 const r = (t: string, ctx: Record<string, unknown> = {}): Promise<string> => engine.render(t, ctx);

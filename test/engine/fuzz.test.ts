@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createEngine, TemplateError } from '../../src/index.js';
+import { createEngine } from '../../src/index.js';
+import { TemplateError } from '../../src/engine/errors.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const corpus = ['pebble.public.jsonl', 'kestra-ext.public.jsonl']

@@ -1,4 +1,6 @@
-import { createEngine, TemplateEngine, TemplateError, UndefinedVariableError } from '../../src/index.js';
+import { createEngine } from '../../src/index.js';
+import { TemplateEngine } from '../../src/engine/engine.js';
+import { TemplateError, UndefinedVariableError } from '../../src/engine/errors.js';
 
 const engine = createEngine();
 const render = (t: string, ctx: Record<string, unknown> = {}): Promise<string> => engine.render(t, ctx);

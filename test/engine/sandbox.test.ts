@@ -1,4 +1,6 @@
-import { createEngine, TemplateEngine, TemplateError } from '../../src/index.js';
+import { createEngine } from '../../src/index.js';
+import { TemplateEngine } from '../../src/engine/engine.js';
+import { TemplateError } from '../../src/engine/errors.js';
 
 const engine = createEngine();
 const failure = async (t: string, ctx: Record<string, unknown> = {}, e: TemplateEngine = engine): Promise<TemplateError> => {

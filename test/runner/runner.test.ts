@@ -4,7 +4,6 @@ import { MASK } from '../../src/runner/masking.js';
 import { retryDelay, runFlow } from '../../src/runner/runner.js';
 import { FlowDisabledError } from '../../src/runner/types.js';
 import { registerTaskType } from '../../src/tasks/registry.js';
-import { TaskError } from '../../src/tasks/types.js';
 import { messages, runYaml, taskStates } from './helpers.js';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
@@ -27,7 +26,7 @@ registerTaskType({
         });
       });
     }
-    if (n < Number(ctx.task.properties.succeedOn ?? 1)) throw new TaskError('FLAKY', `attempt ${n} failed`);
+    if (n < Number(ctx.task.properties.succeedOn ?? 1)) throw new Error(`attempt ${n} failed`);
     return { outputs: { attempts: n } };
   },
 });

@@ -1,0 +1,22 @@
+/**
+ * Every error class pebbleflow throws on purpose, for `instanceof` checks and `code` switches:
+ * `import { errors } from 'pebbleflow'` or `import { TemplateError } from 'pebbleflow/errors'`.
+ * All extend `PebbleflowError` (`name` is the class name, `code` one of the family's codes, `cause`
+ * kept, `toJSON` without cause or secret material).
+ */
+export { PebbleflowError, isPebbleflowError } from './pebbleflow-error.js';
+export type { PebbleflowErrorOptions } from './pebbleflow-error.js';
+export { TemplateError, TemplateSyntaxError, UndefinedVariableError } from '../engine/errors.js';
+export type { TemplateErrorCode, TemplatePosition } from '../engine/errors.js';
+export { FlowValidationError, InputValidationError } from '../flow/errors.js';
+export type { FlowProblem, FlowProblemCode, FlowValidationErrorCode, InputProblem, InputValidationErrorCode } from '../flow/errors.js';
+export { ConfigError } from '../config/errors.js';
+export type { ConfigErrorCode, ConfigIssue } from '../config/errors.js';
+export { SecretError, SecretNotFoundError } from '../secrets/errors.js';
+export type { SecretErrorCode } from '../secrets/errors.js';
+export { CredentialError } from '../credentials/errors.js';
+export type { CredentialErrorCode } from '../credentials/errors.js';
+export { TaskError } from '../tasks/types.js';
+export type { TaskErrorCode } from '../tasks/types.js';
+export { FlowDisabledError } from '../runner/types.js';
+export type { FlowDisabledErrorCode } from '../runner/types.js';
