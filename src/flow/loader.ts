@@ -3,14 +3,26 @@
  * properties, unknown task types, duplicate task ids, bad input references…) and reported at once,
  * each with the file, line and column it comes from.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode } from 'yaml';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { childListsOf, type TaskDefinition } from '../tasks/definition.js';
 import { defaultTaskRegistry, type TaskRegistry } from '../tasks/registry.js';
-import { FlowValidationError, type FlowProblem, type FlowProblemCode } from './errors.js';
-import type { ConcurrencyLimit, Flow, FlowOutputDefinition, InputDefinition, RetryPolicy, SourcePosition, TaskNode } from './model.js';
+import {
+  closest,
+  createAjv,
+  describeValue as describe,
+  formatPath,
+  keyTextAt,
+  parseYaml,
+  pointerToPath,
+  ProblemList,
+  readSourceFile,
+  SourceFileError,
+  type Path,
+  type PositionIndex,
+} from '../yaml-check/index.js';
+import { FlowValidationError, type FlowProblem } from './errors.js';
+import type { ConcurrencyLimit, Flow, FlowOutputDefinition, InputDefinition, RetryPolicy, TaskNode } from './model.js';
 import {
   EXPECTED,
   buildFlowJsonSchema,
@@ -37,80 +49,6 @@ export interface CheckFlowResult {
   readonly problems: readonly FlowProblem[];
 }
 
-type Path = readonly (string | number)[];
-type Range = readonly [number, number];
-
-/** Source ranges of every key and value, by property path. */
-class PositionIndex {
-  private readonly keys = new Map<string, Range>();
-  private readonly values = new Map<string, Range>();
-  private readonly lines: LineCounter;
-  private readonly file: string | undefined;
-  constructor(lines: LineCounter, file: string | undefined) {
-    this.lines = lines;
-    this.file = file;
-  }
-
-  static key(path: Path): string {
-    return path.join('\u0000');
-  }
-
-  record(node: unknown, path: Path): void {
-    const own = (node as YamlNode | null)?.range;
-    if (path.length === 0 && own) this.values.set('', [own[0], own[1]]);
-    if (isMap(node)) {
-      for (const pair of node.items) {
-        if (!isPair(pair) || !isScalar(pair.key)) continue;
-        const childPath = [...path, String(pair.key.value)];
-        const keyRange = pair.key.range;
-        if (keyRange) this.keys.set(PositionIndex.key(childPath), [keyRange[0], keyRange[1]]);
-        const valueNode = pair.value as YamlNode | null;
-        const valueRange = valueNode?.range;
-        if (valueRange) this.values.set(PositionIndex.key(childPath), [valueRange[0], valueRange[1]]);
-        else if (keyRange) this.values.set(PositionIndex.key(childPath), [keyRange[0], keyRange[1]]);
-        this.record(valueNode, childPath);
-      }
-    } else if (isSeq(node)) {
-      node.items.forEach((item, i) => {
-        const r = (item as YamlNode | null)?.range;
-        if (r) {
-          this.values.set(PositionIndex.key([...path, i]), [r[0], r[1]]);
-          this.keys.set(PositionIndex.key([...path, i]), [r[0], r[1]]);
-        }
-        this.record(item, [...path, i]);
-      });
-    } else if (isAlias(node)) {
-      // Aliases point at nodes already indexed under their anchor.
-    }
-  }
-
-  offset(offset: number): SourcePosition {
-    const { line, col } = this.lines.linePos(offset);
-    return { ...(this.file === undefined ? {} : { file: this.file }), line, column: col };
-  }
-
-  /** The closest known position for a path (walking up to the nearest indexed parent). */
-  at(path: Path, which: 'key' | 'value' = 'value'): SourcePosition | undefined {
-    for (let n = path.length; n >= 0; n--) {
-      const k = PositionIndex.key(path.slice(0, n));
-      const range = (n === path.length && which === 'key' ? this.keys.get(k) : undefined) ?? this.values.get(k);
-      if (range) return this.offset(range[0]);
-    }
-    return undefined;
-  }
-
-  valueRange(path: Path): Range | undefined {
-    return this.values.get(PositionIndex.key(path));
-  }
-}
-
-/** `tasks[0].uri` from `['tasks', 0, 'uri']`. */
-export function formatPath(path: Path): string {
-  let out = '';
-  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`;
-  return out;
-}
-
 // ---------------------------------------------------------------------------------------------
 // ajv validators, built lazily from the schema definitions (and cached per task type).
 // ---------------------------------------------------------------------------------------------
@@ -121,10 +59,7 @@ const taskValidators = new WeakMap<TaskDefinition, ValidateFunction>();
 const inputValidators = new Map<InputType, ValidateFunction>();
 
 function getAjv(): Ajv {
-  if (ajv === undefined) {
-    ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
-    ajv.addKeyword(EXPECTED);
-  }
+  ajv ??= createAjv([EXPECTED]);
   return ajv;
 }
 
@@ -152,22 +87,12 @@ function inputValidator(type: InputType): ValidateFunction {
 
 // ---------------------------------------------------------------------------------------------
 
-class Checker {
-  readonly problems: FlowProblem[] = [];
-  readonly index: PositionIndex;
+class Checker extends ProblemList<FlowProblem> {
+  declare readonly index: PositionIndex;
   readonly source: string;
   constructor(index: PositionIndex, source: string) {
-    this.index = index;
+    super(index);
     this.source = source;
-  }
-
-  add(code: FlowProblemCode, message: string, path: Path, which: 'key' | 'value' = 'value'): void {
-    const pos = this.index.at(path, which);
-    this.problems.push({ code, message, path: formatPath(path), ...(pos ?? {}) });
-  }
-
-  addAt(code: FlowProblemCode, message: string, path: Path, offset: number): void {
-    this.problems.push({ code, message, path: formatPath(path), ...this.index.offset(offset) });
   }
 
   /** Turns ajv errors into problems; `base` is the path of the validated object. */
@@ -241,50 +166,6 @@ class Checker {
   }
 }
 
-function pointerToPath(pointer: string): (string | number)[] {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a map';
-  return `${typeof value} \`${String(value)}\``;
-}
-
-/** A close property name, for "did you mean" hints (edit distance ≤ 2, or a case-only difference). */
-function closest(name: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestScore = 3;
-  for (const c of candidates) {
-    const d = c.toLowerCase() === name.toLowerCase() ? 0 : distance(name, c);
-    if (d < bestScore) {
-      best = c;
-      bestScore = d;
-    }
-  }
-  return best;
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -334,12 +215,9 @@ const COMMON_KEYS = new Set([
 export function checkFlow(source: string, options: CheckFlowOptions = {}): CheckFlowResult {
   const file = options.file;
   const registry = options.registry ?? defaultTaskRegistry;
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(source, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  const index = new PositionIndex(lineCounter, file);
+  const { documents: list, index, syntax, duplicates } = parseYaml(source, { ...(file === undefined ? {} : { file }) });
   const checker = new Checker(index, source);
   const withFile = (p: FlowProblem): FlowProblem => (file === undefined ? p : { ...p, file });
-  const list = Array.isArray(docs) ? docs : [];
   if (list.length === 0) {
     return {
       problems: [
@@ -358,18 +236,9 @@ export function checkFlow(source: string, options: CheckFlowOptions = {}): Check
     checker.addAt('NOT_A_FLOW', 'One flow per file: found several YAML documents', [], start);
   }
   const doc = list[0]!;
-  let fatal = false;
-  for (const e of doc.errors) {
-    if (e.code === 'DUPLICATE_KEY') {
-      const text = /^("[^"]*"|'[^']*'|[^:\n]+)/.exec(source.slice(e.pos[0]))?.[1]?.trim() ?? source.slice(e.pos[0], e.pos[1]);
-      checker.addAt('DUPLICATE_KEY', `Duplicate key \`${text}\``, [], e.pos[0]);
-    } else {
-      fatal = true;
-      checker.addAt('YAML_SYNTAX', `YAML syntax error: ${e.message.split('\n')[0]}`, [], e.pos[0]);
-    }
-  }
-  if (fatal) return { problems: checker.problems.map(withFile) };
-  index.record(doc.contents, []);
+  for (const e of syntax) checker.addAt('YAML_SYNTAX', `YAML syntax error: ${e.message}`, [], e.offset);
+  for (const d of duplicates) checker.addAt('DUPLICATE_KEY', `Duplicate key \`${keyTextAt(source, d.offset)}\``, [], d.offset);
+  if (syntax.length > 0) return { problems: checker.sorted().map(withFile) };
   let root: unknown;
   try {
     root = doc.toJS({ maxAliasCount: 1000 });
@@ -382,7 +251,7 @@ export function checkFlow(source: string, options: CheckFlowOptions = {}): Check
     return { problems: checker.problems.map(withFile) };
   }
   const flow = buildFlow(root, checker, file, registry);
-  const problems = checker.problems.map(withFile).sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  const problems = checker.sorted().map(withFile);
   return problems.length === 0 && flow !== undefined ? { flow, problems } : { problems };
 }
 
@@ -711,10 +580,11 @@ export function parseFlow(source: string, options: CheckFlowOptions = {}): Flow 
 export function checkFlowFile(path: string, shownAs: string = path, options: Omit<CheckFlowOptions, 'file'> = {}): CheckFlowResult {
   let source: string;
   try {
-    source = readFileSync(path, 'utf8');
+    source = readSourceFile(path);
   } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    return { problems: [{ code: 'FILE_NOT_READABLE', message: `Cannot read flow file: ${reason}`, path: '', file: shownAs }] };
+    if (!(e instanceof SourceFileError)) throw e;
+    const code = e.code === 'NOT_A_FILE' ? 'NOT_A_FILE' : e.code === 'TOO_LARGE' ? 'FILE_TOO_LARGE' : 'FILE_NOT_READABLE';
+    return { problems: [{ code, message: `Cannot read flow file: ${e.message}`, path: '', file: shownAs }] };
   }
   return checkFlow(source, { ...options, file: shownAs });
 }

@@ -1,0 +1,10 @@
+/** The YAML-check kit shared by the flow loader and the config loader. */
+export { PositionIndex, formatPath } from './positions.js';
+export type { Path, SourcePosition, DuplicateKey } from './positions.js';
+export { ProblemList } from './problems.js';
+export type { Problem } from './problems.js';
+export { parseYaml, keyTextAt } from './document.js';
+export type { ParsedYaml, YamlSyntaxProblem } from './document.js';
+export { createAjv, pointerToPath, describeValue, closest } from './schema-errors.js';
+export { readSourceFile, SourceFileError, MAX_SOURCE_BYTES, formatBytes } from './read-source.js';
+export type { SourceFileErrorCode } from './read-source.js';
