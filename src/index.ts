@@ -34,7 +34,7 @@ export { kestraExtension, jqReady } from './engine/builtins/kestra/index.js';
 // --- config, secrets, credentials ---------------------------------------------------------------
 export { loadConfig } from './config/load-config.js';
 export type { PebbleflowConfig } from './config/types.js';
-export type { SecretProvider } from './secrets/providers.js';
+export type { SecretProvider } from './secrets/provider.js';
 export type { CredentialSummary, TestCredentialResult } from './credentials/registry.js';
 export type { FetchLike, FetchInitLike, FetchResponseLike } from './http/fetch.js';
 

@@ -16,9 +16,10 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   credentials: async () => (await import('./credentials.js')).credentialsCommand,
   schema: async () => async (args, io) => {
     if (args.includes('--help') || args.includes('-h')) return -1;
-    if (args.length > 0) throw new UsageError('schema', `takes no arguments, got ${args.join(' ')}`);
-    const { flowJsonSchema } = await import('../flow/loader.js');
-    io.stdout.write(`${JSON.stringify(flowJsonSchema(), null, 2)}\n`);
+    const config = args[0] === '--config';
+    if (args.length > (config ? 1 : 0)) throw new UsageError('schema', `takes no arguments but --config, got ${args.join(' ')}`);
+    const schema = config ? (await import('../config/schema.js')).configJsonSchema() : (await import('../flow/loader.js')).flowJsonSchema();
+    io.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
     return EXIT_OK;
   },
 };

@@ -11,7 +11,7 @@ Commands:
   render 'TEMPLATE'       evaluate an expression as a flow would
   credentials list        list the credentials of the config
   credentials test ID     mint a token to check a credential ("Test connection")
-  schema                  print the JSON Schema of flow files
+  schema [--config]       print the JSON Schema of flow files (or of the config)
 
 Options:
   -h, --help              help for pebbleflow or a command
@@ -71,8 +71,9 @@ Options:
 
 Exit codes: 0 ok, 1 token request failed, 2 usage or config.`,
 
-  schema: `Usage: pebbleflow schema
+  schema: `Usage: pebbleflow schema [--config]
 
 Prints the JSON Schema of flow files (schema/flow.schema.json) for every
-registered task type.`,
+registered task type; with --config, the JSON Schema of pebbleflow.yaml
+(schema/pebbleflow.schema.json) for every credential type and secret provider.`,
 };

@@ -14,6 +14,8 @@ export type ConfigErrorCode =
 
 /** One problem in the config, located as precisely as the input allows. */
 export interface ConfigIssue {
+  /** The error code this issue leads to (`CONFIG_INVALID` for a field, `CONFIG_SYNTAX` for YAML…). */
+  readonly code: ConfigErrorCode;
   /** Dotted path of the offending field, e.g. `credentials[0].clientSecret`. */
   readonly path: string;
   /** What the field should have been, e.g. `a secret reference { secret: NAME }`. */

@@ -1,4 +1,11 @@
-/** The project configuration (`pebbleflow.yaml`) after validation and defaulting. */
+/**
+ * The project configuration (`pebbleflow.yaml`) after validation and defaulting. The shapes of
+ * each credential type and secret provider live with their descriptors
+ * (`src/credentials/types/`, `src/secrets/providers/`); the unions here follow those lists.
+ */
+import type { AnyCredentialConfig } from '../credentials/types/index.js';
+import type { SecretProvider } from '../secrets/provider.js';
+import type { AnyProviderTypeConfig } from '../secrets/providers/index.js';
 
 /** A reference to a secret, looked up by this exact name through the secret providers. */
 export interface SecretRef {
@@ -15,25 +22,23 @@ export interface ScopedEntry {
   readonly namespace?: string;
 }
 
-export interface EnvSecretProviderConfig extends ScopedEntry {
-  readonly type: 'env';
-  /** BASE64 (Kestra's default: `SECRET_<KEY>` holds base64) or RAW (the value as is). */
-  readonly encoding: 'BASE64' | 'RAW';
+/** A secret provider's scope, and which other namespaces may read it with `secret(key, namespace=…)`. */
+export interface SecretProviderScope extends ScopedEntry {
+  /**
+   * Namespaces (each with its descendants) allowed to read this namespace-level provider from
+   * outside its own subtree. Absent: only this namespace and its descendants can.
+   */
+  readonly allowedNamespaces?: readonly string[];
 }
 
-export interface FileSecretProviderConfig extends ScopedEntry {
-  readonly type: 'file';
-  /** Absolute directory holding one file per key. */
-  readonly dir: string;
+/** A provider object an embedder passed in code (`secrets: [myVault]` or `{ provider: myVault, namespace }`). */
+export interface InstanceSecretProviderConfig extends SecretProviderScope {
+  readonly type: 'instance';
+  /** Not enumerable, so the provider's own fields stay out of `JSON.stringify` and `util.inspect` of the config. */
+  readonly provider: SecretProvider;
 }
 
-export interface MemorySecretProviderConfig extends ScopedEntry {
-  readonly type: 'memory';
-  /** Not enumerable, so the values stay out of `JSON.stringify` and `util.inspect` of the config. */
-  readonly values: Readonly<Record<string, string>>;
-}
-
-export type SecretProviderConfig = EnvSecretProviderConfig | FileSecretProviderConfig | MemorySecretProviderConfig;
+export type SecretProviderConfig = AnyProviderTypeConfig | InstanceSecretProviderConfig;
 
 export interface CredentialCommonConfig extends ScopedEntry {
   readonly id: string;
@@ -44,68 +49,16 @@ export interface CredentialCommonConfig extends ScopedEntry {
   readonly timeoutMs: number;
 }
 
-export type ClientAuthMethod = 'CLIENT_SECRET_BASIC' | 'CLIENT_SECRET_POST';
+export type CredentialConfig = AnyCredentialConfig;
+export type OAuth2CredentialConfig = Extract<CredentialConfig, { readonly type: 'OAUTH2' }>;
 
-export interface ClientCredentialsConfig extends CredentialCommonConfig {
-  readonly type: 'OAUTH2';
-  readonly authConfigType: 'CLIENT_CREDENTIALS';
-  readonly tokenEndpoint: string;
-  readonly clientId: string;
-  readonly clientSecret: SecretRef;
-  readonly clientAuthMethod: ClientAuthMethod;
-  readonly scopes: readonly string[];
-  readonly audience?: string;
-  readonly resource?: string;
-  readonly extraParams: Readonly<Record<string, string>>;
-}
-
-export interface JwtBearerConfig extends CredentialCommonConfig {
-  readonly type: 'OAUTH2';
-  readonly authConfigType: 'JWT_BEARER';
-  readonly tokenEndpoint: string;
-  readonly issuer: string;
-  readonly subject?: string;
-  /** The assertion's `aud`; defaults to the token endpoint. */
-  readonly audience: string;
-  readonly privateKey: SecretRef;
-  readonly keyId?: string;
-  readonly algorithm: SigningAlgorithm;
-  readonly additionalClaims: Readonly<Record<string, unknown>>;
-  readonly scopes: readonly string[];
-  readonly assertionLifetimeMs: number;
-}
-
-export interface PrivateKeyJwtConfig extends CredentialCommonConfig {
-  readonly type: 'OAUTH2';
-  readonly authConfigType: 'PRIVATE_KEY_JWT';
-  readonly tokenEndpoint: string;
-  readonly clientId: string;
-  readonly privateKey: SecretRef;
-  readonly keyId?: string;
-  readonly algorithm: SigningAlgorithm;
-  readonly scopes: readonly string[];
-  /** The client assertion's `aud`; defaults to the token endpoint (set the issuer URL if the server wants that). */
-  readonly audience: string;
-  readonly resource?: string;
-  readonly extraParams: Readonly<Record<string, string>>;
-}
-
-export interface GitHubAppConfig extends CredentialCommonConfig {
-  readonly type: 'GITHUB_APP';
-  /** The JWT `iss`: the app id (sent as a number when numeric) or the app's client id. */
-  readonly appId?: string;
-  readonly clientId?: string;
-  readonly installationId: string;
-  readonly privateKey: SecretRef;
-  /** Without a trailing slash; a GitHub Enterprise path such as `/api/v3` is kept. */
-  readonly apiUrl: string;
-  readonly repositories?: readonly string[];
-  readonly repositoryIds?: readonly number[];
-  readonly permissions?: Readonly<Record<string, string>>;
-}
-
-export type OAuth2CredentialConfig = ClientCredentialsConfig | JwtBearerConfig | PrivateKeyJwtConfig;
-export type CredentialConfig = OAuth2CredentialConfig | GitHubAppConfig;
+export type { ClientAuthMethod, ClientCredentialsConfig } from '../credentials/types/client-credentials.js';
+export type { JwtBearerConfig } from '../credentials/types/jwt-bearer.js';
+export type { PrivateKeyJwtConfig } from '../credentials/types/private-key-jwt.js';
+export type { GitHubAppConfig } from '../credentials/types/github-app.js';
+export type { EnvSecretProviderConfig } from '../secrets/providers/env.js';
+export type { FileSecretProviderConfig } from '../secrets/providers/file.js';
+export type { MemorySecretProviderConfig } from '../secrets/providers/memory.js';
 
 export interface PebbleflowConfig {
   /** The tenant runs use unless told otherwise. */

@@ -8,10 +8,21 @@ export { TokenHttpClient, DEFAULT_RETRY_POLICY, parseRetryAfter } from './token-
 export type { RetryPolicy, FetchLike, TokenHttpRequest, TokenHttpResponse } from './token-http-client.js';
 export { CredentialRegistry } from './registry.js';
 export type { CredentialScope, CredentialSummary, TestCredentialResult, CredentialRegistryOptions } from './registry.js';
-export { mintClientCredentials } from './client-credentials-grant.js';
-export { mintJwtBearer, jwtBearerClaims, JWT_BEARER_GRANT_TYPE } from './jwt-bearer-grant.js';
-export { mintPrivateKeyJwt, clientAssertionClaims, CLIENT_ASSERTION_TYPE } from './private-key-jwt-grant.js';
-export { mintGitHubApp, githubAppJwtClaims, GITHUB_API_VERSION } from './github-app-grant.js';
+export {
+  CREDENTIAL_TYPES,
+  defineCredentialType,
+  mintClientCredentials,
+  mintJwtBearer,
+  jwtBearerClaims,
+  JWT_BEARER_GRANT_TYPE,
+  mintPrivateKeyJwt,
+  clientAssertionClaims,
+  CLIENT_ASSERTION_TYPE,
+  mintGitHubApp,
+  githubAppJwtClaims,
+  GITHUB_API_VERSION,
+} from './types/index.js';
+export type { CredentialType } from './types/index.js';
 export { loadPrivateKey } from './private-key.js';
 export { createCredentialSupport, createCredentialSupportFrom } from './support.js';
 export type { CredentialSupport, CredentialSupportOptions } from './support.js';

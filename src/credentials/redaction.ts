@@ -13,7 +13,7 @@ export class Redactor {
   private sorted: string[] | undefined;
 
   /** Registers a sensitive value and its raw, URL-encoded, form-encoded, base64, base64url and JSON-escaped forms. */
-  add(value: string | undefined): this {
+  add(value: string | undefined, _options?: { pieces?: boolean }): this {
     if (value === undefined || value.length < MIN_LENGTH) return this;
     const forms = new Set<string>([value]);
     forms.add(encodeURIComponent(value));

@@ -2,17 +2,14 @@ import type { CredentialConfig, PebbleflowConfig, SecretRef } from '../config/ty
 import { SecretError } from '../secrets/errors.js';
 import type { SecretResolver } from '../secrets/secret-resolver.js';
 import { namespaceCovers, namespaceDepth } from '../secrets/secret-resolver.js';
-import { mintClientCredentials } from './client-credentials-grant.js';
 import { CredentialError } from './errors.js';
-import { mintGitHubApp } from './github-app-grant.js';
 import type { GrantContext } from './grant.js';
-import { mintJwtBearer } from './jwt-bearer-grant.js';
 import type { MintedToken } from './minted-token.js';
-import { mintPrivateKeyJwt } from './private-key-jwt-grant.js';
 import { Redactor } from './redaction.js';
 import { TokenCache } from './token-cache.js';
 import { TokenHttpClient } from './token-http-client.js';
 import type { FetchLike, RetryPolicy } from './token-http-client.js';
+import { credentialTypeOf } from './types/index.js';
 
 export interface CredentialScope {
   readonly tenant?: string;
@@ -125,7 +122,7 @@ export class CredentialRegistry {
     return this.config.credentials.map((c) => ({
       id: c.id,
       type: c.type,
-      ...(c.type === 'OAUTH2' ? { authConfigType: c.authConfigType } : {}),
+      ...('authConfigType' in c ? { authConfigType: c.authConfigType } : {}),
       tenant: c.tenant,
       ...(c.namespace === undefined ? {} : { namespace: c.namespace }),
       ...(c.description === undefined ? {} : { description: c.description }),
@@ -145,15 +142,7 @@ export class CredentialRegistry {
       redactor,
       resolveSecret: (ref, field) => this.resolveSecret(credential, ref, field, redactor),
     };
-    if (credential.type === 'GITHUB_APP') return mintGitHubApp(credential, ctx);
-    switch (credential.authConfigType) {
-      case 'CLIENT_CREDENTIALS':
-        return mintClientCredentials(credential, ctx);
-      case 'JWT_BEARER':
-        return mintJwtBearer(credential, ctx);
-      case 'PRIVATE_KEY_JWT':
-        return mintPrivateKeyJwt(credential, ctx);
-    }
+    return credentialTypeOf(credential).mint(credential, ctx);
   }
 
   /** Secrets are resolved in the credential's own scope, so a child namespace cannot shadow them. */

@@ -82,12 +82,14 @@ async function secretCall(secrets: SecretResolver, args: Args, ctx: CallContext)
     throw new SecretError('SECRET_INVALID_ARGUMENT', 'secret(): namespace must be a string.', { key });
   if (subkey !== undefined && subkey !== null && typeof subkey !== 'string')
     throw new SecretError('SECRET_INVALID_ARGUMENT', 'secret(): subkey must be a string.', { key });
-  // A cross-namespace read (Kestra 1.3 `namespace=`) stays inside the render's tenant.
+  // A cross-namespace read (Kestra 1.3 `namespace=`) stays inside the render's tenant, and needs the target's allow-list.
   const scope = {
     ...(ctx.scope.tenant === undefined ? {} : { tenant: ctx.scope.tenant }),
-    ...(typeof namespace === 'string' ? { namespace } : ctx.scope.namespace === undefined ? {} : { namespace: ctx.scope.namespace }),
+    ...(ctx.scope.namespace === undefined ? {} : { namespace: ctx.scope.namespace }),
   };
-  const value = typeof subkey === 'string' ? await secrets.resolveSubkey(key, subkey, scope) : await secrets.resolve(key, scope);
+  const options = typeof namespace === 'string' ? { namespace } : {};
+  const value =
+    typeof subkey === 'string' ? await secrets.resolveSubkey(key, subkey, scope, options) : await secrets.resolve(key, scope, options);
   ctx.markSensitive(value);
   return value;
 }

@@ -5,6 +5,7 @@ export { ProblemList } from './problems.js';
 export type { Problem } from './problems.js';
 export { parseYaml, keyTextAt } from './document.js';
 export type { ParsedYaml, YamlSyntaxProblem } from './document.js';
-export { createAjv, pointerToPath, describeValue, closest } from './schema-errors.js';
+export { createAjv, pointerToPath, describeValue, closest, EXPECTED } from './schema-errors.js';
+export type { JsonSchema } from './schema-errors.js';
 export { readSourceFile, SourceFileError, MAX_SOURCE_BYTES, formatBytes } from './read-source.js';
 export type { SourceFileErrorCode } from './read-source.js';

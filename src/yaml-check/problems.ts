@@ -27,7 +27,10 @@ export class ProblemList<P extends Problem> {
   private readonly onePerPath: boolean;
   private readonly paths = new Set<string>();
 
-  /** `onePerPath`: the first (most specific) problem for a path wins, later ones are dropped. */
+  /**
+   * `onePerPath`: one problem per field. The first (most specific) problem for a path wins; later
+   * ones for the same path, or for a path inside it, are dropped.
+   */
   constructor(index: PositionIndex | undefined, options: { onePerPath?: boolean } = {}) {
     this.index = index;
     this.onePerPath = options.onePerPath === true;
@@ -64,7 +67,9 @@ export class ProblemList<P extends Problem> {
     extra: Extra<P> | undefined,
   ): void {
     const shown = formatPath(path);
-    if (this.onePerPath && this.paths.has(shown)) return;
+    if (this.onePerPath) {
+      for (let n = path.length; n > 0; n--) if (this.paths.has(n === path.length ? shown : formatPath(path.slice(0, n)))) return;
+    }
     this.paths.add(shown);
     this.problems.push({ code, message, path: shown, ...(position ?? {}), ...(extra ?? {}) } as unknown as P);
   }

@@ -53,3 +53,9 @@ function distance(a: string, b: string): number {
   }
   return row[b.length]!;
 }
+
+/** A JSON Schema fragment (draft-07), kept as plain data. */
+export type JsonSchema = { readonly [keyword: string]: unknown };
+
+/** Annotation keyword: a short human description of what a value should be, used in error messages. */
+export const EXPECTED = 'x-expected';

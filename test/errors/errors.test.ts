@@ -17,7 +17,12 @@ const samples: [string, errors.PebbleflowError][] = [
   ['UndefinedVariableError', new errors.UndefinedVariableError('UNDEFINED_VARIABLE', 'missing', 'x')],
   ['FlowValidationError', new errors.FlowValidationError([{ code: 'INVALID_TYPE', message: 'Invalid type: X', path: 'tasks[0].type' }])],
   ['InputValidationError', new errors.InputValidationError([{ inputId: 'n', message: 'Invalid input for `n`' }])],
-  ['ConfigError', new errors.ConfigError('CONFIG_INVALID', [{ path: 'tenant', expected: 'a tenant id', message: 'expected a tenant id' }])],
+  [
+    'ConfigError',
+    new errors.ConfigError('CONFIG_INVALID', [
+      { code: 'CONFIG_INVALID', path: 'tenant', expected: 'a tenant id', message: 'expected a tenant id' },
+    ]),
+  ],
   ['SecretError', new errors.SecretError('SECRET_PROVIDER_ERROR', 'provider failed', { key: 'K', cause })],
   ['SecretNotFoundError', new errors.SecretNotFoundError('K')],
   ['CredentialError', new errors.CredentialError('NETWORK_ERROR', 'cannot reach', { credentialId: 'c', cause })],

@@ -106,7 +106,8 @@ describe('secret() function', () => {
     secrets: [
       { type: 'env' },
       { type: 'memory', namespace: 'company.team', values: { TEAM_KEY: 'team-value', JSON: '{"a":"b"}' } },
-      { type: 'memory', namespace: 'company.other', values: { OTHER_KEY: 'other-value' } },
+      // Readable from company.team with secret(key, namespace='company.other'): see the allow-list tests below.
+      { type: 'memory', namespace: 'company.other', allowedNamespaces: ['company.team'], values: { OTHER_KEY: 'other-value' } },
     ],
   });
   const support = createCredentialSupport({ config, env: { SECRET_MY_SECRET: b64('s3cr3t') } });
@@ -128,12 +129,109 @@ describe('secret() function', () => {
     const ctx = callContext({ namespace: 'company.team' });
     await expect(callFunction(support.extension, 'secret', ['OTHER_KEY'], ctx)).rejects.toThrow("Cannot find secret for key 'OTHER_KEY'.");
     expect(await callFunction(support.extension, 'secret', ['OTHER_KEY', 'company.other'], ctx)).toBe('other-value');
+    // Another tenant is never read: there the allow-list grants nothing, so the read is refused outright.
     await expect(
       callFunction(support.extension, 'secret', ['OTHER_KEY', 'company.other'], callContext({ tenant: 'acme' })),
-    ).rejects.toThrow(SecretNotFoundError);
+    ).rejects.toMatchObject({ name: 'SecretError', code: 'SECRET_ACCESS_DENIED' });
   });
 
   test('refuses a non-string key with a typed error', async () => {
     await expect(callFunction(support.extension, 'secret', [42], callContext())).rejects.toMatchObject({ code: 'SECRET_INVALID_ARGUMENT' });
+  });
+});
+
+describe("cross-namespace reads: allowed only by the target's allowedNamespaces", () => {
+  const config = loadConfig({
+    secrets: [
+      { type: 'memory', values: { TENANT_KEY: 'tenant-value' } },
+      { type: 'memory', namespace: 'company', values: { PARENT_KEY: 'parent-value' } },
+      { type: 'memory', namespace: 'company.team', values: { TEAM_KEY: 'team-value' } },
+      { type: 'memory', namespace: 'company.data', values: { DATA_KEY: 'data-value' } },
+      { type: 'memory', namespace: 'company.ops', allowedNamespaces: ['company.team'], values: { OPS_KEY: 'ops-value' } },
+    ],
+  });
+  const resolver = new SecretResolver(config, {});
+  const team = { namespace: 'company.team' };
+
+  test('a sibling without an allow-list is refused with a message that is the same whether the key exists or not', async () => {
+    const existing = await resolver.resolve('DATA_KEY', team, { namespace: 'company.data' }).catch((e: unknown) => e);
+    const missing = await resolver.resolve('NO_SUCH_KEY', team, { namespace: 'company.data' }).catch((e: unknown) => e);
+    expect(existing).toBeInstanceOf(SecretError);
+    expect(existing).toMatchObject({ code: 'SECRET_ACCESS_DENIED' });
+    expect((existing as Error).message).toBe(
+      "secret('DATA_KEY', namespace='company.data') is not allowed from namespace 'company.team': no secret provider of 'company.data' lists it in allowedNamespaces.",
+    );
+    expect((missing as Error).message.replace('NO_SUCH_KEY', 'DATA_KEY')).toBe((existing as Error).message);
+    expect(JSON.stringify(existing) + String(existing)).not.toContain('data-value');
+  });
+
+  test('a child namespace is another subtree too: a parent cannot read it without an allow-list', async () => {
+    await expect(resolver.resolve('TEAM_KEY', { namespace: 'company' }, { namespace: 'company.team' })).rejects.toMatchObject({
+      code: 'SECRET_ACCESS_DENIED',
+    });
+  });
+
+  test("the caller's own namespace and its parents need no allow-list", async () => {
+    expect(await resolver.resolve('TEAM_KEY', team, { namespace: 'company.team' })).toBe('team-value');
+    expect(await resolver.resolve('PARENT_KEY', team, { namespace: 'company' })).toBe('parent-value');
+    expect(await resolver.resolve('TENANT_KEY', team, { namespace: 'company' })).toBe('tenant-value');
+  });
+
+  test('an allow-list entry covers the namespace and its descendants, and the read still falls back to what the caller sees', async () => {
+    expect(await resolver.resolve('OPS_KEY', team, { namespace: 'company.ops' })).toBe('ops-value');
+    expect(await resolver.resolve('OPS_KEY', { namespace: 'company.team.sub' }, { namespace: 'company.ops' })).toBe('ops-value');
+    expect(await resolver.resolve('TENANT_KEY', team, { namespace: 'company.ops' })).toBe('tenant-value');
+    // Allowed into company.ops does not mean allowed into its siblings.
+    await expect(resolver.resolve('DATA_KEY', team, { namespace: 'company.ops' })).rejects.toThrow(SecretNotFoundError);
+    await expect(resolver.resolve('OPS_KEY', { namespace: 'company.data' }, { namespace: 'company.ops' })).rejects.toMatchObject({
+      code: 'SECRET_ACCESS_DENIED',
+    });
+  });
+
+  test('the config refuses allowedNamespaces on a tenant-level provider, and bad namespace names', () => {
+    expect(() => loadConfig({ secrets: [{ type: 'env', allowedNamespaces: ['company'] }] })).toThrow(/allowedNamespaces only applies/);
+    expect(() => loadConfig({ secrets: [{ type: 'env', namespace: 'a', allowedNamespaces: ['not a namespace'] }] })).toThrow(
+      /secrets\[0\]\.allowedNamespaces\[0\]: expected a namespace such as company\.team/,
+    );
+  });
+});
+
+describe('secret providers given in code', () => {
+  class Vault {
+    readonly type = 'vault';
+    readonly asked: string[] = [];
+    readonly #values = new Map([['VAULT_KEY', 'vault-value']]);
+    get(key: string): Promise<string | undefined> {
+      this.asked.push(key);
+      return Promise.resolve(this.#values.get(key));
+    }
+  }
+
+  test('a provider object, bare or scoped, is asked like a configured one', async () => {
+    const vault = new Vault();
+    const scoped = new Vault();
+    const config = loadConfig({ secrets: [vault, { provider: scoped, namespace: 'company.team' }, { type: 'env' }] });
+    const resolver = new SecretResolver(config, { SECRET_ENV_KEY: b64('env-value') });
+    expect(await resolver.resolve('VAULT_KEY')).toBe('vault-value');
+    expect(await resolver.resolve('ENV_KEY')).toBe('env-value');
+    expect(vault.asked).toEqual(['VAULT_KEY', 'ENV_KEY']);
+    expect(scoped.asked).toEqual([]);
+    await resolver.resolve('VAULT_KEY', { namespace: 'company.team' });
+    expect(scoped.asked).toEqual(['VAULT_KEY']);
+    expect(JSON.stringify(config)).not.toContain('vault-value');
+  });
+
+  test('createEngine takes them through its config', async () => {
+    const { createEngine } = await import('../../src/index.js');
+    const engine = createEngine({ config: { secrets: [new Vault()] } });
+    const seen: string[] = [];
+    expect(await engine.render("{{ secret('VAULT_KEY') }}", {}, { onSensitiveValue: (v) => seen.push(v) })).toBe('vault-value');
+    expect(seen).toEqual(['vault-value']);
+  });
+
+  test('an object without get() is refused', () => {
+    expect(() => loadConfig({ secrets: [{ provider: { type: 'x' } }] })).toThrow(
+      /secrets\[0\]\.provider: expected a secret provider object/,
+    );
   });
 });

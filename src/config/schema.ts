@@ -1,0 +1,162 @@
+/**
+ * The config's schema, assembled from the descriptors of credential types and secret providers:
+ * one schema per entry kind for the loader (ajv), and `configJsonSchema()` for editors
+ * (`schema/pebbleflow.schema.json`, regenerated with `npx tsx src/cli/main.ts schema --config`).
+ */
+import { CREDENTIAL_TYPES } from '../credentials/types/index.js';
+import { SECRET_PROVIDER_TYPES } from '../secrets/providers/index.js';
+import { EXPECTED, field, scopeProperties, type JsonSchema } from './fields.js';
+
+/** What of a descriptor the schemas use. */
+interface EntryKind {
+  readonly type: string;
+  readonly authConfigType?: string;
+  readonly title: string;
+  readonly description: string;
+  readonly properties: Readonly<Record<string, JsonSchema>>;
+  readonly required: readonly string[];
+}
+
+export const topLevelSchema: JsonSchema = {
+  type: 'object',
+  title: 'the config',
+  properties: {
+    tenant: field.tenant('The tenant runs use unless told otherwise (default: main).'),
+    secrets: {
+      type: 'array',
+      description: 'Secret providers, asked in this order. Absent: the env provider; [] means none.',
+      [EXPECTED]: 'a list of secret providers',
+    },
+    credentials: { type: 'array', description: 'Credentials that credential(id) mints tokens for.', [EXPECTED]: 'a list of credentials' },
+  },
+  additionalProperties: false,
+};
+
+const allowedNamespaces: JsonSchema = {
+  type: 'array',
+  items: field.namespace('A namespace (with its descendants) allowed to read this provider.'),
+  description:
+    "Other namespaces that may read this namespace-level provider with secret('KEY', namespace='…'); each entry covers its descendants.",
+  [EXPECTED]: 'a list of namespaces',
+};
+
+/** Fields every secret provider accepts. */
+export const providerScopeProperties: Readonly<Record<string, JsonSchema>> = { ...scopeProperties, allowedNamespaces };
+
+export function providerEntrySchema(descriptor: EntryKind): JsonSchema {
+  return {
+    type: 'object',
+    title: descriptor.title,
+    description: descriptor.description,
+    properties: { type: { const: descriptor.type }, ...providerScopeProperties, ...descriptor.properties },
+    required: ['type', ...descriptor.required],
+    additionalProperties: false,
+  };
+}
+
+/** A provider object given in code: `{ provider, tenant?, namespace?, allowedNamespaces? }`. */
+export const instanceEntrySchema: JsonSchema = {
+  type: 'object',
+  title: 'a secret provider given in code',
+  properties: { provider: { description: 'An object with a get(key) function.' }, ...providerScopeProperties },
+  required: ['provider'],
+  additionalProperties: false,
+};
+
+/** Fields every credential accepts. */
+export const credentialCommonProperties: Readonly<Record<string, JsonSchema>> = {
+  id: field.id('How credential(id) names it; unique per tenant and namespace level.'),
+  type: field.oneOf([...new Set(CREDENTIAL_TYPES.map((d) => d.type))], 'The credential type.'),
+  ...scopeProperties,
+  description: field.text('Shown by `pebbleflow credentials list`.'),
+  cacheEnabled: field.boolean('Keep tokens in memory until shortly before they expire.', true),
+  refreshBeforeExpiry: field.duration('A cached token is refreshed this long before it expires.', 'PT1M'),
+  timeout: field.duration('Limit for one token request.', 'PT10S'),
+};
+
+export function credentialEntrySchema(descriptor: EntryKind): JsonSchema {
+  return {
+    type: 'object',
+    title: descriptor.title,
+    description: descriptor.description,
+    properties: { ...credentialCommonProperties, ...descriptor.properties },
+    required: ['id', 'type', ...(descriptor.authConfigType === undefined ? [] : ['authConfigType']), ...descriptor.required],
+    additionalProperties: false,
+  };
+}
+
+/** What is checked of a credential whose type is unknown: its common fields, nothing else. */
+export const credentialHeadSchema: JsonSchema = {
+  type: 'object',
+  title: 'a credential',
+  properties: credentialCommonProperties,
+  required: ['id'],
+};
+
+/** Removes our annotation keywords (`x-…`), which editors do not know. */
+function forEditors(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(forEditors);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  return Object.fromEntries(
+    Object.entries(schema)
+      .filter(([key]) => !key.startsWith('x-'))
+      .map(([key, value]) => [key, forEditors(value)]),
+  );
+}
+
+/** The editor JSON Schema of `pebbleflow.yaml`, generated from the same descriptors the loader uses. */
+export function configJsonSchema(): JsonSchema {
+  const credentialCases = CREDENTIAL_TYPES.map((d) => ({
+    if: {
+      properties: { type: { const: d.type }, ...(d.authConfigType === undefined ? {} : { authConfigType: { const: d.authConfigType } }) },
+      required: ['type', ...(d.authConfigType === undefined ? [] : ['authConfigType'])],
+    },
+    then: credentialEntrySchema(d),
+  }));
+  // A type with subtypes (OAUTH2) needs one of them: no `if` above matches an unknown one.
+  const subtypeCases = [...new Set(CREDENTIAL_TYPES.map((d) => d.type))].flatMap((type) => {
+    const subtypes = CREDENTIAL_TYPES.filter((d) => d.type === type && d.authConfigType !== undefined).map((d) => d.authConfigType);
+    if (subtypes.length === 0) return [];
+    return [
+      {
+        if: { properties: { type: { const: type } }, required: ['type'] },
+        then: { required: ['authConfigType'], properties: { authConfigType: { enum: subtypes } } },
+      },
+    ];
+  });
+  const providerCases = SECRET_PROVIDER_TYPES.filter((d) => d.inCodeOnly !== true).map((d) => ({
+    if: { properties: { type: { const: d.type } }, required: ['type'] },
+    then: providerEntrySchema(d),
+  }));
+  const top = topLevelSchema.properties as Record<string, JsonSchema>;
+  return forEditors({
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: 'https://pebbleflow.dev/schema/pebbleflow.schema.json',
+    title: 'pebbleflow project config (pebbleflow.yaml)',
+    description:
+      'Generated from the credential types and secret providers (npx tsx src/cli/main.ts schema --config). The loader (loadConfig) also checks what a schema cannot: URLs without user info, durations within their bounds, reserved claims and parameters, appId or clientId.',
+    type: 'object',
+    properties: {
+      tenant: top.tenant,
+      secrets: {
+        ...top.secrets,
+        items: {
+          type: 'object',
+          required: ['type'],
+          properties: { type: { enum: SECRET_PROVIDER_TYPES.filter((d) => d.inCodeOnly !== true).map((d) => d.type) } },
+          allOf: providerCases,
+        },
+      },
+      credentials: {
+        ...top.credentials,
+        items: {
+          type: 'object',
+          required: ['id', 'type'],
+          properties: { type: credentialCommonProperties.type },
+          allOf: [...subtypeCases, ...credentialCases],
+        },
+      },
+    },
+    additionalProperties: false,
+  }) as JsonSchema;
+}
