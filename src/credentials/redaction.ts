@@ -1,3 +1,6 @@
+import { formEncode } from '../masking/forms.js';
+import { SensitiveText, type AddOptions } from '../masking/sensitive-text.js';
+
 /**
  * Knows the sensitive values of one credential operation (secret, private key, assertion, Basic
  * header, token) and removes them, in every encoding a server might echo them back in, from any
@@ -8,85 +11,37 @@ export const REDACTED = '[REDACTED]';
 /** Values shorter than this are not redacted: replacing 1–3 characters everywhere would garble messages and hide nothing. */
 const MIN_LENGTH = 4;
 
+export { formEncode };
+
 export class Redactor {
-  private readonly needles = new Set<string>();
-  private sorted: string[] | undefined;
+  // An ECMAScript private field: util.inspect of a redactor (or of anything holding one) shows no value.
+  readonly #text = new SensitiveText(MIN_LENGTH, MIN_LENGTH);
+  readonly #values: { value: string; options: AddOptions }[] = [];
 
-  /** Registers a sensitive value and its raw, URL-encoded, form-encoded, base64, base64url and JSON-escaped forms. */
-  add(value: string | undefined, _options?: { pieces?: boolean }): this {
+  /**
+   * Registers a sensitive value: found raw, in any letter case, in its URL-encoded, form-encoded,
+   * base64, base64url, hex and JSON-escaped forms, and by any piece of 8 or more characters
+   * (`pieces: false` for a wrapper such as a request body, whose other parts are not secret).
+   */
+  add(value: string | undefined, options: AddOptions = {}): this {
     if (value === undefined || value.length < MIN_LENGTH) return this;
-    const forms = new Set<string>([value]);
-    forms.add(encodeURIComponent(value));
-    forms.add(formEncode(value));
-    forms.add(encodeURI(value));
-    forms.add(JSON.stringify(value).slice(1, -1));
-    const bytes = Buffer.from(value, 'utf8');
-    forms.add(bytes.toString('base64'));
-    forms.add(bytes.toString('base64').replace(/=+$/, ''));
-    forms.add(bytes.toString('base64url'));
-    forms.add(encodeURIComponent(bytes.toString('base64')));
-    if (/-----BEGIN /.test(value)) this.addPemBody(value, forms);
-    for (const form of forms) if (form.length >= MIN_LENGTH) this.needles.add(form);
-    this.sorted = undefined;
+    this.#text.add(value, options);
+    this.#values.push({ value, options });
     return this;
-  }
-
-  /** A PEM's base64 body may come back re-wrapped or unwrapped; each long line is sensitive on its own. */
-  private addPemBody(pem: string, forms: Set<string>): void {
-    const body = pem.replace(/-----[A-Z0-9 ]+-----/g, '').replace(/\\n/g, '\n');
-    const lines = body.split(/\s+/).filter((line) => line.length >= 16);
-    for (const line of lines) forms.add(line);
-    forms.add(lines.join(''));
   }
 
   /** Merges another redactor's values (e.g. a shared one plus this request's assertion). */
   addAll(other: Redactor): this {
-    for (const needle of other.needles) this.needles.add(needle);
-    this.sorted = undefined;
+    for (const { value, options } of other.#values) this.add(value, options);
     return this;
   }
 
   redact(text: string): string {
-    if (this.needles.size === 0 || text.length === 0) return text;
-    this.sorted ??= [...this.needles].sort((a, b) => b.length - a.length);
-    let out = this.redactOnce(text);
-    // A needle may re-form around an inserted marker (a secret containing "D]" next to what follows it).
-    for (let pass = 0; pass < 3 && this.containsNeedle(out); pass++) out = this.redactOnce(out);
-    if (this.containsNeedle(out)) return REDACTED;
+    if (text.length === 0) return text;
+    const out = this.#text.replace(text, REDACTED);
     // Whatever scheme a server echoes an Authorization value with, its credentials part goes.
     return out.replace(/\b(Basic|Bearer)\s+[A-Za-z0-9+/=._~-]{8,}/gi, `$1 ${REDACTED}`);
   }
-
-  /** Replaces the union of every occurrence of every needle, overlapping ones merged, so no part of one survives next to another. */
-  private redactOnce(text: string): string {
-    const ranges: Array<[number, number]> = [];
-    for (const needle of this.sorted ?? []) {
-      for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) ranges.push([at, at + needle.length]);
-    }
-    if (ranges.length === 0) return text;
-    ranges.sort((a, b) => a[0] - b[0]);
-    let out = '';
-    let cursor = 0;
-    let [start, end] = ranges[0] as [number, number];
-    for (const [from, to] of ranges.slice(1)) {
-      if (from <= end) end = Math.max(end, to);
-      else {
-        out += text.slice(cursor, start) + REDACTED;
-        cursor = end;
-        [start, end] = [from, to];
-      }
-    }
-    return out + text.slice(cursor, start) + REDACTED + text.slice(end);
-  }
-
-  private containsNeedle(text: string): boolean {
-    return (this.sorted ?? []).some((needle) => text.includes(needle));
-  }
-}
-
-/** application/x-www-form-urlencoded, as RFC 6749 §2.3.1 wants for Basic credentials (space → `+`). */
-export function formEncode(value: string): string {
-  return new URLSearchParams([['', value]]).toString().slice(1);
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { parseJson, parseYaml } from '../engine/builtins/kestra/json.js';
 import { makeDouble } from '../engine/values.js';
+import { Masker } from '../masking/masker.js';
 import { formatJavaDuration, parseDuration } from './duration.js';
 import { InputValidationError } from './errors.js';
 import type { InputDefinition } from './model.js';
@@ -20,6 +21,12 @@ export interface ResolvedInputs {
 export interface ResolveInputsOptions {
   /** Renders `dependsOn.condition` (with the inputs resolved so far); without it conditions are refused. */
   readonly render?: (template: string, inputs: Record<string, unknown>) => Promise<string>;
+  /**
+   * The run's masker: it already knows every `secret()`/`credential()` value `render` produced, and
+   * SECRET inputs are added to it as soon as they resolve. Every error message passes through it.
+   * Without one, what an expression rendered is treated as sensitive and never quoted.
+   */
+  readonly masker?: Pick<Masker, 'add' | 'mask'>;
 }
 
 const URI_PATTERN = /^[a-z]+:\/\/(?:www\.)?[-a-zA-Z0-9@:%._+~#=]{1,256}\.[a-zA-Z0-9()]{1,6}\b(?:[-a-zA-Z0-9()@:%_+.~#?&/=]*)$/;
@@ -228,6 +235,9 @@ export async function resolveInputs(
   options: ResolveInputsOptions = {},
 ): Promise<ResolvedInputs> {
   const problems: { inputId: string; message: string }[] = [];
+  // Messages may quote values: they go through a masker that knows every sensitive one first.
+  const masker = options.masker ?? new Masker();
+  const renderedIsSensitive = options.masker === undefined;
   const flat: Record<string, unknown> = {};
   const nested: Record<string, unknown> = {};
   const sensitive: string[] = [];
@@ -256,6 +266,7 @@ export async function resolveInputs(
       // The choices come from an expression that must yield a list of strings (Kestra's SELECT `expression`).
       if (options.render === undefined) throw new TypeError('resolveInputs: a SELECT expression needs a render function');
       const rendered = await options.render(def.expression, nested);
+      if (renderedIsSensitive) masker.add(rendered);
       let values: unknown;
       try {
         values = JSON.parse(rendered);
@@ -271,6 +282,7 @@ export async function resolveInputs(
         continue;
       }
       effective = { ...def, values: values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))) };
+      if (renderedIsSensitive) for (const value of effective.values ?? []) masker.add(value);
     }
     const given = Object.hasOwn(provided, def.id) ? provided[def.id] : undefined;
     const fallback =
@@ -296,7 +308,10 @@ export async function resolveInputs(
       const value = coerceInput(effective, raw);
       flat[def.id] = value;
       setNested(nested, def.id, value);
-      if (def.type === 'SECRET' && typeof value === 'string' && value !== '') sensitive.push(value);
+      if (def.type === 'SECRET' && typeof value === 'string' && value !== '') {
+        sensitive.push(value);
+        masker.add(value);
+      }
     } catch (e) {
       if (!(e instanceof Invalid)) throw e;
       failed.add(def.id);
@@ -305,7 +320,7 @@ export async function resolveInputs(
       problems.push({ inputId: def.id, message: `Invalid input for \`${def.id}\`, ${e.message}, but received \`${received}\`` });
     }
   }
-  if (problems.length > 0) throw new InputValidationError(problems);
+  if (problems.length > 0) throw new InputValidationError(problems.map((p) => ({ inputId: p.inputId, message: masker.mask(p.message) })));
   return { values: nested, sensitive };
 }
 

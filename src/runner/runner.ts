@@ -113,6 +113,7 @@ export async function runFlow(flow: Flow, options: RunFlowOptions = {}): Promise
   };
   const resolved = await resolveInputs(flow.inputs, options.inputs ?? {}, {
     render: (template, inputs) => engine.render(template, { ...base, inputs }, scope),
+    masker,
   });
   for (const value of resolved.sensitive) masker.add(value);
   base.inputs = resolved.values;

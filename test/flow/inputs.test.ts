@@ -1,6 +1,7 @@
 import { JDouble } from '../../src/engine/values.js';
 import { InputValidationError } from '../../src/flow/errors.js';
 import { resolveInputs } from '../../src/flow/inputs.js';
+import { Masker } from '../../src/masking/masker.js';
 import type { InputDefinition } from '../../src/flow/model.js';
 
 const def = (d: Partial<InputDefinition> & Pick<InputDefinition, 'id' | 'type'>): InputDefinition => ({ required: true, ...d });
@@ -148,11 +149,13 @@ describe('resolveInputs: SELECT expression, prefill, autoSelectFirst', () => {
 
   test('the choices of a SELECT can come from an expression', async () => {
     const defs = [def({ id: 'region', type: 'SELECT', expression: "{{ ['eu', 'us'] }}" })];
-    expect((await resolveInputs(defs, { region: 'us' }, { render })).values).toEqual({ region: 'us' });
-    await expect(resolveInputs(defs, { region: 'ap' }, { render })).rejects.toThrow(
+    // With the run's masker, which knows what is sensitive, the rendered choices can be quoted.
+    const masker = new Masker();
+    expect((await resolveInputs(defs, { region: 'us' }, { render, masker })).values).toEqual({ region: 'us' });
+    await expect(resolveInputs(defs, { region: 'ap' }, { render, masker })).rejects.toThrow(
       'Invalid input for `region`, it must match the values `[eu, us]`, but received `ap`',
     );
-    await expect(resolveInputs([def({ id: 'r', type: 'SELECT', expression: 'bad' })], { r: 'eu' }, { render })).rejects.toThrow(
+    await expect(resolveInputs([def({ id: 'r', type: 'SELECT', expression: 'bad' })], { r: 'eu' }, { render, masker })).rejects.toThrow(
       'Invalid input for `r`, its expression must give a list of values, but received `eu`',
     );
   });
@@ -179,5 +182,53 @@ describe('JSON and YAML inputs keep Java number types', () => {
       { inputs: values },
     );
     expect(out).toBe('2.0 12345678901234567890123 3000000001 2.0 true');
+  });
+});
+
+describe('input errors never show a sensitive value', () => {
+  const canary = 'sel3ct-CANARY-0a1b2c3d';
+
+  test('a SELECT whose expression renders a secret: the run refuses the input without quoting it, in any form', async () => {
+    const { parseFlow } = await import('../../src/flow/loader.js');
+    const { runFlow } = await import('../../src/runner/runner.js');
+    const flow = parseFlow(`id: leak
+namespace: company.team
+inputs:
+  - id: choice
+    type: SELECT
+    expression: "{{ [secret('CHOICES'), 'other'] }}"
+tasks:
+  - { id: log, type: io.kestra.plugin.core.log.Log, message: "{{ inputs.choice }}" }
+`);
+    const config = { secrets: [{ type: 'memory', values: { CHOICES: canary } }] };
+    const error = await runFlow(flow, { inputs: { choice: 'nope' }, config, env: {} }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputValidationError);
+    const { errorTexts } = await import('../support/leaks.js');
+    const forms = [canary, canary.toUpperCase(), canary.slice(3, 15), Buffer.from(canary).toString('base64')];
+    for (const text of errorTexts(error)) for (const form of forms) expect(text).not.toContain(form);
+    expect((error as InputValidationError).message).toBe(
+      'Invalid input for `choice`, it must match the values `[******, other]`, but received `nope`',
+    );
+  });
+
+  test('without the run’s masker, what an expression rendered is not quoted at all', async () => {
+    const render = async (): Promise<string> => JSON.stringify([canary]);
+    const msgs = await resolveInputs([def({ id: 's', type: 'SELECT', expression: '{{ x }}' })], { s: 'nope' }, { render }).catch(
+      (e: InputValidationError) => e.problems.map((p) => p.message),
+    );
+    expect(msgs).toEqual(['Invalid input for `s`, it must match the values `[******]`, but received `nope`']);
+  });
+
+  test('a SECRET input is masked in the messages of the inputs that depend on it', async () => {
+    const masker = new Masker();
+    const render = async (_template: string, inputs: Record<string, unknown>): Promise<string> => JSON.stringify([inputs.pw]);
+    const defs = [
+      def({ id: 'pw', type: 'SECRET' }),
+      def({ id: 's', type: 'SELECT', expression: '{{ [inputs.pw] }}', dependsOn: { inputs: ['pw'] } }),
+    ];
+    const msgs = await resolveInputs(defs, { pw: canary, s: 'nope' }, { render, masker }).catch((e: InputValidationError) =>
+      e.problems.map((p) => p.message),
+    );
+    expect(msgs).toEqual(['Invalid input for `s`, it must match the values `[******]`, but received `nope`']);
   });
 });
