@@ -42,7 +42,6 @@ function foldCode(code: number): number {
 
 /** Case-folded text, one unit for one unit, so positions in the folded text are positions in the original. */
 export function fold(text: string): string {
-  // eslint-disable-next-line no-control-regex
   if (/^[\u0000-\u007f]*$/.test(text)) return text.toLowerCase();
   let out = '';
   for (let i = 0; i < text.length; i++) out += String.fromCharCode(foldCode(text.charCodeAt(i)));
