@@ -6,7 +6,8 @@ import { configPath } from './shared.js';
 function describeExpiry(expiresAt: Date | null): string {
   if (expiresAt === null) return 'no expiry given';
   const seconds = Math.round((expiresAt.getTime() - Date.now()) / 1000);
-  const inText = seconds >= 120 ? `${Math.round(seconds / 60)} min` : `${seconds} s`;
+  const inText =
+    seconds >= 2 * 86_400 ? `${Math.round(seconds / 86_400)} days` : seconds >= 120 ? `${Math.round(seconds / 60)} min` : `${seconds} s`;
   return `expires ${expiresAt.toISOString()} (in ${inText})`;
 }
 

@@ -84,23 +84,31 @@ export function readOAuthTokenResponse(response: TokenHttpResponse, ctx: OAuthRe
 }
 
 /**
+ * The longest lifetime a token is trusted for. Servers that mean "never expires" send sentinels
+ * such as 2147483647 or 1e308; the token is then re-minted after a year instead of never.
+ */
+export const MAX_TOKEN_LIFETIME_MS = 365 * 24 * 3_600_000;
+
+/**
  * `expires_in` as a number or a numeric string, counted from when the request was sent. When it
  * is missing, a JWT access token's own `exp` is used; failing that `null` (TokenCache then applies
- * its bounded default lifetime). Negative or non-numeric values are a broken server: an error.
+ * its bounded default lifetime). Negative, non-numeric or non-finite values are a broken server:
+ * an error. A lifetime over a year is read as a year.
  */
 function readExpiry(value: unknown, accessToken: string, sentAt: number, invalid: (what: string) => CredentialError): number | null {
-  if (value === undefined || value === null) return jwtExpiry(accessToken);
+  if (value === undefined || value === null) return jwtExpiry(accessToken, sentAt);
   const seconds =
     typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+(?:\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isFinite(seconds) || seconds < 0) throw invalid(`expires_in is not a non-negative number of seconds`);
-  return sentAt + seconds * 1000;
+  return sentAt + Math.min(seconds * 1000, MAX_TOKEN_LIFETIME_MS);
 }
 
-function jwtExpiry(token: string): number | null {
+/** A JWT access token's `exp`, bounded like `expires_in`; `null` when there is none or it is not a finite number. */
+function jwtExpiry(token: string, sentAt: number): number | null {
   if (token.split('.').length !== 3) return null;
   try {
     const { exp } = decodeJwt(token);
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : null;
+    return typeof exp === 'number' && Number.isFinite(exp) ? Math.min(exp * 1000, sentAt + MAX_TOKEN_LIFETIME_MS) : null;
   } catch {
     return null;
   }

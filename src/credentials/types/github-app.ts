@@ -5,7 +5,7 @@ import { EXPECTED, field, type JsonSchema } from '../../config/fields.js';
 import type { CredentialCommonConfig, SecretRef } from '../../config/types.js';
 import { CredentialError } from '../errors.js';
 import { USER_AGENT, type GrantContext } from '../grant.js';
-import type { MintedToken } from '../minted-token.js';
+import { MAX_TOKEN_LIFETIME_MS, type MintedToken } from '../minted-token.js';
 import { loadPrivateKey } from '../private-key.js';
 import { describeBody, describeUrl, type TokenHttpResponse } from '../token-http-client.js';
 import { defineCredentialType } from './credential-type.js';
@@ -232,7 +232,10 @@ function readInstallationToken(response: TokenHttpResponse, credential: GitHubAp
   // expires_at is on GitHub's clock; translate it to ours when they differ by more than the Date header's precision.
   const serverDate = Date.parse(response.headers.get('date') ?? '');
   const offsetMs = Number.isNaN(serverDate) ? 0 : serverDate - response.sentAt;
-  const expiresAt = Math.abs(offsetMs) > 5_000 ? serverExpiresAt - offsetMs : serverExpiresAt;
+  const expiresAt = Math.min(
+    Math.abs(offsetMs) > 5_000 ? serverExpiresAt - offsetMs : serverExpiresAt,
+    response.sentAt + MAX_TOKEN_LIFETIME_MS,
+  );
   const permissions =
     typeof fields.permissions === 'object' && fields.permissions !== null
       ? Object.entries(fields.permissions as Record<string, unknown>).map(([name, level]) => `${name}:${String(level)}`)
