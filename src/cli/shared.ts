@@ -1,7 +1,8 @@
 /** Helpers several commands share: config lookup, error reporting. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatProblem, type FlowProblem } from '../flow/errors.js';
+import { readSourceFile, SourceFileError } from '../yaml-check/index.js';
 import { EXIT_FAILED, EXIT_USAGE, UsageError, type CliIO } from './io.js';
 
 /** `--config`, else `./pebbleflow.yaml` (or `.yml`) when present, else nothing (env secrets only). */
@@ -14,16 +15,14 @@ export function configPath(io: CliIO, given: string | undefined): string | undef
   return undefined;
 }
 
-/** Reads a JSON object file for `--inputs`/`--context`; a problem is a usage error (exit 2). */
+/** Reads a JSON object file for `--inputs`/`--context` (a regular file under the size cap); a problem is a usage error (exit 2). */
 export function readJsonObject(io: CliIO, command: string, option: string, file: string): Record<string, unknown> {
   let text: string;
   try {
-    text = readFileSync(resolve(io.cwd, file), 'utf8');
+    text = readSourceFile(resolve(io.cwd, file));
   } catch (e) {
-    throw new UsageError(
-      command,
-      `${option} ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
-    );
+    if (!(e instanceof SourceFileError)) throw e;
+    throw new UsageError(command, `${option} ${file}: ${e.message}`);
   }
   let value: unknown;
   try {

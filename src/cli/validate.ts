@@ -2,7 +2,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { checkFlowFile } from '../flow/loader.js';
-import { EXIT_FAILED, EXIT_OK, flag, parse, UsageError, type CliIO } from './io.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, flag, parse, UsageError, type CliIO } from './io.js';
 
 const CONFIG_NAMES = new Set(['pebbleflow.yaml', 'pebbleflow.yml']);
 
@@ -25,6 +25,8 @@ export async function validateCommand(args: readonly string[], io: CliIO): Promi
   const s = io.out;
   let failed = 0;
   let checked = 0;
+  // A path that is not a regular file, or is over the size cap, is bad input: exit 2 once all are checked.
+  let refused = 0;
   const show = (file: string): string => {
     const rel = relative(io.cwd, file);
     return rel.startsWith('..') ? file : rel;
@@ -52,6 +54,7 @@ export async function validateCommand(args: readonly string[], io: CliIO): Promi
         continue;
       }
       failed++;
+      if (problems.some((p) => p.code === 'NOT_A_FILE' || p.code === 'FILE_TOO_LARGE')) refused++;
       io.stdout.write(`${s.red('✘')} ${show(file)}\n`);
       for (const p of problems) {
         const where = p.line === undefined ? '' : `${p.line}:${p.column ?? 1}`.padEnd(8);
@@ -60,5 +63,5 @@ export async function validateCommand(args: readonly string[], io: CliIO): Promi
     }
   }
   if (checked > 1 || failed > 0) io.stdout.write(`${s.dim(`${checked} checked, ${failed} invalid`)}\n`);
-  return failed > 0 ? EXIT_FAILED : EXIT_OK;
+  return refused > 0 ? EXIT_USAGE : failed > 0 ? EXIT_FAILED : EXIT_OK;
 }
