@@ -14,7 +14,8 @@ const config: Config = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }],
   },
-  testTimeout: 30000,
+  // Generous: CLI tests start real child processes, which take seconds each on a busy 2-core machine.
+  testTimeout: 120_000,
   maxWorkers: 2,
 };
 

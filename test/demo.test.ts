@@ -1,28 +1,14 @@
-import { execFile } from 'node:child_process';
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SignJWT, type JWTPayload } from 'jose';
 import { startLocalGitHub, type LocalGitHub } from '../examples/demo/local-github.js';
 import { startLocalOAuth, type LocalOAuth } from '../examples/demo/local-oauth.js';
 import { awkwardClientSecret, DEMO_NAMES } from '../examples/demo/scenarios.js';
 import { formEncode } from '../src/credentials/index.js';
 
-const root = fileURLToPath(new URL('../', import.meta.url));
-const tsx = new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
-
-function runDemo(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      ['--import', tsx, join(root, 'examples', 'demo', 'run-demo.ts'), ...args],
-      { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...extraEnv }, timeout: 90_000 },
-      (error, stdout, stderr) => done({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }),
-    );
-  });
-}
+import { runDemo } from './support/cli.js';
 
 describe('npm run demo -- all', () => {
   const work = mkdtempSync(join(tmpdir(), 'pebbleflow-demo-test-'));
@@ -31,7 +17,7 @@ describe('npm run demo -- all', () => {
   let sensitive: Record<string, string[]>;
 
   beforeAll(async () => {
-    run = await runDemo(['all'], { PEBBLEFLOW_DEMO_SENSITIVE_OUT: sensitiveFile });
+    run = await runDemo(['all'], { env: { PEBBLEFLOW_DEMO_SENSITIVE_OUT: sensitiveFile } });
     sensitive = JSON.parse(readFileSync(sensitiveFile, 'utf8')) as Record<string, string[]>;
   }, 120_000);
   afterAll(() => rmSync(work, { recursive: true, force: true }));

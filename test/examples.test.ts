@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +7,7 @@ import { loadConfig } from '../src/config/index.js';
 import { formatProblem } from '../src/flow/errors.js';
 import { checkFlowFile } from '../src/flow/loader.js';
 import { EXPECTED } from '../src/flow/schema.js';
+import { runDemo } from './support/cli.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const examples = join(root, 'examples');
@@ -70,15 +70,7 @@ test('examples/pebbleflow.yaml is a valid config with one credential of each typ
 });
 
 test('npm run demo: a JWT Bearer credential authenticates the request, the answer is logged, the run ends with SUCCESS', async () => {
-  const tsx = new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
-  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
-    execFile(
-      process.execPath,
-      ['--import', tsx, join(examples, 'demo', 'run-demo.ts')],
-      { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }, timeout: 60_000 },
-      (error, out, err) => done({ code: error === null ? 0 : Number(error.code ?? 1), stdout: out, stderr: err }),
-    );
-  });
+  const { code, stdout, stderr } = await runDemo([]);
   expect(stderr).toBe('');
   expect(code).toBe(0);
   expect(stdout).toContain('INFO  code=200 body={"projectNumber":"123456789012","projectId":"pebbleflow-demo","lifecycleState":"ACTIVE"');

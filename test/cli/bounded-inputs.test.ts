@@ -7,7 +7,7 @@ import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_SOURCE_BYTES } from '../../src/yaml-check/index.js';
-import { cli } from './helpers.js';
+import { cli } from '../support/cli.js';
 
 let dir: string;
 beforeAll(() => {

@@ -1,8 +1,8 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, type TestServer } from '../runner/helpers.js';
-import { cli } from './helpers.js';
+import { startServer, type TestServer } from '../support/http.js';
+import { cli } from '../support/cli.js';
 
 const canary = 'cli-canary-Zx81q';
 const secretEnv = { SECRET_API_KEY: Buffer.from(canary).toString('base64') };

@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { READ_ONLY_SCOPE, startLocalGoogle, type LocalGoogle } from '../../examples/demo/local-google.js';
-import { cli } from './helpers.js';
+import { cli } from '../support/cli.js';
 
 let google: LocalGoogle;
 let dir: string;

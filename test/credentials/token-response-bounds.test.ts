@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { CredentialError } from '../../src/credentials/index.js';
 import { MAX_TOKEN_LIFETIME_MS } from '../../src/credentials/minted-token.js';
 import { MAX_TOKEN_RESPONSE_BYTES } from '../../src/credentials/token-http-client.js';
-import { cli } from '../cli/helpers.js';
+import { cli } from '../support/cli.js';
 import { makeRegistry } from '../support/credential-fixtures.js';
 import { closeServer, listen } from '../support/http.js';
 

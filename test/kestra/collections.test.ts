@@ -1,6 +1,6 @@
 import { JDouble } from '../../src/engine/values.js';
 import { javaHashMapOrder } from '../../src/engine/builtins/kestra/common.js';
-import { expectTemplateError, filter, render } from './support.js';
+import { expectTemplateError, filter, render } from '../support/kestra.js';
 
 describe('keys', () => {
   it('gives map keys in order and list indexes', () => {

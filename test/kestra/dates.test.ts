@@ -1,5 +1,5 @@
 import { systemZone } from '../../src/engine/builtins/kestra/dates.js';
-import { expectTemplateError, filter, fn, render, renderError } from './support.js';
+import { expectTemplateError, filter, fn, render, renderError } from '../support/kestra.js';
 
 const TS = '2024-03-15T14:30:45.123456Z';
 

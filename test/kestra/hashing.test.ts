@@ -1,4 +1,4 @@
-import { expectTemplateError, filter, render } from './support.js';
+import { expectTemplateError, filter, render } from '../support/kestra.js';
 
 describe('md5 / sha1 / sha512', () => {
   it('give lower-case hex digests of the UTF-8 bytes', () => {

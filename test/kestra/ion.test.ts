@@ -2,7 +2,7 @@ import { dumpBinary } from 'ion-js';
 import { JDouble } from '../../src/engine/values.js';
 import { parseJson } from '../../src/engine/builtins/kestra/json.js';
 import { JBigDecimal, JFloat } from '../../src/engine/builtins/kestra/numbers.js';
-import { expectTemplateError, filter, fn, render } from './support.js';
+import { expectTemplateError, filter, fn, render } from '../support/kestra.js';
 
 describe('toIon', () => {
   it('writes Ion text: symbols for field names, floats with an exponent', () => {

@@ -1,6 +1,6 @@
 import { JDouble } from '../../src/engine/values.js';
 import { jqReady } from '../../src/engine/builtins/kestra/index.js';
-import { expectTemplateError, filter, render, renderError } from './support.js';
+import { expectTemplateError, filter, render, renderError } from '../support/kestra.js';
 
 beforeAll(() => jqReady());
 

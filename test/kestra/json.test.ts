@@ -1,7 +1,7 @@
 import { JDouble, isMap } from '../../src/engine/values.js';
 import { parseJson, parseYaml, writeJson, writeYaml } from '../../src/engine/builtins/kestra/json.js';
 import { JFloat } from '../../src/engine/builtins/kestra/numbers.js';
-import { expectTemplateError, filter, fn, kestraTest, render, renderError } from './support.js';
+import { expectTemplateError, filter, fn, kestraTest, render, renderError } from '../support/kestra.js';
 
 describe('toJson / json filter', () => {
   it('writes compact JSON with Java numbers and drops null map entries', () => {

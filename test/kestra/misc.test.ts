@@ -1,7 +1,8 @@
 import { JDouble } from '../../src/engine/values.js';
 import { JBigDecimal, JBigInteger, JFloat, createNumber } from '../../src/engine/builtins/kestra/numbers.js';
 import { envsFromProcess } from '../../src/engine/builtins/kestra/misc.js';
-import { expectTemplateError, fakeContext, filter, fn, render } from './support.js';
+import { expectTemplateError, filter, fn, render } from '../support/kestra.js';
+import { callContext } from '../support/call-context.js';
 
 describe('number', () => {
   it('infers the narrowest type as NumberUtils.createNumber does', () => {
@@ -128,7 +129,7 @@ describe('randomInt', () => {
 
 describe('printContext', () => {
   it('returns every variable, in Java HashMap order', () => {
-    const out = fn('printContext', [], {}, fakeContext({ variables: { zz: 1, a: 2, b: 3 } })) as Record<string, unknown>;
+    const out = fn('printContext', [], {}, callContext({}, { variables: { zz: 1, a: 2, b: 3 } })) as Record<string, unknown>;
     expect(Object.keys(out)).toEqual(['zz', 'a', 'b']);
     expect(out['a']).toBe(2);
   });
@@ -138,7 +139,7 @@ describe('printContext', () => {
 });
 
 describe('env', () => {
-  const ctx = fakeContext({ variables: { envs: { foo: 'bar', empty: '' } } });
+  const ctx = callContext({}, { variables: { envs: { foo: 'bar', empty: '' } } });
   it('reads the envs map by exact or normalised name', () => {
     expect(fn('env', ['foo'], {}, ctx)).toBe('bar');
     expect(fn('env', ['ENV_FOO'], {}, ctx)).toBe('bar');
@@ -152,7 +153,7 @@ describe('env', () => {
     process.env['ENV_PEBBLEFLOW_TEST'] = 'from-process';
     try {
       expect(envsFromProcess()['pebbleflow_test']).toBe('from-process');
-      expect(fn('env', ['pebbleflow_test'], {}, fakeContext())).toBe('from-process');
+      expect(fn('env', ['pebbleflow_test'], {}, callContext())).toBe('from-process');
     } finally {
       delete process.env['ENV_PEBBLEFLOW_TEST'];
     }

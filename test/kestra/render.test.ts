@@ -1,31 +1,32 @@
 import { TemplateError } from '../../src/engine/errors.js';
-import { expectTemplateError, fakeContext, fn, render, renderError } from './support.js';
+import { expectTemplateError, fn, render, renderError } from '../support/kestra.js';
+import { callContext } from '../support/call-context.js';
 
 describe('render function', () => {
   const vars = { first: '1', second: '{{first}}', third: '{{second}}' };
 
   it('re-renders until the text stops changing (recursive by default)', () => {
-    const ctx = fakeContext({ variables: vars });
+    const ctx = callContext({}, { variables: vars });
     expect(fn('render', ['{{third}}'], {}, ctx)).toBe('1');
     expect(ctx.rendered).toEqual(['{{third}}', '{{second}}', '{{first}}', '1']);
   });
   it('renders once with recursive=false', () => {
-    expect(fn('render', ['{{third}}', false], {}, fakeContext({ variables: vars }))).toBe('{{second}}');
+    expect(fn('render', ['{{third}}', false], {}, callContext({}, { variables: vars }))).toBe('{{second}}');
   });
   it('renders map keys and values and list items, and leaves other values alone', () => {
-    const ctx = fakeContext({ variables: { ...vars, k: 'key' } });
+    const ctx = callContext({}, { variables: { ...vars, k: 'key' } });
     expect(fn('render', [{ '{{k}}': '{{third}}' }], {}, ctx)).toEqual({ key: '1' });
     expect(fn('render', [['{{third}}', 2]], {}, ctx)).toEqual(['1', 2]);
     expect(fn('render', [42], {}, ctx)).toBe(42);
     expect(fn('render', [null], {}, ctx)).toBeNull();
   });
   it('keeps the first of two keys that render the same', () => {
-    const ctx = fakeContext({ variables: { a: 'x', b: 'x' } });
+    const ctx = callContext({}, { variables: { a: 'x', b: 'x' } });
     expect(fn('render', [{ '{{a}}': 1, '{{b}}': 2 }], {}, ctx)).toEqual({ x: 1 });
   });
   it('stops after 100 passes with "Too many rendering attempts"', () => {
     let n = 0;
-    const ctx = fakeContext({ renderNested: () => `{{ v${n++} }}` });
+    const ctx = callContext({}, { renderNested: () => `{{ v${n++} }}` });
     expectTemplateError(() => fn('render', ['{{ start }}'], {}, ctx), 'Too many rendering attempts', 'LIMIT_EXCEEDED');
   });
   it('rejects a non-boolean recursive and a missing argument', () => {
@@ -33,14 +34,14 @@ describe('render function', () => {
     expectTemplateError(() => fn('render', []), "expects an argument 'toRender'");
   });
   it('continues asynchronously when rendering returns a Promise', async () => {
-    const ctx = fakeContext({ renderNested: async (t) => (t === '{{a}}' ? 'done' : t) });
+    const ctx = callContext({}, { renderNested: async (t) => (t === '{{a}}' ? 'done' : t) });
     await expect(fn('render', [['{{a}}', '{{a}}']], {}, ctx)).resolves.toEqual(['done', 'done']);
   });
 });
 
 describe('renderOnce function', () => {
   it('renders exactly once', () => {
-    const ctx = fakeContext({ variables: { input: '{{someOtherVar}}', someOtherVar: '{{yetAnotherVar}}' } });
+    const ctx = callContext({}, { variables: { input: '{{someOtherVar}}', someOtherVar: '{{yetAnotherVar}}' } });
     expect(fn('renderOnce', ['{{someOtherVar}}'], {}, ctx)).toBe('{{yetAnotherVar}}');
     expect(ctx.rendered).toHaveLength(1);
   });

@@ -1,5 +1,5 @@
 import { javaRegex, javaUrlDecode, slugify } from '../../src/engine/builtins/kestra/strings.js';
-import { expectTemplateError, filter, render } from './support.js';
+import { expectTemplateError, filter, render } from '../support/kestra.js';
 
 describe('substring filters (StringUtils semantics)', () => {
   it('cut at the first or last separator', () => {

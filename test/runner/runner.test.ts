@@ -4,7 +4,7 @@ import { MASK } from '../../src/runner/masking.js';
 import { retryDelay, runFlow } from '../../src/runner/runner.js';
 import { FlowDisabledError } from '../../src/runner/types.js';
 import { registerTaskType } from '../../src/tasks/registry.js';
-import { messages, runYaml, taskStates } from './helpers.js';
+import { messages, runYaml, taskStates } from '../support/flows.js';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 

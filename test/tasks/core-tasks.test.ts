@@ -1,6 +1,6 @@
 import { flowJsonSchema } from '../../src/flow/loader.js';
 import { listTaskTypes, registerTaskType, resolveTaskType } from '../../src/tasks/registry.js';
-import { messages, runYaml, taskStates } from '../runner/helpers.js';
+import { messages, runYaml, taskStates } from '../support/flows.js';
 
 describe('core tasks', () => {
   test('Log: a string or one line per list element, at the given level; an unknown level fails', async () => {

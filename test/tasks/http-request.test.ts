@@ -1,7 +1,8 @@
 import nodeFetch from 'node-fetch';
 import { MASK } from '../../src/runner/masking.js';
 import type { FetchLike } from '../../src/tasks/types.js';
-import { messages, runYaml, startServer, taskStates, type TestServer } from '../runner/helpers.js';
+import { messages, runYaml, taskStates } from '../support/flows.js';
+import { startServer, type TestServer } from '../support/http.js';
 
 let server: TestServer;
 

@@ -1,37 +1,11 @@
-/** Helpers for calling Kestra's built-ins directly, with a small fake CallContext. */
+/** Calling Kestra's built-ins directly (and through the real engine), for test/kestra. */
 import type { CallContext, FilterDefinition, FunctionDefinition, TestDefinition } from '../../src/engine/extension.js';
 import { TemplateError } from '../../src/engine/errors.js';
 import { kestraExtension } from '../../src/engine/builtins/kestra/index.js';
 import { createEngine } from '../../src/index.js';
+import { callContext, mapArgs } from './call-context.js';
 
 const extension = kestraExtension();
-
-export interface FakeContextOptions {
-  variables?: Record<string, unknown>;
-  nestedDepth?: number;
-  /** What renderNested returns; by default `{{ name }}` placeholders are looked up in `variables`. */
-  renderNested?: (template: string) => string | Promise<string>;
-}
-
-export function fakeContext(options: FakeContextOptions = {}): CallContext & { rendered: string[] } {
-  const variables = options.variables ?? {};
-  const rendered: string[] = [];
-  return {
-    rendered,
-    templateName: 'test',
-    line: 1,
-    scope: {},
-    nestedDepth: options.nestedDepth ?? 0,
-    lookup: (name) => variables[name],
-    variables: () => ({ ...variables }),
-    renderNested(template) {
-      rendered.push(template);
-      if (options.renderNested) return options.renderNested(template);
-      return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, name: string) => String(variables[name] ?? ''));
-    },
-    markSensitive: () => undefined,
-  };
-}
 
 function definition<T>(table: Readonly<Record<string, T>> | undefined, kind: string, name: string): T {
   const def = table?.[name];
@@ -45,7 +19,7 @@ export function filter(
   input: unknown,
   positional: unknown[] = [],
   named: Record<string, unknown> = {},
-  ctx: CallContext = fakeContext(),
+  ctx: CallContext = callContext(),
 ): unknown {
   const def: FilterDefinition = definition(extension.filters, 'filter', name);
   return def.call(input, mapArgs(def.argNames, positional, named), ctx);
@@ -55,23 +29,15 @@ export function fn(
   name: string,
   positional: unknown[] = [],
   named: Record<string, unknown> = {},
-  ctx: CallContext = fakeContext(),
+  ctx: CallContext = callContext(),
 ): unknown {
   const def: FunctionDefinition = definition(extension.functions, 'function', name);
   return def.call(mapArgs(def.argNames, positional, named), ctx);
 }
 
-export function kestraTest(name: string, input: unknown, ctx: CallContext = fakeContext()): unknown {
+export function kestraTest(name: string, input: unknown, ctx: CallContext = callContext()): unknown {
   const def: TestDefinition = definition(extension.tests, 'test', name);
   return def.call(input, {}, ctx);
-}
-
-function mapArgs(argNames: readonly string[] | undefined, positional: unknown[], named: Record<string, unknown>): Record<string, unknown> {
-  const args: Record<string, unknown> = {};
-  positional.forEach((v, i) => {
-    args[argNames?.[i] ?? String(i)] = v;
-  });
-  return { ...args, ...named };
 }
 
 /** Asserts that calling `f` throws a TemplateError whose message contains `text`. */

@@ -1,0 +1,52 @@
+/** The real CLI (and other TypeScript entry points such as the demo) as child processes. */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+// tsx by absolute URL: `--import tsx` would be resolved from the child's working directory.
+const tsx = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface RunOptions {
+  /** Default: the repository root. */
+  readonly cwd?: string;
+  /** Added to a clean environment (PATH and HOME only): nothing of the developer's (colours, secrets) leaks in. */
+  readonly env?: Record<string, string>;
+  readonly timeoutMs?: number;
+}
+
+/** Runs a TypeScript file from source through tsx (no build needed); resolves with its exit code and output. */
+export function runTs(file: string, args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', tsx, file, ...args],
+      {
+        cwd: options.cwd ?? root,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_OPTIONS: '', ...options.env },
+        timeout: options.timeoutMs ?? 60_000,
+      },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        if (code === -1) return reject(error ?? new Error('no exit code'));
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** The `pebbleflow` command. */
+export function cli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
+  return runTs(main, args, options);
+}
+
+/** `npm run demo -- ARGS`. */
+export function runDemo(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
+  return runTs(fileURLToPath(new URL('../../examples/demo/run-demo.ts', import.meta.url)), args, { timeoutMs: 90_000, ...options });
+}
