@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { ConfigError, loadConfig, parseIsoDuration } from '../../src/config/index.js';
 import type { ClientCredentialsConfig, GitHubAppConfig, JwtBearerConfig, PrivateKeyJwtConfig } from '../../src/config/index.js';
+import { thrownBy } from '../support/leaks.js';
 
 let dir: string;
 beforeAll(() => {
@@ -17,15 +18,7 @@ function writeConfig(name: string, text: string): string {
   return path;
 }
 
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+const configError = (fn: () => unknown): ConfigError => thrownBy(fn, ConfigError);
 
 const ISSUE_EXAMPLE = `tenant: main                 # the tenant runs use unless told otherwise
 secrets:                     # providers, asked in this order

@@ -35,3 +35,14 @@ export function captureError(promise: Promise<unknown> | (() => unknown)): Promi
     (error: unknown) => error,
   );
 }
+
+/** The error `fn` throws, checked to be an instance of `type` (fails the test when nothing is thrown). */
+export function thrownBy<E extends Error>(fn: () => unknown, type: abstract new (...args: never[]) => E): E {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(type);
+    return error as E;
+  }
+  throw new Error(`expected ${type.name} to be thrown`);
+}

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkFlow, checkFlowFile } from '../../src/flow/loader.js';
 import { MAX_SOURCE_BYTES, ProblemList, parseYaml, readSourceFile, SourceFileError } from '../../src/yaml-check/index.js';
+import { thrownBy } from '../support/leaks.js';
 
 let dir: string;
 beforeAll(() => {
@@ -12,15 +13,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function sourceError(fn: () => unknown): SourceFileError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SourceFileError);
-    return e as SourceFileError;
-  }
-  throw new Error('expected a SourceFileError');
-}
+const sourceError = (fn: () => unknown): SourceFileError => thrownBy(fn, SourceFileError);
 
 describe('parseYaml', () => {
   test('finds duplicate keys in block and flow maps, at any depth, with both positions', () => {
