@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { dynamic, durationSchema, type JsonSchema } from '../../flow/schema.js';
 import { asBoolean, asDurationMs, asList, asRecord, asString } from '../coerce.js';
 import { defineTask, type PropertyDefinition, type TaskRunContext } from '../definition.js';
+import { BodyTooLargeError, readBodyCapped } from '../../http/fetch.js';
 import { TaskError, type FetchResponseLike } from '../types.js';
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -255,39 +256,15 @@ function multipart(form: Record<string, unknown>): { body: Buffer; contentType: 
   return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
-/** Reads the body chunk by chunk (web stream or Node stream), re-arming the idle timer on each. */
+/** Reads the body chunk by chunk (web stream or Node stream) under the cap, re-arming the idle timer on each. */
 async function readBody(response: FetchResponseLike, onChunk: () => void): Promise<Buffer> {
-  const body = response.body as
-    | {
-        getReader?: () => { read(): Promise<{ done: boolean; value?: Uint8Array }> };
-        [Symbol.asyncIterator]?: () => AsyncIterator<Uint8Array | string>;
-      }
-    | null
-    | undefined;
-  if (body === null || body === undefined) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const add = (chunk: Uint8Array | string): void => {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    size += buf.length;
-    if (size > MAX_BODY_BYTES)
+  try {
+    return await readBodyCapped(response, MAX_BODY_BYTES, onChunk);
+  } catch (e) {
+    if (e instanceof BodyTooLargeError)
       throw new TaskError('HTTP_BODY_TOO_LARGE', `Response body is larger than ${MAX_BODY_BYTES} bytes; use a Download task instead`);
-    chunks.push(buf);
-    onChunk();
-  };
-  if (typeof body.getReader === 'function') {
-    const reader = body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (value !== undefined) add(value);
-    }
-  } else if (typeof body[Symbol.asyncIterator] === 'function') {
-    for await (const chunk of body as AsyncIterable<Uint8Array | string>) add(chunk);
-  } else {
-    return Buffer.from(await response.arrayBuffer());
+    throw e;
   }
-  return Buffer.concat(chunks);
 }
 
 function responseHeaders(response: FetchResponseLike): Record<string, string[]> {
