@@ -69,13 +69,7 @@ export type {
   SubflowResult,
 } from './tasks/definition.js';
 export { CORE_TASKS } from './tasks/core.js';
-export type {
-  TaskPlugin,
-  LegacyTaskPlugin,
-  TaskRunContext,
-  TaskResult,
-  TaskState,
-} from './tasks/types.js';
+export type { TaskPlugin, LegacyTaskPlugin, TaskRunContext, TaskResult, TaskState } from './tasks/types.js';
 export type { CheckFlowOptions } from './flow/loader.js';
 export { runFlow, createFlowEngine } from './runner/runner.js';
 export type { FlowEngineSetup } from './runner/runner.js';
