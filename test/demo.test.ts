@@ -30,7 +30,7 @@ describe('npm run demo -- all', () => {
     const flowIds = ['google_api_with_credential_demo', 'client_credentials_demo', 'private_key_jwt_demo', 'github_app_demo'];
     successLines.forEach((line, i) => {
       expect(line).toMatch(
-        new RegExp(`^✔ SUCCESS {2}company\\.team\\.${flowIds[i]} {2}execution [0-9A-Za-z]{22} · 2 task runs · \\d+ ms$`),
+        new RegExp(`^✔ SUCCESS {2}company\\.team\\.${flowIds[i]} {2}execution [0-9A-Za-z]{22} · 2 task runs · (\\d+ ms|\\d+\\.\\d+ s)$`),
       );
     });
     expect(run.stdout.trimEnd().split('\n').at(-1)).toBe(successLines[3]);

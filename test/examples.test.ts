@@ -76,6 +76,6 @@ test('npm run demo: a JWT Bearer credential authenticates the request, the answe
   expect(stdout).toContain('INFO  code=200 body={"projectNumber":"123456789012","projectId":"pebbleflow-demo","lifecycleState":"ACTIVE"');
   expect(stdout).not.toMatch(/ya29\./);
   expect(stdout.trimEnd().split('\n').at(-1)).toMatch(
-    /^✔ SUCCESS {2}company\.team\.google_api_with_credential_demo {2}execution [0-9A-Za-z]{22} · 2 task runs · \d+ ms$/,
+    /^✔ SUCCESS {2}company\.team\.google_api_with_credential_demo {2}execution [0-9A-Za-z]{22} · 2 task runs · (\d+ ms|\d+\.\d+ s)$/,
   );
 });

@@ -68,7 +68,7 @@ describe('pebbleflow run', () => {
       '  ▸ ret Return',
       '  ✔ ret SUCCESS N ms',
     ]);
-    expect(lines.at(-1)).toMatch(/^✔ SUCCESS {2}company\.team\.ok {2}execution [0-9A-Za-z]{22} · 2 task runs · \d+ ms$/);
+    expect(lines.at(-1)).toMatch(/^✔ SUCCESS {2}company\.team\.ok {2}execution [0-9A-Za-z]{22} · 2 task runs · (\d+ ms|\d+\.\d+ s)$/);
     expect(r.stdout).not.toContain(ESC);
   });
 
