@@ -13,6 +13,11 @@
  */
 import { encodedForms } from './forms.js';
 
+// Module-level bindings for the per-character loops: a global lookup (`Math.imul`) is much slower
+// where code runs in a vm context (jest, some embedders' sandboxes).
+const { imul } = Math;
+const { fromCharCode } = String;
+
 /** The shortest piece of a value that is recognised on its own. */
 export const PIECE_LENGTH = 8;
 /** Pieces with fewer different characters are not used alone (the whole value still is). */
@@ -22,7 +27,7 @@ const BASE = 0x01000193;
 /** BASE^(PIECE_LENGTH - 1), modulo 2^32. */
 const BASE_TOP = (() => {
   let p = 1;
-  for (let i = 1; i < PIECE_LENGTH; i++) p = Math.imul(p, BASE);
+  for (let i = 1; i < PIECE_LENGTH; i++) p = imul(p, BASE);
   return p;
 })();
 
@@ -33,7 +38,7 @@ function foldCode(code: number): number {
   if (code < 128) return code >= 65 && code <= 90 ? code + 32 : code;
   let folded = foldCache.get(code);
   if (folded === undefined) {
-    const lower = String.fromCharCode(code).toLowerCase();
+    const lower = fromCharCode(code).toLowerCase();
     folded = lower.length === 1 ? lower.charCodeAt(0) : code;
     if (foldCache.size < 65_536) foldCache.set(code, folded);
   }
@@ -44,18 +49,18 @@ function foldCode(code: number): number {
 export function fold(text: string): string {
   if (/^[\u0000-\u007f]*$/.test(text)) return text.toLowerCase();
   let out = '';
-  for (let i = 0; i < text.length; i++) out += String.fromCharCode(foldCode(text.charCodeAt(i)));
+  for (let i = 0; i < text.length; i++) out += fromCharCode(foldCode(text.charCodeAt(i)));
   return out;
 }
 
 /** A 32-bit key of three characters: whole forms are indexed by their start. */
 function prefixKey(text: string, at: number): number {
-  return (Math.imul(Math.imul(text.charCodeAt(at), 31) + text.charCodeAt(at + 1), 31) + text.charCodeAt(at + 2)) | 0;
+  return (imul(imul(text.charCodeAt(at), 31) + text.charCodeAt(at + 1), 31) + text.charCodeAt(at + 2)) | 0;
 }
 
 function pieceHash(text: string, start: number): number {
   let h = 0;
-  for (let k = 0; k < PIECE_LENGTH; k++) h = (Math.imul(h, BASE) + text.charCodeAt(start + k)) | 0;
+  for (let k = 0; k < PIECE_LENGTH; k++) h = (imul(h, BASE) + text.charCodeAt(start + k)) | 0;
   return h;
 }
 
@@ -153,7 +158,7 @@ export class SensitiveText {
       if (withPieces && i + PIECE_LENGTH <= n) {
         if (this.pieceHashes.has(h) && this.pieces.has(folded.slice(i, i + PIECE_LENGTH))) found.push([i, i + PIECE_LENGTH]);
         if (i + PIECE_LENGTH < n)
-          h = (Math.imul((h - Math.imul(folded.charCodeAt(i), BASE_TOP)) | 0, BASE) + folded.charCodeAt(i + PIECE_LENGTH)) | 0;
+          h = (imul((h - imul(folded.charCodeAt(i), BASE_TOP)) | 0, BASE) + folded.charCodeAt(i + PIECE_LENGTH)) | 0;
       }
     }
     if (found.length <= 1) return found;

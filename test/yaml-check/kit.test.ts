@@ -3,8 +3,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkFlow, checkFlowFile } from '../../src/flow/loader.js';
+import { fileURLToPath } from 'node:url';
+import { checkFlowFile } from '../../src/flow/loader.js';
 import { MAX_SOURCE_BYTES, ProblemList, parseYaml, readSourceFile, SourceFileError } from '../../src/yaml-check/index.js';
+import { runTs } from '../support/cli.js';
 import { thrownBy } from '../support/leaks.js';
 
 let dir: string;
@@ -34,24 +36,16 @@ describe('parseYaml', () => {
     expect(index.at(['top', 'list', 0, 'missing'])).toEqual({ file: 'f.yaml', line: 3, column: 7 });
   });
 
-  test('is linear in the number of keys: 40 000 flow variables load in well under the old 6–8 s', () => {
-    const lines = ['id: big', 'namespace: company.team', 'variables:'];
-    for (let i = 0; i < 40_000; i++) lines.push(`  v${i}: value ${i}`);
-    lines.push('  v7: again', 'tasks:', '  - id: log', '    type: io.kestra.plugin.core.log.Log', '    message: hi');
-    const source = lines.join('\n');
-    let best = Number.POSITIVE_INFINITY;
-    let problems: readonly string[] = [];
-    // Best of three, so a busy machine does not fail the test; quadratic detection took 6–8 s unloaded.
-    for (let round = 0; round < 3; round++) {
-      const started = performance.now();
-      problems = checkFlow(source).problems.map((p) => `${p.line}: ${p.message}`);
-      best = Math.min(best, performance.now() - started);
-    }
-    console.log(`checkFlow of 40 000 variables: best of 3 = ${Math.round(best)} ms`);
+  test('is linear in the number of keys: 40 000 flow variables load in well under the old 6–8 s', async () => {
+    // Measured in a child process: plain Node, as a user runs it (best of three, duplicate found).
+    const r = await runTs(fileURLToPath(new URL('./load-40k.measure.ts', import.meta.url)), []);
+    expect(r.stderr).toBe('');
+    const { bestMs, problems } = JSON.parse(r.stdout) as { bestMs: number; problems: string[] };
+    console.log(`checkFlow of 40 000 variables: best of 3 = ${bestMs} ms`);
     expect(problems).toEqual(['40004: Duplicate key `v7`']);
-    // Unloaded it takes a fraction of a second; 5 s leaves room for a machine shared with other jobs.
-    expect(best).toBeLessThan(5000);
-  }, 60_000);
+    // About a second on a busy 2-core machine; quadratic duplicate detection took 6–8 s unloaded, 11–28 s loaded.
+    expect(bestMs).toBeLessThan(5000);
+  });
 });
 
 describe('ProblemList', () => {
