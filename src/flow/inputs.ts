@@ -251,21 +251,41 @@ export async function resolveInputs(
     }
   }
   const failed = new Set<string>();
+  /**
+   * A condition or expression that fails to render is a problem of its input, not an escape: its
+   * message may quote a secret the template read, so it goes through the masker like every other
+   * message (and without the run's masker, which alone knows those secrets, only its kind is shown).
+   */
+  const renderFor = async (def: InputDefinition, what: 'condition' | 'expression', template: string): Promise<string | undefined> => {
+    if (options.render === undefined) throw new TypeError(`resolveInputs: a ${what} needs a render function`);
+    try {
+      return await options.render(template, nested);
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      const reason = renderedIsSensitive
+        ? `${e instanceof Error ? e.name : 'error'}${typeof code === 'string' ? ` ${code}` : ''} (the message is not shown)`
+        : e instanceof Error
+          ? e.message
+          : String(e);
+      problems.push({ inputId: def.id, message: `Invalid input for \`${def.id}\`, its ${what} failed: ${reason}` });
+      failed.add(def.id);
+      return undefined;
+    }
+  };
   for (const def of orderByDependencies(definitions)) {
     if (def.dependsOn?.inputs?.some((d) => failed.has(d))) {
       failed.add(def.id);
       continue;
     }
     if (def.dependsOn?.condition !== undefined) {
-      if (options.render === undefined) throw new TypeError('resolveInputs: dependsOn.condition needs a render function');
-      const enabled = (await options.render(def.dependsOn.condition, nested)).trim() === 'true';
-      if (!enabled) continue;
+      const condition = await renderFor(def, 'condition', def.dependsOn.condition);
+      if (condition === undefined || condition.trim() !== 'true') continue;
     }
     let effective: InputDefinition = def;
     if ((def.type === 'SELECT' || def.type === 'MULTISELECT') && def.expression !== undefined) {
       // The choices come from an expression that must yield a list of strings (Kestra's SELECT `expression`).
-      if (options.render === undefined) throw new TypeError('resolveInputs: a SELECT expression needs a render function');
-      const rendered = await options.render(def.expression, nested);
+      const rendered = await renderFor(def, 'expression', def.expression);
+      if (rendered === undefined) continue;
       if (renderedIsSensitive) masker.add(rendered);
       let values: unknown;
       try {

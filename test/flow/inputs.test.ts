@@ -211,6 +211,38 @@ tasks:
     );
   });
 
+  test('an expression that fails on a secret (a filter quoting its operand) is an input problem, masked', async () => {
+    const { parseFlow } = await import('../../src/flow/loader.js');
+    const { runFlow } = await import('../../src/runner/runner.js');
+    const flow = parseFlow(`id: leak
+namespace: company.team
+inputs:
+  - id: when
+    type: SELECT
+    expression: "{{ [secret('CHOICES') | date] }}"
+tasks:
+  - { id: log, type: io.kestra.plugin.core.log.Log, message: hi }
+`);
+    const config = { secrets: [{ type: 'memory', values: { CHOICES: canary } }] };
+    const error = await runFlow(flow, { inputs: { when: 'x' }, config, env: {} }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputValidationError);
+    expect((error as InputValidationError).message).toMatch(
+      /^Invalid input for `when`, its expression failed: Text '\*{6}' could not be parsed/,
+    );
+    const { errorTexts } = await import('../support/leaks.js');
+    for (const text of errorTexts(error)) expect(text).not.toContain(canary.slice(2, 12));
+  });
+
+  test('without the run’s masker, a failed expression shows only the kind of error', async () => {
+    const render = async (): Promise<string> => {
+      throw Object.assign(new Error(`cannot parse ${canary}`), { code: 'FUNCTION_ERROR' });
+    };
+    const msgs = await resolveInputs([def({ id: 's', type: 'SELECT', expression: '{{ x }}' })], { s: 'a' }, { render }).catch(
+      (e: InputValidationError) => e.problems.map((p) => p.message),
+    );
+    expect(msgs).toEqual(['Invalid input for `s`, its expression failed: Error FUNCTION_ERROR (the message is not shown)']);
+  });
+
   test('without the run’s masker, what an expression rendered is not quoted at all', async () => {
     const render = async (): Promise<string> => JSON.stringify([canary]);
     const msgs = await resolveInputs([def({ id: 's', type: 'SELECT', expression: '{{ x }}' })], { s: 'nope' }, { render }).catch(
