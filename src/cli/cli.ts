@@ -11,6 +11,7 @@ type Command = (args: readonly string[], io: CliIO) => Promise<number>;
 
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   run: async () => (await import('./run.js')).runCommand,
+  resume: async () => (await import('./run.js')).resumeCommand,
   validate: async () => (await import('./validate.js')).validateCommand,
   render: async () => (await import('./render.js')).renderCommand,
   credentials: async () => (await import('./credentials.js')).credentialsCommand,

@@ -10,9 +10,21 @@ export interface CliIO {
   readonly cwd: string;
   readonly out: Style;
   readonly err: Style;
+  /** SIGINT/SIGTERM for long commands (`run`, `resume`); absent when embedded (tests run the CLI in-process). */
+  readonly signals?: SignalSource;
 }
 
-/** Exit codes: 0 success (SUCCESS or WARNING), 1 failure (FAILED, invalid files in validate…), 2 bad usage, flow, config or input. */
+export interface SignalSource {
+  /** Calls `handler` on each SIGINT or SIGTERM until the returned function is called. */
+  on(handler: (name: 'SIGINT' | 'SIGTERM') => void): () => void;
+  /** Leaves the process now (the second signal). */
+  exit(code: number): void;
+}
+
+/**
+ * Exit codes: 0 success (SUCCESS, WARNING, or PAUSED waiting for `resume`), 1 failure (FAILED, KILLED,
+ * invalid files in validate…), 2 bad usage, flow, config or input; `run`/`resume` stopped by SIGINT 130, by SIGTERM 143.
+ */
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;

@@ -10,5 +10,20 @@ const code = await main(process.argv.slice(2), {
   cwd: process.cwd(),
   out: createStyle(colourWanted(process.env, process.stdout.isTTY === true)),
   err: createStyle(colourWanted(process.env, process.stderr.isTTY === true)),
+  signals: {
+    on(handler) {
+      const onInt = (): void => handler('SIGINT');
+      const onTerm = (): void => handler('SIGTERM');
+      process.on('SIGINT', onInt);
+      process.on('SIGTERM', onTerm);
+      return () => {
+        process.off('SIGINT', onInt);
+        process.off('SIGTERM', onTerm);
+      };
+    },
+    exit(code) {
+      process.exit(code);
+    },
+  },
 });
 process.exitCode = code;

@@ -1,62 +1,234 @@
-/** `pebbleflow run FLOW.yaml`: loads, runs and streams a flow; `--json` prints the report instead. */
-import { relative, resolve } from 'node:path';
+/**
+ * `pebbleflow run FLOW.yaml` and `pebbleflow resume EXECUTION_ID`: run (or continue) an execution,
+ * stream its task-run tree and logs (or print the `--json` report), keep it under
+ * `.pebbleflow/executions/` so a paused run can be resumed, and stop cleanly on SIGINT/SIGTERM.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { formatMillis } from '../flow/duration.js';
-import { checkFlowFile } from '../flow/loader.js';
-import { runFlow } from '../runner/runner.js';
-import type { RunEvent, TaskRunReport } from '../runner/types.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, flag, list, parse, str, UsageError, type CliIO } from './io.js';
+import { checkFlow, checkFlowFile } from '../flow/loader.js';
+import { DirectoryFlowRepository } from '../flow/repository.js';
+import { ExecutionStoreError, FileExecutionStore } from '../runner/store.js';
+import { resumeExecution, runExecution, type RunResult } from '../runner/runner.js';
+import type { RunEvent, RunFlowOptions, RunReport, TaskRunReport } from '../runner/types.js';
+import type { Flow, TaskNode } from '../flow/model.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, flag, list, parse, str, UsageError, type CliIO, type ParsedArgs } from './io.js';
 import { configPath, printProblems, readJsonObject } from './shared.js';
 import type { Style } from './style.js';
 
+/** Exit codes after a signal, as shells report them (128 + signal number). */
+const EXIT_SIGINT = 130;
+const EXIT_SIGTERM = 143;
+
+const RUN_OPTIONS = {
+  input: { type: 'string', short: 'i', multiple: true },
+  inputs: { type: 'string' },
+  config: { type: 'string', short: 'c' },
+  tenant: { type: 'string', short: 't' },
+  flows: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+/** Where executions are kept: `.pebbleflow/executions/` next to the config, else in the working folder. */
+export function executionsDir(io: CliIO, config: string | undefined): string {
+  return join(config === undefined ? io.cwd : dirname(config), '.pebbleflow', 'executions');
+}
+
+function readInputs(io: CliIO, command: string, parsed: ParsedArgs): Record<string, unknown> {
+  const inputsFile = str(parsed, 'inputs');
+  const inputs: Record<string, unknown> = inputsFile === undefined ? {} : readJsonObject(io, command, '--inputs', inputsFile);
+  for (const pair of list(parsed, 'input')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(command, `--input expects ID=VALUE, got \`${pair}\``);
+    inputs[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return inputs;
+}
+
+function shownPath(io: CliIO, file: string): string {
+  const rel = relative(io.cwd, file);
+  return rel.startsWith('..') ? file : rel;
+}
+
 export async function runCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const parsed = parse('run', args, {
-    input: { type: 'string', short: 'i', multiple: true },
-    inputs: { type: 'string' },
-    config: { type: 'string', short: 'c' },
-    tenant: { type: 'string', short: 't' },
-    json: { type: 'boolean' },
-  });
+  const parsed = parse('run', args, RUN_OPTIONS);
   const positionals = parsed.positionals;
   if (flag(parsed, 'help')) return -1;
   if (positionals.length === 0) throw new UsageError('run', 'missing the flow file (pebbleflow run FLOW.yaml)');
   if (positionals.length > 1) throw new UsageError('run', `one flow file at a time, got ${positionals.length}: ${positionals.join(' ')}`);
-
-  const inputsFile = str(parsed, 'inputs');
-  const inputs: Record<string, unknown> = inputsFile === undefined ? {} : readJsonObject(io, 'run', '--inputs', inputsFile);
-  for (const pair of list(parsed, 'input')) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new UsageError('run', `--input expects ID=VALUE, got \`${pair}\``);
-    inputs[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
+  const inputs = readInputs(io, 'run', parsed);
 
   const file = resolve(io.cwd, positionals[0]!);
-  const shown = relative(io.cwd, file).startsWith('..') ? file : relative(io.cwd, file);
-  const { flow, problems } = checkFlowFile(file, shown);
+  const shown = shownPath(io, file);
+  // The stored execution keeps the exact flow it ran, so `resume` continues it even if the file changed.
+  let source: string | undefined;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch {
+    source = undefined;
+  }
+  const { flow, problems } = source === undefined ? checkFlowFile(file, shown) : checkFlow(source, { file: shown });
   if (flow === undefined) {
     printProblems(io, problems);
     return EXIT_USAGE;
   }
+  const flowsDir = resolve(io.cwd, str(parsed, 'flows') ?? dirname(file));
+  if (str(parsed, 'flows') !== undefined && !existsSync(flowsDir))
+    throw new UsageError('run', `--flows ${str(parsed, 'flows')}: no such folder`);
   const config = configPath(io, str(parsed, 'config'));
-  const printer = flag(parsed, 'json') ? undefined : livePrinter(io);
-  if (printer !== undefined) io.stdout.write(`${io.out.bold('▶')} ${io.out.bold(`${flow.namespace}.${flow.id}`)}  ${io.out.dim(shown)}\n`);
-  const report = await runFlow(flow, {
-    inputs,
-    env: io.env,
-    ...(config === undefined ? {} : { config }),
-    ...(str(parsed, 'tenant') === undefined ? {} : { tenant: str(parsed, 'tenant') }),
-    ...(printer === undefined ? {} : { onEvent: printer.onEvent }),
+  const tenant = str(parsed, 'tenant');
+  const store = new FileExecutionStore(executionsDir(io, config), {
+    meta: {
+      flowFile: file,
+      flowSource: source,
+      flowsDir,
+      ...(config === undefined ? {} : { config }),
+      ...(tenant === undefined ? {} : { tenant }),
+    },
   });
-  if (flag(parsed, 'json')) {
-    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  } else {
-    const s = io.out;
-    const counted = report.taskRuns.length;
-    const mark = report.state === 'SUCCESS' ? s.green('✔') : report.state === 'WARNING' ? s.yellow('▲') : s.red('✘');
+  const json = flag(parsed, 'json');
+  if (!json) io.stdout.write(`${io.out.bold('▶')} ${io.out.bold(`${flow.namespace}.${flow.id}`)}  ${io.out.dim(shown)}\n`);
+  return execute(io, json, store, flow, (options) =>
+    runExecution(flow, {
+      ...options,
+      inputs,
+      env: io.env,
+      flows: new DirectoryFlowRepository(flowsDir),
+      ...(config === undefined ? {} : { config }),
+      ...(tenant === undefined ? {} : { tenant }),
+    }),
+  );
+}
+
+export async function resumeCommand(args: readonly string[], io: CliIO): Promise<number> {
+  const parsed = parse('resume', args, { ...RUN_OPTIONS });
+  const positionals = parsed.positionals;
+  if (flag(parsed, 'help')) return -1;
+  if (positionals.length !== 1) throw new UsageError('resume', 'expects one execution id (pebbleflow resume EXECUTION_ID)');
+  const id = positionals[0]!;
+  const inputs = readInputs(io, 'resume', parsed);
+  const givenConfig = configPath(io, str(parsed, 'config'));
+  const dir = executionsDir(io, givenConfig);
+  let stored;
+  try {
+    stored = FileExecutionStore.read(dir, id);
+  } catch (e) {
+    if (e instanceof ExecutionStoreError)
+      throw new UsageError(
+        'resume',
+        `${e.message}${e.code === 'EXECUTION_NOT_FOUND' ? ' (run pebbleflow resume from the folder you ran the flow in)' : ''}`,
+      );
+    throw e;
+  }
+  const meta = stored.meta;
+  const source = typeof meta.flowSource === 'string' ? meta.flowSource : undefined;
+  const flowFile = typeof meta.flowFile === 'string' ? meta.flowFile : undefined;
+  if (source === undefined) throw new UsageError('resume', `execution ${id} was not stored by pebbleflow run (no flow source)`);
+  const { flow, problems } = checkFlow(source, flowFile === undefined ? {} : { file: shownPath(io, flowFile) });
+  if (flow === undefined) {
+    printProblems(io, problems);
+    return EXIT_USAGE;
+  }
+  const config = givenConfig ?? (typeof meta.config === 'string' ? meta.config : undefined);
+  const tenant = str(parsed, 'tenant') ?? (typeof meta.tenant === 'string' ? meta.tenant : undefined);
+  const flowsDir = str(parsed, 'flows') ?? (typeof meta.flowsDir === 'string' ? meta.flowsDir : undefined);
+  const store = new FileExecutionStore(dir, { meta });
+  const json = flag(parsed, 'json');
+  if (!json)
+    io.stdout.write(`${io.out.bold('▶')} ${io.out.bold(`${flow.namespace}.${flow.id}`)}  ${io.out.dim(`resuming execution ${id}`)}\n`);
+  return execute(io, json, store, flow, (options) =>
+    resumeExecution(flow, stored.execution, {
+      ...options,
+      resumeInputs: inputs,
+      previousLogs: stored.logs,
+      env: io.env,
+      ...(flowsDir === undefined ? {} : { flows: new DirectoryFlowRepository(resolve(io.cwd, flowsDir)) }),
+      ...(config === undefined ? {} : { config }),
+      ...(tenant === undefined ? {} : { tenant }),
+    }),
+  );
+}
+
+/** Runs with live output (or `--json`), SIGINT/SIGTERM handling, and the closing line; returns the exit code. */
+async function execute(
+  io: CliIO,
+  json: boolean,
+  store: FileExecutionStore,
+  flow: Flow,
+  start: (options: Pick<RunFlowOptions, 'store' | 'signal' | 'onEvent'>) => Promise<RunResult>,
+): Promise<number> {
+  const controller = new AbortController();
+  let signalled: 'SIGINT' | 'SIGTERM' | undefined;
+  const unsubscribe = io.signals?.on((name) => {
+    if (signalled === undefined) {
+      signalled = name;
+      if (!json)
+        io.stderr.write(`\n${io.err.yellow('■')} ${name}: stopping the run (finally tasks still run); send it again to exit at once\n`);
+      controller.abort();
+      return;
+    }
+    // The second signal: keep what we have and leave now.
+    store.flushSync();
+    io.stderr.write(`${io.err.red('■')} ${name} again: exiting now\n`);
+    io.signals?.exit(name === 'SIGINT' ? EXIT_SIGINT : EXIT_SIGTERM);
+  });
+  const printer = json ? undefined : livePrinter(io);
+  let result: RunResult;
+  try {
+    result = await start({ store, signal: controller.signal, ...(printer === undefined ? {} : { onEvent: printer.onEvent }) });
+  } finally {
+    unsubscribe?.();
+  }
+  const report = result.report;
+  if (json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else printSummary(io, report, flow);
+  if (signalled !== undefined) return signalled === 'SIGINT' ? EXIT_SIGINT : EXIT_SIGTERM;
+  switch (report.state) {
+    case 'SUCCESS':
+    case 'WARNING':
+    case 'PAUSED':
+      return EXIT_OK;
+    default:
+      return EXIT_FAILED;
+  }
+}
+
+function printSummary(io: CliIO, report: RunReport, flow: Flow): void {
+  const s = io.out;
+  const counted = report.taskRuns.length;
+  const mark =
+    report.state === 'SUCCESS'
+      ? s.green('✔')
+      : report.state === 'WARNING'
+        ? s.yellow('▲')
+        : report.state === 'PAUSED'
+          ? s.cyan('⏸')
+          : s.red('✘');
+  io.stdout.write(
+    `\n${mark} ${stateText(s, report.state)}  ${s.bold(`${report.namespace}.${report.id}`)}  ${s.dim(`execution ${report.executionId} · ${counted} task run${counted === 1 ? '' : 's'} · ${formatMillis(report.durationMs)}`)}\n`,
+  );
+  if (report.state === 'PAUSED') {
+    const paused = report.taskRuns.filter((t) => t.state === 'PAUSED').map((t) => t.taskId);
     io.stdout.write(
-      `\n${mark} ${stateText(s, report.state)}  ${s.bold(`${report.namespace}.${report.id}`)}  ${s.dim(`execution ${report.executionId} · ${counted} task run${counted === 1 ? '' : 's'} · ${formatMillis(report.durationMs)}`)}\n`,
+      `${s.dim(`  paused at ${paused.join(', ')}; the execution is saved. Continue it with:`)}\n    pebbleflow resume ${report.executionId}${pausedHint(flow, report)}\n`,
     );
   }
-  return report.state === 'FAILED' ? EXIT_FAILED : EXIT_OK;
+}
+
+/** `-i NAME=VALUE` for each input a paused task asks for on resume (its `onResume`). */
+function pausedHint(flow: Flow, report: RunReport): string {
+  const names: string[] = [];
+  const paused = new Set(report.taskRuns.filter((t) => t.state === 'PAUSED').map((t) => t.taskId));
+  const visit = (nodes: readonly TaskNode[]): void => {
+    for (const node of nodes) {
+      if (paused.has(node.id) && Array.isArray(node.properties.onResume)) {
+        for (const input of node.properties.onResume as { id?: unknown; name?: unknown }[]) names.push(String(input.id ?? input.name));
+      }
+      visit(Object.values(node.children).flat());
+    }
+  };
+  visit(flow.tasks);
+  return names.map((n) => ` -i ${n}=…`).join('');
 }
 
 function stateText(s: Style, state: string): string {
@@ -65,8 +237,10 @@ function stateText(s: Style, state: string): string {
     case 'SUCCESS':
       return s.green(padded);
     case 'WARNING':
+    case 'PAUSED':
       return s.yellow(padded);
     case 'FAILED':
+    case 'KILLED':
       return s.red(padded);
     default:
       return s.dim(padded);
@@ -75,36 +249,58 @@ function stateText(s: Style, state: string): string {
 
 const LEVEL_WIDTH = 5;
 
-/** Streams task starts, log lines and task ends as they happen. */
+/** Streams the task-run tree as it runs: starts, states, ends (indented under their flowable, loop values shown) and log lines. */
 function livePrinter(io: CliIO): { onEvent: (event: RunEvent) => void } {
   const s = io.out;
   const depthOf = new Map<string, number>();
   const indent = (depth: number): string => '  '.repeat(depth + 1);
   const short = (type: string): string => type.slice(type.lastIndexOf('.') + 1);
+  const value = (t: Readonly<TaskRunReport>): string => (t.value === undefined ? '' : ` ${s.cyan(`[${t.value}]`)}`);
   return {
     onEvent(event) {
-      if (event.type === 'task-start') {
-        const t: Readonly<TaskRunReport> = event.taskRun;
-        depthOf.set(t.id, t.depth);
-        const branch = t.depth === 0 && t.branch !== 'tasks' ? s.dim(` [${t.branch}]`) : '';
-        io.stdout.write(`${indent(t.depth)}${s.cyan('▸')} ${s.bold(t.taskId)} ${s.dim(short(t.type))}${branch}\n`);
-      } else if (event.type === 'task-end') {
-        const t = event.taskRun;
-        const mark =
-          t.state === 'SUCCESS' ? s.green('✔') : t.state === 'WARNING' ? s.yellow('▲') : t.state === 'FAILED' ? s.red('✘') : s.dim('–');
-        const extra = t.attempts > 1 ? s.dim(` · ${t.attempts} attempts`) : '';
-        io.stdout.write(
-          `${indent(t.depth)}${mark} ${t.taskId} ${stateText(s, t.state)} ${s.dim(formatMillis(t.durationMs ?? 0))}${extra}\n`,
-        );
-      } else {
-        const log = event.log;
-        const depth = (log.taskRunId === undefined ? -1 : (depthOf.get(log.taskRunId) ?? 0)) + 1;
-        const level = log.level.padEnd(LEVEL_WIDTH);
-        const coloured =
-          log.level === 'ERROR' ? s.red(level) : log.level === 'WARN' ? s.yellow(level) : log.level === 'INFO' ? level : s.dim(level);
-        const lines = log.message.replace(/\n$/, '').split('\n');
-        const pad = `${indent(depth)}${' '.repeat(LEVEL_WIDTH + 1)}`;
-        io.stdout.write(`${indent(depth)}${coloured} ${lines.join(`\n${pad}`)}\n`);
+      switch (event.type) {
+        case 'task-start': {
+          const t = event.taskRun;
+          depthOf.set(t.id, t.depth);
+          const branch = t.branch !== 'tasks' ? s.dim(` [${t.branch}]`) : '';
+          io.stdout.write(`${indent(t.depth)}${s.cyan('▸')} ${s.bold(t.taskId)}${value(t)} ${s.dim(short(t.type))}${branch}\n`);
+          break;
+        }
+        case 'task-state': {
+          const t = event.taskRun;
+          if (t.state === 'PAUSED' || t.state === 'RETRYING')
+            io.stdout.write(`${indent(t.depth)}${s.yellow('…')} ${t.taskId}${value(t)} ${stateText(s, t.state)}\n`);
+          break;
+        }
+        case 'task-end': {
+          const t = event.taskRun;
+          const mark =
+            t.state === 'SUCCESS'
+              ? s.green('✔')
+              : t.state === 'WARNING'
+                ? s.yellow('▲')
+                : t.state === 'FAILED' || t.state === 'KILLED'
+                  ? s.red('✘')
+                  : s.dim('–');
+          const extra = t.attempts.length > 1 ? s.dim(` · ${t.attempts.length} attempts`) : '';
+          io.stdout.write(
+            `${indent(t.depth)}${mark} ${t.taskId}${value(t)} ${stateText(s, t.state)} ${s.dim(formatMillis(t.durationMs ?? 0))}${extra}\n`,
+          );
+          break;
+        }
+        case 'log': {
+          const log = event.log;
+          const depth = (log.taskRunId === undefined ? -1 : (depthOf.get(log.taskRunId) ?? 0)) + 1;
+          const level = log.level.padEnd(LEVEL_WIDTH);
+          const coloured =
+            log.level === 'ERROR' ? s.red(level) : log.level === 'WARN' ? s.yellow(level) : log.level === 'INFO' ? level : s.dim(level);
+          const lines = log.message.replace(/\n$/, '').split('\n');
+          const pad = `${indent(depth)}${' '.repeat(LEVEL_WIDTH + 1)}`;
+          io.stdout.write(`${indent(depth)}${coloured} ${lines.join(`\n${pad}`)}\n`);
+          break;
+        }
+        case 'execution-state':
+          break;
       }
     },
   };

@@ -14,6 +14,11 @@ export interface RenderScope {
   readonly onSensitiveValue?: (value: string) => void;
   /** Aborts the render (and any in-flight async call that honours it). */
   readonly signal?: AbortSignal;
+  /**
+   * Per-render data for extensions defined outside the engine (the flow runner puts its view of
+   * the execution here for `errorLogs()`). The engine never reads it.
+   */
+  readonly runtime?: unknown;
 }
 
 /** Arguments after positional ones were mapped to `argNames` (unnamed extras get keys "0", "1", …). */

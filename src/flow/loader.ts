@@ -282,7 +282,8 @@ function buildFlow(root: Record<string, unknown>, c: Checker, file: string | und
   const addLabel = (key: unknown, value: unknown, path: Path): void => {
     const k = String(key);
     const v = value === null || value === undefined ? '' : String(value);
-    if (k.startsWith('system.'))
+    // Kestra's FlowValidator allows one system label on flows: system.readOnly.
+    if (k.startsWith('system.') && k !== 'system.readOnly')
       c.add('SYSTEM_LABEL', `System labels can only be set by Kestra itself, offending label: ${k}=${v}`, path, 'key');
     labels[k] = v;
   };
@@ -388,11 +389,15 @@ class TaskBuilder {
       c.add('INVALID_TYPE', `Invalid type: ${raw.type}`, [...path, 'type']);
       return undefined;
     }
-    const task = applyDefaults(raw, def.type, this.defaults);
+    const lists = childListsOf(def);
+    // A child list written as `null` is an absent one, as Jackson reads it.
+    const withDefaults = applyDefaults(raw, def.type, this.defaults);
+    const task = Object.keys(lists).some((k) => withDefaults[k] === null)
+      ? Object.fromEntries(Object.entries(withDefaults).filter(([k, v]) => !(v === null && k in lists)))
+      : withDefaults;
     const validate = taskValidator(def);
     if (!validate(task)) c.schemaErrors(validate.errors, path);
 
-    const lists = childListsOf(def);
     const children: Record<string, TaskNode[]> = {};
     const childMaps: Record<string, Map<string, TaskNode[]>> = {};
     const properties: Record<string, unknown> = {};

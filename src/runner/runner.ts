@@ -1,44 +1,31 @@
 /**
- * Runs a loaded flow: resolves inputs, renders each task's properties where the task reads them
- * (secrets and credentials in the flow's tenant and namespace), runs tasks in order with runIf,
- * disabled, allowFailure, timeout and retry, then `errors` on failure and `finally` always, and
- * returns a report whose logs, errors and outputs never show a sensitive value.
+ * Runs flows as Kestra executions: `runFlow` starts one and returns its report; `runExecution`
+ * also returns the `Execution` itself (what a store keeps and the server's API returns);
+ * `resumeExecution` continues a saved one (a paused run, or one whose process died);
+ * `restartExecution` prepares a failed one to run again from its failed task runs (Kestra's restart).
+ * Everything a report, a store or a listener receives is masked.
  */
-import { randomBytes } from 'node:crypto';
-import { parseDuration } from '../flow/duration.js';
-import { coerceInput, resolveInputs } from '../flow/inputs.js';
-import type { Flow, RetryPolicy, TaskNode } from '../flow/model.js';
-import { LOG_LEVELS, type LogLevel } from '../flow/schema.js';
-import { isTruthy } from '../tasks/coerce.js';
-import { resolveTaskType } from '../tasks/registry.js';
-import { coerceProperty } from '../tasks/coerce.js';
-import type { ChildItem, TaskRunContext } from '../tasks/definition.js';
-import { TaskError } from '../tasks/types.js';
-
-type TaskState = TaskRunReport['state'];
-import type { RenderScope } from '../engine/extension.js';
 import { loadConfig } from '../config/load-config.js';
+import { TemplateEngine } from '../engine/engine.js';
+import type { RenderScope } from '../engine/extension.js';
+import { InputValidationError } from '../flow/errors.js';
+import { isTerminal, type Execution, type Label, type StateType, type TaskRun } from '../flow/execution.js';
+import { resolveInputs } from '../flow/inputs.js';
+import type { Flow, InputDefinition, TaskNode } from '../flow/model.js';
 import { createEngine } from '../pebbleflow-engine.js';
+import type { SubflowRequest, SubflowResult } from '../tasks/definition.js';
+import { defaultTaskRegistry } from '../tasks/registry.js';
+import { TaskError } from '../tasks/types.js';
+import { ExecutionRun, findTask } from './execution-run.js';
+import { runnerExtension } from './functions.js';
+import { newId } from './ids.js';
 import { Masker } from './masking.js';
-import {
-  FlowDisabledError,
-  type ExecutionState,
-  type FlowEngine,
-  type LogEntry,
-  type RunEvent,
-  type RunFlowOptions,
-  type RunReport,
-  type TaskRunReport,
-} from './types.js';
+import { durationMs, newState, transition } from './state.js';
+import { NO_STORE } from './store.js';
+import { FlowDisabledError, type FlowEngine, type LogEntry, type RunFlowOptions, type RunReport } from './types.js';
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
-/** A Kestra-like execution/task-run id: 22 base62 characters. */
-export function newId(): string {
-  let out = '';
-  for (const byte of randomBytes(22)) out += BASE62[byte % 62];
-  return out;
-}
+export { newId } from './ids.js';
+export { nextRetryDelay } from './execution-run.js';
 
 /** `ENV_FOO=x` → `{ foo: 'x' }` (Kestra's current default prefix). */
 export function envsFrom(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
@@ -46,14 +33,6 @@ export function envsFrom(env: Readonly<Record<string, string | undefined>>): Rec
   for (const [k, v] of Object.entries(env)) if (k.startsWith('ENV_') && k.length > 4 && v !== undefined) out[k.slice(4).toLowerCase()] = v;
   return out;
 }
-
-/** The message to show for any failure: TemplateError, TaskError, or anything thrown by a plugin. */
-function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
-}
-
-const SEVERITY: Record<LogLevel, number> = Object.fromEntries(LOG_LEVELS.map((l, i) => [l, i])) as Record<LogLevel, number>;
 
 /** An engine wired to a config: `secret()`/`credential()`, plus the credential test API. */
 export interface FlowEngineSetup {
@@ -68,8 +47,9 @@ export interface FlowEngineSetup {
 }
 
 /**
- * pebbleflow's engine with `secret()`/`credential()` backed by the config (object or path).
- * Without a config, secrets come from `SECRET_<KEY>` environment variables, as in Kestra OSS.
+ * pebbleflow's engine with `secret()`/`credential()` backed by the config (object or path), and the
+ * runner's `errorLogs()` and `currentEachOutput()`. Without a config, secrets come from
+ * `SECRET_<KEY>` environment variables, as in Kestra OSS.
  */
 export async function createFlowEngine(
   options: Pick<RunFlowOptions, 'config' | 'fetch' | 'env' | 'tenant'> = {},
@@ -77,9 +57,11 @@ export async function createFlowEngine(
   const config = loadConfig(options.config ?? { secrets: [{ type: 'env' }] });
   const engine = createEngine({
     config,
+    extensions: [runnerExtension()],
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     ...(options.env === undefined ? {} : { env: { ...options.env } }),
   });
+  withRunnerFunctions.add(engine);
   return {
     engine,
     tenant: options.tenant ?? config.tenant,
@@ -88,305 +70,395 @@ export async function createFlowEngine(
   };
 }
 
-/** Runs a flow to its end and returns the report (`pebbleflow run --json` prints the same object). */
-export async function runFlow(flow: Flow, options: RunFlowOptions = {}): Promise<RunReport> {
-  if (flow.disabled) throw new FlowDisabledError(flow.namespace, flow.id);
-  const { engine, tenant } =
-    options.engine === undefined ? await createFlowEngine(options) : { engine: options.engine, tenant: options.tenant ?? 'main' };
-  const masker = new Masker();
-  const runAbort = new AbortController();
-  const onOuterAbort = (): void => runAbort.abort(options.signal?.reason);
-  if (options.signal?.aborted === true) runAbort.abort(options.signal.reason);
-  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
-  const scope: RenderScope = { tenant, namespace: flow.namespace, onSensitiveValue: (v) => masker.add(v), signal: runAbort.signal };
+const withRunnerFunctions = new WeakSet<object>();
 
-  const executionId = newId();
-  const started = Date.now();
-  const startDate = new Date(started).toISOString();
+/** Gives an embedder's engine the runner's functions (once). */
+function ensureRunnerFunctions(engine: FlowEngine): void {
+  if (withRunnerFunctions.has(engine)) return;
+  withRunnerFunctions.add(engine);
+  // Only pebbleflow's own engines take extensions; another FlowEngine goes without errorLogs().
+  if (engine instanceof TemplateEngine) engine.addExtension(runnerExtension());
+}
+
+/** What a run returns to embedders: the report and the execution (both masked, both final). */
+export interface RunResult {
+  readonly report: RunReport;
+  readonly execution: Execution;
+}
+
+/** Runs a flow to its end (or to a pause) and returns the report (`pebbleflow run --json` prints the same object). */
+export async function runFlow(flow: Flow, options: RunFlowOptions = {}): Promise<RunReport> {
+  return (await runExecution(flow, options)).report;
+}
+
+export interface ContinueOptions {
+  /** A saved execution to continue (its terminal task runs are reused). */
+  readonly execution?: Execution;
+  /** Inputs for the paused task runs (a Pause's `onResume`), already validated. */
+  readonly resumeInputs?: Readonly<Record<string, unknown>>;
+  /** The run's log lines so far (a continued execution's, for `errorLogs()`). */
+  readonly previousLogs?: readonly LogEntry[];
+}
+
+/** Internal: what a run needs from the one that started it (Subflow). */
+interface ParentLink {
+  readonly execution: Execution;
+  readonly taskRun: TaskRun;
+  readonly masker: Masker;
+  readonly engine: FlowEngine;
+  readonly tenant: string;
+}
+
+/** Runs a new execution of a flow, or continues a saved one (`options.execution`). */
+export async function runExecution(flow: Flow, options: RunFlowOptions & ContinueOptions = {}): Promise<RunResult> {
+  return execute(flow, options, undefined);
+}
+
+async function execute(
+  flow: Flow,
+  options: RunFlowOptions & ContinueOptions,
+  parent: ParentLink | undefined,
+): Promise<RunResult & { rawOutputs?: Record<string, unknown> }> {
+  if (flow.disabled && options.execution === undefined) throw new FlowDisabledError(flow.namespace, flow.id);
+  const { engine, tenant } =
+    parent !== undefined
+      ? { engine: parent.engine, tenant: parent.tenant }
+      : options.engine === undefined
+        ? await createFlowEngine(options)
+        : { engine: options.engine, tenant: options.tenant ?? 'main' };
+  ensureRunnerFunctions(engine);
+  const masker = parent?.masker ?? new Masker();
+  const scope: RenderScope = { tenant, namespace: flow.namespace, onSensitiveValue: (v) => masker.add(v) };
+  const registry = options.registry ?? defaultTaskRegistry;
+  const store = options.store ?? NO_STORE;
+
+  let execution: Execution;
+  let inputs: Record<string, unknown>;
+  if (options.execution !== undefined) {
+    execution = structuredClone(options.execution);
+    inputs = { ...execution.inputs };
+  } else {
+    const id = options.executionId ?? newId();
+    const startDate = new Date().toISOString();
+    const preliminary: Record<string, unknown> = {
+      flow: flowVariable(flow, tenant),
+      execution: { id, startDate, originalId: id },
+      vars: flow.variables,
+      labels: { ...flow.labels },
+      envs: envsFrom(options.env ?? process.env),
+      globals: options.globals ?? {},
+    };
+    const resolved = await resolveInputs(flow.inputs, options.inputs ?? {}, {
+      render: (template, current) => engine.render(template, { ...preliminary, inputs: current }, scope),
+      masker,
+    });
+    for (const value of resolved.sensitive) masker.add(value);
+    inputs = resolved.values;
+    execution = {
+      id,
+      ...(tenant === 'main' ? {} : { tenantId: tenant }),
+      namespace: flow.namespace,
+      flowId: flow.id,
+      flowRevision: flow.revision ?? 1,
+      taskRunList: [],
+      inputs: masker.maskDeep(inputs) as Record<string, unknown>,
+      labels: executionLabels(flow, options.labels ?? [], id),
+      state: newState('CREATED'),
+      originalId: id,
+      ...(parent === undefined
+        ? {}
+        : {
+            parentId: parent.execution.id,
+            trigger: {
+              id: parent.taskRun.taskId,
+              type: 'io.kestra.plugin.core.flow.Subflow',
+              variables: {
+                executionId: parent.execution.id,
+                namespace: parent.execution.namespace,
+                flowId: parent.execution.flowId,
+                flowRevision: parent.execution.flowRevision,
+              },
+            },
+          }),
+    };
+  }
+  // As Kestra's RunVariables: `inputs` only when there are some.
   const base: Record<string, unknown> = {
-    flow: { id: flow.id, namespace: flow.namespace, tenantId: tenant, ...(flow.revision === undefined ? {} : { revision: flow.revision }) },
-    execution: { id: executionId, startDate, originalId: executionId },
-    vars: flow.variables,
-    labels: flow.labels,
+    flow: flowVariable(flow, tenant),
+    ...(Object.keys(inputs).length === 0 ? {} : { inputs }),
     envs: envsFrom(options.env ?? process.env),
     globals: options.globals ?? {},
+    ...(execution.trigger?.variables === undefined ? {} : { trigger: execution.trigger.variables }),
   };
-  const resolved = await resolveInputs(flow.inputs, options.inputs ?? {}, {
-    render: (template, inputs) => engine.render(template, { ...base, inputs }, scope),
+  const logs: LogEntry[] = [...(options.previousLogs ?? [])];
+  const background: Promise<unknown>[] = [];
+  const startSubflow = async (
+    request: SubflowRequest,
+    link: { execution: Execution; taskRun: TaskRun; signal: AbortSignal },
+  ): Promise<SubflowResult> => {
+    const child =
+      options.flows === undefined
+        ? undefined
+        : await options.flows.find(request.namespace, request.flowId, {
+            tenant,
+            ...(request.revision === undefined ? {} : { revision: request.revision }),
+          });
+    if (child === undefined)
+      throw new TaskError(
+        'SUBFLOW_NOT_FOUND',
+        `Unable to find flow '${request.namespace}'.'${request.flowId}' with revision '${request.revision ?? 0}'${options.flows === undefined ? ' (no flows folder: pass --flows DIR)' : ''}`,
+      );
+    if (child.disabled) throw new TaskError('SUBFLOW_DISABLED', 'Cannot execute a flow which is disabled');
+    const childId = newId();
+    const childRun = execute(
+      child,
+      {
+        ...options,
+        inputs: request.inputs,
+        labels: request.labels,
+        signal: link.signal,
+        executionId: childId,
+        execution: undefined,
+        resumeInputs: undefined,
+        previousLogs: undefined,
+      },
+      { execution: link.execution, taskRun: link.taskRun, masker, engine, tenant },
+    );
+    if (!request.wait) {
+      background.push(childRun.catch(() => undefined));
+      return { executionId: childId, namespace: child.namespace, flowId: child.id, state: 'CREATED' };
+    }
+    const result = await childRun;
+    return {
+      executionId: childId,
+      namespace: child.namespace,
+      flowId: child.id,
+      state: result.execution.state.current,
+      ...(result.rawOutputs === undefined ? {} : { outputs: result.rawOutputs }),
+    };
+  };
+  const run = new ExecutionRun({
+    flow,
+    execution,
+    registry,
+    engine,
+    scope,
     masker,
+    store,
+    options,
+    base,
+    logs,
+    ...(options.resumeInputs === undefined ? {} : { resumeInputs: options.resumeInputs }),
+    startSubflow,
   });
-  for (const value of resolved.sensitive) masker.add(value);
-  base.inputs = resolved.values;
-
-  const outputs: Record<string, Record<string, unknown>> = {};
-  const taskStates: Record<string, { state: string }> = {};
-  const report: RunReport = {
-    id: flow.id,
-    namespace: flow.namespace,
-    tenant,
-    executionId,
-    state: 'SUCCESS',
-    startDate,
-    endDate: startDate,
-    durationMs: 0,
-    taskRuns: [],
-    outputs: {},
-    logs: [],
-  };
-  const emit = (event: RunEvent): void => {
-    try {
-      options.onEvent?.(event);
-    } catch {
-      // A listener's failure must not change the run.
-    }
-  };
-  const writeLog = (level: LogLevel, message: string, taskRun?: TaskRunReport): void => {
-    const entry: LogEntry = {
-      ...(taskRun === undefined ? {} : { taskId: taskRun.taskId, taskRunId: taskRun.id }),
-      level,
-      message: masker.mask(message),
-      timestamp: new Date().toISOString(),
-    };
-    report.logs.push(entry);
-    try {
-      options.onLog?.(entry);
-    } catch {
-      // ignore listener failures
-    }
-    emit({ type: 'log', log: entry });
-  };
-  let sawWarning = false;
-
-  const contextFor = (task: TaskNode, taskRun: TaskRunReport, attempt: number): Record<string, unknown> => ({
-    ...base,
-    outputs: { ...outputs },
-    tasks: { ...taskStates },
-    task: { id: task.id, type: task.type },
-    taskrun: { id: taskRun.id, startDate: taskRun.startDate, attemptsCount: attempt },
-  });
-
-  const runList = async (tasks: readonly TaskNode[], parent: TaskRunReport | undefined, branch: string): Promise<TaskState> => {
-    let state: TaskState = 'SUCCESS';
-    for (const task of tasks) {
-      if (runAbort.signal.aborted) return 'FAILED';
-      const s = await runTask(task, parent, branch);
-      if (s === 'FAILED') return 'FAILED';
-      if (s === 'WARNING') state = 'WARNING';
-    }
-    return state;
-  };
-
-  const runTask = async (task: TaskNode, parent: TaskRunReport | undefined, branch: string): Promise<TaskState> => {
-    const plugin = resolveTaskType(task.type);
-    const taskStarted = Date.now();
-    const taskRun: TaskRunReport = {
-      id: newId(),
-      taskId: task.id,
-      type: task.type,
-      ...(parent === undefined ? {} : { parentTaskRunId: parent.id }),
-      depth: parent === undefined ? 0 : parent.depth + 1,
-      branch,
-      state: 'CREATED',
-      attempts: 0,
-      startDate: new Date(taskStarted).toISOString(),
-      outputs: {},
-    };
-    report.taskRuns.push(taskRun);
-    const finish = (state: TaskState, error?: string): TaskState => {
-      taskRun.state = state;
-      taskRun.endDate = new Date().toISOString();
-      taskRun.durationMs = Date.now() - taskStarted;
-      if (error !== undefined) taskRun.error = masker.mask(error);
-      taskStates[task.id] = { state };
-      if (state === 'WARNING') sawWarning = true;
-      emit({ type: 'task-end', taskRun });
-      return state;
-    };
-    emit({ type: 'task-start', taskRun });
-    if (task.disabled) return finish('SKIPPED');
-    const log = (level: LogLevel, message: string): void => {
-      if (task.logLevel !== undefined && SEVERITY[level] < SEVERITY[task.logLevel]) return;
-      writeLog(level, message, taskRun);
-    };
-    const fail = (error: unknown): TaskState => {
-      const message = messageOf(error);
-      log('ERROR', message);
-      return finish(task.allowFailure ? 'WARNING' : 'FAILED', message);
-    };
-    if (plugin === undefined) return fail(new TaskError('UNKNOWN_TYPE', `Invalid type: ${task.type}`));
-    taskRun.state = 'RUNNING';
-
-    if (task.runIf !== undefined) {
-      try {
-        const rendered = await engine.render(task.runIf, contextFor(task, taskRun, 0), scope);
-        if (!isTruthy(rendered)) return finish('SKIPPED');
-      } catch (e) {
-        return fail(e);
-      }
-    }
-
-    let timeoutMs: number | undefined;
-    try {
-      timeoutMs =
-        task.timeout === undefined ? undefined : parseTimeout(await engine.render(task.timeout, contextFor(task, taskRun, 0), scope));
-    } catch (e) {
-      return fail(e);
-    }
-    const retry = task.retry;
-    for (let attempt = 1; ; attempt++) {
-      taskRun.attempts = attempt;
-      const context = contextFor(task, taskRun, attempt - 1);
-      const controller = new AbortController();
-      const onRunAbort = (): void => controller.abort(new TaskError('CANCELLED', 'Execution cancelled'));
-      runAbort.signal.addEventListener('abort', onRunAbort, { once: true });
-      const taskScope: RenderScope = { ...scope, signal: controller.signal };
-      const runTasks = async (children: readonly TaskNode[]): Promise<TaskState> => {
-        const name = Object.entries(task.children).find(([, list]) => list === children)?.[0] ?? 'tasks';
-        return runList(children, taskRun, name);
-      };
-      // Interim context: the Execution-model runner replaces this with the full TaskRunContext.
-      const ctx = {
-        task,
-        signal: controller.signal,
-        fetch: options.fetch ?? globalThis.fetch,
-        variables: context,
-        render: (template: string) => engine.render(template, context, taskScope),
-        renderValue: (value: unknown) => engine.renderValue(value, context, taskScope),
-        property: async (name: string) => {
-          const def = plugin.properties[name];
-          const raw = task.properties[name] ?? def?.default;
-          if (raw === undefined || def === undefined) return raw;
-          const rendered =
-            def.dynamic === false
-              ? raw
-              : typeof raw === 'string'
-                ? await engine.render(raw, context, taskScope)
-                : await engine.renderValue(raw, context, taskScope);
-          return coerceProperty(rendered, def.kind ?? 'any', name);
-        },
-        setOutputs: (values: Record<string, unknown>) => {
-          outputs[task.id] = { ...values };
-        },
-        log,
-        runTasks,
-        runChildren: async (plan: { tasks: readonly (TaskNode | ChildItem)[] }) => {
-          const list = plan.tasks.map((t) => ('task' in t ? t.task : t));
-          const state = await runTasks(list);
-          if (state === 'FAILED' && (task.children.errors?.length ?? 0) > 0) await runTasks(task.children.errors ?? []);
-          return state === 'SKIPPED' ? 'SUCCESS' : state;
-        },
-      } as unknown as TaskRunContext;
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        const running = plugin.run(ctx);
-        const result = await (timeoutMs === undefined
-          ? running
-          : Promise.race([
-              running,
-              new Promise<never>((_, reject) => {
-                timer = setTimeout(() => {
-                  const error = new TaskError('TIMEOUT', `Timeout after ${task.timeout}`);
-                  controller.abort(error);
-                  reject(error);
-                }, timeoutMs);
-              }),
-            ]));
-        if (result?.outputs !== undefined) {
-          outputs[task.id] = { ...result.outputs };
-          taskRun.outputs = masker.maskDeep(result.outputs) as Record<string, unknown>;
-          report.outputs[task.id] = taskRun.outputs;
-        }
-        let state = (result?.state ?? 'SUCCESS') as TaskState;
-        if (state === 'FAILED') return finish(task.allowFailure ? 'WARNING' : 'FAILED');
-        if (state === 'SUCCESS' && attempt > 1 && retry?.warningOnRetry === true) state = 'WARNING';
-        if (state === 'WARNING' && task.allowWarning) state = 'SUCCESS';
-        return finish(state);
-      } catch (e) {
-        const delay = runAbort.signal.aborted ? undefined : retryDelay(retry, attempt, Date.now() - taskStarted);
-        if (delay === undefined) return fail(e);
-        log('WARN', `Attempt ${attempt} failed: ${messageOf(e)}; retrying in ${delay} ms`);
-        await sleep(delay, runAbort.signal);
-      } finally {
-        clearTimeout(timer);
-        runAbort.signal.removeEventListener('abort', onRunAbort);
-      }
-    }
-  };
-
+  const slot = await acquireConcurrency(flow, tenant, run);
   try {
-    let state = await runList(flow.tasks, undefined, 'tasks');
-    if (state === 'FAILED' && flow.errors.length > 0) await runList(flow.errors, undefined, 'errors');
-    if (flow.finally.length > 0 && (await runList(flow.finally, undefined, 'finally')) === 'FAILED') state = 'FAILED';
-    if (state !== 'FAILED' && flow.outputs.length > 0) {
-      try {
-        const context = { ...base, outputs: { ...outputs }, tasks: { ...taskStates } };
-        const values: Record<string, unknown> = {};
-        for (const out of flow.outputs) {
-          const rendered = await engine.renderValue(out.value, context, scope);
-          values[out.id] = coerceInput({ type: out.type }, rendered);
-        }
-        report.flowOutputs = masker.maskDeep(values) as Record<string, unknown>;
-      } catch (e) {
-        writeLog('ERROR', `Flow outputs: ${messageOf(e)}`);
-        state = 'FAILED';
-      }
-    }
-    const final: ExecutionState = state === 'FAILED' ? 'FAILED' : sawWarning || state === 'WARNING' ? 'WARNING' : 'SUCCESS';
-    report.state = final;
+    if (slot !== 'refused') await run.run();
   } finally {
-    options.signal?.removeEventListener('abort', onOuterAbort);
-    report.endDate = new Date().toISOString();
-    report.durationMs = Date.now() - started;
+    if (slot === 'acquired') releaseConcurrency(flow, tenant);
   }
-  return report;
+  await Promise.allSettled(background);
+  await store.flush?.();
+  const rawOutputs = run.rawFlowOutputs();
+  return {
+    report: buildReport(run, tenant),
+    execution: structuredClone(run.execution),
+    ...(rawOutputs === undefined ? {} : { rawOutputs }),
+  };
 }
 
-function parseTimeout(text: string): number {
-  const ms = parseDuration(text.trim());
-  if (ms === undefined || ms <= 0)
-    throw new TaskError('INVALID_PROPERTY', `Invalid value for \`timeout\`: expected an ISO-8601 duration such as PT30S, got \`${text}\``);
-  return ms;
+function flowVariable(flow: Flow, tenant: string): Record<string, unknown> {
+  return { id: flow.id, namespace: flow.namespace, tenantId: tenant, ...(flow.revision === undefined ? {} : { revision: flow.revision }) };
 }
 
-/** Milliseconds to wait before the next attempt, or undefined when the policy says stop. */
-export function retryDelay(retry: RetryPolicy | undefined, attempt: number, elapsedMs: number): number | undefined {
-  if (retry === undefined) return undefined;
-  const maxAttempt = retry.maxAttempt ?? (retry.maxDuration === undefined ? 3 : Number.POSITIVE_INFINITY);
-  if (attempt >= maxAttempt) return undefined;
-  const ms = (d: string | undefined): number | undefined => (d === undefined ? undefined : parseDuration(d));
-  let delay: number;
-  switch (retry.type) {
-    case 'constant':
-      delay = ms(retry.interval) ?? 1000;
-      break;
-    case 'exponential': {
-      const interval = ms(retry.interval) ?? 1000;
-      delay = interval * Math.pow(retry.delayFactor ?? 2, attempt - 1);
-      const cap = ms(retry.maxInterval);
-      if (cap !== undefined) delay = Math.min(delay, cap);
-      break;
-    }
-    case 'random': {
-      const min = ms(retry.minInterval) ?? 0;
-      const max = ms(retry.maxInterval) ?? min;
-      delay = min + Math.random() * Math.max(0, max - min);
-      break;
+/** The flow's labels, then the given ones; a `system.correlationId` (the execution id) when none is set, as Kestra does. */
+function executionLabels(flow: Flow, extra: readonly Label[], executionId: string): Label[] {
+  // Kestra's LabelService.labelsExcludingSystem: a flow's system labels stay on the flow.
+  const labels: Label[] = Object.entries(flow.labels)
+    .filter(([key]) => !key.startsWith('system.'))
+    .map(([key, value]) => ({ key, value }));
+  labels.push(...extra.map((l) => ({ key: l.key, value: l.value })));
+  if (!labels.some((l) => l.key === 'system.correlationId')) labels.push({ key: 'system.correlationId', value: executionId });
+  return labels;
+}
+
+function buildReport(run: ExecutionRun, tenant: string): RunReport {
+  const e = run.execution;
+  const end = e.state.endDate ?? new Date().toISOString();
+  return {
+    id: e.flowId,
+    namespace: e.namespace,
+    tenant,
+    executionId: e.id,
+    ...(e.parentId === undefined ? {} : { parentExecutionId: e.parentId }),
+    state: e.state.current,
+    startDate: e.state.startDate,
+    endDate: end,
+    durationMs: durationMs(e.state, Date.parse(end)),
+    taskRuns: run.taskRunReports(),
+    outputs: run.maskedOutputs(),
+    ...(e.outputs === undefined ? {} : { flowOutputs: structuredClone(e.outputs) }),
+    labels: e.labels.map((l) => ({ key: l.key, value: l.value })),
+    logs: run.logs.map((l) => ({ ...l })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flow concurrency: enforced between the runs of one process.
+// ---------------------------------------------------------------------------------------------
+
+const running = new Map<string, { count: number; queue: (() => void)[] }>();
+
+async function acquireConcurrency(flow: Flow, tenant: string, run: ExecutionRun): Promise<'acquired' | 'none' | 'refused'> {
+  const limit = flow.concurrency;
+  if (limit === undefined) return 'none';
+  const key = `${tenant}\u0000${flow.namespace}\u0000${flow.id}`;
+  let slot = running.get(key);
+  if (slot === undefined) running.set(key, (slot = { count: 0, queue: [] }));
+  if (slot.count < limit.limit) {
+    slot.count++;
+    return 'acquired';
+  }
+  switch (limit.behavior) {
+    case 'CANCEL':
+      run.setState('CANCELLED');
+      return 'refused';
+    case 'FAIL':
+      run.logExecution('ERROR', 'Flow is FAILED due to concurrency limit exceeded');
+      run.setState('FAILED');
+      return 'refused';
+    case 'QUEUE': {
+      run.logExecution('INFO', `Flow is queued due to concurrency limit exceeded, ${slot.count} running(s)`);
+      run.setState('QUEUED');
+      const s = slot;
+      await new Promise<void>((resolve) => s.queue.push(resolve));
+      return 'acquired';
     }
   }
-  const maxDuration = ms(retry.maxDuration);
-  if (maxDuration !== undefined && elapsedMs + delay > maxDuration) return undefined;
-  return Math.round(delay);
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
+function releaseConcurrency(flow: Flow, tenant: string): void {
+  const key = `${tenant}\u0000${flow.namespace}\u0000${flow.id}`;
+  const slot = running.get(key);
+  if (slot === undefined) return;
+  const next = slot.queue.shift();
+  if (next !== undefined) next();
+  else if (--slot.count <= 0) running.delete(key);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resume and restart
+// ---------------------------------------------------------------------------------------------
+
+export class ExecutionStateError extends Error {
+  readonly code = 'INVALID_EXECUTION_STATE' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The Pause task runs an execution waits on, with their task nodes. */
+export function pausedTaskRuns(flow: Flow, execution: Execution): { taskRun: TaskRun; task: TaskNode | undefined }[] {
+  return execution.taskRunList
+    .filter((t) => t.state.current === 'PAUSED')
+    .map((taskRun) => ({ taskRun, task: findTask(flow, taskRun.taskId) }));
+}
+
+/**
+ * Continues a saved execution: paused task runs are resumed (a Pause's `onResume` inputs are
+ * validated against its declaration, every problem at once), task runs left RUNNING get a new
+ * attempt, and terminal ones are reused. A terminal execution cannot be resumed (restart it).
+ */
+export async function resumeExecution(
+  flow: Flow,
+  execution: Execution,
+  options: RunFlowOptions & { readonly resumeInputs?: Readonly<Record<string, unknown>>; readonly previousLogs?: readonly LogEntry[] } = {},
+): Promise<RunResult> {
+  if (isTerminal(execution.state.current))
+    throw new ExecutionStateError(
+      `Execution ${execution.id} ended ${execution.state.current}: only a paused or unfinished execution can be resumed${execution.state.current === 'FAILED' ? ' (restart it to rerun its failed task runs)' : ''}`,
+    );
+  const declared: InputDefinition[] = [];
+  for (const { task } of pausedTaskRuns(flow, execution)) {
+    const onResume = task?.properties.onResume;
+    if (Array.isArray(onResume)) declared.push(...(onResume as InputDefinition[]).map(normalizeInput));
+  }
+  let resumeInputs: Record<string, unknown> = {};
+  if (declared.length > 0 || Object.keys(options.resumeInputs ?? {}).length > 0) {
+    resumeInputs = (await resolveInputs(declared, options.resumeInputs ?? {})).values;
+  }
+  return runExecution(flow, {
+    ...options,
+    execution,
+    resumeInputs,
+    ...(options.previousLogs === undefined ? {} : { previousLogs: options.previousLogs }),
   });
 }
+
+function normalizeInput(raw: InputDefinition): InputDefinition {
+  const input = raw as InputDefinition & { name?: string };
+  return {
+    ...input,
+    id: input.id ?? input.name,
+    required: (raw as { required?: boolean }).required !== false,
+    type: raw.type === ('BOOL' as never) ? 'BOOLEAN' : raw.type,
+  };
+}
+
+/**
+ * Kestra's restart: the failed (and paused) task runs and their ancestors run again — a task gets
+ * a new attempt, its flowable parents go back to RUNNING — while the task runs of `errors`,
+ * `finally` and `afterExecution` branches are removed. Returns the execution to pass to
+ * `resumeExecution` (state RESTARTED).
+ */
+export function restartExecution(flow: Flow, execution: Execution): Execution {
+  if (!isTerminal(execution.state.current) && execution.state.current !== 'PAUSED')
+    throw new ExecutionStateError(`Execution must be terminated to be restarted, current state is '${execution.state.current}' !`);
+  const restarted = structuredClone(execution);
+  const byId = new Map(restarted.taskRunList.map((t) => [t.id, t]));
+  const toRestart = new Set<string>();
+  for (const t of restarted.taskRunList) {
+    if (t.state.current !== 'FAILED' && t.state.current !== 'PAUSED') continue;
+    for (
+      let cur: TaskRun | undefined = t;
+      cur !== undefined;
+      cur = cur.parentTaskRunId === undefined ? undefined : byId.get(cur.parentTaskRunId)
+    )
+      toRestart.add(cur.id);
+  }
+  if (toRestart.size === 0) throw new ExecutionStateError('No task found to restart execution from!');
+  const handlers = new Set<string>();
+  const collect = (nodes: readonly TaskNode[]): void => {
+    for (const n of nodes) {
+      handlers.add(n.id);
+      collect(Object.values(n.children).flat());
+      for (const cases of Object.values(n.childMaps ?? {})) for (const list of cases.values()) collect(list);
+    }
+  };
+  collect([...flow.errors, ...flow.finally, ...flow.afterExecution]);
+  const walk = (nodes: readonly TaskNode[]): void => {
+    for (const n of nodes) {
+      collect([...(n.children.errors ?? []), ...(n.children.finally ?? [])]);
+      walk(Object.values(n.children).flat());
+      for (const cases of Object.values(n.childMaps ?? {})) for (const list of cases.values()) walk(list);
+    }
+  };
+  walk(flow.tasks);
+  restarted.taskRunList = restarted.taskRunList.filter((t) => !handlers.has(t.taskId));
+  for (const t of restarted.taskRunList) {
+    if (!toRestart.has(t.id)) continue;
+    const node = findTask(flow, t.taskId);
+    const flowable =
+      node !== undefined &&
+      (Object.keys(node.children).length > 0 || node.childMaps !== undefined) &&
+      node.type !== 'io.kestra.plugin.core.flow.WorkingDirectory';
+    transition(t.state, flowable ? 'RUNNING' : 'RESTARTED');
+  }
+  transition(restarted.state, 'RESTARTED');
+  delete restarted.outputs;
+  return restarted;
+}
+
+export type { StateType };
+export { InputValidationError };

@@ -1,11 +1,17 @@
 /** The runner's public shapes: options, the report (what `pebbleflow run --json` prints) and events. */
 import type { RenderScope } from '../engine/extension.js';
 import { PebbleflowError } from '../errors/pebbleflow-error.js';
+import type { Label, StateType } from '../flow/execution.js';
+import type { FlowRepository } from '../flow/repository.js';
 import type { LogLevel } from '../flow/schema.js';
+import type { TaskRegistry } from '../tasks/registry.js';
 import type { FetchLike } from '../tasks/types.js';
+import type { ExecutionStore } from './store.js';
 
-export type ExecutionState = 'SUCCESS' | 'WARNING' | 'FAILED';
-export type TaskRunState = 'CREATED' | 'RUNNING' | 'SUCCESS' | 'WARNING' | 'FAILED' | 'SKIPPED';
+/** An execution's state (Kestra's `State.Type`): SUCCESS, WARNING, FAILED, KILLED, PAUSED… */
+export type ExecutionState = StateType;
+/** A task run's state (Kestra's `State.Type`). */
+export type TaskRunState = StateType;
 
 /** What the runner needs of a template engine (pebbleflow's own, from `createEngine`, fits). */
 export interface FlowEngine {
@@ -14,56 +20,79 @@ export interface FlowEngine {
 }
 
 export interface LogEntry {
+  readonly executionId?: string;
   /** Absent for execution-level lines. */
   readonly taskId?: string;
   readonly taskRunId?: string;
+  /** 0-based index of the attempt the line was written in (Kestra's `attemptNumber`). */
+  readonly attemptNumber?: number;
   readonly level: LogLevel;
   /** Already masked. */
   readonly message: string;
   readonly timestamp: string;
 }
 
+export interface AttemptReport {
+  readonly state: TaskRunState;
+  readonly startDate: string;
+  readonly endDate?: string;
+  readonly workerId?: string;
+}
+
 export interface TaskRunReport {
   readonly id: string;
   readonly taskId: string;
   readonly type: string;
-  /** The flowable task run this one ran under (If, Sequential). */
+  /** The loop value, for ForEach/EachSequential/EachParallel children. */
+  readonly value?: string;
+  /** The flowable task run this one ran under. */
   readonly parentTaskRunId?: string;
+  /** WaitFor's iteration. */
+  readonly iteration?: number;
   /** 0 for top-level tasks, +1 per flowable level; `errors`/`finally` tasks are top level. */
   readonly depth: number;
-  /** `tasks`, `errors` or `finally` for top-level runs; the child list name (`then`…) for nested ones. */
+  /** The child list it ran from: `tasks`, `errors`, `finally`, `afterExecution`, `then`, `cases`… */
   readonly branch: string;
-  state: TaskRunState;
-  attempts: number;
-  startDate: string;
-  endDate?: string;
-  durationMs?: number;
-  /** Masked copy of the task's outputs. */
-  outputs: Record<string, unknown>;
+  readonly state: TaskRunState;
+  /** One per attempt (flowable task runs have none, as in Kestra). */
+  readonly attempts: readonly AttemptReport[];
+  readonly startDate: string;
+  readonly endDate?: string;
+  readonly durationMs?: number;
+  /** Masked copy of the task run's outputs. */
+  readonly outputs: Readonly<Record<string, unknown>>;
   /** Masked failure message, when it failed. */
-  error?: string;
+  readonly error?: string;
 }
 
 export interface RunReport {
+  /** The flow id. */
   readonly id: string;
   readonly namespace: string;
   readonly tenant: string;
   readonly executionId: string;
-  state: ExecutionState;
+  /** The execution that started this one (Subflow). */
+  readonly parentExecutionId?: string;
+  readonly state: ExecutionState;
   readonly startDate: string;
-  endDate: string;
-  durationMs: number;
-  readonly taskRuns: TaskRunReport[];
-  /** Outputs by task id (masked). */
-  readonly outputs: Record<string, Record<string, unknown>>;
+  readonly endDate: string;
+  readonly durationMs: number;
+  /** In creation order. */
+  readonly taskRuns: readonly TaskRunReport[];
+  /** Outputs by task id, nested by loop value as Kestra's `outputs` variable (masked). */
+  readonly outputs: Readonly<Record<string, Record<string, unknown>>>;
   /** The flow's own `outputs:` (masked), when it declares some and the run did not fail. */
-  flowOutputs?: Record<string, unknown>;
-  readonly logs: LogEntry[];
+  readonly flowOutputs?: Readonly<Record<string, unknown>>;
+  /** The execution's labels (flow labels, those set by Labels tasks, `system.correlationId`). */
+  readonly labels: readonly Label[];
+  readonly logs: readonly LogEntry[];
 }
 
 export type RunEvent =
   | { readonly type: 'task-start'; readonly taskRun: Readonly<TaskRunReport> }
   | { readonly type: 'task-end'; readonly taskRun: Readonly<TaskRunReport> }
+  | { readonly type: 'task-state'; readonly taskRun: Readonly<TaskRunReport> }
+  | { readonly type: 'execution-state'; readonly executionId: string; readonly state: ExecutionState }
   | { readonly type: 'log'; readonly log: LogEntry };
 
 export interface RunFlowOptions {
@@ -77,9 +106,9 @@ export interface RunFlowOptions {
   readonly fetch?: FetchLike;
   /** Called with each (masked) log line as it is written. */
   readonly onLog?: (entry: LogEntry) => void;
-  /** Task starts and ends, and log lines, as they happen (for live output). */
+  /** Task starts, state changes and ends, execution states and log lines, as they happen (for live output). */
   readonly onEvent?: (event: RunEvent) => void;
-  /** Cancels the run: the running task is aborted, the rest are not started. */
+  /** Kills the run: running task runs end KILLED, nothing else starts, `finally` still runs; the execution ends KILLED. */
   readonly signal?: AbortSignal;
   /** An engine to reuse across runs (keeps its token cache); it must already have `secret()`/`credential()`. */
   readonly engine?: FlowEngine;
@@ -87,6 +116,25 @@ export interface RunFlowOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Exposed as `globals.*`. */
   readonly globals?: Readonly<Record<string, unknown>>;
+  /** The task types the flow may use (default: the default registry). */
+  readonly registry?: TaskRegistry;
+  /** Told about every change of the execution and its task runs (default: nothing is kept). */
+  readonly store?: ExecutionStore;
+  /** Where Subflow finds child flows by namespace and id. */
+  readonly flows?: FlowRepository;
+  /** How a Resume task resumes a paused execution (the CLI resumes those it keeps; without it Resume fails). */
+  readonly executions?: { resume(executionId: string, inputs: Readonly<Record<string, unknown>>): Promise<void> };
+  /** Written on each attempt (`workerId`); default `local`. */
+  readonly workerId?: string;
+  /** Labels added to the execution (after the flow's). */
+  readonly labels?: readonly Label[];
+  /** Use this execution id instead of a new one (the server assigns ids before queuing). */
+  readonly executionId?: string;
+  /**
+   * End the run PAUSED at a Pause with a `delay` or `timeout` too, instead of waiting in-process
+   * (a server that schedules the resume itself). Default false.
+   */
+  readonly suspendTimedPauses?: boolean;
 }
 
 export type FlowDisabledErrorCode = 'FLOW_DISABLED';

@@ -1,5 +1,6 @@
 /** Turning rendered property values into what a task needs, with errors that name the property. */
 import { parseDuration } from '../flow/duration.js';
+import type { StateType } from '../flow/execution.js';
 import type { PropertyKind } from './definition.js';
 import { TaskError } from './types.js';
 
@@ -99,4 +100,11 @@ export function coerceProperty(value: unknown, kind: PropertyKind, property: str
     case 'any':
       return value;
   }
+}
+
+/** A task's `allowFailure` / `allowWarning` applied to a state (Kestra's rules). */
+export function applyTaskAllowances(state: StateType, task: { readonly allowFailure: boolean; readonly allowWarning: boolean }): StateType {
+  if (state === 'FAILED' && task.allowFailure) return task.allowWarning ? 'SUCCESS' : 'WARNING';
+  if (state === 'WARNING' && task.allowWarning) return 'SUCCESS';
+  return state;
 }

@@ -1,11 +1,58 @@
 /** The core task types, one module each (add a module here and it is known to the loader, the runner and the JSON Schema). */
 import type { TaskDefinition } from './definition.js';
+import { echoTask } from './debug/echo.js';
 import { returnTask } from './debug/return.js';
+import { assertTask } from './execution/assert.js';
+import { exitTask } from './execution/exit.js';
 import { failTask } from './execution/fail.js';
+import { labelsTask } from './execution/labels.js';
+import { resumeTask } from './execution/resume.js';
+import { setVariablesTask } from './execution/set-variables.js';
+import { unsetVariablesTask } from './execution/unset-variables.js';
+import { allowFailureTask } from './flow/allow-failure.js';
+import { dagTask } from './flow/dag.js';
+import { eachParallelTask } from './flow/each-parallel.js';
+import { eachSequentialTask } from './flow/each-sequential.js';
+import { forEachTask } from './flow/for-each.js';
 import { ifTask } from './flow/if.js';
+import { parallelTask } from './flow/parallel.js';
+import { pauseTask } from './flow/pause.js';
 import { sequentialTask } from './flow/sequential.js';
+import { sleepTask } from './flow/sleep.js';
+import { subflowTask } from './flow/subflow.js';
+import { switchTask } from './flow/switch.js';
+import { waitForTask } from './flow/wait-for.js';
 import { requestTask } from './http/request.js';
 import { logTask } from './log/log.js';
 import { outputValuesTask } from './output/output-values.js';
 
-export const CORE_TASKS: readonly TaskDefinition[] = [requestTask, logTask, returnTask, outputValuesTask, failTask, ifTask, sequentialTask];
+export const CORE_TASKS: readonly TaskDefinition[] = [
+  // flow
+  sequentialTask,
+  parallelTask,
+  ifTask,
+  switchTask,
+  forEachTask,
+  eachSequentialTask,
+  eachParallelTask,
+  dagTask,
+  allowFailureTask,
+  subflowTask,
+  pauseTask,
+  sleepTask,
+  waitForTask,
+  // execution
+  failTask,
+  exitTask,
+  labelsTask,
+  assertTask,
+  setVariablesTask,
+  unsetVariablesTask,
+  resumeTask,
+  // debug, log, output, http
+  returnTask,
+  echoTask,
+  logTask,
+  outputValuesTask,
+  requestTask,
+];

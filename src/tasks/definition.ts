@@ -158,9 +158,10 @@ export interface TaskServices {
 export interface ExecutionControl {
   /** Adds (or replaces by key) execution labels. */
   addLabels(labels: readonly Label[]): void;
-  /** Sets execution variables (visible to later tasks as top-level variables). */
+  /** Merges variables into the execution's (deeply); later tasks see them under `vars`, over the flow's. */
   setVariables(variables: Readonly<Record<string, unknown>>, options?: { overwrite?: boolean }): void;
-  unsetVariables(names: readonly string[], options?: { failIfMissing?: boolean }): void;
+  /** Removes execution variables (dotted names reach into nested maps). */
+  unsetVariables(names: readonly string[], options?: { ignoreMissing?: boolean }): void;
   /** Ends the execution now with this state: running task runs are killed, nothing else starts (Exit). */
   exit(state: Extract<StateType, 'SUCCESS' | 'WARNING' | 'FAILED' | 'KILLED' | 'CANCELLED'>): void;
 }
@@ -232,6 +233,10 @@ export interface TaskRunContext {
   pause(request: PauseRequest): Promise<PauseOutcome>;
   /** Starts a child flow found by namespace and id (Subflow). */
   runSubflow(request: SubflowRequest): Promise<SubflowResult>;
+  /** Removes this task run's children from the execution and counts one more iteration (WaitFor's loop). */
+  restartChildren(): void;
+  /** Resumes a paused execution (Resume): fails when the run has no way to reach executions (`RunFlowOptions.executions`). */
+  resumeExecution(request: { readonly executionId: string; readonly inputs: Readonly<Record<string, unknown>> }): Promise<void>;
 }
 
 export interface TaskResult {

@@ -36,7 +36,25 @@ export type TaskErrorCode =
   /** Request: no answer within the connect or read timeout. */
   | 'HTTP_TIMEOUT'
   /** Request: the answer is over the body size limit. */
-  | 'HTTP_BODY_TOO_LARGE';
+  | 'HTTP_BODY_TOO_LARGE'
+  /** The task run was killed (the execution, its parent's end, an Exit). */
+  | 'KILLED'
+  /** An Assert condition rendered falsy. */
+  | 'ASSERTION_FAILED'
+  /** A Labels task tried to set a `system.` label. */
+  | 'SYSTEM_LABEL'
+  /** SetVariables with `overwrite: false` met an existing variable. */
+  | 'VARIABLE_EXISTS'
+  /** UnsetVariables reached into a variable that is not a map. */
+  | 'VARIABLE_MISSING'
+  /** Subflow: no flow with that namespace and id. */
+  | 'SUBFLOW_NOT_FOUND'
+  /** Subflow: the child flow is disabled. */
+  | 'SUBFLOW_DISABLED'
+  /** Subflow: the child ended in a state the task cannot map. */
+  | 'SUBFLOW_STATE'
+  /** WaitFor was stopped between two iterations. */
+  | 'WAITFOR_INTERRUPTED';
 
 /** A task failure a user can act on (Kestra's own wording where there is one). */
 export class TaskError extends PebbleflowError<TaskErrorCode> {

@@ -1,7 +1,7 @@
 import { InputValidationError } from '../../src/flow/errors.js';
 import { parseFlow } from '../../src/flow/loader.js';
 import { MASK } from '../../src/runner/masking.js';
-import { retryDelay, runFlow } from '../../src/runner/runner.js';
+import { nextRetryDelay, runFlow } from '../../src/runner/runner.js';
 import { FlowDisabledError } from '../../src/runner/types.js';
 import { registerTaskType } from '../../src/tasks/registry.js';
 import { messages, runYaml, taskStates } from '../support/flows.js';
@@ -81,7 +81,7 @@ outputs:
     expect(report.taskRuns.find((t) => t.taskId === 'vals')).toMatchObject({ depth: 2, branch: 'tasks' });
   });
 
-  test('runIf, disabled, allowFailure: SKIPPED, SKIPPED, WARNING, and the run goes on', async () => {
+  test('runIf, disabled, allowFailure: SKIPPED, no task run (as in Kestra), WARNING, and the run goes on', async () => {
     const report = await runYaml(`id: s
 namespace: n
 tasks:
@@ -90,7 +90,7 @@ tasks:
   - { id: soft, type: io.kestra.plugin.core.execution.Fail, allowFailure: true, errorMessage: soft fail }
   - { id: after, type: io.kestra.plugin.core.log.Log, message: "after {{ tasks.soft.state }}" }
 `);
-    expect(taskStates(report)).toEqual({ skipped: 'SKIPPED', off: 'SKIPPED', soft: 'WARNING', after: 'SUCCESS' });
+    expect(taskStates(report)).toEqual({ skipped: 'SKIPPED', soft: 'WARNING', after: 'SUCCESS' });
     expect(report.state).toBe('WARNING');
     expect(messages(report)).toEqual(['soft ERROR soft fail', 'after INFO after WARNING']);
   });
@@ -129,6 +129,7 @@ tasks:
     expect(report.taskRuns.find((t) => t.taskId === 'bad')?.error).toMatch(/nope/);
   });
 
+  // Kestra logs each failed attempt's error, and warningOnRetry applies once more than one attempt failed before (Worker.java).
   test('retry: constant interval until success; warningOnRetry; exhausted attempts fail', async () => {
     attempts.clear();
     const report = await runYaml(`id: r
@@ -139,20 +140,47 @@ tasks:
 `);
     expect(taskStates(report)).toEqual({ flaky: 'WARNING', hopeless: 'FAILED' });
     expect(report.outputs.flaky).toEqual({ attempts: 3 });
-    expect(report.taskRuns.map((t) => t.attempts)).toEqual([3, 2]);
+    expect(report.taskRuns.map((t) => t.attempts.length)).toEqual([3, 2]);
+    expect(report.taskRuns.map((t) => t.attempts.map((a) => a.state))).toEqual([
+      ['FAILED', 'FAILED', 'SUCCESS'],
+      ['FAILED', 'FAILED'],
+    ]);
     expect(messages(report)).toEqual([
-      'flaky WARN Attempt 1 failed: attempt 1 failed; retrying in 10 ms',
-      'flaky WARN Attempt 2 failed: attempt 2 failed; retrying in 10 ms',
-      'hopeless WARN Attempt 1 failed: attempt 1 failed; retrying in 10 ms',
+      'flaky ERROR attempt 1 failed',
+      'flaky ERROR attempt 2 failed',
+      'hopeless ERROR attempt 1 failed',
       'hopeless ERROR attempt 2 failed',
     ]);
   });
 
-  test('retry delays: exponential with cap, maxDuration', () => {
-    const policy = { type: 'exponential' as const, interval: 'PT1S', delayFactor: 2, maxInterval: 'PT3S', maxAttempt: 10 };
-    expect([1, 2, 3, 4].map((a) => retryDelay(policy, a, 0))).toEqual([1000, 2000, 3000, 3000]);
-    expect(retryDelay({ type: 'constant', interval: 'PT1S', maxDuration: 'PT2S' }, 1, 1500)).toBeUndefined();
-    expect(retryDelay({ type: 'constant', interval: 'PT1S', maxAttempt: 2 }, 2, 0)).toBeUndefined();
+  // Kestra's Exponential.nextRetryDate: interval × delayFactor × (attempts − 1), capped at maxInterval (so the first retry is immediate).
+  test('retry delays: exponential with cap, maxDuration, maxAttempts (and the older maxAttempt)', () => {
+    const t0 = Date.parse('2024-01-01T00:00:00Z');
+    // n attempts that all started and ended at t0.
+    const last = (n: number) =>
+      Array.from({ length: n }, () => ({
+        state: {
+          current: 'FAILED' as const,
+          startDate: new Date(t0).toISOString(),
+          histories: [{ state: 'FAILED' as const, date: new Date(t0).toISOString() }],
+        },
+      }));
+    const policy = { type: 'exponential' as const, interval: 'PT1S', delayFactor: 2, maxInterval: 'PT3S', maxAttempts: 10 };
+    expect([1, 2, 3, 4].map((n) => nextRetryDelay(policy, last(n), t0))).toEqual([0, 2000, 3000, 3000]);
+    const late = [
+      {
+        state: {
+          current: 'FAILED' as const,
+          startDate: new Date(t0).toISOString(),
+          histories: [{ state: 'FAILED' as const, date: new Date(t0 + 1500).toISOString() }],
+        },
+      },
+    ];
+    expect(nextRetryDelay({ type: 'constant', interval: 'PT1S', maxDuration: 'PT2S' }, late, t0 + 1500)).toBeUndefined();
+    expect(nextRetryDelay({ type: 'constant', interval: 'PT1S', maxDuration: 'PT3S' }, late, t0 + 1500)).toBe(1000);
+    expect(nextRetryDelay({ type: 'constant', interval: 'PT1S', maxAttempt: 2 }, last(2), t0)).toBeUndefined();
+    expect(nextRetryDelay({ type: 'constant', interval: 'PT1S', maxAttempts: 2 }, last(2), t0)).toBeUndefined();
+    expect(nextRetryDelay({ type: 'constant', interval: 'PT1S', maxAttempts: 3 }, last(2), t0)).toBe(1000);
   });
 
   test('timeout aborts the task', async () => {
@@ -165,10 +193,11 @@ tasks:
 `);
     expect(Date.now() - started).toBeLessThan(3000);
     expect(taskStates(report)).toEqual({ slow: 'FAILED' });
-    expect(report.taskRuns[0]?.error).toBe('Timeout after PT0.1S');
+    // Kestra's TimeoutExceededException text.
+    expect(report.taskRuns[0]?.error).toBe('Timeout after 00:00:00.100');
   });
 
-  test('an outside AbortSignal cancels the run', async () => {
+  test('an outside AbortSignal kills the run: the running task run and the execution end KILLED, nothing else starts', async () => {
     attempts.clear();
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
@@ -181,9 +210,9 @@ tasks:
 `,
       { signal: controller.signal },
     );
-    expect(report.state).toBe('FAILED');
-    expect(taskStates(report)).toEqual({ slow: 'FAILED' });
-    expect(report.taskRuns[0]?.error).toBe('Execution cancelled');
+    expect(report.state).toBe('KILLED');
+    expect(taskStates(report)).toEqual({ slow: 'KILLED' });
+    expect(report.taskRuns[0]?.error).toBe('Execution killed');
   });
 
   test('secrets and SECRET inputs are masked in logs, errors and report outputs, but tasks see the value', async () => {
@@ -232,9 +261,21 @@ tasks:
   test('onLog and onEvent stream as tasks run', async () => {
     const events: string[] = [];
     await runYaml('id: e\nnamespace: n\ntasks: [{ id: t, type: io.kestra.plugin.core.log.Log, message: hi }]\n', {
-      onEvent: (e) => events.push(e.type === 'log' ? `log:${e.log.message}` : `${e.type}:${e.taskRun.taskId}:${e.taskRun.state}`),
+      onEvent: (e) => {
+        if (e.type === 'log') events.push(`log:${e.log.message}`);
+        else if (e.type === 'execution-state') events.push(`execution:${e.state}`);
+        else events.push(`${e.type}:${e.taskRun.taskId}:${e.taskRun.state}`);
+      },
       onLog: (l) => events.push(`onLog:${l.message}`),
     });
-    expect(events).toEqual(['task-start:t:CREATED', 'onLog:hi', 'log:hi', 'task-end:t:SUCCESS']);
+    expect(events).toEqual([
+      'execution:RUNNING',
+      'task-start:t:CREATED',
+      'task-state:t:RUNNING',
+      'onLog:hi',
+      'log:hi',
+      'task-end:t:SUCCESS',
+      'execution:SUCCESS',
+    ]);
   });
 });

@@ -1,0 +1,1237 @@
+/**
+ * One execution being run: Kestra's executor and worker folded into one structured async walk of
+ * the flow. Every task run is a `TaskRun` in `execution.taskRunList` (flowables have their own,
+ * children point to it, loop children carry their value); flowables run their children through
+ * `runChildren`, whose modes are Kestra's `FlowableUtils` resolvers; a flowable's state is derived
+ * as `guessFinalState` does. A saved execution can be continued: terminal task runs are reused
+ * (their outputs feed the context), a PAUSED one is resumed, a RUNNING one gets a new attempt.
+ *
+ * Cancellation: each task run has an AbortController whose signal hangs off its parent's, so a
+ * flowable's timeout or end, an Exit, or killing the execution reaches every descendant; nothing
+ * starts once its parent's signal is aborted, and killed task runs end KILLED.
+ */
+import type { RenderScope } from '../engine/extension.js';
+import { formatJavaDuration, parseDuration } from '../flow/duration.js';
+import { isTerminal, type Execution, type Label, type StateType, type TaskRun, type TaskRunAttempt } from '../flow/execution.js';
+import { coerceInput } from '../flow/inputs.js';
+import type { Flow, RetryPolicy, TaskNode } from '../flow/model.js';
+import { LOG_LEVELS, type LogLevel } from '../flow/schema.js';
+import { coerceProperty, isTruthy } from '../tasks/coerce.js';
+import {
+  childListsOf,
+  isFlowable,
+  type ChildItem,
+  type ChildrenPlan,
+  type ExecutionControl,
+  type PauseOutcome,
+  type PauseRequest,
+  type SubflowRequest,
+  type SubflowResult,
+  type TaskDefinition,
+  type TaskRunContext,
+  type TaskServices,
+} from '../tasks/definition.js';
+import type { TaskRegistry } from '../tasks/registry.js';
+import { TaskError, type FetchLike } from '../tasks/types.js';
+import { labelsVariable, placeOutputs, placeState, taskRunVariable } from './context.js';
+import { ExecutionRuntime } from './functions.js';
+import { newId } from './ids.js';
+import type { Masker } from './masking.js';
+import { applyAllowances, guessFinalState, lastDate, newState, transition } from './state.js';
+import type { ExecutionStore } from './store.js';
+import type { FlowEngine, LogEntry, RunEvent, RunFlowOptions, TaskRunReport } from './types.js';
+
+const SEVERITY: Record<LogLevel, number> = Object.fromEntries(LOG_LEVELS.map((l, i) => [l, i])) as Record<LogLevel, number>;
+
+/** Why a task run's signal was aborted. */
+export class Interruption extends TaskError {
+  readonly kind: 'KILLED' | 'TIMEOUT' | 'PARENT_ENDED' | 'EXIT';
+  constructor(kind: Interruption['kind'], message: string) {
+    super(kind === 'TIMEOUT' ? 'TIMEOUT' : 'KILLED', message);
+    this.kind = kind;
+  }
+}
+
+/** Kestra's `TimeoutExceededException` text: `Timeout after HH:mm:ss.SSS`. */
+export function timeoutMessage(ms: number): string {
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = Math.floor((ms % 60_000) / 1000);
+  const milli = Math.floor(ms % 1000);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `Timeout after ${two(h)}:${two(m)}:${two(s)}.${String(milli).padStart(3, '0')}`;
+}
+
+/** A task run in progress. */
+interface Frame {
+  readonly node: TaskNode;
+  readonly def: TaskDefinition;
+  readonly taskRun: TaskRun;
+  readonly parent: Frame | undefined;
+  readonly depth: number;
+  readonly branch: string;
+  /** Values of the ancestors that carry one, outermost first (where this task run's outputs go). */
+  readonly parentValues: readonly string[];
+  readonly controller: AbortController;
+  /** Unmasked outputs (what templates see). */
+  rawOutputs: Record<string, unknown> | undefined;
+  services: Map<string | symbol, unknown> | undefined;
+  /** Set once this task run ended; children do not start after. */
+  ended: boolean;
+}
+
+/** The outcome of a list of children. */
+interface ListOutcome {
+  /** Final states of the task runs created (or reused) for these items; PAUSED for one waiting. */
+  readonly states: StateType[];
+  readonly failed: boolean;
+  /** Children still running when the list gave up (after a failure): they are aborted at the flowable's end. */
+  readonly running: Promise<unknown>[];
+}
+
+/** Sentinel: a Pause without duration in a run that cannot wait (it ends PAUSED and continues on resume). */
+class Suspend extends Error {}
+
+export interface ExecutionRunParams {
+  readonly flow: Flow;
+  readonly execution: Execution;
+  readonly registry: TaskRegistry;
+  readonly engine: FlowEngine;
+  readonly scope: RenderScope;
+  readonly masker: Masker;
+  readonly store: ExecutionStore;
+  readonly options: RunFlowOptions;
+  /** The base variables every task sees (flow, vars, inputs, envs, globals…), without outputs/tasks/labels/execution. */
+  readonly base: Record<string, unknown>;
+  /** Inputs given to `resume` for the paused task runs (Pause `onResume`). */
+  readonly resumeInputs?: Readonly<Record<string, unknown>>;
+  /** Unmasked outputs of earlier task runs (a resumed execution only has the masked ones). */
+  readonly logs: LogEntry[];
+  readonly startSubflow: (
+    request: SubflowRequest,
+    parent: { execution: Execution; taskRun: TaskRun; signal: AbortSignal },
+  ) => Promise<SubflowResult>;
+}
+
+export class ExecutionRun {
+  readonly flow: Flow;
+  readonly execution: Execution;
+  readonly logs: LogEntry[];
+  readonly #p: ExecutionRunParams;
+  readonly #engine: FlowEngine;
+  readonly #masker: Masker;
+  readonly #store: ExecutionStore;
+  readonly #emitEvents: boolean;
+  /** Task runs by `parentTaskRunId|taskId|value` (the latest one), to reuse them on resume. */
+  readonly #index = new Map<string, TaskRun>();
+  /** Report-only facts about task runs (type, depth, branch, error). */
+  readonly #meta = new Map<string, { type: string; depth: number; branch: string; error?: string }>();
+  readonly #outputs: Record<string, unknown> = {};
+  readonly #tasks: Record<string, unknown> = {};
+  readonly #executionVar: Record<string, unknown>;
+  #labelsVar: Record<string, unknown>;
+  /** Execution variables (SetVariables), unmasked. */
+  #variables: Record<string, unknown>;
+  /** `vars`: the flow's variables with the execution's merged over them. */
+  #varsVar: Record<string, unknown>;
+  readonly #root: AbortController = new AbortController();
+  readonly #runtime: ExecutionRuntime;
+  readonly #fetch: FetchLike;
+  readonly #workerId: string;
+  #exitState: StateType | undefined;
+  #pausedCount = 0;
+  readonly #resumeInputs: Readonly<Record<string, unknown>> | undefined;
+  readonly #branchCache = new WeakMap<TaskNode, Map<TaskNode, string>>();
+  readonly #background: Promise<unknown>[] = [];
+
+  constructor(params: ExecutionRunParams) {
+    this.#p = params;
+    this.flow = params.flow;
+    this.execution = params.execution;
+    this.logs = params.logs;
+    this.#engine = params.engine;
+    this.#masker = params.masker;
+    this.#store = params.store;
+    this.#emitEvents = params.options.onEvent !== undefined;
+    this.#fetch = params.options.fetch ?? (globalThis.fetch);
+    this.#workerId = params.options.workerId ?? 'local';
+    this.#resumeInputs = params.resumeInputs;
+    const execution = params.execution;
+    this.#executionVar = {
+      id: execution.id,
+      startDate: execution.state.startDate,
+      originalId: execution.originalId,
+      state: execution.state.current,
+    };
+    this.#labelsVar = labelsVariable(execution.labels);
+    this.#variables = structuredClone(execution.variables ?? {});
+    this.#varsVar = deepMerge(params.flow.variables, this.#variables);
+    this.#runtime = new ExecutionRuntime(this.logs, {
+      namespace: execution.namespace,
+      flowId: execution.flowId,
+      executionId: execution.id,
+    });
+    // A continued execution: index its task runs and rebuild `outputs` and `tasks` from them.
+    const byId = new Map<string, TaskRun>();
+    for (const taskRun of execution.taskRunList) {
+      byId.set(taskRun.id, taskRun);
+      this.#index.set(indexKey(taskRun.parentTaskRunId, taskRun.taskId, taskRun.value), taskRun);
+      placeState(this.#tasks, taskRun, taskRun.state.current);
+      if (Object.keys(taskRun.outputs).length > 0)
+        placeOutputs(this.#outputs, taskRun.taskId, parentValuesOf(taskRun, byId), taskRun.value, taskRun.outputs);
+    }
+    const signal = params.options.signal;
+    if (signal !== undefined) {
+      const kill = (): void => this.kill();
+      if (signal.aborted) kill();
+      else signal.addEventListener('abort', kill, { once: true });
+    }
+  }
+
+  /** Kills the run: running task runs end KILLED, nothing more starts (`finally` still runs). */
+  kill(): void {
+    if (this.#root.signal.aborted) return;
+    this.#root.abort(new Interruption('KILLED', 'Execution killed'));
+  }
+
+  get killed(): boolean {
+    return this.#root.signal.aborted && (this.#root.signal.reason as Interruption | undefined)?.kind === 'KILLED';
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The whole execution
+  // -------------------------------------------------------------------------------------------
+
+  async run(): Promise<void> {
+    const flow = this.flow;
+    this.#setExecutionState('RUNNING');
+    const main = await this.#runList(this.#items(flow.tasks), 'sequential', 0, undefined, 'tasks', this.#root.signal);
+    let state = this.#exitState ?? stateOf(main.states);
+    const pending = !main.failed && main.states.includes('PAUSED') && this.#exitState === undefined;
+    if (main.failed && !this.#root.signal.aborted && this.#exitState === undefined && flow.errors.length > 0) {
+      await this.#runList(this.#items(flow.errors), 'sequential', 0, undefined, 'errors', this.#root.signal);
+    }
+    if (pending) {
+      await this.#settleBackground();
+      this.#setExecutionState('PAUSED');
+      return;
+    }
+    if (this.killed && this.#exitState === undefined) state = 'KILLED';
+    // `finally` runs even when the execution was killed (a second kill stops it); not after an Exit.
+    if (flow.finally.length > 0 && this.#exitState === undefined) {
+      const finallyController = new AbortController();
+      const onSecondKill = (): void => finallyController.abort(new Interruption('KILLED', 'Execution killed'));
+      this.#p.options.signal?.addEventListener('abort', onSecondKill, { once: true });
+      const out = await this.#runList(this.#items(flow.finally), 'sequential', 0, undefined, 'finally', finallyController.signal);
+      this.#p.options.signal?.removeEventListener('abort', onSecondKill);
+      if (out.states.includes('FAILED') && state !== 'KILLED') state = 'FAILED';
+    }
+    if (state !== 'FAILED' && state !== 'KILLED' && flow.outputs.length > 0) {
+      try {
+        const values: Record<string, unknown> = {};
+        const context = this.#flowVariables();
+        for (const out of flow.outputs) {
+          const rendered = await this.#engine.renderValue(out.value, context, this.#p.scope);
+          values[out.id] = coerceInput({ type: out.type }, rendered);
+        }
+        this.execution.outputs = this.#masker.maskDeep(values) as Record<string, unknown>;
+        this.#executionVar.outputs = values;
+      } catch (e) {
+        this.#log(undefined, 'ERROR', `Failed to render output values: ${messageOf(e)}`);
+        state = 'FAILED';
+      }
+    }
+    this.#setExecutionState(state);
+    if (flow.afterExecution.length > 0) {
+      await this.#runList(this.#items(flow.afterExecution), 'sequential', 0, undefined, 'afterExecution', new AbortController().signal);
+    }
+    await this.#settleBackground();
+  }
+
+  async #settleBackground(): Promise<void> {
+    while (this.#background.length > 0) await Promise.allSettled(this.#background.splice(0));
+  }
+
+  /** Variables for flow-level templates (flow outputs). */
+  #flowVariables(): Record<string, unknown> {
+    return {
+      ...this.#p.base,
+      vars: this.#varsVar,
+      execution: this.#executionVar,
+      outputs: this.#outputs,
+      tasks: this.#tasks,
+      labels: this.#labelsVar,
+    };
+  }
+
+  /** Sets the execution's state (concurrency: QUEUED, CANCELLED…). */
+  setState(state: StateType): void {
+    this.#setExecutionState(state);
+  }
+
+  /** The flow's outputs unmasked (what a Subflow's parent sees). */
+  rawFlowOutputs(): Record<string, unknown> | undefined {
+    return this.#executionVar.outputs as Record<string, unknown> | undefined;
+  }
+
+  #setExecutionState(state: StateType): void {
+    if (!transition(this.execution.state, state)) return;
+    this.#executionVar.state = state;
+    this.#save();
+    if (this.#emitEvents) this.#emit({ type: 'execution-state', executionId: this.execution.id, state });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Lists of children: Kestra's sequential, parallel, concurrent (groups) and dag resolvers
+  // -------------------------------------------------------------------------------------------
+
+  #items(tasks: readonly (TaskNode | ChildItem)[]): ChildItem[] {
+    const out: ChildItem[] = [];
+    for (const t of tasks) {
+      const item = 'task' in t && !('type' in t) ? (t) : { task: t as TaskNode };
+      // A disabled task makes no task run, as in Kestra.
+      if (!item.task.disabled) out.push(item);
+    }
+    return out;
+  }
+
+  async #runList(
+    items: readonly ChildItem[],
+    mode: NonNullable<ChildrenPlan['mode']>,
+    concurrency: number,
+    parent: Frame | undefined,
+    branch: string | undefined,
+    signal: AbortSignal,
+  ): Promise<ListOutcome> {
+    switch (mode) {
+      case 'sequential':
+        return this.#runSequential(items, parent, branch, signal);
+      case 'parallel':
+        return this.#runPool(
+          items.map((item) => [item]),
+          concurrency,
+          parent,
+          branch,
+          signal,
+        );
+      case 'groups': {
+        const groups = new Map<string | undefined, ChildItem[]>();
+        for (const item of items) {
+          let group = groups.get(item.value);
+          if (group === undefined) groups.set(item.value, (group = []));
+          group.push(item);
+        }
+        return this.#runPool([...groups.values()], concurrency, parent, branch, signal);
+      }
+      case 'dag':
+        return this.#runDag(items, concurrency, parent, branch, signal);
+    }
+  }
+
+  async #runSequential(
+    items: readonly ChildItem[],
+    parent: Frame | undefined,
+    branch: string | undefined,
+    signal: AbortSignal,
+  ): Promise<ListOutcome> {
+    const states: StateType[] = [];
+    for (const item of items) {
+      if (signal.aborted || this.#stopping()) break;
+      const state = await this.#runTask(item, parent, branch, signal);
+      if (state === undefined) continue;
+      states.push(state);
+      if (state === 'FAILED') return { states, failed: true, running: [] };
+      if (state === 'KILLED' || state === 'PAUSED') break;
+    }
+    return { states, failed: false, running: [] };
+  }
+
+  /**
+   * Runs groups (each group in order) with at most `concurrency` groups at once (0: all). After a
+   * failure nothing new starts and the outcome is returned at once; the groups still running are
+   * handed back in `running` (their task runs end when the flowable ends).
+   */
+  #runPool(
+    groups: readonly (readonly ChildItem[])[],
+    concurrency: number,
+    parent: Frame | undefined,
+    branch: string | undefined,
+    signal: AbortSignal,
+  ): Promise<ListOutcome> {
+    const states: StateType[] = [];
+    let failed = false;
+    let next = 0;
+    let active = 0;
+    const running = new Set<Promise<unknown>>();
+    return new Promise<ListOutcome>((resolve) => {
+      let resolved = false;
+      const finish = (): void => {
+        if (resolved) return;
+        resolved = true;
+        resolve({ states, failed, running: [...running] });
+      };
+      const runGroup = async (group: readonly ChildItem[]): Promise<void> => {
+        for (const item of group) {
+          if (failed || signal.aborted || this.#stopping()) return;
+          const state = await this.#runTask(item, parent, branch, signal);
+          if (state === undefined) continue;
+          states.push(state);
+          if (state === 'FAILED') {
+            failed = true;
+            return;
+          }
+          if (state === 'KILLED' || state === 'PAUSED') return;
+        }
+      };
+      const launch = (): void => {
+        while (!failed && !signal.aborted && !this.#stopping() && next < groups.length && (concurrency <= 0 || active < concurrency)) {
+          const group = groups[next++]!;
+          active++;
+          const promise: Promise<void> = runGroup(group).finally(() => {
+            active--;
+            running.delete(promise);
+            if (failed) finish();
+            else launch();
+          });
+          running.add(promise);
+        }
+        if (failed || active === 0) finish();
+      };
+      launch();
+    });
+  }
+
+  /** Kestra's `resolveDagNexts`: a task starts once every task it depends on ended (disabled ones count as ended). */
+  #runDag(
+    items: readonly ChildItem[],
+    concurrency: number,
+    parent: Frame | undefined,
+    branch: string | undefined,
+    signal: AbortSignal,
+  ): Promise<ListOutcome> {
+    const states: StateType[] = [];
+    const ended = new Set<string>();
+    const known = new Set(items.map((i) => i.task.id));
+    const waiting = [...items];
+    const running = new Set<Promise<unknown>>();
+    let failed = false;
+    return new Promise<ListOutcome>((resolve) => {
+      let resolved = false;
+      const finish = (): void => {
+        if (resolved) return;
+        resolved = true;
+        resolve({ states, failed, running: [...running] });
+      };
+      const ready = (item: ChildItem): boolean => (item.task.dependsOn ?? []).every((id) => ended.has(id) || !known.has(id));
+      const launch = (): void => {
+        for (let i = 0; i < waiting.length;) {
+          if (failed || signal.aborted || this.#stopping() || (concurrency > 0 && running.size >= concurrency)) break;
+          const item = waiting[i]!;
+          if (!ready(item)) {
+            i++;
+            continue;
+          }
+          waiting.splice(i, 1);
+          const promise: Promise<void> = this.#runTask(item, parent, branch, signal).then((state) => {
+            running.delete(promise);
+            if (state !== undefined) {
+              states.push(state);
+              if (state === 'FAILED') failed = true;
+              if (isTerminal(state)) ended.add(item.task.id);
+            } else {
+              ended.add(item.task.id);
+            }
+            if (failed) finish();
+            else launch();
+          });
+          running.add(promise);
+        }
+        if (failed || running.size === 0) finish();
+      };
+      launch();
+    });
+  }
+
+  /** Exit (or a kill) stops new task runs everywhere. */
+  #stopping(): boolean {
+    return this.#exitState !== undefined;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // One task run
+  // -------------------------------------------------------------------------------------------
+
+  /** Runs (or reuses, or resumes) the task run of an item; `undefined` when none was made. */
+  async #runTask(
+    item: ChildItem,
+    parent: Frame | undefined,
+    branch: string | undefined,
+    parentSignal: AbortSignal,
+  ): Promise<StateType | undefined> {
+    const node = item.task;
+    const def = this.#p.registry.resolve(node.type);
+    if (def === undefined) throw new TaskError('UNKNOWN_TYPE', `Invalid type: ${node.type}`);
+    const parentId = parent?.taskRun.id;
+    const existing = this.#index.get(indexKey(parentId, node.id, item.value));
+    if (existing !== undefined && isTerminal(existing.state.current)) {
+      this.#meta.set(existing.id, {
+        type: node.type,
+        depth: parent === undefined ? 0 : parent.depth + 1,
+        branch: branch ?? this.#branchOf(parent, node),
+      });
+      return existing.state.current;
+    }
+    if (parentSignal.aborted) return undefined;
+    const taskRun = existing ?? this.#createTaskRun(node, item.value, parent);
+    const controller = new AbortController();
+    const onParentAbort = (): void => controller.abort(parentSignal.reason);
+    parentSignal.addEventListener('abort', onParentAbort, { once: true });
+    const frame: Frame = {
+      node,
+      def,
+      taskRun,
+      parent,
+      depth: parent === undefined ? 0 : parent.depth + 1,
+      branch: branch ?? this.#branchOf(parent, node),
+      parentValues:
+        parent === undefined
+          ? []
+          : parent.taskRun.value === undefined
+            ? parent.parentValues
+            : [...parent.parentValues, parent.taskRun.value],
+      controller,
+      rawOutputs: undefined,
+      services: undefined,
+      ended: false,
+    };
+    this.#meta.set(taskRun.id, { type: node.type, depth: frame.depth, branch: frame.branch });
+    if (existing === undefined) {
+      this.#touch(taskRun);
+      if (this.#emitEvents) this.#emit({ type: 'task-start', taskRun: this.#taskRunReport(taskRun) });
+    }
+    try {
+      return await this.#execute(frame, existing !== undefined);
+    } finally {
+      frame.ended = true;
+      parentSignal.removeEventListener('abort', onParentAbort);
+      if (!controller.signal.aborted) controller.abort(new Interruption('PARENT_ENDED', 'Parent task run ended'));
+    }
+  }
+
+  #createTaskRun(node: TaskNode, value: string | undefined, parent: Frame | undefined): TaskRun {
+    const execution = this.execution;
+    const taskRun: TaskRun = {
+      id: newId(),
+      executionId: execution.id,
+      ...(execution.tenantId === undefined ? {} : { tenantId: execution.tenantId }),
+      namespace: execution.namespace,
+      flowId: execution.flowId,
+      taskId: node.id,
+      ...(parent === undefined ? {} : { parentTaskRunId: parent.taskRun.id }),
+      ...(value === undefined ? {} : { value }),
+      ...(parent?.taskRun.iteration === undefined ? {} : { iteration: parent.taskRun.iteration }),
+      attempts: [],
+      outputs: {},
+      state: newState('CREATED'),
+    };
+    execution.taskRunList.push(taskRun);
+    this.#index.set(indexKey(taskRun.parentTaskRunId, taskRun.taskId, taskRun.value), taskRun);
+    placeState(this.#tasks, taskRun, 'CREATED');
+    return taskRun;
+  }
+
+  async #execute(frame: Frame, resumed: boolean): Promise<StateType> {
+    const { node, taskRun } = frame;
+    const wasPaused = taskRun.state.current === 'PAUSED';
+    if (!resumed && node.runIf !== undefined) {
+      let rendered: string;
+      try {
+        rendered = await this.#engine.render(node.runIf, this.#variablesFor(frame, 0), this.#scopeFor(frame.controller.signal));
+      } catch (e) {
+        this.#log(frame, 'ERROR', messageOf(e));
+        return this.#end(frame, applyAllowances('FAILED', node.allowFailure, node.allowWarning), messageOf(e));
+      }
+      if (!isTruthy(rendered)) return this.#end(frame, 'SKIPPED');
+    }
+    let timeoutMs: number | undefined;
+    if (node.timeout !== undefined) {
+      try {
+        const text = (
+          await this.#engine.render(node.timeout, this.#variablesFor(frame, 0), this.#scopeFor(frame.controller.signal))
+        ).trim();
+        const ms = parseDuration(text);
+        if (ms === undefined || ms <= 0)
+          throw new TaskError(
+            'INVALID_PROPERTY',
+            `Invalid value for \`timeout\`: expected an ISO-8601 duration such as PT30S, got \`${text}\``,
+          );
+        timeoutMs = ms;
+      } catch (e) {
+        this.#setState(frame, 'RUNNING');
+        this.#log(frame, 'ERROR', messageOf(e));
+        return this.#end(frame, applyAllowances('FAILED', node.allowFailure, node.allowWarning), messageOf(e));
+      }
+    }
+    if (!wasPaused) this.#setState(frame, 'RUNNING');
+    return isFlowable(frame.def) ? this.#executeFlowable(frame, timeoutMs, wasPaused) : this.#executeRunnable(frame, timeoutMs, wasPaused);
+  }
+
+  async #executeFlowable(frame: Frame, timeoutMs: number | undefined, wasPaused: boolean): Promise<StateType> {
+    const { node, def, controller } = frame;
+    let timedOut = false;
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            controller.abort(new Interruption('TIMEOUT', timeoutMessage(timeoutMs)));
+          }, timeoutMs);
+    let state: StateType;
+    let error: string | undefined;
+    try {
+      // A flowable is awaited, not raced: its children end (killed if need be) before it does.
+      const result = await def.run(this.#context(frame, 0, controller.signal, wasPaused));
+      if (result?.outputs !== undefined) this.#setOutputs(frame, result.outputs);
+      state = result?.state ?? 'SUCCESS';
+    } catch (e) {
+      if (e instanceof Suspend) return this.#suspend(frame);
+      state = 'FAILED';
+      error = messageOf(e);
+      if (!controller.signal.aborted) this.#log(frame, 'ERROR', error);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (timedOut) {
+      error = timeoutMessage(timeoutMs ?? 0);
+      this.#log(frame, 'ERROR', error);
+      state = 'FAILED';
+    } else if (controller.signal.aborted) {
+      state = 'KILLED';
+      error ??= interruptionMessage(controller.signal);
+    }
+    if (this.#exitState !== undefined) state = this.#exitState;
+    else if (state === 'PAUSED') return 'PAUSED';
+    return this.#end(frame, applyAllowances(state, node.allowFailure, node.allowWarning), error);
+  }
+
+  /** The retry policy of a task: its own, else the nearest flowable parent's, else the flow's. */
+  #retryFor(frame: Frame): RetryPolicy | undefined {
+    if (frame.node.retry !== undefined) return frame.node.retry;
+    for (let p = frame.parent; p !== undefined; p = p.parent) if (p.node.retry !== undefined) return p.node.retry;
+    return this.flow.retry;
+  }
+
+  async #executeRunnable(frame: Frame, timeoutMs: number | undefined, wasPaused: boolean): Promise<StateType> {
+    const { node, taskRun } = frame;
+    const retry = this.#retryFor(frame);
+    // A task run left RUNNING by a worker that died: its last attempt ends KILLED, a new one starts.
+    const last = taskRun.attempts[taskRun.attempts.length - 1];
+    if (last !== undefined && !isTerminal(last.state.current) && !wasPaused) transition(last.state, 'KILLED');
+    for (;;) {
+      if (frame.controller.signal.aborted) return this.#end(frame, 'KILLED', interruptionMessage(frame.controller.signal));
+      const attemptsBefore = taskRun.attempts.length;
+      let attempt: TaskRunAttempt;
+      if (wasPaused && last !== undefined && !isTerminal(last.state.current)) {
+        attempt = last;
+        transition(attempt.state, 'RUNNING');
+      } else {
+        attempt = { state: newState('CREATED'), workerId: this.#workerId };
+        transition(attempt.state, 'RUNNING');
+        taskRun.attempts.push(attempt);
+      }
+      this.#touch(taskRun);
+      const outcome = await this.#attempt(frame, wasPaused ? attemptsBefore - 1 : attemptsBefore, timeoutMs, wasPaused);
+      wasPaused = false;
+      if (outcome === 'SUSPENDED') return this.#suspend(frame);
+      transition(attempt.state, outcome.state);
+      if (outcome.outputs !== undefined) this.#setOutputs(frame, outcome.outputs);
+      if (outcome.state === 'FAILED' && retry !== undefined && !frame.controller.signal.aborted) {
+        const delay = nextRetryDelay(retry, taskRun.attempts);
+        if (delay !== undefined) {
+          this.#setState(frame, 'RETRYING');
+          await sleep(delay, frame.controller.signal);
+          if (frame.controller.signal.aborted) return this.#end(frame, 'KILLED', interruptionMessage(frame.controller.signal));
+          this.#setState(frame, 'RUNNING');
+          continue;
+        }
+      }
+      let state = outcome.state;
+      if (state === 'SUCCESS' && retry?.warningOnRetry === true && attemptsBefore > 1) state = 'WARNING';
+      return this.#end(frame, applyAllowances(state, node.allowFailure, node.allowWarning), outcome.error);
+    }
+  }
+
+  /** One attempt: `run` raced against the task run's signal (its timeout, its parent's end, a kill). */
+  async #attempt(
+    frame: Frame,
+    attemptsCount: number,
+    timeoutMs: number | undefined,
+    resumedFromPause: boolean,
+  ): Promise<{ state: StateType; outputs?: Readonly<Record<string, unknown>>; error?: string } | 'SUSPENDED'> {
+    const controller = new AbortController();
+    const frameSignal = frame.controller.signal;
+    const onAbort = (): void => controller.abort(frameSignal.reason);
+    if (frameSignal.aborted) controller.abort(frameSignal.reason);
+    else frameSignal.addEventListener('abort', onAbort, { once: true });
+    let timedOut = false;
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            controller.abort(new Interruption('TIMEOUT', timeoutMessage(timeoutMs)));
+          }, timeoutMs);
+    try {
+      const result = await raceAbort(
+        frame.def.run(this.#context(frame, attemptsCount, controller.signal, resumedFromPause)),
+        controller.signal,
+      );
+      const state = result?.state ?? 'SUCCESS';
+      return { state, ...(result?.outputs === undefined ? {} : { outputs: result.outputs }) };
+    } catch (e) {
+      if (e instanceof Suspend) return 'SUSPENDED';
+      if (timedOut) {
+        const message = timeoutMessage(timeoutMs ?? 0);
+        this.#log(frame, 'ERROR', message, attemptsCount);
+        return { state: 'FAILED', error: message };
+      }
+      if (controller.signal.aborted) return { state: 'KILLED', error: interruptionMessage(controller.signal) };
+      const message = messageOf(e);
+      this.#log(frame, 'ERROR', message, attemptsCount);
+      return { state: 'FAILED', error: message };
+    } finally {
+      clearTimeout(timer);
+      frameSignal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** A Pause without duration in a run that cannot wait: the task run stays PAUSED, the execution ends PAUSED. */
+  #suspend(frame: Frame): StateType {
+    this.#setState(frame, 'PAUSED');
+    return 'PAUSED';
+  }
+
+  #end(frame: Frame, state: StateType, error?: string): StateType {
+    if (error !== undefined) {
+      const meta = this.#meta.get(frame.taskRun.id);
+      if (meta !== undefined) meta.error = this.#masker.mask(error);
+    }
+    this.#setState(frame, state);
+    if (this.#emitEvents) this.#emit({ type: 'task-end', taskRun: this.#taskRunReport(frame.taskRun) });
+    return state;
+  }
+
+  #setState(frame: Frame, state: StateType): void {
+    const taskRun = frame.taskRun;
+    if (!transition(taskRun.state, state)) return;
+    placeState(this.#tasks, taskRun, state);
+    this.#touch(taskRun);
+    if (this.#emitEvents && !isTerminal(state)) this.#emit({ type: 'task-state', taskRun: this.#taskRunReport(taskRun) });
+  }
+
+  #setOutputs(frame: Frame, outputs: Readonly<Record<string, unknown>>): void {
+    const raw = { ...(frame.rawOutputs ?? {}), ...outputs };
+    frame.rawOutputs = raw;
+    frame.taskRun.outputs = this.#masker.maskDeep(raw) as Record<string, unknown>;
+    placeOutputs(this.#outputs, frame.node.id, frame.parentValues, frame.taskRun.value, raw);
+    this.#touch(frame.taskRun);
+  }
+
+  #touch(taskRun: TaskRun): void {
+    const saved = this.#store.save(this.execution, { kind: 'taskRun', taskRun });
+    if (saved instanceof Promise) this.#background.push(saved.catch(() => undefined));
+  }
+
+  #save(): void {
+    const saved = this.#store.save(this.execution, { kind: 'execution' });
+    if (saved instanceof Promise) this.#background.push(saved.catch(() => undefined));
+  }
+
+  /** The child list a node belongs to under its parent (`tasks`, `then`, `cases`…), for the report. */
+  #branchOf(parent: Frame | undefined, node: TaskNode): string {
+    if (parent === undefined) return 'tasks';
+    let map = this.#branchCache.get(parent.node);
+    if (map === undefined) {
+      map = new Map();
+      for (const [name, list] of Object.entries(parent.node.children)) for (const child of list) map.set(child, name);
+      for (const [name, cases] of Object.entries(parent.node.childMaps ?? {}))
+        for (const list of cases.values()) for (const child of list) map.set(child, name);
+      this.#branchCache.set(parent.node, map);
+    }
+    return map.get(node) ?? 'tasks';
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // What a task sees
+  // -------------------------------------------------------------------------------------------
+
+  #scopeFor(signal: AbortSignal): RenderScope {
+    return { ...this.#p.scope, signal, runtime: this.#runtime };
+  }
+
+  /** Kestra's `parents`: nearest first, each with the parent's loop value and/or outputs (empty ones left out). */
+  #parents(frame: Frame): Record<string, unknown>[] {
+    const out: Record<string, unknown>[] = [];
+    for (let p = frame.parent; p !== undefined; p = p.parent) {
+      const entry: Record<string, unknown> = {};
+      if (p.taskRun.value !== undefined) entry.taskrun = { value: p.taskRun.value };
+      if (p.rawOutputs !== undefined && Object.keys(p.rawOutputs).length > 0) entry.outputs = p.rawOutputs;
+      if (Object.keys(entry).length > 0) out.push(entry);
+    }
+    return out;
+  }
+
+  #variablesFor(frame: Frame, attemptsCount: number): Record<string, unknown> {
+    const parents = this.#parents(frame);
+    return {
+      ...this.#p.base,
+      vars: this.#varsVar,
+      task: { id: frame.node.id, type: frame.node.type },
+      taskrun: taskRunVariable(frame.taskRun, attemptsCount),
+      parents,
+      ...(parents.length > 0 ? { parent: parents[0] } : {}),
+      execution: this.#executionVar,
+      outputs: this.#outputs,
+      tasks: this.#tasks,
+      labels: this.#labelsVar,
+    };
+  }
+
+  #context(frame: Frame, attemptsCount: number, signal: AbortSignal, resumedFromPause: boolean): TaskRunContext {
+    const variables = this.#variablesFor(frame, attemptsCount);
+    const scope = this.#scopeFor(signal);
+    const engine = this.#engine;
+    const { node, def } = frame;
+    const render = (template: string): Promise<string> => engine.render(template, variables, scope);
+    const renderValue = (value: unknown): Promise<unknown> => engine.renderValue(value, variables, scope);
+    const services: TaskServices = {
+      provide: (key, value) => {
+        (frame.services ??= new Map()).set(key, value);
+      },
+      get: <T>(key: string | symbol): T | undefined => {
+        for (let f: Frame | undefined = frame; f !== undefined; f = f.parent)
+          if (f.services?.has(key) === true) return f.services.get(key) as T;
+        return undefined;
+      },
+    };
+    let resumeAvailable = resumedFromPause;
+    const runChildren = async (plan: ChildrenPlan): Promise<StateType> => this.#runChildren(frame, plan, signal);
+    return {
+      task: node,
+      taskRun: frame.taskRun,
+      execution: this.execution,
+      flow: this.flow,
+      signal,
+      fetch: this.#fetch,
+      variables,
+      render,
+      renderValue,
+      property: async <T>(name: string): Promise<T | undefined> => {
+        const prop = def.properties[name];
+        const raw = Object.hasOwn(node.properties, name) ? node.properties[name] : prop?.default;
+        if (raw === undefined || raw === null || prop === undefined) return (raw ?? undefined) as T | undefined;
+        const rendered = prop.dynamic === false ? raw : typeof raw === 'string' ? await render(raw) : await renderValue(raw);
+        return coerceProperty(rendered, prop.kind ?? 'any', name) as T;
+      },
+      log: (level, message) => this.#log(frame, level, message, attemptsCount),
+      setOutputs: (outputs) => this.#setOutputs(frame, outputs),
+      runChildren,
+      runTasks: (tasks) => runChildren({ tasks, errors: [], finally: [] }),
+      services,
+      executionControl: this.#control(),
+      pause: (request) => {
+        const resumed = resumeAvailable;
+        resumeAvailable = false;
+        return this.#pause(frame, request, signal, resumed);
+      },
+      runSubflow: (request) => this.#p.startSubflow(request, { execution: this.execution, taskRun: frame.taskRun, signal }),
+      restartChildren: () => this.#restartChildren(frame),
+      resumeExecution: async ({ executionId, inputs }) => {
+        const executions = this.#p.options.executions;
+        if (executions === undefined)
+          throw new TaskError(
+            'UNSUPPORTED',
+            'Resume needs access to executions: the CLI resumes those it keeps; embedders pass `executions` to runFlow',
+          );
+        await executions.resume(executionId, inputs);
+      },
+    };
+  }
+
+  /** Runs a flowable's children (then `errors`, then `finally`) and derives its state. */
+  async #runChildren(frame: Frame, plan: ChildrenPlan, signal: AbortSignal): Promise<StateType> {
+    const mode = plan.mode ?? 'sequential';
+    const concurrency = plan.concurrency ?? 0;
+    const lists = childListsOf(frame.def);
+    const errors = plan.errors ?? (lists.errors === undefined ? [] : (frame.node.children.errors ?? []));
+    const finallyTasks = plan.finally ?? (lists.finally === undefined ? [] : (frame.node.children.finally ?? []));
+    // The children's signal: aborted when the flowable's is, and when the flowable gives up on them.
+    const children = new AbortController();
+    const onAbort = (): void => children.abort(signal.reason);
+    if (signal.aborted) children.abort(signal.reason);
+    else signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const main = await this.#runList(this.#items(plan.tasks), mode, concurrency, frame, undefined, children.signal);
+      let state = stateOf(main.states);
+      if (main.failed && !children.signal.aborted && errors.length > 0) {
+        const errorMode = mode === 'sequential' ? 'sequential' : 'parallel';
+        await this.#runList(this.#items(errors), errorMode, 0, frame, 'errors', children.signal);
+      }
+      // A child waits for a resume: the flowable stays RUNNING (unless one failed, which ends it).
+      if (!main.failed && main.states.includes('PAUSED') && !signal.aborted) return 'PAUSED';
+      if (main.running.length > 0) {
+        // Kestra ends a flowable as soon as a child failed: siblings still running are killed.
+        children.abort(new Interruption('PARENT_ENDED', 'Parent task run ended'));
+        await Promise.allSettled(main.running);
+      }
+      if (finallyTasks.length > 0 && !signal.aborted) {
+        const finallyMode = mode === 'sequential' ? 'sequential' : 'parallel';
+        const out = await this.#runList(this.#items(finallyTasks), finallyMode, 0, frame, 'finally', signal);
+        if (out.states.includes('FAILED') && state !== 'KILLED') state = 'FAILED';
+      }
+      if (signal.aborted && state !== 'FAILED') state = 'KILLED';
+      return state;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** WaitFor's next iteration: this task run's children are removed and its iteration goes up. */
+  #restartChildren(frame: Frame): void {
+    const id = frame.taskRun.id;
+    const removed = new Set<string>([id]);
+    const kept: TaskRun[] = [];
+    for (const t of this.execution.taskRunList) {
+      if (t.parentTaskRunId !== undefined && removed.has(t.parentTaskRunId)) {
+        removed.add(t.id);
+        this.#index.delete(indexKey(t.parentTaskRunId, t.taskId, t.value));
+        this.#meta.delete(t.id);
+      } else kept.push(t);
+    }
+    this.execution.taskRunList.splice(0, this.execution.taskRunList.length, ...kept);
+    frame.taskRun.iteration = (frame.taskRun.iteration ?? 1) + 1;
+    this.#touch(frame.taskRun);
+  }
+
+  async #pause(frame: Frame, request: PauseRequest, signal: AbortSignal, resumed: boolean): Promise<PauseOutcome> {
+    const taskRun = frame.taskRun;
+    if (resumed) {
+      // Continued after `resume`: a timeout that elapsed meanwhile still fails the task run.
+      const pausedAt = lastPausedDate(taskRun);
+      if (
+        request.delayMs === undefined &&
+        request.timeoutMs !== undefined &&
+        pausedAt !== undefined &&
+        Date.now() - pausedAt > request.timeoutMs
+      ) {
+        return { resumed: false, reason: 'timeout' };
+      }
+      this.#setState(frame, 'RUNNING');
+      this.#resumeExecutionState();
+      return { resumed: true, inputs: this.#resumeInputs ?? {} };
+    }
+    const waitMs = request.delayMs ?? request.timeoutMs;
+    if (waitMs === undefined || this.#p.options.suspendTimedPauses === true) {
+      this.#pausedCount++;
+      this.#setState(frame, 'PAUSED');
+      this.#setExecutionState('PAUSED');
+      throw new Suspend();
+    }
+    this.#setState(frame, 'PAUSED');
+    this.#pausedCount++;
+    this.#setExecutionState('PAUSED');
+    await sleep(waitMs, signal);
+    this.#pausedCount--;
+    if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Interruption('KILLED', 'Execution killed');
+    if (request.delayMs === undefined) return { resumed: false, reason: 'timeout' };
+    this.#setState(frame, 'RUNNING');
+    this.#resumeExecutionState();
+    return { resumed: true, inputs: {} };
+  }
+
+  #resumeExecutionState(): void {
+    if (this.#pausedCount <= 0 && this.execution.state.current === 'PAUSED') this.#setExecutionState('RUNNING');
+  }
+
+  #control(): ExecutionControl {
+    return {
+      addLabels: (labels) => {
+        const byKey = new Map<string, string>(this.execution.labels.map((l) => [l.key, l.value]));
+        for (const l of labels) byKey.set(l.key, l.value);
+        this.execution.labels = [...byKey].map(([key, value]): Label => ({ key, value }));
+        this.#labelsVar = labelsVariable(this.execution.labels);
+        this.#save();
+      },
+      setVariables: (variables, options = {}) => {
+        if (options.overwrite === false) {
+          const duplicated = Object.keys(variables).filter((k) => Object.hasOwn(this.#variables, k));
+          if (duplicated.length > 0)
+            throw new TaskError(
+              'VARIABLE_EXISTS',
+              `\`overwrite\` is set to false and the following variables already exist: ${duplicated.join(',')}`,
+            );
+        }
+        this.#variables = deepMerge(this.#variables, variables);
+        this.#variablesChanged();
+      },
+      unsetVariables: (names, options = {}) => {
+        for (const name of names) {
+          // Kestra's UnsetVariables: a dotted name walks nested maps; a missing last key is ignored.
+          const parts = name.split('.');
+          let map: Record<string, unknown> | undefined = this.#variables;
+          for (const part of parts.slice(0, -1)) {
+            const next: unknown = map?.[part];
+            map = next !== null && typeof next === 'object' && !Array.isArray(next) ? (next as Record<string, unknown>) : undefined;
+          }
+          if (map === undefined) {
+            if (options.ignoreMissing === true) continue;
+            throw new TaskError(
+              'VARIABLE_MISSING',
+              `Unable to unset \`${name}\`: \`${parts.slice(0, -1).join('.')}\` is not a map of the execution's variables`,
+            );
+          }
+          delete map[parts[parts.length - 1]!];
+        }
+        this.#variablesChanged();
+      },
+      exit: (state) => {
+        this.#exitState ??= state;
+        if (state === 'KILLED') this.#root.abort(new Interruption('EXIT', 'Execution exited'));
+      },
+    };
+  }
+
+  #variablesChanged(): void {
+    this.#varsVar = deepMerge(this.flow.variables, this.#variables);
+    this.execution.variables = this.#masker.maskDeep(this.#variables) as Record<string, unknown>;
+    this.#save();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Logs, events, report
+  // -------------------------------------------------------------------------------------------
+
+  #log(frame: Frame | undefined, level: LogLevel, message: string, attemptNumber?: number): void {
+    if (frame?.node.logLevel !== undefined && SEVERITY[level] < SEVERITY[frame.node.logLevel]) return;
+    const entry: LogEntry = {
+      executionId: this.execution.id,
+      ...(frame === undefined ? {} : { taskId: frame.node.id, taskRunId: frame.taskRun.id }),
+      ...(attemptNumber === undefined ? {} : { attemptNumber }),
+      level,
+      message: this.#masker.mask(message),
+      timestamp: new Date().toISOString(),
+    };
+    this.logs.push(entry);
+    const stored = this.#store.log?.(entry);
+    if (stored instanceof Promise) this.#background.push(stored.catch(() => undefined));
+    try {
+      this.#p.options.onLog?.(entry);
+    } catch {
+      // A listener's failure must not change the run.
+    }
+    if (this.#emitEvents) this.#emit({ type: 'log', log: entry });
+  }
+
+  /** Writes a log line at execution level (used by the runner's callers). */
+  logExecution(level: LogLevel, message: string): void {
+    this.#log(undefined, level, message);
+  }
+
+  #emit(event: RunEvent): void {
+    try {
+      this.#p.options.onEvent?.(event);
+    } catch {
+      // A listener's failure must not change the run.
+    }
+  }
+
+  /** The report view of a task run (a copy). */
+  #taskRunReport(taskRun: TaskRun): TaskRunReport {
+    const meta = this.#meta.get(taskRun.id);
+    const state = taskRun.state;
+    return {
+      id: taskRun.id,
+      taskId: taskRun.taskId,
+      type: meta?.type ?? '',
+      ...(taskRun.value === undefined ? {} : { value: taskRun.value }),
+      ...(taskRun.parentTaskRunId === undefined ? {} : { parentTaskRunId: taskRun.parentTaskRunId }),
+      ...(taskRun.iteration === undefined ? {} : { iteration: taskRun.iteration }),
+      depth: meta?.depth ?? 0,
+      branch: meta?.branch ?? 'tasks',
+      state: state.current,
+      attempts: taskRun.attempts.map((a) => ({
+        state: a.state.current,
+        startDate: a.state.startDate,
+        ...(a.state.endDate === undefined ? {} : { endDate: a.state.endDate }),
+        ...(a.workerId === undefined ? {} : { workerId: a.workerId }),
+      })),
+      startDate: state.startDate,
+      ...(state.endDate === undefined
+        ? {}
+        : { endDate: state.endDate, durationMs: Date.parse(state.endDate) - Date.parse(state.startDate) }),
+      outputs: structuredClone(taskRun.outputs),
+      ...(meta?.error === undefined ? {} : { error: meta.error }),
+    };
+  }
+
+  /** Every task run, in creation order, as the report shows them (copies). */
+  taskRunReports(): TaskRunReport[] {
+    const byId = new Map(this.execution.taskRunList.map((t) => [t.id, t]));
+    return this.execution.taskRunList.map((t) => {
+      if (!this.#meta.has(t.id)) {
+        // Reused from a stored execution and not visited again: depth from its parents.
+        let depth = 0;
+        for (let p = t.parentTaskRunId; p !== undefined; p = byId.get(p)?.parentTaskRunId) depth++;
+        const node = findTask(this.flow, t.taskId);
+        this.#meta.set(t.id, { type: node?.type ?? '', depth, branch: 'tasks' });
+      }
+      return this.#taskRunReport(t);
+    });
+  }
+
+  /** Kestra's `outputs` variable, masked. */
+  maskedOutputs(): Record<string, Record<string, unknown>> {
+    return this.#masker.maskDeep(this.#outputs) as Record<string, Record<string, unknown>>;
+  }
+}
+
+/** Kestra's `MapUtils.deepMerge`: nested maps are merged, anything else replaced (new objects, inputs untouched). */
+function deepMerge(base: Readonly<Record<string, unknown>>, over: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const current = out[k];
+    out[k] = isPlainMap(current) && isPlainMap(v) ? deepMerge(current, v) : v;
+  }
+  return out;
+}
+
+function isPlainMap(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** The derived state of a list of children's final states (PAUSED ones count last but SUCCESS). */
+function stateOf(states: readonly StateType[]): StateType {
+  return guessFinalState(states.map((current) => ({ state: { current } })));
+}
+
+function indexKey(parentId: string | undefined, taskId: string, value: string | undefined): string {
+  return `${parentId ?? ''}\u0000${taskId}\u0000${value ?? ''}`;
+}
+
+function parentValuesOf(taskRun: TaskRun, byId: ReadonlyMap<string, TaskRun>): string[] {
+  const values: string[] = [];
+  for (let p = taskRun.parentTaskRunId; p !== undefined;) {
+    const parent = byId.get(p);
+    if (parent === undefined) break;
+    if (parent.value !== undefined) values.push(parent.value);
+    p = parent.parentTaskRunId;
+  }
+  return values.reverse();
+}
+
+function lastPausedDate(taskRun: TaskRun): number | undefined {
+  for (let i = taskRun.state.histories.length - 1; i >= 0; i--) {
+    const h = taskRun.state.histories[i]!;
+    if (h.state === 'PAUSED') return Date.parse(h.date);
+  }
+  return undefined;
+}
+
+/** Finds a task node by id anywhere in the flow. */
+export function findTask(flow: Flow, id: string): TaskNode | undefined {
+  const stack: TaskNode[] = [...flow.tasks, ...flow.errors, ...flow.finally, ...flow.afterExecution];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.id === id) return node;
+    for (const list of Object.values(node.children)) stack.push(...list);
+    for (const cases of Object.values(node.childMaps ?? {})) for (const list of cases.values()) stack.push(...list);
+  }
+  return undefined;
+}
+
+/** Why a signal was aborted, in words a user reads (`Execution killed`, `Parent task run ended`…). */
+function interruptionMessage(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason.message : 'Execution killed';
+}
+
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+/** Settles with `promise`, or rejects with the signal's reason as soon as it is aborted. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason instanceof Error ? signal.reason : new Interruption('KILLED', 'Aborted'));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : new Interruption('KILLED', 'Aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Milliseconds to wait before the next attempt, or `undefined` when the policy says stop — Kestra's
+ * `TaskRun.nextRetryDate`: the next date is the end of the last attempt plus the policy's delay
+ * (constant: `interval`; exponential: `interval × delayFactor(int, default 2) × (attempts − 1)`,
+ * capped at `maxInterval`; random: between `minInterval` and `maxInterval`), refused past
+ * `maxAttempts` attempts or past the first attempt's start plus `maxDuration`.
+ */
+export function nextRetryDelay(retry: RetryPolicy, attempts: readonly TaskRunAttempt[], now: number = Date.now()): number | undefined {
+  const first = attempts[0];
+  const last = attempts[attempts.length - 1];
+  if (first === undefined || last === undefined) return undefined;
+  const maxAttempts = retry.maxAttempts ?? retry.maxAttempt;
+  if (maxAttempts !== undefined && attempts.length >= maxAttempts) return undefined;
+  const ms = (d: string | undefined): number | undefined => (d === undefined ? undefined : parseDuration(d));
+  let delay: number;
+  switch (retry.type) {
+    case 'constant':
+      delay = ms(retry.interval) ?? 0;
+      break;
+    case 'exponential': {
+      const factor = Math.trunc(retry.delayFactor ?? 2);
+      delay = (ms(retry.interval) ?? 0) * factor * (attempts.length - 1);
+      const cap = ms(retry.maxInterval);
+      if (cap !== undefined && delay > cap) delay = cap;
+      break;
+    }
+    case 'random': {
+      const min = ms(retry.minInterval) ?? 0;
+      const max = ms(retry.maxInterval) ?? min;
+      delay = min + Math.floor(Math.random() * Math.max(0, max - min));
+      break;
+    }
+  }
+  const next = lastDate(last.state) + delay;
+  const maxDuration = ms(retry.maxDuration);
+  if (maxDuration !== undefined && next > Date.parse(first.state.startDate) + maxDuration) return undefined;
+  return Math.max(0, next - now);
+}
+
+export { formatJavaDuration };
