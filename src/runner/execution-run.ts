@@ -153,7 +153,7 @@ export class ExecutionRun {
     this.#masker = params.masker;
     this.#store = params.store;
     this.#emitEvents = params.options.onEvent !== undefined;
-    this.#fetch = params.options.fetch ?? (globalThis.fetch);
+    this.#fetch = params.options.fetch ?? globalThis.fetch;
     this.#workerId = params.options.workerId ?? 'local';
     this.#resumeInputs = params.resumeInputs;
     const execution = params.execution;
@@ -269,6 +269,11 @@ export class ExecutionRun {
     this.#setExecutionState(state);
   }
 
+  /** Renders a value with the execution's flow-level context (a Subflow's deprecated `outputs`). */
+  async renderFlowValue(value: unknown): Promise<unknown> {
+    return this.#engine.renderValue(value, this.#flowVariables(), this.#p.scope);
+  }
+
   /** The flow's outputs unmasked (what a Subflow's parent sees). */
   rawFlowOutputs(): Record<string, unknown> | undefined {
     return this.#executionVar.outputs as Record<string, unknown> | undefined;
@@ -288,7 +293,7 @@ export class ExecutionRun {
   #items(tasks: readonly (TaskNode | ChildItem)[]): ChildItem[] {
     const out: ChildItem[] = [];
     for (const t of tasks) {
-      const item = 'task' in t && !('type' in t) ? (t) : { task: t as TaskNode };
+      const item = 'task' in t && !('type' in t) ? t : { task: t as TaskNode };
       // A disabled task makes no task run, as in Kestra.
       if (!item.task.disabled) out.push(item);
     }
@@ -554,7 +559,7 @@ export class ExecutionRun {
       if (!isTruthy(rendered)) return this.#end(frame, 'SKIPPED');
     }
     let timeoutMs: number | undefined;
-    if (node.timeout !== undefined) {
+    if (node.timeout !== undefined && frame.def.ownsTimeout !== true) {
       try {
         const text = (
           await this.#engine.render(node.timeout, this.#variablesFor(frame, 0), this.#scopeFor(frame.controller.signal))

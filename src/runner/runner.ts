@@ -111,14 +111,17 @@ interface ParentLink {
 
 /** Runs a new execution of a flow, or continues a saved one (`options.execution`). */
 export async function runExecution(flow: Flow, options: RunFlowOptions & ContinueOptions = {}): Promise<RunResult> {
-  return execute(flow, options, undefined);
+  const { report, execution } = await execute(flow, options, undefined);
+  return { report, execution };
 }
 
-async function execute(
-  flow: Flow,
-  options: RunFlowOptions & ContinueOptions,
-  parent: ParentLink | undefined,
-): Promise<RunResult & { rawOutputs?: Record<string, unknown> }> {
+interface ExecuteResult extends RunResult {
+  readonly rawOutputs?: Record<string, unknown>;
+  /** Renders a value in the ended execution's context. */
+  readonly renderFlowValue: (value: unknown) => Promise<unknown>;
+}
+
+async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, parent: ParentLink | undefined): Promise<ExecuteResult> {
   if (flow.disabled && options.execution === undefined) throw new FlowDisabledError(flow.namespace, flow.id);
   const { engine, tenant } =
     parent !== undefined
@@ -229,12 +232,22 @@ async function execute(
       return { executionId: childId, namespace: child.namespace, flowId: child.id, state: 'CREATED' };
     }
     const result = await childRun;
+    let outputs = result.rawOutputs;
+    let outputsError: string | undefined;
+    if (outputs === undefined && child.outputs.length === 0 && request.outputs !== undefined) {
+      try {
+        outputs = (await result.renderFlowValue(request.outputs)) as Record<string, unknown>;
+      } catch (e) {
+        outputsError = e instanceof Error ? e.message : String(e);
+      }
+    }
     return {
       executionId: childId,
       namespace: child.namespace,
       flowId: child.id,
       state: result.execution.state.current,
-      ...(result.rawOutputs === undefined ? {} : { outputs: result.rawOutputs }),
+      ...(outputs === undefined ? {} : { outputs }),
+      ...(outputsError === undefined ? {} : { outputsError }),
     };
   };
   const run = new ExecutionRun({
@@ -264,6 +277,7 @@ async function execute(
     report: buildReport(run, tenant),
     execution: structuredClone(run.execution),
     ...(rawOutputs === undefined ? {} : { rawOutputs }),
+    renderFlowValue: (value) => run.renderFlowValue(value),
   };
 }
 

@@ -83,6 +83,11 @@ export interface TaskDefinition {
    * `finally` lists (run by `ctx.runChildren`).
    */
   readonly children?: Readonly<Record<string, ChildTasksDefinition>>;
+  /**
+   * The task reads the common `timeout` property itself (Pause: how long to wait for a resume), so
+   * the runner does not apply it as the task run's time limit.
+   */
+  readonly ownsTimeout?: boolean;
   /** Checks that a schema cannot express (a Dag cycle…); called once the task and its children loaded. */
   check?(task: TaskNode, ctx: TaskCheckContext): void;
   run(context: TaskRunContext): Promise<TaskResult | void>;
@@ -188,6 +193,11 @@ export interface SubflowRequest {
   /** Wait for its end (default true); without waiting the child still runs to its end in this process. */
   readonly wait: boolean;
   readonly scheduleDate?: string;
+  /**
+   * Values rendered in the child execution's context once it ended, when the child flow declares
+   * no `outputs:` (Subflow's deprecated `outputs` property).
+   */
+  readonly outputs?: Readonly<Record<string, unknown>>;
 }
 
 export interface SubflowResult {
@@ -198,6 +208,8 @@ export interface SubflowResult {
   readonly state: StateType;
   /** The child flow's `outputs:` (when waited for and it ended). */
   readonly outputs?: Readonly<Record<string, unknown>>;
+  /** Why the outputs could not be rendered. */
+  readonly outputsError?: string;
 }
 
 export interface TaskRunContext {

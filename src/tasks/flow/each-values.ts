@@ -5,7 +5,7 @@
  * made distinct; a string value stays as it is, anything else becomes its JSON text.
  */
 import { parseJson } from '../../engine/builtins/kestra/json.js';
-import { toKestraJson } from '../../engine/values.js';
+import { toJavaString, toKestraJson } from '../../engine/values.js';
 import type { TaskNode } from '../../flow/model.js';
 import type { ChildItem, TaskCheckContext, TaskRunContext } from '../definition.js';
 import { TaskError } from '../types.js';
@@ -52,11 +52,7 @@ export async function resolveEachValues(ctx: TaskRunContext, raw: unknown, prope
     }
   }
   // Kestra counts nulls among the distinct values: at most one.
-  if (nulls > 0)
-    throw new TaskError(
-      'INVALID_PROPERTY',
-      `Found '1' null values on Each, with values=[${values.map((v) => (v === null || v === undefined ? 'null' : typeof v === 'string' ? v : toKestraJson(v))).join(', ')}]`,
-    );
+  if (nulls > 0) throw new TaskError('INVALID_PROPERTY', `Found '1' null values on Each, with values=${toJavaString(values)}`);
   return out;
 }
 

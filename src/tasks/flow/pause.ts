@@ -4,6 +4,7 @@
  * run ends PAUSED and `pebbleflow resume EXECUTION_ID [-i …]` continues it. `onResume` declares the
  * inputs asked on resume (output `onResume`). The deprecated `tasks` run after the resume.
  */
+import { asDurationMs } from '../coerce.js';
 import { defineTask } from '../definition.js';
 
 export const pauseTask = defineTask({
@@ -12,7 +13,6 @@ export const pauseTask = defineTask({
   title: 'Pause the execution until resumed (or for `delay`; fail after `timeout`).',
   properties: {
     delay: { kind: 'duration', description: 'Resume by itself after this duration.' },
-    timeout: { kind: 'duration', description: 'Fail when not resumed within this duration.' },
     onResume: {
       dynamic: false,
       schema: { type: 'array', items: { type: 'object', required: ['type'] } },
@@ -20,10 +20,12 @@ export const pauseTask = defineTask({
     },
   },
   outputs: { onResume: { kind: 'map' } },
+  // Kestra's Pause redefines `timeout`: how long to wait for a resume before failing.
+  ownsTimeout: true,
   children: { tasks: { description: 'Deprecated: run after the resume.' } },
   async run(ctx) {
     const delayMs = await ctx.property<number>('delay');
-    const timeoutMs = await ctx.property<number>('timeout');
+    const timeoutMs = ctx.task.timeout === undefined ? undefined : asDurationMs(await ctx.render(ctx.task.timeout), 'timeout');
     const outcome = await ctx.pause({ ...(delayMs === undefined ? {} : { delayMs }), ...(timeoutMs === undefined ? {} : { timeoutMs }) });
     // Timed out: Kestra moves the task run to FAILED without a log line.
     if (!outcome.resumed) return { state: 'FAILED' };

@@ -1,0 +1,390 @@
+/**
+ * Kestra's own flow tests, ported: each test runs a flow of `core/src/test/resources/flows/valids/`
+ * (copied under `flows/`) and keeps the assertions of the Java test it cites (state, number of task
+ * runs, attempts, outputs, logs).
+ */
+import { byTaskId, byTaskIdAndValue, first, run, value } from './support.js';
+
+import { jest } from '@jest/globals';
+
+jest.setTimeout(60_000);
+
+// jdbc/src/test/java/io/kestra/jdbc/runner/JdbcRunnerTest.java
+describe('JdbcRunnerTest', () => {
+  test('full', async () => {
+    const r = await run('full.yaml');
+    expect(r.taskRuns).toHaveLength(13);
+    expect(r.state).toBe('SUCCESS');
+    expect(value(first(r, 't2'))).toContain('value1');
+  });
+
+  test('logs', async () => {
+    const r = await run('logs.yaml');
+    expect(r.taskRuns).toHaveLength(5);
+  });
+
+  test('errors: errorLogs() in the errors branch', async () => {
+    const r = await run('errors.yaml');
+    expect(r.taskRuns).toHaveLength(7);
+    expect(r.logs.map((l) => l.message)).toContain('- task: failed, message: Task failure');
+  });
+
+  test('sequential, parallel, parallel-nested', async () => {
+    expect((await run('sequential.yaml')).taskRuns).toHaveLength(11);
+    expect((await run('parallel.yaml')).taskRuns).toHaveLength(8);
+    expect((await run('parallel-nested.yaml')).taskRuns).toHaveLength(11);
+  });
+
+  test('eachParallelWithSubflowMissing', async () => {
+    const r = await run('each-parallel-subflow-notfound.yml');
+    expect(r.state).toBe('FAILED');
+    expect(r.taskRuns.filter((t) => t.state === 'FAILED').length).toBeGreaterThanOrEqual(2);
+  });
+
+  test('eachSequentialNested, eachParallel, eachParallelNested', async () => {
+    expect((await run('each-sequential-nested.yaml')).taskRuns).toHaveLength(23);
+    expect((await run('each-parallel.yaml')).taskRuns).toHaveLength(8);
+    expect((await run('each-parallel-nested.yaml')).taskRuns).toHaveLength(11);
+  });
+
+  test('executionDate', async () => {
+    const r = await run('execution.yaml');
+    expect(value(r.taskRuns[0]!)).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/);
+  });
+});
+
+// core/src/test/java/io/kestra/plugin/core/flow/EachSequentialTest.java
+describe('EachSequentialTest', () => {
+  test('sequential', async () => {
+    const r = await run('each-sequential.yaml');
+    expect(r.taskRuns).toHaveLength(11);
+    expect(r.state).toBe('WARNING');
+  });
+
+  test('object, objectInList', async () => {
+    for (const file of ['each-object.yaml', 'each-object-in-list.yaml']) {
+      const r = await run(file);
+      expect(r.taskRuns).toHaveLength(8);
+      expect(r.state).toBe('SUCCESS');
+      expect(value(r.taskRuns[6]!)).toContain('json > JSON > ["my-complex"]');
+    }
+  });
+
+  test('sequentialNested', async () => {
+    const r = await run('each-sequential-nested.yaml');
+    expect(r.taskRuns).toHaveLength(23);
+    expect(r.state).toBe('SUCCESS');
+    expect(value(first(r, '2_return'))).toContain(value(byTaskIdAndValue(r, '1-2-1_return', ['s1', 'a a'])));
+    expect(value(byTaskIdAndValue(r, '1-3_return', ['s1']))).toContain(value(byTaskIdAndValue(r, '1-1_return', ['s1'])));
+    const evalL2 = value(byTaskIdAndValue(r, '1-2-2_return', ['s1', 'a a']));
+    const lookup = value(byTaskIdAndValue(r, '1-2-1_return', ['s1', 'a a']));
+    expect(evalL2).toContain(`get ${lookup}`);
+  });
+
+  test('eachEmpty', async () => {
+    const r = await run('each-empty.yaml');
+    expect(r.taskRuns).toHaveLength(2);
+    expect(r.state).toBe('SUCCESS');
+  });
+
+  test('eachNull', async () => {
+    const r = await run('each-null.yaml');
+    expect(r.taskRuns).toHaveLength(1);
+    expect(r.state).toBe('FAILED');
+    expect(
+      r.logs.some((l) => l.message.includes("Found '1' null values on Each, with values=[1, null, {key=my-key, value=my-value}]")),
+    ).toBe(true);
+  });
+
+  test('eachSwitch', async () => {
+    const r = await run('each-switch.yaml');
+    expect(r.taskRuns).toHaveLength(12);
+    expect(r.state).toBe('SUCCESS');
+    expect(value(byTaskIdAndValue(r, '2-1-1_switch-number-1', ['b', '1']))).toBe('1');
+    expect(value(byTaskIdAndValue(r, '2-1-1_switch-number-2', ['b', '2']))).toBe('2 b');
+  });
+});
+
+// core/src/test/java/io/kestra/plugin/core/flow/EachParallelTest.java and ForEachTest.java
+describe('EachParallelTest, ForEachTest', () => {
+  test('each-parallel, nested, Integer', async () => {
+    let r = await run('each-parallel.yaml');
+    expect([r.state, r.taskRuns.length]).toEqual(['SUCCESS', 8]);
+    r = await run('each-parallel-nested.yaml');
+    expect([r.state, r.taskRuns.length]).toEqual(['SUCCESS', 11]);
+    r = await run('each-parallel-Integer.yml');
+    expect(r.state).toBe('SUCCESS');
+  });
+
+  test('nonConcurrent, concurrent, concurrentWithParallel, concurrentNoLimit', async () => {
+    for (const [file, count] of [
+      ['foreach-non-concurrent.yaml', 7],
+      ['foreach-concurrent.yaml', 7],
+      ['foreach-concurrent-parallel.yaml', 10],
+      ['foreach-concurrent-no-limit.yaml', 7],
+    ] as const) {
+      const r = await run(file);
+      expect([file, r.state, r.taskRuns.length]).toEqual([file, 'SUCCESS', count]);
+    }
+  });
+});
+
+// core/src/test/java/io/kestra/plugin/core/flow/CurrentEachOutputFunctionTest.java
+test('CurrentEachOutputFunctionTest: currentEachOutput() through three nested loops', async () => {
+  const r = await run('current-output.yaml');
+  const outputs = r.outputs['1-1-1_return'] as Record<string, Record<string, Record<string, { value: string }>>>;
+  for (const v1 of ['v11', 'v12'])
+    for (const v2 of ['v21', 'v22'])
+      for (const v3 of ['v31', 'v32']) expect(outputs[v1]?.[v2]?.[v3]?.value).toBe(`return-${v1}-${v2}-${v3}`);
+  const output2 = r.outputs['2-1_return'] as Record<string, { value: string }>;
+  expect(output2.v41?.value).toBe('return-v41');
+  expect(output2.v42?.value).toBe('return-v42');
+});
+
+// core/src/test/java/io/kestra/plugin/core/flow/IfTest.java
+describe('IfTest', () => {
+  test('multipleIf', async () => {
+    const r = await run('if.yaml', { if1: true, if2: false, if3: true });
+    expect(r.taskRuns).toHaveLength(12);
+    expect(r.state).toBe('SUCCESS');
+  });
+
+  test('ifTruthy, ifFalsy', async () => {
+    for (const param of [true, 'true', 1]) {
+      const r = await run('if-condition.yaml', { param });
+      expect(r.taskRuns).toHaveLength(2);
+      expect(first(r, 'when-true').state).toBe('SUCCESS');
+      expect(r.state).toBe('SUCCESS');
+    }
+    for (const param of [false, 'false', 0, -0]) {
+      const r = await run('if-condition.yaml', { param });
+      expect(r.taskRuns).toHaveLength(2);
+      expect(first(r, 'when-false').state).toBe('SUCCESS');
+      expect(r.state).toBe('SUCCESS');
+    }
+  });
+
+  test('ifWithoutElse', async () => {
+    let r = await run('if-without-else.yaml', { param: true });
+    expect(r.taskRuns).toHaveLength(2);
+    expect(first(r, 'when-true').state).toBe('SUCCESS');
+    expect(r.state).toBe('SUCCESS');
+    r = await run('if-without-else.yaml', { param: false });
+    expect(r.taskRuns).toHaveLength(1);
+    expect(byTaskId(r, 'when-true')).toHaveLength(0);
+    expect(r.state).toBe('SUCCESS');
+  });
+
+  test('ifInFlowable', async () => {
+    const r = await run('if-in-flowable.yaml', { param: true });
+    expect(r.taskRuns).toHaveLength(8);
+    expect(first(r, 'after_if').state).toBe('SUCCESS');
+    expect(r.state).toBe('SUCCESS');
+  });
+});
+
+// core/src/test/java/io/kestra/plugin/core/flow/SwitchTest.java
+describe('SwitchTest', () => {
+  test('switchFirst, switchSecond, switchThird, switchDefault', async () => {
+    let r = await run('switch.yaml', { string: 'FIRST' });
+    expect(r.taskRuns[1]?.taskId).toBe('t1');
+    expect(first(r, 'parent-seq').outputs).toMatchObject({ value: 'FIRST', defaults: false });
+    r = await run('switch.yaml', { string: 'SECOND' });
+    expect(r.taskRuns[1]?.taskId).toBe('t2');
+    expect(first(r, 'parent-seq').outputs).toMatchObject({ value: 'SECOND', defaults: false });
+    expect(r.taskRuns[2]?.taskId).toBe('t2_sub');
+    r = await run('switch.yaml', { string: 'THIRD' });
+    expect(r.taskRuns[1]?.taskId).toBe('t3');
+    expect(first(r, 'parent-seq').outputs).toMatchObject({ value: 'THIRD', defaults: false });
+    expect(r.taskRuns[2]?.taskId).toBe('failed');
+    expect(r.taskRuns[3]?.taskId).toBe('error-t1');
+    r = await run('switch.yaml', { string: 'DEFAULT' });
+    expect(r.taskRuns[1]?.taskId).toBe('default');
+    expect(first(r, 'parent-seq').outputs).toMatchObject({ value: 'DEFAULT', defaults: true });
+  });
+
+  test('switchImpossible', async () => {
+    const r = await run('switch-impossible.yaml', { string: 'impossible' });
+    expect(r.state).toBe('FAILED');
+  });
+});
+
+// core/src/test/java/io/kestra/plugin/core/flow/SequentialTest.java, DagTest.java
+describe('SequentialTest, DagTest', () => {
+  test('sequentialWithGlobalErrors, sequentialWithLocalErrors', async () => {
+    for (const file of ['sequential-with-global-errors.yaml', 'sequential-with-local-errors.yaml']) {
+      const r = await run(file);
+      expect([file, r.taskRuns.length, r.state]).toEqual([file, 6, 'FAILED']);
+    }
+  });
+
+  test('dag', async () => {
+    const r = await run('dag.yaml');
+    expect(r.state).toBe('SUCCESS');
+    expect(r.taskRuns).toHaveLength(7);
+  });
+});
+
+// core/src/test/java/io/kestra/plugin/core/flow/AllowFailureTest.java
+describe('AllowFailureTest', () => {
+  const control = (r: Awaited<ReturnType<typeof run>>): void => {
+    expect(first(r, 'first').state).toBe('WARNING');
+    expect(first(r, '1-1-allow-failure').state).toBe('WARNING');
+    expect(first(r, '1-1-1_seq').state).toBe('FAILED');
+    expect(first(r, '1-1-1-1').state).toBe('SUCCESS');
+    expect(first(r, 'ko').state).toBe('FAILED');
+    expect(first(r, 'local-error').state).toBe('SUCCESS');
+    expect(first(r, '1-2-todo').state).toBe('SUCCESS');
+  };
+
+  test('success', async () => {
+    const r = await run('allow-failure.yaml');
+    control(r);
+    expect(r.taskRuns).toHaveLength(9);
+    expect(byTaskId(r, 'global-error')).toHaveLength(0);
+    expect(first(r, 'last').state).toBe('SUCCESS');
+    expect(r.state).toBe('WARNING');
+  });
+
+  test('failed', async () => {
+    const r = await run('allow-failure.yaml', { crash: '1' });
+    control(r);
+    expect(r.taskRuns).toHaveLength(10);
+    expect(first(r, 'global-error').state).toBe('SUCCESS');
+    expect(first(r, 'switch').state).toBe('FAILED');
+    expect(first(r, 'crash').state).toBe('FAILED');
+    expect(r.state).toBe('FAILED');
+  });
+});
+
+// core/src/test/java/io/kestra/core/runners/TaskWithAllowFailureTest.java, TaskWithAllowWarningTest.java
+describe('TaskWithAllowFailureTest, TaskWithAllowWarningTest', () => {
+  test('runnableTask, flowableTask, executableTask_Flow (allowFailure)', async () => {
+    let r = await run('task-allow-failure-runnable.yml');
+    expect([r.state, r.taskRuns.length, first(r, 'fail').attempts.length]).toEqual(['WARNING', 2, 3]);
+    r = await run('task-allow-failure-flowable.yml');
+    expect([r.state, r.taskRuns.length]).toEqual(['WARNING', 3]);
+    r = await run('task-allow-failure-executable-flow.yml');
+    expect([r.state, r.taskRuns.length]).toEqual(['WARNING', 2]);
+  });
+
+  test('runnableTask, flowableTask, executableTask_Flow (allowWarning)', async () => {
+    let r = await run('task-allow-warning-runnable.yml');
+    expect([r.state, r.taskRuns.length, first(r, 'fail').attempts.length]).toEqual(['SUCCESS', 2, 3]);
+    r = await run('task-allow-warning-flowable.yml');
+    expect([r.state, r.taskRuns.length]).toEqual(['SUCCESS', 3]);
+    r = await run('task-allow-warning-executable-flow.yml');
+    expect([r.state, r.taskRuns.length]).toEqual(['SUCCESS', 2]);
+  });
+});
+
+// core/src/test/java/io/kestra/core/runners/DisabledTest.java, TaskWithRunIfTest.java
+describe('DisabledTest, TaskWithRunIfTest', () => {
+  test('simple, error, flowable: a disabled task makes no task run', async () => {
+    expect((await run('disable-simple.yaml')).taskRuns).toHaveLength(2);
+    expect((await run('disable-error.yaml')).taskRuns).toHaveLength(3);
+    expect((await run('disable-flowable.yaml')).taskRuns).toHaveLength(10);
+  });
+
+  test('runnableTask', async () => {
+    const r = await run('task-runif.yml');
+    expect(r.state).toBe('FAILED');
+    expect(r.taskRuns).toHaveLength(4);
+    expect(first(r, 'executed').state).toBe('SUCCESS');
+    expect(first(r, 'notexecuted').state).toBe('SKIPPED');
+    expect(first(r, 'willfailedtheflow').state).toBe('FAILED');
+  });
+});
+
+// core/src/test/java/io/kestra/plugin/core/execution/FailTest.java, core/src/test/java/io/kestra/core/tasks/OutputValuesTest.java
+describe('FailTest, OutputValuesTest', () => {
+  test('failOnSwitch, failOnCondition, dontFailOnCondition', async () => {
+    let r = await run('fail-on-switch.yaml', { param: 'fail' });
+    expect([r.taskRuns.length, first(r, 'switch').state, r.state]).toEqual([1, 'FAILED', 'FAILED']);
+    r = await run('fail-on-condition.yaml', { param: 'fail' });
+    expect([r.taskRuns.length, first(r, 'fail').state, r.state]).toEqual([2, 'FAILED', 'FAILED']);
+    r = await run('fail-on-condition.yaml', { param: 'success' });
+    expect([r.taskRuns.length, first(r, 'fail').state, r.state]).toEqual([3, 'SUCCESS', 'SUCCESS']);
+  });
+
+  test('output', async () => {
+    const r = await run('output-values.yml');
+    expect(r.state).toBe('SUCCESS');
+    expect(r.taskRuns).toHaveLength(1);
+    expect((r.taskRuns[0]?.outputs.values as Record<string, unknown>).output1).toBe('xyz');
+    expect((r.taskRuns[0]?.outputs.values as Record<string, unknown>).output2).toBe('abc');
+  });
+});
+
+// core/src/test/java/io/kestra/plugin/core/flow/BadFlowableTest.java, VariablesTest.java
+test('flowableWithParentFail, failedFirst', async () => {
+  let r = await run('flowable-with-parent-fail.yaml');
+  expect([r.taskRuns.length, r.state]).toEqual([5, 'FAILED']);
+  r = await run('failed-first.yaml');
+  expect([r.taskRuns.length, r.taskRuns[0]?.state]).toEqual([1, 'FAILED']);
+});
+
+// core/src/test/java/io/kestra/plugin/core/flow/FlowOutputTest.java
+describe('FlowOutputTest', () => {
+  test('flow outputs, array outputs, invalid outputs', async () => {
+    let r = await run('flow-with-outputs.yml');
+    expect(r.flowOutputs).toEqual({ key: '{"value":"flow-with-outputs"}' });
+    expect(r.state).toBe('SUCCESS');
+    r = await run('flow-with-array-outputs.yml');
+    expect(Object.keys(r.flowOutputs ?? {})).toHaveLength(1);
+    expect(r.flowOutputs?.myout).toEqual(expect.arrayContaining(['1rstValue', '2ndValue']));
+    expect(r.state).toBe('SUCCESS');
+    r = await run('flow-with-outputs-failed.yml');
+    expect(r.flowOutputs).toBeUndefined();
+    expect(r.state).toBe('FAILED');
+  });
+});
+
+// core/src/test/java/io/kestra/plugin/core/flow/SleepTest.java
+test('SleepTest', async () => {
+  expect((await run('sleep-task-flow.yaml')).state).toBe('SUCCESS');
+});
+
+// core/src/test/java/io/kestra/plugin/core/flow/RuntimeLabelsTest.java
+describe('RuntimeLabelsTest', () => {
+  test('update', async () => {
+    const r = await run(
+      'labels-update-task.yml',
+      {
+        labelsJson: '{"keyFromJson": "valueFromJson"}',
+        labelsMapKey: 'keyFromMap',
+        labelsMapValue: 'valueFromMap',
+        labelsListKey: 'keyFromList',
+        labelsListValue: 'valueFromList',
+      },
+      {
+        labels: [
+          { key: 'keyFromExecution', value: 'valueFromExecution' },
+          { key: 'overriddenExecutionLabelKey', value: 'executionValueThatWillGetOverridden' },
+        ],
+      },
+    );
+    expect(r.taskRuns).toHaveLength(4);
+    expect(r.state).toBe('SUCCESS');
+    const overrider = first(r, 'override-labels').id;
+    expect([...r.labels].sort((a, b) => a.key.localeCompare(b.key))).toEqual(
+      [
+        { key: 'system.correlationId', value: r.executionId },
+        { key: 'flowLabelKey', value: 'flowLabelValue' },
+        { key: 'overriddenFlowLabelKey', value: 'io.kestra.tests.labels-update-task' },
+        { key: 'keyFromJson', value: 'valueFromJson' },
+        { key: 'keyFromMap', value: 'valueFromMap' },
+        { key: 'keyFromList', value: 'valueFromList' },
+        { key: 'keyFromExecution', value: 'valueFromExecution' },
+        { key: 'overriddenExecutionLabelKey', value: overrider },
+      ].sort((a, b) => a.key.localeCompare(b.key)),
+    );
+  });
+
+  test('noNpeOnNullPreviousExecutionLabels', async () => {
+    const r = await run('npe-labels-update-task.yml');
+    expect(r.taskRuns).toHaveLength(1);
+    expect(r.state).toBe('SUCCESS');
+    expect(r.labels).toContainEqual({ key: 'someLabel', value: first(r, 'labels').id });
+  });
+});
