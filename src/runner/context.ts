@@ -38,7 +38,9 @@ function child(map: Record<string, unknown>, key: string): Record<string, unknow
 /** Kestra's `tasks` variable: `tasks.<id>.state`, or `tasks.<id>.<value>.state` for loop children. */
 export function placeState(tasks: Record<string, unknown>, taskRun: Pick<TaskRun, 'taskId' | 'value'>, state: StateType): void {
   if (taskRun.value === undefined) {
-    tasks[taskRun.taskId] = { state };
+    const current = tasks[taskRun.taskId] as { state?: StateType } | undefined;
+    if (current !== undefined && typeof current === 'object' && 'state' in current) current.state = state;
+    else tasks[taskRun.taskId] = { state };
     return;
   }
   const existing = tasks[taskRun.taskId];
@@ -71,4 +73,22 @@ export function taskRunVariable(taskRun: TaskRun, attemptsCount: number): Record
   if (taskRun.value !== undefined) out.value = taskRun.value;
   if (taskRun.iteration !== undefined) out.iteration = taskRun.iteration;
   return out;
+}
+
+/**
+ * A deep copy of plain data (maps, lists, scalars), much cheaper than `structuredClone` for the
+ * many small objects of an execution. Anything else (Dates, class instances) is kept as it is.
+ */
+export function clonePlain<T>(value: T, depth = 0): T {
+  if (value === null || typeof value !== 'object' || depth > 200) return value;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = clonePlain(value[i] as unknown, depth + 1);
+    return out as T;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) out[key] = clonePlain((value as Record<string, unknown>)[key], depth + 1);
+  return out as T;
 }

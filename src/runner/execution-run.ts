@@ -33,12 +33,12 @@ import {
 } from '../tasks/definition.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { TaskError, type FetchLike } from '../tasks/types.js';
-import { labelsVariable, placeOutputs, placeState, taskRunVariable } from './context.js';
+import { clonePlain, labelsVariable, placeOutputs, placeState, taskRunVariable } from './context.js';
 import { ExecutionRuntime } from './functions.js';
 import { newId } from './ids.js';
 import type { Masker } from './masking.js';
 import { applyAllowances, guessFinalState, lastDate, newState, transition } from './state.js';
-import type { ExecutionStore } from './store.js';
+import { NO_STORE, type ExecutionStore } from './store.js';
 import type { FlowEngine, LogEntry, RunEvent, RunFlowOptions, TaskRunReport } from './types.js';
 
 const SEVERITY: Record<LogLevel, number> = Object.fromEntries(LOG_LEVELS.map((l, i) => [l, i])) as Record<LogLevel, number>;
@@ -51,6 +51,10 @@ export class Interruption extends TaskError {
     this.kind = kind;
   }
 }
+
+/** Reasons shared by every abort of their kind (an Error's stack trace costs more than the rest of a task run). */
+const PARENT_ENDED = new Interruption('PARENT_ENDED', 'Parent task run ended');
+const KILLED_REASON = new Interruption('KILLED', 'Execution killed');
 
 /** Kestra's `TimeoutExceededException` text: `Timeout after HH:mm:ss.SSS`. */
 export function timeoutMessage(ms: number): string {
@@ -72,7 +76,16 @@ interface Frame {
   readonly branch: string;
   /** Values of the ancestors that carry one, outermost first (where this task run's outputs go). */
   readonly parentValues: readonly string[];
-  readonly controller: AbortController;
+  /**
+   * The task run's signal. A flowable has its own controller (its end or timeout aborts its
+   * children); a plain task uses its parent's signal (a timeout gets a controller per attempt).
+   */
+  readonly signal: AbortSignal;
+  readonly controller: AbortController | undefined;
+  /** The render scope of this task run's signal, made once. */
+  scope: RenderScope | undefined;
+  /** A scope its children share when they run on one signal. */
+  childScope?: RenderScope;
   /** Unmasked outputs (what templates see). */
   rawOutputs: Record<string, unknown> | undefined;
   services: Map<string | symbol, unknown> | undefined;
@@ -143,6 +156,7 @@ export class ExecutionRun {
   readonly #resumeInputs: Readonly<Record<string, unknown>> | undefined;
   readonly #branchCache = new WeakMap<TaskNode, Map<TaskNode, string>>();
   readonly #background: Promise<unknown>[] = [];
+  #rootScope: RenderScope | undefined;
 
   constructor(params: ExecutionRunParams) {
     this.#p = params;
@@ -164,7 +178,7 @@ export class ExecutionRun {
       state: execution.state.current,
     };
     this.#labelsVar = labelsVariable(execution.labels);
-    this.#variables = structuredClone(execution.variables ?? {});
+    this.#variables = clonePlain(execution.variables ?? {});
     this.#varsVar = deepMerge(params.flow.variables, this.#variables);
     this.#runtime = new ExecutionRuntime(this.logs, {
       namespace: execution.namespace,
@@ -191,7 +205,7 @@ export class ExecutionRun {
   /** Kills the run: running task runs end KILLED, nothing more starts (`finally` still runs). */
   kill(): void {
     if (this.#root.signal.aborted) return;
-    this.#root.abort(new Interruption('KILLED', 'Execution killed'));
+    this.#root.abort(KILLED_REASON);
   }
 
   get killed(): boolean {
@@ -220,7 +234,7 @@ export class ExecutionRun {
     // `finally` runs even when the execution was killed (a second kill stops it); not after an Exit.
     if (flow.finally.length > 0 && this.#exitState === undefined) {
       const finallyController = new AbortController();
-      const onSecondKill = (): void => finallyController.abort(new Interruption('KILLED', 'Execution killed'));
+      const onSecondKill = (): void => finallyController.abort(KILLED_REASON);
       this.#p.options.signal?.addEventListener('abort', onSecondKill, { once: true });
       const out = await this.#runList(this.#items(flow.finally), 'sequential', 0, undefined, 'finally', finallyController.signal);
       this.#p.options.signal?.removeEventListener('abort', onSecondKill);
@@ -234,7 +248,7 @@ export class ExecutionRun {
           const rendered = await this.#engine.renderValue(out.value, context, this.#p.scope);
           values[out.id] = coerceInput({ type: out.type }, rendered);
         }
-        this.execution.outputs = this.#masker.maskDeep(values) as Record<string, unknown>;
+        this.execution.outputs = this.#masked(values) as Record<string, unknown>;
         this.#executionVar.outputs = values;
       } catch (e) {
         this.#log(undefined, 'ERROR', `Failed to render output values: ${messageOf(e)}`);
@@ -488,15 +502,21 @@ export class ExecutionRun {
     }
     if (parentSignal.aborted) return undefined;
     const taskRun = existing ?? this.#createTaskRun(node, item.value, parent);
-    const controller = new AbortController();
-    const onParentAbort = (): void => controller.abort(parentSignal.reason);
-    parentSignal.addEventListener('abort', onParentAbort, { once: true });
+    let controller: AbortController | undefined;
+    let onParentAbort: (() => void) | undefined;
+    if (isFlowable(def)) {
+      const own = new AbortController();
+      controller = own;
+      onParentAbort = (): void => own.abort(parentSignal.reason);
+      parentSignal.addEventListener('abort', onParentAbort, { once: true });
+    }
+    const depth = parent === undefined ? 0 : parent.depth + 1;
     const frame: Frame = {
       node,
       def,
       taskRun,
       parent,
-      depth: parent === undefined ? 0 : parent.depth + 1,
+      depth,
       branch: branch ?? this.#branchOf(parent, node),
       parentValues:
         parent === undefined
@@ -504,12 +524,14 @@ export class ExecutionRun {
           : parent.taskRun.value === undefined
             ? parent.parentValues
             : [...parent.parentValues, parent.taskRun.value],
+      signal: controller?.signal ?? parentSignal,
       controller,
+      scope: undefined,
       rawOutputs: undefined,
       services: undefined,
       ended: false,
     };
-    this.#meta.set(taskRun.id, { type: node.type, depth: frame.depth, branch: frame.branch });
+    this.#meta.set(taskRun.id, { type: node.type, depth, branch: frame.branch });
     if (existing === undefined) {
       this.#touch(taskRun);
       if (this.#emitEvents) this.#emit({ type: 'task-start', taskRun: this.#taskRunReport(taskRun) });
@@ -518,8 +540,10 @@ export class ExecutionRun {
       return await this.#execute(frame, existing !== undefined);
     } finally {
       frame.ended = true;
-      parentSignal.removeEventListener('abort', onParentAbort);
-      if (!controller.signal.aborted) controller.abort(new Interruption('PARENT_ENDED', 'Parent task run ended'));
+      if (controller !== undefined) {
+        parentSignal.removeEventListener('abort', onParentAbort!);
+        if (!controller.signal.aborted) controller.abort(PARENT_ENDED);
+      }
     }
   }
 
@@ -551,7 +575,7 @@ export class ExecutionRun {
     if (!resumed && node.runIf !== undefined) {
       let rendered: string;
       try {
-        rendered = await this.#engine.render(node.runIf, this.#variablesFor(frame, 0), this.#scopeFor(frame.controller.signal));
+        rendered = await this.#engine.render(node.runIf, this.#variablesFor(frame, 0), this.#scopeOf(frame));
       } catch (e) {
         this.#log(frame, 'ERROR', messageOf(e));
         return this.#end(frame, applyAllowances('FAILED', node.allowFailure, node.allowWarning), messageOf(e));
@@ -561,9 +585,7 @@ export class ExecutionRun {
     let timeoutMs: number | undefined;
     if (node.timeout !== undefined && frame.def.ownsTimeout !== true) {
       try {
-        const text = (
-          await this.#engine.render(node.timeout, this.#variablesFor(frame, 0), this.#scopeFor(frame.controller.signal))
-        ).trim();
+        const text = (await this.#engine.render(node.timeout, this.#variablesFor(frame, 0), this.#scopeOf(frame))).trim();
         const ms = parseDuration(text);
         if (ms === undefined || ms <= 0)
           throw new TaskError(
@@ -582,7 +604,8 @@ export class ExecutionRun {
   }
 
   async #executeFlowable(frame: Frame, timeoutMs: number | undefined, wasPaused: boolean): Promise<StateType> {
-    const { node, def, controller } = frame;
+    const { node, def } = frame;
+    const controller = frame.controller!;
     let timedOut = false;
     const timer =
       timeoutMs === undefined
@@ -595,7 +618,7 @@ export class ExecutionRun {
     let error: string | undefined;
     try {
       // A flowable is awaited, not raced: its children end (killed if need be) before it does.
-      const result = await def.run(this.#context(frame, 0, controller.signal, wasPaused));
+      const result = await def.run(this.#context(frame, 0, frame.signal, wasPaused));
       if (result?.outputs !== undefined) this.#setOutputs(frame, result.outputs);
       state = result?.state ?? 'SUCCESS';
     } catch (e) {
@@ -633,7 +656,7 @@ export class ExecutionRun {
     const last = taskRun.attempts[taskRun.attempts.length - 1];
     if (last !== undefined && !isTerminal(last.state.current) && !wasPaused) transition(last.state, 'KILLED');
     for (;;) {
-      if (frame.controller.signal.aborted) return this.#end(frame, 'KILLED', interruptionMessage(frame.controller.signal));
+      if (frame.signal.aborted) return this.#end(frame, 'KILLED', interruptionMessage(frame.signal));
       const attemptsBefore = taskRun.attempts.length;
       let attempt: TaskRunAttempt;
       if (wasPaused && last !== undefined && !isTerminal(last.state.current)) {
@@ -650,12 +673,12 @@ export class ExecutionRun {
       if (outcome === 'SUSPENDED') return this.#suspend(frame);
       transition(attempt.state, outcome.state);
       if (outcome.outputs !== undefined) this.#setOutputs(frame, outcome.outputs);
-      if (outcome.state === 'FAILED' && retry !== undefined && !frame.controller.signal.aborted) {
+      if (outcome.state === 'FAILED' && retry !== undefined && !frame.signal.aborted) {
         const delay = nextRetryDelay(retry, taskRun.attempts);
         if (delay !== undefined) {
           this.#setState(frame, 'RETRYING');
-          await sleep(delay, frame.controller.signal);
-          if (frame.controller.signal.aborted) return this.#end(frame, 'KILLED', interruptionMessage(frame.controller.signal));
+          await sleep(delay, frame.signal);
+          if (frame.signal.aborted) return this.#end(frame, 'KILLED', interruptionMessage(frame.signal));
           this.#setState(frame, 'RUNNING');
           continue;
         }
@@ -673,24 +696,27 @@ export class ExecutionRun {
     timeoutMs: number | undefined,
     resumedFromPause: boolean,
   ): Promise<{ state: StateType; outputs?: Readonly<Record<string, unknown>>; error?: string } | 'SUSPENDED'> {
-    const controller = new AbortController();
-    const frameSignal = frame.controller.signal;
-    const onAbort = (): void => controller.abort(frameSignal.reason);
-    if (frameSignal.aborted) controller.abort(frameSignal.reason);
-    else frameSignal.addEventListener('abort', onAbort, { once: true });
+    const frameSignal = frame.signal;
+    // Without a timeout the attempt runs on the task run's signal; with one, on its own.
+    let signal = frameSignal;
+    let controller: AbortController | undefined;
+    let onAbort: (() => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
-    const timer =
-      timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            timedOut = true;
-            controller.abort(new Interruption('TIMEOUT', timeoutMessage(timeoutMs)));
-          }, timeoutMs);
+    if (timeoutMs !== undefined) {
+      const own = new AbortController();
+      controller = own;
+      signal = own.signal;
+      onAbort = (): void => own.abort(frameSignal.reason);
+      if (frameSignal.aborted) own.abort(frameSignal.reason);
+      else frameSignal.addEventListener('abort', onAbort, { once: true });
+      timer = setTimeout(() => {
+        timedOut = true;
+        own.abort(new Interruption('TIMEOUT', timeoutMessage(timeoutMs)));
+      }, timeoutMs);
+    }
     try {
-      const result = await raceAbort(
-        frame.def.run(this.#context(frame, attemptsCount, controller.signal, resumedFromPause)),
-        controller.signal,
-      );
+      const result = await raceAbort(frame.def.run(this.#context(frame, attemptsCount, signal, resumedFromPause)), signal);
       const state = result?.state ?? 'SUCCESS';
       return { state, ...(result?.outputs === undefined ? {} : { outputs: result.outputs }) };
     } catch (e) {
@@ -700,13 +726,15 @@ export class ExecutionRun {
         this.#log(frame, 'ERROR', message, attemptsCount);
         return { state: 'FAILED', error: message };
       }
-      if (controller.signal.aborted) return { state: 'KILLED', error: interruptionMessage(controller.signal) };
+      if (signal.aborted) return { state: 'KILLED', error: interruptionMessage(signal) };
       const message = messageOf(e);
       this.#log(frame, 'ERROR', message, attemptsCount);
       return { state: 'FAILED', error: message };
     } finally {
-      clearTimeout(timer);
-      frameSignal.removeEventListener('abort', onAbort);
+      if (controller !== undefined) {
+        clearTimeout(timer);
+        frameSignal.removeEventListener('abort', onAbort!);
+      }
     }
   }
 
@@ -735,19 +763,26 @@ export class ExecutionRun {
   }
 
   #setOutputs(frame: Frame, outputs: Readonly<Record<string, unknown>>): void {
-    const raw = { ...(frame.rawOutputs ?? {}), ...outputs };
+    const raw = frame.rawOutputs === undefined ? { ...outputs } : { ...frame.rawOutputs, ...outputs };
     frame.rawOutputs = raw;
-    frame.taskRun.outputs = this.#masker.maskDeep(raw) as Record<string, unknown>;
+    frame.taskRun.outputs = this.#masked(raw) as Record<string, unknown>;
     placeOutputs(this.#outputs, frame.node.id, frame.parentValues, frame.taskRun.value, raw);
     this.#touch(frame.taskRun);
   }
 
+  /** A masked copy of a value; the value itself while nothing is sensitive (the common case, and cheaper). */
+  #masked(value: unknown): unknown {
+    return this.#masker.size === 0 ? value : this.#masker.maskDeep(value);
+  }
+
   #touch(taskRun: TaskRun): void {
+    if (this.#store === NO_STORE) return;
     const saved = this.#store.save(this.execution, { kind: 'taskRun', taskRun });
     if (saved instanceof Promise) this.#background.push(saved.catch(() => undefined));
   }
 
   #save(): void {
+    if (this.#store === NO_STORE) return;
     const saved = this.#store.save(this.execution, { kind: 'execution' });
     if (saved instanceof Promise) this.#background.push(saved.catch(() => undefined));
   }
@@ -774,6 +809,25 @@ export class ExecutionRun {
     return { ...this.#p.scope, signal, runtime: this.#runtime };
   }
 
+  /** The scope of a task run's own signal (shared with its parent's when it uses its parent's signal). */
+  #scopeOf(frame: Frame): RenderScope {
+    if (frame.scope !== undefined) return frame.scope;
+    let scope: RenderScope | undefined;
+    if (frame.controller === undefined) {
+      // Same signal as the parent's children (or the root): share their scope.
+      const owner = frame.parent;
+      if (owner !== undefined && owner.childScope?.signal === frame.signal) scope = owner.childScope;
+      else if (owner === undefined && this.#rootScope?.signal === frame.signal) scope = this.#rootScope;
+      if (scope === undefined) {
+        scope = this.#scopeFor(frame.signal);
+        if (owner !== undefined) owner.childScope = scope;
+        else this.#rootScope = scope;
+      }
+    } else scope = this.#scopeFor(frame.signal);
+    frame.scope = scope;
+    return scope;
+  }
+
   /** Kestra's `parents`: nearest first, each with the parent's loop value and/or outputs (empty ones left out). */
   #parents(frame: Frame): Record<string, unknown>[] {
     const out: Record<string, unknown>[] = [];
@@ -788,80 +842,49 @@ export class ExecutionRun {
 
   #variablesFor(frame: Frame, attemptsCount: number): Record<string, unknown> {
     const parents = this.#parents(frame);
-    return {
-      ...this.#p.base,
+    const base = this.#p.base;
+    // One literal (a fixed shape) rather than a spread: built for every attempt.
+    const variables: Record<string, unknown> = {
+      flow: base.flow,
+      envs: base.envs,
+      globals: base.globals,
       vars: this.#varsVar,
       task: { id: frame.node.id, type: frame.node.type },
       taskrun: taskRunVariable(frame.taskRun, attemptsCount),
       parents,
-      ...(parents.length > 0 ? { parent: parents[0] } : {}),
       execution: this.#executionVar,
       outputs: this.#outputs,
       tasks: this.#tasks,
       labels: this.#labelsVar,
     };
+    if (base.inputs !== undefined) variables.inputs = base.inputs;
+    if (base.trigger !== undefined) variables.trigger = base.trigger;
+    if (parents.length > 0) variables.parent = parents[0];
+    return variables;
   }
 
   #context(frame: Frame, attemptsCount: number, signal: AbortSignal, resumedFromPause: boolean): TaskRunContext {
     const variables = this.#variablesFor(frame, attemptsCount);
-    const scope = this.#scopeFor(signal);
-    const engine = this.#engine;
-    const { node, def } = frame;
-    const render = (template: string): Promise<string> => engine.render(template, variables, scope);
-    const renderValue = (value: unknown): Promise<unknown> => engine.renderValue(value, variables, scope);
-    const services: TaskServices = {
-      provide: (key, value) => {
-        (frame.services ??= new Map()).set(key, value);
-      },
-      get: <T>(key: string | symbol): T | undefined => {
-        for (let f: Frame | undefined = frame; f !== undefined; f = f.parent)
-          if (f.services?.has(key) === true) return f.services.get(key) as T;
-        return undefined;
-      },
-    };
-    let resumeAvailable = resumedFromPause;
-    const runChildren = async (plan: ChildrenPlan): Promise<StateType> => this.#runChildren(frame, plan, signal);
-    return {
-      task: node,
-      taskRun: frame.taskRun,
-      execution: this.execution,
-      flow: this.flow,
-      signal,
-      fetch: this.#fetch,
-      variables,
-      render,
-      renderValue,
-      property: async <T>(name: string): Promise<T | undefined> => {
-        const prop = def.properties[name];
-        const raw = Object.hasOwn(node.properties, name) ? node.properties[name] : prop?.default;
-        if (raw === undefined || raw === null || prop === undefined) return (raw ?? undefined) as T | undefined;
-        const rendered = prop.dynamic === false ? raw : typeof raw === 'string' ? await render(raw) : await renderValue(raw);
-        return coerceProperty(rendered, prop.kind ?? 'any', name) as T;
-      },
-      log: (level, message) => this.#log(frame, level, message, attemptsCount),
-      setOutputs: (outputs) => this.#setOutputs(frame, outputs),
-      runChildren,
-      runTasks: (tasks) => runChildren({ tasks, errors: [], finally: [] }),
-      services,
-      executionControl: this.#control(),
-      pause: (request) => {
-        const resumed = resumeAvailable;
-        resumeAvailable = false;
-        return this.#pause(frame, request, signal, resumed);
-      },
-      runSubflow: (request) => this.#p.startSubflow(request, { execution: this.execution, taskRun: frame.taskRun, signal }),
-      restartChildren: () => this.#restartChildren(frame),
-      resumeExecution: async ({ executionId, inputs }) => {
-        const executions = this.#p.options.executions;
-        if (executions === undefined)
-          throw new TaskError(
-            'UNSUPPORTED',
-            'Resume needs access to executions: the CLI resumes those it keeps; embedders pass `executions` to runFlow',
-          );
-        await executions.resume(executionId, inputs);
-      },
-    };
+    const scope = signal === frame.signal ? this.#scopeOf(frame) : this.#scopeFor(signal);
+    return new RunTaskContext(this.#internals, frame, attemptsCount, signal, variables, scope, resumedFromPause);
   }
+
+  /** What a task's context may call of this run (made once per run). */
+  readonly #internals: RunInternals = {
+    engine: () => this.#engine,
+    execution: () => this.execution,
+    flow: () => this.flow,
+    fetch: () => this.#fetch,
+    log: (frame, level, message, attemptNumber) => this.#log(frame, level, message, attemptNumber),
+    setOutputs: (frame, outputs) => this.#setOutputs(frame, outputs),
+    runChildren: (frame, plan, signal) => this.#runChildren(frame, plan, signal),
+    control: () => (this.#controlApi ??= this.#control()),
+    pause: (frame, request, signal, resumed) => this.#pause(frame, request, signal, resumed),
+    startSubflow: (request, link) => this.#p.startSubflow(request, link),
+    restartChildren: (frame) => this.#restartChildren(frame),
+    executions: () => this.#p.options.executions,
+  };
+  #controlApi: ExecutionControl | undefined;
 
   /** Runs a flowable's children (then `errors`, then `finally`) and derives its state. */
   async #runChildren(frame: Frame, plan: ChildrenPlan, signal: AbortSignal): Promise<StateType> {
@@ -886,7 +909,7 @@ export class ExecutionRun {
       if (!main.failed && main.states.includes('PAUSED') && !signal.aborted) return 'PAUSED';
       if (main.running.length > 0) {
         // Kestra ends a flowable as soon as a child failed: siblings still running are killed.
-        children.abort(new Interruption('PARENT_ENDED', 'Parent task run ended'));
+        children.abort(PARENT_ENDED);
         await Promise.allSettled(main.running);
       }
       if (finallyTasks.length > 0 && !signal.aborted) {
@@ -947,7 +970,7 @@ export class ExecutionRun {
     this.#setExecutionState('PAUSED');
     await sleep(waitMs, signal);
     this.#pausedCount--;
-    if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Interruption('KILLED', 'Execution killed');
+    if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : KILLED_REASON;
     if (request.delayMs === undefined) return { resumed: false, reason: 'timeout' };
     this.#setState(frame, 'RUNNING');
     this.#resumeExecutionState();
@@ -1008,7 +1031,7 @@ export class ExecutionRun {
 
   #variablesChanged(): void {
     this.#varsVar = deepMerge(this.flow.variables, this.#variables);
-    this.execution.variables = this.#masker.maskDeep(this.#variables) as Record<string, unknown>;
+    this.execution.variables = this.#masked(this.#variables) as Record<string, unknown>;
     this.#save();
   }
 
@@ -1074,7 +1097,8 @@ export class ExecutionRun {
       ...(state.endDate === undefined
         ? {}
         : { endDate: state.endDate, durationMs: Date.parse(state.endDate) - Date.parse(state.startDate) }),
-      outputs: structuredClone(taskRun.outputs),
+      // The task run's outputs object is replaced, never changed, when outputs are set: no copy needed.
+      outputs: taskRun.outputs,
       ...(meta?.error === undefined ? {} : { error: meta.error }),
     };
   }
@@ -1096,7 +1120,7 @@ export class ExecutionRun {
 
   /** Kestra's `outputs` variable, masked. */
   maskedOutputs(): Record<string, Record<string, unknown>> {
-    return this.#masker.maskDeep(this.#outputs) as Record<string, Record<string, unknown>>;
+    return this.#masked(this.#outputs) as Record<string, Record<string, unknown>>;
   }
 }
 
@@ -1169,10 +1193,10 @@ export function messageOf(error: unknown): string {
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {
     promise.catch(() => undefined);
-    return Promise.reject(signal.reason instanceof Error ? signal.reason : new Interruption('KILLED', 'Aborted'));
+    return Promise.reject(signal.reason instanceof Error ? signal.reason : KILLED_REASON);
   }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : new Interruption('KILLED', 'Aborted'));
+    const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : KILLED_REASON);
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
       (v) => {
@@ -1240,3 +1264,138 @@ export function nextRetryDelay(retry: RetryPolicy, attempts: readonly TaskRunAtt
 }
 
 export { formatJavaDuration };
+
+/** The part of a run a task's context uses. */
+interface RunInternals {
+  engine(): FlowEngine;
+  execution(): Execution;
+  flow(): Flow;
+  fetch(): FetchLike;
+  log(frame: Frame, level: LogLevel, message: string, attemptNumber: number): void;
+  setOutputs(frame: Frame, outputs: Readonly<Record<string, unknown>>): void;
+  runChildren(frame: Frame, plan: ChildrenPlan, signal: AbortSignal): Promise<StateType>;
+  control(): ExecutionControl;
+  pause(frame: Frame, request: PauseRequest, signal: AbortSignal, resumed: boolean): Promise<PauseOutcome>;
+  startSubflow(request: SubflowRequest, link: { execution: Execution; taskRun: TaskRun; signal: AbortSignal }): Promise<SubflowResult>;
+  restartChildren(frame: Frame): void;
+  executions(): RunFlowOptions['executions'];
+}
+
+/** What `run` receives: one object per attempt, its methods on the prototype (call them as methods). */
+class RunTaskContext implements TaskRunContext {
+  readonly #run: RunInternals;
+  readonly #frame: Frame;
+  readonly #attemptsCount: number;
+  readonly #scope: RenderScope;
+  #resumeAvailable: boolean;
+  #services: TaskServices | undefined;
+  readonly signal: AbortSignal;
+  readonly variables: Readonly<Record<string, unknown>>;
+
+  constructor(
+    run: RunInternals,
+    frame: Frame,
+    attemptsCount: number,
+    signal: AbortSignal,
+    variables: Record<string, unknown>,
+    scope: RenderScope,
+    resumedFromPause: boolean,
+  ) {
+    this.#run = run;
+    this.#frame = frame;
+    this.#attemptsCount = attemptsCount;
+    this.signal = signal;
+    this.variables = variables;
+    this.#scope = scope;
+    this.#resumeAvailable = resumedFromPause;
+  }
+
+  get task(): TaskNode {
+    return this.#frame.node;
+  }
+  get taskRun(): Readonly<TaskRun> {
+    return this.#frame.taskRun;
+  }
+  get execution(): Readonly<Execution> {
+    return this.#run.execution();
+  }
+  get flow(): Flow {
+    return this.#run.flow();
+  }
+  get fetch(): FetchLike {
+    return this.#run.fetch();
+  }
+  get executionControl(): ExecutionControl {
+    return this.#run.control();
+  }
+  get services(): TaskServices {
+    const frame = this.#frame;
+    return (this.#services ??= {
+      provide: (key, value) => {
+        (frame.services ??= new Map()).set(key, value);
+      },
+      get: <T>(key: string | symbol): T | undefined => {
+        for (let f: Frame | undefined = frame; f !== undefined; f = f.parent)
+          if (f.services?.has(key) === true) return f.services.get(key) as T;
+        return undefined;
+      },
+    });
+  }
+
+  render(template: string): Promise<string> {
+    return this.#run.engine().render(template, this.variables, this.#scope);
+  }
+
+  renderValue(value: unknown): Promise<unknown> {
+    return this.#run.engine().renderValue(value, this.variables, this.#scope);
+  }
+
+  async property<T = unknown>(name: string): Promise<T | undefined> {
+    const { node, def } = this.#frame;
+    const prop = def.properties[name];
+    const raw = Object.hasOwn(node.properties, name) ? node.properties[name] : prop?.default;
+    if (raw === undefined || raw === null || prop === undefined) return (raw ?? undefined) as T | undefined;
+    const rendered = prop.dynamic === false ? raw : typeof raw === 'string' ? await this.render(raw) : await this.renderValue(raw);
+    return coerceProperty(rendered, prop.kind ?? 'any', name) as T;
+  }
+
+  log(level: LogLevel, message: string): void {
+    this.#run.log(this.#frame, level, message, this.#attemptsCount);
+  }
+
+  setOutputs(outputs: Readonly<Record<string, unknown>>): void {
+    this.#run.setOutputs(this.#frame, outputs);
+  }
+
+  runChildren(plan: ChildrenPlan): Promise<StateType> {
+    return this.#run.runChildren(this.#frame, plan, this.signal);
+  }
+
+  runTasks(tasks: readonly TaskNode[]): Promise<StateType> {
+    return this.runChildren({ tasks, errors: [], finally: [] });
+  }
+
+  pause(request: PauseRequest): Promise<PauseOutcome> {
+    const resumed = this.#resumeAvailable;
+    this.#resumeAvailable = false;
+    return this.#run.pause(this.#frame, request, this.signal, resumed);
+  }
+
+  runSubflow(request: SubflowRequest): Promise<SubflowResult> {
+    return this.#run.startSubflow(request, { execution: this.#run.execution(), taskRun: this.#frame.taskRun, signal: this.signal });
+  }
+
+  restartChildren(): void {
+    this.#run.restartChildren(this.#frame);
+  }
+
+  async resumeExecution(request: { readonly executionId: string; readonly inputs: Readonly<Record<string, unknown>> }): Promise<void> {
+    const executions = this.#run.executions();
+    if (executions === undefined)
+      throw new TaskError(
+        'UNSUPPORTED',
+        'Resume needs access to executions: the CLI resumes those it keeps; embedders pass `executions` to runFlow',
+      );
+    await executions.resume(request.executionId, request.inputs);
+  }
+}

@@ -16,6 +16,7 @@ import { createEngine } from '../pebbleflow-engine.js';
 import type { SubflowRequest, SubflowResult } from '../tasks/definition.js';
 import { defaultTaskRegistry } from '../tasks/registry.js';
 import { TaskError } from '../tasks/types.js';
+import { clonePlain } from './context.js';
 import { ExecutionRun, findTask } from './execution-run.js';
 import { runnerExtension } from './functions.js';
 import { newId } from './ids.js';
@@ -138,7 +139,7 @@ async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, pa
   let execution: Execution;
   let inputs: Record<string, unknown>;
   if (options.execution !== undefined) {
-    execution = structuredClone(options.execution);
+    execution = clonePlain(options.execution);
     inputs = { ...execution.inputs };
   } else {
     const id = options.executionId ?? newId();
@@ -275,7 +276,8 @@ async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, pa
   const rawOutputs = run.rawFlowOutputs();
   return {
     report: buildReport(run, tenant),
-    execution: structuredClone(run.execution),
+    // The run is over (detached subflows included): its execution no longer changes.
+    execution: run.execution,
     ...(rawOutputs === undefined ? {} : { rawOutputs }),
     renderFlowValue: (value) => run.renderFlowValue(value),
   };
@@ -311,7 +313,7 @@ function buildReport(run: ExecutionRun, tenant: string): RunReport {
     durationMs: durationMs(e.state, Date.parse(end)),
     taskRuns: run.taskRunReports(),
     outputs: run.maskedOutputs(),
-    ...(e.outputs === undefined ? {} : { flowOutputs: structuredClone(e.outputs) }),
+    ...(e.outputs === undefined ? {} : { flowOutputs: clonePlain(e.outputs) }),
     labels: e.labels.map((l) => ({ key: l.key, value: l.value })),
     logs: run.logs.map((l) => ({ ...l })),
   };
@@ -429,7 +431,7 @@ function normalizeInput(raw: InputDefinition): InputDefinition {
 export function restartExecution(flow: Flow, execution: Execution): Execution {
   if (!isTerminal(execution.state.current) && execution.state.current !== 'PAUSED')
     throw new ExecutionStateError(`Execution must be terminated to be restarted, current state is '${execution.state.current}' !`);
-  const restarted = structuredClone(execution);
+  const restarted = clonePlain(execution);
   const byId = new Map(restarted.taskRunList.map((t) => [t.id, t]));
   const toRestart = new Set<string>();
   for (const t of restarted.taskRunList) {

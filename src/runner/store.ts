@@ -7,6 +7,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Execution, TaskRun } from '../flow/execution.js';
+import { clonePlain } from './context.js';
 import type { LogEntry } from './types.js';
 
 /** What changed. */
@@ -33,7 +34,7 @@ export class MemoryExecutionStore implements ExecutionStore {
   readonly executions = new Map<string, Execution>();
   readonly logs = new Map<string, LogEntry[]>();
   save(execution: Readonly<Execution>): void {
-    this.executions.set(execution.id, structuredClone(execution));
+    this.executions.set(execution.id, clonePlain(execution as Execution));
   }
   log(entry: LogEntry): void {
     const id = entry.executionId ?? '';
@@ -43,7 +44,7 @@ export class MemoryExecutionStore implements ExecutionStore {
   }
   get(id: string): Execution | undefined {
     const found = this.executions.get(id);
-    return found === undefined ? undefined : structuredClone(found);
+    return found === undefined ? undefined : clonePlain(found);
   }
 }
 
