@@ -16,15 +16,13 @@ export const dagTask = defineTask({
     const tasks = task.children.tasks ?? [];
     const ids = new Set(tasks.map((t) => t.id));
     const index = new Map(tasks.map((t, i) => [t.id, i]));
-    tasks.forEach((t, i) => {
-      const missing = (t.dependsOn ?? []).filter((d) => !ids.has(d));
-      if (missing.length > 0)
-        ctx.problem(
-          `Some task doesn't exists on task '${task.id}': ${missing.join(', ')}`,
-          ['tasks', i, 'dependsOn'],
-          'UNKNOWN_DEPENDENCY',
-        );
-    });
+    // Kestra's DagTaskValidator: unknown ids first (and then no cycle check), with its texts.
+    const missing = tasks.flatMap((t) => (t.dependsOn ?? []).filter((d) => !ids.has(d)));
+    if (missing.length > 0) {
+      const firstIndex = tasks.findIndex((t) => (t.dependsOn ?? []).some((d) => !ids.has(d)));
+      ctx.problem(`Not existing task id in dependency: ${missing.join(', ')}`, ['tasks', firstIndex, 'dependsOn'], 'UNKNOWN_DEPENDENCY');
+      return;
+    }
     // A task is on a cycle when following `dependsOn` from it leads back to it (Kestra's dagCheckCyclicDependencies).
     const deps = new Map(tasks.map((t) => [t.id, (t.dependsOn ?? []).filter((d) => ids.has(d))]));
     const cyclic: string[] = [];
@@ -40,11 +38,7 @@ export const dagTask = defineTask({
       if (seen.has(t.id)) cyclic.push(t.id);
     }
     if (cyclic.length > 0)
-      ctx.problem(
-        `Infinite loop detected on task '${task.id}': ${cyclic.join(', ')}`,
-        ['tasks', index.get(cyclic[0]!) ?? 0, 'dependsOn'],
-        'DAG_CYCLE',
-      );
+      ctx.problem(`Cyclic dependency detected: ${cyclic.join(', ')}`, ['tasks', index.get(cyclic[0]!) ?? 0, 'dependsOn'], 'DAG_CYCLE');
   },
   async run(ctx) {
     const concurrency = (await ctx.property<number>('concurrent')) ?? 0;

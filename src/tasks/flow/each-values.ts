@@ -99,8 +99,5 @@ export function checkEachValues(task: TaskNode, property: string, ctx: TaskCheck
       ctx.problem(`Invalid value for \`${property}\`: expected a list (or a JSON list, or an expression), got \`${raw}\``, [property]);
     return;
   }
-  ctx.problem(
-    `Invalid value for \`${property}\`: expected a list (or a JSON list, or an expression), got ${Array.isArray(raw) ? 'a list' : typeof raw === 'object' ? 'a map' : `\`${String(raw)}\``}`,
-    [property],
-  );
+  // Other types are refused by the property's schema.
 }

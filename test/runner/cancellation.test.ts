@@ -1,0 +1,166 @@
+/**
+ * Cancellation reaches the whole subtree (issue 9): a flowable's timeout or end kills every
+ * descendant still running, nothing starts after its parent ended, killed task runs end KILLED,
+ * and the report is final once returned.
+ */
+import { jest } from '@jest/globals';
+import { defineTask } from '../../src/tasks/definition.js';
+import { createTaskRegistry } from '../../src/tasks/registry.js';
+import { parseFlow } from '../../src/flow/loader.js';
+import { runExecution, runFlow } from '../../src/runner/runner.js';
+import type { RunReport } from '../../src/runner/types.js';
+
+jest.setTimeout(60_000);
+
+/** A task that records when it starts and ends, and honours (or ignores) its signal. */
+const seen: string[] = [];
+const waitTask = defineTask({
+  type: 'com.example.Wait',
+  properties: { ms: { kind: 'integer' }, ignoreSignal: { kind: 'boolean' } },
+  async run(ctx) {
+    seen.push(`start ${ctx.task.id}`);
+    const ms = (await ctx.property<number>('ms')) ?? 0;
+    const ignore = (await ctx.property<boolean>('ignoreSignal')) === true;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, ms);
+      if (!ignore)
+        ctx.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(ctx.signal.reason as Error);
+        });
+    });
+    seen.push(`end ${ctx.task.id}`);
+    return { outputs: { waited: ms } };
+  },
+});
+const registry = createTaskRegistry([waitTask]);
+const run = async (yaml: string, signal?: AbortSignal): Promise<RunReport> =>
+  runFlow(parseFlow(yaml, { registry }), { env: {}, registry, ...(signal === undefined ? {} : { signal }) });
+const states = (r: RunReport): Record<string, string> => Object.fromEntries(r.taskRuns.map((t) => [t.taskId, t.state]));
+
+beforeEach(() => {
+  seen.length = 0;
+});
+
+test("a Sequential's timeout kills its running child and starts nothing after it", async () => {
+  const started = Date.now();
+  const r = await run(`id: t
+namespace: n
+tasks:
+  - id: seq
+    type: io.kestra.plugin.core.flow.Sequential
+    timeout: PT0.2S
+    tasks:
+      - { id: slow, type: com.example.Wait, ms: 5000 }
+      - { id: never, type: com.example.Wait, ms: 1 }
+  - { id: after, type: com.example.Wait, ms: 1 }
+`);
+  expect(Date.now() - started).toBeLessThan(4000);
+  expect(states(r)).toEqual({ seq: 'FAILED', slow: 'KILLED' });
+  expect(r.taskRuns.find((t) => t.taskId === 'seq')?.error).toBe('Timeout after 00:00:00.200');
+  expect(seen).toEqual(['start slow']);
+  expect(r.state).toBe('FAILED');
+});
+
+test("an If's timeout kills a child that ignores its signal: the task run ends KILLED, the next child never starts", async () => {
+  const r = await run(`id: t
+namespace: n
+tasks:
+  - id: if
+    type: io.kestra.plugin.core.flow.If
+    condition: "{{ true }}"
+    timeout: PT0.2S
+    then:
+      - { id: deaf, type: com.example.Wait, ms: 1500, ignoreSignal: true }
+      - { id: next, type: com.example.Wait, ms: 1 }
+`);
+  expect(states(r)).toEqual({ if: 'FAILED', deaf: 'KILLED' });
+  // The deaf task finishes in the background, but nothing it returns reaches the report.
+  const frozen = JSON.stringify(r);
+  await new Promise((resolve) => setTimeout(resolve, 1700));
+  expect(seen).toEqual(['start deaf', 'end deaf']);
+  expect(JSON.stringify(r)).toBe(frozen);
+});
+
+test('a failing Parallel branch ends the flowable; its siblings still running end KILLED', async () => {
+  const r = await run(`id: t
+namespace: n
+tasks:
+  - id: par
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+      - { id: fail, type: io.kestra.plugin.core.execution.Fail }
+      - { id: slow, type: com.example.Wait, ms: 5000 }
+`);
+  expect(states(r)).toEqual({ par: 'FAILED', fail: 'FAILED', slow: 'KILLED' });
+});
+
+test('a kill reaches nested loops: every running task run ends KILLED, finally still runs', async () => {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 300);
+  const r = await run(
+    `id: t
+namespace: n
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: [a, b]
+    concurrencyLimit: 0
+    tasks:
+      - id: inner
+        type: io.kestra.plugin.core.flow.Sequential
+        tasks:
+          - { id: slow, type: com.example.Wait, ms: 5000 }
+finally:
+  - { id: cleanup, type: com.example.Wait, ms: 1 }
+`,
+    controller.signal,
+  );
+  expect(r.state).toBe('KILLED');
+  expect(r.taskRuns.map((t) => [t.taskId, t.value ?? '', t.state])).toEqual([
+    ['each', '', 'KILLED'],
+    ['inner', 'a', 'KILLED'],
+    ['slow', '', 'KILLED'],
+    ['inner', 'b', 'KILLED'],
+    ['slow', '', 'KILLED'],
+    ['cleanup', '', 'SUCCESS'],
+  ]);
+});
+
+test('Exit KILLED stops a parallel branch; Exit WARNING lets running branches end but starts nothing else', async () => {
+  const killed = await run(`id: t
+namespace: n
+tasks:
+  - id: par
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+      - { id: exit, type: io.kestra.plugin.core.execution.Exit, state: KILLED }
+      - { id: slow, type: com.example.Wait, ms: 5000 }
+  - { id: after, type: com.example.Wait, ms: 1 }
+`);
+  expect(killed.state).toBe('KILLED');
+  expect(states(killed)).toEqual({ par: 'KILLED', exit: 'KILLED', slow: 'KILLED' });
+  const warning = await run(`id: t
+namespace: n
+tasks:
+  - id: exit
+    type: io.kestra.plugin.core.execution.Exit
+    state: WARNING
+  - { id: after, type: com.example.Wait, ms: 1 }
+`);
+  expect(warning.state).toBe('WARNING');
+  expect(states(warning)).toEqual({ exit: 'WARNING' });
+});
+
+test('the report and the execution returned are not changed afterwards, even by a listener', async () => {
+  const { report, execution } = await runExecution(
+    parseFlow('id: t\nnamespace: n\ntasks: [{ id: a, type: io.kestra.plugin.core.debug.Return, format: x }]\n'),
+    { env: {} },
+  );
+  const before = JSON.stringify({ report, execution });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(JSON.stringify({ report, execution })).toBe(before);
+  expect(report.taskRuns[0]?.attempts).toEqual([
+    { state: 'SUCCESS', startDate: expect.any(String), endDate: expect.any(String), workerId: 'local' },
+  ]);
+});
