@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark of the project, printed as tables.
  *   npm run bench                 all of them
- *   npm run bench -- templates    one of: templates, credentials, kestra
+ *   npm run bench -- templates    one of: templates, credentials, kestra, runner
  *
  * The engine is loaded from the build (`npm run bench` builds first) so that what is measured is
  * the JavaScript users run, not tsx's on-the-fly transform (which wraps every closure).
@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { benchCredentials } from './credentials.js';
 import { benchKestra } from './kestra.js';
+import { benchRunner } from './runner.js';
 import type * as ApiModule from '../src/index.js';
 import { benchTemplates, formatTemplateTable } from './templates-bench.js';
 
@@ -44,4 +45,16 @@ if (!only || only === 'kestra') {
   console.log("## Kestra's date and jq filters (per call, through createEngine)\n");
   console.log('| case | ops/s | µs/call |\n|---|---:|---:|');
   for (const r of await benchKestra()) console.log(`| ${r.name} | ${r.opsPerSec.toLocaleString('en-US')} | ${r.microsPerCall} |`);
+}
+
+if (!only || only === 'runner') {
+  console.log('\n## The flow runner (ForEach over 1 000 values, Return child)\n');
+  const r = await benchRunner(api);
+  console.log('| measure | value |\n|---|---:|');
+  console.log(`| task runs/s, one value after the other (concurrencyLimit: 1) | ${r.sequentialTaskRunsPerSec.toLocaleString('en-US')} |`);
+  console.log(`| task runs/s, all values at once (concurrencyLimit: 0) | ${r.concurrentTaskRunsPerSec.toLocaleString('en-US')} |`);
+  console.log(`| per task run (sequential) | ${r.taskRunMicros.toFixed(1)} µs |`);
+  console.log(`| bare engine.render of the same property | ${r.bareRenderMicros.toFixed(1)} µs |`);
+  console.log(`| runner overhead per task run | ${(r.taskRunMicros - r.bareRenderMicros).toFixed(1)} µs |`);
+  console.log(`| a flow of ${r.flatTasks.toLocaleString('en-US')} tasks | ${r.flatMillis.toFixed(0)} ms |`);
 }

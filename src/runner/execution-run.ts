@@ -10,6 +10,7 @@
  * flowable's timeout or end, an Exit, or killing the execution reaches every descendant; nothing
  * starts once its parent's signal is aborted, and killed task runs end KILLED.
  */
+import { setMaxListeners } from 'node:events';
 import type { RenderScope } from '../engine/extension.js';
 import { formatJavaDuration, parseDuration } from '../flow/duration.js';
 import { isTerminal, type Execution, type Label, type StateType, type TaskRun, type TaskRunAttempt } from '../flow/execution.js';
@@ -194,6 +195,7 @@ export class ExecutionRun {
       if (Object.keys(taskRun.outputs).length > 0)
         placeOutputs(this.#outputs, taskRun.taskId, parentValuesOf(taskRun, byId), taskRun.value, taskRun.outputs);
     }
+    setMaxListeners(0, this.#root.signal);
     const signal = params.options.signal;
     if (signal !== undefined) {
       const kill = (): void => this.kill();
@@ -895,6 +897,8 @@ export class ExecutionRun {
     const finallyTasks = plan.finally ?? (lists.finally === undefined ? [] : (frame.node.children.finally ?? []));
     // The children's signal: aborted when the flowable's is, and when the flowable gives up on them.
     const children = new AbortController();
+    // Every running child listens to it (thousands at once in a concurrent loop).
+    setMaxListeners(0, children.signal);
     const onAbort = (): void => children.abort(signal.reason);
     if (signal.aborted) children.abort(signal.reason);
     else signal.addEventListener('abort', onAbort, { once: true });

@@ -6,9 +6,29 @@
 import { formatJavaDuration } from '../flow/duration.js';
 import { isTerminal, type State, type StateType } from '../flow/execution.js';
 
+// Many transitions happen within one millisecond: keep the last instant's text and parse.
+let lastMs = Number.NaN;
+let lastIso = '';
+function iso(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+let lastParsedText = '';
+let lastParsedMs = 0;
+function parseIso(text: string): number {
+  if (text !== lastParsedText) {
+    lastParsedText = text;
+    lastParsedMs = Date.parse(text);
+  }
+  return lastParsedMs;
+}
+
 /** A new state (Kestra's `new State(type)`): one history entry. */
 export function newState(type: StateType = 'CREATED', now: number = Date.now()): State {
-  const date = new Date(now).toISOString();
+  const date = iso(now);
   const state: State = { current: type, histories: [{ state: type, date }], startDate: date };
   if (isTerminal(type) || type === 'PAUSED') {
     state.endDate = date;
@@ -20,12 +40,12 @@ export function newState(type: StateType = 'CREATED', now: number = Date.now()):
 /** Moves a state on (Kestra's `withState`, in place): a no-op when already in that state. */
 export function transition(state: State, type: StateType, now: number = Date.now()): boolean {
   if (state.current === type) return false;
-  const date = new Date(now).toISOString();
+  const date = iso(now);
   state.current = type;
   state.histories.push({ state: type, date });
   if (isTerminal(type) || type === 'PAUSED') {
     state.endDate = date;
-    state.duration = formatJavaDuration(now - Date.parse(state.startDate));
+    state.duration = formatJavaDuration(now - parseIso(state.startDate));
   } else {
     delete state.endDate;
     delete state.duration;

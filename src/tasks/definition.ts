@@ -117,8 +117,16 @@ function pick<T>(record: Readonly<Record<string, T>>, keys: readonly string[]): 
   return out;
 }
 
+const flowables = new WeakMap<TaskDefinition, boolean>();
+
+/** Whether a type holds child tasks (computed once per definition: the runner asks for every task run). */
 export function isFlowable(definition: TaskDefinition): boolean {
-  return definition.children !== undefined && Object.keys(definition.children).length > 0;
+  let flowable = flowables.get(definition);
+  if (flowable === undefined) {
+    flowable = definition.children !== undefined && Object.keys(definition.children).length > 0;
+    flowables.set(definition, flowable);
+  }
+  return flowable;
 }
 
 // ---------------------------------------------------------------------------------------------
