@@ -22,7 +22,7 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
 export async function benchRunner(api: Api, rounds = 7): Promise<RunnerBenchResult> {
   const { engine } = await api.createFlowEngine({ env: {} });
   const forEach = (limit: number) =>
-    api.parseFlow(`id: bench
+    api.loadFlow(`id: bench
 namespace: company.team
 tasks:
   - id: each
@@ -77,7 +77,7 @@ tasks:
   const flatTasks = 8000;
   let yaml = 'id: flat\nnamespace: company.team\ntasks:\n';
   for (let i = 0; i < flatTasks; i++) yaml += `  - { id: t${i}, type: io.kestra.plugin.core.debug.Return, format: "{{ task.id }}" }\n`;
-  const flat = api.parseFlow(yaml);
+  const flat = api.loadFlow(yaml);
   const flatStart = performance.now();
   const flatReport = await api.runFlow(flat, { env: {}, engine });
   const flatMillis = performance.now() - flatStart;

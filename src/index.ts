@@ -71,8 +71,13 @@ export type {
 export { CORE_TASKS } from './tasks/core.js';
 export type { TaskPlugin, LegacyTaskPlugin, TaskRunContext, TaskResult, TaskState } from './tasks/types.js';
 export type { CheckFlowOptions } from './flow/loader.js';
-export { runFlow, createFlowEngine } from './runner/runner.js';
-export type { FlowEngineSetup } from './runner/runner.js';
+export { runFlow, runExecution, resumeExecution, restartExecution, createFlowEngine } from './runner/runner.js';
+export type { FlowEngineSetup, RunResult, ContinueOptions } from './runner/runner.js';
+export { MemoryExecutionStore, FileExecutionStore } from './runner/store.js';
+export type { ExecutionStore, ExecutionChange, StoredExecution } from './runner/store.js';
+export { DirectoryFlowRepository, MemoryFlowRepository } from './flow/repository.js';
+export type { FlowRepository } from './flow/repository.js';
+export type { Execution, TaskRun, TaskRunAttempt, State, StateHistory, StateType, Label, ExecutionTrigger } from './flow/execution.js';
 export type {
   RunFlowOptions,
   RunReport,
@@ -82,4 +87,5 @@ export type {
   FlowEngine,
   ExecutionState,
   TaskRunState,
+  AttemptReport,
 } from './runner/types.js';

@@ -8,7 +8,11 @@ import * as api from '../src/index.js';
 test('the root exports exactly what an embedder needs', () => {
   expect(Object.keys(api).sort()).toEqual([
     'CORE_TASKS',
+    'DirectoryFlowRepository',
+    'FileExecutionStore',
     'JDouble',
+    'MemoryExecutionStore',
+    'MemoryFlowRepository',
     'TaskRegistry',
     'checkFlow',
     'createEngine',
@@ -25,6 +29,9 @@ test('the root exports exactly what an embedder needs', () => {
     'loadFlow',
     'registerTaskType',
     'resolveTaskType',
+    'restartExecution',
+    'resumeExecution',
+    'runExecution',
     'runFlow',
   ]);
 });

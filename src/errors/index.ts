@@ -20,3 +20,7 @@ export { TaskError } from '../tasks/types.js';
 export type { TaskErrorCode } from '../tasks/types.js';
 export { FlowDisabledError } from '../runner/types.js';
 export type { FlowDisabledErrorCode } from '../runner/types.js';
+export { ExecutionStateError } from '../runner/runner.js';
+export type { ExecutionStateErrorCode } from '../runner/runner.js';
+export { ExecutionStoreError } from '../runner/store.js';
+export type { ExecutionStoreErrorCode } from '../runner/store.js';

@@ -225,6 +225,8 @@ export class ExecutionRun {
     let state = this.#exitState ?? stateOf(main.states);
     const pending = !main.failed && main.states.includes('PAUSED') && this.#exitState === undefined;
     if (main.failed && !this.#root.signal.aborted && this.#exitState === undefined && flow.errors.length > 0) {
+      // Inside `errors`, `execution.state` already says how the execution ends.
+      this.#executionVar.state = 'FAILED';
       await this.#runList(this.#items(flow.errors), 'sequential', 0, undefined, 'errors', this.#root.signal);
     }
     if (pending) {
@@ -235,6 +237,7 @@ export class ExecutionRun {
     if (this.killed && this.#exitState === undefined) state = 'KILLED';
     // `finally` runs even when the execution was killed (a second kill stops it); not after an Exit.
     if (flow.finally.length > 0 && this.#exitState === undefined) {
+      this.#executionVar.state = state;
       const finallyController = new AbortController();
       const onSecondKill = (): void => finallyController.abort(KILLED_REASON);
       this.#p.options.signal?.addEventListener('abort', onSecondKill, { once: true });

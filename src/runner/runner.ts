@@ -6,6 +6,7 @@
  * Everything a report, a store or a listener receives is masked.
  */
 import { loadConfig } from '../config/load-config.js';
+import { PebbleflowError } from '../errors/pebbleflow-error.js';
 import { TemplateEngine } from '../engine/engine.js';
 import type { RenderScope } from '../engine/extension.js';
 import { InputValidationError } from '../flow/errors.js';
@@ -366,11 +367,12 @@ function releaseConcurrency(flow: Flow, tenant: string): void {
 // Resume and restart
 // ---------------------------------------------------------------------------------------------
 
-export class ExecutionStateError extends Error {
-  readonly code = 'INVALID_EXECUTION_STATE' as const;
+export type ExecutionStateErrorCode = 'INVALID_EXECUTION_STATE';
+
+/** An execution in a state that does not allow what was asked (resume a finished one, restart a running one). */
+export class ExecutionStateError extends PebbleflowError<ExecutionStateErrorCode> {
   constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
+    super('INVALID_EXECUTION_STATE', message);
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PebbleflowError } from '../errors/pebbleflow-error.js';
 import type { Execution, TaskRun } from '../flow/execution.js';
 import { clonePlain } from './context.js';
 import type { LogEntry } from './types.js';
@@ -61,12 +62,12 @@ const EXECUTION_ID = /^[0-9A-Za-z]{1,64}$/;
 /** Logs kept per stored execution (the oldest are dropped first). */
 const MAX_STORED_LOGS = 10_000;
 
-export class ExecutionStoreError extends Error {
-  readonly code: 'EXECUTION_NOT_FOUND' | 'INVALID_EXECUTION_ID' | 'INVALID_STORED_EXECUTION';
-  constructor(code: ExecutionStoreError['code'], message: string) {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
+export type ExecutionStoreErrorCode = 'EXECUTION_NOT_FOUND' | 'INVALID_EXECUTION_ID' | 'INVALID_STORED_EXECUTION';
+
+/** A stored execution that cannot be read (unknown id, a file this version cannot read). */
+export class ExecutionStoreError extends PebbleflowError<ExecutionStoreErrorCode> {
+  constructor(code: ExecutionStoreErrorCode, message: string) {
+    super(code, message);
   }
 }
 

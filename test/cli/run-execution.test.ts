@@ -9,7 +9,7 @@ import { mkdtempSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cli } from './helpers.js';
+import { cli } from '../support/cli.js';
 
 let dir: string;
 const write = (name: string, text: string): string => {

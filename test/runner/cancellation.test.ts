@@ -164,3 +164,24 @@ test('the report and the execution returned are not changed afterwards, even by 
     { state: 'SUCCESS', startDate: expect.any(String), endDate: expect.any(String), workerId: 'local' },
   ]);
 });
+
+test('execution.state inside errors and finally is the state the execution ends with', async () => {
+  const r = await run(`id: t
+namespace: n
+tasks:
+  - { id: boom, type: io.kestra.plugin.core.execution.Fail }
+errors:
+  - { id: onError, type: io.kestra.plugin.core.log.Log, message: "errors see {{ execution.state }}" }
+finally:
+  - { id: last, type: io.kestra.plugin.core.log.Log, message: "finally sees {{ execution.state }}" }
+`);
+  expect(r.logs.map((l) => l.message)).toEqual(['Task failure', 'errors see FAILED', 'finally sees FAILED']);
+  const ok = await run(`id: t
+namespace: n
+tasks:
+  - { id: fine, type: io.kestra.plugin.core.log.Log, message: "tasks see {{ execution.state }}" }
+finally:
+  - { id: last, type: io.kestra.plugin.core.log.Log, message: "finally sees {{ execution.state }}" }
+`);
+  expect(ok.logs.map((l) => l.message)).toEqual(['tasks see RUNNING', 'finally sees SUCCESS']);
+});

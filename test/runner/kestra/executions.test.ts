@@ -9,7 +9,7 @@ import { jest } from '@jest/globals';
 import type { Execution } from '../../../src/flow/execution.js';
 import { MemoryExecutionStore } from '../../../src/runner/store.js';
 import { restartExecution, resumeExecution, runExecution } from '../../../src/runner/runner.js';
-import { first, flows, loadKestraFlow, run, runOne } from './support.js';
+import { first, flows, loadKestraFlow, run, runOne } from '../../support/kestra-flows.js';
 
 jest.setTimeout(60_000);
 

@@ -3,7 +3,7 @@
  * (copied under `flows/`) and keeps the assertions of the Java test it cites (state, number of task
  * runs, attempts, outputs, logs).
  */
-import { byTaskId, byTaskIdAndValue, first, run, value } from './support.js';
+import { byTaskId, byTaskIdAndValue, first, run, value } from '../../support/kestra-flows.js';
 
 import { jest } from '@jest/globals';
 

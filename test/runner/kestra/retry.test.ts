@@ -4,7 +4,7 @@
  * random delays, maxAttempt and maxDuration.
  */
 import { jest } from '@jest/globals';
-import { first, run } from './support.js';
+import { first, run } from '../../support/kestra-flows.js';
 
 jest.setTimeout(60_000);
 

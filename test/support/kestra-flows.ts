@@ -1,18 +1,19 @@
 /**
- * Runs the flows of Kestra's own test suite (copied under `flows/`, each citing its source) the way
+ * Runs the flows of Kestra's own test suite (copied under `test/runner/kestra/flows/`, each citing its source) the way
  * Kestra's Java tests run them, with helpers that mirror `Execution`'s lookups, so that each ported
  * test keeps the Java assertions as they are.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkFlow } from '../../../src/flow/loader.js';
-import type { Flow } from '../../../src/flow/model.js';
-import { DirectoryFlowRepository } from '../../../src/flow/repository.js';
-import { runExecution, type RunResult } from '../../../src/runner/runner.js';
-import type { RunFlowOptions, RunReport, TaskRunReport } from '../../../src/runner/types.js';
+import { checkFlow } from '../../src/flow/loader.js';
+import type { Flow } from '../../src/flow/model.js';
+import { DirectoryFlowRepository } from '../../src/flow/repository.js';
+import { runExecution, type RunResult } from '../../src/runner/runner.js';
+import type { RunFlowOptions, RunReport, TaskRunReport } from '../../src/runner/types.js';
 
-export const FLOWS_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'flows');
+/** Kestra's test flows, copied under test/runner/kestra/flows/ with their source. */
+export const FLOWS_DIR = fileURLToPath(new URL('../runner/kestra/flows/', import.meta.url));
 export const flows = new DirectoryFlowRepository(FLOWS_DIR);
 
 export function loadKestraFlow(file: string): Flow {
