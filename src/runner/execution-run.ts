@@ -577,6 +577,7 @@ export class ExecutionRun {
   async #execute(frame: Frame, resumed: boolean): Promise<StateType> {
     const { node, taskRun } = frame;
     const wasPaused = taskRun.state.current === 'PAUSED';
+    const wasRunning = taskRun.state.current === 'RUNNING';
     if (!resumed && node.runIf !== undefined) {
       let rendered: string;
       try {
@@ -605,7 +606,9 @@ export class ExecutionRun {
       }
     }
     if (!wasPaused) this.#setState(frame, 'RUNNING');
-    return isFlowable(frame.def) ? this.#executeFlowable(frame, timeoutMs, wasPaused) : this.#executeRunnable(frame, timeoutMs, wasPaused);
+    return isFlowable(frame.def)
+      ? this.#executeFlowable(frame, timeoutMs, wasPaused)
+      : this.#executeRunnable(frame, timeoutMs, wasPaused, resumed && wasRunning);
   }
 
   async #executeFlowable(frame: Frame, timeoutMs: number | undefined, wasPaused: boolean): Promise<StateType> {
@@ -654,12 +657,14 @@ export class ExecutionRun {
     return this.flow.retry;
   }
 
-  async #executeRunnable(frame: Frame, timeoutMs: number | undefined, wasPaused: boolean): Promise<StateType> {
+  async #executeRunnable(frame: Frame, timeoutMs: number | undefined, wasPaused: boolean, interrupted = false): Promise<StateType> {
     const { node, taskRun } = frame;
     const retry = this.#retryFor(frame);
-    // A task run left RUNNING by a worker that died: its last attempt ends KILLED, a new one starts.
+    // A task run left RUNNING by a process that died (Kestra's onRunningResend): its last attempt
+    // ends KILLED (one is added if it had none yet), then a new attempt starts.
     const last = taskRun.attempts[taskRun.attempts.length - 1];
     if (last !== undefined && !isTerminal(last.state.current) && !wasPaused) transition(last.state, 'KILLED');
+    else if (last === undefined && interrupted) taskRun.attempts.push({ state: newState('KILLED'), workerId: this.#workerId });
     for (;;) {
       if (frame.signal.aborted) return this.#end(frame, 'KILLED', interruptionMessage(frame.signal));
       const attemptsBefore = taskRun.attempts.length;
@@ -1094,6 +1099,7 @@ export class ExecutionRun {
       depth: meta?.depth ?? 0,
       branch: meta?.branch ?? 'tasks',
       state: state.current,
+      histories: state.histories.map((h) => ({ state: h.state, date: h.date })),
       attempts: taskRun.attempts.map((a) => ({
         state: a.state.current,
         startDate: a.state.startDate,

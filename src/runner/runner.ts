@@ -309,6 +309,7 @@ function buildReport(run: ExecutionRun, tenant: string): RunReport {
     executionId: e.id,
     ...(e.parentId === undefined ? {} : { parentExecutionId: e.parentId }),
     state: e.state.current,
+    histories: e.state.histories.map((h) => ({ state: h.state, date: h.date })),
     startDate: e.state.startDate,
     endDate: end,
     durationMs: durationMs(e.state, Date.parse(end)),

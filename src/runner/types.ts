@@ -54,6 +54,8 @@ export interface TaskRunReport {
   /** The child list it ran from: `tasks`, `errors`, `finally`, `afterExecution`, `then`, `cases`… */
   readonly branch: string;
   readonly state: TaskRunState;
+  /** Every state the task run went through, oldest first (Kestra's `state.histories`). */
+  readonly histories: readonly { readonly state: TaskRunState; readonly date: string }[];
   /** One per attempt (flowable task runs have none, as in Kestra). */
   readonly attempts: readonly AttemptReport[];
   readonly startDate: string;
@@ -74,6 +76,8 @@ export interface RunReport {
   /** The execution that started this one (Subflow). */
   readonly parentExecutionId?: string;
   readonly state: ExecutionState;
+  /** Every state the execution went through, oldest first (Kestra's `state.histories`). */
+  readonly histories: readonly { readonly state: ExecutionState; readonly date: string }[];
   readonly startDate: string;
   readonly endDate: string;
   readonly durationMs: number;

@@ -388,3 +388,30 @@ describe('RuntimeLabelsTest', () => {
     expect(r.labels).toContainEqual({ key: 'someLabel', value: first(r, 'labels').id });
   });
 });
+
+// core/src/test/java/io/kestra/core/runners/RunContextTest.java, EmptyVariablesTest.java
+describe('RunContextTest, EmptyVariablesTest', () => {
+  test('logs: levels, taskDefaults, logLevel filtering', async () => {
+    const r = await run('logs.yaml');
+    expect(r.taskRuns).toHaveLength(5);
+    const logOf = (i: number) => r.logs.find((l) => l.taskRunId === r.taskRuns[i]?.id);
+    expect(logOf(0)).toMatchObject({ level: 'TRACE', message: 'first t1' });
+    expect(logOf(1)).toMatchObject({ level: 'WARN', message: 'second io.kestra.plugin.core.log.Log' });
+    expect(logOf(2)).toMatchObject({ level: 'ERROR', message: 'third logs' });
+    expect(logOf(3)).toBeUndefined();
+  });
+
+  test('variables', async () => {
+    const r = await run('return.yaml');
+    expect(r.taskRuns).toHaveLength(3);
+    expect(Math.abs(Date.parse(value(r.taskRuns[0]!)) - Date.now())).toBeLessThan(10_000);
+    expect(value(r.taskRuns[1]!)).toBe('task-id');
+    expect(value(r.taskRuns[2]!)).toBe('return');
+  });
+
+  test('emptyVariables', async () => {
+    const r = await run('empty-variables.yml', { emptyKey: '{ "foo": "" }', emptySubObject: '{"json":{"someEmptyObject":{}}}' });
+    expect(r.state).toBe('SUCCESS');
+    expect(r.taskRuns).toHaveLength(3);
+  });
+});
