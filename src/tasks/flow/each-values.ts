@@ -7,7 +7,8 @@
 import { parseJson } from '../../engine/builtins/kestra/json.js';
 import { toJavaString, toKestraJson } from '../../engine/values.js';
 import type { TaskNode } from '../../flow/model.js';
-import type { ChildItem, TaskCheckContext, TaskRunContext } from '../definition.js';
+import type { StateType } from '../../flow/execution.js';
+import type { ChildItem, ChildrenPlan, PropertyDefinition, TaskCheckContext, TaskRunContext } from '../definition.js';
 import { TaskError } from '../types.js';
 
 export async function resolveEachValues(ctx: TaskRunContext, raw: unknown, property: string): Promise<string[]> {
@@ -100,4 +101,20 @@ export function checkEachValues(task: TaskNode, property: string, ctx: TaskCheck
     return;
   }
   // Other types are refused by the property's schema.
+}
+
+/** The values property of the Each tasks: a list, a JSON list, or an expression (rendered by the task). */
+export const EACH_VALUES_PROPERTY: PropertyDefinition = {
+  required: true,
+  dynamic: false,
+  schema: { anyOf: [{ type: 'array' }, { type: 'string' }], 'x-expected': 'a list, a JSON list or an expression' },
+  description: 'A list, a JSON list, or an expression that renders to one; strings and integers are rendered, maps rendered deeply.',
+};
+
+/** Runs the task's `tasks` once per value of `property` (nothing to run: SUCCESS, as Kestra's Each tasks). */
+export async function runEach(ctx: TaskRunContext, property: string, plan: Omit<ChildrenPlan, 'tasks'>): Promise<{ state: StateType }> {
+  const values = await resolveEachValues(ctx, ctx.task.properties[property], property);
+  const items = eachItems(values, ctx.task.children.tasks ?? []);
+  if (items.length === 0) return { state: 'SUCCESS' };
+  return { state: await ctx.runChildren({ ...plan, tasks: items }) };
 }

@@ -4,18 +4,13 @@
  * at once, n at most n values at once (each value's tasks in order).
  */
 import { defineTask } from '../definition.js';
-import { checkEachValues, eachItems, resolveEachValues } from './each-values.js';
+import { checkEachValues, EACH_VALUES_PROPERTY, runEach } from './each-values.js';
 
 export const forEachTask = defineTask({
   type: 'io.kestra.plugin.core.flow.ForEach',
   title: 'Run `tasks` once per value of `values`, one value after the other or concurrently.',
   properties: {
-    values: {
-      required: true,
-      dynamic: false,
-      schema: { anyOf: [{ type: 'array' }, { type: 'string' }], 'x-expected': 'a list, a JSON list or an expression' },
-      description: 'A list, a JSON list, or an expression that renders to one; strings and integers are rendered, maps rendered deeply.',
-    },
+    values: EACH_VALUES_PROPERTY,
     concurrencyLimit: {
       kind: 'integer',
       dynamic: false,
@@ -27,10 +22,7 @@ export const forEachTask = defineTask({
   children: { tasks: { required: true } },
   check: (task, ctx) => checkEachValues(task, 'values', ctx),
   async run(ctx) {
-    const values = await resolveEachValues(ctx, ctx.task.properties.values, 'values');
-    const items = eachItems(values, ctx.task.children.tasks ?? []);
-    if (items.length === 0) return { state: 'SUCCESS' };
     const limit = (await ctx.property<number>('concurrencyLimit')) ?? 1;
-    return { state: await ctx.runChildren({ tasks: items, mode: limit === 1 ? 'sequential' : 'groups', concurrency: limit }) };
+    return runEach(ctx, 'values', { mode: limit === 1 ? 'sequential' : 'groups', concurrency: limit });
   },
 });
