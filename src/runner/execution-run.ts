@@ -997,7 +997,8 @@ export class ExecutionRun {
     return {
       addLabels: (labels) => {
         const byKey = new Map<string, string>(this.execution.labels.map((l) => [l.key, l.value]));
-        for (const l of labels) byKey.set(l.key, l.value);
+        // Labels are shown everywhere (report, API, UI): one made from a secret is masked.
+        for (const l of labels) byKey.set(this.#masker.mask(l.key), this.#masker.mask(l.value));
         this.execution.labels = [...byKey].map(([key, value]): Label => ({ key, value }));
         this.#labelsVar = labelsVariable(this.execution.labels);
         this.#save();

@@ -185,3 +185,17 @@ finally:
 `);
   expect(ok.logs.map((l) => l.message)).toEqual(['tasks see RUNNING', 'finally sees SUCCESS']);
 });
+
+test('a label made from a secret is masked like any other output', async () => {
+  const canary = 'label-canary-77';
+  const r = await runFlow(
+    parseFlow(`id: t
+namespace: n
+tasks:
+  - { id: l, type: io.kestra.plugin.core.execution.Labels, labels: { token: "{{ secret('k') }}" } }
+`),
+    { env: { SECRET_K: Buffer.from(canary).toString('base64') } },
+  );
+  expect(r.labels).toContainEqual({ key: 'token', value: '******' });
+  expect(JSON.stringify(r)).not.toContain(canary);
+});
