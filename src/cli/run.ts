@@ -3,10 +3,11 @@
  * stream its task-run tree and logs (or print the `--json` report), keep it under
  * `.pebbleflow/executions/` so a paused run can be resumed, and stop cleanly on SIGINT/SIGTERM.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { formatMillis } from '../flow/duration.js';
 import { checkFlow, checkFlowFile } from '../flow/loader.js';
+import { readSourceFile } from '../yaml-check/index.js';
 import { DirectoryFlowRepository } from '../flow/repository.js';
 import { ExecutionStoreError, FileExecutionStore } from '../runner/store.js';
 import { resumeExecution, runExecution, type RunResult } from '../runner/runner.js';
@@ -63,7 +64,8 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
   // The stored execution keeps the exact flow it ran, so `resume` continues it even if the file changed.
   let source: string | undefined;
   try {
-    source = readFileSync(file, 'utf8');
+    // A regular file under the size cap (not /dev/zero nor a FIFO), as every file the CLI reads.
+    source = readSourceFile(file);
   } catch {
     source = undefined;
   }

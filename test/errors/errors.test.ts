@@ -75,6 +75,8 @@ describe('the error family', () => {
     expect(Object.keys(errors).sort()).toEqual([
       'ConfigError',
       'CredentialError',
+      'ExecutionStateError',
+      'ExecutionStoreError',
       'FlowDisabledError',
       'FlowValidationError',
       'InputValidationError',
