@@ -51,8 +51,6 @@ export type TaskErrorCode =
   | 'SUBFLOW_NOT_FOUND'
   /** Subflow: the child flow is disabled. */
   | 'SUBFLOW_DISABLED'
-  /** Subflow: the child ended in a state the task cannot map. */
-  | 'SUBFLOW_STATE'
   /** WaitFor was stopped between two iterations. */
   | 'WAITFOR_INTERRUPTED';
 
