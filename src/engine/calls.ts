@@ -1,9 +1,10 @@
 /**
  * Operator and extension-call plumbing: the functions behind binary operators, and how filters,
- * functions and tests are called (errors wrapped with a code and a position, thenables refused in
- * sync renders), with the CallContext they see.
+ * functions and tests are called (each call a step of the budget, errors wrapped with a code and a
+ * position, results measured, thenables refused in sync renders), with the CallContext they see.
  */
-import { TemplateError } from './errors.js';
+import { UNMETERED, limitOfRangeError, type CallBudget } from './budget.js';
+import { LimitExceededError, TemplateError } from './errors.js';
 import type { Args, CallContext, FilterDefinition, FunctionDefinition, RenderScope, TestDefinition } from './extension.js';
 import { LineCounter } from './lexer.js';
 import * as ops from './operations.js';
@@ -64,34 +65,60 @@ export function binaryFunction(operator: string, registry: Registry): (a: Value,
 
 export function wrapExtensionError(e: unknown): unknown {
   if (e instanceof TemplateError) return e;
-  if (e instanceof RangeError && /call stack/i.test(e.message)) {
-    return new TemplateError('LIMIT_EXCEEDED', 'Evaluation nested too deeply', { cause: e });
-  }
+  const limit = limitOfRangeError(e);
+  if (limit !== null) return limit;
   const message = e instanceof Error ? e.message : String(e);
   return new TemplateError('FUNCTION_ERROR', message, { cause: e });
 }
 
 export function callFilter(f: Frame, start: number, def: FilterDefinition, input: Value, args: Args): Value {
+  const budget = f.state.budget;
+  if (--budget.tick === 0) {
+    const pause = checkpoint(f, start);
+    if (pause !== undefined) return pause.then(() => invokeFilter(f, start, def, input, args));
+  }
+  return invokeFilter(f, start, def, input, args);
+}
+
+function invokeFilter(f: Frame, start: number, def: FilterDefinition, input: Value, args: Args): Value {
   let r: Value;
   try {
     r = def.call(input, args, def.pure === true ? NO_CONTEXT : new FrameCallContext(f, start));
   } catch (e) {
     throw f.unit.locate(wrapExtensionError(e), start);
   }
-  return typeof r === 'object' && r !== null && !Array.isArray(r) ? settleExtension(f, start, r) : r;
+  return checkResult(f, start, r);
 }
 
 export function callFunction(f: Frame, start: number, def: FunctionDefinition, args: Args): Value {
+  const budget = f.state.budget;
+  if (--budget.tick === 0) {
+    const pause = checkpoint(f, start);
+    if (pause !== undefined) return pause.then(() => invokeFunction(f, start, def, args));
+  }
+  return invokeFunction(f, start, def, args);
+}
+
+function invokeFunction(f: Frame, start: number, def: FunctionDefinition, args: Args): Value {
   let r: Value;
   try {
     r = def.call(args, new FrameCallContext(f, start));
   } catch (e) {
     throw f.unit.locate(wrapExtensionError(e), start);
   }
-  return typeof r === 'object' && r !== null && !Array.isArray(r) ? settleExtension(f, start, r) : r;
+  return checkResult(f, start, r);
 }
 
 export function callTest(f: Frame, start: number, def: TestDefinition, input: Value, args: Args): Value {
+  const budget = f.state.budget;
+  if (--budget.tick === 0) {
+    const pause = checkpoint(f, start);
+    if (pause !== undefined) return pause.then(() => invokeTest(f, start, def, input, args));
+  }
+  return invokeTest(f, start, def, input, args);
+}
+
+function invokeTest(f: Frame, start: number, def: TestDefinition, input: Value, args: Args): Value {
   let r: Value;
   try {
     r = def.call(input, args, new FrameCallContext(f, start));
@@ -99,6 +126,35 @@ export function callTest(f: Frame, start: number, def: TestDefinition, input: Va
     throw f.unit.locate(wrapExtensionError(e), start);
   }
   return typeof r === 'object' && r !== null ? settleExtension(f, start, r) : r;
+}
+
+/** The budget's checkpoint, its failure placed at `start`. */
+export function checkpoint(f: Frame, start: number): void | Promise<void> {
+  try {
+    return f.state.budget.checkpoint();
+  } catch (e) {
+    throw f.unit.locate(e, start);
+  }
+}
+
+/** A value a call or an operator produced, measured against the budget (strings and collections). */
+export function measured(f: Frame, start: number, v: Value): Value {
+  try {
+    return f.state.budget.value(v);
+  } catch (e) {
+    throw f.unit.locate(e, start);
+  }
+}
+
+/** A call's result: strings and collections measured, thenables settled (then measured). */
+function checkResult(f: Frame, start: number, r: Value): Value {
+  if (typeof r === 'string') return r.length >= f.state.budget.measureFrom ? measured(f, start, r) : r;
+  if (typeof r !== 'object' || r === null) return r;
+  if (typeof (r as { then?: unknown }).then === 'function') {
+    const settled = settleExtension(f, start, r);
+    return settled instanceof Promise ? settled.then((x) => measured(f, start, x)) : settled;
+  }
+  return measured(f, start, r);
 }
 
 /** A thenable result: refused in sync renders, awaited (with a code and a position on failure) otherwise. */
@@ -144,12 +200,20 @@ export class FrameCallContext implements CallContext {
   renderNested(template: string): string | Promise<string> {
     const state = this.f.state;
     if (state.nestedDepth >= state.limits.maxNestedRenderDepth) {
-      throw new TemplateError('LIMIT_EXCEEDED', `render() calls nested deeper than the limit of ${state.limits.maxNestedRenderDepth}`);
+      throw new LimitExceededError(
+        'maxNestedRenderDepth',
+        `render() calls nested deeper than the limit of ${state.limits.maxNestedRenderDepth}`,
+      );
     }
     return state.renderNested(template, this.variables(), state);
   }
   markSensitive(value: string): void {
-    if (typeof value === 'string' && value.length > 0) this.f.state.scope.onSensitiveValue?.(value);
+    if (typeof value !== 'string' || value.length === 0) return;
+    (this.f.state.budget.sensitive ??= []).push(value);
+    this.f.state.scope.onSensitiveValue?.(value);
+  }
+  get budget(): CallBudget {
+    return this.f.state.budget;
   }
 }
 
@@ -165,4 +229,5 @@ export const NO_CONTEXT: CallContext = {
     throw new TemplateError('FUNCTION_ERROR', 'render() is not available here');
   },
   markSensitive: () => undefined,
+  budget: UNMETERED,
 };

@@ -19,9 +19,12 @@ import {
   callFilter,
   callFunction,
   callTest,
+  checkpoint,
+  measured,
   wrapExtensionError,
 } from './calls.js';
-import { TemplateError } from './errors.js';
+import { weightNow } from './budget.js';
+import { LimitExceededError, TemplateError } from './errors.js';
 import type { Args } from './extension.js';
 import * as ops from './operations.js';
 import {
@@ -48,7 +51,7 @@ import {
   tryDefined,
 } from './runtime.js';
 import { FORBIDDEN_KEYS, MISSING, verifiedPlain } from './sandbox.js';
-import { JDouble, MapEntry, isList, isMap, javaHashMap, newMap, printPlain, toJavaString } from './values.js';
+import { JDouble, MapEntry, isJavaList, isList, isMap, javaHashMap, newMap, printPlain, toJavaString } from './values.js';
 
 /** `x.a.b` with literal names and no calls, as a root name and a path. */
 function literalChain(e: Expression): { root: string; rootStart: number; names: string[] } | null {
@@ -313,18 +316,26 @@ class Compiler {
       const scope = new Scope(f.scope);
       const inner: Frame = { scope, root: f.root, state: f.state, unit: f.unit };
       const signal = f.state.scope.signal;
-      const iterate = (from: number): void | Promise<void> => {
+      const budget = f.state.budget;
+      // `checked`: the iteration at `from` already passed its checkpoint (the loop resumes after a yield).
+      const iterate = (from: number, checked: boolean): void | Promise<void> => {
         for (let index = from; index < length; index++) {
-          if (signal?.aborted) throw new TemplateError('ABORTED', 'The render was aborted');
+          if (signal?.aborted) throw unit.locate(new TemplateError('ABORTED', 'The render was aborted'), start);
+          // Every iteration is a step of the budget.
+          if (checked) checked = false;
+          else if (--budget.tick === 0) {
+            const pause = checkpoint(f, start);
+            if (pause !== undefined) return pause.then(() => iterate(index, true));
+          }
           setLocal(scope, 'loop', { index, revindex: length - index - 1, first: index === 0, last: index === length - 1, length });
           const item = items[index];
           setLocal(scope, variable, item);
           const r = body(inner, out);
-          if (r !== undefined) return r.then(() => iterate(index + 1));
+          if (r !== undefined) return r.then(() => iterate(index + 1, false));
         }
         return undefined;
       };
-      return iterate(0);
+      return iterate(0, false);
     };
     return (f, out) => {
       let v: Value;
@@ -346,11 +357,11 @@ class Compiler {
     const body = this.body(macro.body);
     const params = macro.parameters.map((p) => ({ name: p.name, defaultValue: p.defaultValue ? this.expr(p.defaultValue) : null }));
     const { name, start } = macro;
-    return (args, f) => {
+    const invoke = (args: Value[] | Record<string, Value>, f: Frame): Value => {
       const state = f.state;
       if (state.macroDepth >= state.limits.maxMacroDepth) {
-        throw new TemplateError(
-          'LIMIT_EXCEEDED',
+        throw new LimitExceededError(
+          'maxMacroDepth',
           `Macro calls nested deeper than ${state.limits.maxMacroDepth} (endless recursion in macro "${name}"?)`,
         );
       }
@@ -406,6 +417,14 @@ class Compiler {
       };
       return pending.length > 0 ? Promise.all(pending).then(finish) : finish();
     };
+    // Every macro call is a step of the budget.
+    return (args, f) => {
+      if (--f.state.budget.tick === 0) {
+        const pause = checkpoint(f, start);
+        if (pause !== undefined) return pause.then(() => invoke(args, f));
+      }
+      return invoke(args, f);
+    };
   }
 
   // --- expressions ---
@@ -421,18 +440,27 @@ class Compiler {
         // "#{x}" alone is x itself (a map stays a map), as Pebble's parser builds it.
         if (e.parts.length === 1) return this.expr(e.parts[0]!);
         const parts = e.parts.map((p) => this.expr(p));
+        const start = e.start;
         return (f) => {
           const values = allValues(parts.map((p) => p(f)));
-          return then(values, (vs) => (vs as Value[]).reduce<string>((acc, v) => ops.concatenate(acc, v), ''));
+          return then(values, (vs) =>
+            measured(
+              f,
+              start,
+              (vs as Value[]).reduce<string>((acc, v) => ops.concatenate(acc, v), ''),
+            ),
+          );
         };
       }
       case 'ListLiteral': {
         const items = e.items.map((i) => this.expr(i));
+        const start = e.start;
         // A fresh list per evaluation: `list + x` appends in place, as Pebble 3.2.2 does.
-        return (f) => then(allValues(items.map((i) => i(f))), (vs) => (vs as Value[]).slice());
+        return (f) => then(allValues(items.map((i) => i(f))), (vs) => measured(f, start, (vs as Value[]).slice()));
       }
       case 'MapLiteral': {
         const entries = e.entries.map(([k, v]) => [this.expr(k), this.expr(v)] as const);
+        const start = e.start;
         return (f) => {
           const flat: Value[] = [];
           for (const [k, v] of entries) flat.push(k(f), v(f));
@@ -441,7 +469,7 @@ class Compiler {
             const pairs: [unknown, unknown][] = [];
             for (let i = 0; i < values.length; i += 2) pairs.push([values[i], values[i + 1] ?? null]);
             // MapExpression builds a java.util.HashMap: its keys come out in hash order.
-            return javaHashMap(pairs, Math.ceil(pairs.length / 0.75));
+            return measured(f, start, javaHashMap(pairs, Math.ceil(pairs.length / 0.75)));
           });
         };
       }
@@ -560,7 +588,8 @@ class Compiler {
       if (args) for (const a of args) values.push(a(f));
       return then(allValues(values), (vs) => {
         const [o, a, ...rest] = vs as Value[];
-        return resolve(o, a, args ? rest : null);
+        // A Java method's result (`s.concat(s)`, `m.values()`) is measured like a call's.
+        return args ? measured(f, start, resolve(o, a, rest)) : resolve(o, a, null);
       });
     };
   }
@@ -614,6 +643,14 @@ class Compiler {
         const failure = OPERATOR_FAILURES[operator];
         if (failure === undefined) {
           const guarded = guard(fn);
+          if (operator === '..') {
+            return (f) => {
+              const a = left(f);
+              if (a instanceof Promise) return a.then((x) => then(right(f), (y) => measured(f, start, guarded(x, y))));
+              const b = right(f);
+              return b instanceof Promise ? b.then((y) => measured(f, start, guarded(a, y))) : measured(f, start, guarded(a, b));
+            };
+          }
           return (f) => {
             const a = left(f);
             if (a instanceof Promise) return a.then((x) => then(right(f), (y) => guarded(x, y)));
@@ -625,7 +662,7 @@ class Compiler {
         // any failure, a missing variable included, into "Could not perform …".
         const wrap = (e: unknown): TemplateError => {
           if (e instanceof TemplateError && (e.code === 'LIMIT_EXCEEDED' || e.code === 'ABORTED' || e.code === 'ASYNC_IN_SYNC_RENDER'))
-            return e;
+            return unit.locate(e, start);
           // The operation's own failure (same text, no cause) only needs its position.
           if (e instanceof TemplateError && e.rawMessage === failure && e.cause === undefined) return unit.locate(e, start);
           return unit.locate(new TemplateError('TYPE_ERROR', failure, { cause: e }), start);
@@ -633,6 +670,20 @@ class Compiler {
         const rethrow = (e: unknown): never => {
           throw wrap(e);
         };
+        if (operator === '+' || operator === '-') {
+          // Their results can be strings and lists: measured against the budget.
+          const sized = operator === '+' ? addMeasured(fn) : (f: Frame, a: Value, b: Value): Value => f.state.budget.value(fn(a, b));
+          return (f) => {
+            try {
+              const a = left(f);
+              if (a instanceof Promise) return a.then((x) => then(right(f), (y) => sized(f, x, y))).catch(rethrow);
+              const b = right(f);
+              return b instanceof Promise ? b.then((y) => sized(f, a, y)).catch(rethrow) : sized(f, a, b);
+            } catch (e) {
+              throw wrap(e);
+            }
+          };
+        }
         return (f) => {
           try {
             const a = left(f);
@@ -658,6 +709,7 @@ class Compiler {
     operands.unshift(node);
     const parts = operands.map((o) => this.expr(o));
     const n = parts.length;
+    const start = e.start;
     const finish = (values: Value[]): string => {
       let out = '';
       for (const v of values) if (v !== null && v !== undefined) out += typeof v === 'string' ? v : toJavaString(v);
@@ -669,11 +721,11 @@ class Compiler {
         const v = parts[i]!(f);
         if (v instanceof Promise) {
           const rest = [v, ...parts.slice(i + 1).map((p) => p(f))];
-          return Promise.all(rest).then((vs) => out + finish(vs));
+          return Promise.all(rest).then((vs) => measured(f, start, out + finish(vs)));
         }
         if (v !== null && v !== undefined) out += typeof v === 'string' ? v : toJavaString(v);
       }
-      return out;
+      return out.length >= f.state.budget.measureFrom ? measured(f, start, out) : out;
     };
   }
 
@@ -824,4 +876,20 @@ class Compiler {
       });
     };
   }
+}
+
+/**
+ * `a + b` measured: a list appended to in place (Pebble's semantics) gains the weight of what was
+ * appended, without walking what it held; any other result is measured whole.
+ */
+function addMeasured(fn: (a: Value, b: Value) => Value): (f: Frame, a: Value, b: Value) => Value {
+  return (f, a, b) => {
+    const budget = f.state.budget;
+    if (isJavaList(a)) {
+      const before = weightNow(a);
+      const r = fn(a, b);
+      return r === a ? budget.appended(a, before, b, ops.isCollection(b)) : budget.value(r);
+    }
+    return budget.value(fn(a, b));
+  };
 }

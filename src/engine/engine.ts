@@ -2,9 +2,10 @@
  * The template engine: parses and compiles templates (cached by source, LRU like Kestra's 1000),
  * renders them synchronously or asynchronously, and hosts the filter/function/test registry.
  */
+import { DEFAULT_LIMITS, limitOfRangeError, resolveLimits, type RenderLimits, type ResolvedLimits } from './budget.js';
 import { compileProgram } from './compile.js';
-import type { CompiledProgram, Limits, RenderState } from './runtime.js';
-import { TemplateError } from './errors.js';
+import { RenderState, type CompiledProgram } from './runtime.js';
+import { LimitExceededError, TemplateError } from './errors.js';
 import type {
   Extension,
   FilterDefinition,
@@ -19,19 +20,15 @@ import type {
 import { coreExtension } from './builtins/core/index.js';
 import { DEFAULT_MAX_RANGE_SIZE } from './builtins/core/functions.js';
 import { parseTemplate } from './parser.js';
+import { redactError } from './redact.js';
 import { isList, isMap } from './values.js';
 
-export interface EngineOptions {
-  /** Largest rendered output, in characters (default 10 MB). */
-  readonly maxRenderedSize?: number;
+/** Options of an engine: the limits of every render (see `RenderLimits` for each one's default), and more. */
+export interface EngineOptions extends RenderLimits {
   /** Longest list `range()` and `a..b` may build (default 1 000 000). */
   readonly maxRangeSize?: number;
   /** Deepest nesting of expressions and tags the parser accepts (default 200). */
   readonly maxDepth?: number;
-  /** Deepest macro call chain (default 100). */
-  readonly maxMacroDepth?: number;
-  /** Deepest chain of `render()` calls (default 16, as Kestra). */
-  readonly maxNestedRenderDepth?: number;
   /** Compiled templates kept, least recently used evicted (default 1000, as Kestra). */
   readonly cacheSize?: number;
   /** Extensions registered after the core one, in order (later ones override earlier names). */
@@ -45,15 +42,13 @@ export interface CompiledTemplate {
   readonly name: string;
   readonly source: string;
   render(context?: TemplateContext, scope?: RenderScope): Promise<string>;
-  renderSync(context?: TemplateContext): string;
+  /** `scope` gives the render its limits (`scope.limits`) and what `onSensitiveValue` reports; its signal cannot fire during a synchronous render. */
+  renderSync(context?: TemplateContext, scope?: RenderScope): string;
 }
 
 const DEFAULTS = {
-  maxRenderedSize: 10 * 1024 * 1024,
   maxRangeSize: DEFAULT_MAX_RANGE_SIZE,
   maxDepth: 200,
-  maxMacroDepth: 100,
-  maxNestedRenderDepth: 16,
   cacheSize: 1000,
 } as const;
 
@@ -66,22 +61,17 @@ export class TemplateEngine {
   private readonly tests = new Map<string, TestDefinition>();
   private readonly cache = new Map<string, CompiledTemplate>();
   private readonly programs = new WeakMap<CompiledTemplate, CompiledProgram>();
-  private readonly limits: Limits;
+  private readonly limits: ResolvedLimits;
   private readonly maxDepth: number;
   private readonly cacheSize: number;
   private readonly registry = { filters: this.filters, functions: this.functions, tests: this.tests };
   private readonly boundRenderNested = this.renderNested.bind(this);
 
   constructor(options: EngineOptions = {}) {
-    this.limits = {
-      maxRenderedSize: options.maxRenderedSize ?? DEFAULTS.maxRenderedSize,
-      maxRangeSize: options.maxRangeSize ?? DEFAULTS.maxRangeSize,
-      maxMacroDepth: options.maxMacroDepth ?? DEFAULTS.maxMacroDepth,
-      maxNestedRenderDepth: options.maxNestedRenderDepth ?? DEFAULTS.maxNestedRenderDepth,
-    };
+    this.limits = Object.freeze(resolveLimits(DEFAULT_LIMITS, options));
     this.maxDepth = options.maxDepth ?? DEFAULTS.maxDepth;
     this.cacheSize = options.cacheSize ?? DEFAULTS.cacheSize;
-    this.addExtension(coreExtension({ maxRangeSize: this.limits.maxRangeSize }));
+    this.addExtension(coreExtension({ maxRangeSize: options.maxRangeSize ?? DEFAULTS.maxRangeSize }));
     for (const extension of options.extensions ?? []) this.addExtension(extension);
   }
 
@@ -132,24 +122,26 @@ export class TemplateEngine {
     } catch (e) {
       throw normalizeError(e);
     }
-    const run = (context: TemplateContext | undefined, scope: RenderScope, sync: boolean): string | Promise<string> =>
-      execute(program, checkContext(context), this.newState(scope, sync, 0));
     const compiled: CompiledTemplate = {
       name,
       source,
       render: (context, scope = EMPTY_SCOPE) => {
+        let state: RenderState | undefined;
         try {
-          const r = run(context, scope, false);
-          return typeof r === 'string' ? Promise.resolve(r) : r.catch((e: unknown) => Promise.reject(normalizeError(e)));
+          state = this.newState(scope, false, 0);
+          const r = execute(program, checkContext(context), state);
+          return typeof r === 'string' ? Promise.resolve(r) : r.catch((e: unknown) => Promise.reject(failure(e, state)));
         } catch (e) {
-          return Promise.reject(normalizeError(e));
+          return Promise.reject(failure(e, state));
         }
       },
-      renderSync: (context) => {
+      renderSync: (context, scope = EMPTY_SCOPE) => {
+        let state: RenderState | undefined;
         try {
-          return run(context, EMPTY_SCOPE, true) as string;
+          state = this.newState(scope, true, 0);
+          return execute(program, checkContext(context), state) as string;
         } catch (e) {
-          throw normalizeError(e);
+          throw failure(e, state);
         }
       },
     };
@@ -157,17 +149,9 @@ export class TemplateEngine {
     return compiled;
   }
 
-  private newState(scope: RenderScope, sync: boolean, nestedDepth: number): RenderState {
-    return {
-      sync,
-      scope,
-      limits: this.limits,
-      registry: this.registry,
-      prefetched: null,
-      nestedDepth,
-      macroDepth: 0,
-      renderNested: this.boundRenderNested,
-    };
+  private newState(scope: RenderScope, sync: boolean, nestedDepth: number, parent: RenderState | null = null): RenderState {
+    const limits = parent !== null ? parent.limits : scope.limits === undefined ? this.limits : resolveLimits(this.limits, scope.limits);
+    return new RenderState(scope, limits, this.registry, sync, nestedDepth, this.boundRenderNested, parent);
   }
 
   /** Kestra's `render()`: the same variables, one level deeper. */
@@ -175,7 +159,7 @@ export class TemplateEngine {
     if (!template.includes('{')) return template;
     // Re-enter through the cached program directly to carry the depth and the sync mode.
     const program = this.programs.get(this.compile(template))!;
-    return execute(program, variables, this.newState(parent.scope, parent.sync, parent.nestedDepth + 1));
+    return execute(program, variables, this.newState(parent.scope, parent.sync, parent.nestedDepth + 1, parent));
   }
 
   // --- rendering ----------------------------------------------------------------------------
@@ -194,9 +178,9 @@ export class TemplateEngine {
   }
 
   /** Renders a template that calls nothing asynchronous; fails with ASYNC_IN_SYNC_RENDER otherwise. */
-  renderSync(template: string, context?: TemplateContext): string {
+  renderSync(template: string, context?: TemplateContext, scope?: RenderScope): string {
     if (!template.includes('{')) return template;
-    return this.compile(template).renderSync(context);
+    return this.compile(template).renderSync(context, scope);
   }
 
   /**
@@ -213,7 +197,7 @@ export class TemplateEngine {
     scope: RenderScope | undefined,
     depth: number,
   ): Promise<unknown> {
-    if (depth > this.maxDepth) throw new TemplateError('LIMIT_EXCEEDED', `Value nested deeper than ${this.maxDepth} levels`);
+    if (depth > this.maxDepth) throw new LimitExceededError('maxDepth', `Value nested deeper than ${this.maxDepth} levels`);
     if (typeof value === 'string') return value.includes('{') ? this.render(value, context, scope) : value;
     if (isList(value)) {
       const out: unknown[] = [];
@@ -258,12 +242,16 @@ function checkContext(context: TemplateContext | undefined): TemplateContext {
   return context;
 }
 
+/** What a failed render throws: a TemplateError whose texts quote no value `secret()`/`credential()` produced. */
+function failure(e: unknown, state: RenderState | undefined): TemplateError {
+  return redactError(normalizeError(e), state?.budget.sensitive ?? null);
+}
+
 /** Every failure leaves the engine as a TemplateError, never as a RangeError or a TypeError. */
 export function normalizeError(e: unknown): TemplateError {
   if (e instanceof TemplateError) return e;
-  if (e instanceof RangeError && /call stack/i.test(e.message)) {
-    return new TemplateError('LIMIT_EXCEEDED', 'Evaluation nested too deeply', { cause: e });
-  }
+  const limit = limitOfRangeError(e);
+  if (limit !== null) return limit;
   const message = e instanceof Error ? e.message : String(e);
   return new TemplateError('FUNCTION_ERROR', message, { cause: e });
 }

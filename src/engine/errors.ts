@@ -119,6 +119,37 @@ export class UndefinedVariableError extends TemplateError {
   }
 }
 
+/** The limit a LIMIT_EXCEEDED names: an option of `EngineOptions` / `RenderLimits`, or a fixed ceiling. */
+export type LimitName =
+  | 'maxSteps'
+  | 'maxRenderTime'
+  | 'maxStringLength'
+  | 'maxCollectionSize'
+  | 'maxRenderedSize'
+  | 'maxRangeSize'
+  | 'maxMacroDepth'
+  | 'maxNestedRenderDepth'
+  | 'maxRegexTime'
+  | 'maxJqTime'
+  | 'maxDepth'
+  /** Fixed ceilings of single operations (see README, "Sandbox"). */
+  | 'jqMemory'
+  | 'nesting'
+  | 'valueWalk';
+
+/** A render went over one of its budgets; `limit` names which. */
+export class LimitExceededError extends TemplateError {
+  readonly limit: LimitName;
+  constructor(limit: LimitName, message: string, options?: { cause?: unknown }) {
+    super('LIMIT_EXCEEDED', message, options);
+    this.limit = limit;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), limit: this.limit };
+  }
+}
+
 export function isTemplateError(e: unknown): e is TemplateError {
   return e instanceof TemplateError;
 }

@@ -2,6 +2,7 @@
  * How filters, functions and tests plug into the engine (Pebble's `Extension` bundle, with
  * named arguments as Pebble's `NamedArguments` maps them). Built-ins use exactly this API.
  */
+import type { CallBudget, RenderLimits } from './budget.js';
 
 /** Where a render happens: the tenant and namespace that `secret()` / `credential()` resolve in. */
 export interface RenderScope {
@@ -12,13 +13,19 @@ export interface RenderScope {
    * so that callers can mask it in logs. Set by the flow runner.
    */
   readonly onSensitiveValue?: (value: string) => void;
-  /** Aborts the render (and any in-flight async call that honours it). */
+  /**
+   * Aborts the render (and any in-flight async call that honours it). The evaluator checks it at
+   * every loop iteration and every 64 steps; an async render yields to the event loop every 10 ms
+   * of evaluation, so a timer that aborts it runs even while a template computes.
+   */
   readonly signal?: AbortSignal;
   /**
    * Per-render data for extensions defined outside the engine (the flow runner puts its view of
    * the execution here for `errorLogs()`). The engine never reads it.
    */
   readonly runtime?: unknown;
+  /** This render's limits, over the engine's (a task's remaining time as `maxRenderTime`, for instance). */
+  readonly limits?: RenderLimits;
 }
 
 /** Arguments after positional ones were mapped to `argNames` (unnamed extras get keys "0", "1", …). */
@@ -39,8 +46,13 @@ export interface CallContext {
   renderNested(template: string): string | Promise<string>;
   /** How deeply `renderNested` calls are nested right now (0 at the top level). */
   readonly nestedDepth: number;
-  /** Marks a string as sensitive (see `RenderScope.onSensitiveValue`). */
+  /** Marks a string as sensitive (see `RenderScope.onSensitiveValue`); it is also kept out of error messages. */
   markSensitive(value: string): void;
+  /**
+   * The render's budget: its limits, whether it is synchronous, the time left (the engine always
+   * sets it; optional so that hand-made contexts, in tests for instance, need not).
+   */
+  readonly budget?: CallBudget;
 }
 
 export type MaybePromise<T> = T | Promise<T>;

@@ -99,7 +99,7 @@ export function arithmetic(op: Arithmetic, a: unknown, b: unknown): unknown {
 }
 
 /** A java.util.Collection (a list or a map view), as `addAll`/`removeAll`/`containsAll` take; a Java array is not one. */
-function isCollection(v: unknown): v is unknown[] {
+export function isCollection(v: unknown): v is unknown[] {
   return isList(v) && !isJavaArray(v);
 }
 

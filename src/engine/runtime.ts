@@ -4,7 +4,8 @@
  * sync and async renders.
  */
 import type { Expression } from './ast.js';
-import { TemplateError, UndefinedVariableError } from './errors.js';
+import { Budget, type ResolvedLimits } from './budget.js';
+import { LimitExceededError, TemplateError, UndefinedVariableError } from './errors.js';
 import type { FilterDefinition, FunctionDefinition, RenderScope, TestDefinition } from './extension.js';
 import { LineCounter } from './lexer.js';
 import { MISSING, readOwnData } from './sandbox.js';
@@ -21,28 +22,36 @@ export class Scope {
   ) {}
 }
 
-/** Everything one render needs that is not in the template. */
-export interface RenderState {
-  readonly sync: boolean;
-  readonly scope: RenderScope;
-  readonly limits: Limits;
-  readonly registry: Registry;
+export type RenderNested = (template: string, variables: Record<string, unknown>, state: RenderState) => string | Promise<string>;
+
+/**
+ * Everything one render needs that is not in the template. It is its own budget (one object per
+ * render: a small render costs less than a clock read); nested `render()` calls get a state of
+ * their own that spends from the root's budget.
+ */
+export class RenderState extends Budget {
   /** Results of the async calls resolved before evaluation, by call node. */
-  prefetched: Map<Expression, Settled> | null;
-  /** Nesting depth of `render()` calls (Kestra caps it at 16). */
-  readonly nestedDepth: number;
-  macroDepth: number;
-  readonly renderNested: (template: string, variables: Record<string, unknown>, state: RenderState) => string | Promise<string>;
+  prefetched: Map<Expression, Settled> | null = null;
+  macroDepth = 0;
+  /** The budget steps, time and sizes are counted against: the root render's state. */
+  readonly budget: Budget;
+
+  constructor(
+    readonly scope: RenderScope,
+    limits: ResolvedLimits,
+    readonly registry: Registry,
+    sync: boolean,
+    /** Nesting depth of `render()` calls (Kestra caps it at 16). */
+    readonly nestedDepth: number,
+    readonly renderNested: RenderNested,
+    parent: RenderState | null,
+  ) {
+    super(limits, sync, scope.signal);
+    this.budget = parent === null ? this : parent.budget;
+  }
 }
 
 export type Settled = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
-
-export interface Limits {
-  readonly maxRenderedSize: number;
-  readonly maxRangeSize: number;
-  readonly maxMacroDepth: number;
-  readonly maxNestedRenderDepth: number;
-}
 
 export interface Registry {
   readonly filters: ReadonlyMap<string, FilterDefinition>;
@@ -67,7 +76,7 @@ export class Output {
   append(text: string): void {
     this.s += text;
     if (this.s.length > this.max) {
-      throw new TemplateError('LIMIT_EXCEEDED', `The rendered output exceeds the limit of ${this.max} characters`);
+      throw new LimitExceededError('maxRenderedSize', `The rendered output exceeds the limit of ${this.max} characters`);
     }
   }
 }

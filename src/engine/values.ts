@@ -17,7 +17,32 @@
  * for a JSON list, whose elements are Integers, while the literal is a Long).
  */
 
-import { TemplateError } from './errors.js';
+import { LimitExceededError } from './errors.js';
+
+/**
+ * Nodes one conversion (to text, to JSON, YAML, Ion), comparison or deep copy of a value may visit.
+ * A value a template built can contain itself (`l + [l, l]`) or share a list many times over, so
+ * its walk has no natural end; past this ceiling (lists and maps entered) it fails with
+ * LIMIT_EXCEEDED. Printed, that many lists and maps take 4 000 000 characters or more.
+ */
+export const MAX_VALUE_WALK = 2_000_000;
+
+function walkTooLong(): LimitExceededError {
+  return new LimitExceededError(
+    'valueWalk',
+    `A value is too large to convert or compare: more than ${MAX_VALUE_WALK} nested elements (a list or map that contains itself?)`,
+  );
+}
+
+/** A walk over a value, counting the lists and maps it enters (see MAX_VALUE_WALK). */
+export class ValueWalk {
+  private visited = 0;
+  enter(): void {
+    if (++this.visited > MAX_VALUE_WALK) throw walkTooLong();
+  }
+}
+
+let equalsWalked = 0;
 
 /** A Java Double whose value is integral (or -0.0), so JavaScript would lose its double-ness. */
 export class JDouble {
@@ -287,28 +312,64 @@ export function toJavaString(value: unknown, depth = 0): string {
       if (value === null) return 'null';
       // Subclasses (Kestra's Float, BigDecimal, BigInteger boxes) print their own way.
       if (value instanceof JDouble || value instanceof JChar) return value.toString();
-      if (value instanceof MapEntry) return value.key + '=' + toJavaString(value.value, depth + 1);
       if (value instanceof Date) return value.toISOString();
-      if (depth > 200) return '...';
-      if (Array.isArray(value)) {
-        let out = '[';
-        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ', ') + toJavaString(value[i], depth + 1);
-        return out + ']';
-      }
-      if (isMap(value)) {
-        let out = '{';
-        let first = true;
-        for (const key of Object.keys(value)) {
-          out += (first ? '' : ', ') + key + '=' + toJavaString(value[key], depth + 1);
-          first = false;
-        }
-        return out + '}';
-      }
-      return '[object]';
+      // Containers are written into one growing string (cheaper than joining each level's).
+      const text = new TextWriter();
+      writeJavaText(value, depth, text);
+      return text.s;
     }
     default:
       return '';
   }
+}
+
+/** The text of one conversion, checked against MAX_VALUE_WALK as it grows. */
+class TextWriter {
+  s = '';
+  private entered = 0;
+  enter(): void {
+    if (++this.entered > MAX_VALUE_WALK) throw walkTooLong();
+  }
+}
+
+function writeJavaText(value: unknown, depth: number, w: TextWriter): void {
+  if (typeof value !== 'object' || value === null || value instanceof JDouble || value instanceof JChar || value instanceof Date) {
+    w.s += toJavaString(value, depth);
+    return;
+  }
+  if (value instanceof MapEntry) {
+    w.s += value.key + '=';
+    writeJavaText(value.value, depth + 1, w);
+    return;
+  }
+  if (depth > 200) {
+    w.enter();
+    w.s += '...';
+    return;
+  }
+  if (Array.isArray(value)) {
+    w.enter();
+    w.s += '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) w.s += ', ';
+      writeJavaText(value[i], depth + 1, w);
+    }
+    w.s += ']';
+    return;
+  }
+  if (isMap(value)) {
+    w.enter();
+    w.s += '{';
+    let first = true;
+    for (const key of Object.keys(value)) {
+      w.s += (first ? '' : ', ') + key + '=';
+      writeJavaText(value[key], depth + 1, w);
+      first = false;
+    }
+    w.s += '}';
+    return;
+  }
+  w.s += '[object]';
 }
 
 /** Jackson's string escaping: `"`, `\` and control characters (upper-case hex), nothing else. */
@@ -373,39 +434,59 @@ export function toKestraJson(value: unknown, includeNulls = false, depth = 0): s
       // Subclasses (Kestra's Float, BigDecimal, BigInteger boxes) print their own way.
       if (value instanceof JDouble) return Number.isFinite(value.value) ? value.toString() : jsonString(value.toString());
       if (value instanceof JChar) return jsonString(value.value);
-      // Jackson writes a Map.Entry as a one-field object.
-      if (value instanceof MapEntry) {
-        return value.value === null || value.value === undefined
-          ? includeNulls
-            ? `{${jsonString(value.key)}:null}`
-            : '{}'
-          : `{${jsonString(value.key)}:${toKestraJson(value.value, includeNulls, depth + 1)}}`;
-      }
-      if (depth >= MAX_JSON_DEPTH) {
-        throw new TemplateError('LIMIT_EXCEEDED', `Document nesting depth exceeds the maximum allowed (${MAX_JSON_DEPTH})`);
-      }
-      if (Array.isArray(value)) {
-        let out = '[';
-        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + toKestraJson(value[i], includeNulls, depth + 1);
-        return out + ']';
-      }
-      if (isMap(value)) {
-        let out = '{';
-        let first = true;
-        for (const key of Object.keys(value)) {
-          const v = value[key];
-          if (!includeNulls && (v === null || v === undefined)) continue;
-          out += (first ? '' : ',') + jsonString(key) + ':' + toKestraJson(v, includeNulls, depth + 1);
-          first = false;
-        }
-        return out + '}';
-      }
-      if (value instanceof Date) return jsonString(value.toISOString());
-      return jsonString(String(value));
+      const text = new TextWriter();
+      writeJson(value, includeNulls, depth, text);
+      return text.s;
     }
     default:
       return 'null';
   }
+}
+
+function writeJson(value: unknown, includeNulls: boolean, depth: number, w: TextWriter): void {
+  if (typeof value !== 'object' || value === null || value instanceof JDouble || value instanceof JChar) {
+    w.s += toKestraJson(value, includeNulls, depth);
+    return;
+  }
+  // Jackson writes a Map.Entry as a one-field object.
+  if (value instanceof MapEntry) {
+    if (value.value === null || value.value === undefined) {
+      w.s += includeNulls ? `{${jsonString(value.key)}:null}` : '{}';
+      return;
+    }
+    w.s += `{${jsonString(value.key)}:`;
+    writeJson(value.value, includeNulls, depth + 1, w);
+    w.s += '}';
+    return;
+  }
+  if (depth >= MAX_JSON_DEPTH) {
+    throw new LimitExceededError('nesting', `Document nesting depth exceeds the maximum allowed (${MAX_JSON_DEPTH})`);
+  }
+  if (Array.isArray(value)) {
+    w.enter();
+    w.s += '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) w.s += ',';
+      writeJson(value[i], includeNulls, depth + 1, w);
+    }
+    w.s += ']';
+    return;
+  }
+  if (isMap(value)) {
+    w.enter();
+    w.s += '{';
+    let first = true;
+    for (const key of Object.keys(value)) {
+      const v = value[key];
+      if (!includeNulls && (v === null || v === undefined)) continue;
+      w.s += (first ? '' : ',') + jsonString(key) + ':';
+      writeJson(v, includeNulls, depth + 1, w);
+      first = false;
+    }
+    w.s += '}';
+    return;
+  }
+  w.s += value instanceof Date ? jsonString(value.toISOString()) : jsonString(String(value));
 }
 
 /** What `{{ value }}` prints in Kestra: maps and lists as JSON, null as nothing, the rest as Java prints it. */
@@ -431,6 +512,8 @@ export function printPlain(value: unknown): string {
 /** Java's `Object.equals`, as `List.equals`, `contains` and `list - x` use it (Integer ≠ Long). */
 export function javaEquals(a: unknown, b: unknown, depth = 0): boolean {
   if (a === b) return true;
+  if (depth === 0) equalsWalked = 0;
+  if (++equalsWalked > MAX_VALUE_WALK) throw walkTooLong();
   if (a === null || a === undefined) return b === null || b === undefined;
   if (b === null || b === undefined) return false;
   const ta = javaType(a);
