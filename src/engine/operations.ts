@@ -13,6 +13,8 @@ import {
   isNumber,
   javaClassName,
   javaEquals,
+  javaKey,
+  ValueWalk,
   javaType,
   makeDouble,
   makeLong,
@@ -48,6 +50,10 @@ export function arithmetic(op: Arithmetic, a: unknown, b: unknown): unknown {
   } else if (op === '-' && isJavaList(a)) {
     const result = a.slice();
     if (isCollection(b)) {
+      if (result.length * b.length > PAIRWISE_LIMIT) {
+        const removed = keySet(b);
+        return result.filter((item) => !removed.has(javaKey(item)));
+      }
       return result.filter((item) => !b.some((r) => javaEquals(item, r)));
     }
     const at = result.findIndex((item) => javaEquals(item, b));
@@ -148,10 +154,24 @@ export function concatenate(a: unknown, b: unknown): string {
   return (a === null || a === undefined ? '' : toJavaString(a)) + (b === null || b === undefined ? '' : toJavaString(b));
 }
 
+/** Above this many pairs, collections are compared through `javaKey` sets (linear) rather than pairwise. */
+const PAIRWISE_LIMIT = 10_000;
+
+function keySet(items: readonly unknown[]): Set<string> {
+  const walk = new ValueWalk();
+  return new Set(items.map((x) => javaKey(x, walk)));
+}
+
 export function contains(container: unknown, item: unknown): boolean {
   if (container === null || container === undefined) return false;
   if (isList(container)) {
-    if (isCollection(item)) return item.every((x) => container.some((c) => javaEquals(c, x)));
+    if (isCollection(item)) {
+      if (container.length * item.length > PAIRWISE_LIMIT) {
+        const present = keySet(container);
+        return item.every((x) => present.has(javaKey(x)));
+      }
+      return item.every((x) => container.some((c) => javaEquals(c, x)));
+    }
     return container.some((c) => javaEquals(c, item));
   }
   if (isMap(container)) return typeof item === 'string' && Object.hasOwn(container, item);

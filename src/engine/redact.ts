@@ -4,7 +4,8 @@
  * Unrecognized token '…'`); when a render failed after `secret()` or `credential()` produced
  * values, every text of its error is cleaned before it leaves the engine:
  * - each sensitive value, and its upper- and lower-case forms, becomes `******`;
- * - a quoted operand ('…', "…", `…`, […]) that is part of a sensitive value becomes `******`;
+ * - a quoted operand ('…', "…", `…`, […]) that is part of a sensitive value becomes `******`,
+ *   and so do its unquoted repetitions;
  * - any run of 8 or more characters that also occurs in a sensitive value becomes `******`
  *   (truncated dumps such as jq's `"s3cr3tv...`).
  * The kind of problem and its position stay; the error's cause, which holds the original text,
@@ -32,11 +33,15 @@ export function redactText(text: string, sensitive: readonly string[]): string {
     const f = fragment.toLowerCase();
     return lower.some((s) => s.includes(f));
   };
+  const quotedParts: string[] = [];
   out = out.replace(QUOTED, (whole: string, ...groups: (string | undefined)[]) => {
     const inner = groups.slice(0, 4).find((g) => g !== undefined) ?? '';
     if (inner === '' || inner === REDACTED || !isPart(inner)) return whole;
+    quotedParts.push(inner);
     return whole[0] + REDACTED + whole[whole.length - 1];
   });
+  // The same part repeated unquoted (`Text 'ab12' could not be parsed at index 0: ab12`).
+  for (const part of quotedParts) if (part.length >= 3 && out.includes(part)) out = out.split(part).join(REDACTED);
   return redactFragments(out, lower);
 }
 
@@ -87,18 +92,16 @@ export function redactError<E extends TemplateError>(error: E, sensitive: readon
     clean(e.source) !== e.source ||
     causeMentions(e.cause, sensitive);
   if (!changed) return error;
-  const define = (key: string, value: unknown, enumerable: boolean): void => {
-    Object.defineProperty(e, key, { value, enumerable, writable: true, configurable: true });
-  };
-  define('message', message, false);
-  define('rawMessage', clean(e.rawMessage), true);
-  define('templateName', clean(e.templateName), true);
-  if (e.variableName !== undefined) define('variableName', clean(e.variableName), true);
-  define('source', clean(e.source), false);
+  // Every one of these is a writable own property (TypeScript's readonly aside).
+  e.message = message;
+  e.rawMessage = clean(e.rawMessage)!;
+  e.templateName = clean(e.templateName);
+  if (e.variableName !== undefined) e.variableName = clean(e.variableName);
+  e.source = clean(e.source);
   // The cause holds the original texts; the stack starts with the original message.
   delete (e as { cause?: unknown }).cause;
   const frames = (e.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
-  define('stack', [`${e.name}: ${message}`, ...frames].join('\n'), false);
+  e.stack = [`${e.name}: ${message}`, ...frames].join('\n');
   return error;
 }
 

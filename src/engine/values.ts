@@ -549,6 +549,68 @@ export function javaEquals(a: unknown, b: unknown, depth = 0): boolean {
   }
 }
 
+const identities = new WeakMap<object, number>();
+let nextIdentity = 0;
+
+function identityKey(value: object): string {
+  let id = identities.get(value);
+  if (id === undefined) identities.set(value, (id = ++nextIdentity));
+  return `O${id}`;
+}
+
+/**
+ * A text equal for two values exactly when `javaEquals` says they are (type tags keep Integer and
+ * Long apart, maps compare without order, what javaEquals compares by identity gets a key of its
+ * own), so that `distinct`, `list - list` and `contains` can use a Set instead of comparing every
+ * pair: Java's hash-based collections are linear there, and so are these.
+ */
+export function javaKey(value: unknown, walk: ValueWalk = new ValueWalk(), depth = 0): string {
+  if (value === null || value === undefined) return 'n';
+  const type = javaType(value);
+  switch (type) {
+    case 'String':
+      return `S${value as string}`;
+    case 'Boolean':
+      return value === true ? 'T' : 'F';
+    case 'Integer':
+    case 'Long':
+      return `${type === 'Integer' ? 'I' : 'J'}${toLong(value as number | bigint)}`;
+    case 'Double': {
+      const d = toDouble(value as number | JDouble);
+      return Object.is(d, -0) ? 'D-0' : `D${d}`;
+    }
+    case 'Character':
+      return `C${(value as JChar).value}`;
+    case 'Entry': {
+      const e = value as MapEntry;
+      return `E${e.key.length}:${e.key}${javaKey(e.value, walk, depth + 1)}`;
+    }
+    case 'List': {
+      if (depth > 200) return identityKey(value);
+      walk.enter();
+      let out = 'L';
+      for (const item of value as unknown[]) {
+        const k = javaKey(item, walk, depth + 1);
+        out += `${k.length}:${k}`;
+      }
+      return out;
+    }
+    case 'Map': {
+      if (depth > 200) return identityKey(value);
+      walk.enter();
+      const m = value as Record<string, unknown>;
+      const entries = Object.keys(m).map((k) => {
+        const v = javaKey(m[k], walk, depth + 1);
+        return `${k.length}:${k}${v.length}:${v}`;
+      });
+      entries.sort();
+      return `M${entries.join('')}`;
+    }
+    default:
+      return identityKey(value);
+  }
+}
+
 /** Pebble's `==`: numbers compare by value across types, everything else by Java equals. */
 export function pebbleEquals(a: unknown, b: unknown): boolean {
   if (isNumber(a) && isNumber(b)) {

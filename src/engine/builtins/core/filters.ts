@@ -4,8 +4,10 @@
  * recursive over lists and maps). Lists are sorted and reversed in place, as Pebble does.
  */
 import { createHash } from 'node:crypto';
-import { TemplateError } from '../../errors.js';
-import type { Args, FilterDefinition } from '../../extension.js';
+import { LimitExceededError, TemplateError } from '../../errors.js';
+import { UNMETERED, type CallBudget } from '../../budget.js';
+import type { Args, CallContext, FilterDefinition, MaybePromise } from '../../extension.js';
+import { allMatches, compileRegex, replaceAll, type RegexMatch } from '../../regex.js';
 import {
   JChar,
   JDouble,
@@ -24,6 +26,7 @@ import {
   toDouble,
   toInt,
   toJavaString,
+  ValueWalk,
 } from '../../values.js';
 import { formatDecimal, formatDefault } from './number-format.js';
 import { emptyTest } from './tests.js';
@@ -62,18 +65,23 @@ function javaTrim(s: string): string {
 }
 
 /** `String.split(regex, limit)` with Java's rules for empty leading and trailing strings. */
-export function javaSplit(input: string, delimiter: string, limit: number): string[] {
+export function javaSplit(input: string, delimiter: string, limit: number, budget: CallBudget = UNMETERED): MaybePromise<string[]> {
   let re: RegExp;
   try {
-    re = new RegExp(delimiter, 'g');
+    re = compileRegex(delimiter, 'g');
   } catch (e) {
     throw new TemplateError('FUNCTION_ERROR', `Invalid regular expression "${delimiter}": ${(e as Error).message}`);
   }
+  const matches = allMatches(re, input, budget);
+  return matches instanceof Promise ? matches.then((m) => splitAt(input, m, limit)) : splitAt(input, matches, limit);
+}
+
+function splitAt(input: string, matches: readonly RegexMatch[], limit: number): string[] {
   const list: string[] = [];
   let index = 0;
-  for (const m of input.matchAll(re)) {
+  for (const m of matches) {
     const start = m.index;
-    const end = start + m[0].length;
+    const end = start + (m.groups[0] ?? '').length;
     if (limit > 0 && list.length >= limit - 1) break;
     // No leading empty string for a zero-width match at the beginning (Java 8+).
     if (index === 0 && start === 0 && start === end) continue;
@@ -125,45 +133,84 @@ function longArgument(value: unknown, filter: string): number {
   throw typeError(`class ${javaClassName(value)} cannot be cast to class java.lang.Long`);
 }
 
-/** Kestra's `replace`: a map of pairs, applied in order; `regexp=true` uses `replaceAll`. */
-function replaceValue(value: unknown, pairs: Record<string, unknown>, regexp: boolean, depth: number): unknown {
-  if (depth > 100) throw new TemplateError('LIMIT_EXCEEDED', 'replace: value nested too deeply');
+/** Kestra's `replace`: a map of pairs, applied in order; `regexp=true` uses `replaceAll`. Synchronous unless a pattern runs off-thread. */
+function replaceValue(
+  value: unknown,
+  pairs: Record<string, unknown>,
+  regexp: boolean,
+  depth: number,
+  budget: CallBudget,
+  walk = new ValueWalk(),
+): MaybePromise<unknown> {
+  if (depth > 100) throw new LimitExceededError('nesting', 'replace: value nested too deeply');
   if (typeof value === 'string') {
-    let out = value;
-    for (const key of Object.keys(pairs)) {
-      const replacement = toJavaString(pairs[key]);
-      if (regexp) {
-        let re: RegExp;
-        try {
-          re = new RegExp(key, 'g');
-        } catch (e) {
-          throw new TemplateError('FUNCTION_ERROR', `Invalid regular expression "${key}": ${(e as Error).message}`);
-        }
-        // Java's replacement syntax: $1 groups, \ escapes.
-        out = out.replace(re, (...m: unknown[]) => {
-          const groups = m.slice(0, -2) as (string | undefined)[];
-          return replacement.replace(/\\(.)|\$(\d)/g, (_x, esc: string | undefined, g: string | undefined) =>
-            esc !== undefined ? esc : (groups[Number(g)] ?? ''),
+    const keys = Object.keys(pairs);
+    const step = (out: string, i: number): MaybePromise<string> => {
+      for (; i < keys.length; i++) {
+        const key = keys[i]!;
+        const replacement = toJavaString(pairs[key]);
+        if (regexp) {
+          let re: RegExp;
+          try {
+            re = compileRegex(key, 'g');
+          } catch (e) {
+            throw new TemplateError('FUNCTION_ERROR', `Invalid regular expression "${key}": ${(e as Error).message}`);
+          }
+          // Java's replacement syntax: $1 groups, \ escapes.
+          const replaced = replaceAll(
+            re,
+            out,
+            (...m: unknown[]) => {
+              const groups = m.slice(0, -2) as (string | undefined)[];
+              return replacement.replace(/\\(.)|\$(\d)/g, (_x, esc: string | undefined, g: string | undefined) =>
+                esc !== undefined ? esc : (groups[Number(g)] ?? ''),
+              );
+            },
+            budget,
           );
-        });
-      } else {
-        out = out.split(key).join(replacement);
+          if (replaced instanceof Promise) {
+            const next = i + 1;
+            return replaced.then((r) => step(r, next));
+          }
+          out = replaced;
+        } else {
+          out = out.split(key).join(replacement);
+        }
       }
-    }
-    return out;
+      return out;
+    };
+    return step(value, 0);
   }
-  if (isList(value)) return value.map((v) => replaceValue(v, pairs, regexp, depth + 1));
+  if (isList(value)) {
+    walk.enter();
+    return settleAll(value.map((v) => replaceValue(v, pairs, regexp, depth + 1, budget, walk)));
+  }
   if (isMap(value)) {
-    const out = newMap();
-    for (const k of Object.keys(value)) out[k] = replaceValue(value[k], pairs, regexp, depth + 1);
-    return out;
+    walk.enter();
+    const keys = Object.keys(value);
+    const values = settleAll(keys.map((k) => replaceValue(value[k], pairs, regexp, depth + 1, budget, walk)));
+    const build = (vs: unknown[]): Record<string, unknown> => {
+      const out = newMap();
+      keys.forEach((k, i) => (out[k] = vs[i]));
+      return out;
+    };
+    return values instanceof Promise ? values.then(build) : build(values);
   }
   return value;
+}
+
+function settleAll(values: MaybePromise<unknown>[]): MaybePromise<unknown[]> {
+  return values.some((v) => v instanceof Promise) ? Promise.all(values) : values;
 }
 
 function filter(call: (input: unknown, args: Args) => unknown, argNames?: readonly string[]): FilterDefinition {
   // Core filters never read their CallContext.
   return argNames ? { argNames, call, pure: true } : { call, pure: true };
+}
+
+/** A filter that reads the render's budget (regular expressions run within `maxRegexTime`). */
+function budgeted(call: (input: unknown, args: Args, ctx: CallContext) => unknown, argNames: readonly string[]): FilterDefinition {
+  return { argNames, call };
 }
 
 export const coreFilters: Readonly<Record<string, FilterDefinition>> = {
@@ -352,16 +399,20 @@ export const coreFilters: Readonly<Record<string, FilterDefinition>> = {
     },
     ['fromIndex', 'toIndex'],
   ),
-  split: filter(
-    (input, args) => {
+  split: budgeted(
+    (input, args, ctx) => {
       if (input === null || input === undefined) return null;
       const delimiter = args['delimiter'];
       if (delimiter === null || delimiter === undefined)
         throw new TemplateError('FUNCTION_ERROR', 'missing delimiter parameter in split filter');
       const limit = args['limit'];
-      return markJavaArray(
-        javaSplit(castString(input), castString(delimiter), limit === null || limit === undefined ? 0 : toInt(limit as number)),
+      const parts = javaSplit(
+        castString(input),
+        castString(delimiter),
+        limit === null || limit === undefined ? 0 : toInt(limit as number),
+        ctx.budget,
       );
+      return parts instanceof Promise ? parts.then(markJavaArray) : markJavaArray(parts);
     },
     ['delimiter', 'limit'],
   ),
@@ -390,13 +441,13 @@ export const coreFilters: Readonly<Record<string, FilterDefinition>> = {
       .replace(/%20/g, '+');
   }),
   nl2br: filter((input) => (input === null || input === undefined ? null : toJavaString(input).replace(/\r\n|\n/g, '<br />'))),
-  replace: filter(
-    (input, args) => {
+  replace: budgeted(
+    (input, args, ctx) => {
       if (input === null || input === undefined) return null;
       const pairs = args['replace_pairs'];
       if (!isMap(pairs))
         throw new TemplateError('FUNCTION_ERROR', 'The argument passed to the replace filter must be a map of replacement pairs');
-      return replaceValue(input, pairs, args['regexp'] === true, 0);
+      return replaceValue(input, pairs, args['regexp'] === true, 0, ctx.budget ?? UNMETERED);
     },
     ['replace_pairs', 'regexp'],
   ),

@@ -1,6 +1,6 @@
 /** Kestra's collection filters: keys, values, flatten, chunk, distinct. */
 import type { FilterDefinition } from '../../extension.js';
-import { isList, isMap, isNumber, javaClassName, javaEquals, toInt } from '../../values.js';
+import { ValueWalk, isList, isMap, isNumber, javaClassName, javaKey, toInt } from '../../values.js';
 import { functionError } from './common.js';
 
 const keys: FilterDefinition = {
@@ -55,8 +55,17 @@ const distinct: FilterDefinition = {
     // Kestra returns the *string* "null" here, unlike its other filters.
     if (input === null || input === undefined) return 'null';
     if (!isList(input)) throw functionError(`Input must be a list, but received : ${javaClassName(input)}`);
+    // Java's stream().distinct() is hash-based; javaKey gives the same answer in linear time.
     const out: unknown[] = [];
-    for (const item of input) if (!out.some((seen) => javaEquals(seen, item))) out.push(item);
+    const seen = new Set<string>();
+    const walk = new ValueWalk();
+    for (const item of input) {
+      const key = javaKey(item, walk);
+      if (!seen.has(key)) {
+        seen.add(key);
+        out.push(item);
+      }
+    }
     return out;
   },
 };

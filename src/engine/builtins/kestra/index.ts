@@ -7,7 +7,7 @@ import { collectionFilters } from './collections.js';
 import { dateFilters, dateFunctions } from './dates.js';
 import { hashingFilters } from './hashing.js';
 import { ionFilters, ionFunctions } from './ion.js';
-import { jqFilters, jqReady } from './jq.js';
+import { jqFilters } from './jq.js';
 import { jsonFilters, jsonFunctions, jsonTests } from './json.js';
 import { miscFilters, miscFunctions } from './misc.js';
 import { renderFunctions } from './render.js';
@@ -19,9 +19,6 @@ export { kestraClassName } from './misc.js';
 export { MAX_RENDER_PASSES } from './render.js';
 
 export function kestraExtension(): Extension {
-  // Start loading jq's WebAssembly now so that `jq` is synchronous by the time it is used;
-  // a failure here surfaces on the first `jq` call instead.
-  jqReady().catch(() => undefined);
   return {
     filters: {
       ...jsonFilters,

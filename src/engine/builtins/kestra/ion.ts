@@ -2,12 +2,12 @@
 import { IonTypes, dom, loadAll, makeTextWriter } from 'ion-js';
 import type { Writer } from 'ion-js';
 import type { FilterDefinition, FunctionDefinition } from '../../extension.js';
-import { JDouble, isList, isMap, makeDouble, newMap, toJavaString } from '../../values.js';
+import { JDouble, ValueWalk, isList, isMap, makeDouble, newMap, toJavaString } from '../../values.js';
 import { functionError } from './common.js';
 import { integralFromText } from './json.js';
 import { JBigDecimal, JBigInteger, JFloat } from './numbers.js';
 
-function writeIon(w: Writer, value: unknown, depth: number): void {
+function writeIon(w: Writer, value: unknown, depth: number, walk: ValueWalk): void {
   if (depth > 1000) throw functionError('Value nesting depth exceeds the maximum allowed');
   if (value === null || value === undefined) return w.writeNull(IonTypes.NULL);
   switch (typeof value) {
@@ -29,18 +29,20 @@ function writeIon(w: Writer, value: unknown, depth: number): void {
   if (value instanceof JFloat) return w.writeFloat64(Math.fround(value.value));
   if (value instanceof JDouble) return w.writeFloat64(value.value);
   if (isList(value)) {
+    walk.enter();
     w.stepIn(IonTypes.LIST);
-    for (const item of value) writeIon(w, item, depth + 1);
+    for (const item of value) writeIon(w, item, depth + 1, walk);
     return w.stepOut();
   }
   if (isMap(value)) {
+    walk.enter();
     w.stepIn(IonTypes.STRUCT);
     for (const k of Object.keys(value)) {
       const v = value[k];
       // Kestra's mappers leave out null-valued entries.
       if (v === null || v === undefined) continue;
       w.writeFieldName(k);
-      writeIon(w, v, depth + 1);
+      writeIon(w, v, depth + 1, walk);
     }
     return w.stepOut();
   }
@@ -49,7 +51,7 @@ function writeIon(w: Writer, value: unknown, depth: number): void {
 
 export function toIonText(value: unknown): string {
   const w = makeTextWriter();
-  writeIon(w, value, 0);
+  writeIon(w, value, 0, new ValueWalk());
   w.close();
   return new TextDecoder().decode(w.getBytes());
 }

@@ -4,10 +4,12 @@
  * stays a Double, whole numbers become Integer/Long/BigInteger, keys such as `__proto__`
  * become plain own keys of a prototype-less map.
  */
-import { parseAllDocuments, isAlias, isMap as isYamlMap, isPair, isScalar, isSeq, Scalar } from 'yaml';
-import type { Document, Node as YamlNode } from 'yaml';
+import { parseAllDocuments, isAlias, isMap as isYamlMap, isPair, isScalar, isSeq, Scalar, visit } from 'yaml';
+import type { Alias, Document, Node as YamlNode } from 'yaml';
+import { DEFAULT_LIMITS } from '../../budget.js';
+import { LimitExceededError } from '../../errors.js';
 import type { FilterDefinition, FunctionDefinition, TestDefinition } from '../../extension.js';
-import { JDouble, isList, isMap, jsonString, makeDouble, newMap, toJavaString, toKestraJson } from '../../values.js';
+import { JDouble, ValueWalk, isList, isMap, jsonString, makeDouble, newMap, toJavaString, toKestraJson } from '../../values.js';
 import { functionError } from './common.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -248,36 +250,70 @@ function resolvePlainScalar(text: string): unknown {
   return text;
 }
 
-function yamlToJava(node: YamlNode | null | undefined, doc: Document, depth: number): unknown {
+/**
+ * Nodes one `yaml()` call may build, aliases expanded (a billion-laughs document stops here), and
+ * what each alias points at: the last node before it with that anchor, found in one pass (the
+ * yaml library's own `resolve` walks the whole document for every alias).
+ */
+class YamlBudget {
+  private nodes = 0;
+  readonly targets = new Map<Alias, YamlNode | undefined>();
+  constructor(
+    readonly maxNodes: number,
+    doc: Document,
+  ) {
+    const anchored = new Map<string, YamlNode>();
+    visit(doc, {
+      Node: (_key, node) => {
+        if (isAlias(node)) this.targets.set(node, anchored.get(node.source));
+        else if (node.anchor !== undefined) anchored.set(node.anchor, node);
+      },
+    });
+  }
+  node(): void {
+    if (++this.nodes > this.maxNodes) {
+      throw new LimitExceededError(
+        'maxCollectionSize',
+        `The YAML document expands to more than ${this.maxNodes} values through its aliases (limit maxCollectionSize)`,
+      );
+    }
+  }
+}
+
+function yamlToJava(node: YamlNode | null | undefined, doc: Document, depth: number, budget: YamlBudget): unknown {
   if (depth > 1000) throw new Error('YAML nesting too deep');
   if (node === null || node === undefined) return null;
-  if (isAlias(node)) return yamlToJava(node.resolve(doc), doc, depth + 1);
+  budget.node();
+  if (isAlias(node)) return yamlToJava(budget.targets.get(node), doc, depth + 1, budget);
   if (isScalar(node)) {
     if (node.type === Scalar.PLAIN && typeof node.value === 'string' && node.tag === undefined) return resolvePlainScalar(node.value);
     return node.value === null || node.value === undefined ? null : String(node.value);
   }
-  if (isSeq(node)) return node.items.map((item) => yamlToJava(item as YamlNode, doc, depth + 1));
+  if (isSeq(node)) return node.items.map((item) => yamlToJava(item as YamlNode, doc, depth + 1, budget));
   if (isYamlMap(node)) {
     const out = newMap();
     for (const pair of node.items) {
       if (!isPair(pair)) continue;
-      const key = yamlToJava(pair.key as YamlNode, doc, depth + 1);
-      out[key === null ? 'null' : toJavaString(key)] = yamlToJava(pair.value as YamlNode, doc, depth + 1);
+      const key = yamlToJava(pair.key as YamlNode, doc, depth + 1, budget);
+      out[key === null ? 'null' : toJavaString(key)] = yamlToJava(pair.value as YamlNode, doc, depth + 1, budget);
     }
     return out;
   }
   return null;
 }
 
-/** Parses the first YAML document the way Kestra's Jackson YAML mapper reads it. */
-export function parseYaml(text: string): unknown {
+/**
+ * Parses the first YAML document the way Kestra's Jackson YAML mapper reads it, building at most
+ * `maxNodes` values (aliases expanded) and 1000 levels.
+ */
+export function parseYaml(text: string, maxNodes: number = DEFAULT_LIMITS.maxCollectionSize): unknown {
   const docs = parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: false, prettyErrors: false });
   if (!Array.isArray(docs)) return null; // an empty stream (only comments or nothing)
   const doc = docs[0];
   if (doc === undefined) return null;
   const first = doc.errors[0];
   if (first !== undefined) throw new Error(first.message);
-  return yamlToJava(doc.contents, doc, 0);
+  return yamlToJava(doc.contents, doc, 0, new YamlBudget(maxNodes, doc));
 }
 
 /** Where SnakeYAML's analysis forbids the plain style in block context. */
@@ -332,8 +368,9 @@ function isNonEmptyContainer(v: unknown): boolean {
  * indented by 2, sequence dashes by 1 more than their parent). Lines of a nested block are
  * produced at their own column; a sequence item then puts its `- ` over the first one.
  */
-function emitBlock(value: unknown, indent: number, depth: number): string[] {
+function emitBlock(value: unknown, indent: number, depth: number, walk: ValueWalk): string[] {
   if (depth > 1000) throw functionError('Document nesting depth exceeds the maximum allowed');
+  if (isList(value) || isMap(value)) walk.enter();
   const pad = ' '.repeat(indent);
   const lines: string[] = [];
   if (isList(value)) {
@@ -341,7 +378,7 @@ function emitBlock(value: unknown, indent: number, depth: number): string[] {
     const contentIndent = indent + 3;
     for (const item of value) {
       if (isNonEmptyContainer(item)) {
-        const nested = emitBlock(item, isList(item) ? indent + 2 : contentIndent, depth + 1);
+        const nested = emitBlock(item, isList(item) ? indent + 2 : contentIndent, depth + 1, walk);
         nested[0] = dash + (nested[0] as string).slice(contentIndent);
         lines.push(...nested);
       } else {
@@ -356,7 +393,7 @@ function emitBlock(value: unknown, indent: number, depth: number): string[] {
       const keyText = yamlScalarString(k);
       if (isNonEmptyContainer(v)) {
         lines.push(`${pad}${keyText}:`);
-        lines.push(...emitBlock(v, isList(v) ? indent : indent + 2, depth + 1));
+        lines.push(...emitBlock(v, isList(v) ? indent : indent + 2, depth + 1, walk));
       } else {
         lines.push(`${pad}${keyText}: ${isList(v) ? '[]' : isMap(v) ? '{}' : yamlScalar(v, indent + 2)}`);
       }
@@ -369,7 +406,7 @@ function emitBlock(value: unknown, indent: number, depth: number): string[] {
 export function writeYaml(value: unknown): string {
   if (isList(value) && value.length === 0) return '[]\n';
   if (isMap(value) && Object.keys(value).length === 0) return '{}\n';
-  return emitBlock(value, 0, 0).join('\n') + '\n';
+  return emitBlock(value, 0, 0, new ValueWalk()).join('\n') + '\n';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -410,13 +447,14 @@ const yamlFilter: FilterDefinition = {
 
 const yamlFunction: FunctionDefinition = {
   argNames: ['yaml'],
-  call(args) {
+  call(args, ctx) {
     if (!Object.hasOwn(args, 'yaml')) throw functionError(`The 'yaml' function expects an argument 'yaml'.`);
     const yaml = args['yaml'];
     if (typeof yaml !== 'string') throw functionError(`The 'yaml' function expects an argument 'yaml' with type string.`);
     try {
-      return parseYaml(yaml);
+      return parseYaml(yaml, (ctx.budget?.limits ?? DEFAULT_LIMITS).maxCollectionSize);
     } catch (e) {
+      if (e instanceof LimitExceededError) throw e;
       throw functionError(`Invalid yaml: ${(e as Error).message}`, e);
     }
   },

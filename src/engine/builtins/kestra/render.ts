@@ -6,7 +6,7 @@
  */
 import { TemplateError } from '../../errors.js';
 import type { CallContext, FunctionDefinition, MaybePromise } from '../../extension.js';
-import { isList, isMap, newMap } from '../../values.js';
+import { ValueWalk, isList, isMap, newMap } from '../../values.js';
 import { functionError, mapMaybe, then } from './common.js';
 
 /** Kestra's MAX_RENDERING_AMOUNT. */
@@ -40,16 +40,20 @@ function renderStringUntilStable(ctx: CallContext, text: string, pass: number): 
   return then(renderText(ctx, text), (next) => (next === text ? next : renderStringUntilStable(ctx, next, pass + 1)));
 }
 
-function renderValue(ctx: CallContext, value: unknown, recursive: boolean, depth: number): MaybePromise<unknown> {
+function renderValue(ctx: CallContext, value: unknown, recursive: boolean, depth: number, walk = new ValueWalk()): MaybePromise<unknown> {
   if (depth > 1000) throw functionError('Value nesting depth exceeds the maximum allowed');
   if (typeof value === 'string') return recursive ? renderStringUntilStable(ctx, value, 0) : renderText(ctx, value);
-  if (isList(value)) return mapMaybe(value, (item) => renderValue(ctx, item, recursive, depth + 1));
+  if (isList(value)) {
+    walk.enter();
+    return mapMaybe(value, (item) => renderValue(ctx, item, recursive, depth + 1, walk));
+  }
   if (isMap(value)) {
+    walk.enter();
     const keys = Object.keys(value);
     return then(
       mapMaybe(keys, (k) =>
-        then(renderValue(ctx, k, recursive, depth + 1), (rk) =>
-          then(renderValue(ctx, value[k], recursive, depth + 1), (rv) => [rk, rv] as const),
+        then(renderValue(ctx, k, recursive, depth + 1, walk), (rk) =>
+          then(renderValue(ctx, value[k], recursive, depth + 1, walk), (rv) => [rk, rv] as const),
         ),
       ),
       (entries) => {

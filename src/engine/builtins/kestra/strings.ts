@@ -3,9 +3,10 @@
  * `escapeChar`, `urldecode`, Helm-style `indent`/`nindent`, and Kestra's `replace` (a map of
  * pairs, literal or Java-regex, applied recursively to map values and list items).
  */
-import type { Args, FilterDefinition } from '../../extension.js';
-import { isIntegral, isList, isMap, toJavaString } from '../../values.js';
-import { castError, functionError, optString, toJavaHashMap, typeError } from './common.js';
+import type { Args, FilterDefinition, MaybePromise } from '../../extension.js';
+import { compileRegex, replaceAll } from '../../regex.js';
+import { ValueWalk, isIntegral, isList, isMap, toJavaString } from '../../values.js';
+import { castError, functionError, mapMaybe, optString, then, toJavaHashMap, typeError } from './common.js';
 
 /** `input.toString()` in Kestra: a null input is a NullPointerException there. */
 function javaToString(input: unknown, filter: string): string {
@@ -85,11 +86,24 @@ const slugifyFilter: FilterDefinition = {
   },
 };
 
-/** Applies `f` to every string leaf, as Kestra's escapeChar and replace do (maps become HashMaps). */
-function deepMapStrings(value: unknown, f: (s: string) => string, depth = 0): unknown {
+/**
+ * Applies `f` to every string leaf, as Kestra's escapeChar and replace do (maps become HashMaps);
+ * synchronous as long as `f` is.
+ */
+function deepMapStrings(value: unknown, f: (s: string) => MaybePromise<string>, depth = 0, walk = new ValueWalk()): MaybePromise<unknown> {
   if (depth > 1000) throw functionError('Value nesting depth exceeds the maximum allowed');
-  if (isMap(value)) return toJavaHashMap(Object.keys(value).map((k) => [k, deepMapStrings(nonNull(value[k]), f, depth + 1)] as const));
-  if (isList(value)) return value.map((item) => deepMapStrings(nonNull(item), f, depth + 1));
+  if (isMap(value)) {
+    walk.enter();
+    const keys = Object.keys(value);
+    return then(
+      mapMaybe(keys, (k) => deepMapStrings(nonNull(value[k]), f, depth + 1, walk)),
+      (mapped) => toJavaHashMap(keys.map((k, i) => [k, mapped[i]] as const)),
+    );
+  }
+  if (isList(value)) {
+    walk.enter();
+    return mapMaybe(value, (item) => deepMapStrings(nonNull(item), f, depth + 1, walk));
+  }
   return f(toJavaString(value));
 }
 
@@ -181,7 +195,10 @@ function indentFilter(name: 'indent' | 'nindent'): FilterDefinition {
 // replace
 // ---------------------------------------------------------------------------------------------
 
-/** A Java regex as a JS RegExp: leading inline flags become RegExp flags; `\A`, `\z`, `\Z` anchors. */
+/**
+ * A Java regex as a JS RegExp: leading inline flags become RegExp flags; `\A`, `\z`, `\Z` anchors.
+ * Compiled through regex.ts, so no pattern can freeze the thread.
+ */
 export function javaRegex(pattern: string): RegExp {
   let flags = 'g';
   let source = pattern;
@@ -192,7 +209,7 @@ export function javaRegex(pattern: string): RegExp {
   }
   source = source.replace(/(^|[^\\])\\A/g, '$1^').replace(/(^|[^\\])\\[zZ]/g, '$1$');
   try {
-    return new RegExp(source, flags);
+    return compileRegex(source, flags);
   } catch (e) {
     throw functionError(`Invalid regular expression '${pattern}': ${(e as Error).message}`, e);
   }
@@ -245,7 +262,7 @@ function javaReplacement(replacement: string): (match: string, ...rest: unknown[
 
 const replace: FilterDefinition = {
   argNames: ['replace_pairs', 'regexp'],
-  call(input, args) {
+  call(input, args, ctx) {
     if (input === null || input === undefined) return null;
     const pairs = args['replace_pairs'];
     if (pairs === null || pairs === undefined) throw functionError(`The argument 'replace_pairs' is required.`);
@@ -253,16 +270,20 @@ const replace: FilterDefinition = {
     const regexpArg = args['regexp'];
     if (regexpArg !== undefined && regexpArg !== null && typeof regexpArg !== 'boolean') throw castError(regexpArg, 'java.lang.Boolean');
     const regexp = regexpArg === true;
-    const steps = Object.keys(pairs).map((from) => {
+    const steps = Object.keys(pairs).map((from): ((s: string) => MaybePromise<string>) => {
       const to = toJavaString(nonNull(pairs[from]));
       if (regexp) {
         const re = javaRegex(from);
         const rep = javaReplacement(to);
-        return (s: string) => s.replace(re, rep);
+        return (s: string) => replaceAll(re, s, rep, ctx.budget);
       }
       return (s: string) => s.replaceAll(from, () => to);
     });
-    return deepMapStrings(input, (s) => steps.reduce((acc, step) => step(acc), s));
+    const applySteps = (s: string, i: number): MaybePromise<string> => {
+      if (i >= steps.length) return s;
+      return then(steps[i]!(s), (next) => applySteps(next, i + 1));
+    };
+    return deepMapStrings(input, (s) => applySteps(s, 0));
   },
 };
 
