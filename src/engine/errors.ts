@@ -135,13 +135,14 @@ export type LimitName =
   /** Fixed ceilings of single operations (see README, "Sandbox"). */
   | 'jqMemory'
   | 'nesting'
+  | 'renderPasses'
   | 'valueWalk';
 
-/** A render went over one of its budgets; `limit` names which. */
+/** A render went over one of its budgets; `limit` names which (and the message ends with it). */
 export class LimitExceededError extends TemplateError {
   readonly limit: LimitName;
-  constructor(limit: LimitName, message: string, options?: { cause?: unknown }) {
-    super('LIMIT_EXCEEDED', message, options);
+  constructor(limit: LimitName, message: string, options?: { cause?: unknown; position?: TemplatePosition; source?: string }) {
+    super('LIMIT_EXCEEDED', message.endsWith(`(limit ${limit})`) ? message : `${message} (limit ${limit})`, options);
     this.limit = limit;
   }
 

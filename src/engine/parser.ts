@@ -3,7 +3,7 @@
  * operator table (as Pebble's ExpressionParser does); each tag has its own small parser function.
  */
 import type { Arguments, Expression, MacroParameter, Statement, TemplateAst } from './ast.js';
-import { TemplateError, TemplateSyntaxError } from './errors.js';
+import { LimitExceededError, TemplateSyntaxError } from './errors.js';
 import { LineCounter, tokenize, type Token, type TokenType } from './lexer.js';
 import { BINARY_BY_SYMBOL, UNARY_OPERATORS } from './operators.js';
 import { JDouble } from './values.js';
@@ -100,7 +100,7 @@ export class Parser {
     if (++this.depth > this.options.maxDepth) {
       this.lines ??= new LineCounter(this.source);
       const { line, column } = this.lines.position(at.start);
-      throw new TemplateError('LIMIT_EXCEEDED', `Template nesting is deeper than the limit of ${this.options.maxDepth}`, {
+      throw new LimitExceededError('maxDepth', `Template nesting is deeper than the limit of ${this.options.maxDepth}`, {
         position: { name: this.options.name, line, column },
         source: this.source,
       });

@@ -117,3 +117,88 @@ describe('fuzz', () => {
     );
   });
 });
+
+/**
+ * Resource exhaustion, generated: a seed grown by a random chain of operations in (nested) loops,
+ * then consumed by a random sink. Every template must end within its budget with a result or a
+ * TemplateError (LIMIT_EXCEEDED or another code), in renderSync and render alike, never with a
+ * RangeError, an out-of-memory or a hang. The engine's budgets are small so that each run is short.
+ */
+describe('fuzz: resource exhaustion', () => {
+  const bounded = createEngine({
+    maxSteps: 200_000,
+    maxRenderTime: 3_000,
+    maxStringLength: 1_000_000,
+    maxCollectionSize: 100_000,
+    maxRenderedSize: 1_000_000,
+    maxRangeSize: 100_000,
+    maxRegexTime: 300,
+    maxJqTime: 300,
+  });
+  const SEEDS = ['[1]', "'ab'", '{"a": 1}', '[x, x]', 'range(1, 50)', '"#{x}"'];
+  const GROW = [
+    'x + x',
+    '[x, x]',
+    'x ~ x',
+    '{"a": x, "b": x}',
+    'x | merge(x)',
+    'x + [x]',
+    '"#{x}#{x}"',
+    "x | join(',')",
+    'x | toJson',
+    "x | replace({'a': 'aa'})",
+    "x | split('')",
+    'x | flatten',
+    'x | distinct',
+    'x | sort',
+    'range(1, i * 1000)',
+    'x | keys',
+    "x | jq('[., .]')",
+    'x | yaml',
+  ];
+  const SINKS = [
+    'x | length',
+    'x',
+    "x ~ ''",
+    'x | toJson',
+    'x == x',
+    '[x] contains x',
+    'x | distinct | length',
+    "x | jq('length')",
+    'x | yaml',
+  ];
+  const LOOPS = ['1..5', '1..40', '1..100000', 'range(1, 100000)'];
+
+  const template = fc
+    .record({
+      seed: fc.constantFrom(...SEEDS),
+      outer: fc.constantFrom(...LOOPS),
+      inner: fc.option(fc.constantFrom(...LOOPS), { nil: undefined }),
+      grow: fc.array(fc.constantFrom(...GROW), { minLength: 1, maxLength: 3 }),
+      sink: fc.constantFrom(...SINKS),
+    })
+    .map(({ seed, outer, inner, grow, sink }) => {
+      const body = grow.map((g) => `{% set x = ${g} %}`).join('');
+      const loop = inner === undefined ? body : `{% for j in ${inner} %}${body}{% endfor %}`;
+      return `{% set x = ${seed} %}{% for i in ${outer} %}${loop}{% endfor %}{{ ${sink} }}`;
+    });
+
+  async function endsWithinBudget(t: string, mode: 'sync' | 'async'): Promise<void> {
+    const started = Date.now();
+    try {
+      const out = mode === 'sync' ? bounded.renderSync(t, { x: 'seed' }) : await bounded.render(t, { x: 'seed' });
+      expect(typeof out).toBe('string');
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw new Error(`${String(e)} for template ${JSON.stringify(t)}`);
+    }
+    // The time budget is 3 s; the rest is slack for a loaded machine (a hang would be hours).
+    expect(Date.now() - started).toBeLessThan(45_000);
+  }
+
+  it('ends every generated template within its budget', async () => {
+    await fc.assert(
+      fc.asyncProperty(template, fc.constantFrom<'sync' | 'async'>('sync', 'async'), async (t, mode) => endsWithinBudget(t, mode)),
+      { numRuns: 80, seed: 9 },
+    );
+  }, 600_000);
+});

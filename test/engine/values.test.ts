@@ -1,7 +1,12 @@
+import fc from 'fast-check';
 import {
+  JChar,
   JDouble,
+  MapEntry,
   formatDouble,
+  isMap,
   javaEquals,
+  javaKey,
   javaType,
   makeDouble,
   pebbleEquals,
@@ -144,5 +149,45 @@ describe('doubles JDK 17 prints from their exact long value', () => {
     [2 ** 53 + 2, '9.007199254740994E15'],
   ])('%p prints %s (recorded from Pebble 3.2.2 on JDK 17)', (d, expected) => {
     expect(formatDouble(d)).toBe(expected);
+  });
+});
+
+describe('javaKey', () => {
+  // A key equal exactly when javaEquals is: distinct, list - list and contains rely on it.
+  const scalar = fc.oneof(
+    fc.constantFrom<unknown>(null, undefined, true, false, 0, 1, -1, 2147483648, 1.5, -0, Number.NaN, Infinity, 'a', 'b', '', '1'),
+    fc.bigInt({ min: -2n, max: 2n }),
+    fc.integer({ min: -2, max: 2 }),
+    fc.constantFrom<unknown>(new JDouble(1), new JDouble(-0), new JDouble(1.5), new JChar('a'), new JChar('1')),
+  );
+  const { value } = fc.letrec<{ value: unknown }>((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small' },
+      scalar,
+      fc.array(tie('value'), { maxLength: 3 }),
+      fc.dictionary(fc.constantFrom('a', 'b', 'c'), tie('value'), { maxKeys: 3 }).map((d) => ({ ...d })),
+      fc.tuple(fc.constantFrom('a', 'b'), tie('value')).map(([k, v]) => new MapEntry(k, v)),
+    ),
+  }));
+  const copy = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(copy);
+    if (v instanceof MapEntry) return new MapEntry(v.key, copy(v.value));
+    if (isMap(v))
+      return Object.fromEntries(
+        Object.keys(v)
+          .reverse()
+          .map((k) => [k, copy(v[k])]),
+      );
+    return v;
+  };
+
+  it('is equal exactly when javaEquals is (random pairs, copies, reordered maps)', () => {
+    fc.assert(
+      fc.property(value, value, fc.boolean(), (a, other, same) => {
+        const b = same ? copy(a) : other;
+        expect(javaKey(a) === javaKey(b)).toBe(javaEquals(a, b));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -1,5 +1,5 @@
 /** Pebble's core functions: max, min, range (`block` is handled by the compiler). */
-import { TemplateError } from '../../errors.js';
+import { LimitExceededError, TemplateError } from '../../errors.js';
 import type { Args, FunctionDefinition } from '../../extension.js';
 import { compare } from '../../operations.js';
 import { JChar, isNumber, toLong } from '../../values.js';
@@ -31,7 +31,7 @@ export function rangeList(start: unknown, end: unknown, increment: unknown, maxS
   const inc = increment === null || increment === undefined ? 1n : isNumber(increment) ? toLong(increment) : null;
   if (inc === null) throw new TemplateError('FUNCTION_ERROR', `The increment of the range function must be a number ${String(increment)}`);
   if (inc === 0n) throw new TemplateError('FUNCTION_ERROR', 'The increment of the range function must be different than 0');
-  const tooLong = (): TemplateError => new TemplateError('LIMIT_EXCEEDED', `range() would produce more than ${maxSize} elements`);
+  const tooLong = (): TemplateError => new LimitExceededError('maxRangeSize', `range() would produce more than ${maxSize} elements`);
   if (isNumber(start) && isNumber(end)) {
     const from = toLong(start);
     const to = toLong(end);

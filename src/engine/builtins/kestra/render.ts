@@ -4,7 +4,7 @@
  * and list items are rendered with the caller's variables; other values come back unchanged.
  * The nesting limit (16 by default, as Kestra) is enforced by the engine's `renderNested`.
  */
-import { TemplateError } from '../../errors.js';
+import { LimitExceededError, TemplateError } from '../../errors.js';
 import type { CallContext, FunctionDefinition, MaybePromise } from '../../extension.js';
 import { ValueWalk, isList, isMap, newMap } from '../../values.js';
 import { functionError, mapMaybe, then } from './common.js';
@@ -17,8 +17,8 @@ function kestraDepthError(e: unknown, ctx: CallContext): unknown {
   if (!(e instanceof TemplateError) || e.code !== 'LIMIT_EXCEEDED') return e;
   const m = /nested deeper than the limit of (\d+)/.exec(e.rawMessage);
   if (m === null) return e;
-  return new TemplateError(
-    'LIMIT_EXCEEDED',
+  return new LimitExceededError(
+    'maxNestedRenderDepth',
     `Maximum render() nesting depth (${m[1]}) exceeded at line ${ctx.line} — check for circular render() calls in your template.`,
     { cause: e },
   );
@@ -35,7 +35,7 @@ function renderText(ctx: CallContext, text: string): MaybePromise<string> {
 
 function renderStringUntilStable(ctx: CallContext, text: string, pass: number): MaybePromise<string> {
   if (pass >= MAX_RENDER_PASSES) {
-    throw new TemplateError('LIMIT_EXCEEDED', `Too many rendering attempts: the value kept changing after ${MAX_RENDER_PASSES} passes`);
+    throw new LimitExceededError('renderPasses', `Too many rendering attempts: the value kept changing after ${MAX_RENDER_PASSES} passes`);
   }
   return then(renderText(ctx, text), (next) => (next === text ? next : renderStringUntilStable(ctx, next, pass + 1)));
 }
