@@ -10,6 +10,7 @@
  * while a CPU-bound template works.
  */
 import { LimitExceededError, TemplateError } from './errors.js';
+import type { RenderScope } from './extension.js';
 import { isList, isMap } from './values.js';
 
 /** Limits of a render; every field is optional and falls back to the engine's, then to the default. */
@@ -116,124 +117,178 @@ export interface CallBudget {
   check(): void;
 }
 
-export class Budget implements CallBudget {
-  /** Steps left before the next checkpoint: the evaluator decrements it and calls checkpoint() at 0. */
-  tick: number;
+/** The limits of an engine (or of a render that sets its own), with what every render derives from them. */
+export interface LimitPolicy {
+  readonly limits: ResolvedLimits;
+  /** Steps before the first checkpoint. */
+  readonly firstTick: number;
+  /** Strings at least this long are measured (shorter ones can pass neither the limit nor LARGE). */
+  readonly measureFrom: number;
+}
+
+export function limitPolicy(limits: ResolvedLimits): LimitPolicy {
+  return Object.freeze({
+    limits,
+    firstTick: Math.min(CHECK_EVERY, limits.maxSteps + 1),
+    measureFrom: Math.min(limits.maxStringLength + 1, MEASURE_FROM),
+  });
+}
+
+/** Where a render stands on its budget: created at its first checkpoint (most renders never reach one). */
+class Meter {
+  spent = 0;
   /** Values `secret()` / `credential()` produced (kept out of error messages). */
   sensitive: string[] | null = null;
-  readonly maxStringLength: number;
-  readonly maxCollectionSize: number;
-  /** Strings at least this long are measured (shorter ones can pass neither limit nor LARGE). */
-  readonly measureFrom: number;
-  private spent = 0;
-  private lastTick: number;
-  /** performance.now() deadline, set at the first checkpoint (reading the clock per render costs more than a small render). */
-  private deadline = NaN;
-  private sliceEnd = 0;
-
+  deadline: number;
+  sliceEnd: number;
   constructor(
-    readonly limits: ResolvedLimits,
-    readonly sync: boolean,
-    readonly signal: AbortSignal | undefined,
+    now: number,
+    maxRenderTime: number,
+    /** Steps taken since the last checkpoint (the tick it started from). */
+    public lastTick: number,
   ) {
-    this.tick = this.lastTick = Math.min(CHECK_EVERY, limits.maxSteps + 1);
-    this.maxStringLength = limits.maxStringLength;
-    this.maxCollectionSize = limits.maxCollectionSize;
-    this.measureFrom = Math.min(limits.maxStringLength + 1, MEASURE_FROM);
-  }
-
-  /** Every CHECK_EVERY steps: the step count, the clock, the signal; a Promise when an async render should yield. */
-  checkpoint(): void | Promise<void> {
-    this.spent += this.lastTick;
-    const max = this.limits.maxSteps;
-    if (this.spent > max) {
-      throw new LimitExceededError(
-        'maxSteps',
-        `The template ran more than ${max} evaluation steps (loop iterations and calls) (limit maxSteps)`,
-      );
-    }
-    this.tick = this.lastTick = Math.min(CHECK_EVERY, max - this.spent + 1);
-    const now = performance.now();
-    this.checkClock(now);
-    if (!this.sync && now >= this.sliceEnd) {
-      return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        const later = performance.now();
-        this.sliceEnd = later + SLICE_MS;
-        this.checkClock(later);
-      });
-    }
-    return undefined;
-  }
-
-  check(): void {
-    this.checkClock(performance.now());
-  }
-
-  timeLeft(): number {
-    const now = performance.now();
-    if (Number.isNaN(this.deadline)) this.start(now);
-    return this.deadline - now;
-  }
-
-  /** A string the render built: refused past maxStringLength. */
-  string(s: string): string {
-    if (s.length > this.maxStringLength) throw this.stringTooLong(s.length);
-    if (s.length >= LARGE) this.check();
-    return s;
-  }
-
-  stringTooLong(length: number): LimitExceededError {
-    return new LimitExceededError(
-      'maxStringLength',
-      `The template built a string of ${length} characters, more than the limit of ${this.maxStringLength} (limit maxStringLength)`,
-    );
-  }
-
-  /** A list or map the render built (a literal, a call's or an operator's result): weighed and refused past maxCollectionSize. */
-  collection<T extends unknown[] | Record<string, unknown>>(v: T): T {
-    return this.checkWeight(measure(v), v);
-  }
-
-  /**
-   * `list + x` appends to the list in place (as Pebble does): its weight grows by what was
-   * appended, without walking what it held before.
-   */
-  appended(list: unknown[], weightBefore: number, added: unknown, addedCollection: boolean): unknown[] {
-    const w = weightBefore + (addedCollection ? weightOf(added) - 1 : weightOf(added));
-    weights.set(list, w);
-    return this.checkWeight(w, list);
-  }
-
-  /** Any value a call or an operator produced: strings and collections are measured, the rest passes. */
-  value(v: unknown): unknown {
-    if (typeof v === 'string') return v.length > this.maxStringLength || v.length >= LARGE ? this.string(v) : v;
-    if (typeof v === 'object' && v !== null && (isList(v) || isMap(v))) return this.collection(v);
-    return v;
-  }
-
-  private checkWeight<T>(w: number, v: T): T {
-    // The weight counts the collection itself: its elements are the rest.
-    if (w - 1 > this.maxCollectionSize) {
-      throw new LimitExceededError(
-        'maxCollectionSize',
-        `The template built a list or map of ${w - 1} elements (counted through nested lists and maps), more than the limit of ${this.maxCollectionSize} (limit maxCollectionSize)`,
-      );
-    }
-    if (w >= LARGE) this.check();
-    return v;
-  }
-
-  private start(now: number): void {
-    this.deadline = now + this.limits.maxRenderTime;
+    this.deadline = now + maxRenderTime;
     this.sliceEnd = now + SLICE_MS;
   }
+}
 
-  private checkClock(now: number): void {
-    if (Number.isNaN(this.deadline)) this.start(now);
-    else if (now > this.deadline) {
-      throw new LimitExceededError('maxRenderTime', `The template ran for more than ${this.limits.maxRenderTime} ms (limit maxRenderTime)`);
-    }
-    if (this.signal?.aborted === true) throw new TemplateError('ABORTED', 'The render was aborted');
+/**
+ * The budget fields of a render's state (kept in the state object itself: one allocation per
+ * render, as before budgets existed). Nested `render()` calls spend from the root's.
+ */
+export interface Budget {
+  /** Steps left before the next checkpoint: the evaluator decrements it and calls checkpoint() at 0. */
+  tick: number;
+  readonly policy: LimitPolicy;
+  /** policy.measureFrom, one load closer (it is read on every string a call returns). */
+  readonly measureFrom: number;
+  readonly sync: boolean;
+  /** Where the render happens: its abort signal is checked at every checkpoint. */
+  readonly scope: RenderScope;
+  meter: Meter | null;
+}
+
+/** Records a value `secret()` / `credential()` produced, to keep it out of error messages. */
+export function addSensitive(b: Budget, value: string): void {
+  (meterOf(b, performance.now()).sensitive ??= []).push(value);
+}
+
+export function sensitiveValues(b: Budget): readonly string[] | null {
+  return b.meter?.sensitive ?? null;
+}
+
+/** Every CHECK_EVERY steps: the step count, the clock, the signal; a Promise when an async render should yield. */
+export function checkpoint(b: Budget): void | Promise<void> {
+  const limits = b.policy.limits;
+  const now = performance.now();
+  const meter = (b.meter ??= new Meter(now, limits.maxRenderTime, b.policy.firstTick));
+  meter.spent += meter.lastTick;
+  const max = limits.maxSteps;
+  if (meter.spent > max) {
+    throw new LimitExceededError(
+      'maxSteps',
+      `The template ran more than ${max} evaluation steps (loop iterations and calls) (limit maxSteps)`,
+    );
+  }
+  b.tick = meter.lastTick = Math.min(CHECK_EVERY, max - meter.spent + 1);
+  checkClock(b, meter, now);
+  if (!b.sync && now >= meter.sliceEnd) {
+    return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const later = performance.now();
+      meter.sliceEnd = later + SLICE_MS;
+      checkClock(b, meter, later);
+    });
+  }
+  return undefined;
+}
+
+function checkClock(b: Budget, meter: Meter, now: number): void {
+  if (now > meter.deadline) {
+    throw new LimitExceededError(
+      'maxRenderTime',
+      `The template ran for more than ${b.policy.limits.maxRenderTime} ms (limit maxRenderTime)`,
+    );
+  }
+  if (b.scope.signal?.aborted === true) throw new TemplateError('ABORTED', 'The render was aborted');
+}
+
+function meterOf(b: Budget, now: number): Meter {
+  return (b.meter ??= new Meter(now, b.policy.limits.maxRenderTime, b.policy.firstTick));
+}
+
+/** Throws when the render is past its time or aborted. */
+export function checkTime(b: Budget): void {
+  const now = performance.now();
+  checkClock(b, meterOf(b, now), now);
+}
+
+export function timeLeft(b: Budget): number {
+  const now = performance.now();
+  return meterOf(b, now).deadline - now;
+}
+
+/** A string the render built: refused past maxStringLength. */
+export function measureString(b: Budget, s: string): string {
+  const max = b.policy.limits.maxStringLength;
+  if (s.length > max) {
+    throw new LimitExceededError(
+      'maxStringLength',
+      `The template built a string of ${s.length} characters, more than the limit of ${max} (limit maxStringLength)`,
+    );
+  }
+  if (s.length >= LARGE) checkTime(b);
+  return s;
+}
+
+/** A list or map the render built (a literal, a call's or an operator's result): weighed and refused past maxCollectionSize. */
+export function measureCollection<T extends unknown[] | Record<string, unknown>>(b: Budget, v: T): T {
+  return checkWeight(b, measure(v), v);
+}
+
+/**
+ * `list + x` appends to the list in place (as Pebble does): its weight grows by what was
+ * appended, without walking what it held before.
+ */
+export function measureAppended(b: Budget, list: unknown[], weightBefore: number, added: unknown, addedCollection: boolean): unknown[] {
+  const w = weightBefore + (addedCollection ? weightOf(added) - 1 : weightOf(added));
+  weights.set(list, w);
+  return checkWeight(b, w, list);
+}
+
+/** Any value a call or an operator produced: strings and collections are measured, the rest passes. */
+export function measureValue(b: Budget, v: unknown): unknown {
+  if (typeof v === 'string') return v.length >= b.measureFrom ? measureString(b, v) : v;
+  if (typeof v === 'object' && v !== null && (isList(v) || isMap(v))) return measureCollection(b, v);
+  return v;
+}
+
+function checkWeight<T>(b: Budget, w: number, v: T): T {
+  const max = b.policy.limits.maxCollectionSize;
+  // The weight counts the collection itself: its elements are the rest.
+  if (w - 1 > max) {
+    throw new LimitExceededError(
+      'maxCollectionSize',
+      `The template built a list or map of ${w - 1} elements (counted through nested lists and maps), more than the limit of ${max} (limit maxCollectionSize)`,
+    );
+  }
+  if (w >= LARGE) checkTime(b);
+  return v;
+}
+
+/** The budget as extension calls see it. */
+export class BudgetView implements CallBudget {
+  constructor(private readonly b: Budget) {}
+  get limits(): ResolvedLimits {
+    return this.b.policy.limits;
+  }
+  get sync(): boolean {
+    return this.b.sync;
+  }
+  timeLeft(): number {
+    return timeLeft(this.b);
+  }
+  check(): void {
+    checkTime(this.b);
   }
 }
 

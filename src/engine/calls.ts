@@ -3,7 +3,15 @@
  * functions and tests are called (each call a step of the budget, errors wrapped with a code and a
  * position, results measured, thenables refused in sync renders), with the CallContext they see.
  */
-import { UNMETERED, limitOfRangeError, type CallBudget } from './budget.js';
+import {
+  BudgetView,
+  UNMETERED,
+  addSensitive,
+  checkpoint as budgetCheckpoint,
+  limitOfRangeError,
+  measureValue,
+  type CallBudget,
+} from './budget.js';
 import { LimitExceededError, TemplateError } from './errors.js';
 import type { Args, CallContext, FilterDefinition, FunctionDefinition, RenderScope, TestDefinition } from './extension.js';
 import { LineCounter } from './lexer.js';
@@ -131,7 +139,7 @@ function invokeTest(f: Frame, start: number, def: TestDefinition, input: Value, 
 /** The budget's checkpoint, its failure placed at `start`. */
 export function checkpoint(f: Frame, start: number): void | Promise<void> {
   try {
-    return f.state.budget.checkpoint();
+    return budgetCheckpoint(f.state.budget);
   } catch (e) {
     throw f.unit.locate(e, start);
   }
@@ -140,7 +148,7 @@ export function checkpoint(f: Frame, start: number): void | Promise<void> {
 /** A value a call or an operator produced, measured against the budget (strings and collections). */
 export function measured(f: Frame, start: number, v: Value): Value {
   try {
-    return f.state.budget.value(v);
+    return measureValue(f.state.budget, v);
   } catch (e) {
     throw f.unit.locate(e, start);
   }
@@ -199,21 +207,21 @@ export class FrameCallContext implements CallContext {
   }
   renderNested(template: string): string | Promise<string> {
     const state = this.f.state;
-    if (state.nestedDepth >= state.limits.maxNestedRenderDepth) {
+    if (state.nestedDepth >= state.policy.limits.maxNestedRenderDepth) {
       throw new LimitExceededError(
         'maxNestedRenderDepth',
-        `render() calls nested deeper than the limit of ${state.limits.maxNestedRenderDepth}`,
+        `render() calls nested deeper than the limit of ${state.policy.limits.maxNestedRenderDepth}`,
       );
     }
     return state.renderNested(template, this.variables(), state);
   }
   markSensitive(value: string): void {
     if (typeof value !== 'string' || value.length === 0) return;
-    (this.f.state.budget.sensitive ??= []).push(value);
+    addSensitive(this.f.state.budget, value);
     this.f.state.scope.onSensitiveValue?.(value);
   }
   get budget(): CallBudget {
-    return this.f.state.budget;
+    return new BudgetView(this.f.state.budget);
   }
 }
 

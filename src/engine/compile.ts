@@ -23,7 +23,7 @@ import {
   measured,
   wrapExtensionError,
 } from './calls.js';
-import { weightNow } from './budget.js';
+import { measureAppended, measureValue, weightNow } from './budget.js';
 import { LimitExceededError, TemplateError } from './errors.js';
 import type { Args } from './extension.js';
 import * as ops from './operations.js';
@@ -116,7 +116,7 @@ class Compiler {
       source: unit.source,
       prefetch,
       run(root, state) {
-        const out = new Output(state.limits.maxRenderedSize);
+        const out = new Output(state.policy.limits.maxRenderedSize);
         const frame: Frame = { scope: new Scope(null), root, state, unit };
         const r = body(frame, out);
         return r === undefined ? out.s : r.then(() => out.s);
@@ -274,7 +274,7 @@ class Compiler {
           return this.filterApplication(fe);
         });
         return (f, out) => {
-          const inner = new Output(f.state.limits.maxRenderedSize, printPlain);
+          const inner = new Output(f.state.policy.limits.maxRenderedSize, printPlain);
           const apply = (): void | Promise<void> => {
             let v: Value = inner.s;
             for (let i = 0; i < filters.length; i++) {
@@ -317,25 +317,30 @@ class Compiler {
       const inner: Frame = { scope, root: f.root, state: f.state, unit: f.unit };
       const signal = f.state.scope.signal;
       const budget = f.state.budget;
-      // `checked`: the iteration at `from` already passed its checkpoint (the loop resumes after a yield).
-      const iterate = (from: number, checked: boolean): void | Promise<void> => {
+      const runBody = (index: number): void | Promise<void> => {
+        setLocal(scope, 'loop', { index, revindex: length - index - 1, first: index === 0, last: index === length - 1, length });
+        setLocal(scope, variable, items[index]);
+        return body(inner, out);
+      };
+      const iterate = (from: number): void | Promise<void> => {
         for (let index = from; index < length; index++) {
           if (signal?.aborted) throw unit.locate(new TemplateError('ABORTED', 'The render was aborted'), start);
           // Every iteration is a step of the budget.
-          if (checked) checked = false;
-          else if (--budget.tick === 0) {
+          if (--budget.tick === 0) {
             const pause = checkpoint(f, start);
-            if (pause !== undefined) return pause.then(() => iterate(index, true));
+            if (pause !== undefined) {
+              return pause.then(() => {
+                const r = runBody(index);
+                return r === undefined ? iterate(index + 1) : r.then(() => iterate(index + 1));
+              });
+            }
           }
-          setLocal(scope, 'loop', { index, revindex: length - index - 1, first: index === 0, last: index === length - 1, length });
-          const item = items[index];
-          setLocal(scope, variable, item);
-          const r = body(inner, out);
-          if (r !== undefined) return r.then(() => iterate(index + 1, false));
+          const r = runBody(index);
+          if (r !== undefined) return r.then(() => iterate(index + 1));
         }
         return undefined;
       };
-      return iterate(0, false);
+      return iterate(0);
     };
     return (f, out) => {
       let v: Value;
@@ -359,10 +364,10 @@ class Compiler {
     const { name, start } = macro;
     const invoke = (args: Value[] | Record<string, Value>, f: Frame): Value => {
       const state = f.state;
-      if (state.macroDepth >= state.limits.maxMacroDepth) {
+      if (state.macroDepth >= state.policy.limits.maxMacroDepth) {
         throw new LimitExceededError(
           'maxMacroDepth',
-          `Macro calls nested deeper than ${state.limits.maxMacroDepth} (endless recursion in macro "${name}"?)`,
+          `Macro calls nested deeper than ${state.policy.limits.maxMacroDepth} (endless recursion in macro "${name}"?)`,
         );
       }
       const scope = new Scope(null, true);
@@ -390,7 +395,7 @@ class Compiler {
           else setLocal(scope, p.name, d);
         } else setLocal(scope, p.name, null);
       });
-      const out = new Output(state.limits.maxRenderedSize, printPlain);
+      const out = new Output(state.policy.limits.maxRenderedSize, printPlain);
       const finish = (): Value => {
         state.macroDepth++;
         let r: void | Promise<void>;
@@ -672,7 +677,8 @@ class Compiler {
         };
         if (operator === '+' || operator === '-') {
           // Their results can be strings and lists: measured against the budget.
-          const sized = operator === '+' ? addMeasured(fn) : (f: Frame, a: Value, b: Value): Value => f.state.budget.value(fn(a, b));
+          const sized =
+            operator === '+' ? addMeasured(fn) : (f: Frame, a: Value, b: Value): Value => measureValue(f.state.budget, fn(a, b));
           return (f) => {
             try {
               const a = left(f);
@@ -804,7 +810,7 @@ class Compiler {
           const block = this.blocks.get(toJavaString(blockName));
           // Pebble renders nothing for a block that does not exist.
           if (!block) return '';
-          const out = new Output(f.state.limits.maxRenderedSize, printPlain);
+          const out = new Output(f.state.policy.limits.maxRenderedSize, printPlain);
           const r = block(f, out);
           return r === undefined ? out.s : r.then(() => out.s);
         });
@@ -888,8 +894,8 @@ function addMeasured(fn: (a: Value, b: Value) => Value): (f: Frame, a: Value, b:
     if (isJavaList(a)) {
       const before = weightNow(a);
       const r = fn(a, b);
-      return r === a ? budget.appended(a, before, b, ops.isCollection(b)) : budget.value(r);
+      return r === a ? measureAppended(budget, a, before, b, ops.isCollection(b)) : measureValue(budget, r);
     }
-    return budget.value(fn(a, b));
+    return measureValue(budget, fn(a, b));
   };
 }

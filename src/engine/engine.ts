@@ -2,9 +2,17 @@
  * The template engine: parses and compiles templates (cached by source, LRU like Kestra's 1000),
  * renders them synchronously or asynchronously, and hosts the filter/function/test registry.
  */
-import { DEFAULT_LIMITS, limitOfRangeError, resolveLimits, type RenderLimits, type ResolvedLimits } from './budget.js';
+import {
+  DEFAULT_LIMITS,
+  limitOfRangeError,
+  limitPolicy,
+  resolveLimits,
+  sensitiveValues,
+  type LimitPolicy,
+  type RenderLimits,
+} from './budget.js';
 import { compileProgram } from './compile.js';
-import { RenderState, type CompiledProgram } from './runtime.js';
+import { newRenderState, type CompiledProgram, type RenderState } from './runtime.js';
 import { LimitExceededError, TemplateError } from './errors.js';
 import type {
   Extension,
@@ -61,14 +69,14 @@ export class TemplateEngine {
   private readonly tests = new Map<string, TestDefinition>();
   private readonly cache = new Map<string, CompiledTemplate>();
   private readonly programs = new WeakMap<CompiledTemplate, CompiledProgram>();
-  private readonly limits: ResolvedLimits;
+  private readonly policy: LimitPolicy;
   private readonly maxDepth: number;
   private readonly cacheSize: number;
   private readonly registry = { filters: this.filters, functions: this.functions, tests: this.tests };
   private readonly boundRenderNested = this.renderNested.bind(this);
 
   constructor(options: EngineOptions = {}) {
-    this.limits = Object.freeze(resolveLimits(DEFAULT_LIMITS, options));
+    this.policy = limitPolicy(Object.freeze(resolveLimits(DEFAULT_LIMITS, options)));
     this.maxDepth = options.maxDepth ?? DEFAULTS.maxDepth;
     this.cacheSize = options.cacheSize ?? DEFAULTS.cacheSize;
     this.addExtension(coreExtension({ maxRangeSize: options.maxRangeSize ?? DEFAULTS.maxRangeSize }));
@@ -150,8 +158,13 @@ export class TemplateEngine {
   }
 
   private newState(scope: RenderScope, sync: boolean, nestedDepth: number, parent: RenderState | null = null): RenderState {
-    const limits = parent !== null ? parent.limits : scope.limits === undefined ? this.limits : resolveLimits(this.limits, scope.limits);
-    return new RenderState(scope, limits, this.registry, sync, nestedDepth, this.boundRenderNested, parent);
+    const policy =
+      parent !== null
+        ? parent.policy
+        : scope.limits === undefined
+          ? this.policy
+          : limitPolicy(resolveLimits(this.policy.limits, scope.limits));
+    return newRenderState(scope, policy, sync, nestedDepth, this.boundRenderNested, parent);
   }
 
   /** Kestra's `render()`: the same variables, one level deeper. */
@@ -244,7 +257,7 @@ function checkContext(context: TemplateContext | undefined): TemplateContext {
 
 /** What a failed render throws: a TemplateError whose texts quote no value `secret()`/`credential()` produced. */
 function failure(e: unknown, state: RenderState | undefined): TemplateError {
-  return redactError(normalizeError(e), state?.budget.sensitive ?? null);
+  return redactError(normalizeError(e), state === undefined ? null : sensitiveValues(state.budget));
 }
 
 /** Every failure leaves the engine as a TemplateError, never as a RangeError or a TypeError. */

@@ -4,7 +4,7 @@
  * sync and async renders.
  */
 import type { Expression } from './ast.js';
-import { Budget, type ResolvedLimits } from './budget.js';
+import type { Budget, LimitPolicy } from './budget.js';
 import { LimitExceededError, TemplateError, UndefinedVariableError } from './errors.js';
 import type { FilterDefinition, FunctionDefinition, RenderScope, TestDefinition } from './extension.js';
 import { LineCounter } from './lexer.js';
@@ -25,30 +25,45 @@ export class Scope {
 export type RenderNested = (template: string, variables: Record<string, unknown>, state: RenderState) => string | Promise<string>;
 
 /**
- * Everything one render needs that is not in the template. It is its own budget (one object per
- * render: a small render costs less than a clock read); nested `render()` calls get a state of
- * their own that spends from the root's budget.
+ * Everything one render needs that is not in the template, its budget included (one object per
+ * render, as cheap to make as a small render is). Nested `render()` calls get a state of their own
+ * that spends from the root's budget.
  */
-export class RenderState extends Budget {
+export interface RenderState extends Budget {
   /** Results of the async calls resolved before evaluation, by call node. */
-  prefetched: Map<Expression, Settled> | null = null;
-  macroDepth = 0;
+  prefetched: Map<Expression, Settled> | null;
+  /** Nesting depth of `render()` calls (Kestra caps it at 16). */
+  readonly nestedDepth: number;
+  macroDepth: number;
+  readonly renderNested: RenderNested;
   /** The budget steps, time and sizes are counted against: the root render's state. */
-  readonly budget: Budget;
+  readonly budget: RenderState;
+}
 
-  constructor(
-    readonly scope: RenderScope,
-    limits: ResolvedLimits,
-    readonly registry: Registry,
-    sync: boolean,
-    /** Nesting depth of `render()` calls (Kestra caps it at 16). */
-    readonly nestedDepth: number,
-    readonly renderNested: RenderNested,
-    parent: RenderState | null,
-  ) {
-    super(limits, sync, scope.signal);
-    this.budget = parent === null ? this : parent.budget;
-  }
+export function newRenderState(
+  scope: RenderScope,
+  policy: LimitPolicy,
+  sync: boolean,
+  nestedDepth: number,
+  renderNested: RenderNested,
+  parent: RenderState | null,
+): RenderState {
+  // Every field in one literal, in one order: one object shape for all renders.
+  const state = {
+    tick: policy.firstTick,
+    policy,
+    measureFrom: policy.measureFrom,
+    sync,
+    scope,
+    meter: null,
+    prefetched: null,
+    nestedDepth,
+    macroDepth: 0,
+    renderNested,
+    budget: parent === null ? null : parent.budget,
+  };
+  if (parent === null) state.budget = state as RenderState;
+  return state as RenderState;
 }
 
 export type Settled = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
