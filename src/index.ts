@@ -14,6 +14,7 @@ export * as errors from './errors/index.js';
 export { createEngine } from './pebbleflow-engine.js';
 export type { CreateEngineOptions, PebbleflowEngine } from './pebbleflow-engine.js';
 export type { CompiledTemplate, TemplateContext } from './engine/engine.js';
+export type { RenderLimits, CallBudget } from './engine/budget.js';
 export type {
   Args,
   CallContext,

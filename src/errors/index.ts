@@ -6,8 +6,8 @@
  */
 export { PebbleflowError, isPebbleflowError } from './pebbleflow-error.js';
 export type { PebbleflowErrorOptions } from './pebbleflow-error.js';
-export { TemplateError, TemplateSyntaxError, UndefinedVariableError } from '../engine/errors.js';
-export type { TemplateErrorCode, TemplatePosition } from '../engine/errors.js';
+export { TemplateError, TemplateSyntaxError, UndefinedVariableError, LimitExceededError } from '../engine/errors.js';
+export type { TemplateErrorCode, TemplatePosition, LimitName } from '../engine/errors.js';
 export { FlowValidationError, InputValidationError } from '../flow/errors.js';
 export type { FlowProblem, FlowProblemCode, FlowValidationErrorCode, InputProblem, InputValidationErrorCode } from '../flow/errors.js';
 export { ConfigError } from '../config/errors.js';

@@ -5,8 +5,9 @@
  * used are far below how long the templates would run without them.
  */
 import { jest } from '@jest/globals';
-import { createEngine, type TemplateEngine, TemplateError } from '../../src/index.js';
-import { LimitExceededError } from '../../src/engine/errors.js';
+import { createEngine } from '../../src/index.js';
+import type { TemplateEngine } from '../../src/engine/engine.js';
+import { LimitExceededError, TemplateError } from '../../src/engine/errors.js';
 import type { RenderScope } from '../../src/engine/extension.js';
 
 jest.setTimeout(120_000);

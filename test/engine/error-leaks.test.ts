@@ -5,7 +5,8 @@
  * that saw no sensitive value keep Kestra's messages exactly.
  */
 import { inspect } from 'node:util';
-import { createEngine, TemplateError } from '../../src/index.js';
+import { createEngine } from '../../src/index.js';
+import { TemplateError } from '../../src/engine/errors.js';
 
 const SECRET = 'Zx9-hunter2-Kq7!long';
 const JSONISH = '{"a": tok3n-ABCDEFGHIJ}';

@@ -6,7 +6,8 @@
  */
 import { jest } from '@jest/globals';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createEngine, TemplateError } from '../../src/index.js';
+import { createEngine } from '../../src/index.js';
+import { TemplateError } from '../../src/engine/errors.js';
 
 jest.setTimeout(180_000);
 

@@ -5,8 +5,9 @@
  * only separate "ends" from "hangs" (the attacks would run for hours), so load cannot make them flaky.
  */
 import { jest } from '@jest/globals';
-import { createEngine, type TemplateEngine, TemplateError } from '../../src/index.js';
-import { LimitExceededError } from '../../src/engine/errors.js';
+import { createEngine } from '../../src/index.js';
+import type { TemplateEngine } from '../../src/engine/engine.js';
+import { LimitExceededError, TemplateError } from '../../src/engine/errors.js';
 import { compileRegex, runsInLinearTime } from '../../src/engine/regex.js';
 
 jest.setTimeout(180_000);
