@@ -5,10 +5,14 @@
  * only separate "ends" from "hangs" (the attacks would run for hours), so load cannot make them flaky.
  */
 import { jest } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createEngine } from '../../src/index.js';
 import type { TemplateEngine } from '../../src/engine/engine.js';
 import { LimitExceededError, TemplateError } from '../../src/engine/errors.js';
 import { compileRegex, runsInLinearTime } from '../../src/engine/regex.js';
+import { runTs } from '../support/cli.js';
 
 jest.setTimeout(180_000);
 
@@ -92,6 +96,24 @@ describe.each(MODES)('jq (%s)', (mode) => {
   it('keeps jq within the render’s own time', async () => {
     const e = await outcome(engine, mode, "{{ m | jq('def f: f; f') }}", { m: {} });
     expect(e).toBeInstanceOf(LimitExceededError);
+  });
+});
+
+describe('jq worker thread', () => {
+  it('keeps a script alive while it awaits jqReady(), and lets it exit once idle', async () => {
+    // The threads are unreferenced when idle (they never keep a process alive): a script whose only
+    // pending work is `await jqReady()` must still get its answer, then end by itself.
+    const dir = mkdtempSync(join(tmpdir(), 'pebbleflow-jq-ready-'));
+    const script = join(dir, 'ready.mts');
+    const index = new URL('../../src/index.js', import.meta.url).href;
+    writeFileSync(
+      script,
+      `import { jqReady, createEngine } from ${JSON.stringify(index)};\n` +
+        `await jqReady();\n` +
+        `console.log(await createEngine().render("{{ {'a': 1} | jq('.a') | first }}"));\n`,
+    );
+    const result = await runTs(script, [], { timeoutMs: 90_000 });
+    expect(result).toMatchObject({ code: 0, stdout: '1\n' });
   });
 });
 

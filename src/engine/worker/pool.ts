@@ -156,7 +156,7 @@ class AsyncLane {
   private timer: NodeJS.Timeout | null = null;
   private startupTimer: NodeJS.Timeout | null = null;
   private seq = 0;
-  private readonly readyWaiters: (() => void)[] = [];
+  private readonly readyWaiters: { readonly resolve: () => void; readonly reject: (e: WorkerJobError) => void }[] = [];
 
   run(job: Job, timeoutMs: number): Promise<unknown> {
     return new Promise((resolve, reject) => {
@@ -165,18 +165,21 @@ class AsyncLane {
     });
   }
 
-  /** Resolves once a thread has loaded jq. */
+  /** Resolves once a thread has loaded jq (its port keeps the process alive until then, so that `await jqReady()` returns). */
   warm(): Promise<void> {
     const thread = this.current();
     if (thread.ready) return Promise.resolve();
-    return new Promise((resolve) => this.readyWaiters.push(resolve));
+    const ready = new Promise<void>((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
+    thread.port.ref();
+    return ready;
   }
 
   private pump(): void {
     if (this.running !== null) return;
     const next = this.queue[0];
     if (next === undefined) {
-      this.thread?.port.unref();
+      // Idle: the process may exit, unless someone awaits jqReady().
+      if (this.readyWaiters.length === 0) this.thread?.port.unref();
       return;
     }
     const thread = this.current();
@@ -201,7 +204,7 @@ class AsyncLane {
         thread.ready = true;
         if (this.startupTimer !== null) clearTimeout(this.startupTimer);
         this.startupTimer = null;
-        for (const resolve of this.readyWaiters.splice(0)) resolve();
+        for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
       }
       const running = this.running;
       if (running !== null && message.id === running.id) {
@@ -234,7 +237,10 @@ class AsyncLane {
     this.running = null;
     this.recycle();
     running?.reject(error);
-    if (all) for (const pending of this.queue.splice(0)) pending.reject(error);
+    if (all) {
+      for (const pending of this.queue.splice(0)) pending.reject(error);
+      for (const waiter of this.readyWaiters.splice(0)) waiter.reject(error);
+    }
     this.pump();
   }
 
