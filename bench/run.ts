@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark of the project, printed as tables.
  *   npm run bench                 all of them
- *   npm run bench -- templates    one of: templates, credentials, kestra, runner
+ *   npm run bench -- templates    one of: templates, credentials, kestra, attacks (attacks only when named: it takes a minute), runner
  *
  * The engine is loaded from the build (`npm run bench` builds first) so that what is measured is
  * the JavaScript users run, not tsx's on-the-fly transform (which wraps every closure).
@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { benchAttacks, formatAttackTable } from './attacks.js';
 import { benchCredentials } from './credentials.js';
 import { benchKestra } from './kestra.js';
 import { benchRunner } from './runner.js';
@@ -57,4 +58,9 @@ if (!only || only === 'runner') {
   console.log(`| bare engine.render of the same property | ${r.bareRenderMicros.toFixed(1)} µs |`);
   console.log(`| runner overhead per task run | ${(r.taskRunMicros - r.bareRenderMicros).toFixed(1)} µs |`);
   console.log(`| a flow of ${r.flatTasks.toLocaleString('en-US')} tasks | ${r.flatMillis.toFixed(0)} ms |`);
+}
+
+if (only === 'attacks') {
+  console.log('## Hostile templates, default limits\n');
+  console.log(formatAttackTable(await benchAttacks(api.createEngine)));
 }
