@@ -199,3 +199,42 @@ tasks:
   expect(r.labels).toContainEqual({ key: 'token', value: '******' });
   expect(JSON.stringify(r)).not.toContain(canary);
 });
+
+describe('a CPU-bound template stops with its task (the evaluator checks the task run’s signal as it computes)', () => {
+  const BUSY = '{% for i in 1..1000000 %}{% for j in 1..1000000 %}{% endfor %}{% endfor %}';
+
+  test("at the task's timeout, long before the render's own time limit", async () => {
+    const started = Date.now();
+    const r = await run(`id: t
+namespace: n
+tasks:
+  - id: busy
+    type: io.kestra.plugin.core.debug.Return
+    timeout: PT0.3S
+    format: "${BUSY}"
+  - { id: after, type: com.example.Wait, ms: 1 }
+`);
+    // The render alone would run for 10 s (maxRenderTime): the timeout ended it.
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(states(r)).toEqual({ busy: 'FAILED' });
+    expect(r.taskRuns[0]?.error).toBe('Timeout after 00:00:00.300');
+    expect(seen).toEqual([]);
+  });
+
+  test('when the run is killed', async () => {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 300);
+    const started = Date.now();
+    const r = await run(
+      `id: t
+namespace: n
+tasks:
+  - { id: busy, type: io.kestra.plugin.core.debug.Return, format: "${BUSY}" }
+`,
+      controller.signal,
+    ).finally(() => clearTimeout(timer));
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(r.state).toBe('KILLED');
+    expect(states(r)).toEqual({ busy: 'KILLED' });
+  });
+});
