@@ -8,6 +8,7 @@ import { defineTask } from '../../src/tasks/definition.js';
 import { createTaskRegistry } from '../../src/tasks/registry.js';
 import { parseFlow } from '../../src/flow/loader.js';
 import { runExecution, runFlow } from '../../src/runner/runner.js';
+import { createEngine } from '../../src/pebbleflow-engine.js';
 import type { RunReport } from '../../src/runner/types.js';
 
 jest.setTimeout(60_000);
@@ -201,11 +202,25 @@ tasks:
 });
 
 describe('a CPU-bound template stops with its task (the evaluator checks the task run’s signal as it computes)', () => {
-  const BUSY = '{% for i in 1..1000000 %}{% for j in 1..1000000 %}{% endfor %}{% endfor %}';
+  // A billion iterations over small lists (a big range would hold the thread while it is built),
+  // each calling tick(): once the run has returned, no more calls may come (the render stopped,
+  // it does not go on in the background). Without the signal it would end at its own budget, with
+  // LIMIT_EXCEEDED: the error and the state tell the two apart; the time bound only says "early".
+  const BUSY = '{% for i in 1..1000 %}{% for j in 1..1000 %}{% for k in 1..1000 %}{% set x = tick() %}{% endfor %}{% endfor %}{% endfor %}';
+  let ticks = 0;
+  const engine = createEngine({ env: {}, extensions: [{ functions: { tick: { call: () => ++ticks } } }] });
+  const runBusy = (yaml: string, signal?: AbortSignal): Promise<RunReport> =>
+    runFlow(parseFlow(yaml, { registry }), { env: {}, registry, engine, ...(signal === undefined ? {} : { signal }) });
+  const expectStopped = async (): Promise<void> => {
+    const at = ticks;
+    expect(at).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(ticks).toBe(at);
+  };
 
-  test("at the task's timeout, long before the render's own time limit", async () => {
+  test("at the task's timeout, long before the render's own limits", async () => {
     const started = Date.now();
-    const r = await run(`id: t
+    const r = await runBusy(`id: t
 namespace: n
 tasks:
   - id: busy
@@ -214,18 +229,18 @@ tasks:
     format: "${BUSY}"
   - { id: after, type: com.example.Wait, ms: 1 }
 `);
-    // The render alone would run for 10 s (maxRenderTime): the timeout ended it.
     expect(Date.now() - started).toBeLessThan(8000);
     expect(states(r)).toEqual({ busy: 'FAILED' });
     expect(r.taskRuns[0]?.error).toBe('Timeout after 00:00:00.300');
     expect(seen).toEqual([]);
+    await expectStopped();
   });
 
   test('when the run is killed', async () => {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), 300);
     const started = Date.now();
-    const r = await run(
+    const r = await runBusy(
       `id: t
 namespace: n
 tasks:
@@ -236,5 +251,6 @@ tasks:
     expect(Date.now() - started).toBeLessThan(8000);
     expect(r.state).toBe('KILLED');
     expect(states(r)).toEqual({ busy: 'KILLED' });
+    await expectStopped();
   });
 });
