@@ -80,6 +80,7 @@ describe('the error family', () => {
       'FlowDisabledError',
       'FlowValidationError',
       'InputValidationError',
+      'LimitExceededError',
       'PebbleflowError',
       'SecretError',
       'SecretNotFoundError',
