@@ -70,7 +70,10 @@ export function resolveLimits(base: ResolvedLimits, override: RenderLimits | und
 const CHECK_EVERY = 64;
 /** An asynchronous render yields to the event loop after this many milliseconds of evaluation. */
 const SLICE_MS = 10;
-/** Strings and collections at least this large also read the clock when they are built. */
+/**
+ * Strings and collections at least this large read the clock when they are built, and make the
+ * next step a checkpoint: building them took time the step count does not see.
+ */
 const LARGE = 1 << 16;
 /** Strings shorter than this (and than the limit) are not measured: the common case costs one comparison. */
 const MEASURE_FROM = 4096;
@@ -222,6 +225,23 @@ export function checkTime(b: Budget): void {
   checkClock(b, meterOf(b, now), now);
 }
 
+/**
+ * After a large value was built: throws when the render is past its time or aborted, and brings
+ * the next checkpoint forward to the next step, where an asynchronous render yields if its slice
+ * is over (a loop that builds a million-element range per iteration must not hold the event loop
+ * for 64 of them).
+ */
+function checkSoon(b: Budget): void {
+  const now = performance.now();
+  const meter = meterOf(b, now);
+  checkClock(b, meter, now);
+  if (b.tick > 1) {
+    // The steps taken since the last checkpoint are counted now; the next one counts itself.
+    meter.spent += meter.lastTick - b.tick;
+    meter.lastTick = b.tick = 1;
+  }
+}
+
 export function timeLeft(b: Budget): number {
   const now = performance.now();
   return meterOf(b, now).deadline - now;
@@ -236,7 +256,7 @@ export function measureString(b: Budget, s: string): string {
       `The template built a string of ${s.length} characters, more than the limit of ${max} (limit maxStringLength)`,
     );
   }
-  if (s.length >= LARGE) checkTime(b);
+  if (s.length >= LARGE) checkSoon(b);
   return s;
 }
 
@@ -271,7 +291,7 @@ function checkWeight<T>(b: Budget, w: number, v: T): T {
       `The template built a list or map of ${w - 1} elements (counted through nested lists and maps), more than the limit of ${max} (limit maxCollectionSize)`,
     );
   }
-  if (w >= LARGE) checkTime(b);
+  if (w >= LARGE) checkSoon(b);
   return v;
 }
 

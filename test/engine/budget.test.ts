@@ -168,6 +168,41 @@ describe('abort signal and timeouts stop CPU-bound renders', () => {
     expect(e.code).toBe('ABORTED');
   });
 
+  it('an async render yields after building a large value, not only every 64 steps', async () => {
+    // slow() holds the thread for 15 ms, more than the 10 ms slice; range(0, 99999) is a large value.
+    const busy = createEngine({
+      extensions: [
+        {
+          functions: {
+            slow: {
+              call: () => {
+                const end = performance.now() + 15;
+                while (performance.now() < end);
+                return '';
+              },
+            },
+          },
+        },
+      ],
+    });
+    const turnsDuring = async (template: string): Promise<number> => {
+      let turns = 0;
+      let done = false;
+      const spin = (): void => {
+        turns++;
+        if (!done) setImmediate(spin);
+      };
+      setImmediate(spin);
+      const start = turns;
+      await busy.render(template).finally(() => (done = true));
+      return turns - start;
+    };
+    // Ten steps, no large value: the render never reaches a checkpoint, so it never yields.
+    expect(await turnsDuring('{% for i in 1..5 %}{{ slow() }}{% endfor %}')).toBeLessThanOrEqual(1);
+    // The same with a large value per iteration: the step after it is a checkpoint, and it yields.
+    expect(await turnsDuring('{% for i in 1..5 %}{{ slow() }}{% set r = range(0, 99999) %}{% endfor %}')).toBeGreaterThanOrEqual(4);
+  });
+
   it('an aborted signal stops a render at its next checkpoint', async () => {
     const controller = new AbortController();
     controller.abort();
