@@ -236,6 +236,30 @@ export class LocalStorage {
     return uris.sort().reverse();
   }
 
+  /**
+   * Folders named `name` anywhere in a tenant's storage, not descending into folders named in `skip`
+   * (e.g. every `_kv` folder without walking the execution files).
+   */
+  async findFolders(tenant: string, name: string, skip: readonly string[]): Promise<StoragePath[]> {
+    const base = await this.checked(tenant, StoragePath.of([]));
+    const out: StoragePath[] = [];
+    const walk = async (abs: string, segments: string[]): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(abs, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const entry of entries) {
+        if (!entry.isDirectory()) continue;
+        if (entry.name === name) out.push(StoragePath.of([...segments, entry.name]));
+        if (!skip.includes(entry.name)) await walk(join(abs, entry.name), [...segments, entry.name]);
+      }
+    };
+    await walk(base, []);
+    return out;
+  }
+
   /** Every file under a prefix (recursively), as `kestra:///…` URIs; in-progress writes are not listed. */
   async list(tenant: string, prefix: StoragePath): Promise<string[]> {
     const dir = await this.checked(tenant, prefix);

@@ -1,0 +1,3 @@
+export { KVStore, NamespaceKV, FlowKV, KVStoreError, KV_TYPES, convertKVValue, validateKey, isParentNamespace } from './kv-store.js';
+export type { KVEntry, KVPutOptions, KVType, KVErrorCode } from './kv-store.js';
+export { kvExtension, withKV, KV_EXTRA } from './functions.js';
