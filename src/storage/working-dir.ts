@@ -25,6 +25,11 @@ export class WorkingDir {
     return new WorkingDir(await realpathDeep(dir));
   }
 
+  /** A view of an existing folder (e.g. a script's output directory inside its working directory). */
+  static async at(path: string): Promise<WorkingDir> {
+    return new WorkingDir(await realpathDeep(path));
+  }
+
   /** The absolute path of a relative one, refusing `..`, absolute paths and symbolic links that lead out. */
   async resolve(relative: string): Promise<string> {
     const segments = splitRelative(relative.replace(/\\/g, '/'));
