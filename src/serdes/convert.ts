@@ -144,11 +144,51 @@ async function withSink<T>(file: string, encoding: BufferEncoding, run: (sink: F
 
 // --- Ion rows ---------------------------------------------------------------------------------------
 
+const BINARY_ION_LIMIT = 512 * 1024 * 1024;
+
+/** The first `n` bytes of a stream, and the stream of everything after them. */
+async function peek(input: AsyncIterable<Uint8Array | string>, n: number): Promise<[Uint8Array, AsyncIterable<Uint8Array | string>]> {
+  const iterator = input[Symbol.asyncIterator]();
+  let head = Buffer.alloc(0);
+  while (head.length < n) {
+    const next = await iterator.next();
+    if (next.done === true) return [head, (async function* () {})()];
+    head = Buffer.concat([head, Buffer.from(next.value)]);
+  }
+  const rest = (async function* () {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done === true) return;
+      yield next.value;
+    }
+  })();
+  return [head, rest];
+}
+
 /**
  * The values of an Ion file, one after the other. Kestra writes one value per line; a value that spans
  * lines is read by joining lines until it parses.
  */
 export async function* ionValues(input: AsyncIterable<Uint8Array | string>, maxPendingLines = 100_000): AsyncGenerator<unknown> {
+  const [head, rest] = await peek(input, 4);
+  if (head.length >= 4 && head[0] === 0xe0 && head[1] === 0x01 && head[2] === 0x00 && head[3] === 0xea) {
+    // Binary Ion (newer Kestra versions write it): ion-js reads it from memory.
+    const chunks: Buffer[] = [Buffer.from(head)];
+    let size: number = head.length;
+    for await (const chunk of rest) {
+      const b = Buffer.from(chunk);
+      size += b.length;
+      if (size > BINARY_ION_LIMIT)
+        throw new SerdesError('SERDES_BAD_INPUT', `Binary Ion files are read whole; this one is over ${BINARY_ION_LIMIT} bytes`);
+      chunks.push(b);
+    }
+    yield* parseIon(Buffer.concat(chunks));
+    return;
+  }
+  input = (async function* () {
+    if (head.length > 0) yield head;
+    yield* rest;
+  })();
   let pending: string | undefined;
   let pendingLines = 0;
   let firstError: unknown;

@@ -66,7 +66,10 @@ function writeValue(value: unknown, depth: number): string {
     case 'bigint':
       return value.toString();
     case 'number':
-      return Number.isInteger(value) && !Object.is(value, -0) ? String(value) : ionFloat(value);
+      // An integral number is a Java Integer or Long; beyond the long range it can only be a Double.
+      if (Number.isInteger(value) && !Object.is(value, -0) && Math.abs(value) < 2 ** 63)
+        return Number.isSafeInteger(value) ? String(value) : BigInt(value).toString();
+      return ionFloat(value);
     default:
       break;
   }
@@ -391,11 +394,13 @@ function fromDom(v: dom.Value | null, depth: number): unknown {
 }
 
 /** Every top-level value of an Ion text, as engine values (ints as Integer/Long, floats as Double…). */
-export function parseIon(text: string): unknown[] {
-  try {
-    return new Parser(text).all();
-  } catch (e) {
-    if (!(e instanceof Fallback)) throw e;
+export function parseIon(text: string | Uint8Array): unknown[] {
+  if (typeof text === 'string') {
+    try {
+      return new Parser(text).all();
+    } catch (e) {
+      if (!(e instanceof Fallback)) throw e;
+    }
   }
   try {
     return loadAll(text).map((v) => fromDom(v, 0));
