@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark of the project, printed as tables.
  *   npm run bench                 all of them
- *   npm run bench -- templates    one of: templates, credentials, kestra, runner
+ *   npm run bench -- templates    one of: templates, credentials, kestra, runner, files
  *
  * The engine is loaded from the build (`npm run bench` builds first) so that what is measured is
  * the JavaScript users run, not tsx's on-the-fly transform (which wraps every closure).
@@ -12,6 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { benchCredentials } from './credentials.js';
 import { benchKestra } from './kestra.js';
 import { benchRunner } from './runner.js';
+import { benchFiles, formatFilesTable } from './files.js';
 import type * as ApiModule from '../src/index.js';
 import { benchTemplates, formatTemplateTable } from './templates-bench.js';
 
@@ -57,4 +58,14 @@ if (!only || only === 'runner') {
   console.log(`| bare engine.render of the same property | ${r.bareRenderMicros.toFixed(1)} µs |`);
   console.log(`| runner overhead per task run | ${(r.taskRunMicros - r.bareRenderMicros).toFixed(1)} µs |`);
   console.log(`| a flow of ${r.flatTasks.toLocaleString('en-US')} tasks | ${r.flatMillis.toFixed(0)} ms |`);
+}
+
+if (!only || only === 'files') {
+  console.log('\n## Files and storage (Download streamed to storage; serdes chain)\n');
+  const files = await benchFiles();
+  console.log(formatFilesTable(files));
+  if (files.downloadPeakExtraRssMb >= 64) {
+    console.error(`Download used ${files.downloadPeakExtraRssMb.toFixed(1)} MB of extra memory, over the 64 MB budget`);
+    process.exitCode = 1;
+  }
 }

@@ -4,7 +4,7 @@
  * descriptors) and checked with ajv through the YAML-check kit, so every problem is reported at
  * once with file, line, column, field path and what was expected — and never with a value.
  */
-import { dirname, resolve as resolvePath } from 'node:path';
+import { dirname, join as joinPath, resolve as resolvePath } from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { CREDENTIAL_TYPES, type CredentialType } from '../credentials/types/index.js';
 import { isSecretProvider } from '../secrets/provider.js';
@@ -400,7 +400,18 @@ function check(input: Obj, ctx: Context): PebbleflowConfig {
     const issues = ctx.index === undefined ? inDocumentOrder(c.problems, input) : c.sorted();
     throw new ConfigError('CONFIG_INVALID', issues, { ...(ctx.file === undefined ? {} : { file: ctx.file }) });
   }
-  const config: PebbleflowConfig = { tenant, secrets, credentials, ...(ctx.file === undefined ? {} : { source: ctx.file }) };
+  // Folders, relative to the config file: the internal storage (default .pebbleflow/storage beside it) and the namespace files.
+  const folder = (value: unknown): string | undefined =>
+    typeof value === 'string' || typeof value === 'number' ? resolvePath(ctx.baseDir, String(value)) : undefined;
+  const namespaceFiles = folder(root.namespaceFiles);
+  const config: PebbleflowConfig = {
+    tenant,
+    secrets,
+    credentials,
+    storage: folder(root.storage) ?? resolvePath(ctx.baseDir, joinPath('.pebbleflow', 'storage')),
+    ...(namespaceFiles === undefined ? {} : { namespaceFiles }),
+    ...(ctx.file === undefined ? {} : { source: ctx.file }),
+  };
   Object.defineProperty(config, LOADED, { value: true, enumerable: false });
   return Object.freeze(config);
 }

@@ -28,6 +28,8 @@ export const topLevelSchema: JsonSchema = {
       [EXPECTED]: 'a list of secret providers',
     },
     credentials: { type: 'array', description: 'Credentials that credential(id) mints tokens for.', [EXPECTED]: 'a list of credentials' },
+    storage: field.text('Folder of the internal storage and the KV store, relative to this file (default .pebbleflow/storage).'),
+    namespaceFiles: field.text('Folder of namespace files, one sub-folder per namespace (<dir>/company.team/…), relative to this file.'),
   },
   additionalProperties: false,
 };

@@ -66,6 +66,10 @@ export interface PebbleflowConfig {
   /** Providers, asked in this order (more specific namespaces first, see SecretResolver). */
   readonly secrets: readonly SecretProviderConfig[];
   readonly credentials: readonly CredentialConfig[];
+  /** Absolute folder of the internal storage and KV store (default `.pebbleflow/storage` beside the config file, or in the working directory). */
+  readonly storage: string;
+  /** Absolute folder of namespace files (`<dir>/<namespace>/…`); absent: they live inside the storage, as in Kestra. */
+  readonly namespaceFiles?: string;
   /** The file the config came from, when it came from one. */
   readonly source?: string;
 }

@@ -4,6 +4,7 @@
  * writes a local file chunk by chunk, so a file of any size goes through in constant memory (except
  * `newLine: false` JSON input, which Kestra also loads whole).
  */
+import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { parseJson, writeJson } from '../engine/builtins/kestra/json.js';
 import { isList, isMap, newMap, toJavaString } from '../engine/values.js';
@@ -91,12 +92,17 @@ class FileSink {
   private readonly stream: WriteStream;
   private buffer: string[] = [];
   private size = 0;
+  private failure: Error | undefined;
 
   constructor(
     file: string,
     private readonly encoding: BufferEncoding = 'utf8',
   ) {
     this.stream = createWriteStream(file);
+    // One listener for the sink's life: a write error fails the next write or the close.
+    this.stream.on('error', (e) => {
+      this.failure = e;
+    });
   }
 
   async write(text: string): Promise<void> {
@@ -106,23 +112,18 @@ class FileSink {
   }
 
   private async flush(): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
     if (this.buffer.length === 0) return;
     const data = Buffer.from(this.buffer.join(''), this.encoding);
     this.buffer = [];
     this.size = 0;
-    if (!this.stream.write(data))
-      await new Promise<void>((resolve, reject) => {
-        this.stream.once('drain', resolve);
-        this.stream.once('error', reject);
-      });
+    if (!this.stream.write(data)) await once(this.stream, 'drain');
   }
 
   async close(): Promise<void> {
     await this.flush();
-    await new Promise<void>((resolve, reject) => {
-      this.stream.once('error', reject);
-      this.stream.end(resolve);
-    });
+    await new Promise<void>((resolve) => this.stream.end(resolve));
+    if (this.failure !== undefined) throw this.failure;
   }
 
   destroy(): void {
