@@ -26,9 +26,11 @@ The config is ./pebbleflow.yaml unless --config says otherwise.`,
 Runs a flow and streams each task's start, state, duration and log lines.
 
 Options:
-  -i, --input ID=VALUE    an input value (repeatable)
+  -i, --input ID=VALUE    an input value (repeatable); a FILE input takes a path: -i data=@./data.csv
       --inputs FILE.json  input values from a JSON object (--input wins)
   -c, --config FILE       project config (default: ./pebbleflow.yaml if present)
+      --storage DIR       internal storage and KV store folder (default: the config's storage,
+                          else .pebbleflow/storage beside the config or in the current folder)
   -t, --tenant ID         tenant for secrets and credentials (default: the config's)
       --json              print one JSON report on stdout instead
   -h, --help              this help

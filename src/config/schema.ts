@@ -158,6 +158,8 @@ export function configJsonSchema(): JsonSchema {
           allOf: [...subtypeCases, ...credentialCases],
         },
       },
+      storage: top.storage,
+      namespaceFiles: top.namespaceFiles,
     },
     additionalProperties: false,
   }) as JsonSchema;

@@ -170,7 +170,11 @@ async function peek(input: AsyncIterable<Uint8Array | string>, n: number): Promi
  * The values of an Ion file, one after the other. Kestra writes one value per line; a value that spans
  * lines is read by joining lines until it parses.
  */
-export async function* ionValues(input: AsyncIterable<Uint8Array | string>, maxPendingLines = 100_000): AsyncGenerator<unknown> {
+export async function* ionValues(
+  input: AsyncIterable<Uint8Array | string>,
+  options: { keepAnnotations?: boolean; maxPendingLines?: number } = {},
+): AsyncGenerator<unknown> {
+  const maxPendingLines = options.maxPendingLines ?? 100_000;
   const [head, rest] = await peek(input, 4);
   if (head.length >= 4 && head[0] === 0xe0 && head[1] === 0x01 && head[2] === 0x00 && head[3] === 0xea) {
     // Binary Ion (newer Kestra versions write it): ion-js reads it from memory.
@@ -198,7 +202,7 @@ export async function* ionValues(input: AsyncIterable<Uint8Array | string>, maxP
     if (pending === undefined && line.trim() === '') continue;
     let values: unknown[];
     try {
-      values = parseIon(text);
+      values = parseIon(text, options);
     } catch (e) {
       if (!(e instanceof IonParseError)) throw e;
       firstError ??= e;
@@ -437,19 +441,20 @@ export async function jsonToIon(
 export async function ionToJson(
   input: AsyncIterable<Uint8Array>,
   outFile: string,
-  options: { newLine: boolean; charset: string },
+  options: { newLine: boolean; charset: string; keepAnnotations?: boolean },
 ): Promise<number> {
+  const read = { keepAnnotations: options.keepAnnotations === true };
   return withSink(outFile, encodingFor(options.charset), async (sink) => {
     let count = 0;
     if (options.newLine) {
-      for await (const row of ionValues(input)) {
+      for await (const row of ionValues(input, read)) {
         await sink.write(`${writeJson(row)}\n`);
         count++;
       }
       return count;
     }
     let first: unknown;
-    for await (const row of ionValues(input)) {
+    for await (const row of ionValues(input, read)) {
       count++;
       if (count === 1) first = row;
       else {

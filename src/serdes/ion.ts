@@ -118,7 +118,11 @@ const TIMESTAMP = /^\d{4}(?:T|-\d{2}(?:T|-\d{2}(?:T(?:\d{2}:\d{2}(?::\d{2}(?:\.\
 /** A small recursive-descent parser for the Ion text Kestra files hold; throws Fallback on the rest. */
 class Parser {
   private i = 0;
-  constructor(private readonly s: string) {}
+  constructor(
+    private readonly s: string,
+    /** Keep annotations of text values as `{ion_annotations: [...], value}` (IonToJson's shouldKeepAnnotations). */
+    private readonly keepAnnotations = false,
+  ) {}
 
   all(): unknown[] {
     const out: unknown[] = [];
@@ -181,7 +185,12 @@ class Parser {
     this.ws();
     if (this.s.startsWith('::', this.i)) {
       this.i += 2;
-      return this.value(depth);
+      const value = this.value(depth);
+      if (!this.keepAnnotations || typeof value !== 'string') return value;
+      const out = newMap();
+      out['ion_annotations'] = [text];
+      out['value'] = value;
+      return out;
     }
     return text;
   }
@@ -394,10 +403,10 @@ function fromDom(v: dom.Value | null, depth: number): unknown {
 }
 
 /** Every top-level value of an Ion text, as engine values (ints as Integer/Long, floats as Double…). */
-export function parseIon(text: string | Uint8Array): unknown[] {
+export function parseIon(text: string | Uint8Array, options: { keepAnnotations?: boolean } = {}): unknown[] {
   if (typeof text === 'string') {
     try {
-      return new Parser(text).all();
+      return new Parser(text, options.keepAnnotations === true).all();
     } catch (e) {
       if (!(e instanceof Fallback)) throw e;
     }
