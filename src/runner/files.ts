@@ -32,7 +32,10 @@ export class ExecutionFiles {
   readonly #cwd: string;
 
   constructor(options: ExecutionFilesOptions) {
-    const local = new LocalStorage(resolve(options.storageDir), options.namespaceFilesDir === undefined ? {} : { namespaceFilesDir: options.namespaceFilesDir });
+    const local = new LocalStorage(
+      resolve(options.storageDir),
+      options.namespaceFilesDir === undefined ? {} : { namespaceFilesDir: options.namespaceFilesDir },
+    );
     this.storage = new RunStorage(local, {
       tenant: options.tenant,
       namespace: options.namespace,
@@ -58,7 +61,11 @@ export class ExecutionFiles {
       size = info.size;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw new Error(code === 'ENOENT' ? `cannot read the file \`${value}\`: no such file` : `cannot read the file \`${value}\`: ${(e as Error).message}`);
+      throw new Error(
+        code === 'ENOENT'
+          ? `cannot read the file \`${value}\`: no such file`
+          : `cannot read the file \`${value}\`: ${(e as Error).message}`,
+      );
     }
     void size;
     return this.storage.putInput(inputId, basename(path), createReadStream(path));

@@ -6,6 +6,7 @@
 import { loadNamespaceFiles, namespaceFilesOption, storeOutputFiles, writeInputFiles } from '../../scripts/script-task.js';
 import { WorkingDir } from '../../storage/working-dir.js';
 import { asRecord } from '../coerce.js';
+import type { LogLevel } from '../../flow/schema.js';
 import { defineTask } from '../definition.js';
 import { WORKING_DIR_SERVICE } from '../storage/common.js';
 
@@ -46,13 +47,13 @@ export const workingDirectoryTask = defineTask({
       storage: ctx.storage,
       signal: ctx.signal,
       render: (t: string, e: Readonly<Record<string, unknown>>) => ctx.render(t, e),
-      log: ctx.log,
+      log: (l: LogLevel, m: string) => ctx.log(l, m),
     };
     try {
       ctx.services.provide(WORKING_DIR_SERVICE, wd);
       if (ctx.task.properties.cache !== undefined)
         ctx.log('INFO', 'The WorkingDirectory cache is not used by pebbleflow: the folder starts empty on every run');
-      const nsFiles = await namespaceFilesOption(host, ctx.task.properties as Record<string, unknown>);
+      const nsFiles = await namespaceFilesOption(host, ctx.task.properties);
       if (nsFiles !== undefined) await loadNamespaceFiles(host, wd, nsFiles);
       const rawInputs = ctx.task.properties.inputFiles;
       if (rawInputs !== undefined && rawInputs !== null) {

@@ -4,7 +4,7 @@
  * builds it. `maxSize` (a pebbleflow addition, also read from Kestra's `options.maxContentLength`)
  * caps the body: a larger one fails the task and nothing is kept.
  */
-import { downloadToStorage, type DownloadFetch } from '../../storage/download.js';
+import { downloadToStorage } from '../../storage/download.js';
 import { nodeHttpFetch } from '../../storage/node-http.js';
 import { dynamic } from '../../flow/schema.js';
 import { asBoolean, asRecord } from '../coerce.js';
@@ -51,7 +51,7 @@ export const downloadTask = defineTask({
           ? parseBytes(String(maxContentLength))
           : undefined;
     // Node's own fetch keeps tens of MB of a large body in memory: the default goes through node:http.
-    const fetch = (ctx.fetch === globalThis.fetch ? nodeHttpFetch : ctx.fetch) as DownloadFetch;
+    const fetch = ctx.fetch === globalThis.fetch ? nodeHttpFetch : ctx.fetch;
     const result = await downloadToStorage(
       ctx.storage,
       fetch,

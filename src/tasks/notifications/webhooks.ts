@@ -84,7 +84,10 @@ async function send(ctx: TaskRunContext, kind: WebhookKind): Promise<void> {
     }
     body = parsed ?? writeJson({ text: toSlackMrkdwn(text) }, true);
   } else {
-    throw new TaskError('INVALID_PROPERTY', kind.messageText === true ? "Either 'messageText' or 'payload' must be provided" : 'Missing required property `payload`');
+    throw new TaskError(
+      'INVALID_PROPERTY',
+      kind.messageText === true ? "Either 'messageText' or 'payload' must be provided" : 'Missing required property `payload`',
+    );
   }
   const options = asRecord(await ctx.renderValue(ctx.task.properties.options ?? {}), 'options');
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
@@ -105,7 +108,11 @@ async function send(ctx: TaskRunContext, kind: WebhookKind): Promise<void> {
   } catch (e) {
     if (ctx.signal.aborted) throw e;
     const cause = (e as { cause?: { code?: unknown } } | null)?.cause;
-    const reason = controller.signal.aborted ? `no answer within ${timeoutMs} ms` : typeof cause?.code === 'string' ? cause.code : (e as Error).message;
+    const reason = controller.signal.aborted
+      ? `no answer within ${timeoutMs} ms`
+      : typeof cause?.code === 'string'
+        ? cause.code
+        : (e as Error).message;
     throw new TaskError('HTTP_ERROR', `${kind.service} webhook request to ${shownUrl(url)} failed: ${reason}`);
   } finally {
     clearTimeout(timer);
@@ -124,7 +131,14 @@ function webhookTask(kind: WebhookKind): TaskDefinition {
     properties: {
       url: { kind: 'string', required: true, description: 'The incoming webhook URL (keep it in a secret).' },
       payload: { kind: 'string', description: 'The JSON message, rendered.' },
-      ...(kind.messageText === true ? { messageText: { kind: 'string', description: 'Text (Markdown is converted to Slack mrkdwn) or JSON; ignored when payload is set.' } } : {}),
+      ...(kind.messageText === true
+        ? {
+            messageText: {
+              kind: 'string',
+              description: 'Text (Markdown is converted to Slack mrkdwn) or JSON; ignored when payload is set.',
+            },
+          }
+        : {}),
       options: { kind: 'any', dynamic: false, schema: optionsSchema, description: 'HTTP client options: timeouts, headers.' },
     },
     ...(kind.messageText === true ? {} : { required: ['payload'] }),

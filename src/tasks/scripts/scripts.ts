@@ -86,7 +86,7 @@ function scriptTask(type: string, aliases: readonly string[], language: ScriptLa
     outputs: { vars: { kind: 'map' }, exitCode: { kind: 'integer' }, outputFiles: { kind: 'map' } },
     async run(ctx) {
       try {
-        const result = await runScriptTask(host(ctx), ctx.task.properties as Record<string, unknown>, { language, mode });
+        const result = await runScriptTask(host(ctx), ctx.task.properties, { language, mode });
         for (const m of result.metrics)
           ctx.log(
             'DEBUG',

@@ -30,7 +30,8 @@ async function char(ctx: TaskRunContext, name: string, fallback: string): Promis
 
 async function oneOf<T extends string>(ctx: TaskRunContext, name: string, allowed: readonly T[], fallback: T): Promise<T> {
   const v = ((await ctx.property<string>(name)) ?? fallback).trim().toUpperCase();
-  if (!(allowed as readonly string[]).includes(v)) throw new TaskError('INVALID_PROPERTY', `Invalid value for \`${name}\`: expected one of ${allowed.join(', ')}, got \`${v}\``);
+  if (!(allowed as readonly string[]).includes(v))
+    throw new TaskError('INVALID_PROPERTY', `Invalid value for \`${name}\`: expected one of ${allowed.join(', ')}, got \`${v}\``);
   return v as T;
 }
 

@@ -39,7 +39,11 @@ export const localFilesTask = defineTask({
         }
         for (const [name, value] of Object.entries(entries))
           if (value !== null && value !== undefined) files[name] = typeof value === 'string' ? value : JSON.stringify(value);
-        await writeInputFiles({ storage: ctx.storage, signal: ctx.signal, render: (t, e) => ctx.render(t, e), log: ctx.log }, wd, files);
+        await writeInputFiles(
+          { storage: ctx.storage, signal: ctx.signal, render: (t, e) => ctx.render(t, e), log: (l, m) => ctx.log(l, m) },
+          wd,
+          files,
+        );
       }
       return { outputs: { uris: await storeOutputFiles(ctx.storage, wd, outputs) } };
     });
