@@ -13,10 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { csvToIon, CSV_TO_ION_DEFAULTS, ionToJson } from '../src/serdes/convert.js';
-import { downloadToStorage } from '../src/storage/download.js';
+import { downloadToStorage } from '../src/tasks/http/transfer.js';
 import { LocalStorage } from '../src/storage/local-storage.js';
 import { RunStorage } from '../src/storage/run-storage.js';
-import { nodeHttpFetch } from '../src/storage/node-http.js';
+import { nodeHttpFetch } from '../src/tasks/http/node-http.js';
 
 export interface FilesBenchResult {
   downloadBytes: number;

@@ -4,7 +4,8 @@
  * as decimals, strings UTF-8. Reading parses the Ion subset such files hold with a fast hand-written
  * parser and falls back to ion-js for anything else (blobs, clobs…).
  */
-import { loadAll, IonTypes, type dom } from 'ion-js';
+import { loadAll } from 'ion-js';
+import { ionToJava } from '../engine/builtins/kestra/ion.js';
 import { integralFromText } from '../engine/builtins/kestra/json.js';
 import { JBigDecimal, JBigInteger, JFloat, parseBigDecimal } from '../engine/builtins/kestra/numbers.js';
 import { formatDouble, isList, isMap, JDouble, makeDouble, newMap, toJavaString } from '../engine/values.js';
@@ -369,39 +370,6 @@ function unescape(s: string, at: number): [string, number] {
   }
 }
 
-function fromDom(v: dom.Value | null, depth: number): unknown {
-  if (depth > MAX_DEPTH) throw new IonParseError('Ion nesting too deep');
-  if (v === null || v.isNull()) return null;
-  switch (v.getType()) {
-    case IonTypes.BOOL:
-      return v.booleanValue();
-    case IonTypes.INT:
-      return integralFromText(String(v.bigIntValue()));
-    case IonTypes.FLOAT:
-      return makeDouble(v.numberValue() as number);
-    case IonTypes.DECIMAL:
-      return parseBigDecimal((v.decimalValue()?.toString() ?? '0').replace(/[dD]/, 'e'));
-    case IonTypes.TIMESTAMP:
-      return v.timestampValue()?.toString() ?? null;
-    case IonTypes.STRING:
-    case IonTypes.SYMBOL:
-      return v.stringValue();
-    case IonTypes.LIST:
-    case IonTypes.SEXP:
-      return v.elements().map((item) => fromDom(item, depth + 1));
-    case IonTypes.STRUCT: {
-      const out = newMap();
-      for (const [k, item] of v.fields()) out[k] = fromDom(item, depth + 1);
-      return out;
-    }
-    case IonTypes.BLOB:
-    case IonTypes.CLOB:
-      return Buffer.from(v.uInt8ArrayValue() ?? new Uint8Array()).toString('base64');
-    default:
-      return null;
-  }
-}
-
 /** Every top-level value of an Ion text, as engine values (ints as Integer/Long, floats as Double…). */
 export function parseIon(text: string | Uint8Array, options: { keepAnnotations?: boolean } = {}): unknown[] {
   if (typeof text === 'string') {
@@ -412,7 +380,7 @@ export function parseIon(text: string | Uint8Array, options: { keepAnnotations?:
     }
   }
   try {
-    return loadAll(text).map((v) => fromDom(v, 0));
+    return loadAll(text).map((v) => ionToJava(v, 0));
   } catch (e) {
     throw new IonParseError(`Invalid Ion data: ${(e as Error).message}`);
   }

@@ -4,8 +4,8 @@
  * builds it. `maxSize` (a pebbleflow addition, also read from Kestra's `options.maxContentLength`)
  * caps the body: a larger one fails the task and nothing is kept.
  */
-import { downloadToStorage } from '../../storage/download.js';
-import { nodeHttpFetch } from '../../storage/node-http.js';
+import { downloadToStorage } from './transfer.js';
+import { nodeHttpFetch } from './node-http.js';
 import { dynamic } from '../../flow/schema.js';
 import { asBoolean, asRecord } from '../coerce.js';
 import { defineTask } from '../definition.js';

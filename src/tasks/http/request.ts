@@ -268,7 +268,8 @@ async function readBody(response: FetchResponseLike, onChunk: () => void): Promi
   }
 }
 
-function responseHeaders(response: FetchResponseLike): Record<string, string[]> {
+/** Response headers as Kestra outputs them: a map of lists (repeated headers and cookies kept apart). */
+export function responseHeaders(response: Pick<FetchResponseLike, 'headers'>): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   const h = response.headers as FetchResponseLike['headers'] & { getSetCookie?: () => string[]; raw?: () => Record<string, string[]> };
   if (typeof h.raw === 'function') {

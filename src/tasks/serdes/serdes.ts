@@ -15,7 +15,7 @@ import {
 } from '../../serdes/convert.js';
 import type { QuoteMode } from '../../serdes/csv.js';
 import { defineTask, type PropertyDefinition, type TaskRunContext } from '../definition.js';
-import { requiredProperty, withWorkingDir } from '../storage/common.js';
+import { enumProperty, requiredProperty, withWorkingDir } from '../storage/common.js';
 import { TaskError } from '../types.js';
 
 const from: PropertyDefinition = { kind: 'string', required: true, description: 'A kestra:// URI.' };
@@ -26,13 +26,6 @@ async function char(ctx: TaskRunContext, name: string, fallback: string): Promis
   const v = (await ctx.property<string>(name)) ?? fallback;
   if (v.length !== 1) throw new TaskError('INVALID_PROPERTY', `Invalid value for \`${name}\`: expected one character, got \`${v}\``);
   return v;
-}
-
-async function oneOf<T extends string>(ctx: TaskRunContext, name: string, allowed: readonly T[], fallback: T): Promise<T> {
-  const v = ((await ctx.property<string>(name)) ?? fallback).trim().toUpperCase();
-  if (!(allowed as readonly string[]).includes(v))
-    throw new TaskError('INVALID_PROPERTY', `Invalid value for \`${name}\`: expected one of ${allowed.join(', ')}, got \`${v}\``);
-  return v as T;
 }
 
 /** Reads `from`, converts into a working-directory file, stores it with `extension`. */
@@ -77,8 +70,8 @@ export const csvToIonTask = defineTask({
       textDelimiter: await char(ctx, 'textDelimiter', '"'),
       skipEmptyRows: (await ctx.property<boolean>('skipEmptyRows')) ?? false,
       skipRows: (await ctx.property<number>('skipRows')) ?? 0,
-      onBadLines: await oneOf(ctx, 'onBadLines', ['ERROR', 'WARN', 'SKIP'] as const, 'ERROR'),
-      onEmptyHeader: await oneOf(ctx, 'onEmptyHeader', ['DROP', 'RENAME'] as const, 'DROP'),
+      onBadLines: await enumProperty(ctx, 'onBadLines', ['ERROR', 'WARN', 'SKIP'] as const, 'ERROR'),
+      onEmptyHeader: await enumProperty(ctx, 'onEmptyHeader', ['DROP', 'RENAME'] as const, 'DROP'),
       allowExtraCharsAfterClosingQuote: (await ctx.property<boolean>('allowExtraCharsAfterClosingQuote')) ?? false,
       maxFieldSize: (await ctx.property<number>('maxFieldSize')) ?? CSV_TO_ION_DEFAULTS.maxFieldSize,
       charset: (await ctx.property<string>('charset')) ?? 'UTF-8',
@@ -109,7 +102,7 @@ export const ionToCsvTask = defineTask({
   async run(ctx) {
     const quoteMode: QuoteMode =
       ctx.task.properties.quoteMode !== undefined
-        ? await oneOf(ctx, 'quoteMode', ['ALWAYS', 'REQUIRED', 'NON_NUMERIC'] as const, 'REQUIRED')
+        ? await enumProperty(ctx, 'quoteMode', ['ALWAYS', 'REQUIRED', 'NON_NUMERIC'] as const, 'REQUIRED')
         : (await ctx.property<boolean>('alwaysDelimitText')) === true
           ? 'ALWAYS'
           : 'REQUIRED';

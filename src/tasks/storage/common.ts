@@ -31,3 +31,12 @@ export async function requiredProperty<T>(ctx: TaskRunContext, name: string): Pr
   }
   return value;
 }
+
+/** A property that is one of a few upper-case names (Kestra enums), with the allowed names in the error. */
+export async function enumProperty<T extends string>(ctx: TaskRunContext, name: string, allowed: readonly T[], fallback: T): Promise<T> {
+  const value = ((await ctx.property<string>(name)) ?? fallback).trim().toUpperCase();
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new TaskError('INVALID_PROPERTY', `Invalid value for \`${name}\`: expected one of ${allowed.join(', ')}, got \`${value}\``);
+  }
+  return value as T;
+}

@@ -8,9 +8,9 @@ import { isTruthy } from '../coerce.js';
 import { isMap } from '../../engine/values.js';
 import { javaLines } from '../../storage/lines.js';
 import { parseIon } from '../../serdes/ion.js';
-import { defineTask, type TaskRunContext } from '../definition.js';
+import { defineTask } from '../definition.js';
 import { TaskError } from '../types.js';
-import { requiredProperty, withWorkingDir } from './common.js';
+import { enumProperty, requiredProperty, withWorkingDir } from './common.js';
 
 /** Kestra converts each line to a map: a line that is not an Ion struct cannot be read as an item. */
 function itemOf(line: string): Record<string, unknown> {
@@ -25,14 +25,6 @@ async function writeLine(out: WriteStream, line: string): Promise<void> {
 
 async function endStream(out: WriteStream): Promise<void> {
   await new Promise<void>((resolve) => out.end(resolve));
-}
-
-async function enumProperty<T extends string>(ctx: TaskRunContext, name: string, allowed: readonly T[], fallback: T): Promise<T> {
-  const value = ((await ctx.property<string>(name)) ?? fallback).trim().toUpperCase();
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new TaskError('INVALID_PROPERTY', `Invalid value for \`${name}\`: expected one of ${allowed.join(', ')}, got \`${value}\``);
-  }
-  return value as T;
 }
 
 export const filterItemsTask = defineTask({

@@ -7,7 +7,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import type { DownloadFetch, DownloadResponse } from './download.js';
+import type { DownloadFetch, DownloadResponse } from './transfer.js';
 
 const MAX_REDIRECTS = 20;
 

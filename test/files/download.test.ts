@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeServer, listen } from '../support/http.js';
-import { downloadToStorage, filenameFromContentDisposition, type DownloadSpec } from '../../src/storage/download.js';
+import { downloadToStorage, filenameFromContentDisposition, type DownloadSpec } from '../../src/tasks/http/transfer.js';
 import { LocalStorage } from '../../src/storage/local-storage.js';
 import { RunStorage } from '../../src/storage/run-storage.js';
 import type { Server } from 'node:http';

@@ -4,8 +4,9 @@
  * or longer than its Content-Length, an empty body — plus a size limit, and the file named after
  * the response's Content-Disposition as Kestra names it.
  */
-import { StorageError } from './errors.js';
-import { randomId, type RunStorage } from './run-storage.js';
+import { StorageError } from '../../storage/errors.js';
+import { randomId, type RunStorage } from '../../storage/run-storage.js';
+import { responseHeaders } from './request.js';
 
 /** The part of a fetch response used here (Node's fetch and node-fetch both fit). */
 export interface DownloadResponse {
@@ -96,21 +97,6 @@ export function javaUrlEncode(s: string): string {
     .replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-function headersOf(response: DownloadResponse): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  const h = response.headers as DownloadResponse['headers'] & { getSetCookie?: () => string[]; raw?: () => Record<string, string[]> };
-  if (typeof h.raw === 'function') {
-    for (const [k, v] of Object.entries(h.raw())) out[k] = [...v];
-    return out;
-  }
-  h.forEach((value, key) => {
-    if (key !== 'set-cookie') out[key] = [value];
-  });
-  const cookies = typeof h.getSetCookie === 'function' ? h.getSetCookie() : [];
-  if (cookies.length > 0) out['set-cookie'] = cookies;
-  return out;
-}
-
 /** The body as chunks, whatever the fetch implementation gives (web stream, Node stream, nothing). */
 async function* bodyChunks(body: unknown, onChunk: (size: number) => void): AsyncGenerator<Uint8Array> {
   if (body === null || body === undefined) return;
@@ -133,6 +119,17 @@ async function* bodyChunks(body: unknown, onChunk: (size: number) => void): Asyn
   }
 }
 
+/** Releases a response body that will not be read (so its connection is freed). */
+function discard(body: unknown): void {
+  const b = body as { cancel?: () => Promise<void>; destroy?: () => void } | null | undefined;
+  try {
+    if (typeof b?.cancel === 'function') void b.cancel().catch(() => undefined);
+    else if (typeof b?.destroy === 'function') b.destroy();
+  } catch {
+    // already released
+  }
+}
+
 async function readSmall(body: unknown, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -145,6 +142,7 @@ async function readSmall(body: unknown, limit: number): Promise<string> {
   } catch {
     // the body is only shown in the error message
   }
+  if (size >= limit) discard(body);
   const text = Buffer.concat(chunks).toString('utf8');
   return size >= limit ? `${text.slice(0, limit)}…` : text;
 }
@@ -211,7 +209,7 @@ export async function downloadToStorage(
       throw fail(e);
     }
     const code = response.status;
-    const headers = headersOf(response);
+    const headers = responseHeaders(response);
     const accepted =
       spec.allowedResponseCodes !== undefined && spec.allowedResponseCodes.length > 0
         ? spec.allowedResponseCodes.includes(code)
@@ -223,6 +221,7 @@ export async function downloadToStorage(
     const declared = response.headers.get('content-length');
     const expected = declared === null || declared.trim() === '' ? undefined : Number(declared);
     if (spec.maxBytes !== undefined && expected !== undefined && expected > spec.maxBytes) {
+      discard(response.body);
       throw new DownloadError(
         'DOWNLOAD_TOO_LARGE',
         `The response of ${spec.uri} is ${expected} bytes (Content-Length), more than the limit of ${spec.maxBytes} bytes (maxSize); nothing was downloaded`,
@@ -244,6 +243,7 @@ export async function downloadToStorage(
         { ...(spec.maxBytes === undefined ? {} : { maxBytes: spec.maxBytes }), signal: controller.signal },
       );
     } catch (e) {
+      discard(response.body);
       throw fail(e);
     }
     clearTimeout(timer);
