@@ -141,7 +141,12 @@ export async function resumeCommand(args: readonly string[], io: CliIO): Promise
   const tenant = str(parsed, 'tenant') ?? (typeof meta.tenant === 'string' ? meta.tenant : undefined);
   const flowsDir = str(parsed, 'flows') ?? (typeof meta.flowsDir === 'string' ? meta.flowsDir : undefined);
   // The files of the execution are where the run put them.
-  const storage = str(parsed, 'storage') !== undefined ? resolve(io.cwd, str(parsed, 'storage') as string) : typeof meta.storage === 'string' ? meta.storage : undefined;
+  const storage =
+    str(parsed, 'storage') !== undefined
+      ? resolve(io.cwd, str(parsed, 'storage') as string)
+      : typeof meta.storage === 'string'
+        ? meta.storage
+        : undefined;
   const cwd = typeof meta.cwd === 'string' ? meta.cwd : io.cwd;
   const store = new FileExecutionStore(dir, { meta });
   const json = flag(parsed, 'json');

@@ -19,11 +19,6 @@ export interface RenderScope {
    * the execution here for `errorLogs()`). The engine never reads it.
    */
   readonly runtime?: unknown;
-  /**
-   * Values the embedder hands to its own extensions; the engine never reads them. The flow runner
-   * puts the execution's storage and KV store here for `read()`, `kv()` and their kin.
-   */
-  readonly extras?: Readonly<Record<string, unknown>>;
 }
 
 /** Arguments after positional ones were mapped to `argNames` (unnamed extras get keys "0", "1", …). */

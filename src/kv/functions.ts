@@ -1,16 +1,15 @@
 /**
  * Kestra's `kv(key, namespace, errorOnMissing)` template function. Without `namespace` the key is looked
  * up in the flow's namespace, then its parents; `errorOnMissing` defaults to true (Kestra ≥ 0.22). The
- * store and the flow's namespace come from `RenderScope.extras`, set by the runner.
+ * store and the flow's namespace come from `RenderScope.runtime.kv`, set by the runner.
  */
 import { functionError } from '../engine/builtins/kestra/common.js';
-import type { Extension, FunctionDefinition, RenderScope } from '../engine/extension.js';
+import type { Extension, FunctionDefinition } from '../engine/extension.js';
 import { FlowKV, KVStoreError } from './kv-store.js';
 
-export const KV_EXTRA = 'pebbleflow.kv';
-
-export function withKV(scope: RenderScope, kv: FlowKV): RenderScope {
-  return { ...scope, extras: { ...scope.extras, [KV_EXTRA]: kv } };
+/** What `kv()` needs of `RenderScope.runtime` (the flow runner's execution runtime has it). */
+export interface KVRuntime {
+  readonly kv?: FlowKV;
 }
 
 const kv: FunctionDefinition = {
@@ -28,7 +27,7 @@ const kv: FunctionDefinition = {
       throw functionError("The 'kv' function expects an argument 'errorOnMissing' of type boolean.");
     }
     const errorOnMissing = missingArg ?? true;
-    const store = ctx.scope.extras?.[KV_EXTRA];
+    const store = (ctx.scope.runtime as KVRuntime | null | undefined)?.kv;
     if (!(store instanceof FlowKV))
       throw functionError("The 'kv' function reads the KV store, which only exists while a flow runs (pebbleflow run)");
     const namespace = typeof nsArg === 'string' ? nsArg : store.fromNamespace;

@@ -1,17 +1,14 @@
 /**
  * What an execution gets of the internal storage and the KV store: a storage view scoped to the
- * execution, the flow's KV store, the render scope that lets `read()`/`kv()` reach them, and the
- * upload of FILE inputs (`-i data=@./data.csv`) as `kestra:///…/inputs/<id>/<file>`.
+ * execution (task runs take theirs from it), the flow's KV store, and the upload of FILE inputs (`-i data=@./data.csv`) as `kestra:///…/inputs/<id>/<file>`.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import type { RenderScope } from '../engine/extension.js';
 import { FlowKV, KVStore } from '../kv/kv-store.js';
-import { withKV } from '../kv/functions.js';
-import { withStorage } from '../storage/functions.js';
 import { LocalStorage } from '../storage/local-storage.js';
 import { RunStorage } from '../storage/run-storage.js';
+import type { ExecutionIdentity } from '../storage/uri.js';
 
 export interface ExecutionFilesOptions {
   /** The storage folder (the config's `storage`, or `--storage`). */
@@ -24,6 +21,8 @@ export interface ExecutionFilesOptions {
   readonly executionId: string;
   /** Where relative FILE input paths start (default: the process's working directory). */
   readonly cwd?: string;
+  /** The execution that started this one (a Subflow's parent): its files are readable too. */
+  readonly parent?: ExecutionIdentity;
 }
 
 export class ExecutionFiles {
@@ -41,14 +40,10 @@ export class ExecutionFiles {
       namespace: options.namespace,
       flowId: options.flowId,
       executionId: options.executionId,
+      ...(options.parent === undefined ? {} : { parent: options.parent }),
     });
     this.kv = new FlowKV(new KVStore(local), options.tenant, options.namespace);
     this.#cwd = options.cwd ?? process.cwd();
-  }
-
-  /** The render scope with the storage and the KV store (for `read()`, `fileSize()`, `kv()`…). */
-  scope(scope: RenderScope): RenderScope {
-    return withKV(withStorage(scope, this.storage), this.kv);
   }
 
   /** Uploads a FILE input from a local path (`@` prefix allowed, relative to the working directory); returns its URI. */

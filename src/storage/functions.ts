@@ -3,8 +3,8 @@
  * `fileExists(path)`, `isFileEmpty(path)` — as an engine Extension. A path is a `kestra:///…` URI (a
  * file of the current execution, or of the current namespace) or a namespace-file path.
  *
- * Which execution and storage a render belongs to comes from `RenderScope.extras` (set by the flow
- * runner, out of the template's reach), never from template variables a template could overwrite.
+ * Which execution and storage a render belongs to comes from `RenderScope.runtime.storage` (set by
+ * the flow runner, out of the template's reach), never from variables a template could overwrite.
  */
 import { functionError } from '../engine/builtins/kestra/common.js';
 import type { Args, CallContext, Extension, FunctionDefinition, RenderScope } from '../engine/extension.js';
@@ -12,19 +12,16 @@ import { StorageError } from './errors.js';
 import { RunStorage } from './run-storage.js';
 import { isStorageUri, namespaceFileUri } from './uri.js';
 
-/** The `RenderScope.extras` key under which the runner puts the execution's `RunStorage`. */
-export const STORAGE_EXTRA = 'pebbleflow.storage';
-
 /** Largest file `read()` loads into a template. */
 export const READ_LIMIT_BYTES = 64 * 1024 * 1024;
 
-/** The scope's extras with the run's storage, for a render. */
-export function withStorage(scope: RenderScope, storage: RunStorage): RenderScope {
-  return { ...scope, extras: { ...scope.extras, [STORAGE_EXTRA]: storage } };
+/** What the functions need of `RenderScope.runtime` (the flow runner's execution runtime has it). */
+export interface StorageRuntime {
+  readonly storage?: RunStorage;
 }
 
 function storageOf(scope: RenderScope, fn: string): RunStorage {
-  const storage = scope.extras?.[STORAGE_EXTRA];
+  const storage = (scope.runtime as StorageRuntime | null | undefined)?.storage;
   if (storage instanceof RunStorage) return storage;
   throw functionError(`The '${fn}' function reads Kestra's internal storage, which only exists while a flow runs (pebbleflow run)`);
 }
@@ -134,7 +131,7 @@ const fileURI: FunctionDefinition = {
       throw functionError(`The 'fileURI' function expects an argument 'path' that is a path to a namespace file.`);
     const path = raw.startsWith('/') ? raw.slice(1) : raw;
     if (path.includes('../')) throw functionError("Path must not contain '../'");
-    const namespace = ctx.scope.namespace ?? (ctx.scope.extras?.[STORAGE_EXTRA] as RunStorage | undefined)?.scope.namespace;
+    const namespace = ctx.scope.namespace ?? (ctx.scope.runtime as StorageRuntime | null | undefined)?.storage?.scope.namespace;
     if (namespace === undefined) throw functionError(`The 'fileURI' function needs the flow's namespace, which this render does not have`);
     try {
       return namespaceFileUri(namespace, path);

@@ -243,7 +243,7 @@ tasks:
       - sleep 60
 `);
     expect(r.state).toBe('FAILED');
-    expect(r.taskRuns[0]?.error).toBe('Timeout after PT1S');
+    expect(r.taskRuns[0]?.error).toBe('Timeout after 00:00:01.000');
     const pid = Number(
       logsOf(r, 'slow')
         .find((l) => l.startsWith('INFO child '))

@@ -7,11 +7,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine } from '../../src/pebbleflow-engine.js';
-import { storageExtension, withStorage } from '../../src/storage/functions.js';
+import { storageExtension } from '../../src/storage/functions.js';
 import { LocalStorage } from '../../src/storage/local-storage.js';
 import { RunStorage } from '../../src/storage/run-storage.js';
 import { FlowKV, KVStore } from '../../src/kv/kv-store.js';
-import { kvExtension, withKV } from '../../src/kv/functions.js';
+import { kvExtension } from '../../src/kv/functions.js';
 import type { RenderScope } from '../../src/engine/extension.js';
 
 let dir: string;
@@ -34,7 +34,8 @@ beforeEach(async () => {
     taskRunId: 'R',
   });
   const kv = new FlowKV(new KVStore(local), 'main', 'io.kestra.tests');
-  scope = withKV(withStorage({ tenant: 'main', namespace: 'io.kestra.tests' }, run), kv);
+  // As the flow runner does: the execution's storage and KV store in the render's runtime.
+  scope = { tenant: 'main', namespace: 'io.kestra.tests', runtime: { storage: run, kv } };
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
