@@ -10,7 +10,8 @@
  * any runner (and in tests with a real engine and storage).
  */
 import { constants } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { LogLevel } from '../flow/schema.js';
 import type { NamespaceFilesOptions } from '../storage/namespace-files.js';
@@ -18,6 +19,7 @@ import { randomId, type RunStorage } from '../storage/run-storage.js';
 import { isStorageUri, parseStorageUri } from '../storage/uri.js';
 import { WorkingDir } from '../storage/working-dir.js';
 import { runProcess } from './process.js';
+import { writePythonKestraModule } from './python-kestra.js';
 import { parseProtocolLine, type ScriptMetric } from './protocol.js';
 
 /** What a script task needs from the run it is part of. */
@@ -301,14 +303,24 @@ export async function runScriptTask(host: ScriptHost, props: Record<string, unkn
   await noteContainer(host, props, kind);
   const ownDir = host.workingDir === undefined;
   const wd = host.workingDir ?? (await WorkingDir.create());
+  // Python's helpers (the `kestra` stand-in, pip's --target) live outside the working directory so
+  // that `outputFiles: ["**"]` and a shared WorkingDirectory never see them.
+  const pythonDir = kind.language === 'python' ? await mkdtemp(join(tmpdir(), 'pebbleflow-python-')) : undefined;
   try {
-    return await runIn(host, wd, props, kind);
+    return await runIn(host, wd, props, kind, pythonDir);
   } finally {
+    if (pythonDir !== undefined) await rm(pythonDir, { recursive: true, force: true }).catch(() => undefined);
     if (ownDir) await wd.cleanup().catch(() => undefined);
   }
 }
 
-async function runIn(host: ScriptHost, wd: WorkingDir, props: Record<string, unknown>, kind: ScriptTaskKind): Promise<ScriptResult> {
+async function runIn(
+  host: ScriptHost,
+  wd: WorkingDir,
+  props: Record<string, unknown>,
+  kind: ScriptTaskKind,
+  pythonDir: string | undefined,
+): Promise<ScriptResult> {
   const nsFiles = await namespaceFilesOption(host, props);
   if (nsFiles !== undefined) {
     const count = await loadNamespaceFiles(host, wd, nsFiles);
@@ -355,13 +367,16 @@ async function runIn(host: ScriptHost, wd: WorkingDir, props: Record<string, unk
     const content = await replaceInternalStorage(host, wd, script, cache);
     commands = await scriptCommand(kind.language, wd, content, env);
   }
-  if (kind.language === 'python') {
+  let python: string[] = [];
+  if (pythonDir !== undefined) {
     env['PYTHONUNBUFFERED'] = 'true';
     env['PIP_ROOT_USER_ACTION'] = 'ignore';
     env['PIP_DISABLE_PIP_VERSION_CHECK'] = '1';
+    // Last on the path: the user's PYTHONPATH and an installed `kestra` package come first.
+    appendPath(env, 'PYTHONPATH', await writePythonKestraModule(pythonDir));
+    python = await pythonDependencies(host, props, pythonDir, env, extra);
   }
   const before = (await replace((await listProp(host, props, 'beforeCommands', extra)) ?? [])).slice();
-  const python = kind.language === 'python' ? await pythonDependencies(host, props, wd, env, extra) : [];
   const interpreter = (await listProp(host, props, 'interpreter', extra)) ?? ['/bin/sh', '-c'];
   if (interpreter.length === 0) throw new ScriptPropertyError('Invalid value for `interpreter`: it cannot be empty');
   const failFast = await boolProp(host, props, 'failFast', true);
@@ -418,6 +433,11 @@ async function runIn(host: ScriptHost, wd: WorkingDir, props: Record<string, unk
   return result;
 }
 
+function appendPath(env: Record<string, string>, name: string, entry: string): void {
+  const current = env[name];
+  env[name] = current === undefined || current === '' ? entry : `${current}${delimiter}${entry}`;
+}
+
 /** The command that runs an inline script: python and node get a file, shell runs the text itself. */
 async function scriptCommand(language: ScriptLanguage, wd: WorkingDir, content: string, env: Record<string, string>): Promise<string[]> {
   if (language === 'shell') return [content];
@@ -431,17 +451,17 @@ async function scriptCommand(language: ScriptLanguage, wd: WorkingDir, content: 
   return [`if [ -n "$VIRTUAL_ENV" ]; then "$VIRTUAL_ENV/bin/python" "${file}"; else "${python}" "${file}"; fi`];
 }
 
-/** Python `dependencies`: installed with pip into a folder of the working directory, put on PYTHONPATH. */
+/** Python `dependencies`: installed with pip into a folder of the run's Python folder, first on PYTHONPATH. */
 async function pythonDependencies(
   host: ScriptHost,
   props: Record<string, unknown>,
-  wd: WorkingDir,
+  pythonDir: string,
   env: Record<string, string>,
   extra: Readonly<Record<string, unknown>>,
 ): Promise<string[]> {
   const deps = await listProp(host, props, 'dependencies', extra);
   if (deps === undefined || deps.length === 0) return [];
-  const target = join(wd.path, '.pebbleflow-python-packages');
+  const target = join(pythonDir, 'packages');
   env['PYTHONPATH'] = env['PYTHONPATH'] === undefined || env['PYTHONPATH'] === '' ? target : `${target}${delimiter}${env['PYTHONPATH']}`;
   const quoted = deps.map((d) => `'${d.replace(/'/g, "'\\''")}'`).join(' ');
   const python = (await onPath('python3', env)) ? 'python3' : 'python';

@@ -3,6 +3,7 @@
  * the `@Example`s of kestra-io/plugin-scripts (plugin-script-shell/…/shell/Commands.java and Script.java,
  * plugin-script-python/…/python/Script.java, plugin-script-node/…/node/Script.java) with their outcome.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -223,6 +224,59 @@ describe('shell.Script, python.Script, node.Script', () => {
       ),
     ).rejects.toThrow('Command failed with exit code 1');
     expect(host.logs.some((l) => l.level === 'ERROR' && l.message.includes('ValueError: An error occurred'))).toBe(true);
+  });
+
+  // plugin-script-python/…/python/Script.java "Log messages with the Kestra logger"/"outputs" examples:
+  // `from kestra import Kestra` works although the kestra package is not installed on this machine.
+  test('python.Script: `from kestra import Kestra` (outputs, metrics, logger) without the package installed', async () => {
+    host = await testHost();
+    const script = [
+      'from kestra import Kestra',
+      'Kestra.outputs({"data": "hello", "count": 42, "nested": {"ok": True, "list": [1, 2.5]}})',
+      'Kestra.counter("rows", 10, {"table": "orders"})',
+      'Kestra.timer("duration", 1.5)',
+      'logger = Kestra.logger()',
+      'logger.info("from the logger")',
+      'logger.warning("a warning")',
+      'logger.error("an error")',
+    ].join('\n');
+    const r = await runScriptTask(host, { script, outputFiles: ['**'] }, { language: 'python', mode: 'script' });
+    expect(r.outputs.vars).toEqual({ data: 'hello', count: 42, nested: { ok: true, list: [1, 2.5] } });
+    expect(r.metrics).toEqual([
+      { name: 'rows', type: 'counter', value: 10, tags: { table: 'orders' } },
+      { name: 'duration', type: 'timer', value: 1.5, tags: {} },
+    ]);
+    const logged = (level: string, text: string): boolean => host.logs.some((l) => l.level === level && l.message.endsWith(` - ${text}`));
+    expect(logged('INFO', 'from the logger')).toBe(true);
+    expect(logged('WARN', 'a warning')).toBe(true);
+    expect(logged('ERROR', 'an error')).toBe(true);
+    // The stand-in lives outside the working directory: `**` collects only the script itself.
+    expect(Object.keys(r.outputs.outputFiles).every((name) => name.endsWith('.py') && !name.includes('/'))).toBe(true);
+  });
+
+  test('python.Script: an installed kestra package wins over the stand-in (on PYTHONPATH or in site-packages)', async () => {
+    host = await testHost();
+    const base = await mkdtemp(join(tmpdir(), 'pf-site-'));
+    const real = (answer: string): string =>
+      `class Kestra:\n    @staticmethod\n    def outputs(m):\n        print('::{"outputs": {"real": "${answer}"}}::')\n`;
+    try {
+      // Before the stand-in on sys.path: Python finds it first.
+      await mkdir(join(base, 'path', 'kestra'), { recursive: true });
+      await writeFile(join(base, 'path', 'kestra', '__init__.py'), real('pythonpath'));
+      const script = 'from kestra import Kestra\nKestra.outputs({"stand_in": True})';
+      const python = { language: 'python', mode: 'script' } as const;
+      const first = await runScriptTask(host, { script, env: { PYTHONPATH: join(base, 'path') } }, python);
+      expect(first.outputs.vars).toEqual({ real: 'pythonpath' });
+      // After it (user site-packages, as `pip install --user kestra` puts it): the stand-in hands over.
+      const version = execFileSync('python3', ['-c', 'import sys; print("python%d.%d" % sys.version_info[:2])']).toString().trim();
+      const sitePackages = join(base, 'user', 'lib', version, 'site-packages');
+      await mkdir(join(sitePackages, 'kestra'), { recursive: true });
+      await writeFile(join(sitePackages, 'kestra', '__init__.py'), real('site-packages'));
+      const second = await runScriptTask(host, { script, env: { PYTHONUSERBASE: join(base, 'user') } }, python);
+      expect(second.outputs.vars).toEqual({ real: 'site-packages' });
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
   });
 
   test('node.Script with the real client library @kestra-io/libs: outputs, metrics and logs', async () => {
