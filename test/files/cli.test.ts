@@ -2,7 +2,7 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli } from '../cli/helpers.js';
+import { cli } from '../support/cli.js';
 
 let dir: string;
 beforeEach(async () => {

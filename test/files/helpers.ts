@@ -2,14 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseFlow } from '../../src/flow/loader.js';
-import { runFlow } from '../../src/runner/runner.js';
 import type { RunFlowOptions, RunReport } from '../../src/runner/types.js';
 import { LocalStorage } from '../../src/storage/local-storage.js';
 import { parseStorageUri } from '../../src/storage/uri.js';
-import { startServer, type TestServer } from '../runner/helpers.js';
+import { runYaml, taskStates } from '../support/flows.js';
+import { startServer, type TestServer } from '../support/http.js';
 
-export { startServer, type TestServer };
+/** The task states of a run, by task id. */
+export { startServer, taskStates as states, type TestServer };
 
 /** A temporary project folder: storage, namespace files, and a flow runner bound to them. */
 export interface Project {
@@ -27,7 +27,7 @@ export async function project(options: { config?: Record<string, unknown> } = {}
     dir,
     storageDir,
     run: (yaml, runOptions = {}) =>
-      runFlow(parseFlow(yaml), {
+      runYaml(yaml, {
         env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '' },
         config: { secrets: [{ type: 'env' }], ...options.config },
         storage: storageDir,
@@ -37,10 +37,6 @@ export async function project(options: { config?: Record<string, unknown> } = {}
     read: async (uri, tenant = 'main') => (await new LocalStorage(storageDir).read(tenant, parseStorageUri(uri))).toString('utf8'),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
-}
-
-export function states(report: RunReport): Record<string, string> {
-  return Object.fromEntries(report.taskRuns.map((t) => [t.taskId, t.state]));
 }
 
 export function logsOf(report: RunReport, taskId?: string): string[] {
