@@ -1,9 +1,11 @@
 /**
  * Runs one command as a child process in its own process group (Kestra's `Process` task runner):
  * stdout and stderr are read line by line as they come, and a timeout or an abort kills the whole
- * group — the shell and everything it started — so nothing is left running.
+ * group — the shell and everything it started — so nothing is left running. A guard process kills
+ * the group too when pebbleflow itself dies mid-run (SIGKILL, a second Ctrl-C, a crash).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 
 export interface ProcessSpec {
@@ -112,6 +114,51 @@ export async function killGroup(pid: number, graceMs = 2000): Promise<void> {
   signalGroup(pid, 'SIGKILL');
 }
 
+/**
+ * The guard: a small shell, in a session of its own, blocked reading a pipe whose other end only
+ * this process holds. Whenever this process ends — even by SIGKILL, which no handler sees — the
+ * pipe closes and the guard kills the command's group (TERM, then KILL after the grace period).
+ * `dismiss` stops it once the group needs no guarding.
+ */
+interface Guard {
+  dismiss(): void;
+}
+
+const GUARD_SCRIPT = 'read -r _ignored; kill -TERM -"$1" 2>/dev/null || exit 0; sleep "$2"; kill -KILL -"$1" 2>/dev/null; exit 0';
+
+function startGuard(pgid: number, graceMs: number): Guard {
+  let guard: ChildProcess;
+  try {
+    guard = spawn('/bin/sh', ['-c', GUARD_SCRIPT, 'pebbleflow-guard', String(pgid), String(Math.max(1, Math.ceil(graceMs / 1000)))], {
+      detached: true,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+  } catch {
+    return { dismiss: () => undefined };
+  }
+  // Best effort: a guard that cannot start (no /bin/sh) leaves the in-process kill in charge.
+  guard.on('error', () => undefined);
+  guard.stdin?.on('error', () => undefined);
+  // The guard never keeps pebbleflow alive.
+  guard.unref();
+  (guard.stdin as Socket | null)?.unref();
+  let done = false;
+  return {
+    dismiss(): void {
+      if (done) return;
+      done = true;
+      if (guard.pid !== undefined && guard.exitCode === null && guard.signalCode === null) {
+        try {
+          process.kill(guard.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      guard.stdin?.destroy();
+    },
+  };
+}
+
 export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
   const [command, ...args] = spec.argv;
   if (command === undefined) return Promise.reject(new Error('No command to run'));
@@ -127,6 +174,7 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const pid = child.pid;
+    const guard = pid === undefined ? undefined : startGuard(pid, spec.killGraceMs ?? 2000);
     let settled = false;
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     let openStreams = 2;
@@ -140,6 +188,8 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
       settled = true;
       clearTimeout(closeTimer);
       spec.signal?.removeEventListener('abort', onAbort);
+      // After an abort the guard stays until the kill is complete (see onAbort).
+      if (!aborted) guard?.dismiss();
       if (aborted) {
         const reason: unknown = spec.signal?.reason;
         reject(reason instanceof Error ? reason : new Error(reason === undefined ? 'Process killed' : String(reason)));
@@ -152,7 +202,7 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
     const onAbort = (): void => {
       if (aborted || pid === undefined) return;
       aborted = true;
-      void killGroup(pid, spec.killGraceMs);
+      void killGroup(pid, spec.killGraceMs).then(() => guard?.dismiss());
     };
 
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
@@ -167,6 +217,7 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
     child.once('error', (e) => {
       if (settled) return;
       settled = true;
+      guard?.dismiss();
       spec.signal?.removeEventListener('abort', onAbort);
       reject(e);
     });

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { runProcess, groupAlive } from '../../src/scripts/process.js';
 import { parseProtocolLine } from '../../src/scripts/protocol.js';
 
@@ -69,6 +70,51 @@ describe('runProcess', () => {
     expect(await waitFor(() => !alive(pid))).toBe(true);
     expect(groupAlive(result.pid)).toBe(false);
   }, 20_000);
+
+  test('the guard that would kill the group if pebbleflow died is gone once the command ends, or is aborted', async () => {
+    // The guard is `/bin/sh -c … pebbleflow-guard <pgid> <grace>`; one left behind would kill a reused group id later.
+    const guardOf = (pgid: number): boolean =>
+      readdirSync('/proc')
+        .filter((d) => /^\d+$/.test(d))
+        .some((d) => {
+          try {
+            return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(`\0pebbleflow-guard\0${pgid}\0`);
+          } catch {
+            return false;
+          }
+        });
+    let seen = false;
+    const ok = await runProcess({
+      argv: ['/bin/sh', '-c', 'echo "pid $$"; sleep 1'],
+      cwd: process.cwd(),
+      env: { PATH: process.env['PATH'] ?? '' },
+      onLine: (line) => {
+        const m = /^pid (\d+)$/.exec(line);
+        if (m) setTimeout(() => (seen = guardOf(Number(m[1]))), 200);
+      },
+    });
+    expect(seen).toBe(true);
+    expect(await waitFor(() => !guardOf(ok.pid))).toBe(true);
+
+    const controller = new AbortController();
+    let pgid = -1;
+    const aborted = runProcess({
+      argv: ['/bin/sh', '-c', 'echo "pid $$"; sleep 300'],
+      cwd: process.cwd(),
+      env: { PATH: process.env['PATH'] ?? '' },
+      signal: controller.signal,
+      killGraceMs: 500,
+      onLine: (line) => {
+        const m = /^pid (\d+)$/.exec(line);
+        if (m) {
+          pgid = Number(m[1]);
+          controller.abort(new Error('stop'));
+        }
+      },
+    });
+    await expect(aborted).rejects.toThrow('stop');
+    expect(await waitFor(() => !groupAlive(pgid) && !guardOf(pgid))).toBe(true);
+  }, 30_000);
 });
 
 describe('output protocol', () => {
