@@ -10,15 +10,25 @@ import { StorageError } from '../storage/errors.js';
 import { namespaceSegments, parseStorageUri, StoragePath } from '../storage/uri.js';
 import { parseIon, toIonLine } from '../serdes/ion.js';
 import { isMap, newMap } from '../engine/values.js';
+import { PebbleflowError } from '../errors/pebbleflow-error.js';
 
-export type KVErrorCode = 'KV_INVALID_KEY' | 'KV_KEY_EXISTS' | 'KV_EXPIRED' | 'KV_NOT_ALLOWED' | 'KV_INVALID_VALUE' | 'KV_CORRUPT';
+export type KVErrorCode =
+  /** Empty, or not Kestra's key pattern. */
+  | 'KV_INVALID_KEY'
+  /** `overwrite: false` and the key exists. */
+  | 'KV_KEY_EXISTS'
+  /** The key's `ttl` has passed (read as missing). */
+  | 'KV_EXPIRED'
+  /** Another namespace than the flow's own or a parent's. */
+  | 'KV_NOT_ALLOWED'
+  /** A value that does not fit its `kvType`. */
+  | 'KV_INVALID_VALUE'
+  /** A stored entry pebbleflow cannot read back. */
+  | 'KV_CORRUPT';
 
-export class KVStoreError extends Error {
-  readonly code: KVErrorCode;
+export class KVStoreError extends PebbleflowError<KVErrorCode> {
   constructor(code: KVErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'KVStoreError';
-    this.code = code;
+    super(code, message, options);
   }
 }
 

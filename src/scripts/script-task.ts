@@ -13,6 +13,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { PebbleflowError } from '../errors/pebbleflow-error.js';
 import type { LogLevel } from '../flow/schema.js';
 import type { NamespaceFilesOptions } from '../storage/namespace-files.js';
 import { randomId, type RunStorage } from '../storage/run-storage.js';
@@ -63,24 +64,20 @@ export interface ScriptResult {
   readonly stdErrLineCount: number;
 }
 
-/** A non-zero exit: FAILED, with the outputs gathered so far (Kestra's `RunnableTaskException`). */
-export class ScriptFailedError extends Error {
-  readonly code = 'SCRIPT_FAILED' as const;
+/** A non-zero exit: FAILED, with the outputs gathered so far (Kestra's `RunnableTaskException`); the task turns it into a TaskError. */
+export class ScriptFailedError extends PebbleflowError<'SCRIPT_FAILED'> {
   constructor(
     message: string,
     readonly result: ScriptResult,
   ) {
-    super(message);
-    this.name = 'ScriptFailedError';
+    super('SCRIPT_FAILED', message);
   }
 }
 
-/** A property value a user got wrong, named, with what was expected. */
-export class ScriptPropertyError extends Error {
-  readonly code = 'INVALID_PROPERTY' as const;
+/** A property value a user got wrong, named, with what was expected; the task turns it into a TaskError. */
+export class ScriptPropertyError extends PebbleflowError<'INVALID_PROPERTY'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'ScriptPropertyError';
+    super('INVALID_PROPERTY', message);
   }
 }
 

@@ -8,17 +8,9 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { parseJson, writeJson } from '../engine/builtins/kestra/json.js';
 import { isList, isMap, newMap, toJavaString } from '../engine/values.js';
-import { CsvReader, csvLine, type CsvParseError, type QuoteMode } from './csv.js';
-import { IonParseError, parseIon, toIonLine } from './ion.js';
-
-export class SerdesError extends Error {
-  readonly code: 'SERDES_BAD_INPUT' | 'SERDES_BAD_OPTION';
-  constructor(code: SerdesError['code'], message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SerdesError';
-    this.code = code;
-  }
-}
+import { CsvReader, csvLine, type QuoteMode } from './csv.js';
+import { type CsvParseError, IonParseError, SerdesError } from './errors.js';
+import { parseIon, toIonLine } from './ion.js';
 
 export type Logger = (level: 'WARN' | 'INFO' | 'DEBUG', message: string) => void;
 

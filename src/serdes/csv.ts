@@ -5,6 +5,8 @@
  * The reader is push-based so files of any size stream through in constant memory.
  */
 
+import { CsvParseError } from './errors.js';
+
 export interface CsvReadOptions {
   readonly separator: string;
   readonly quote: string;
@@ -18,16 +20,6 @@ export interface CsvRecord {
   /** 1-based line where the record starts. */
   readonly line: number;
   readonly fields: string[];
-}
-
-export class CsvParseError extends Error {
-  constructor(
-    message: string,
-    readonly line: number,
-  ) {
-    super(message);
-    this.name = 'CsvParseError';
-  }
 }
 
 const enum State {

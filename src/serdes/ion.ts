@@ -5,6 +5,7 @@
  * parser and falls back to ion-js for anything else (blobs, clobs…).
  */
 import { loadAll } from 'ion-js';
+import { IonParseError } from './errors.js';
 import { ionToJava } from '../engine/builtins/kestra/ion.js';
 import { integralFromText } from '../engine/builtins/kestra/json.js';
 import { JBigDecimal, JBigInteger, JFloat, parseBigDecimal } from '../engine/builtins/kestra/numbers.js';
@@ -106,13 +107,6 @@ export function toIonLine(value: unknown): string {
 // --- reading ------------------------------------------------------------------------------------
 
 class Fallback extends Error {}
-
-export class IonParseError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'IonParseError';
-  }
-}
 
 const TIMESTAMP = /^\d{4}(?:T|-\d{2}(?:T|-\d{2}(?:T(?:\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?)?)?)$/;
 

@@ -1,4 +1,5 @@
 /** Failures of the internal storage, the namespace files and the working directory, each with a stable code. */
+import { PebbleflowError } from '../errors/pebbleflow-error.js';
 
 export type StorageErrorCode =
   /** The text is not a `kestra:///…` URI pebbleflow can map to a file (bad scheme, `..`, empty segment…). */
@@ -14,16 +15,9 @@ export type StorageErrorCode =
   /** The file system refused the operation (permissions, disk full…). */
   | 'STORAGE_IO';
 
-export class StorageError extends Error {
-  readonly code: StorageErrorCode;
+export class StorageError extends PebbleflowError<StorageErrorCode> {
   constructor(code: StorageErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-
-  toJSON(): { name: string; code: StorageErrorCode; message: string } {
-    return { name: this.name, code: this.code, message: this.message };
+    super(code, message, options);
   }
 }
 

@@ -28,6 +28,10 @@ const samples: [string, errors.PebbleflowError][] = [
   ['CredentialError', new errors.CredentialError('NETWORK_ERROR', 'cannot reach', { credentialId: 'c', cause })],
   ['TaskError', new errors.TaskError('TIMEOUT', 'Timeout after PT1S', { cause })],
   ['FlowDisabledError', new errors.FlowDisabledError('company.team', 'f')],
+  ['StorageError', new errors.StorageError('STORAGE_NOT_FOUND', 'File not found: kestra:///a/b/x.txt', { cause })],
+  ['KVStoreError', new errors.KVStoreError('KV_INVALID_KEY', 'Key cannot be null or empty')],
+  ['DownloadError', new errors.DownloadError('HTTP_ERROR', 'Failed http request to http://127.0.0.1:1/: ECONNREFUSED', { cause })],
+  ['SerdesError', new errors.SerdesError('SERDES_BAD_INPUT', 'Invalid JSON on line 2', { cause })],
 ];
 
 describe('the error family', () => {
@@ -75,14 +79,18 @@ describe('the error family', () => {
     expect(Object.keys(errors).sort()).toEqual([
       'ConfigError',
       'CredentialError',
+      'DownloadError',
       'ExecutionStateError',
       'ExecutionStoreError',
       'FlowDisabledError',
       'FlowValidationError',
       'InputValidationError',
+      'KVStoreError',
       'PebbleflowError',
       'SecretError',
       'SecretNotFoundError',
+      'SerdesError',
+      'StorageError',
       'TaskError',
       'TemplateError',
       'TemplateSyntaxError',

@@ -4,6 +4,7 @@
  * or longer than its Content-Length, an empty body — plus a size limit, and the file named after
  * the response's Content-Disposition as Kestra names it.
  */
+import { PebbleflowError } from '../../errors/pebbleflow-error.js';
 import { StorageError } from '../../storage/errors.js';
 import { randomId, type RunStorage } from '../../storage/run-storage.js';
 import { responseHeaders } from './request.js';
@@ -44,12 +45,23 @@ export interface DownloadResult {
   readonly headers: Record<string, string[]>;
 }
 
-export class DownloadError extends Error {
-  readonly code: 'HTTP_STATUS' | 'HTTP_ERROR' | 'HTTP_TIMEOUT' | 'HTTP_EMPTY' | 'HTTP_SIZE_MISMATCH' | 'DOWNLOAD_TOO_LARGE';
-  constructor(code: DownloadError['code'], message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DownloadError';
-    this.code = code;
+export type DownloadErrorCode =
+  /** A status the task does not allow (Kestra: over 400 without `allowFailed`). */
+  | 'HTTP_STATUS'
+  /** The server could not be reached, or the exchange broke. */
+  | 'HTTP_ERROR'
+  /** No answer within the timeout. */
+  | 'HTTP_TIMEOUT'
+  /** An empty body with `failOnEmptyResponse`. */
+  | 'HTTP_EMPTY'
+  /** Fewer or more bytes than `Content-Length` said. */
+  | 'HTTP_SIZE_MISMATCH'
+  /** The body is over `maxSize`. */
+  | 'DOWNLOAD_TOO_LARGE';
+
+export class DownloadError extends PebbleflowError<DownloadErrorCode> {
+  constructor(code: DownloadErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }
 

@@ -3,7 +3,7 @@
  * `Script`), on the Process task runner. Properties are rendered by the script runner itself, with
  * `workingDir`, `outputDir` and `outputFiles` as extra variables, as Kestra's task runners render them.
  */
-import { runScriptTask, ScriptFailedError, type ScriptHost, type ScriptLanguage } from '../../scripts/script-task.js';
+import { runScriptTask, ScriptFailedError, ScriptPropertyError, type ScriptHost, type ScriptLanguage } from '../../scripts/script-task.js';
 import type { JsonSchema } from '../../flow/schema.js';
 import { defineTask, type PropertyDefinition, type TaskDefinition, type TaskRunContext } from '../definition.js';
 import { sharedWorkingDir } from '../storage/common.js';
@@ -51,7 +51,7 @@ const EXEC_PROPERTIES: Readonly<Record<string, PropertyDefinition>> = {
 };
 
 const PYTHON_PROPERTIES: Readonly<Record<string, PropertyDefinition>> = {
-  dependencies: own(stringList, 'Installed with pip into the working directory before the run.'),
+  dependencies: own(stringList, 'Installed with pip before the run, into a temporary folder of the task first on PYTHONPATH.'),
   pythonVersion: own({ type: 'string' }, 'Accepted; the local python3 is used.'),
   packageManager: own({ enum: ['PIP', 'UV'] }, 'Accepted; pip is used.'),
   dependencyCacheEnabled: own(flag, 'Accepted; not cached locally.'),
@@ -95,6 +95,7 @@ function scriptTask(type: string, aliases: readonly string[], language: ScriptLa
         return { outputs: { ...result.outputs } };
       } catch (e) {
         if (e instanceof ScriptFailedError) throw new ScriptTaskFailure(e.message, { ...e.result.outputs });
+        if (e instanceof ScriptPropertyError) throw new TaskError('INVALID_PROPERTY', e.message);
         throw e;
       }
     },
