@@ -92,7 +92,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** A boolean property (literal or rendered); `fallback` when absent. */
-async function boolProp(host: ScriptHost, props: Record<string, unknown>, name: string, fallback: boolean, extra = {}): Promise<boolean> {
+export async function boolProp(
+  host: ScriptHost,
+  props: Record<string, unknown>,
+  name: string,
+  fallback: boolean,
+  extra = {},
+): Promise<boolean> {
   const raw = props[name];
   if (raw === undefined || raw === null) return fallback;
   if (typeof raw === 'boolean') return raw;
@@ -103,7 +109,7 @@ async function boolProp(host: ScriptHost, props: Record<string, unknown>, name: 
 }
 
 /** A list of strings: a YAML list (each item rendered) or one expression rendering to a JSON list. */
-async function listProp(
+export async function listProp(
   host: ScriptHost,
   props: Record<string, unknown>,
   name: string,
@@ -130,7 +136,7 @@ async function listProp(
 }
 
 /** A map of strings (`env`, `inputFiles`): a YAML map (keys and values rendered) or an expression rendering to a JSON object. */
-async function mapProp(
+export async function mapProp(
   host: ScriptHost,
   props: Record<string, unknown>,
   name: string,
@@ -164,7 +170,7 @@ async function mapProp(
   throw new ScriptPropertyError(`Invalid value for \`${name}\`: expected a map of file names to contents`);
 }
 
-async function stringProp(
+export async function stringProp(
   host: ScriptHost,
   props: Record<string, unknown>,
   name: string,
@@ -178,7 +184,7 @@ async function stringProp(
 // --- files --------------------------------------------------------------------------------------
 
 /** Kestra's `validFilename`: input and output file names must be plain relative paths. */
-function checkFileName(name: string, what: string): void {
+export function checkFileName(name: string, what: string): void {
   if (name.startsWith('./') || name.startsWith('..') || name.startsWith('/')) {
     throw new ScriptPropertyError(`Invalid ${what} (only relative path is supported) for path '${name}'`);
   }
@@ -236,7 +242,12 @@ export async function storeOutputFiles(
 }
 
 /** Replaces every `kestra://` URI in a command by the path of a local copy (Kestra's `ScriptService.replaceInternalStorage`). */
-async function replaceInternalStorage(host: ScriptHost, wd: WorkingDir, command: string, cache: Map<string, string>): Promise<string> {
+export async function replaceInternalStorage(
+  host: ScriptHost,
+  wd: WorkingDir,
+  command: string,
+  cache: Map<string, string>,
+): Promise<string> {
   const uris = [...new Set(command.match(INTERNAL_STORAGE) ?? [])];
   if (uris.length === 0) return command;
   for (const uri of uris) {
@@ -251,7 +262,7 @@ async function replaceInternalStorage(host: ScriptHost, wd: WorkingDir, command:
 
 // --- environment ----------------------------------------------------------------------------------
 
-function baseEnvironment(host: ScriptHost): Record<string, string> {
+export function baseEnvironment(host: ScriptHost): Record<string, string> {
   const source = host.baseEnv ?? process.env;
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(source)) {
@@ -261,7 +272,7 @@ function baseEnvironment(host: ScriptHost): Record<string, string> {
   return out;
 }
 
-async function onPath(command: string, env: Record<string, string>): Promise<boolean> {
+export async function onPath(command: string, env: Record<string, string>): Promise<boolean> {
   for (const dir of (env['PATH'] ?? '').split(delimiter)) {
     if (dir === '') continue;
     try {
@@ -288,9 +299,14 @@ async function noteContainer(host: ScriptHost, props: Record<string, unknown>, k
   const asked =
     props['containerImage'] !== undefined || dockerImage !== undefined || runnerType !== undefined || props['runner'] === 'DOCKER';
   const runnerName = runnerType === undefined || runnerType === DOCKER_RUNNER ? 'the Docker task runner' : `the task runner ${runnerType}`;
+  logContainerNotUsed(host, asked ? 'INFO' : 'DEBUG', runnerName, image);
+}
+
+/** The one line that says a container runner and its image are not used. */
+export function logContainerNotUsed(host: ScriptHost, level: LogLevel, runnerName: string, image: string | undefined): void {
   host.log(
-    asked ? 'INFO' : 'DEBUG',
-    `pebbleflow runs scripts as local processes: ${runnerName} and the container image '${image}' are not used (the commands run on this machine with your user's rights)`,
+    level,
+    `pebbleflow runs scripts as local processes: ${runnerName}${image === undefined ? '' : ` and the container image '${image}'`} ${image === undefined ? 'is' : 'are'} not used (the commands run on this machine with your user's rights)`,
   );
 }
 
@@ -380,6 +396,42 @@ async function runIn(
   const effectiveBefore = [...(failFast ? ['set -e'] : []), ...python, ...before];
   const argv = [...interpreter, [...effectiveBefore, ...commands].join('\n')];
 
+  const { exitCode, vars, metrics, stdOutLineCount: stdOut, stdErrLineCount: stdErr } = await runCommand(host, wd, argv, env);
+
+  const stored = await storeOutputFiles(host.storage, wd, outputFiles);
+  if (extra['outputDir'] !== undefined) {
+    const dir = String(extra['outputDir']);
+    Object.assign(stored, await storeOutputFiles(host.storage, await WorkingDir.at(dir), ['**']));
+  }
+  const result: ScriptResult = {
+    outputs: { vars, exitCode, outputFiles: stored },
+    metrics,
+    stdOutLineCount: stdOut,
+    stdErrLineCount: stdErr,
+  };
+  if (exitCode !== 0) throw new ScriptFailedError(`Command failed with exit code ${exitCode}`, result);
+  return result;
+}
+
+/** What one run of a command gave: its exit code and what it said through Kestra's output protocol. */
+export interface CommandRun {
+  readonly exitCode: number;
+  readonly vars: Record<string, unknown>;
+  readonly metrics: ScriptMetric[];
+  readonly stdOutLineCount: number;
+  readonly stdErrLineCount: number;
+}
+
+/**
+ * Runs `argv` in the working directory as Kestra's Process runner does: stdout lines logged at INFO,
+ * stderr at ERROR, protocol lines (`::{"outputs": …}::`) read instead of logged.
+ */
+export async function runCommand(
+  host: ScriptHost,
+  wd: WorkingDir,
+  argv: readonly string[],
+  env: Record<string, string>,
+): Promise<CommandRun> {
   const vars: Record<string, unknown> = {};
   const metrics: ScriptMetric[] = [];
   let stdOut = 0;
@@ -411,23 +463,10 @@ async function runIn(
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT')
-      throw new ScriptPropertyError(`Cannot run the interpreter '${interpreter[0] ?? ''}': it is not installed or not on the PATH`);
+      throw new ScriptPropertyError(`Cannot run the interpreter '${argv[0] ?? ''}': it is not installed or not on the PATH`);
     throw e;
   }
-
-  const stored = await storeOutputFiles(host.storage, wd, outputFiles);
-  if (extra['outputDir'] !== undefined) {
-    const dir = String(extra['outputDir']);
-    Object.assign(stored, await storeOutputFiles(host.storage, await WorkingDir.at(dir), ['**']));
-  }
-  const result: ScriptResult = {
-    outputs: { vars, exitCode, outputFiles: stored },
-    metrics,
-    stdOutLineCount: stdOut,
-    stdErrLineCount: stdErr,
-  };
-  if (exitCode !== 0) throw new ScriptFailedError(`Command failed with exit code ${exitCode}`, result);
-  return result;
+  return { exitCode, vars, metrics, stdOutLineCount: stdOut, stdErrLineCount: stdErr };
 }
 
 function appendPath(env: Record<string, string>, name: string, entry: string): void {

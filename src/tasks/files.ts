@@ -5,6 +5,7 @@ import { workingDirectoryTask } from './flow/working-directory.js';
 import { kvDeleteTask, kvGetKeysTask, kvGetTask, kvSetTask, purgeKvTask } from './kv/kv.js';
 import { logFetchTask } from './log/fetch.js';
 import { NOTIFICATION_TASKS } from './notifications/webhooks.js';
+import { LEGACY_SCRIPT_TASKS } from './scripts/legacy-scripts.js';
 import { SCRIPT_TASKS } from './scripts/scripts.js';
 import { SERDES_TASKS } from './serdes/serdes.js';
 import { stateDeleteTask, stateGetTask, stateSetTask } from './state/state.js';
@@ -41,6 +42,7 @@ export const FILE_TASKS: readonly TaskDefinition[] = [
   stateDeleteTask,
   logFetchTask,
   ...SCRIPT_TASKS,
+  ...LEGACY_SCRIPT_TASKS,
   ...SERDES_TASKS,
   ...NOTIFICATION_TASKS,
 ];

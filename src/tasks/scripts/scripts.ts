@@ -9,7 +9,8 @@ import { defineTask, type PropertyDefinition, type TaskDefinition, type TaskRunC
 import { sharedWorkingDir } from '../storage/common.js';
 import { TaskError } from '../types.js';
 
-const own = (schema: JsonSchema, description: string, extra: Partial<PropertyDefinition> = {}): PropertyDefinition => ({
+/** A script property: read raw (the script runner renders it with `workingDir` and the other extra variables). */
+export const scriptProperty = (schema: JsonSchema, description: string, extra: Partial<PropertyDefinition> = {}): PropertyDefinition => ({
   kind: 'any',
   dynamic: false,
   schema,
@@ -25,40 +26,42 @@ const stringMap: JsonSchema = {
   'x-expected': 'a map, or an expression giving a JSON object',
 };
 const flag: JsonSchema = { type: ['boolean', 'string'] };
+export const SCRIPT_SCHEMAS = { stringList, stringMap, flag } as const;
 
 /** Kestra's `AbstractExecScript` properties. */
 const EXEC_PROPERTIES: Readonly<Record<string, PropertyDefinition>> = {
-  beforeCommands: own(stringList, 'Run before the commands, in the same shell.'),
-  env: own(stringMap, 'Environment variables of the process.'),
-  interpreter: own(stringList, 'Default `["/bin/sh", "-c"]`.'),
-  failFast: own(flag, 'Stop at the first failing command (`set -e`); default true.'),
-  warningOnStdErr: own(flag, 'Accepted; as in Kestra ≥ 0.23, output on stderr does not change the state.', { deprecated: true }),
-  inputFiles: own(stringMap, 'Files created in the working directory: name → content or kestra:// URI.'),
-  outputFiles: own(stringList, 'Globs of working-directory files stored after the run (output `outputFiles`).'),
-  namespaceFiles: own(
+  beforeCommands: scriptProperty(stringList, 'Run before the commands, in the same shell.'),
+  env: scriptProperty(stringMap, 'Environment variables of the process.'),
+  interpreter: scriptProperty(stringList, 'Default `["/bin/sh", "-c"]`.'),
+  failFast: scriptProperty(flag, 'Stop at the first failing command (`set -e`); default true.'),
+  warningOnStdErr: scriptProperty(flag, 'Accepted; as in Kestra ≥ 0.23, output on stderr does not change the state.', { deprecated: true }),
+  inputFiles: scriptProperty(stringMap, 'Files created in the working directory: name → content or kestra:// URI.'),
+  outputFiles: scriptProperty(stringList, 'Globs of working-directory files stored after the run (output `outputFiles`).'),
+  namespaceFiles: scriptProperty(
     { type: 'object', properties: { enabled: flag, include: stringList, exclude: stringList } },
     'Copy namespace files into the working directory.',
   ),
-  outputDirectory: own(flag, 'Create `{{ outputDir }}`; its files are stored.', { deprecated: true }),
-  containerImage: own({ type: 'string' }, 'Not used locally (one log line says so).'),
-  taskRunner: own(
+  outputDirectory: scriptProperty(flag, 'Create `{{ outputDir }}`; its files are stored.', { deprecated: true }),
+  containerImage: scriptProperty({ type: 'string' }, 'Not used locally (one log line says so).'),
+  taskRunner: scriptProperty(
     { type: 'object', required: ['type'], properties: { type: { type: 'string' } } },
     'Process runs locally; container runners are noted and run locally too.',
   ),
-  runner: own({ enum: ['DOCKER', 'PROCESS'] }, 'Deprecated: use taskRunner.', { deprecated: true }),
-  docker: own({ type: 'object' }, 'Deprecated Docker options: not used locally.', { deprecated: true }),
-  targetOS: own({ enum: ['LINUX', 'WINDOWS', 'AUTO'] }, 'Accepted; commands run on this machine.'),
+  runner: scriptProperty({ enum: ['DOCKER', 'PROCESS'] }, 'Deprecated: use taskRunner.', { deprecated: true }),
+  docker: scriptProperty({ type: 'object' }, 'Deprecated Docker options: not used locally.', { deprecated: true }),
+  targetOS: scriptProperty({ enum: ['LINUX', 'WINDOWS', 'AUTO'] }, 'Accepted; commands run on this machine.'),
 };
 
 const PYTHON_PROPERTIES: Readonly<Record<string, PropertyDefinition>> = {
-  dependencies: own(stringList, 'Installed with pip before the run, into a temporary folder of the task first on PYTHONPATH.'),
-  pythonVersion: own({ type: 'string' }, 'Accepted; the local python3 is used.'),
-  packageManager: own({ enum: ['PIP', 'UV'] }, 'Accepted; pip is used.'),
-  dependencyCacheEnabled: own(flag, 'Accepted; not cached locally.'),
-  uvAutoInstallEnabled: own(flag, 'Accepted; not used.'),
+  dependencies: scriptProperty(stringList, 'Installed with pip before the run, into a temporary folder of the task first on PYTHONPATH.'),
+  pythonVersion: scriptProperty({ type: 'string' }, 'Accepted; the local python3 is used.'),
+  packageManager: scriptProperty({ enum: ['PIP', 'UV'] }, 'Accepted; pip is used.'),
+  dependencyCacheEnabled: scriptProperty(flag, 'Accepted; not cached locally.'),
+  uvAutoInstallEnabled: scriptProperty(flag, 'Accepted; not used.'),
 };
 
-function host(ctx: TaskRunContext): ScriptHost {
+/** The script runner's view of a task run. */
+export function scriptHost(ctx: TaskRunContext): ScriptHost {
   const wd = sharedWorkingDir(ctx);
   return {
     storage: ctx.storage,
@@ -72,11 +75,15 @@ function host(ctx: TaskRunContext): ScriptHost {
 function scriptTask(type: string, aliases: readonly string[], language: ScriptLanguage, mode: 'commands' | 'script'): TaskDefinition {
   const main: Record<string, PropertyDefinition> =
     mode === 'commands'
-      ? { commands: own(stringList, 'The commands, joined into one script run by the interpreter.', { required: true }) }
+      ? { commands: scriptProperty(stringList, 'The commands, joined into one script run by the interpreter.', { required: true }) }
       : {
-          script: own({ type: 'string' }, language === 'shell' ? 'The script, run by the interpreter.' : 'Written to a file and run.', {
-            required: true,
-          }),
+          script: scriptProperty(
+            { type: 'string' },
+            language === 'shell' ? 'The script, run by the interpreter.' : 'Written to a file and run.',
+            {
+              required: true,
+            },
+          ),
         };
   return defineTask({
     type,
@@ -86,7 +93,7 @@ function scriptTask(type: string, aliases: readonly string[], language: ScriptLa
     outputs: { vars: { kind: 'map' }, exitCode: { kind: 'integer' }, outputFiles: { kind: 'map' } },
     async run(ctx) {
       try {
-        const result = await runScriptTask(host(ctx), ctx.task.properties, { language, mode });
+        const result = await runScriptTask(scriptHost(ctx), ctx.task.properties, { language, mode });
         for (const m of result.metrics)
           ctx.log(
             'DEBUG',
