@@ -33,7 +33,7 @@ const kv: FunctionDefinition = {
     const namespace = typeof nsArg === 'string' ? nsArg : store.fromNamespace;
     let value: { value: unknown } | undefined;
     try {
-      value = typeof nsArg === 'string' ? await store.namespace(nsArg).getValue(key) : await store.getInherited(key);
+      value = typeof nsArg === 'string' ? await (await store.namespace(nsArg)).getValue(key) : await store.getInherited(key);
     } catch (e) {
       if (e instanceof KVStoreError && e.code === 'KV_EXPIRED' && !errorOnMissing) value = undefined;
       else throw functionError(e instanceof Error ? e.message : String(e), e);

@@ -19,8 +19,8 @@ export type KVErrorCode =
   | 'KV_KEY_EXISTS'
   /** The key's `ttl` has passed (read as missing). */
   | 'KV_EXPIRED'
-  /** Another namespace than the flow's own or a parent's. */
-  | 'KV_NOT_ALLOWED'
+  /** Another namespace than the flow's own or a parent's, with nothing in it (Kestra: it does not exist). */
+  | 'KV_NAMESPACE_NOT_FOUND'
   /** A value that does not fit its `kvType`. */
   | 'KV_INVALID_VALUE'
   /** A stored entry pebbleflow cannot read back. */
@@ -130,6 +130,11 @@ export class KVStore {
 
   namespace(tenant: string, namespace: string): NamespaceKV {
     return new NamespaceKV(this.storage, tenant, namespace);
+  }
+
+  /** Whether the namespace has anything in the storage (its own or a child's files, KV entries, namespace files). */
+  namespaceExists(tenant: string, namespace: string): Promise<boolean> {
+    return this.storage.hasNamespace(tenant, namespace);
   }
 
   /** Every namespace of a tenant that has a KV folder (for PurgeKV). */
@@ -273,7 +278,11 @@ export function isParentNamespace(parent: string, child: string): boolean {
   return child.startsWith(`${parent}.`);
 }
 
-/** The KV store as a flow of `fromNamespace` sees it: its own namespace and its parents', nothing else. */
+/**
+ * The KV store as a flow of `fromNamespace` sees it, within its tenant. As in Kestra (OSS, and EE
+ * without `allowedNamespaces`), any namespace of the tenant may be read and written; one that is
+ * neither the flow's own nor a parent must exist (here: have something in the storage).
+ */
 export class FlowKV {
   constructor(
     readonly store: KVStore,
@@ -281,15 +290,17 @@ export class FlowKV {
     readonly fromNamespace: string,
   ) {}
 
-  /** Kestra's `KVStoreService.get`: the flow's own namespace or a parent; any other is refused. */
-  namespace(namespace: string = this.fromNamespace): NamespaceKV {
-    if (namespace !== this.fromNamespace && !isParentNamespace(namespace, this.fromNamespace)) {
+  /** Kestra's `KVStoreService.get`: the flow's own namespace, a parent, or another namespace that exists. */
+  async namespace(namespace: string = this.fromNamespace): Promise<NamespaceKV> {
+    const kv = this.store.namespace(this.tenant, namespace);
+    if (namespace === this.fromNamespace || isParentNamespace(namespace, this.fromNamespace)) return kv;
+    if (!(await this.store.namespaceExists(this.tenant, namespace))) {
       throw new KVStoreError(
-        'KV_NOT_ALLOWED',
-        `Cannot access the KV store. Access to '${namespace}' namespace is not allowed from '${this.fromNamespace}'.`,
+        'KV_NAMESPACE_NOT_FOUND',
+        `Cannot access the KV store. The namespace '${namespace}' does not exist. (Locally a namespace exists once something of it is in the storage: a KV entry, a namespace file, a file of one of its executions.)`,
       );
     }
-    return this.store.namespace(this.tenant, namespace);
+    return kv;
   }
 
   /** The value from the flow's namespace, else the nearest parent that has the key (Kestra's `kv()` inheritance). */

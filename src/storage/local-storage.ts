@@ -260,6 +260,22 @@ export class LocalStorage {
     return out;
   }
 
+  /**
+   * Whether a namespace (or one below it) has anything here: stored files, KV entries, namespace files.
+   * The local stand-in for Kestra's "the namespace exists" (it has flows), which KV access from another
+   * namespace requires.
+   */
+  async hasNamespace(tenant: string, namespace: string): Promise<boolean> {
+    const segments = namespaceSegments(namespace);
+    const isDir = async (path: string): Promise<boolean> => (await stat(path).catch(() => undefined))?.isDirectory() === true;
+    if (await isDir(await this.checked(tenant, StoragePath.of(segments)))) return true;
+    if (this.namespaceFilesDir === undefined) return false;
+    const names = await readdir(this.namespaceFilesDir).catch(() => [] as string[]);
+    for (const name of names)
+      if ((name === namespace || name.startsWith(`${namespace}.`)) && (await isDir(join(this.namespaceFilesDir, name)))) return true;
+    return false;
+  }
+
   /** Every file under a prefix (recursively), as `kestra:///…` URIs; in-progress writes are not listed. */
   async list(tenant: string, prefix: StoragePath): Promise<string[]> {
     const dir = await this.checked(tenant, prefix);

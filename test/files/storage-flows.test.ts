@@ -142,14 +142,43 @@ tasks:
     expect(r.outputs['del_again']).toEqual({ deleted: false });
   });
 
-  test('another namespace’s KV store is refused', async () => {
-    const r = await p.run(`
-id: nosy
+  test('another namespace: refused while it does not exist (SetTest.shouldFailGivenNonExistingNamespace), reachable once it does (kv.Get/GetKeys/Delete examples)', async () => {
+    const kvExample = (type: string, extra: string): string => `
+id: kv_store_${type.toLowerCase()}
 namespace: company.team
 tasks:
-  - { id: get, type: io.kestra.plugin.core.kv.Get, key: x, namespace: other.team }
+  - id: kv
+    type: io.kestra.plugin.core.kv.${type}
+    ${extra}
+    namespace: dev # the current namespace of the flow will be used by default
+`;
+    const missing = await p.run(kvExample('Set', 'key: my_variable\n    value: x'));
+    expect(missing.state).toBe('FAILED');
+    expect(missing.taskRuns[0]?.error).toMatch(/^Cannot access the KV store\. The namespace 'dev' does not exist\./);
+    // A flow of namespace dev stores a value: dev exists from then on.
+    expect(
+      (
+        await p.run(`
+id: dev_flow
+namespace: dev
+tasks:
+  - { id: set, type: io.kestra.plugin.core.kv.Set, key: my_variable, value: "{{ 40 + 2 }}" }
+`)
+      ).state,
+    ).toBe('SUCCESS');
+    const get = await p.run(kvExample('Get', 'key: my_variable\n    errorOnMissing: true'));
+    expect(get.outputs['kv']).toEqual({ value: 42 });
+    const keys = await p.run(kvExample('GetKeys', 'prefix: my_var'));
+    expect(keys.outputs['kv']).toEqual({ keys: ['my_variable'] });
+    const del = await p.run(kvExample('Delete', 'key: my_variable'));
+    expect(del.outputs['kv']).toEqual({ deleted: true });
+    const read = await p.run(`
+id: reader
+namespace: company.team
+tasks:
+  - { id: r, type: io.kestra.plugin.core.debug.Return, format: "{{ kv('my_variable', 'dev', false) ?? 'gone' }}" }
 `);
-    expect(r.taskRuns[0]?.error).toBe("Cannot access the KV store. Access to 'other.team' namespace is not allowed from 'company.team'.");
+    expect(read.outputs['r']).toEqual({ value: 'gone' });
   });
 
   test('an oversize download fails the task and keeps nothing; a 404 names the status', async () => {

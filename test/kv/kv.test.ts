@@ -71,15 +71,24 @@ describe('KV store', () => {
     await expect(kv.put('', 'v')).rejects.toThrow('Key cannot be null or empty');
   });
 
-  test('a flow reads its namespace and parents, never a sibling or a child', async () => {
+  test('a flow inherits its parents; another namespace of the tenant is reachable once it exists (KVStoreServiceTest)', async () => {
     const kv = new FlowKV(store(), 'main', 'company.team');
     await kv.store.namespace('main', 'company').put('shared', 'from parent');
     await kv.store.namespace('main', 'company.other').put('x', 'sibling');
     expect(await kv.getInherited('shared')).toEqual({ value: 'from parent', namespace: 'company' });
-    expect(() => kv.namespace('company.other')).toThrow(
-      "Cannot access the KV store. Access to 'company.other' namespace is not allowed from 'company.team'.",
-    );
-    expect(() => kv.namespace('company.team.child')).toThrow(/not allowed/);
+    // Kestra OSS allows every namespace (FlowService.isAllowedNamespace is true; EE restricts only with allowedNamespaces).
+    expect((await (await kv.namespace('company.other')).getValue('x'))?.value).toBe('sibling');
+    // A parent needs no existence check (shouldGetKVStoreForAnyNamespaceWhenAccessingFromChildNamespace).
+    const deep = new FlowKV(kv.store, 'main', 'a.b.c');
+    expect(await (await deep.namespace('a')).getValue('x')).toBeUndefined();
+    // Neither own nor parent, and nothing stored: it does not exist (shouldThrowExceptionWhenAccessingKVStoreForNonExistingNamespace).
+    await expect(kv.namespace('company.team.child')).rejects.toMatchObject({
+      code: 'KV_NAMESPACE_NOT_FOUND',
+      message: expect.stringContaining("Cannot access the KV store. The namespace 'company.team.child' does not exist.") as unknown,
+    });
+    await expect(kv.namespace('other.team')).rejects.toThrow("namespace 'other.team' does not exist");
+    // Another tenant's entries are never seen.
+    expect(await new FlowKV(kv.store, 'other', 'company.team').getInherited('shared')).toBeUndefined();
     expect(await kv.store.namespaces('main')).toEqual(['company', 'company.other']);
   });
 

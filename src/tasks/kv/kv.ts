@@ -38,7 +38,9 @@ export const kvSetTask = defineTask({
     const value = convertKVValue(await renderTyped(ctx, ctx.task.properties.value), kvType as KVType | undefined, parseJson);
     const ttlMs = await ctx.property<number>('ttl');
     const description = await ctx.property<string>('kvDescription');
-    await ctx.kv.namespace(namespace).put(key, value, {
+    await (
+      await ctx.kv.namespace(namespace)
+    ).put(key, value, {
       overwrite: (await ctx.property<boolean>('overwrite')) ?? true,
       ...(ttlMs === undefined ? {} : { ttlMs }),
       ...(description === undefined ? {} : { description }),
@@ -58,7 +60,7 @@ export const kvGetTask = defineTask({
   async run(ctx) {
     const namespace = await requiredProperty<string>(ctx, 'namespace');
     const key = await requiredProperty<string>(ctx, 'key');
-    const found = await ctx.kv.namespace(namespace).getValue(key);
+    const found = await (await ctx.kv.namespace(namespace)).getValue(key);
     if (found === undefined && (await ctx.property<boolean>('errorOnMissing')) === true) {
       throw new TaskError(
         'KV_NOT_FOUND',
@@ -77,7 +79,9 @@ export const kvGetKeysTask = defineTask({
   async run(ctx) {
     const namespace = await requiredProperty<string>(ctx, 'namespace');
     const prefix = await ctx.property<string>('prefix');
-    const keys = (await ctx.kv.namespace(namespace).list()).map((e) => e.key).filter((k) => prefix === undefined || k.startsWith(prefix));
+    const keys = (await (await ctx.kv.namespace(namespace)).list())
+      .map((e) => e.key)
+      .filter((k) => prefix === undefined || k.startsWith(prefix));
     return { outputs: { keys } };
   },
 });
@@ -94,7 +98,7 @@ export const kvDeleteTask = defineTask({
   async run(ctx) {
     const namespace = await requiredProperty<string>(ctx, 'namespace');
     const key = await requiredProperty<string>(ctx, 'key');
-    const deleted = await ctx.kv.namespace(namespace).delete(key);
+    const deleted = await (await ctx.kv.namespace(namespace)).delete(key);
     if (!deleted && (await ctx.property<boolean>('errorOnMissing')) === true) {
       throw new TaskError(
         'KV_NOT_FOUND',

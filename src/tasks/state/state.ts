@@ -30,7 +30,7 @@ async function stateKey(ctx: TaskRunContext): Promise<{ key: string; name: strin
 }
 
 async function load(ctx: TaskRunContext, key: string): Promise<Record<string, unknown> | undefined> {
-  const found = await ctx.kv.namespace(ctx.flow.namespace).getValue(key);
+  const found = await (await ctx.kv.namespace(ctx.flow.namespace)).getValue(key);
   if (found === undefined) return undefined;
   const value = found.value;
   if (typeof value === 'string') return asRecord(value, 'state');
@@ -47,7 +47,7 @@ export const stateSetTask = defineTask({
     const { key } = await stateKey(ctx);
     const data = (await ctx.property<Record<string, unknown>>('data')) ?? {};
     const merged = { ...((await load(ctx, key)) ?? {}), ...data };
-    await ctx.kv.namespace(ctx.flow.namespace).put(key, JSON.stringify(merged));
+    await (await ctx.kv.namespace(ctx.flow.namespace)).put(key, JSON.stringify(merged));
     return { outputs: { count: Object.keys(merged).length, key } };
   },
 });
@@ -75,7 +75,7 @@ export const stateDeleteTask = defineTask({
   outputs: { deleted: { kind: 'boolean' } },
   async run(ctx) {
     const { key, name } = await stateKey(ctx);
-    const deleted = await ctx.kv.namespace(ctx.flow.namespace).delete(key);
+    const deleted = await (await ctx.kv.namespace(ctx.flow.namespace)).delete(key);
     if (!deleted && (await ctx.property<boolean>('errorOnMissing')) === true)
       throw new TaskError('STATE_NOT_FOUND', `Unable to find the state file '${name}'`);
     return { outputs: { deleted } };
