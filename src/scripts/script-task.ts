@@ -342,7 +342,8 @@ async function runIn(
 
   // Variables the commands and files may use, as Kestra's Process runner provides them.
   const extra: Record<string, unknown> = { workingDir: wd.path };
-  const outputDirEnabled = await boolProp(host, props, 'outputDirectory', false);
+  // Kestra's CommandsWrapper: off by default, on when the deprecated `runner` property is set.
+  const outputDirEnabled = await boolProp(host, props, 'outputDirectory', props['runner'] !== undefined && props['runner'] !== null);
   if (outputDirEnabled) {
     const path = join(wd.path, randomId());
     await mkdir(path, { recursive: true });

@@ -175,6 +175,35 @@ errors:
     expect(logsOf(r, 'alert')).toEqual(['INFO failed with 1']);
   });
 
+  test('{{ outputDir }} with the deprecated runner property: its files become outputFiles (Kestra docs, "output directory")', async () => {
+    const r = await p.run(`
+id: output_text_files
+namespace: dev
+tasks:
+  - id: python_output
+    type: io.kestra.plugin.scripts.python.Script
+    runner: PROCESS
+    script: |
+      f = open("{{outputDir}}/myfile.txt", "a")
+      f.write("Hi, this is output from a script 👋")
+      f.close()
+  - id: read_output
+    type: io.kestra.plugin.scripts.shell.Commands
+    runner: PROCESS
+    commands:
+      - cat {{outputs.python_output.outputFiles['myfile.txt']}}
+  - id: no_output_dir
+    type: io.kestra.plugin.scripts.shell.Commands
+    allowFailure: true
+    commands:
+      - echo {{ outputDir }}
+`);
+    expect(states(r)).toEqual({ python_output: 'SUCCESS', read_output: 'SUCCESS', no_output_dir: 'WARNING' });
+    expect(logsOf(r, 'read_output')).toContain('INFO Hi, this is output from a script 👋');
+    // Without `runner` or `outputDirectory: true`, Kestra has no outputDir variable either.
+    expect(r.taskRuns.find((t) => t.taskId === 'no_output_dir')?.error).toMatch(/Unable to find `outputDir`/);
+  });
+
   test('node.Script with @kestra-io/libs inside a WorkingDirectory, outputs read by the next task', async () => {
     const r = await p.run(`
 id: node_flow
