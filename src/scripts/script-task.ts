@@ -500,7 +500,26 @@ async function pythonDependencies(
   if (deps === undefined || deps.length === 0) return [];
   const target = join(pythonDir, 'packages');
   env['PYTHONPATH'] = env['PYTHONPATH'] === undefined || env['PYTHONPATH'] === '' ? target : `${target}${delimiter}${env['PYTHONPATH']}`;
-  const quoted = deps.map((d) => `'${d.replace(/'/g, "'\\''")}'`).join(' ');
   const python = (await onPath('python3', env)) ? 'python3' : 'python';
-  return [`${python} -m pip install --quiet --disable-pip-version-check --target '${target}' ${quoted}`];
+  const install = (list: readonly string[]): string =>
+    `${python} -m pip install --quiet --disable-pip-version-check --target '${target}' ${list.map((d) => `'${d.replace(/'/g, "'\\''")}'`).join(' ')}`;
+  // `kestra` is only there for `from kestra import Kestra`, which the stand-in answers: where pip cannot
+  // get it (no network, a private index without it), the script still runs, with a warning.
+  const kestra = deps.filter((d) => KESTRA_REQUIREMENT.test(d.trim()));
+  const others = deps.filter((d) => !KESTRA_REQUIREMENT.test(d.trim()));
+  const warning = JSON.stringify({
+    logs: [
+      {
+        level: 'WARN',
+        message: "pip could not install 'kestra': pebbleflow's stand-in serves `from kestra import Kestra` (outputs, metrics, logger)",
+      },
+    ],
+  });
+  return [
+    ...(others.length === 0 ? [] : [install(others)]),
+    ...(kestra.length === 0 ? [] : [`${install(kestra)} || echo '::${warning.replace(/'/g, "'\\''")}::'`]),
+  ];
 }
+
+/** A requirement on the `kestra` package itself (`kestra`, `kestra==0.6.0`, `kestra>=0.5`…). */
+const KESTRA_REQUIREMENT = /^kestra(?:\s*(?:[<>=!~].*|\[.*))?$/i;

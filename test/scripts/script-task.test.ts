@@ -279,6 +279,23 @@ describe('shell.Script, python.Script, node.Script', () => {
     }
   });
 
+  test('python.Script dependencies: kestra that pip cannot get falls back to the stand-in; any other missing package fails', async () => {
+    host = await testHost();
+    // pip with no index at all: every install fails at once, as on a machine without network.
+    const offline = { PIP_NO_INDEX: '1', PIP_CONFIG_FILE: '/dev/null', PIP_FIND_LINKS: '' };
+    const python = { language: 'python', mode: 'script' } as const;
+    const script = 'from kestra import Kestra\nKestra.outputs({"ok": True})';
+    const r = await runScriptTask(host, { script, dependencies: ['kestra'], env: offline }, python);
+    expect(r.outputs.vars).toEqual({ ok: true });
+    expect(host.logs).toContainEqual({
+      level: 'WARN',
+      message: "pip could not install 'kestra': pebbleflow's stand-in serves `from kestra import Kestra` (outputs, metrics, logger)",
+    });
+    await expect(runScriptTask(host, { script, dependencies: ['kestra', 'pf-no-such-package'], env: offline }, python)).rejects.toThrow(
+      'Command failed with exit code 1',
+    );
+  }, 60_000);
+
   test('node.Script with the real client library @kestra-io/libs: outputs, metrics and logs', async () => {
     host = await testHost();
     const script = [
