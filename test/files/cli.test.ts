@@ -52,3 +52,26 @@ tasks:
   );
   expect(input).toEqual(['data.csv']);
 }, 120_000);
+
+test('validate checks a flow of scripts without running them (README: scripts run only under pebbleflow run)', async () => {
+  const marker = join(dir, 'ran.txt');
+  await writeFile(
+    join(dir, 'flow.yaml'),
+    `id: touchy
+namespace: company.team
+tasks:
+  - id: shell
+    type: io.kestra.plugin.scripts.shell.Commands
+    commands: ["touch ${marker}"]
+  - id: legacy
+    type: io.kestra.core.tasks.scripts.Bash
+    commands: ["touch ${marker}"]
+`,
+  );
+  const r = await cli(['validate', 'flow.yaml'], { cwd: dir });
+  expect(r.code).toBe(0);
+  expect(await readdir(dir)).toEqual(['flow.yaml']);
+  // The same flow under run does create it: the check above could fail.
+  expect((await cli(['run', 'flow.yaml'], { cwd: dir })).code).toBe(0);
+  expect(await readdir(dir)).toContain('ran.txt');
+}, 120_000);
