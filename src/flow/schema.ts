@@ -331,7 +331,7 @@ export function flowObjectSchema(taskItems: JsonSchema, inputItems: JsonSchema):
       taskDefaults: { ...pluginDefaults, deprecated: true },
       triggers: {
         type: 'array',
-        description: 'Accepted for compatibility; a local run does not fire triggers.',
+        description: '`pebbleflow server` fires Schedule, Webhook and Flow triggers; a local run fires none.',
         items: { type: 'object', required: ['id', 'type'], properties: { id: { type: 'string' }, type: { type: 'string' } } },
       },
     },
