@@ -60,6 +60,14 @@ export type { EnvSecretProviderConfig } from '../secrets/providers/env.js';
 export type { FileSecretProviderConfig } from '../secrets/providers/file.js';
 export type { MemorySecretProviderConfig } from '../secrets/providers/memory.js';
 
+/** `pebbleflow server` and `pebbleflow worker` settings. */
+export interface ServerConfig {
+  /** Kestra's basic auth: every API and UI call must carry these (required to listen beyond loopback). */
+  readonly basicAuth?: { readonly username: string; readonly password: SecretRef };
+  /** Key for SECRET inputs at rest and on the queue (AES-256-GCM; Kestra's `kestra.encryption.secret-key`). */
+  readonly encryptionKey?: SecretRef;
+}
+
 export interface PebbleflowConfig {
   /** The tenant runs use unless told otherwise. */
   readonly tenant: string;
@@ -70,6 +78,7 @@ export interface PebbleflowConfig {
   readonly storage: string;
   /** Absolute folder of namespace files (`<dir>/<namespace>/…`); absent: they live inside the storage, as in Kestra. */
   readonly namespaceFiles?: string;
+  readonly server?: ServerConfig;
   /** The file the config came from, when it came from one. */
   readonly source?: string;
 }

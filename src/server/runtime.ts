@@ -1,0 +1,56 @@
+/**
+ * What a server or worker process sets up from the project config: the flow engine (secrets and
+ * credentials, one token cache per process), the secret values the process itself needs (the
+ * basic-auth password, the SECRET-input encryption key), and its worker id.
+ */
+import { hostname } from 'node:os';
+import { loadConfig } from '../config/load-config.js';
+import type { PebbleflowConfig } from '../config/types.js';
+import { createFlowEngine } from '../runner/runner.js';
+import type { FlowEngine } from '../runner/types.js';
+import { SecretResolver } from '../secrets/secret-resolver.js';
+import { SecretBox } from './executions/secret-inputs.js';
+
+export class ServerStartError extends Error {
+  readonly code: 'SERVER_NEEDS_CREDENTIALS' | 'SERVER_CONFIG';
+  constructor(code: ServerStartError['code'], message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+export interface ProcessRuntime {
+  readonly config: PebbleflowConfig;
+  readonly engine: FlowEngine;
+  readonly secretBox?: SecretBox;
+  /** The resolved basic-auth password (servers only need it). */
+  readonly password?: string;
+  readonly workerId: string;
+}
+
+export async function processRuntime(
+  configInput: string | object | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<ProcessRuntime> {
+  const config = loadConfig(configInput ?? { secrets: [{ type: 'env' }] });
+  const resolver = new SecretResolver(config, env);
+  let password: string | undefined;
+  let key: string | undefined;
+  try {
+    if (config.server?.basicAuth !== undefined)
+      password = await resolver.resolve(config.server.basicAuth.password.secret, { tenant: config.tenant });
+    if (config.server?.encryptionKey !== undefined)
+      key = await resolver.resolve(config.server.encryptionKey.secret, { tenant: config.tenant });
+  } catch (e) {
+    throw new ServerStartError('SERVER_CONFIG', `server settings: ${(e as Error).message}`);
+  }
+  const { engine } = await createFlowEngine({ config, env });
+  return {
+    config,
+    engine,
+    workerId: `${hostname()}:${process.pid}`,
+    ...(key === undefined ? {} : { secretBox: new SecretBox(key) }),
+    ...(password === undefined ? {} : { password }),
+  };
+}
