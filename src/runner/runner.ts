@@ -119,6 +119,13 @@ export interface ContinueOptions {
   readonly resumeInputs?: Readonly<Record<string, unknown>>;
   /** The run's log lines so far (a continued execution's, for `errorLogs()`). */
   readonly previousLogs?: readonly LogEntry[];
+  /**
+   * Typed inputs to run a saved execution with, instead of its saved ones (which hold `******` for
+   * SECRET inputs): a server passes the SECRET values it decrypted here. The saved inputs stay as they are.
+   */
+  readonly runInputs?: Readonly<Record<string, unknown>>;
+  /** Values masked from the start (SECRET inputs resolved before the run, by whoever created the execution). */
+  readonly sensitiveValues?: readonly string[];
 }
 
 /** Internal: what a run needs from the one that started it (Subflow). */
@@ -169,6 +176,7 @@ async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, pa
     });
   ensureRunnerFunctions(engine);
   const masker = parent?.masker ?? new Masker();
+  for (const value of options.sensitiveValues ?? []) masker.add(value);
   const scope: RenderScope = { tenant, namespace: flow.namespace, onSensitiveValue: (v) => masker.add(v) };
   const registry = options.registry ?? defaultTaskRegistry;
   const store = options.store ?? NO_STORE;
@@ -178,7 +186,7 @@ async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, pa
   let files: ExecutionFiles;
   if (options.execution !== undefined) {
     execution = clonePlain(options.execution);
-    inputs = { ...execution.inputs };
+    inputs = { ...(options.runInputs ?? execution.inputs) };
     files = filesFor(execution.id);
   } else {
     const id = options.executionId ?? newId();

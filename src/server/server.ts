@@ -63,7 +63,7 @@ export interface StartedMode {
   readonly queue: ExecutionQueue;
   readonly schedules: ScheduleBackend;
   /** Connects the mode's event sources to the trigger engine and the event bus once everything exists. */
-  start(triggers: TriggerEngine): Promise<void>;
+  start(triggers: TriggerEngine, executions: ExecutionService): Promise<void>;
   /** Called once the triggers are armed. */
   ready?(): Promise<void>;
   close(graceMs: number): Promise<void>;
@@ -148,9 +148,17 @@ export class PebbleflowServer {
     const events = new ExecutionEvents();
     const memorySecrets = new Map<string, Readonly<Record<string, string>>>();
 
+    const flows = new FlowRepository({ dir: options.flowsDir, dataDir, tenant, log });
+    await flows.start({ watch: options.watch !== false });
+    // Filled once the service exists: a Resume task resumes through it.
+    const late: { service?: ExecutionService } = {};
     const mode: StartedMode =
       options.redisUrl === undefined
         ? embeddedMode({
+            flows,
+            resume: async (id, inputs) => {
+              if ((await late.service?.resume(id, inputs)) === undefined) throw new Error(`Execution ${id} not found`);
+            },
             tenant,
             dataDir,
             engine,
@@ -164,10 +172,9 @@ export class PebbleflowServer {
           })
         : await (await import('./redis/redis-mode.js')).redisMode({ tenant, redisUrl: options.redisUrl, events, log, workerId });
 
-    const flows = new FlowRepository({ dir: options.flowsDir, dataDir, tenant, log });
-    await flows.start({ watch: options.watch !== false });
     const executions = new ExecutionService({
       tenant,
+      flows,
       store: mode.store,
       queue: mode.queue,
       events,
@@ -175,6 +182,7 @@ export class PebbleflowServer {
       memorySecrets,
       ...(secretBox === undefined ? {} : { secretBox }),
     });
+    late.service = executions;
     const triggers = new TriggerEngine({ tenant, flows, executions, store: mode.store, engine, schedules: mode.schedules, log });
     if (mode.schedules instanceof EmbeddedScheduler) mode.schedules.setFire((r, t, s, tick) => triggers.fireSchedule(r, t, s, tick));
     const server = new PebbleflowServer({
@@ -191,7 +199,7 @@ export class PebbleflowServer {
       events,
     });
     server.registerApi();
-    await mode.start(triggers);
+    await mode.start(triggers, executions);
     await triggers.start();
     await mode.ready?.();
     if (options.redisUrl === undefined) await server.resumeUnfinished();
@@ -225,30 +233,32 @@ export class PebbleflowServer {
   }
 
   /**
-   * After a restart: executions that never started are queued again; ones cut short mid-run are
-   * marked FAILED with a log line saying why (their finished task runs are not run a second time).
+   * After a restart: every unfinished execution is queued again. One that never started runs; one
+   * cut short mid-run continues where it stopped (finished task runs are reused, a task run left
+   * RUNNING gets a new attempt); a paused one stays paused until resumed.
    */
   private async resumeUnfinished(): Promise<void> {
     for (const execution of await this.store.unfinished(this.tenant)) {
+      if (execution.state.current === 'PAUSED') continue;
       const record = this.flows.get(execution.namespace, execution.flowId, { revision: execution.flowRevision, allowDeleted: true });
-      if (execution.state.current === 'CREATED' && record !== undefined) {
-        await this.mode.queue.enqueue(jobOf(execution, record));
+      if (record === undefined) {
+        const failed: StoredExecution = { ...execution, state: withState(execution.state, 'FAILED') };
+        await this.store.appendLogs(this.tenant, execution.id, [
+          {
+            tenantId: this.tenant,
+            namespace: execution.namespace,
+            flowId: execution.flowId,
+            executionId: execution.id,
+            timestamp: new Date().toISOString(),
+            level: 'ERROR',
+            message: `Revision ${execution.flowRevision} of flow ${execution.namespace}.${execution.flowId} is gone: the execution cannot continue`,
+          },
+        ]);
+        await this.store.save(failed);
+        this.events.emitExecution(failed);
         continue;
       }
-      const failed: StoredExecution = { ...execution, state: withState(execution.state, 'FAILED') };
-      await this.store.appendLogs(this.tenant, execution.id, [
-        {
-          tenantId: this.tenant,
-          namespace: execution.namespace,
-          flowId: execution.flowId,
-          executionId: execution.id,
-          timestamp: new Date().toISOString(),
-          level: 'ERROR',
-          message: `The server stopped while this execution was ${execution.state.current}; it cannot be resumed and is marked FAILED`,
-        },
-      ]);
-      await this.store.save(failed);
-      this.events.emitExecution(failed);
+      await this.mode.queue.enqueue(jobOf(execution, record, this.executions.subflowsOf(record)));
     }
   }
 
@@ -316,6 +326,8 @@ export class PebbleflowServer {
 }
 
 function embeddedMode(o: {
+  flows: FlowRepository;
+  resume: (executionId: string, inputs: Readonly<Record<string, unknown>>) => Promise<void>;
   tenant: string;
   dataDir: string;
   engine: FlowEngine;
@@ -338,6 +350,12 @@ function embeddedMode(o: {
     ...(o.secretBox === undefined ? {} : { secretBox: o.secretBox }),
     onExecution: (e) => o.events.emitExecution(e),
     onLog: (r) => o.events.emitLog(r),
+    // Subflows run the flows of the folder; a Resume task resumes through the service.
+    flows: () => ({
+      find: (namespace, id, options) =>
+        o.flows.get(namespace, id, options?.revision === undefined ? {} : { revision: options.revision })?.flow,
+    }),
+    resume: (_tenant, id, inputs) => o.resume(id, inputs),
   });
   const queue = new EmbeddedQueue(processor, { concurrency: o.concurrency });
   const schedules = new EmbeddedScheduler({ tenant: o.tenant, store, log: o.log });

@@ -12,6 +12,7 @@ import { startGate, type Gate } from './support/gate.js';
 import { getJson, postForm, readEvents } from './support/client.js';
 import { project, startServer, until, type ServerChild } from './support/processes.js';
 import { call, sdk, SdkError, type Sdk } from './support/sdk.js';
+import type { ApiError, ApiExecution, ApiLog, Paged } from './support/api-types.js';
 
 jest.setTimeout(120_000);
 
@@ -141,10 +142,14 @@ afterAll(async () => {
 const api = (path: string): string => `${server.url}/api/v1/main${path}`;
 
 describe('execute a flow with inputs', () => {
-  let execution: any;
+  let execution: ApiExecution;
 
   beforeAll(async () => {
-    const res = await postForm(api('/executions/company.team/hello?wait=true&labels=env:test'), { name: 'Ada', count: '21', token: SECRET_VALUE });
+    const res = await postForm<ApiExecution>(api('/executions/company.team/hello?wait=true&labels=env:test'), {
+      name: 'Ada',
+      count: '21',
+      token: SECRET_VALUE,
+    });
     expect(res.status).toBe(200);
     execution = res.body;
   });
@@ -161,44 +166,57 @@ describe('execute a flow with inputs', () => {
     });
     expect(execution.id).toMatch(/^[0-9A-Za-z]{22}$/);
     expect(execution.url).toBe(`${server.url}/ui/main/executions/company.team/hello/${execution.id}`);
-    expect(execution.labels).toEqual(expect.arrayContaining([{ key: 'team', value: 'data' }, { key: 'env', value: 'test' }]));
-    expect(execution.state.histories.map((h: { state: string }) => h.state)).toEqual(['CREATED', 'RUNNING', 'SUCCESS']);
+    expect(execution.labels).toEqual(
+      expect.arrayContaining([
+        { key: 'team', value: 'data' },
+        { key: 'env', value: 'test' },
+      ]),
+    );
+    expect(execution.state.histories.map((h) => h.state)).toEqual(['CREATED', 'RUNNING', 'SUCCESS']);
     expect(gate.hits(execution.id)).toBe(1);
   });
 
   test('the SDK reads the execution, its task runs (with the worker of each attempt) and outputs', async () => {
-    const { data, status } = await call<any>(client.executions, 'getExecution', execution.id, 'main');
+    const { data, status } = await call<ApiExecution>(client.executions, 'getExecution', execution.id, 'main');
     expect(status).toBe(200);
     expect(data.state.current).toBe('SUCCESS');
-    expect(data.taskRunList.map((t: { taskId: string }) => t.taskId)).toEqual(['greet', 'call', 'out']);
+    expect(data.taskRunList.map((t) => t.taskId)).toEqual(['greet', 'call', 'out']);
     for (const taskRun of data.taskRunList) {
-      expect(taskRun).toMatchObject({ executionId: execution.id, namespace: 'company.team', flowId: 'hello', state: { current: 'SUCCESS' } });
+      expect(taskRun).toMatchObject({
+        executionId: execution.id,
+        namespace: 'company.team',
+        flowId: 'hello',
+        state: { current: 'SUCCESS' },
+      });
       expect(taskRun.attempts).toHaveLength(1);
-      expect(taskRun.attempts[0].workerId).toMatch(/.+:\d+$/);
+      expect(taskRun.attempts[0]?.workerId).toMatch(/.+:\d+$/);
     }
-    expect(data.taskRunList[2].outputs).toEqual({ values: { greeting: 'hi Ada', doubled: '42' } });
-    expect(data.taskRunList[1].outputs.code).toBe(200);
+    expect(data.taskRunList[2]?.outputs).toEqual({ values: { greeting: 'hi Ada', doubled: '42' } });
+    expect(data.taskRunList[1]?.outputs.code).toBe(200);
   });
 
   test('the SDK lists the logs, masked', async () => {
-    const { data } = await call<any[]>(client.logs, 'listLogsFromExecution', execution.id, 'main', {});
+    const { data } = await call<ApiLog[]>(client.logs, 'listLogsFromExecution', execution.id, 'main', {});
     const greet = data.find((l) => l.taskId === 'greet');
     expect(greet).toMatchObject({ namespace: 'company.team', flowId: 'hello', executionId: execution.id, level: 'INFO' });
-    expect(greet.message).toBe('Hello Ada x21 with ******');
-    const { data: errorsOnly } = await call<any[]>(client.logs, 'listLogsFromExecution', execution.id, 'main', { minLevel: 'ERROR' });
+    expect(greet?.message).toBe('Hello Ada x21 with ******');
+    const { data: errorsOnly } = await call<ApiLog[]>(client.logs, 'listLogsFromExecution', execution.id, 'main', { minLevel: 'ERROR' });
     expect(errorsOnly).toEqual([]);
   });
 
   test('the SDK searches executions by namespace prefix, flow, state and label', async () => {
-    const { data } = await call<any>(client.executions, 'searchExecutions', 1, 10, 'main', {
+    const { data } = await call<Paged<ApiExecution>>(client.executions, 'searchExecutions', 1, 10, 'main', {
       namespace: 'company',
       flowId: 'hello',
       state: ['SUCCESS'],
       labels: ['env:test'],
     });
     expect(data.total).toBeGreaterThanOrEqual(1);
-    expect(data.results.map((e: { id: string }) => e.id)).toContain(execution.id);
-    const none = await call<any>(client.executions, 'searchExecutions', 1, 10, 'main', { state: ['KILLED'], labels: ['env:test'] });
+    expect(data.results.map((e) => e.id)).toContain(execution.id);
+    const none = await call<Paged<ApiExecution>>(client.executions, 'searchExecutions', 1, 10, 'main', {
+      state: ['KILLED'],
+      labels: ['env:test'],
+    });
     expect(none.data.total).toBe(0);
   });
 
@@ -220,8 +238,10 @@ describe('execute a flow with inputs', () => {
 
   test('a Flow trigger starts the downstream flow with the upstream outputs', async () => {
     const found = await until('the downstream execution', async () => {
-      const { body } = await getJson(api('/executions/search?namespace=company.other&flowId=downstream&state=SUCCESS'));
-      return body.results.find((e: any) => e.trigger?.variables?.executionId === execution.id);
+      const { body } = await getJson<Paged<ApiExecution>>(
+        api('/executions/search?namespace=company.other&flowId=downstream&state=SUCCESS'),
+      );
+      return body.results.find((e) => e.trigger?.variables?.executionId === execution.id);
     });
     expect(found.trigger).toMatchObject({
       id: 'after-hello',
@@ -229,28 +249,28 @@ describe('execute a flow with inputs', () => {
       variables: { executionId: execution.id, namespace: 'company.team', flowId: 'hello', flowRevision: 1, state: 'SUCCESS' },
     });
     expect(found.inputs).toEqual({ upstream: 'hi Ada' });
-    const logs = await getJson(api(`/logs/${found.id}`));
-    expect(logs.body[0].message).toBe('after hello SUCCESS hi Ada');
+    const logs = await getJson<ApiLog[]>(api(`/logs/${found.id}`));
+    expect(logs.body[0]?.message).toBe('after hello SUCCESS hi Ada');
   });
 });
 
 describe('refusals, with Kestra’s status codes', () => {
   test('bad inputs: 422 listing every problem, and no execution', async () => {
-    const before = (await getJson(api('/executions/search?flowId=hello&size=1000'))).body.total;
-    const res = await postForm(api('/executions/company.team/hello'), { count: 'many', unknown: 'x' });
+    const before = (await getJson<Paged<ApiExecution>>(api('/executions/search?flowId=hello&size=1000'))).body.total;
+    const res = await postForm<ApiError>(api('/executions/company.team/hello'), { count: 'many', unknown: 'x' });
     expect(res.status).toBe(422);
     expect(res.body.message).toMatch(/^Invalid entity: /);
     expect(res.body.message).toContain('Invalid input for `count`');
     expect(res.body.message).toContain('missing required input');
-    expect(res.body._embedded.errors.length).toBeGreaterThanOrEqual(3);
-    expect((await getJson(api('/executions/search?flowId=hello&size=1000'))).body.total).toBe(before);
+    expect(res.body._embedded?.errors.length).toBeGreaterThanOrEqual(3);
+    expect((await getJson<Paged<ApiExecution>>(api('/executions/search?flowId=hello&size=1000'))).body.total).toBe(before);
   });
 
   test('a disabled flow: 409; an unknown flow or execution: 404', async () => {
     expect((await postForm(api('/executions/company.team/off'), {})).status).toBe(409);
     expect((await postForm(api('/executions/company.team/nope'), {})).status).toBe(404);
     await expect(call(client.executions, 'getExecution', 'doesNotExist1234567890', 'main')).rejects.toMatchObject({ status: 404 });
-    expect((await getJson(api('/executions/doesNotExist1234567890'))).body).toMatchObject({ message: 'Not Found' });
+    expect((await getJson<ApiError>(api('/executions/doesNotExist1234567890'))).body).toMatchObject({ message: 'Not Found' });
   });
 
   test('another tenant is not served here', async () => {
@@ -261,13 +281,13 @@ describe('refusals, with Kestra’s status codes', () => {
 
 describe('follow and kill', () => {
   test('follow streams progress events, then the finished execution with id `end`', async () => {
-    const created = await postForm(api('/executions/company.team/slow'), {});
-    const id = created.body.id as string;
+    const created = await postForm<ApiExecution>(api('/executions/company.team/slow'), {});
+    const id = created.body.id;
     let released = false;
     const events = await readEvents(api(`/executions/${id}/follow`), {
       onEvent: (e) => {
         // Release the held request once the run is visibly in progress.
-        if (!released && e.id === 'progress' && JSON.parse(e.data).taskRunList.some((t: any) => t.taskId === 'wait')) {
+        if (!released && e.id === 'progress' && (JSON.parse(e.data) as ApiExecution).taskRunList.some((t) => t.taskId === 'wait')) {
           released = true;
           void until('the held request', () => (gate.held().includes(id) ? true : undefined)).then(() => gate.release(id));
         }
@@ -276,8 +296,8 @@ describe('follow and kill', () => {
     expect(released).toBe(true);
     const last = events.at(-1)!;
     expect(last.id).toBe('end');
-    expect(JSON.parse(last.data).state.current).toBe('SUCCESS');
-    const states = events.filter((e) => e.id === 'progress').map((e) => JSON.parse(e.data).state.current);
+    expect((JSON.parse(last.data) as ApiExecution).state.current).toBe('SUCCESS');
+    const states = events.filter((e) => e.id === 'progress').map((e) => (JSON.parse(e.data) as ApiExecution).state.current);
     expect(states).toContain('RUNNING');
     // Following a finished execution answers with `end` at once.
     const again = await readEvents(api(`/executions/${id}/follow`));
@@ -285,22 +305,22 @@ describe('follow and kill', () => {
   });
 
   test('the SDK kills a running execution: 202, then KILLED and the last task never runs', async () => {
-    const created = await postForm(api('/executions/company.team/slow'), {});
-    const id = created.body.id as string;
+    const created = await postForm<ApiExecution>(api('/executions/company.team/slow'), {});
+    const id = created.body.id;
     await until('the execution to hold', () => (gate.held().includes(id) ? true : undefined));
     const { status } = await call(client.executions, 'killExecution', id, true, 'main');
     expect(status).toBe(202);
     const killed = await until('KILLED', async () => {
-      const { body } = await getJson(api(`/executions/${id}`));
+      const { body } = await getJson<ApiExecution>(api(`/executions/${id}`));
       return body.state.current === 'KILLED' ? body : undefined;
     });
-    expect(killed.taskRunList.map((t: any) => t.taskId)).toEqual(['before', 'wait']);
-    expect(killed.taskRunList[1].state.current).not.toBe('SUCCESS');
+    expect(killed.taskRunList.map((t) => t.taskId)).toEqual(['before', 'wait']);
+    expect(killed.taskRunList[1]?.state.current).not.toBe('SUCCESS');
   });
 
   test('delete removes an execution and its logs (204), then 404', async () => {
-    const res = await postForm(api('/executions/company.team/hello?wait=true'), { name: 'Del' });
-    const id = res.body.id as string;
+    const res = await postForm<ApiExecution>(api('/executions/company.team/hello?wait=true'), { name: 'Del' });
+    const id = res.body.id;
     const { status } = await call(client.executions, 'deleteExecution', id, true, true, true, 'main');
     expect(status).toBe(204);
     expect((await getJson(api(`/executions/${id}`))).status).toBe(404);
@@ -313,32 +333,40 @@ describe('webhooks', () => {
   const hook = (key: string): string => api(`/executions/webhook/company.team/hook/${key}`);
 
   test('the right key starts an execution with the body, headers and parameters (GET, POST, PUT)', async () => {
-    const post = await fetch(`${hook('abcXYZ123')}?a=1&a=2`, { method: 'POST', headers: { 'content-type': 'application/json', 'X-Custom': 'v' }, body: '{"n":1}' });
+    const post = await fetch(`${hook('abcXYZ123')}?a=1&a=2`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'X-Custom': 'v' },
+      body: '{"n":1}',
+    });
     expect(post.status).toBe(200);
-    const execution = (await post.json()) as any;
-    expect(execution.trigger).toMatchObject({ id: 'incoming', type: 'io.kestra.plugin.core.trigger.Webhook', variables: { body: { n: 1 }, parameters: { a: ['1', '2'] } } });
-    expect(execution.trigger.variables.headers['X-Custom']).toEqual(['v']);
+    const execution = (await post.json()) as ApiExecution;
+    expect(execution.trigger).toMatchObject({
+      id: 'incoming',
+      type: 'io.kestra.plugin.core.trigger.Webhook',
+      variables: { body: { n: 1 }, parameters: { a: ['1', '2'] } },
+    });
+    expect((execution.trigger?.variables?.headers as Record<string, string[]>)['X-Custom']).toEqual(['v']);
     const put = await fetch(hook('abcXYZ123'), { method: 'PUT', body: 'plain text' });
-    expect(((await put.json()) as any).trigger.variables.body).toBe('plain text');
-    const get = await call<any>(client.executions, 'triggerExecutionByGetWebhook', 'company.team', 'hook', 'abcXYZ123', 'main');
+    expect(((await put.json()) as ApiExecution).trigger?.variables?.body).toBe('plain text');
+    const get = await call<ApiExecution>(client.executions, 'triggerExecutionByGetWebhook', 'company.team', 'hook', 'abcXYZ123', 'main');
     expect(get.status).toBe(200);
-    expect(get.data.trigger.variables.body).toBeNull();
+    expect(get.data.trigger?.variables?.body).toBeNull();
     const done = await until('the webhook execution', async () => {
-      const { body } = await getJson(api(`/executions/${execution.id}`));
+      const { body } = await getJson<ApiExecution>(api(`/executions/${execution.id}`));
       return body.state.current === 'SUCCESS' ? body : undefined;
     });
-    expect((await getJson(api(`/logs/${done.id}`))).body[0].message).toBe('body {"n":1}');
+    expect((await getJson<ApiLog[]>(api(`/logs/${done.id}`))).body[0]?.message).toBe('body {"n":1}');
   });
 
   test('a wrong key, or an unknown flow, answers 404 and starts nothing', async () => {
-    const before = (await getJson(api('/executions/search?flowId=hook&size=1000'))).body.total;
+    const before = (await getJson<Paged<ApiExecution>>(api('/executions/search?flowId=hook&size=1000'))).body.total;
     for (const method of ['GET', 'POST', 'PUT']) {
       const res = await fetch(hook('abcXYZ12'), { method, ...(method === 'GET' ? {} : { body: '{}' }) });
       expect(res.status).toBe(404);
-      expect(((await res.json()) as any).message).toBe('Not Found: Webhook not found');
+      expect(((await res.json()) as ApiError).message).toBe('Not Found: Webhook not found');
     }
     expect((await fetch(api('/executions/webhook/company.team/nope/abcXYZ123'), { method: 'POST' })).status).toBe(404);
     await new Promise((r) => setTimeout(r, 300));
-    expect((await getJson(api('/executions/search?flowId=hook&size=1000'))).body.total).toBe(before);
+    expect((await getJson<Paged<ApiExecution>>(api('/executions/search?flowId=hook&size=1000'))).body.total).toBe(before);
   });
 });

@@ -259,6 +259,25 @@ export function registerExecutionRoutes(ctx: ApiContext): void {
     return { status: 202, headers: { 'content-type': 'text/json' } };
   });
 
+  router.add('POST', `${API}/executions/{executionId}/resume`, async (req) => {
+    checkTenant(ctx, req);
+    const inputs = await formInputs(req);
+    const resumed = await executions.resume(req.param('executionId'), inputs);
+    if (resumed === undefined) throw notFound(`Unable to find execution '${req.param('executionId')}'`);
+    return empty(204);
+  });
+
+  router.add('POST', `${API}/executions/{executionId}/restart`, async (req) => {
+    checkTenant(ctx, req);
+    const revision = req.query.get('revision');
+    const restarted = await executions.restart(
+      req.param('executionId'),
+      revision === null || revision === '' ? undefined : req.queryInt('revision', 1, 1),
+    );
+    if (restarted === undefined) throw notFound();
+    return json(toApiExecution(restarted));
+  });
+
   router.add('GET', `${API}/executions/{executionId}/follow`, (req, res) => {
     checkTenant(ctx, req);
     return followExecution(ctx, req, res);

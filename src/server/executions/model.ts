@@ -60,6 +60,11 @@ export function mergeLabels(flow: Flow, extra: readonly Label[] = []): Label[] {
   return [...out].map(([key, value]) => ({ key, value }));
 }
 
+/** Kestra labels every new execution with `system.correlationId` (its own id unless one was given). */
+function withCorrelationId(labels: Label[], id: string): Label[] {
+  return labels.some((l) => l.key === 'system.correlationId') ? labels : [...labels, { key: 'system.correlationId', value: id }];
+}
+
 export interface NewExecution {
   readonly tenant: string;
   readonly flow: Flow;
@@ -84,7 +89,7 @@ export function newExecution(n: NewExecution): StoredExecution {
     flowRevision: n.flow.revision ?? 1,
     taskRunList: [],
     inputs: n.inputs,
-    labels: mergeLabels(n.flow, n.labels),
+    labels: withCorrelationId(mergeLabels(n.flow, n.labels), id),
     state: newState(),
     originalId: id,
     ...(n.trigger === undefined ? {} : { trigger: n.trigger }),

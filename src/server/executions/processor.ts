@@ -2,16 +2,27 @@
  * Runs queued executions, whichever queue delivered them (the embedded one or a BullMQ worker):
  * loads the stored execution (or builds it from the job, which carries everything needed), skips
  * one that is already over (a retried job never makes a second run), honours a kill asked for
- * while it waited, decrypts its SECRET inputs, runs it and saves every change and log line.
+ * while it waited, decrypts its SECRET inputs, then runs, continues (a half-run execution whose
+ * worker died: finished task runs are reused) or resumes it (a paused one, with `resumeInputs`),
+ * saving every change and log line.
  */
 import { checkFlow } from '../../flow/loader.js';
 import type { Flow } from '../../flow/model.js';
+import type { FlowRepository as RunnerFlows } from '../../flow/repository.js';
 import { isTerminal, type ExecutionTrigger, type Label } from '../../runner/execution.js';
 import type { FlowEngine } from '../../runner/types.js';
 import type { ExecutionStore, LogRecord } from '../store/types.js';
 import { newExecution, withState, type StoredExecution } from './model.js';
 import { runExecution } from './run-execution.js';
 import { SecretInputError, type SecretBox } from './secret-inputs.js';
+
+/** A flow a Subflow task of the job's flow may start (Redis mode: workers have no flows folder). */
+export interface JobFlow {
+  readonly namespace: string;
+  readonly flowId: string;
+  readonly revision: number;
+  readonly source: string;
+}
 
 /** What a queue message holds: the flow's source and revision, the inputs and the trigger — never a secret in clear. */
 export interface ExecutionJob {
@@ -26,8 +37,13 @@ export interface ExecutionJob {
   readonly labels: readonly Label[];
   readonly trigger?: ExecutionTrigger;
   readonly scheduleDate?: string;
+  readonly variables?: Record<string, unknown>;
   /** SECRET inputs, AES-256-GCM encrypted (Redis mode needs `server.encryptionKey`). */
   readonly secretInputs?: Readonly<Record<string, string>>;
+  /** Set when the job resumes a paused execution: the values for its Pause's `onResume` (validated). */
+  readonly resumeInputs?: Readonly<Record<string, unknown>>;
+  /** The flows its Subflow tasks name, at their current revision. */
+  readonly subflows?: readonly JobFlow[];
 }
 
 /** The abort reason of a process that stops: the execution is handed back, not killed. */
@@ -46,33 +62,45 @@ export interface ProcessorOptions {
   readonly onLog?: (record: LogRecord) => void;
   /** A kill asked for while the job waited (Redis mode keeps it beside the queue). */
   readonly killRequested?: (tenant: string, executionId: string) => Promise<boolean>;
-  /** Told when an execution reaches a terminal state (Flow triggers). */
-  readonly onEnd?: (execution: StoredExecution) => void;
+  /** Where Subflow tasks find child flows (default: the flows the job carries). */
+  readonly flows?: (job: ExecutionJob) => RunnerFlows;
+  /** How a Resume task resumes an execution. */
+  readonly resume?: (tenant: string, executionId: string, inputs: Readonly<Record<string, unknown>>) => Promise<void>;
 }
 
 const LOG_FLUSH_MS = 50;
 
+/** Subflows of a job, from the sources it carries. */
+class JobFlows implements RunnerFlows {
+  private readonly flows = new Map<string, Flow>();
+  constructor(job: ExecutionJob, parse: (f: JobFlow) => Flow) {
+    for (const f of job.subflows ?? []) this.flows.set(`${f.namespace}\u0000${f.flowId}`, parse(f));
+  }
+  find(namespace: string, id: string): Flow | undefined {
+    return this.flows.get(`${namespace}\u0000${id}`);
+  }
+}
+
 export class ExecutionProcessor {
   private readonly options: ProcessorOptions;
-  private readonly flows = new Map<string, Flow>();
+  private readonly parsed = new Map<string, Flow>();
+  private logWrites: Promise<void> = Promise.resolve();
 
   constructor(options: ProcessorOptions) {
     this.options = options;
   }
 
-  /** The flow of a job, parsed once per source. */
-  private flowOf(job: ExecutionJob): Flow {
-    const key = `${job.tenant}\u0000${job.namespace}\u0000${job.flowId}\u0000${job.revision}`;
-    let flow = this.flows.get(key);
+  /** A flow source, parsed once per (flow, revision). */
+  parse(tenant: string, f: JobFlow): Flow {
+    const key = `${tenant}\u0000${f.namespace}\u0000${f.flowId}\u0000${f.revision}`;
+    let flow = this.parsed.get(key);
     if (flow === undefined) {
-      const { flow: parsed, problems } = checkFlow(job.source);
+      const { flow: parsed, problems } = checkFlow(f.source);
       if (parsed === undefined)
-        throw new Error(
-          `Flow ${job.namespace}.${job.flowId} revision ${job.revision} is invalid: ${problems.map((p) => p.message).join('; ')}`,
-        );
-      flow = { ...parsed, revision: job.revision };
-      if (this.flows.size > 500) this.flows.clear();
-      this.flows.set(key, flow);
+        throw new Error(`Flow ${f.namespace}.${f.flowId} revision ${f.revision} is invalid: ${problems.map((p) => p.message).join('; ')}`);
+      flow = { ...parsed, revision: f.revision };
+      if (this.parsed.size > 500) this.parsed.clear();
+      this.parsed.set(key, flow);
     }
     return flow;
   }
@@ -91,10 +119,10 @@ export class ExecutionProcessor {
     return Object.fromEntries(Object.entries(sealed).map(([id, value]) => [id, box.decrypt(value)]));
   }
 
-  /** Runs (or finishes) the execution of a job; resolves to its final or handed-back version. */
+  /** Runs (or continues, or resumes) the execution of a job; resolves to its last version. */
   async process(job: ExecutionJob, signal: AbortSignal): Promise<StoredExecution> {
     const { store } = this.options;
-    const flow = this.flowOf(job);
+    const flow = this.parse(job.tenant, { namespace: job.namespace, flowId: job.flowId, revision: job.revision, source: job.source });
     let execution = await store.get(job.tenant, job.executionId);
     if (execution === undefined) {
       execution = newExecution({
@@ -105,14 +133,17 @@ export class ExecutionProcessor {
         labels: job.labels,
         ...(job.trigger === undefined ? {} : { trigger: job.trigger }),
         ...(job.scheduleDate === undefined ? {} : { scheduleDate: job.scheduleDate }),
+        ...(job.variables === undefined ? {} : { variables: job.variables }),
         ...(job.secretInputs === undefined ? {} : { secretInputs: job.secretInputs }),
       });
       await store.create(execution);
       execution = (await store.get(job.tenant, job.executionId)) ?? execution;
       this.options.onExecution?.(execution);
     }
-    if (isTerminal(execution.state.current)) return execution;
-    const stored = execution;
+    const stored: StoredExecution = execution;
+    if (isTerminal(stored.state.current)) return stored;
+    // A paused execution waits for a resume job; a stray job (a retry) leaves it paused.
+    if (stored.state.current === 'PAUSED' && job.resumeInputs === undefined) return stored;
     if ((await this.options.killRequested?.(job.tenant, job.executionId)) === true) return this.finishWithoutRun(stored, 'KILLED');
 
     let secretValues: Record<string, string>;
@@ -130,6 +161,8 @@ export class ExecutionProcessor {
       flushTimer = undefined;
       if (pending.length > 0) this.log(pending.splice(0));
     };
+    const continued = stored.taskRunList.length > 0;
+    const handingBack = (): boolean => signal.aborted && signal.reason === HAND_BACK;
     const result = await runExecution({
       flow,
       execution: stored,
@@ -138,9 +171,13 @@ export class ExecutionProcessor {
       tenant: job.tenant,
       secretValues,
       signal,
+      handingBack,
+      flows: this.options.flows?.(job) ?? new JobFlows(job, (f) => this.parse(job.tenant, f)),
+      ...(job.resumeInputs === undefined ? {} : { resumeInputs: job.resumeInputs }),
+      ...(this.options.resume === undefined ? {} : { resume: (id, inputs) => this.options.resume!(job.tenant, id, inputs) }),
       ...(this.options.env === undefined ? {} : { env: this.options.env }),
+      ...(continued ? { previousLogs: await store.logs(job.tenant, job.executionId) } : {}),
       save: async (next) => {
-        if (signal.aborted && signal.reason === HAND_BACK && !isTerminal(next.state.current)) return;
         await store.save(next);
         this.options.onExecution?.(next);
       },
@@ -152,24 +189,23 @@ export class ExecutionProcessor {
     });
     flush();
     await this.logWrites;
-    if (isTerminal(result.state.current)) {
-      this.options.memorySecrets?.delete(result.id);
-      this.options.onEnd?.(result);
-    }
+    if (isTerminal(result.state.current)) this.options.memorySecrets?.delete(result.id);
     return result;
   }
 
-  private logWrites: Promise<void> = Promise.resolve();
-
+  /** Appends log lines, one write per execution, in order. */
   private log(records: LogRecord[]): void {
-    const first = records[0];
-    if (first === undefined) return;
-    const write = this.options.store.appendLogs(first.tenantId ?? 'main', first.executionId, records);
-    this.logWrites = this.logWrites.then(
-      () => write,
-      () => write,
-    );
-    write.catch((e: Error) => process.emitWarning(`pebbleflow: could not write logs of ${first.executionId}: ${e.message}`));
+    const byExecution = new Map<string, LogRecord[]>();
+    for (const r of records) {
+      let list = byExecution.get(r.executionId);
+      if (list === undefined) byExecution.set(r.executionId, (list = []));
+      list.push(r);
+    }
+    for (const [executionId, list] of byExecution) {
+      const tenant = list[0]?.tenantId ?? 'main';
+      const write = this.logWrites.then(() => this.options.store.appendLogs(tenant, executionId, list));
+      this.logWrites = write.catch((e: Error) => process.emitWarning(`pebbleflow: could not write logs of ${executionId}: ${e.message}`));
+    }
   }
 
   private record(execution: StoredExecution, level: LogRecord['level'], message: string): LogRecord {
@@ -186,12 +222,11 @@ export class ExecutionProcessor {
   }
 
   private async finishWithoutRun(execution: StoredExecution, state: 'KILLED' | 'FAILED'): Promise<StoredExecution> {
-    const state_ = state === 'KILLED' ? withState(execution.state, 'KILLED') : withState(withState(execution.state, 'RUNNING'), 'FAILED');
-    const done: StoredExecution = { ...execution, state: state_ };
+    const next = state === 'KILLED' ? withState(execution.state, 'KILLED') : withState(withState(execution.state, 'RUNNING'), 'FAILED');
+    const done: StoredExecution = { ...execution, state: next };
     await this.options.store.save(done);
     this.options.onExecution?.(done);
     this.options.memorySecrets?.delete(done.id);
-    this.options.onEnd?.(done);
     return done;
   }
 }

@@ -1,20 +1,24 @@
 /**
- * Runs one execution and reports every change: the bridge between the server (which stores and
- * streams Kestra-shaped executions) and the runner. Each task run's start and end, each attempt
- * (with the id of the worker that ran it) and each log line is saved as it happens, so the API,
- * the follow streams and `wait=true` see the run live.
+ * Runs one stored execution with the runner and keeps the store up to date: the runner reports
+ * every change of the execution and its task runs (and of the Subflow executions it starts), each
+ * is written as it happens, in order, so the API, the follow streams and `wait=true` see the run
+ * live — and a worker that dies leaves an execution another one continues without running its
+ * finished task runs again. A stored execution is always continued (new ones are stored CREATED
+ * by the API first), with SECRET inputs decrypted for the run and masked everywhere it writes.
  */
 import type { Flow } from '../../flow/model.js';
-import { isTerminal, type StateType, type TaskRun, type TaskRunAttempt } from '../../runner/execution.js';
-import { runFlow } from '../../runner/runner.js';
-import type { FlowEngine, TaskRunReport } from '../../runner/types.js';
+import type { FlowRepository as RunnerFlows } from '../../flow/repository.js';
+import type { Execution } from '../../runner/execution.js';
+import { resumeExecution, runExecution as continueExecution } from '../../runner/runner.js';
+import type { ExecutionStore as RunnerStore } from '../../runner/store.js';
+import type { FlowEngine, LogEntry } from '../../runner/types.js';
 import type { LogRecord } from '../store/types.js';
-import { newState, withState, type StoredExecution } from './model.js';
+import type { StoredExecution } from './model.js';
 
 export interface RunWork {
   readonly flow: Flow;
   readonly execution: StoredExecution;
-  /** The process that runs it (`host:pid` for a worker, `server` in embedded mode). */
+  /** The process that runs it (`host:pid`). */
   readonly workerId: string;
   readonly engine: FlowEngine;
   readonly tenant: string;
@@ -22,114 +26,106 @@ export interface RunWork {
   readonly secretValues: Readonly<Record<string, string>>;
   /** Aborted to kill the execution. */
   readonly signal: AbortSignal;
+  /** True once the process hands the execution back (shutdown): nothing more is saved. */
+  readonly handingBack: () => boolean;
+  /** Inputs for a paused execution's Pause (`onResume`), when this run is a resume. */
+  readonly resumeInputs?: Readonly<Record<string, unknown>>;
+  /** Where Subflow tasks find their child flows. */
+  readonly flows?: RunnerFlows;
+  /** How a Resume task resumes an execution. */
+  readonly resume?: (executionId: string, inputs: Readonly<Record<string, unknown>>) => Promise<void>;
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Called with every change; calls are made in order. */
+  readonly previousLogs?: readonly LogRecord[];
+  /** Called with every change, in order. */
   save(execution: StoredExecution): Promise<void>;
   log(record: LogRecord): void;
 }
 
-/** Runs an execution to its end and returns the final version (also saved). */
+/** Runs (or continues, or resumes) an execution; resolves to its last version (terminal, PAUSED, or as handed back). */
 export async function runExecution(work: RunWork): Promise<StoredExecution> {
-  const base = work.execution;
-  let current: StoredExecution = { ...base, state: withState(base.state, 'RUNNING') };
-  let chain: Promise<void> = work.save(current);
-  const commit = (next: StoredExecution): void => {
-    current = next;
-    const snapshot = structuredClone(next);
-    chain = chain.then(
-      () => work.save(snapshot),
-      () => work.save(snapshot),
-    );
+  const main = work.execution;
+  const secretIds = Object.keys(main.secretInputs ?? {});
+  let chain: Promise<void> = Promise.resolve();
+  let last: StoredExecution = main;
+  // Executions this run saves (its own and the Subflow executions it starts): what their log lines need.
+  const known = new Map<string, { namespace: string; flowId: string; trigger?: Execution['trigger'] }>();
+  const store: RunnerStore = {
+    save(execution) {
+      known.set(execution.id, {
+        namespace: execution.namespace,
+        flowId: execution.flowId,
+        ...(execution.trigger === undefined ? {} : { trigger: execution.trigger }),
+      });
+      if (work.handingBack()) return;
+      const copy = structuredClone(execution) as StoredExecution;
+      const stored: StoredExecution =
+        copy.id === main.id
+          ? { ...copy, ...(main.secretInputs === undefined ? {} : { secretInputs: main.secretInputs }), tenantId: work.tenant }
+          : { ...copy, tenantId: work.tenant };
+      if (stored.id === main.id) last = stored;
+      chain = chain.then(
+        () => work.save(stored),
+        () => work.save(stored),
+      );
+    },
+    log(entry: LogEntry) {
+      if (work.handingBack()) return;
+      const executionId = entry.executionId ?? main.id;
+      const of = known.get(executionId) ?? main;
+      const trigger = of.trigger;
+      work.log({
+        tenantId: work.tenant,
+        namespace: of.namespace,
+        flowId: of.flowId,
+        executionId,
+        ...(entry.taskId === undefined ? {} : { taskId: entry.taskId }),
+        ...(entry.taskRunId === undefined ? {} : { taskRunId: entry.taskRunId }),
+        ...(entry.attemptNumber === undefined ? {} : { attemptNumber: entry.attemptNumber }),
+        ...(trigger === undefined ? {} : { triggerId: trigger.id }),
+        timestamp: entry.timestamp,
+        level: entry.level,
+        thread: work.workerId,
+        message: entry.message,
+      });
+    },
+    async flush() {
+      await chain;
+    },
   };
-  const runs = new Map<string, TaskRun>();
-  const attempt = (state: StateType): TaskRunAttempt => ({ state: newState(state), workerId: work.workerId });
-  const upsert = (run: TaskRun): void => {
-    runs.set(run.id, run);
-    const list = current.taskRunList.some((t) => t.id === run.id)
-      ? current.taskRunList.map((t) => (t.id === run.id ? run : t))
-      : [...current.taskRunList, run];
-    commit({ ...current, taskRunList: list });
+  const { secretInputs: _sealed, ...execution } = main;
+  const secrets = Object.fromEntries(secretIds.flatMap((id) => (work.secretValues[id] === undefined ? [] : [[id, work.secretValues[id]]])));
+  const options = {
+    engine: work.engine,
+    tenant: work.tenant,
+    signal: work.signal,
+    workerId: work.workerId,
+    store,
+    execution,
+    runInputs: { ...execution.inputs, ...secrets },
+    sensitiveValues: Object.values(secrets),
+    ...(work.flows === undefined ? {} : { flows: work.flows }),
+    ...(work.resume === undefined ? {} : { executions: { resume: work.resume } }),
+    ...(work.env === undefined ? {} : { env: work.env }),
+    ...(work.previousLogs === undefined ? {} : { previousLogs: work.previousLogs.map(toLogEntry) }),
   };
-  const onStart = (report: Readonly<TaskRunReport>): void => {
-    upsert({
-      id: report.id,
-      executionId: base.id,
-      tenantId: work.tenant,
-      namespace: base.namespace,
-      flowId: base.flowId,
-      taskId: report.taskId,
-      ...(report.parentTaskRunId === undefined ? {} : { parentTaskRunId: report.parentTaskRunId }),
-      attempts: [attempt('RUNNING')],
-      outputs: {},
-      state: withState(newState('CREATED'), 'RUNNING'),
-    });
-  };
-  const onEnd = (report: Readonly<TaskRunReport>): void => {
-    const run = runs.get(report.id);
-    if (run === undefined) return;
-    const final: StateType = report.state === 'CREATED' || report.state === 'RUNNING' ? 'FAILED' : report.state;
-    const attempts: TaskRunAttempt[] = [];
-    for (let i = 1; i <= report.attempts; i++) {
-      const a = attempt('RUNNING');
-      attempts.push({ ...a, state: withState(a.state, i < report.attempts ? 'FAILED' : final) });
-    }
-    upsert({ ...run, attempts, outputs: report.outputs, state: withState(run.state, final) });
-  };
-  const secretInputs = work.execution.secretInputs === undefined ? {} : work.secretValues;
-  let final: StateType;
-  let flowOutputs: Record<string, unknown> | undefined;
-  try {
-    const report = await runFlow(work.flow, {
-      inputs: { ...current.inputs, ...secretInputs },
-      engine: work.engine,
-      tenant: work.tenant,
-      signal: work.signal,
-      ...(work.env === undefined ? {} : { env: work.env }),
-      onEvent: (event) => {
-        if (event.type === 'task-start') onStart(event.taskRun);
-        else if (event.type === 'task-end') onEnd(event.taskRun);
-        else {
-          const run = event.log.taskRunId === undefined ? undefined : runs.get(event.log.taskRunId);
-          work.log({
-            tenantId: work.tenant,
-            namespace: base.namespace,
-            flowId: base.flowId,
-            executionId: base.id,
-            ...(event.log.taskId === undefined ? {} : { taskId: event.log.taskId }),
-            ...(event.log.taskRunId === undefined ? {} : { taskRunId: event.log.taskRunId }),
-            ...(run === undefined ? {} : { attemptNumber: Math.max(0, run.attempts.length - 1) }),
-            ...(base.trigger === undefined ? {} : { triggerId: base.trigger.id }),
-            timestamp: event.log.timestamp,
-            level: event.log.level,
-            thread: work.workerId,
-            message: event.log.message,
-          });
-        }
-      },
-    });
-    final = work.signal.aborted ? 'KILLED' : report.state;
-    flowOutputs = report.flowOutputs;
-  } catch (e) {
-    work.log({
-      tenantId: work.tenant,
-      namespace: base.namespace,
-      flowId: base.flowId,
-      executionId: base.id,
-      timestamp: new Date().toISOString(),
-      level: 'ERROR',
-      thread: work.workerId,
-      message: e instanceof Error ? e.message : String(e),
-    });
-    final = work.signal.aborted ? 'KILLED' : 'FAILED';
-  }
-  // Task runs left open by a kill end as KILLED.
-  const list = current.taskRunList.map((t) => (isTerminal(t.state.current) ? t : { ...t, state: withState(t.state, 'KILLED') }));
-  commit({
-    ...current,
-    taskRunList: list,
-    ...(flowOutputs === undefined ? {} : { outputs: flowOutputs }),
-    state: withState(current.state, final),
-  });
+  const result =
+    work.resumeInputs !== undefined && execution.state.current === 'PAUSED'
+      ? await resumeExecution(work.flow, execution, { ...options, resumeInputs: work.resumeInputs })
+      : await continueExecution(work.flow, options);
   await chain;
-  return current;
+  if (work.handingBack()) return last;
+  const final = result.execution;
+  return { ...final, tenantId: work.tenant, ...(main.secretInputs === undefined ? {} : { secretInputs: main.secretInputs }) };
+}
+
+function toLogEntry(r: LogRecord): LogEntry {
+  return {
+    executionId: r.executionId,
+    ...(r.taskId === undefined ? {} : { taskId: r.taskId }),
+    ...(r.taskRunId === undefined ? {} : { taskRunId: r.taskRunId }),
+    ...(r.attemptNumber === undefined ? {} : { attemptNumber: r.attemptNumber }),
+    level: r.level,
+    message: r.message,
+    timestamp: r.timestamp,
+  };
 }

@@ -6,16 +6,17 @@
  */
 import { InputValidationError } from '../../flow/errors.js';
 import { resolveInputs } from '../../flow/inputs.js';
-import type { Flow } from '../../flow/model.js';
+import type { Flow, InputDefinition, TaskNode } from '../../flow/model.js';
+import { pausedTaskRuns, restartExecution, ExecutionStateError } from '../../runner/runner.js';
 import { MASK } from '../../runner/masking.js';
 import { isTerminal, type ExecutionTrigger, type Label } from '../../runner/execution.js';
 import type { FlowEngine } from '../../runner/types.js';
-import type { FlowRecord } from '../flows/flow-repository.js';
-import { illegalState, invalidEntity } from '../http/errors.js';
+import type { FlowRecord, FlowRepository } from '../flows/flow-repository.js';
+import { illegalArgument, illegalState, invalidEntity } from '../http/errors.js';
 import type { ExecutionQuery, ExecutionStore, Paged } from '../store/types.js';
 import type { ExecutionEvents } from './events.js';
 import { newExecution, withState, type StoredExecution } from './model.js';
-import type { ExecutionJob } from './processor.js';
+import type { ExecutionJob, JobFlow } from './processor.js';
 import type { ExecutionQueue } from './queue.js';
 import type { SecretBox } from './secret-inputs.js';
 
@@ -32,6 +33,8 @@ export interface CreateExecution {
 
 export interface ExecutionServiceOptions {
   readonly tenant: string;
+  /** The flows (for Subflow sources carried by queue messages, resumes and restarts); a worker passes those its job carries. */
+  readonly flows?: Pick<FlowRepository, 'get'>;
   readonly store: ExecutionStore;
   readonly queue: ExecutionQueue;
   readonly events: ExecutionEvents;
@@ -82,8 +85,98 @@ export class ExecutionService {
       return undefined;
     }
     this.o.events.emitExecution(execution);
-    await this.o.queue.enqueue(jobOf(execution, record));
+    await this.o.queue.enqueue(jobOf(execution, record, this.subflowsOf(record)));
     return execution;
+  }
+
+  /** The flows a flow's Subflow tasks name (literally), and theirs, at their latest revision. */
+  subflowsOf(record: FlowRecord): JobFlow[] {
+    const flows = this.o.flows;
+    if (flows === undefined) return [];
+    const out = new Map<string, JobFlow>();
+    const visit = (nodes: readonly TaskNode[]): void => {
+      for (const node of nodes) {
+        if (SUBFLOW_TYPES.has(node.type)) {
+          const namespace = node.properties.namespace;
+          const flowId = node.properties.flowId;
+          if (typeof namespace === 'string' && typeof flowId === 'string' && !/\{\{|\{%/.test(namespace + flowId)) {
+            const key = `${namespace}\u0000${flowId}`;
+            const child = flows.get(namespace, flowId);
+            if (child !== undefined && !out.has(key)) {
+              out.set(key, { namespace, flowId, revision: child.revision, source: child.source });
+              walk(child.flow);
+            }
+          }
+        }
+        visit(Object.values(node.children).flat());
+        for (const cases of Object.values(node.childMaps ?? {})) for (const list of cases.values()) visit(list);
+      }
+    };
+    const walk = (flow: Flow): void => visit([...flow.tasks, ...flow.errors, ...flow.finally, ...flow.afterExecution]);
+    walk(record.flow);
+    return [...out.values()];
+  }
+
+  private recordOf(execution: StoredExecution, revision = execution.flowRevision): FlowRecord {
+    const record = this.o.flows?.get(execution.namespace, execution.flowId, { revision, allowDeleted: true });
+    if (record === undefined) throw illegalState(`Unable to find flow ${execution.namespace}.${execution.flowId} revision ${revision}`);
+    return record;
+  }
+
+  /**
+   * Kestra's resume: only a PAUSED execution (409 otherwise); the Pause's `onResume` inputs are
+   * checked now (422 listing every problem) and the execution is queued to continue.
+   */
+  async resume(id: string, rawInputs: Readonly<Record<string, unknown>>): Promise<StoredExecution | undefined> {
+    const execution = await this.get(id);
+    if (execution === undefined) return undefined;
+    if (execution.state.current !== 'PAUSED') throw illegalState(`Execution is not paused, can't resume it`);
+    const record = this.recordOf(execution);
+    const declared: InputDefinition[] = [];
+    for (const { task } of pausedTaskRuns(record.flow, execution)) {
+      const onResume = task?.properties.onResume;
+      if (Array.isArray(onResume))
+        declared.push(
+          ...(onResume as InputDefinition[]).map((d) => ({ ...d, required: (d as { required?: boolean }).required !== false })),
+        );
+    }
+    let resumeInputs: Record<string, unknown> = {};
+    try {
+      if (declared.length > 0 || Object.keys(rawInputs).length > 0) resumeInputs = (await resolveInputs(declared, rawInputs)).values;
+    } catch (e) {
+      if (e instanceof InputValidationError)
+        throw invalidEntity(
+          e.message,
+          e.problems.map((p) => `inputs.${p.inputId}: ${p.message}`),
+        );
+      throw e;
+    }
+    await this.o.queue.enqueue({ ...jobOf(execution, record, this.subflowsOf(record)), resumeInputs });
+    return execution;
+  }
+
+  /** Kestra's restart: a terminated execution's failed task runs run again (409 when there is nothing to restart). */
+  async restart(id: string, revision?: number): Promise<StoredExecution | undefined> {
+    const execution = await this.get(id);
+    if (execution === undefined) return undefined;
+    const record = this.recordOf(execution, revision ?? execution.flowRevision);
+    if (revision !== undefined && revision < execution.flowRevision)
+      throw illegalArgument(`Restarting execution ${id} with a revision older than its own (${execution.flowRevision}) is not allowed`);
+    let restarted: StoredExecution;
+    try {
+      restarted = {
+        ...restartExecution(record.flow, execution),
+        ...(execution.secretInputs === undefined ? {} : { secretInputs: execution.secretInputs }),
+      };
+    } catch (e) {
+      if (e instanceof ExecutionStateError) throw illegalState(e.message);
+      throw e;
+    }
+    restarted = { ...restarted, flowRevision: record.revision, tenantId: this.o.tenant };
+    await this.o.store.save(restarted);
+    this.o.events.emitExecution(restarted);
+    await this.o.queue.enqueue(jobOf(restarted, record, this.subflowsOf(record)));
+    return restarted;
   }
 
   /** Typed inputs, with SECRET values taken out (shown as `******`). */
@@ -184,8 +277,10 @@ export class ExecutionService {
   }
 }
 
+const SUBFLOW_TYPES = new Set(['io.kestra.plugin.core.flow.Subflow']);
+
 /** What goes on the queue for an execution: the flow source of its revision, inputs, labels, trigger — SECRETs only encrypted. */
-export function jobOf(execution: StoredExecution, record: FlowRecord): ExecutionJob {
+export function jobOf(execution: StoredExecution, record: FlowRecord, subflows: readonly JobFlow[] = []): ExecutionJob {
   return {
     tenant: execution.tenantId ?? record.tenant,
     executionId: execution.id,
@@ -197,6 +292,8 @@ export function jobOf(execution: StoredExecution, record: FlowRecord): Execution
     labels: execution.labels,
     ...(execution.trigger === undefined ? {} : { trigger: execution.trigger }),
     ...(execution.scheduleDate === undefined ? {} : { scheduleDate: execution.scheduleDate }),
+    ...(execution.variables === undefined ? {} : { variables: execution.variables }),
+    ...(subflows.length === 0 ? {} : { subflows }),
     ...(execution.secretInputs === undefined || Object.values(execution.secretInputs).every((v) => v === '')
       ? {}
       : { secretInputs: execution.secretInputs }),

@@ -8,7 +8,7 @@
 import { Queue, type JobsOptions, type RepeatOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { TriggerDefinition } from '../../flow/triggers.js';
-import type { ExecutionJob } from '../executions/processor.js';
+import type { ExecutionJob, JobFlow } from '../executions/processor.js';
 import type { ExecutionQueue } from '../executions/queue.js';
 import type { FlowRecord } from '../flows/flow-repository.js';
 import { triggerUid } from '../store/types.js';
@@ -24,6 +24,8 @@ export interface ScheduleJob {
   readonly revision: number;
   readonly source: string;
   readonly triggerId: string;
+  /** The flows its Subflow tasks name, as the server had them when it armed the schedule. */
+  readonly subflows?: readonly JobFlow[];
 }
 
 export const EXECUTION_JOB = 'execution';
@@ -103,6 +105,7 @@ export class BullSchedules implements ScheduleBackend {
   private readonly queue: Queue;
   private readonly tenant: string;
   private readonly armedIds = new Map<string, string>();
+  private subflows: (record: FlowRecord) => JobFlow[] = () => [];
 
   constructor(queue: Queue, tenant: string) {
     this.queue = queue;
@@ -111,6 +114,11 @@ export class BullSchedules implements ScheduleBackend {
 
   armed(): string[] {
     return [...this.armedIds.keys()];
+  }
+
+  /** How the flows a Subflow names are found (the server's execution service knows). */
+  setSubflows(find: (record: FlowRecord) => JobFlow[]): void {
+    this.subflows = find;
   }
 
   async arm(record: FlowRecord, trigger: TriggerDefinition, spec: ScheduleSpec): Promise<void> {
@@ -125,6 +133,7 @@ export class BullSchedules implements ScheduleBackend {
       revision: record.revision,
       source: record.source,
       triggerId: trigger.id,
+      subflows: this.subflows(record),
     };
     await this.queue.upsertJobScheduler(uid, { pattern, tz: spec.timezone }, { name: SCHEDULE_JOB, data, opts: JOB_OPTIONS });
     this.armedIds.set(uid, version);

@@ -19,4 +19,6 @@ export const keys = {
 export type RedisMessage =
   | { readonly t: 'execution'; readonly tenant: string; readonly execution: unknown }
   | { readonly t: 'log'; readonly tenant: string; readonly record: unknown }
-  | { readonly t: 'kill'; readonly tenant: string; readonly id: string };
+  | { readonly t: 'kill'; readonly tenant: string; readonly id: string }
+  /** A Resume task on a worker asks the servers (which have the flows) to resume an execution. */
+  | { readonly t: 'resume'; readonly tenant: string; readonly id: string; readonly inputs: Record<string, unknown> };

@@ -90,7 +90,8 @@ export async function redisMode(o: {
     store,
     queue,
     schedules,
-    async start(triggers) {
+    async start(triggers, executions) {
+      schedules.setSubflows((record) => executions.subflowsOf(record));
       await subscriber.subscribe(keys.events);
       subscriber.on('message', (_channel: string, text: string) => {
         let message: RedisMessage;
@@ -102,6 +103,10 @@ export async function redisMode(o: {
         if (message.tenant !== o.tenant) return;
         if (message.t === 'execution') o.events.emitExecution(message.execution as StoredExecution);
         else if (message.t === 'log') o.events.emitLog(message.record as LogRecord);
+        else if (message.t === 'resume')
+          void executions
+            .resume(message.id, message.inputs)
+            .catch((e: Error) => o.log(`pebbleflow: resume of ${message.id} asked by a worker: ${e.message}`));
       });
       loop = consumeStates(triggers);
     },

@@ -68,24 +68,41 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
     env,
     ...(runtime.secretBox === undefined ? {} : { secretBox: runtime.secretBox }),
     killRequested: async (tenant, id) => (await redis.get(keys.kill(tenant, id))) !== null,
+    // A Resume task: the servers have the flows, they validate and queue the resume.
+    resume: async (tenant, id, inputs) => {
+      const message: RedisMessage = { t: 'resume', tenant, id, inputs: { ...inputs } };
+      if ((await redis.publish(keys.events, JSON.stringify(message))) === 0)
+        throw new Error(`No server is listening to resume execution ${id}`);
+    },
   });
-  // Schedules create executions the way the server does (inputs checked, SECRETs encrypted).
-  const services = new Map<string, ExecutionService>();
-  const serviceFor = (tenant: string): ExecutionService => {
-    let service = services.get(tenant);
-    if (service === undefined) {
-      service = new ExecutionService({
-        tenant,
-        store,
-        queue: producer,
-        events: new ExecutionEvents(),
-        engine: runtime.engine,
-        memorySecrets: new Map(),
-        ...(runtime.secretBox === undefined ? {} : { secretBox: runtime.secretBox }),
-      });
-      services.set(tenant, service);
-    }
-    return service;
+  // Schedules create executions the way the server does (inputs checked, SECRETs encrypted), with
+  // the Subflow sources the schedule's job carries.
+  const serviceFor = (tenant: string, job: ScheduleJob): ExecutionService => {
+    const records = new Map(
+      (job.subflows ?? []).map((f) => {
+        const record: FlowRecord = {
+          tenant,
+          namespace: f.namespace,
+          id: f.flowId,
+          revision: f.revision,
+          source: f.source,
+          deleted: false,
+          updated: new Date().toISOString(),
+          flow: processor.parse(tenant, f),
+        };
+        return [`${f.namespace}\u0000${f.flowId}`, record];
+      }),
+    );
+    return new ExecutionService({
+      tenant,
+      store,
+      queue: producer,
+      events: new ExecutionEvents(),
+      engine: runtime.engine,
+      memorySecrets: new Map(),
+      flows: { get: (namespace, id) => records.get(`${namespace}\u0000${id}`) },
+      ...(runtime.secretBox === undefined ? {} : { secretBox: runtime.secretBox }),
+    });
   };
 
   const runExecution = async (job: Job<ExecutionJob>, token: string | undefined, signal: AbortSignal | undefined): Promise<string> => {
@@ -138,7 +155,7 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
     else ticks = [];
     if (later.capped)
       log(`pebbleflow worker: ${data.namespace}.${data.flowId} trigger ${trigger.id}: only the most recent missed ticks are run`);
-    const service = serviceFor(data.tenant);
+    const service = serviceFor(data.tenant, data);
     for (const t of ticks) {
       if (isTooLate(spec, t, now)) continue;
       await service.create(record, await scheduledExecution(runtime.engine, record, trigger, spec, t));

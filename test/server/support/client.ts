@@ -19,7 +19,7 @@ export async function readEvents(
   let buffer = '';
   const reader = res.body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = (await reader.read()) as { done: boolean; value?: Uint8Array };
     if (done) break;
     buffer += decoder.decode(value, { stream: true });
     let cut: number;
@@ -39,7 +39,11 @@ export async function readEvents(
         any = true;
       }
       if (!any) continue;
-      const e: SseEvent = { ...(event.id === undefined ? {} : { id: event.id }), ...(event.event === undefined ? {} : { event: event.event }), data: event.data.join('\n') };
+      const e: SseEvent = {
+        ...(event.id === undefined ? {} : { id: event.id }),
+        ...(event.event === undefined ? {} : { event: event.event }),
+        data: event.data.join('\n'),
+      };
       events.push(e);
       options.onEvent?.(e);
       if (options.stopWhen?.(e) === true) {
@@ -52,16 +56,21 @@ export async function readEvents(
 }
 
 /** POST multipart form data (Kestra's execution inputs). */
-export async function postForm(url: string, fields: Record<string, string | string[]>, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+export async function postForm<T = unknown>(
+  url: string,
+  fields: Record<string, string | string[]>,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T }> {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) for (const item of Array.isArray(v) ? v : [v]) form.append(k, item);
   const res = await fetch(url, { method: 'POST', body: form, headers });
   const text = await res.text();
-  return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
+  return { status: res.status, body: (text === '' ? undefined : JSON.parse(text)) as T };
 }
 
-export async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+export async function getJson<T = unknown>(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
   const res = await fetch(url, { headers });
   const text = await res.text();
-  return { status: res.status, body: text === '' ? undefined : (/json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : text) };
+  const body: unknown = text === '' ? undefined : /json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : text;
+  return { status: res.status, body: body as T };
 }

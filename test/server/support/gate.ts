@@ -19,7 +19,6 @@ export interface Gate {
 export async function startGate(): Promise<Gate> {
   const counts = new Map<string, number>();
   const holding = new Map<string, (() => void)[]>();
-  let server: Server;
   const started = await listen((req, res) => {
     const [, kind, key = ''] = (req.url ?? '').split('/');
     const name = decodeURIComponent(key.split('?')[0] ?? '');
@@ -31,10 +30,15 @@ export async function startGate(): Promise<Gate> {
       const list = holding.get(name) ?? [];
       list.push(answer);
       holding.set(name, list);
-      req.on('close', () => holding.set(name, (holding.get(name) ?? []).filter((f) => f !== answer)));
+      req.on('close', () =>
+        holding.set(
+          name,
+          (holding.get(name) ?? []).filter((f) => f !== answer),
+        ),
+      );
     } else answer();
   });
-  server = started.server;
+  const server: Server = started.server;
   const gate: Gate = {
     origin: started.origin,
     counts,

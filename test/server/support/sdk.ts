@@ -74,11 +74,21 @@ export function call<T = unknown>(api: SdkApi, method: string, ...args: unknown[
   const fn = api[method];
   if (fn === undefined) throw new TypeError(`The SDK has no ${method}`);
   return new Promise((resolve, reject) => {
-    fn.call(api, ...args, (error: { status?: number; response?: { body?: unknown; text?: string } } | null, data: T, response: { status: number }) => {
-      if (error !== null && error !== undefined) {
-        const status = error.status ?? response?.status ?? 0;
-        reject(new SdkError(status, error.response?.body ?? error.response?.text, `${method}: HTTP ${status}: ${JSON.stringify(error.response?.body ?? error.response?.text)}`));
-      } else resolve({ data, status: response.status });
-    });
+    fn.call(
+      api,
+      ...args,
+      (error: { status?: number; response?: { body?: unknown; text?: string } } | null, data: T, response: { status: number }) => {
+        if (error !== null && error !== undefined) {
+          const status = error.status ?? response?.status ?? 0;
+          reject(
+            new SdkError(
+              status,
+              error.response?.body ?? error.response?.text,
+              `${method}: HTTP ${status}: ${JSON.stringify(error.response?.body ?? error.response?.text)}`,
+            ),
+          );
+        } else resolve({ data, status: response.status });
+      },
+    );
   });
 }
