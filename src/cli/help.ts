@@ -107,6 +107,8 @@ Options:
   -c, --config FILE       project config (default: ./pebbleflow.yaml if present)
       --concurrency N     executions run at once (default 8)
       --grace SECONDS     at shutdown, how long running executions may finish (30)
+      --lock-duration S   how long a job stays with a worker that stopped answering
+                          before another worker takes it over (10)
   -h, --help              this help`,
 
   schema: `Usage: pebbleflow schema [--config]

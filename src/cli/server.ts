@@ -80,6 +80,7 @@ export async function workerCommand(args: readonly string[], io: CliIO): Promise
     config: { type: 'string', short: 'c' },
     concurrency: { type: 'string' },
     grace: { type: 'string' },
+    'lock-duration': { type: 'string' },
   });
   if (flag(parsed, 'help')) return -1;
   if (parsed.positionals.length > 0) throw new UsageError('worker', `takes no arguments, got ${parsed.positionals.join(' ')}`);
@@ -88,12 +89,14 @@ export async function workerCommand(args: readonly string[], io: CliIO): Promise
   if (!/^rediss?:\/\//.test(redis)) throw new UsageError('worker', `--redis expects a redis:// or rediss:// URL, got \`${redis}\``);
   const concurrency = intOption('worker', 'concurrency', str(parsed, 'concurrency'), 1, 10_000) ?? 8;
   const graceSeconds = intOption('worker', 'grace', str(parsed, 'grace'), 0, 86_400) ?? 30;
+  const lockSeconds = intOption('worker', 'lock-duration', str(parsed, 'lock-duration'), 1, 3600) ?? 10;
   const config = configPath(io, str(parsed, 'config'));
   const { startWorker } = await import('../server/redis/worker.js');
   const worker = await startWorker({
     redisUrl: redis,
     concurrency,
     graceMs: graceSeconds * 1000,
+    lockDurationMs: lockSeconds * 1000,
     env: io.env,
     log: (line) => io.stderr.write(`${line}\n`),
     ...(config === undefined ? {} : { config }),

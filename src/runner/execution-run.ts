@@ -683,7 +683,9 @@ export class ExecutionRun {
         transition(attempt.state, 'RUNNING');
         taskRun.attempts.push(attempt);
       }
-      this.#touch(taskRun);
+      // Written before the task runs: a worker that dies now leaves a RUNNING attempt, which the
+      // next one ends KILLED and retries, rather than a task run nobody knows was started.
+      await this.#persist(taskRun);
       const outcome = await this.#attempt(frame, wasPaused ? attemptsBefore - 1 : attemptsBefore, timeoutMs, wasPaused);
       wasPaused = false;
       if (outcome === 'SUSPENDED') return this.#suspend(frame);
@@ -799,6 +801,12 @@ export class ExecutionRun {
     if (this.#store === NO_STORE) return;
     const saved = this.#store.save(this.execution, { kind: 'taskRun', taskRun });
     if (saved instanceof Promise) this.#background.push(saved.catch(() => undefined));
+  }
+
+  /** `#touch`, waiting for the store when it answers with a promise (the store contract: awaited before the run goes on). */
+  async #persist(taskRun: TaskRun): Promise<void> {
+    const saved = this.#store.save(this.execution, { kind: 'taskRun', taskRun });
+    if (saved instanceof Promise) await saved.catch(() => undefined);
   }
 
   #save(): void {

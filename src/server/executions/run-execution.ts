@@ -67,6 +67,8 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
         () => work.save(stored),
         () => work.save(stored),
       );
+      // The runner waits for this before it starts a task's attempt (write-ahead).
+      return chain;
     },
     log(entry: LogEntry) {
       if (work.handingBack()) return;
