@@ -58,7 +58,8 @@ export function reportError(io: CliIO, error: unknown): number {
     e.name === 'InputValidationError' ||
     e.name === 'FlowDisabledError' ||
     e.name === 'ExecutionStateError' ||
-    e.name === 'ServerStartError'
+    e.name === 'ServerStartError' ||
+    e.name === 'DataFolderBusyError'
   ) {
     for (const line of message.split('\n')) io.stderr.write(`${io.err.red('error')} ${line.trim()}\n`);
     return EXIT_USAGE;

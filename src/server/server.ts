@@ -27,6 +27,7 @@ import { errorBody, HttpError } from './http/errors.js';
 import { ApiRequest, STREAMED, writeReply, type RouteHandler } from './http/exchange.js';
 import { Router } from './http/router.js';
 import { staticFiles, type StaticOptions } from './http/static-files.js';
+import { lockDataFolder } from './store/data-lock.js';
 import { FileExecutionStore } from './store/file-store.js';
 import type { ExecutionStore } from './store/types.js';
 import { processRuntime, ServerStartError } from './runtime.js';
@@ -86,6 +87,7 @@ export class PebbleflowServer {
   private readonly mode: StartedMode;
   private readonly log: (line: string) => void;
   private readonly graceMs: number;
+  private readonly unlock: () => void;
   private address = '';
   private uiPrefix: string | undefined;
 
@@ -101,7 +103,9 @@ export class PebbleflowServer {
     log: (line: string) => void;
     graceMs: number;
     events: ExecutionEvents;
+    unlock: () => void;
   }) {
+    this.unlock = parts.unlock;
     this.tenant = parts.tenant;
     this.flows = parts.flows;
     this.executions = parts.executions;
@@ -145,75 +149,83 @@ export class PebbleflowServer {
     );
     const tenant = config.tenant;
     const dataDir = resolve(options.dataDir ?? join(process.cwd(), '.pebbleflow'));
-    const events = new ExecutionEvents();
-    const memorySecrets = new Map<string, Readonly<Record<string, string>>>();
+    // Embedded mode keeps its state in this process: one server per data folder.
+    const unlock = options.redisUrl === undefined ? lockDataFolder(dataDir) : () => undefined;
+    try {
+      const events = new ExecutionEvents();
+      const memorySecrets = new Map<string, Readonly<Record<string, string>>>();
 
-    const flows = new FlowRepository({ dir: options.flowsDir, dataDir, tenant, log });
-    await flows.start({ watch: options.watch !== false });
-    // Filled once the service exists: a Resume task resumes through it.
-    const late: { service?: ExecutionService } = {};
-    const mode: StartedMode =
-      options.redisUrl === undefined
-        ? embeddedMode({
-            flows,
-            resume: async (id, inputs) => {
-              if ((await late.service?.resume(id, inputs)) === undefined) throw new Error(`Execution ${id} not found`);
-            },
-            tenant,
-            dataDir,
-            engine,
-            events,
-            memorySecrets,
-            workerId,
-            log,
-            ...(secretBox === undefined ? {} : { secretBox }),
-            concurrency: options.concurrency ?? 8,
-            env,
-          })
-        : await (await import('./redis/redis-mode.js')).redisMode({ tenant, redisUrl: options.redisUrl, events, log, workerId });
+      const flows = new FlowRepository({ dir: options.flowsDir, dataDir, tenant, log });
+      await flows.start({ watch: options.watch !== false });
+      // Filled once the service exists: a Resume task resumes through it.
+      const late: { service?: ExecutionService } = {};
+      const mode: StartedMode =
+        options.redisUrl === undefined
+          ? embeddedMode({
+              flows,
+              resume: async (id, inputs) => {
+                if ((await late.service?.resume(id, inputs)) === undefined) throw new Error(`Execution ${id} not found`);
+              },
+              tenant,
+              dataDir,
+              engine,
+              events,
+              memorySecrets,
+              workerId,
+              log,
+              ...(secretBox === undefined ? {} : { secretBox }),
+              concurrency: options.concurrency ?? 8,
+              env,
+            })
+          : await (await import('./redis/redis-mode.js')).redisMode({ tenant, redisUrl: options.redisUrl, events, log, workerId });
 
-    const executions = new ExecutionService({
-      tenant,
-      flows,
-      store: mode.store,
-      queue: mode.queue,
-      events,
-      engine,
-      memorySecrets,
-      ...(secretBox === undefined ? {} : { secretBox }),
-    });
-    late.service = executions;
-    const triggers = new TriggerEngine({ tenant, flows, executions, store: mode.store, engine, schedules: mode.schedules, log });
-    if (mode.schedules instanceof EmbeddedScheduler) mode.schedules.setFire((r, t, s, tick) => triggers.fireSchedule(r, t, s, tick));
-    const server = new PebbleflowServer({
-      tenant,
-      flows,
-      executions,
-      triggers,
-      store: mode.store,
-      engine,
-      access,
-      mode,
-      log,
-      graceMs: options.graceMs ?? 30_000,
-      events,
-    });
-    server.registerApi();
-    await mode.start(triggers, executions);
-    await triggers.start();
-    await mode.ready?.();
-    if (options.redisUrl === undefined) await server.resumeUnfinished();
-    await new Promise<void>((ok, fail) => {
-      server.http.once('error', fail);
-      server.http.listen(options.port ?? 8080, host, () => {
-        server.http.off('error', fail);
-        ok();
+      const executions = new ExecutionService({
+        tenant,
+        flows,
+        store: mode.store,
+        queue: mode.queue,
+        events,
+        engine,
+        memorySecrets,
+        ...(secretBox === undefined ? {} : { secretBox }),
       });
-    });
-    const address = server.http.address();
-    const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 8080);
-    server.address = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
-    return server;
+      late.service = executions;
+      const triggers = new TriggerEngine({ tenant, flows, executions, store: mode.store, engine, schedules: mode.schedules, log });
+      if (mode.schedules instanceof EmbeddedScheduler) mode.schedules.setFire((r, t, s, tick) => triggers.fireSchedule(r, t, s, tick));
+      const server = new PebbleflowServer({
+        tenant,
+        flows,
+        executions,
+        triggers,
+        store: mode.store,
+        engine,
+        access,
+        mode,
+        log,
+        graceMs: options.graceMs ?? 30_000,
+        events,
+        unlock,
+      });
+      server.registerApi();
+      await mode.start(triggers, executions);
+      await triggers.start();
+      await mode.ready?.();
+      if (options.redisUrl === undefined) await server.resumeUnfinished();
+      await new Promise<void>((ok, fail) => {
+        server.http.once('error', fail);
+        server.http.listen(options.port ?? 8080, host, () => {
+          server.http.off('error', fail);
+          ok();
+        });
+      });
+      const address = server.http.address();
+      const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 8080);
+      server.address = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
+      return server;
+    } catch (e) {
+      unlock();
+      throw e;
+    }
   }
 
   private registerApi(): void {
@@ -322,6 +334,7 @@ export class PebbleflowServer {
     this.flows.stop();
     await this.triggers.stop();
     await this.mode.close(this.graceMs);
+    this.unlock();
   }
 }
 
