@@ -59,9 +59,12 @@ describe('the flow endpoints, through the SDK', () => {
   });
 
   test('an invalid flow is refused with every problem and its line and column', async () => {
-    const error = (await call(client.flows, 'createFlow', 'main', 'id: bad\nnamespace: company.api\ntasks:\n  - id: x\n    type: io.kestra.plugin.core.log.Nope\n').catch(
-      (e: SdkError) => e,
-    )) as SdkError;
+    const error = (await call(
+      client.flows,
+      'createFlow',
+      'main',
+      'id: bad\nnamespace: company.api\ntasks:\n  - id: x\n    type: io.kestra.plugin.core.log.Nope\n',
+    ).catch((e: SdkError) => e)) as SdkError;
     expect(error.status).toBe(422);
     expect((error.body as ApiError).message).toContain('5:11: Invalid type: io.kestra.plugin.core.log.Nope');
     expect(existsSync(join(dir.flows, 'company.api_bad.yml'))).toBe(false);
@@ -72,7 +75,11 @@ describe('the flow endpoints, through the SDK', () => {
     expect(plain.data.source).toBeUndefined();
     // The SDK's updateFlow cannot read any answer (its oneOf Flow|FlowWithSource matches both): plain HTTP.
     const update = async (source: string): Promise<ApiFlow> => {
-      const res = await fetch(api('/flows/company.api/created'), { method: 'PUT', headers: { 'content-type': 'application/x-yaml' }, body: source });
+      const res = await fetch(api('/flows/company.api/created'), {
+        method: 'PUT',
+        headers: { 'content-type': 'application/x-yaml' },
+        body: source,
+      });
       expect(res.status).toBe(200);
       return (await res.json()) as ApiFlow;
     };
@@ -89,10 +96,14 @@ describe('the flow endpoints, through the SDK', () => {
   });
 
   test('an update may not change the id or namespace (422); an unknown flow is 404', async () => {
-    const error = (await call(client.flows, 'updateFlow', 'created', 'company.api', 'main', flowYaml('renamed', 'x')).catch((e: SdkError) => e)) as SdkError;
+    const error = (await call(client.flows, 'updateFlow', 'created', 'company.api', 'main', flowYaml('renamed', 'x')).catch(
+      (e: SdkError) => e,
+    )) as SdkError;
     expect(error.status).toBe(422);
     expect((error.body as ApiError).message).toContain('Illegal flow id update');
-    const missing = (await call(client.flows, 'updateFlow', 'nope', 'company.api', 'main', flowYaml('nope', 'x')).catch((e: SdkError) => e)) as SdkError;
+    const missing = (await call(client.flows, 'updateFlow', 'nope', 'company.api', 'main', flowYaml('nope', 'x')).catch(
+      (e: SdkError) => e,
+    )) as SdkError;
     expect(missing.status).toBe(404);
     await expect(call(client.flows, 'getFlow', 'company.api', 'nope', false, false, 'main', {})).rejects.toMatchObject({ status: 404 });
   });
@@ -129,9 +140,13 @@ describe('the flow endpoints, through the SDK', () => {
     expect(data.map((v) => v.index)).toEqual([0, 1, 2, 3]);
     expect(data[0]).toMatchObject({ flow: 'ok', namespace: 'company.api' });
     expect(data[0]?.constraints).toBeUndefined();
-    expect(data[1]?.constraints).toContain("invalid cron expression '61 * * * *': Failed to parse cron expression. Value 61 not in range [0, 59]");
+    expect(data[1]?.constraints).toContain(
+      "invalid cron expression '61 * * * *': Failed to parse cron expression. Value 61 not in range [0, 59]",
+    );
     expect(data[1]?.constraints).toContain('`tasks` must not be empty');
-    expect(data[2]?.warnings).toEqual(['triggers.k: trigger type io.kestra.plugin.kafka.Trigger is not supported by pebbleflow server; it will not fire']);
+    expect(data[2]?.warnings).toEqual([
+      'triggers.k: trigger type io.kestra.plugin.kafka.Trigger is not supported by pebbleflow server; it will not fire',
+    ]);
     expect(data[3]?.outdated).toBe(true);
   });
 
@@ -164,7 +179,10 @@ describe('the flows folder is the source of truth', () => {
   });
 
   test('a file saved with problems is reported with line and column, and the previous revision keeps running', async () => {
-    writeFileSync(file(), flowYaml('watched', 'oops').replace('type: io.kestra.plugin.core.log.Log', 'type: io.kestra.plugin.core.log.Logg'));
+    writeFileSync(
+      file(),
+      flowYaml('watched', 'oops').replace('type: io.kestra.plugin.core.log.Log', 'type: io.kestra.plugin.core.log.Logg'),
+    );
     const status = await until('the problem to be reported', async () => {
       const { body } = await getJson<{ file: string; problems: { line?: number; column?: number; message: string }[] }[]>(
         api('/pebbleflow/flow-files'),
@@ -183,9 +201,13 @@ describe('the flows folder is the source of truth', () => {
 
   test('fixed, it becomes revision 2; deleted, the flow is gone', async () => {
     writeFileSync(file(), flowYaml('watched', 'fixed'));
-    await until('revision 2', async () => ((await getJson<ApiFlow>(api('/flows/company.api/watched'))).body.revision === 2 ? true : undefined));
+    await until('revision 2', async () =>
+      (await getJson<ApiFlow>(api('/flows/company.api/watched'))).body.revision === 2 ? true : undefined,
+    );
     rmSync(file());
-    await until('the flow to be deleted', async () => ((await getJson(api('/flows/company.api/watched'))).status === 404 ? true : undefined));
+    await until('the flow to be deleted', async () =>
+      (await getJson(api('/flows/company.api/watched'))).status === 404 ? true : undefined,
+    );
     expect((await postForm(api('/executions/company.api/watched'), {})).status).toBe(404);
   });
 });
