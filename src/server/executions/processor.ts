@@ -84,7 +84,8 @@ class JobFlows implements RunnerFlows {
 export class ExecutionProcessor {
   private readonly options: ProcessorOptions;
   private readonly parsed = new Map<string, Flow>();
-  private logWrites: Promise<void> = Promise.resolve();
+  /** Pending log writes, per execution: each execution's lines are appended in order, executions do not wait for each other. */
+  private readonly logWrites = new Map<string, Promise<void>>();
 
   constructor(options: ProcessorOptions) {
     this.options = options;
@@ -162,6 +163,9 @@ export class ExecutionProcessor {
       if (pending.length > 0) this.log(pending.splice(0));
     };
     const continued = stored.taskRunList.length > 0;
+    // Executions this run wrote logs for (its own, its Subflows'): their writes are waited for at the end.
+    const written = new Set<string>();
+    const known = (id: string): boolean => written.has(id);
     const handingBack = (): boolean => signal.aborted && signal.reason === HAND_BACK;
     const result = await runExecution({
       flow,
@@ -183,12 +187,13 @@ export class ExecutionProcessor {
       },
       log: (record) => {
         this.options.onLog?.(record);
+        written.add(record.executionId);
         pending.push(record);
         flushTimer ??= setTimeout(flush, LOG_FLUSH_MS);
       },
     });
     flush();
-    await this.logWrites;
+    await Promise.all([...this.logWrites.entries()].filter(([id]) => id === job.executionId || known(id)).map(([, p]) => p));
     if (isTerminal(result.state.current)) this.options.memorySecrets?.delete(result.id);
     return result;
   }
@@ -203,8 +208,14 @@ export class ExecutionProcessor {
     }
     for (const [executionId, list] of byExecution) {
       const tenant = list[0]?.tenantId ?? 'main';
-      const write = this.logWrites.then(() => this.options.store.appendLogs(tenant, executionId, list));
-      this.logWrites = write.catch((e: Error) => process.emitWarning(`pebbleflow: could not write logs of ${executionId}: ${e.message}`));
+      const previous = this.logWrites.get(executionId) ?? Promise.resolve();
+      const next = previous
+        .then(() => this.options.store.appendLogs(tenant, executionId, list))
+        .catch((e: Error) => process.emitWarning(`pebbleflow: could not write logs of ${executionId}: ${e.message}`));
+      this.logWrites.set(executionId, next);
+      void next.then(() => {
+        if (this.logWrites.get(executionId) === next) this.logWrites.delete(executionId);
+      });
     }
   }
 

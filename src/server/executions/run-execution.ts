@@ -49,14 +49,17 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
   let last: StoredExecution = main;
   // Executions this run saves (its own and the Subflow executions it starts): what their log lines need.
   const known = new Map<string, { namespace: string; flowId: string; trigger?: Execution['trigger'] }>();
-  const store: RunnerStore = {
-    save(execution) {
-      known.set(execution.id, {
-        namespace: execution.namespace,
-        flowId: execution.flowId,
-        ...(execution.trigger === undefined ? {} : { trigger: execution.trigger }),
-      });
-      if (work.handingBack()) return;
+  // The runner reports each change synchronously, several per task run: they are gathered and
+  // written once per turn of the event loop (one copy, one write), in order.
+  const dirty = new Map<string, Readonly<Execution>>();
+  let pendingFlush: Promise<void> | undefined;
+  const flushDirty = (): Promise<void> => {
+    pendingFlush = undefined;
+    if (work.handingBack()) {
+      dirty.clear();
+      return chain;
+    }
+    for (const execution of dirty.values()) {
       const copy = structuredClone(execution) as StoredExecution;
       const stored: StoredExecution =
         copy.id === main.id
@@ -67,8 +70,22 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
         () => work.save(stored),
         () => work.save(stored),
       );
+    }
+    dirty.clear();
+    return chain;
+  };
+  const store: RunnerStore = {
+    save(execution) {
+      known.set(execution.id, {
+        namespace: execution.namespace,
+        flowId: execution.flowId,
+        ...(execution.trigger === undefined ? {} : { trigger: execution.trigger }),
+      });
+      if (work.handingBack()) return;
+      dirty.set(execution.id, execution);
       // The runner waits for this before it starts a task's attempt (write-ahead).
-      return chain;
+      pendingFlush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(flushDirty);
+      return pendingFlush;
     },
     log(entry: LogEntry) {
       if (work.handingBack()) return;
@@ -91,7 +108,7 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
       });
     },
     async flush() {
-      await chain;
+      await (pendingFlush ?? flushDirty());
     },
   };
   const { secretInputs: _sealed, ...execution } = main;
@@ -114,7 +131,7 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
     work.resumeInputs !== undefined && execution.state.current === 'PAUSED'
       ? await resumeExecution(work.flow, execution, { ...options, resumeInputs: work.resumeInputs })
       : await continueExecution(work.flow, options);
-  await chain;
+  await (pendingFlush ?? flushDirty());
   if (work.handingBack()) return last;
   const final = result.execution;
   return { ...final, tenantId: work.tenant, ...(main.secretInputs === undefined ? {} : { secretInputs: main.secretInputs }) };

@@ -1,10 +1,16 @@
 /**
- * The embedded store: one JSON file per execution, one JSON-lines file of logs per execution and
- * one file of trigger states per tenant, under `.pebbleflow/`. Writes are atomic (temporary file
- * and rename) and, for one execution, applied in call order with intermediate versions skipped
- * when writes queue up; creations and terminal or paused states are also flushed to disk. A small
- * summary of every execution is kept in memory for search, read back at start-up.
+ * The embedded store, under `.pebbleflow/`: per execution a JSON file and, while it runs, a
+ * journal; per execution a JSON-lines file of logs; per tenant a file of trigger states.
+ *
+ * A running execution changes often (the runner waits for the store before each task attempt), so
+ * its versions are appended to `<id>.journal` — one cheap append each, where replacing a file by
+ * rename costs ext4 a flush — and the last complete line is the current version (a line cut short
+ * by a crash is ignored). The journal is folded into `<id>.json` (written atomically: temporary
+ * file, rename) when it grows large and when the execution ends or pauses, then flushed to disk
+ * (fsync). The operations on one execution are applied in call order. A small summary of every
+ * execution is kept in memory for search, read back at start-up.
  */
+import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import { appendFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTerminal, type Execution } from '../../runner/execution.js';
@@ -14,6 +20,8 @@ import type { ExecutionQuery, ExecutionStore, LogRecord, Paged, TriggerState } f
 import { triggerUid } from './types.js';
 
 const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+/** A journal past this many bytes is folded into the execution's JSON file. */
+const JOURNAL_LIMIT = 512 * 1024;
 
 /** Ids and tenants become file names: anything else is "not found", never a path. */
 export function isSafeId(id: string): boolean {
@@ -80,6 +88,51 @@ export class FileExecutionStore implements ExecutionStore {
   private executionPath(tenant: string, id: string): string {
     return join(this.executionsDir(tenant), `${id}.json`);
   }
+  private journalPath(tenant: string, id: string): string {
+    return join(this.executionsDir(tenant), `${id}.journal`);
+  }
+
+  /** Operations on one execution, one after the other. */
+  private readonly chains = new Map<string, Promise<unknown>>();
+  /** Bytes appended to each journal since it was last folded. */
+  private readonly journalSizes = new Map<string, number>();
+  private readonly madeDirs = new Set<string>();
+
+  private serial<T>(key: string, op: () => Promise<T> | T): Promise<T> {
+    const previous = this.chains.get(key) ?? Promise.resolve();
+    const next = previous.then(op, op);
+    const settled = next.catch(() => undefined);
+    this.chains.set(key, settled);
+    void settled.then(() => {
+      if (this.chains.get(key) === settled) this.chains.delete(key);
+    });
+    return next;
+  }
+
+  /** The current version from the journal (its last complete line), else from the JSON file. */
+  private async read(tenant: string, id: string): Promise<Execution | undefined> {
+    try {
+      const journal = await readFile(this.journalPath(tenant, id), 'utf8');
+      const lines = journal.split('\n');
+      for (let i = lines.length - 1; i >= 0; i--) {
+        const line = lines[i]!;
+        if (line === '') continue;
+        try {
+          return JSON.parse(line) as Execution;
+        } catch {
+          // cut short by a crash: the one before is whole
+        }
+      }
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    try {
+      return JSON.parse(await readFile(this.executionPath(tenant, id), 'utf8')) as Execution;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
   private logPath(tenant: string, id: string): string {
     return join(this.root, 'logs', tenant, `${id}.jsonl`);
   }
@@ -93,13 +146,15 @@ export class FileExecutionStore implements ExecutionStore {
       loading = (async () => {
         const dir = this.executionsDir(tenant);
         const names = await readdir(dir).catch(() => [] as string[]);
-        for (const name of names) {
-          if (!name.endsWith('.json')) continue;
+        const ids = new Set(
+          names.filter((n) => n.endsWith('.json') || n.endsWith('.journal')).map((n) => n.replace(/\.(json|journal)$/, '')),
+        );
+        for (const id of ids) {
           try {
-            const execution = JSON.parse(await readFile(join(dir, name), 'utf8')) as Execution;
-            if (!map.has(execution.id)) map.set(execution.id, summarize(execution));
+            const execution = await this.read(tenant, id);
+            if (execution !== undefined && !map.has(execution.id)) map.set(execution.id, summarize(execution));
           } catch (e) {
-            process.emitWarning(`pebbleflow: skipping unreadable execution file ${join(dir, name)}: ${(e as Error).message}`);
+            process.emitWarning(`pebbleflow: skipping unreadable execution ${join(dir, id)}: ${(e as Error).message}`);
           }
         }
       })();
@@ -116,8 +171,27 @@ export class FileExecutionStore implements ExecutionStore {
     const tenant = this.tenantOf(execution);
     if (!isSafeId(tenant) || !isSafeId(execution.id)) throw new TypeError(`Unsafe execution id ${execution.id}`);
     (await this.index(tenant)).set(execution.id, summarize(execution));
-    const durable = isTerminal(execution.state.current) || execution.state.current === 'PAUSED';
-    await this.writer.write(this.executionPath(tenant, execution.id), JSON.stringify(execution), durable);
+    const json = JSON.stringify(execution);
+    const key = `${tenant}\u0000${execution.id}`;
+    const settled = isTerminal(execution.state.current) || execution.state.current === 'PAUSED';
+    await this.serial(key, async () => {
+      const journal = this.journalPath(tenant, execution.id);
+      const size = (this.journalSizes.get(key) ?? 0) + json.length + 1;
+      if (settled || size > JOURNAL_LIMIT) {
+        // Folded into the JSON file (atomically), then the journal goes.
+        await writeFileAtomic(this.executionPath(tenant, execution.id), json, { durable: settled });
+        rmSync(journal, { force: true });
+        this.journalSizes.delete(key);
+        return;
+      }
+      const dir = this.executionsDir(tenant);
+      if (!this.madeDirs.has(dir)) {
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        this.madeDirs.add(dir);
+      }
+      appendFileSync(journal, `${json}\n`, { mode: 0o600 });
+      this.journalSizes.set(key, size);
+    });
   }
 
   async create(execution: Execution): Promise<boolean> {
@@ -125,19 +199,17 @@ export class FileExecutionStore implements ExecutionStore {
     if (!isSafeId(tenant) || !isSafeId(execution.id)) throw new TypeError(`Unsafe execution id ${execution.id}`);
     const index = await this.index(tenant);
     if (index.has(execution.id)) return false;
-    const created = await createExclusive(this.executionPath(tenant, execution.id), JSON.stringify(execution));
+    const created = await this.serial(`${tenant}\u0000${execution.id}`, () =>
+      createExclusive(this.executionPath(tenant, execution.id), JSON.stringify(execution)),
+    );
     if (created) index.set(execution.id, summarize(execution));
     return created;
   }
 
   async get(tenant: string, id: string): Promise<Execution | undefined> {
     if (!isSafeId(tenant) || !isSafeId(id)) return undefined;
-    try {
-      return JSON.parse(await readFile(this.executionPath(tenant, id), 'utf8')) as Execution;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
+    await this.chains.get(`${tenant}\u0000${id}`);
+    return this.read(tenant, id);
   }
 
   async search(tenant: string, query: ExecutionQuery): Promise<Paged<Execution>> {
@@ -157,8 +229,10 @@ export class FileExecutionStore implements ExecutionStore {
     if (!isSafeId(tenant) || !isSafeId(id)) return false;
     const index = await this.index(tenant);
     const existed = index.delete(id);
-    await this.writer.idle();
-    await rm(this.executionPath(tenant, id), { force: true });
+    await this.serial(`${tenant}\u0000${id}`, async () => {
+      await rm(this.executionPath(tenant, id), { force: true });
+      await rm(this.journalPath(tenant, id), { force: true });
+    });
     return existed;
   }
 
@@ -260,6 +334,7 @@ export class FileExecutionStore implements ExecutionStore {
 
   async close(): Promise<void> {
     await this.writer.idle();
+    await Promise.all([...this.chains.values()]);
     await Promise.all([...this.logChains.values()].map((p) => p.catch(() => undefined)));
   }
 }
