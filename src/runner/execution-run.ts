@@ -685,7 +685,8 @@ export class ExecutionRun {
       }
       // Written before the task runs: a worker that dies now leaves a RUNNING attempt, which the
       // next one ends KILLED and retries, rather than a task run nobody knows was started.
-      await this.#persist(taskRun);
+      const persisted = this.#persist(taskRun);
+      if (persisted !== undefined) await persisted;
       const outcome = await this.#attempt(frame, wasPaused ? attemptsBefore - 1 : attemptsBefore, timeoutMs, wasPaused);
       wasPaused = false;
       if (outcome === 'SUSPENDED') return this.#suspend(frame);
@@ -804,9 +805,10 @@ export class ExecutionRun {
   }
 
   /** `#touch`, waiting for the store when it answers with a promise (the store contract: awaited before the run goes on). */
-  async #persist(taskRun: TaskRun): Promise<void> {
+  #persist(taskRun: TaskRun): Promise<void> | undefined {
+    if (this.#store === NO_STORE) return undefined;
     const saved = this.#store.save(this.execution, { kind: 'taskRun', taskRun });
-    if (saved instanceof Promise) await saved.catch(() => undefined);
+    return saved instanceof Promise ? saved.catch(() => undefined) : undefined;
   }
 
   #save(): void {
