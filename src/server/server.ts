@@ -13,6 +13,9 @@ import { join, resolve } from 'node:path';
 import type { FlowEngine } from '../runner/types.js';
 import { registerExecutionRoutes } from './api/executions-api.js';
 import { registerFlowRoutes } from './api/flows-api.js';
+import { registerKvRoutes } from './api/kv-api.js';
+import { KVStore } from '../kv/kv-store.js';
+import { LocalStorage } from '../storage/local-storage.js';
 import type { ApiContext } from './api/context.js';
 import { EmbeddedQueue } from './executions/embedded-queue.js';
 import { ExecutionEvents } from './executions/events.js';
@@ -81,6 +84,8 @@ export class PebbleflowServer {
   readonly triggers: TriggerEngine;
   readonly store: ExecutionStore;
   readonly engine: FlowEngine;
+  /** The KV store flows and the KV endpoints share (under `<data folder>/storage`). */
+  readonly kv: KVStore;
   private readonly http: Server;
   private readonly access: AccessControl;
   private readonly mounts: ((req: IncomingMessage, res: ServerResponse, pathname: string) => Promise<boolean>)[] = [];
@@ -104,8 +109,10 @@ export class PebbleflowServer {
     graceMs: number;
     events: ExecutionEvents;
     unlock: () => void;
+    kv: KVStore;
   }) {
     this.unlock = parts.unlock;
+    this.kv = parts.kv;
     this.tenant = parts.tenant;
     this.flows = parts.flows;
     this.executions = parts.executions;
@@ -205,6 +212,7 @@ export class PebbleflowServer {
         graceMs: options.graceMs ?? 30_000,
         events,
         unlock,
+        kv: new KVStore(new LocalStorage(join(dataDir, 'storage'))),
       });
       server.registerApi();
       await mode.start(triggers, executions);
@@ -242,6 +250,7 @@ export class PebbleflowServer {
     };
     registerFlowRoutes(ctx);
     registerExecutionRoutes(ctx);
+    registerKvRoutes(ctx, this.kv);
   }
 
   /**
