@@ -51,6 +51,14 @@ const NICKNAMES: Readonly<Record<string, string>> = {
   '@hourly': '0 * * * *',
 };
 
+/** A nickname's expression (`@daily` → `0 0 * * *`, with a leading `0` seconds field when `withSeconds`), or the text as given. */
+export function expandNickname(text: string, withSeconds: boolean): string {
+  const trimmed = text.trim();
+  const expanded = NICKNAMES[trimmed.toLowerCase()];
+  if (expanded === undefined) return trimmed;
+  return withSeconds ? `0 ${expanded}` : expanded;
+}
+
 /** A parsed expression: the allowed values of each field. */
 export interface CronExpression {
   readonly source: string;
@@ -130,12 +138,8 @@ export function parseCron(expression: string, options: { withSeconds?: boolean }
   const withSeconds = options.withSeconds === true;
   const trimmed = expression.trim();
   if (trimmed === '') throw new CronError('Empty expression!');
-  let text = trimmed;
-  if (text.startsWith('@')) {
-    const expanded = NICKNAMES[text.toLowerCase()];
-    if (expanded === undefined) throw new CronError(`Nickname ${text} not supported!`);
-    text = withSeconds ? `0 ${expanded}` : expanded;
-  }
+  if (trimmed.startsWith('@') && NICKNAMES[trimmed.toLowerCase()] === undefined) throw new CronError(`Nickname ${trimmed} not supported!`);
+  const text = expandNickname(trimmed, withSeconds);
   const parts = text.split(/\s+/);
   const expected = withSeconds ? 6 : 5;
   if (parts.length !== expected) throw new CronError(`Cron expression contains ${parts.length} parts but we expect one of [${expected}]`);

@@ -11,6 +11,7 @@
  * `core/src/main/java/io/kestra/plugin/core/condition/*.java` in kestra-io/kestra.
  */
 import { CronError, CronSchedule, cronZone } from './cron.js';
+import { STATE_TYPES, TERMINAL_STATES } from './execution.js';
 import { EXPECTED, DURATION_PATTERN, LOG_LEVELS, TASK_ID_PATTERN, type JsonSchema } from './schema.js';
 
 export const SCHEDULE_TRIGGER = 'io.kestra.plugin.core.trigger.Schedule';
@@ -21,25 +22,9 @@ export const EXECUTION_FLOW_CONDITION = 'io.kestra.plugin.core.condition.Executi
 export const EXECUTION_NAMESPACE_CONDITION = 'io.kestra.plugin.core.condition.ExecutionNamespace';
 
 /** Kestra's `State.Type` names, as trigger properties list them. */
-const STATE_NAMES = [
-  'CREATED',
-  'RUNNING',
-  'PAUSED',
-  'RESTARTED',
-  'KILLING',
-  'SUCCESS',
-  'WARNING',
-  'FAILED',
-  'KILLED',
-  'CANCELLED',
-  'QUEUED',
-  'RETRYING',
-  'RETRIED',
-  'SKIPPED',
-  'BREAKPOINT',
-] as const;
+const STATE_NAMES = STATE_TYPES;
 /** `State.Type.terminatedTypes()`: what a Flow trigger listens to by default. */
-export const TERMINATED_STATE_NAMES: readonly string[] = ['SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED', 'RETRIED', 'SKIPPED'];
+export const TERMINATED_STATE_NAMES: readonly string[] = [...TERMINAL_STATES];
 
 const states: JsonSchema = { type: 'array', items: { enum: [...STATE_NAMES] } };
 const labels: JsonSchema = {

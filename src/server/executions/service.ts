@@ -144,12 +144,7 @@ export class ExecutionService {
     try {
       if (declared.length > 0 || Object.keys(rawInputs).length > 0) resumeInputs = (await resolveInputs(declared, rawInputs)).values;
     } catch (e) {
-      if (e instanceof InputValidationError)
-        throw invalidEntity(
-          e.message,
-          e.problems.map((p) => `inputs.${p.inputId}: ${p.message}`),
-        );
-      throw e;
+      throw asInvalidEntity(e);
     }
     await this.o.queue.enqueue({ ...jobOf(execution, record, this.subflowsOf(record)), resumeInputs });
     return execution;
@@ -195,12 +190,7 @@ export class ExecutionService {
           ),
       });
     } catch (e) {
-      if (e instanceof InputValidationError)
-        throw invalidEntity(
-          e.message,
-          e.problems.map((p) => `inputs.${p.inputId}: ${p.message}`),
-        );
-      throw e;
+      throw asInvalidEntity(e);
     }
     const values = resolved.values;
     const secrets: Record<string, string> = {};
@@ -275,6 +265,16 @@ export class ExecutionService {
       }, reject);
     });
   }
+}
+
+/** Kestra answers bad inputs with 422 `Invalid entity`, one detail per input. */
+function asInvalidEntity(e: unknown): unknown {
+  return e instanceof InputValidationError
+    ? invalidEntity(
+        e.message,
+        e.problems.map((p) => `inputs.${p.inputId}: ${p.message}`),
+      )
+    : e;
 }
 
 const SUBFLOW_TYPES = new Set(['io.kestra.plugin.core.flow.Subflow']);

@@ -8,7 +8,7 @@
  * `core/src/main/java/io/kestra/core/schedulers/AbstractScheduler.java`.
  */
 import { createHash } from 'node:crypto';
-import { CronSchedule, defaultZoneId, parseCron } from '../../flow/cron.js';
+import { CronSchedule, defaultZoneId, expandNickname, parseCron } from '../../flow/cron.js';
 import { parseDuration } from '../../flow/duration.js';
 import type { TriggerDefinition } from '../../flow/triggers.js';
 
@@ -45,19 +45,9 @@ export function scheduleSpec(trigger: TriggerDefinition): ScheduleSpec {
 /** A cron pattern whose field count says its precision (nicknames expanded): what a BullMQ scheduler stores. */
 export function bullPattern(trigger: TriggerDefinition): string {
   const withSeconds = trigger.properties.withSeconds === true;
-  const text = String(trigger.properties.cron).trim();
+  const text = String(trigger.properties.cron);
   parseCron(text, { withSeconds });
-  const nicknames: Record<string, string> = {
-    '@yearly': '0 0 1 1 *',
-    '@annually': '0 0 1 1 *',
-    '@monthly': '0 0 1 * *',
-    '@weekly': '0 0 * * 0',
-    '@daily': '0 0 * * *',
-    '@midnight': '0 0 * * *',
-    '@hourly': '0 * * * *',
-  };
-  const expanded = nicknames[text.toLowerCase()] ?? text;
-  return withSeconds && text.startsWith('@') ? `0 ${expanded}` : expanded;
+  return expandNickname(text, withSeconds);
 }
 
 /** The schedule of a BullMQ pattern (6 fields: with seconds). */
