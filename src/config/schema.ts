@@ -40,7 +40,12 @@ export const topLevelSchema: JsonSchema = {
           title: 'basic auth',
           description: 'Every API and UI call must carry these (required to listen on a non-loopback address).',
           properties: {
-            username: { type: 'string', pattern: '^[^:]+$', description: 'The user name (no colon).', [EXPECTED]: 'a user name without a colon' },
+            username: {
+              type: 'string',
+              pattern: '^[^:]+$',
+              description: 'The user name (no colon).',
+              [EXPECTED]: 'a user name without a colon',
+            },
             password: field.secretRef('The password.'),
           },
           required: ['username', 'password'],

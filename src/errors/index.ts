@@ -32,3 +32,7 @@ export { DownloadError } from '../tasks/http/transfer.js';
 export type { DownloadErrorCode } from '../tasks/http/transfer.js';
 export { SerdesError } from '../serdes/errors.js';
 export type { SerdesErrorCode } from '../serdes/errors.js';
+export { CronError } from '../flow/cron.js';
+export type { CronErrorCode } from '../flow/cron.js';
+export { ServerStartError, DataFolderBusyError, SecretInputError, FlowRepositoryError } from '../server/errors.js';
+export type { ServerStartErrorCode, DataFolderBusyErrorCode, SecretInputErrorCode, FlowRepositoryErrorCode } from '../server/errors.js';

@@ -12,12 +12,14 @@
  */
 import { createRequire } from 'node:module';
 import type * as JodaCore from '@js-joda/core';
+import { PebbleflowError } from '../errors/pebbleflow-error.js';
 
-export class CronError extends Error {
-  readonly code = 'INVALID_CRON' as const;
+export type CronErrorCode = 'INVALID_CRON';
+
+/** A cron expression or time zone Kestra would refuse (its message). */
+export class CronError extends PebbleflowError<CronErrorCode> {
   constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
+    super('INVALID_CRON', message);
   }
 }
 

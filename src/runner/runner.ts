@@ -160,7 +160,14 @@ async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, pa
         : { engine: options.engine, tenant: options.tenant ?? 'main', storage: { dir: defaultStorageDir(options.cwd) } };
   const { engine, tenant } = setup;
   const storageDirs: StorageDirs =
-    options.storage === undefined || parent !== undefined ? setup.storage : { ...setup.storage, dir: options.storage };
+    parent !== undefined
+      ? setup.storage
+      : {
+          dir: options.storage ?? setup.storage.dir,
+          ...((options.namespaceFiles ?? setup.storage.namespaceFiles) === undefined
+            ? {}
+            : { namespaceFiles: options.namespaceFiles ?? setup.storage.namespaceFiles }),
+        };
   const filesFor = (executionId: string): ExecutionFiles =>
     new ExecutionFiles({
       storageDir: storageDirs.dir,

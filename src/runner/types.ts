@@ -120,6 +120,8 @@ export interface RunFlowOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The storage folder (files, KV store); default: the config's `storage`, else `.pebbleflow/storage` in `cwd`. */
   readonly storage?: string;
+  /** The namespace files folder (`<dir>/<namespace>/…`); default: the config's `namespaceFiles`, else inside the storage. */
+  readonly namespaceFiles?: string;
   /** Where relative FILE input paths start (default: the process's working directory). */
   readonly cwd?: string;
   /** Exposed as `globals.*`. */

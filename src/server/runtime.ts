@@ -6,19 +6,13 @@
 import { hostname } from 'node:os';
 import { loadConfig } from '../config/load-config.js';
 import type { PebbleflowConfig } from '../config/types.js';
-import { createFlowEngine } from '../runner/runner.js';
+import { createFlowEngine, type StorageDirs } from '../runner/runner.js';
 import type { FlowEngine } from '../runner/types.js';
 import { SecretResolver } from '../secrets/secret-resolver.js';
 import { SecretBox } from './executions/secret-inputs.js';
+import { ServerStartError } from './errors.js';
 
-export class ServerStartError extends Error {
-  readonly code: 'SERVER_NEEDS_CREDENTIALS' | 'SERVER_CONFIG';
-  constructor(code: ServerStartError['code'], message: string) {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+export { ServerStartError };
 
 export interface ProcessRuntime {
   readonly config: PebbleflowConfig;
@@ -27,13 +21,19 @@ export interface ProcessRuntime {
   /** The resolved basic-auth password (servers only need it). */
   readonly password?: string;
   readonly workerId: string;
+  /** The internal storage and KV store (the config's `storage`) and the namespace files its runs use. */
+  readonly storage: StorageDirs;
 }
 
 export async function processRuntime(
   configInput: string | object | undefined,
   env: Readonly<Record<string, string | undefined>>,
+  /** The storage folder without a config (a server's: `<data folder>/storage`); default `.pebbleflow/storage` in the working directory. */
+  defaultStorage?: string,
 ): Promise<ProcessRuntime> {
-  const config = loadConfig(configInput ?? { secrets: [{ type: 'env' }] });
+  const config = loadConfig(
+    configInput ?? { secrets: [{ type: 'env' }], ...(defaultStorage === undefined ? {} : { storage: defaultStorage }) },
+  );
   const resolver = new SecretResolver(config, env);
   let password: string | undefined;
   let key: string | undefined;
@@ -45,10 +45,11 @@ export async function processRuntime(
   } catch (e) {
     throw new ServerStartError('SERVER_CONFIG', `server settings: ${(e as Error).message}`);
   }
-  const { engine } = await createFlowEngine({ config, env });
+  const { engine, storage } = await createFlowEngine({ config, env });
   return {
     config,
     engine,
+    storage,
     workerId: `${hostname()}:${process.pid}`,
     ...(key === undefined ? {} : { secretBox: new SecretBox(key) }),
     ...(password === undefined ? {} : { password }),

@@ -10,6 +10,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
+import type { StorageDirs } from '../runner/runner.js';
 import type { FlowEngine } from '../runner/types.js';
 import { registerExecutionRoutes } from './api/executions-api.js';
 import { registerFlowRoutes } from './api/flows-api.js';
@@ -84,7 +85,7 @@ export class PebbleflowServer {
   readonly triggers: TriggerEngine;
   readonly store: ExecutionStore;
   readonly engine: FlowEngine;
-  /** The KV store flows and the KV endpoints share (under `<data folder>/storage`). */
+  /** The KV store flows and the KV endpoints share (the config's `storage`, else `<data folder>/storage`). */
   readonly kv: KVStore;
   private readonly http: Server;
   private readonly access: AccessControl;
@@ -143,8 +144,10 @@ export class PebbleflowServer {
     const env = options.env ?? process.env;
     const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
     const host = options.host ?? '127.0.0.1';
-    const runtime = await processRuntime(options.config, env);
-    const { config, engine, secretBox, workerId } = runtime;
+    const dataDir = resolve(options.dataDir ?? join(process.cwd(), '.pebbleflow'));
+    // Without a config, the storage and KV store live in the data folder; with one, where it says (`storage`).
+    const runtime = await processRuntime(options.config, env, join(dataDir, 'storage'));
+    const { config, engine, secretBox, workerId, storage } = runtime;
     const auth = config.server?.basicAuth;
     if (!LOOPBACK.test(host) && auth === undefined)
       throw new ServerStartError(
@@ -155,7 +158,6 @@ export class PebbleflowServer {
       auth === undefined || runtime.password === undefined ? undefined : { username: auth.username, password: runtime.password },
     );
     const tenant = config.tenant;
-    const dataDir = resolve(options.dataDir ?? join(process.cwd(), '.pebbleflow'));
     // Embedded mode keeps its state in this process: one server per data folder.
     const unlock = options.redisUrl === undefined ? lockDataFolder(dataDir) : () => undefined;
     try {
@@ -176,6 +178,7 @@ export class PebbleflowServer {
               tenant,
               dataDir,
               engine,
+              storage,
               events,
               memorySecrets,
               workerId,
@@ -212,7 +215,7 @@ export class PebbleflowServer {
         graceMs: options.graceMs ?? 30_000,
         events,
         unlock,
-        kv: new KVStore(new LocalStorage(join(dataDir, 'storage'))),
+        kv: new KVStore(new LocalStorage(storage.dir)),
       });
       server.registerApi();
       await mode.start(triggers, executions);
@@ -353,6 +356,7 @@ function embeddedMode(o: {
   tenant: string;
   dataDir: string;
   engine: FlowEngine;
+  storage: StorageDirs;
   events: ExecutionEvents;
   memorySecrets: Map<string, Readonly<Record<string, string>>>;
   workerId: string;
@@ -366,6 +370,7 @@ function embeddedMode(o: {
   const processor = new ExecutionProcessor({
     store,
     engine: o.engine,
+    storage: o.storage,
     workerId: o.workerId,
     memorySecrets: o.memorySecrets,
     env: o.env,

@@ -10,6 +10,7 @@ import { checkFlow } from '../../flow/loader.js';
 import type { Flow } from '../../flow/model.js';
 import type { FlowRepository as RunnerFlows } from '../../flow/repository.js';
 import { isTerminal, type ExecutionTrigger, type Label } from '../../runner/execution.js';
+import type { StorageDirs } from '../../runner/runner.js';
 import type { FlowEngine } from '../../runner/types.js';
 import type { ExecutionStore, LogRecord } from '../store/types.js';
 import { newExecution, withState, type StoredExecution } from './model.js';
@@ -52,6 +53,8 @@ export const HAND_BACK = 'pebbleflow:hand-back';
 export interface ProcessorOptions {
   readonly store: ExecutionStore;
   readonly engine: FlowEngine;
+  /** The storage (files, KV store) and namespace files of the runs. */
+  readonly storage: StorageDirs;
   readonly workerId: string;
   readonly secretBox?: SecretBox;
   /** SECRET values kept in memory by the process that created the execution (embedded mode without a key). */
@@ -172,6 +175,7 @@ export class ExecutionProcessor {
       execution: stored,
       workerId: this.options.workerId,
       engine: this.options.engine,
+      storage: this.options.storage,
       tenant: job.tenant,
       secretValues,
       signal,

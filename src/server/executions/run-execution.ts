@@ -9,7 +9,7 @@
 import type { Flow } from '../../flow/model.js';
 import type { FlowRepository as RunnerFlows } from '../../flow/repository.js';
 import type { Execution } from '../../runner/execution.js';
-import { resumeExecution, runExecution as continueExecution } from '../../runner/runner.js';
+import { resumeExecution, runExecution as continueExecution, type StorageDirs } from '../../runner/runner.js';
 import type { ExecutionStore as RunnerStore } from '../../runner/store.js';
 import type { FlowEngine, LogEntry } from '../../runner/types.js';
 import type { LogRecord } from '../store/types.js';
@@ -21,6 +21,8 @@ export interface RunWork {
   /** The process that runs it (`host:pid`). */
   readonly workerId: string;
   readonly engine: FlowEngine;
+  /** The storage (files, KV store) and namespace files of the run. */
+  readonly storage: StorageDirs;
   readonly tenant: string;
   /** Decrypted SECRET input values, by input id. */
   readonly secretValues: Readonly<Record<string, string>>;
@@ -115,6 +117,8 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
   const secrets = Object.fromEntries(secretIds.flatMap((id) => (work.secretValues[id] === undefined ? [] : [[id, work.secretValues[id]]])));
   const options = {
     engine: work.engine,
+    storage: work.storage.dir,
+    ...(work.storage.namespaceFiles === undefined ? {} : { namespaceFiles: work.storage.namespaceFiles }),
     tenant: work.tenant,
     signal: work.signal,
     workerId: work.workerId,

@@ -7,13 +7,9 @@
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
-export class SecretInputError extends Error {
-  readonly code = 'SECRET_INPUT' as const;
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+import { SecretInputError } from '../errors.js';
+
+export { SecretInputError };
 
 export class SecretBox {
   private readonly key: Buffer;

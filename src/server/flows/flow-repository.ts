@@ -14,6 +14,7 @@ import type { FlowProblem } from '../../flow/errors.js';
 import type { Flow } from '../../flow/model.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import { DirWatcher, scanFlowFiles } from './dir-watcher.js';
+import { FlowRepositoryError } from '../errors.js';
 
 export interface RevisionEntry {
   readonly revision: number;
@@ -53,16 +54,7 @@ export type FlowChange =
   | { readonly kind: 'upsert'; readonly record: FlowRecord; readonly previous?: FlowRecord }
   | { readonly kind: 'delete'; readonly record: FlowRecord };
 
-export class FlowRepositoryError extends Error {
-  readonly code: 'FLOW_INVALID' | 'FLOW_EXISTS' | 'FLOW_NOT_FOUND' | 'FLOW_ID_CHANGED';
-  readonly problems: readonly FlowProblem[];
-  constructor(code: FlowRepositoryError['code'], message: string, problems: readonly FlowProblem[] = []) {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
-    this.problems = problems;
-  }
-}
+export { FlowRepositoryError };
 
 interface Entry {
   readonly namespace: string;

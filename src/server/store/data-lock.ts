@@ -6,15 +6,9 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export class DataFolderBusyError extends Error {
-  readonly code = 'DATA_FOLDER_BUSY' as const;
-  constructor(dir: string, pid: number) {
-    super(
-      `Another pebbleflow server (pid ${pid}) uses the data folder ${dir}: give this one its own --data-dir, or run several servers in Redis mode (--redis URL)`,
-    );
-    this.name = new.target.name;
-  }
-}
+import { DataFolderBusyError } from '../errors.js';
+
+export { DataFolderBusyError };
 
 function alive(pid: number): boolean {
   try {
