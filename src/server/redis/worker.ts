@@ -64,6 +64,7 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
   const processor = new ExecutionProcessor({
     store,
     engine: runtime.engine,
+    storage: runtime.storage,
     workerId: runtime.workerId,
     env,
     ...(runtime.secretBox === undefined ? {} : { secretBox: runtime.secretBox }),
@@ -148,19 +149,25 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
     const now = Date.now();
     // BullMQ runs one job for the first missed tick once a worker is back; the rest follow the policy.
     const later = missedTicks({ ...spec, recover: 'ALL' }, tick, now);
+    // With ALL, ticks between the last one fired and this job's are run too: a job lost on the way
+    // (a worker that stalled past BullMQ's limit, a job that failed every attempt) loses no tick.
+    const lastFired = state?.fingerprint === spec.fingerprint && state.date !== undefined ? Date.parse(state.date) : undefined;
+    const earlier =
+      spec.recover === 'ALL' && lastFired !== undefined && lastFired < tick ? missedTicks(spec, lastFired, tick - 1) : undefined;
     let ticks: number[];
-    if (later.ticks.length === 0) ticks = [tick];
-    else if (spec.recover === 'ALL') ticks = [tick, ...later.ticks];
+    if (later.ticks.length === 0) ticks = [...(earlier?.ticks ?? []), tick];
+    else if (spec.recover === 'ALL') ticks = [...(earlier?.ticks ?? []), tick, ...later.ticks];
     else if (spec.recover === 'LAST') ticks = later.ticks.slice(-1);
     else ticks = [];
-    if (later.capped)
+    if (later.capped || earlier?.capped === true)
       log(`pebbleflow worker: ${data.namespace}.${data.flowId} trigger ${trigger.id}: only the most recent missed ticks are run`);
     const service = serviceFor(data.tenant, data);
     for (const t of ticks) {
       if (isTooLate(spec, t, now)) continue;
       await service.create(record, await scheduledExecution(runtime.engine, record, trigger, spec, t));
     }
-    const last = Math.max(tick, ...ticks);
+    // Never backwards: jobs of one schedule may finish out of order on several workers.
+    const last = Math.max(tick, ...ticks, lastFired ?? 0);
     await store.saveTrigger({
       ...state,
       tenantId: data.tenant,
