@@ -3,8 +3,11 @@
  * Ion, a `ttl` header), get with its type, list, delete one and several; 404 for a missing key,
  * 410 once expired, 422 for a value that is not JSON.
  */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { jest } from '@jest/globals';
-import type { ApiError } from './support/api-types.js';
+import type { ApiError, ApiExecution } from './support/api-types.js';
+import { postForm } from './support/client.js';
 import { project, startServer, type ServerChild } from './support/processes.js';
 import { call, sdk, type Sdk } from './support/sdk.js';
 
@@ -16,7 +19,23 @@ let client: Sdk;
 
 beforeAll(async () => {
   dir = project();
-  server = await startServer([dir.flows, '--port', '0'], { cwd: dir.dir });
+  writeFileSync(
+    join(dir.flows, 'kv_flow.yml'),
+    `id: kv-flow
+namespace: company.kv
+tasks:
+  - id: read
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ kv('ratio') }} {{ kv('doc').b[1] }}"
+  - id: set
+    type: io.kestra.plugin.core.kv.Set
+    key: from-flow
+    value: "{{ kv('doc').a + 1 }}"
+    kvType: NUMBER
+`,
+  );
+  // A data folder away from the working directory: the runs must find the store there, not in ./.pebbleflow.
+  server = await startServer([dir.flows, '--port', '0', '--data-dir', join(dir.dir, 'data')], { cwd: dir.dir });
   client = sdk(server.url);
 });
 
@@ -63,6 +82,18 @@ test('missing: 404; expired: 410; not JSON or a bad key: 422', async () => {
   expect(((await bad.json()) as ApiError).message).toBe('Illegal argument: Invalid JSON value for: not json{');
   expect((await put('company.kv', '.hidden', '1')).status).toBe(422);
   expect((await put('company.kv', 'k', '1', { ttl: 'soon' })).status).toBe(422);
+});
+
+test("flows and the API share one store: the server's runs read what the API put and put what it reads", async () => {
+  const res = await postForm<ApiExecution>(`${server.url}/api/v1/main/executions/company.kv/kv-flow?wait=true`, {});
+  expect(res.status).toBe(200);
+  expect(res.body.state.current).toBe('SUCCESS');
+  expect(res.body.taskRunList.find((t) => t.taskId === 'read')?.outputs).toEqual({ value: '4.5 x' });
+  expect((await call(client.kv, 'getKeyValue', 'company.kv', 'from-flow', 'main')).data).toEqual({ type: 'NUMBER', value: 2 });
+  // Without a config file the store lives in the data folder.
+  expect(existsSync(join(dir.dir, 'data', 'storage', 'main', 'company', 'kv', '_kv', 'from-flow.ion'))).toBe(true);
+  expect(existsSync(join(dir.dir, '.pebbleflow'))).toBe(false);
+  expect((await call(client.kv, 'deleteKeyValue', 'company.kv', 'from-flow', 'main')).data).toBe(true);
 });
 
 test('delete one (true, then false) and several at once', async () => {
