@@ -111,8 +111,22 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
     const forward = (): void => controller.abort(signal?.reason === HAND_BACK ? HAND_BACK : 'killed');
     if (signal?.aborted === true) forward();
     signal?.addEventListener('abort', forward, { once: true });
+    // Fencing: the run saves (and so starts a task's attempt, which waits for its save) only while
+    // this worker holds the job's lock. A worker starved past its lock finds another one owns the
+    // job: it hands the execution over instead of running a task run that one runs too.
+    const lockKey = `${worker.toKey(String(job.id))}:lock`;
+    const fence = async (): Promise<void> => {
+      if (token === undefined || controller.signal.aborted) return;
+      if ((await redis.get(lockKey)) === token) return;
+      controller.abort(HAND_BACK);
+      throw new Error(`lost the lock of job ${String(job.id)}: another worker continues its execution`);
+    };
     try {
-      const result = await processor.process(job.data, controller.signal);
+      const result = await processor.process(job.data, controller.signal, fence);
+      if (controller.signal.aborted && controller.signal.reason === HAND_BACK && signal?.aborted !== true) {
+        // Lost the lock: the job is no longer this worker's to move.
+        throw new WaitingError();
+      }
       if (isTerminal(result.state.current) || result.state.current === 'PAUSED') return result.state.current;
       // Handed back at shutdown: the job waits for another worker, which resumes the execution.
       await job.moveToWait(token);
@@ -201,6 +215,10 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
     },
   );
   worker.on('error', (e: Error) => log(`pebbleflow worker: ${e.message}`));
+  // A lock that could not be renewed may already be another worker's: stop the run, save nothing more.
+  worker.on('lockRenewalFailed', (jobIds: string[]) => {
+    for (const id of jobIds) worker.cancelJob(id, HAND_BACK);
+  });
   worker.on('failed', (job, e: Error) => {
     if (job !== undefined && !(e instanceof WaitingError)) log(`pebbleflow worker: job ${job.id} failed: ${e.message}`);
   });
