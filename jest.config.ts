@@ -9,6 +9,9 @@ const config: Config = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   moduleNameMapper: {
+    // @kestra-io/kestra-sdk 0.24.1 requires model files it does not ship: a pass-through stand-in (test/server/support/sdk.ts).
+    '^\\./(SLALabels|LeftSidebarConfiguration|MiscControllerEdition|RightSidebarConfiguration|RightSidebarConfigurationCustomLink)$':
+      '<rootDir>/test/server/support/sdk-missing-model.cjs',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark of the project, printed as tables.
  *   npm run bench                 all of them
- *   npm run bench -- templates    one of: templates, credentials, kestra, attacks (attacks only when named: it takes a minute), runner
+ *   npm run bench -- templates    one of: templates, credentials, kestra, runner, files, server, attacks (attacks only when named: it takes a minute)
  *
  * The engine is loaded from the build (`npm run bench` builds first) so that what is measured is
  * the JavaScript users run, not tsx's on-the-fly transform (which wraps every closure).
@@ -13,6 +13,8 @@ import { benchAttacks, formatAttackTable } from './attacks.js';
 import { benchCredentials } from './credentials.js';
 import { benchKestra } from './kestra.js';
 import { benchRunner } from './runner.js';
+import { benchFiles, formatFilesTable } from './files.js';
+import { benchServer } from './server.js';
 import type * as ApiModule from '../src/index.js';
 import { benchTemplates, formatTemplateTable } from './templates-bench.js';
 
@@ -63,4 +65,20 @@ if (!only || only === 'runner') {
 if (only === 'attacks') {
   console.log('## Hostile templates, default limits\n');
   console.log(formatAttackTable(await benchAttacks(api.createEngine)));
+}
+
+if (!only || only === 'files') {
+  console.log('\n## Files and storage (Download streamed to storage; serdes chain)\n');
+  const files = await benchFiles();
+  console.log(formatFilesTable(files));
+  if (files.downloadPeakExtraRssMb >= 64) {
+    console.error(`Download used ${files.downloadPeakExtraRssMb.toFixed(1)} MB of extra memory, over the 64 MB budget`);
+    process.exitCode = 1;
+  }
+}
+
+if (!only || only === 'server') {
+  console.log('\n## pebbleflow server (built CLI, real processes)\n');
+  console.log('| measure | value |\n|---|---:|');
+  for (const [name, value] of (await benchServer()).rows) console.log(`| ${name} | ${value} |`);
 }

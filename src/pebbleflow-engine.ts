@@ -9,6 +9,8 @@ import type { CredentialSummary, TestCredentialResult } from './credentials/regi
 import { kestraExtension } from './engine/builtins/kestra/index.js';
 import { TemplateEngine, type EngineOptions } from './engine/engine.js';
 import type { FetchLike } from './http/fetch.js';
+import { storageExtension } from './storage/functions.js';
+import { kvExtension } from './kv/functions.js';
 
 export interface CreateEngineOptions extends EngineOptions {
   /**
@@ -32,7 +34,8 @@ export class PebbleflowEngine extends TemplateEngine {
   readonly #credentials: CredentialSupport;
 
   constructor(options: CreateEngineOptions = {}) {
-    super({ ...options, extensions: [kestraExtension(), ...(options.extensions ?? [])] });
+    // read(), fileURI(), fileSize(), fileExists(), isFileEmpty() and kv() reach the run's storage through RenderScope.extras.
+    super({ ...options, extensions: [kestraExtension(), storageExtension(), kvExtension(), ...(options.extensions ?? [])] });
     const config = loadConfig(options.config ?? DEFAULT_CONFIG);
     this.#credentials = createCredentialSupport({
       config,

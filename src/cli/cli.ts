@@ -15,6 +15,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   validate: async () => (await import('./validate.js')).validateCommand,
   render: async () => (await import('./render.js')).renderCommand,
   credentials: async () => (await import('./credentials.js')).credentialsCommand,
+  server: async () => (await import('./server.js')).serverCommand,
+  worker: async () => (await import('./server.js')).workerCommand,
   schema: async () => async (args, io) => {
     if (args.includes('--help') || args.includes('-h')) return -1;
     const config = args[0] === '--config';

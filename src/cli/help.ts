@@ -12,6 +12,8 @@ Commands:
   credentials list        list the credentials of the config
   credentials test ID     mint a token to check a credential ("Test connection")
   schema [--config]       print the JSON Schema of flow files (or of the config)
+  server [FLOWS_DIR]      Kestra's REST API and triggers over a flows folder
+  worker --redis URL      run the executions a server queues on Redis
 
 Options:
   -h, --help              help for pebbleflow or a command
@@ -26,9 +28,11 @@ The config is ./pebbleflow.yaml unless --config says otherwise.`,
 Runs a flow and streams each task's start, state, duration and log lines.
 
 Options:
-  -i, --input ID=VALUE    an input value (repeatable)
+  -i, --input ID=VALUE    an input value (repeatable); a FILE input takes a path: -i data=@./data.csv
       --inputs FILE.json  input values from a JSON object (--input wins)
   -c, --config FILE       project config (default: ./pebbleflow.yaml if present)
+      --storage DIR       internal storage and KV store folder (default: the config's storage,
+                          else .pebbleflow/storage beside the config or in the current folder)
   -t, --tenant ID         tenant for secrets and credentials (default: the config's)
       --json              print one JSON report on stdout instead
   -h, --help              this help
@@ -70,6 +74,42 @@ Options:
   -h, --help           this help
 
 Exit codes: 0 ok, 1 token request failed, 2 usage or config.`,
+
+  server: `Usage: pebbleflow server [FLOWS_DIR] [options]
+
+Serves Kestra's REST API (/api/v1/{tenant}/…) over the flows of FLOWS_DIR (default:
+the current folder; watched, a flow saved with problems is reported and its previous
+revision keeps running) and fires their Schedule, Webhook and Flow triggers.
+Executions, logs and trigger states are kept under .pebbleflow/. The first line
+on stdout is \`pebbleflow server listening on http://HOST:PORT\`.
+
+Options:
+  -p, --port N            port (default 8080; 0 picks a free one)
+      --host HOST         address (default 127.0.0.1; any other needs
+                          server.basicAuth in the config)
+  -c, --config FILE       project config (default: ./pebbleflow.yaml if present)
+      --redis URL         queue executions on BullMQ in this Redis; run them with
+                          \`pebbleflow worker --redis URL\`
+      --concurrency N     executions run at once in embedded mode (default 8)
+      --data-dir DIR      where executions and logs are kept (default .pebbleflow)
+      --grace SECONDS     at shutdown, how long running executions may finish (30)
+  -h, --help              this help`,
+
+  worker: `Usage: pebbleflow worker --redis URL [options]
+
+Runs the executions a \`pebbleflow server --redis URL\` queues (and the schedules it
+registers). Secrets and credentials come from this worker's own config.
+SIGTERM stops taking work, lets running executions finish within the grace period,
+then hands the rest back to the queue.
+
+Options:
+      --redis URL         the Redis the server uses (required)
+  -c, --config FILE       project config (default: ./pebbleflow.yaml if present)
+      --concurrency N     executions run at once (default 8)
+      --grace SECONDS     at shutdown, how long running executions may finish (30)
+      --lock-duration S   how long a job stays with a worker that stopped answering
+                          before another worker takes it over (10)
+  -h, --help              this help`,
 
   schema: `Usage: pebbleflow schema [--config]
 

@@ -27,6 +27,7 @@ const RUN_OPTIONS = {
   config: { type: 'string', short: 'c' },
   tenant: { type: 'string', short: 't' },
   flows: { type: 'string' },
+  storage: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -79,6 +80,7 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
     throw new UsageError('run', `--flows ${str(parsed, 'flows')}: no such folder`);
   const config = configPath(io, str(parsed, 'config'));
   const tenant = str(parsed, 'tenant');
+  const storage = str(parsed, 'storage') === undefined ? undefined : resolve(io.cwd, str(parsed, 'storage') as string);
   const store = new FileExecutionStore(executionsDir(io, config), {
     meta: {
       flowFile: file,
@@ -86,6 +88,8 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
       flowsDir,
       ...(config === undefined ? {} : { config }),
       ...(tenant === undefined ? {} : { tenant }),
+      ...(storage === undefined ? {} : { storage }),
+      cwd: io.cwd,
     },
   });
   const json = flag(parsed, 'json');
@@ -98,6 +102,8 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
       flows: new DirectoryFlowRepository(flowsDir),
       ...(config === undefined ? {} : { config }),
       ...(tenant === undefined ? {} : { tenant }),
+      ...(storage === undefined ? {} : { storage }),
+      cwd: io.cwd,
     }),
   );
 }
@@ -134,6 +140,14 @@ export async function resumeCommand(args: readonly string[], io: CliIO): Promise
   const config = givenConfig ?? (typeof meta.config === 'string' ? meta.config : undefined);
   const tenant = str(parsed, 'tenant') ?? (typeof meta.tenant === 'string' ? meta.tenant : undefined);
   const flowsDir = str(parsed, 'flows') ?? (typeof meta.flowsDir === 'string' ? meta.flowsDir : undefined);
+  // The files of the execution are where the run put them.
+  const storage =
+    str(parsed, 'storage') !== undefined
+      ? resolve(io.cwd, str(parsed, 'storage') as string)
+      : typeof meta.storage === 'string'
+        ? meta.storage
+        : undefined;
+  const cwd = typeof meta.cwd === 'string' ? meta.cwd : io.cwd;
   const store = new FileExecutionStore(dir, { meta });
   const json = flag(parsed, 'json');
   if (!json)
@@ -147,6 +161,8 @@ export async function resumeCommand(args: readonly string[], io: CliIO): Promise
       ...(flowsDir === undefined ? {} : { flows: new DirectoryFlowRepository(resolve(io.cwd, flowsDir)) }),
       ...(config === undefined ? {} : { config }),
       ...(tenant === undefined ? {} : { tenant }),
+      ...(storage === undefined ? {} : { storage }),
+      cwd,
     }),
   );
 }

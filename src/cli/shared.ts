@@ -53,7 +53,14 @@ export function reportError(io: CliIO, error: unknown): number {
     printProblems(io, (e.problems ?? []) as FlowProblem[]);
     return EXIT_USAGE;
   }
-  if (e.name === 'ConfigError' || e.name === 'InputValidationError' || e.name === 'FlowDisabledError' || e.name === 'ExecutionStateError') {
+  if (
+    e.name === 'ConfigError' ||
+    e.name === 'InputValidationError' ||
+    e.name === 'FlowDisabledError' ||
+    e.name === 'ExecutionStateError' ||
+    e.name === 'ServerStartError' ||
+    e.name === 'DataFolderBusyError'
+  ) {
     for (const line of message.split('\n')) io.stderr.write(`${io.err.red('error')} ${line.trim()}\n`);
     return EXIT_USAGE;
   }

@@ -4,7 +4,7 @@
  * descriptors) and checked with ajv through the YAML-check kit, so every problem is reported at
  * once with file, line, column, field path and what was expected — and never with a value.
  */
-import { dirname, resolve as resolvePath } from 'node:path';
+import { dirname, join as joinPath, resolve as resolvePath } from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { CREDENTIAL_TYPES, type CredentialType } from '../credentials/types/index.js';
 import { isSecretProvider } from '../secrets/provider.js';
@@ -39,6 +39,7 @@ import type {
   SecretProviderConfig,
   SecretProviderScope,
   SecretRef,
+  ServerConfig,
 } from './types.js';
 
 /** Marks configs that went through `loadConfig`, so that loading one again is a no-op. */
@@ -362,6 +363,11 @@ function withoutNulls(obj: Obj): Obj {
 function check(input: Obj, ctx: Context): PebbleflowConfig {
   const c = new ConfigChecker(ctx.index);
   const root = withoutNulls(input);
+  // Sensitive literals first, so their message (which never shows the value) is the one reported.
+  const rawServer = isObject(root.server) ? withoutNulls(root.server) : undefined;
+  const rawAuth = rawServer !== undefined && isObject(rawServer.basicAuth) ? rawServer.basicAuth : undefined;
+  checkSecretRef(c, rawAuth?.password, ['server', 'basicAuth', 'password'], 'password');
+  checkSecretRef(c, rawServer?.encryptionKey, ['server', 'encryptionKey'], 'encryptionKey');
   validate(c, topLevelSchema, () => topLevelSchema, root, []);
   const tenant = typeof root.tenant === 'string' ? root.tenant : DEFAULT_TENANT;
 
@@ -396,13 +402,39 @@ function check(input: Obj, ctx: Context): PebbleflowConfig {
     });
   }
 
+  const server = rawServer === undefined ? undefined : readServer(c, rawServer, ctx);
+
   if (c.size > 0) {
     const issues = ctx.index === undefined ? inDocumentOrder(c.problems, input) : c.sorted();
     throw new ConfigError('CONFIG_INVALID', issues, { ...(ctx.file === undefined ? {} : { file: ctx.file }) });
   }
-  const config: PebbleflowConfig = { tenant, secrets, credentials, ...(ctx.file === undefined ? {} : { source: ctx.file }) };
+  // Folders, relative to the config file: the internal storage (default .pebbleflow/storage beside it) and the namespace files.
+  const folder = (value: unknown): string | undefined =>
+    typeof value === 'string' || typeof value === 'number' ? resolvePath(ctx.baseDir, String(value)) : undefined;
+  const namespaceFiles = folder(root.namespaceFiles);
+  const config: PebbleflowConfig = {
+    tenant,
+    secrets,
+    credentials,
+    storage: folder(root.storage) ?? resolvePath(ctx.baseDir, joinPath('.pebbleflow', 'storage')),
+    ...(namespaceFiles === undefined ? {} : { namespaceFiles }),
+    ...(server === undefined ? {} : { server }),
+    ...(ctx.file === undefined ? {} : { source: ctx.file }),
+  };
   Object.defineProperty(config, LOADED, { value: true, enumerable: false });
   return Object.freeze(config);
+}
+
+/** `server:`, already checked against its schema: basic auth and the SECRET-input key, as references. */
+function readServer(c: ConfigChecker, raw: Obj, ctx: Context): ServerConfig {
+  const auth = isObject(raw.basicAuth) ? raw.basicAuth : undefined;
+  const username = typeof auth?.username === 'string' ? auth.username : undefined;
+  const password = auth === undefined ? undefined : new EntryReader(c, ['server', 'basicAuth'], auth, ctx).secretRef('password');
+  const encryptionKey = new EntryReader(c, ['server'], raw, ctx).secretRef('encryptionKey');
+  return Object.freeze({
+    ...(username === undefined || password === undefined ? {} : { basicAuth: Object.freeze({ username, password }) }),
+    ...(encryptionKey === undefined ? {} : { encryptionKey }),
+  });
 }
 
 /** Issues of a config given in code, in the order its keys are written (there are no lines to sort by). */

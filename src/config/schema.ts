@@ -28,6 +28,37 @@ export const topLevelSchema: JsonSchema = {
       [EXPECTED]: 'a list of secret providers',
     },
     credentials: { type: 'array', description: 'Credentials that credential(id) mints tokens for.', [EXPECTED]: 'a list of credentials' },
+    storage: field.text('Folder of the internal storage and the KV store, relative to this file (default .pebbleflow/storage).'),
+    namespaceFiles: field.text('Folder of namespace files, one sub-folder per namespace (<dir>/company.team/…), relative to this file.'),
+    server: {
+      type: 'object',
+      title: 'the server settings',
+      description: 'Settings of `pebbleflow server` and `pebbleflow worker`.',
+      properties: {
+        basicAuth: {
+          type: 'object',
+          title: 'basic auth',
+          description: 'Every API and UI call must carry these (required to listen on a non-loopback address).',
+          properties: {
+            username: {
+              type: 'string',
+              pattern: '^[^:]+$',
+              description: 'The user name (no colon).',
+              [EXPECTED]: 'a user name without a colon',
+            },
+            password: field.secretRef('The password.'),
+          },
+          required: ['username', 'password'],
+          additionalProperties: false,
+          [EXPECTED]: 'a mapping with username and password',
+        },
+        encryptionKey: field.secretRef(
+          'Key for SECRET inputs at rest and on the queue (AES-256-GCM). Without it, SECRET inputs are refused in Redis mode.',
+        ),
+      },
+      additionalProperties: false,
+      [EXPECTED]: 'a mapping of server settings',
+    },
   },
   additionalProperties: false,
 };
@@ -156,6 +187,9 @@ export function configJsonSchema(): JsonSchema {
           allOf: [...subtypeCases, ...credentialCases],
         },
       },
+      storage: top.storage,
+      namespaceFiles: top.namespaceFiles,
+      server: top.server,
     },
     additionalProperties: false,
   }) as JsonSchema;

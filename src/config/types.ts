@@ -60,12 +60,25 @@ export type { EnvSecretProviderConfig } from '../secrets/providers/env.js';
 export type { FileSecretProviderConfig } from '../secrets/providers/file.js';
 export type { MemorySecretProviderConfig } from '../secrets/providers/memory.js';
 
+/** `pebbleflow server` and `pebbleflow worker` settings. */
+export interface ServerConfig {
+  /** Kestra's basic auth: every API and UI call must carry these (required to listen beyond loopback). */
+  readonly basicAuth?: { readonly username: string; readonly password: SecretRef };
+  /** Key for SECRET inputs at rest and on the queue (AES-256-GCM; Kestra's `kestra.encryption.secret-key`). */
+  readonly encryptionKey?: SecretRef;
+}
+
 export interface PebbleflowConfig {
   /** The tenant runs use unless told otherwise. */
   readonly tenant: string;
   /** Providers, asked in this order (more specific namespaces first, see SecretResolver). */
   readonly secrets: readonly SecretProviderConfig[];
   readonly credentials: readonly CredentialConfig[];
+  /** Absolute folder of the internal storage and KV store (default `.pebbleflow/storage` beside the config file, or in the working directory). */
+  readonly storage: string;
+  /** Absolute folder of namespace files (`<dir>/<namespace>/…`); absent: they live inside the storage, as in Kestra. */
+  readonly namespaceFiles?: string;
+  readonly server?: ServerConfig;
   /** The file the config came from, when it came from one. */
   readonly source?: string;
 }

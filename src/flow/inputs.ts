@@ -27,6 +27,12 @@ export interface ResolveInputsOptions {
    * Without one, what an expression rendered is treated as sensitive and never quoted.
    */
   readonly masker?: Pick<Masker, 'add' | 'mask'>;
+  /**
+   * Stores a FILE input's content (the value is a local path, `@` prefix allowed) and returns its
+   * `kestra:///…` URI; a failure's message becomes the input's problem. Without it, FILE inputs
+   * accept only `kestra:///` URIs.
+   */
+  readonly storeFile?: (inputId: string, value: string) => Promise<string>;
 }
 
 const URI_PATTERN = /^[a-z]+:\/\/(?:www\.)?[-a-zA-Z0-9@:%._+~#=]{1,256}\.[a-zA-Z0-9()]{1,6}\b(?:[-a-zA-Z0-9()@:%_+.~#?&/=]*)$/;
@@ -72,6 +78,11 @@ export function coerceInput(
       const s = String(raw);
       if (!URI_PATTERN.test(s)) throw expected('URI');
       return s;
+    }
+    case 'FILE': {
+      // A `kestra:///` URI, or a local path that the runner stores (see ResolveInputsOptions.storeFile).
+      if (typeof raw !== 'string' || raw.trim() === '') throw expected('FILE');
+      return raw.trim();
     }
     case 'INT': {
       const n = typeof raw === 'number' ? raw : /^[+-]?\d+$/.test(String(raw).trim()) ? Number(String(raw).trim()) : NaN;
@@ -325,7 +336,15 @@ export async function resolveInputs(
       continue;
     }
     try {
-      const value = coerceInput(effective, raw);
+      let value = coerceInput(effective, raw);
+      if (def.type === 'FILE' && typeof value === 'string' && !value.startsWith('kestra:///')) {
+        if (options.storeFile === undefined) throw new Invalid('Expected a `kestra:///` URI (files can only be uploaded by a flow run)');
+        try {
+          value = await options.storeFile(def.id, value);
+        } catch (e) {
+          throw new Invalid(e instanceof Error ? e.message : String(e));
+        }
+      }
       flat[def.id] = value;
       setNested(nested, def.id, value);
       if (def.type === 'SECRET' && typeof value === 'string' && value !== '') {

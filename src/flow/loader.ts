@@ -35,6 +35,17 @@ import {
   type JsonSchema,
   type LogLevel,
 } from './schema.js';
+import {
+  checkScheduleSemantics,
+  conditionObjectSchema,
+  conditionSchema,
+  SCHEDULE_TRIGGER,
+  triggerObjectSchema,
+  triggerSchema,
+  type ConditionDefinition,
+  type PluginSchema,
+  type TriggerDefinition,
+} from './triggers.js';
 
 export interface CheckFlowOptions {
   /** Shown in problems (and kept as `flow.file`). */
@@ -57,6 +68,16 @@ let ajv: Ajv | undefined;
 let flowValidator: ValidateFunction | undefined;
 const taskValidators = new WeakMap<TaskDefinition, ValidateFunction>();
 const inputValidators = new Map<InputType, ValidateFunction>();
+const pluginValidators = new WeakMap<PluginSchema, ValidateFunction>();
+
+function pluginValidator(def: PluginSchema, build: (def: PluginSchema) => JsonSchema): ValidateFunction {
+  let v = pluginValidators.get(def);
+  if (v === undefined) {
+    v = validatorFor(build(def));
+    pluginValidators.set(def, v);
+  }
+  return v;
+}
 
 function getAjv(): Ajv {
   ajv ??= createAjv([EXPECTED]);
@@ -274,6 +295,7 @@ function buildFlow(root: Record<string, unknown>, c: Checker, file: string | und
 
   const builder = new TaskBuilder(c, defaults, inputs, registry);
   const tasks = builder.list(root.tasks, ['tasks']);
+  const triggers = buildTriggers(root.triggers, c);
   const errors = builder.list(root.errors, ['errors']);
   const finallyTasks = builder.list(root.finally, ['finally']);
   const afterExecution = builder.list(root.afterExecution, ['afterExecution']);
@@ -326,6 +348,7 @@ function buildFlow(root: Record<string, unknown>, c: Checker, file: string | und
           },
         }
       : {}),
+    triggers,
     ...(file === undefined ? {} : { file }),
   };
 }
@@ -335,6 +358,55 @@ function normalizeRetry(raw: Record<string, unknown>): RetryPolicy {
   const retry = raw as unknown as RetryPolicy;
   const maxAttempts = retry.maxAttempts ?? retry.maxAttempt;
   return maxAttempts === undefined ? retry : { ...retry, maxAttempts };
+}
+
+/** Known trigger and condition types are checked against their schema; others are kept as written. */
+function buildTriggers(raw: unknown, c: Checker): TriggerDefinition[] {
+  if (!Array.isArray(raw)) return [];
+  const out: TriggerDefinition[] = [];
+  const seen = new Map<string, number>();
+  raw.forEach((item, i) => {
+    const path: Path = ['triggers', i];
+    if (!isRecord(item) || typeof item.id !== 'string' || typeof item.type !== 'string') return; // the flow schema reported it
+    const first = seen.get(item.id);
+    if (first !== undefined) c.add('DUPLICATE_TASK_ID', `Duplicate trigger id with name [${item.id}]`, [...path, 'id']);
+    seen.set(item.id, i);
+    const def = triggerSchema(item.type);
+    if (def !== undefined) {
+      const validate = pluginValidator(def, triggerObjectSchema);
+      if (!validate(item)) c.schemaErrors(validate.errors, path);
+      if (def.type === SCHEDULE_TRIGGER) checkScheduleSemantics(item, path, { invalid: (m, p) => c.add('INVALID_VALUE', m, p) });
+    }
+    const conditions: ConditionDefinition[] = [];
+    const listed: unknown[] = Array.isArray(item.conditions) ? (item.conditions as unknown[]) : [];
+    const legacy: unknown[] = Array.isArray(item.scheduleConditions) ? (item.scheduleConditions as unknown[]) : [];
+    const rawConditions = [...listed, ...legacy];
+    rawConditions.forEach((cond, j) => {
+      if (!isRecord(cond) || typeof cond.type !== 'string') return;
+      const key = j < listed.length ? 'conditions' : 'scheduleConditions';
+      const index = key === 'conditions' ? j : j - listed.length;
+      const cdef = conditionSchema(cond.type);
+      if (cdef !== undefined) {
+        const validate = pluginValidator(cdef, conditionObjectSchema);
+        if (!validate(cond)) c.schemaErrors(validate.errors, [...path, key, index]);
+      }
+      const { type: _type, ...props } = cond;
+      conditions.push({ type: cdef?.type ?? cond.type, declaredType: cond.type, supported: cdef !== undefined, properties: props });
+    });
+    const { id: _id, type: _t, disabled: _d, conditions: _c, scheduleConditions: _s, ...properties } = item;
+    const pos = c.index.at(path);
+    out.push({
+      id: item.id,
+      type: def?.type ?? item.type,
+      declaredType: item.type,
+      supported: def !== undefined,
+      disabled: item.disabled === true,
+      properties,
+      conditions,
+      ...(pos === undefined ? {} : { line: pos.line, column: pos.column }),
+    });
+  });
+  return out;
 }
 
 /** Builds task nodes, walking the child lists each task type declares. */

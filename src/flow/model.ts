@@ -1,5 +1,6 @@
 /** A loaded, validated flow: the shape the runner executes. Plain readonly data. */
 import type { InputType, LogLevel } from './schema.js';
+import type { TriggerDefinition } from './triggers.js';
 
 export interface SourcePosition {
   readonly file?: string;
@@ -104,6 +105,8 @@ export interface Flow {
   readonly retry?: RetryPolicy;
   readonly concurrency?: ConcurrencyLimit;
   readonly disabled: boolean;
+  /** As written; the server arms the supported ones (a local run fires none). */
+  readonly triggers: readonly TriggerDefinition[];
   /** The file it was loaded from, when it was. */
   readonly file?: string;
 }

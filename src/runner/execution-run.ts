@@ -31,11 +31,15 @@ import {
   type TaskDefinition,
   type TaskRunContext,
   type TaskServices,
+  type ExecutionLogLine,
 } from '../tasks/definition.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { TaskError, type FetchLike } from '../tasks/types.js';
 import { clonePlain, labelsVariable, placeOutputs, placeState, taskRunVariable } from './context.js';
 import { ExecutionRuntime } from './functions.js';
+import type { ExecutionFiles } from './files.js';
+import type { RunStorage } from '../storage/run-storage.js';
+import type { FlowKV } from '../kv/kv-store.js';
 import { newId } from './ids.js';
 import type { Masker } from './masking.js';
 import { applyAllowances, guessFinalState, lastDate, newState, transition } from './state.js';
@@ -125,6 +129,8 @@ export interface ExecutionRunParams {
     request: SubflowRequest,
     parent: { execution: Execution; taskRun: TaskRun; signal: AbortSignal },
   ) => Promise<SubflowResult>;
+  /** The execution's storage and KV store. */
+  readonly files: ExecutionFiles;
 }
 
 export class ExecutionRun {
@@ -181,11 +187,11 @@ export class ExecutionRun {
     this.#labelsVar = labelsVariable(execution.labels);
     this.#variables = clonePlain(execution.variables ?? {});
     this.#varsVar = deepMerge(params.flow.variables, this.#variables);
-    this.#runtime = new ExecutionRuntime(this.logs, {
-      namespace: execution.namespace,
-      flowId: execution.flowId,
-      executionId: execution.id,
-    });
+    this.#runtime = new ExecutionRuntime(
+      this.logs,
+      { namespace: execution.namespace, flowId: execution.flowId, executionId: execution.id },
+      params.files,
+    );
     // A continued execution: index its task runs and rebuild `outputs` and `tasks` from them.
     const byId = new Map<string, TaskRun>();
     for (const taskRun of execution.taskRunList) {
@@ -677,7 +683,10 @@ export class ExecutionRun {
         transition(attempt.state, 'RUNNING');
         taskRun.attempts.push(attempt);
       }
-      this.#touch(taskRun);
+      // Written before the task runs: a worker that dies now leaves a RUNNING attempt, which the
+      // next one ends KILLED and retries, rather than a task run nobody knows was started.
+      const persisted = this.#persist(taskRun);
+      if (persisted !== undefined) await persisted;
       const outcome = await this.#attempt(frame, wasPaused ? attemptsBefore - 1 : attemptsBefore, timeoutMs, wasPaused);
       wasPaused = false;
       if (outcome === 'SUSPENDED') return this.#suspend(frame);
@@ -739,6 +748,10 @@ export class ExecutionRun {
       if (signal.aborted) return { state: 'KILLED', error: interruptionMessage(signal) };
       const message = messageOf(e);
       this.#log(frame, 'ERROR', message, attemptsCount);
+      // A task may fail with outputs (a script's exitCode and vars, as Kestra's RunnableTaskException).
+      const outputs = (e as { outputs?: unknown } | null)?.outputs;
+      if (outputs !== null && typeof outputs === 'object' && !Array.isArray(outputs))
+        return { state: 'FAILED', error: message, outputs: outputs as Readonly<Record<string, unknown>> };
       return { state: 'FAILED', error: message };
     } finally {
       if (controller !== undefined) {
@@ -789,6 +802,13 @@ export class ExecutionRun {
     if (this.#store === NO_STORE) return;
     const saved = this.#store.save(this.execution, { kind: 'taskRun', taskRun });
     if (saved instanceof Promise) this.#background.push(saved.catch(() => undefined));
+  }
+
+  /** `#touch`, waiting for the store when it answers with a promise (the store contract: awaited before the run goes on). */
+  #persist(taskRun: TaskRun): Promise<void> | undefined {
+    if (this.#store === NO_STORE) return undefined;
+    const saved = this.#store.save(this.execution, { kind: 'taskRun', taskRun });
+    return saved instanceof Promise ? saved.catch(() => undefined) : undefined;
   }
 
   #save(): void {
@@ -893,6 +913,8 @@ export class ExecutionRun {
     startSubflow: (request, link) => this.#p.startSubflow(request, link),
     restartChildren: (frame) => this.#restartChildren(frame),
     executions: () => this.#p.options.executions,
+    files: () => this.#p.files,
+    logs: () => this.logs,
   };
   #controlApi: ExecutionControl | undefined;
 
@@ -1293,6 +1315,8 @@ interface RunInternals {
   startSubflow(request: SubflowRequest, link: { execution: Execution; taskRun: TaskRun; signal: AbortSignal }): Promise<SubflowResult>;
   restartChildren(frame: Frame): void;
   executions(): RunFlowOptions['executions'];
+  files(): ExecutionFiles;
+  logs(): readonly LogEntry[];
 }
 
 /** What `run` receives: one object per attempt, its methods on the prototype (call them as methods). */
@@ -1303,6 +1327,7 @@ class RunTaskContext implements TaskRunContext {
   readonly #scope: RenderScope;
   #resumeAvailable: boolean;
   #services: TaskServices | undefined;
+  #storage: RunStorage | undefined;
   readonly signal: AbortSignal;
   readonly variables: Readonly<Record<string, unknown>>;
 
@@ -1356,8 +1381,22 @@ class RunTaskContext implements TaskRunContext {
     });
   }
 
-  render(template: string): Promise<string> {
-    return this.#run.engine().render(template, this.variables, this.#scope);
+  render(template: string, extraVariables?: Readonly<Record<string, unknown>>): Promise<string> {
+    const variables = extraVariables === undefined ? this.variables : { ...this.variables, ...extraVariables };
+    return this.#run.engine().render(template, variables, this.#scope);
+  }
+
+  /** The storage as this task run sees it: it writes under `…/tasks/<task>/<task run id>/`. */
+  get storage(): RunStorage {
+    return (this.#storage ??= this.#run.files().storage.forTaskRun(this.#frame.node.id, this.#frame.taskRun.id));
+  }
+
+  get kv(): FlowKV {
+    return this.#run.files().kv;
+  }
+
+  executionLogs(): readonly ExecutionLogLine[] {
+    return this.#run.logs();
   }
 
   renderValue(value: unknown): Promise<unknown> {

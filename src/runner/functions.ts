@@ -10,12 +10,24 @@ import { TemplateError } from '../engine/errors.js';
 import type { CallContext, Extension } from '../engine/extension.js';
 import { isList, isMap } from '../engine/values.js';
 import type { LogEntry } from './types.js';
+import type { RunStorage } from '../storage/run-storage.js';
+import type { FlowKV } from '../kv/kv-store.js';
 
 /** The runner's view of one execution, as functions may see it. */
 export class ExecutionRuntime {
   readonly #logs: readonly LogEntry[];
   readonly #meta: { readonly namespace: string; readonly flowId: string; readonly executionId: string };
-  constructor(logs: readonly LogEntry[], meta: { namespace: string; flowId: string; executionId: string }) {
+  /** The execution's storage and KV store, for `read()`, `fileSize()`… and `kv()` (see storage/functions, kv/functions). */
+  readonly storage: RunStorage | undefined;
+  readonly kv: FlowKV | undefined;
+
+  constructor(
+    logs: readonly LogEntry[],
+    meta: { namespace: string; flowId: string; executionId: string },
+    files?: { readonly storage: RunStorage; readonly kv: FlowKV },
+  ) {
+    this.storage = files?.storage;
+    this.kv = files?.kv;
     this.#logs = logs;
     this.#meta = meta;
   }

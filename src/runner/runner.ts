@@ -11,6 +11,7 @@ import { TemplateEngine } from '../engine/engine.js';
 import type { RenderScope } from '../engine/extension.js';
 import { InputValidationError } from '../flow/errors.js';
 import { isTerminal, type Execution, type Label, type StateType, type TaskRun } from '../flow/execution.js';
+import { join } from 'node:path';
 import { resolveInputs } from '../flow/inputs.js';
 import type { Flow, InputDefinition, TaskNode } from '../flow/model.js';
 import { createEngine } from '../pebbleflow-engine.js';
@@ -19,6 +20,7 @@ import { defaultTaskRegistry } from '../tasks/registry.js';
 import { TaskError } from '../tasks/types.js';
 import { clonePlain } from './context.js';
 import { ExecutionRun, findTask } from './execution-run.js';
+import { ExecutionFiles } from './files.js';
 import { runnerExtension } from './functions.js';
 import { newId } from './ids.js';
 import { Masker } from './masking.js';
@@ -41,6 +43,8 @@ export interface FlowEngineSetup {
   readonly engine: FlowEngine;
   /** The tenant runs use: the one asked for, else the config's. */
   readonly tenant: string;
+  /** The storage and namespace-files folders of the config. */
+  readonly storage: StorageDirs;
   testCredential(
     id: string,
     scope?: { tenant?: string; namespace?: string },
@@ -54,7 +58,7 @@ export interface FlowEngineSetup {
  * `SECRET_<KEY>` environment variables, as in Kestra OSS.
  */
 export async function createFlowEngine(
-  options: Pick<RunFlowOptions, 'config' | 'fetch' | 'env' | 'tenant'> = {},
+  options: Pick<RunFlowOptions, 'config' | 'fetch' | 'env' | 'tenant' | 'cwd'> = {},
 ): Promise<FlowEngineSetup> {
   const config = loadConfig(options.config ?? { secrets: [{ type: 'env' }] });
   const engine = createEngine({
@@ -67,12 +71,27 @@ export async function createFlowEngine(
   return {
     engine,
     tenant: options.tenant ?? config.tenant,
+    storage: {
+      // Without a config file, the storage sits in the folder the run starts from.
+      dir: options.config === undefined ? defaultStorageDir(options.cwd) : config.storage,
+      ...(config.namespaceFiles === undefined ? {} : { namespaceFiles: config.namespaceFiles }),
+    },
     testCredential: (id, scope) => engine.testCredential(id, scope),
     listCredentials: () => engine.listCredentials().map((c) => ({ ...c })),
   };
 }
 
 const withRunnerFunctions = new WeakSet<object>();
+
+/** Where an execution's files and the KV store live. */
+export interface StorageDirs {
+  readonly dir: string;
+  readonly namespaceFiles?: string;
+}
+
+function defaultStorageDir(cwd: string | undefined): string {
+  return join(cwd ?? process.cwd(), '.pebbleflow', 'storage');
+}
 
 /** Gives an embedder's engine the runner's functions (once). */
 function ensureRunnerFunctions(engine: FlowEngine): void {
@@ -100,6 +119,13 @@ export interface ContinueOptions {
   readonly resumeInputs?: Readonly<Record<string, unknown>>;
   /** The run's log lines so far (a continued execution's, for `errorLogs()`). */
   readonly previousLogs?: readonly LogEntry[];
+  /**
+   * Typed inputs to run a saved execution with, instead of its saved ones (which hold `******` for
+   * SECRET inputs): a server passes the SECRET values it decrypted here. The saved inputs stay as they are.
+   */
+  readonly runInputs?: Readonly<Record<string, unknown>>;
+  /** Values masked from the start (SECRET inputs resolved before the run, by whoever created the execution). */
+  readonly sensitiveValues?: readonly string[];
 }
 
 /** Internal: what a run needs from the one that started it (Subflow). */
@@ -109,6 +135,7 @@ interface ParentLink {
   readonly masker: Masker;
   readonly engine: FlowEngine;
   readonly tenant: string;
+  readonly storage: StorageDirs;
 }
 
 /** Runs a new execution of a flow, or continues a saved one (`options.execution`). */
@@ -125,25 +152,52 @@ interface ExecuteResult extends RunResult {
 
 async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, parent: ParentLink | undefined): Promise<ExecuteResult> {
   if (flow.disabled && options.execution === undefined) throw new FlowDisabledError(flow.namespace, flow.id);
-  const { engine, tenant } =
+  const setup: { engine: FlowEngine; tenant: string; storage: StorageDirs } =
     parent !== undefined
-      ? { engine: parent.engine, tenant: parent.tenant }
+      ? { engine: parent.engine, tenant: parent.tenant, storage: parent.storage }
       : options.engine === undefined
         ? await createFlowEngine(options)
-        : { engine: options.engine, tenant: options.tenant ?? 'main' };
+        : { engine: options.engine, tenant: options.tenant ?? 'main', storage: { dir: defaultStorageDir(options.cwd) } };
+  const { engine, tenant } = setup;
+  const storageDirs: StorageDirs =
+    parent !== undefined
+      ? setup.storage
+      : {
+          dir: options.storage ?? setup.storage.dir,
+          ...((options.namespaceFiles ?? setup.storage.namespaceFiles) === undefined
+            ? {}
+            : { namespaceFiles: options.namespaceFiles ?? setup.storage.namespaceFiles }),
+        };
+  const filesFor = (executionId: string): ExecutionFiles =>
+    new ExecutionFiles({
+      storageDir: storageDirs.dir,
+      ...(storageDirs.namespaceFiles === undefined ? {} : { namespaceFilesDir: storageDirs.namespaceFiles }),
+      tenant,
+      namespace: flow.namespace,
+      flowId: flow.id,
+      executionId,
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+      ...(parent === undefined
+        ? {}
+        : { parent: { namespace: parent.execution.namespace, flowId: parent.execution.flowId, executionId: parent.execution.id } }),
+    });
   ensureRunnerFunctions(engine);
   const masker = parent?.masker ?? new Masker();
+  for (const value of options.sensitiveValues ?? []) masker.add(value);
   const scope: RenderScope = { tenant, namespace: flow.namespace, onSensitiveValue: (v) => masker.add(v) };
   const registry = options.registry ?? defaultTaskRegistry;
   const store = options.store ?? NO_STORE;
 
   let execution: Execution;
   let inputs: Record<string, unknown>;
+  let files: ExecutionFiles;
   if (options.execution !== undefined) {
     execution = clonePlain(options.execution);
-    inputs = { ...execution.inputs };
+    inputs = { ...(options.runInputs ?? execution.inputs) };
+    files = filesFor(execution.id);
   } else {
     const id = options.executionId ?? newId();
+    files = filesFor(id);
     const startDate = new Date().toISOString();
     const preliminary: Record<string, unknown> = {
       flow: flowVariable(flow, tenant),
@@ -156,6 +210,7 @@ async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, pa
     const resolved = await resolveInputs(flow.inputs, options.inputs ?? {}, {
       render: (template, current) => engine.render(template, { ...preliminary, inputs: current }, scope),
       masker,
+      storeFile: files.storeInputFile,
     });
     for (const value of resolved.sensitive) masker.add(value);
     inputs = resolved.values;
@@ -227,7 +282,7 @@ async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, pa
         resumeInputs: undefined,
         previousLogs: undefined,
       },
-      { execution: link.execution, taskRun: link.taskRun, masker, engine, tenant },
+      { execution: link.execution, taskRun: link.taskRun, masker, engine, tenant, storage: storageDirs },
     );
     if (!request.wait) {
       background.push(childRun.catch(() => undefined));
@@ -265,6 +320,7 @@ async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, pa
     logs,
     ...(options.resumeInputs === undefined ? {} : { resumeInputs: options.resumeInputs }),
     startSubflow,
+    files,
   });
   const slot = await acquireConcurrency(flow, tenant, run);
   try {

@@ -118,6 +118,12 @@ export interface RunFlowOptions {
   readonly engine?: FlowEngine;
   /** Environment for `envs.*` (`ENV_` variables) and `SECRET_*` (default: `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The storage folder (files, KV store); default: the config's `storage`, else `.pebbleflow/storage` in `cwd`. */
+  readonly storage?: string;
+  /** The namespace files folder (`<dir>/<namespace>/…`); default: the config's `namespaceFiles`, else inside the storage. */
+  readonly namespaceFiles?: string;
+  /** Where relative FILE input paths start (default: the process's working directory). */
+  readonly cwd?: string;
   /** Exposed as `globals.*`. */
   readonly globals?: Readonly<Record<string, unknown>>;
   /** The task types the flow may use (default: the default registry). */

@@ -25,6 +25,7 @@ import { waitForTask } from './flow/wait-for.js';
 import { requestTask } from './http/request.js';
 import { logTask } from './log/log.js';
 import { outputValuesTask } from './output/output-values.js';
+import { FILE_TASKS } from './files.js';
 
 export const CORE_TASKS: readonly TaskDefinition[] = [
   // flow
@@ -55,4 +56,6 @@ export const CORE_TASKS: readonly TaskDefinition[] = [
   logTask,
   outputValuesTask,
   requestTask,
+  // files, KV, state, scripts, serdes, notifications
+  ...FILE_TASKS,
 ];

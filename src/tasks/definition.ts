@@ -10,6 +10,8 @@ import type { FlowProblemCode } from '../flow/errors.js';
 import type { Flow, TaskNode } from '../flow/model.js';
 import type { JsonSchema, LogLevel } from '../flow/schema.js';
 import type { FetchLike } from './types.js';
+import type { RunStorage } from '../storage/run-storage.js';
+import type { FlowKV } from '../kv/kv-store.js';
 
 /** How a property's rendered value is coerced before `run` sees it (`ctx.property(name)`). */
 export type PropertyKind =
@@ -158,6 +160,15 @@ export interface ChildrenPlan {
   readonly finally?: readonly TaskNode[];
 }
 
+/** One log line of the execution, as log.Fetch stores it (Kestra's `LogEntry` fields). */
+export interface ExecutionLogLine {
+  readonly taskId?: string;
+  readonly taskRunId?: string;
+  readonly level: LogLevel;
+  readonly message: string;
+  readonly timestamp: string;
+}
+
 /**
  * A value shared by a flowable with every task run of its subtree (WorkingDirectory's folder…).
  * Looked up by key from the nearest ancestor that provided it.
@@ -233,8 +244,17 @@ export interface TaskRunContext {
   readonly fetch: FetchLike;
   /** The template variables of this task run (flow, execution, taskrun, outputs, parents…). */
   readonly variables: Readonly<Record<string, unknown>>;
-  /** Renders one template with this task run's context (secrets and credentials resolved in the flow's scope). */
-  render(template: string): Promise<string>;
+  /**
+   * Renders one template with this task run's context (secrets and credentials resolved in the flow's
+   * scope); `extraVariables` adds variables for this render only (a script's `workingDir`, an item).
+   */
+  render(template: string, extraVariables?: Readonly<Record<string, unknown>>): Promise<string>;
+  /** The internal storage as this task run sees it: files it writes go under its prefix, reads are scope-checked. */
+  readonly storage: RunStorage;
+  /** The KV store as the flow's namespace sees it (its own namespace and parents). */
+  readonly kv: FlowKV;
+  /** The execution's log lines so far, oldest first, masked (for log.Fetch). */
+  executionLogs(): readonly ExecutionLogLine[];
   /** Renders every string in a map or list (keys too), as Kestra's `renderObject`. */
   renderValue(value: unknown): Promise<unknown>;
   /** A declared property: rendered when dynamic, default applied, coerced to its kind (`undefined` when absent). */

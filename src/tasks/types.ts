@@ -52,7 +52,17 @@ export type TaskErrorCode =
   /** Subflow: the child flow is disabled. */
   | 'SUBFLOW_DISABLED'
   /** WaitFor was stopped between two iterations. */
-  | 'WAITFOR_INTERRUPTED';
+  | 'WAITFOR_INTERRUPTED'
+  /** kv.Get/kv.Delete with `errorOnMissing`: no such key in the namespace. */
+  | 'KV_NOT_FOUND'
+  /** state.Get/state.Delete with `errorOnMissing`: no such state. */
+  | 'STATE_NOT_FOUND'
+  /** storage.Delete with `errorOnMissing`: no file at that URI. */
+  | 'FILE_NOT_FOUND'
+  /** FilterItems/DeduplicateItems: an item the expression cannot evaluate (with `errorOrNullBehavior: FAIL`). */
+  | 'INVALID_ITEM'
+  /** A script task's process ended with a non-zero exit code (outputs kept on the error). */
+  | 'SCRIPT_FAILED';
 
 /** A task failure a user can act on (Kestra's own wording where there is one). */
 export class TaskError extends PebbleflowError<TaskErrorCode> {

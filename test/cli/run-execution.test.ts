@@ -4,12 +4,10 @@
  * outputs), a paused run continued with `resume`, child flows found in `--flows`, and SIGINT /
  * SIGTERM stopping a real child process cleanly.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { cli } from '../support/cli.js';
+import { cli, startCli } from '../support/cli.js';
 
 let dir: string;
 const write = (name: string, text: string): string => {
@@ -200,29 +198,9 @@ function readdirOrEmpty(path: string): string[] {
   }
 }
 
-/** The real CLI as a child process whose output we watch, to signal it mid-run. */
-function start(args: readonly string[], cwd: string = dir) {
-  const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-  const tsx = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
-  const child = spawn(process.execPath, ['--import', tsx, main, ...args], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_OPTIONS: '' },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const waitFor = async (text: string): Promise<void> => {
-    for (let i = 0; i < 600 && !stdout.includes(text); i++) await new Promise((r) => setTimeout(r, 50));
-    if (!stdout.includes(text)) throw new Error(`never printed ${text}: ${stdout} ${stderr}`);
-  };
-  return { child, exited, waitFor, out: () => ({ stdout, stderr }) };
-}
-
 describe('signals during pebbleflow run', () => {
   test('SIGINT stops the running task (KILLED), runs finally, prints the final state and exits 130', async () => {
-    const run = start(['run', 'slow.yaml']);
+    const run = startCli(['run', 'slow.yaml'], dir);
     await run.waitFor('▸ nap');
     const sent = Date.now();
     run.child.kill('SIGINT');
@@ -240,7 +218,7 @@ describe('signals during pebbleflow run', () => {
     // A folder of its own: --json prints nothing while running, so wait for the execution file the run keeps.
     const own = mkdtempSync(join(tmpdir(), 'pf-term-'));
     writeFileSync(join(own, 'slow.yaml'), readFileSync(join(dir, 'slow.yaml')));
-    const run = start(['run', 'slow.yaml', '--json'], own);
+    const run = startCli(['run', 'slow.yaml', '--json'], own);
     for (let i = 0; i < 600 && readdirOrEmpty(join(own, '.pebbleflow', 'executions')).length === 0; i++)
       await new Promise((r) => setTimeout(r, 50));
     run.child.kill('SIGTERM');
@@ -254,7 +232,7 @@ describe('signals during pebbleflow run', () => {
   });
 
   test('a second SIGINT exits at once, even while finally runs', async () => {
-    const run = start(['run', 'stubborn.yaml']);
+    const run = startCli(['run', 'stubborn.yaml'], dir);
     await run.waitFor('▸ nap');
     run.child.kill('SIGINT');
     await run.waitFor('▸ long');

@@ -1,5 +1,5 @@
 /** The real CLI (and other TypeScript entry points such as the demo) as child processes. */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -49,4 +49,32 @@ export function cli(args: readonly string[], options: RunOptions = {}): Promise<
 /** `npm run demo -- ARGS`. */
 export function runDemo(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
   return runTs(fileURLToPath(new URL('../../examples/demo/run-demo.ts', import.meta.url)), args, { timeoutMs: 90_000, ...options });
+}
+
+/** A `pebbleflow` child process still running, to watch its output and signal it mid-run. */
+export interface RunningCli {
+  readonly child: ChildProcessWithoutNullStreams;
+  /** Resolves with the exit code (null when a signal ended it). */
+  readonly exited: Promise<number | null>;
+  /** Resolves once stdout contains `text` (up to 30 s). */
+  waitFor(text: string): Promise<void>;
+  out(): { stdout: string; stderr: string };
+}
+
+/** Starts the real CLI in `cwd` with a clean environment and returns at once. */
+export function startCli(args: readonly string[], cwd: string): RunningCli {
+  const child = spawn(process.execPath, ['--import', tsx, main, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_OPTIONS: '' },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const waitFor = async (text: string): Promise<void> => {
+    for (let i = 0; i < 600 && !stdout.includes(text); i++) await new Promise((r) => setTimeout(r, 50));
+    if (!stdout.includes(text)) throw new Error(`never printed ${text}: ${stdout} ${stderr}`);
+  };
+  return { child, exited, waitFor, out: () => ({ stdout, stderr }) };
 }

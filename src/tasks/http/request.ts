@@ -79,7 +79,7 @@ export const requestTask = defineTask({
   run: runRequest,
 });
 
-interface RequestPlan {
+export interface RequestPlan {
   uri: string;
   method: string;
   headers: Record<string, string>;
@@ -94,7 +94,7 @@ interface RequestPlan {
 }
 
 async function runRequest(ctx: TaskRunContext) {
-  const plan = await plan_(ctx);
+  const plan = await planRequest(ctx);
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -152,7 +152,8 @@ function failure(plan: RequestPlan, error: unknown, timedOut: string | undefined
   return new TaskError('HTTP_ERROR', `Failed http request to ${plan.uri}: ${reason}`, { cause: error });
 }
 
-async function plan_(ctx: TaskRunContext): Promise<RequestPlan> {
+/** The request a Request (or Download) task describes: every property rendered and checked. */
+export async function planRequest(ctx: TaskRunContext): Promise<RequestPlan> {
   const p = ctx.task.properties;
   const uri = (await ctx.render(String(p.uri))).trim();
   try {
@@ -267,7 +268,8 @@ async function readBody(response: FetchResponseLike, onChunk: () => void): Promi
   }
 }
 
-function responseHeaders(response: FetchResponseLike): Record<string, string[]> {
+/** Response headers as Kestra outputs them: a map of lists (repeated headers and cookies kept apart). */
+export function responseHeaders(response: Pick<FetchResponseLike, 'headers'>): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   const h = response.headers as FetchResponseLike['headers'] & { getSetCookie?: () => string[]; raw?: () => Record<string, string[]> };
   if (typeof h.raw === 'function') {

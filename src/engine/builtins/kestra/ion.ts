@@ -56,7 +56,8 @@ export function toIonText(value: unknown): string {
   return new TextDecoder().decode(w.getBytes());
 }
 
-function ionToJava(v: dom.Value | null, depth: number): unknown {
+/** An ion-js value as the engine's values (Integer/Long, Double, lists, maps; decimals as doubles). */
+export function ionToJava(v: dom.Value | null, depth: number): unknown {
   if (depth > 1000) throw new Error('Ion nesting too deep');
   if (v === null || v.isNull()) return null;
   switch (v.getType()) {

@@ -1,0 +1,208 @@
+/**
+ * Flow triggers as data: Kestra's `Schedule`, `Webhook` and `Flow` triggers and the conditions
+ * they use (`ExecutionStatus`, `ExecutionFlow`, `ExecutionNamespace`), each described once as a
+ * JSON Schema fragment with its aliases. The loader validates triggers with these (a bad cron or
+ * time zone is a problem with its line and column); the server evaluates them. Other trigger and
+ * condition types are kept as written and reported as unsupported by the server, not refused,
+ * so that `pebbleflow run` still runs a flow that a Kafka trigger would start in Kestra.
+ *
+ * Reference: `core/src/main/java/io/kestra/plugin/core/trigger/{Schedule,Webhook,Flow}.java`,
+ * `core/src/main/java/io/kestra/core/models/triggers/AbstractTrigger.java` and
+ * `core/src/main/java/io/kestra/plugin/core/condition/*.java` in kestra-io/kestra.
+ */
+import { CronError, CronSchedule, cronZone } from './cron.js';
+import { STATE_TYPES, TERMINAL_STATES } from './execution.js';
+import { EXPECTED, DURATION_PATTERN, LOG_LEVELS, TASK_ID_PATTERN, type JsonSchema } from './schema.js';
+
+export const SCHEDULE_TRIGGER = 'io.kestra.plugin.core.trigger.Schedule';
+export const WEBHOOK_TRIGGER = 'io.kestra.plugin.core.trigger.Webhook';
+export const FLOW_TRIGGER = 'io.kestra.plugin.core.trigger.Flow';
+export const EXECUTION_STATUS_CONDITION = 'io.kestra.plugin.core.condition.ExecutionStatus';
+export const EXECUTION_FLOW_CONDITION = 'io.kestra.plugin.core.condition.ExecutionFlow';
+export const EXECUTION_NAMESPACE_CONDITION = 'io.kestra.plugin.core.condition.ExecutionNamespace';
+
+/** Kestra's `State.Type` names, as trigger properties list them. */
+const STATE_NAMES = STATE_TYPES;
+/** `State.Type.terminatedTypes()`: what a Flow trigger listens to by default. */
+export const TERMINATED_STATE_NAMES: readonly string[] = [...TERMINAL_STATES];
+
+const states: JsonSchema = { type: 'array', items: { enum: [...STATE_NAMES] } };
+const labels: JsonSchema = {
+  anyOf: [
+    { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean', 'null'] } },
+    {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['key', 'value'],
+        properties: { key: { type: 'string' }, value: { type: ['string', 'number', 'boolean', 'null'] } },
+        additionalProperties: false,
+      },
+    },
+  ],
+  [EXPECTED]: 'a map of strings, or a list of {key, value}',
+};
+
+export interface PluginSchema {
+  readonly type: string;
+  readonly aliases: readonly string[];
+  readonly properties: Readonly<Record<string, JsonSchema>>;
+  readonly required: readonly string[];
+}
+
+/** Properties every trigger has (Kestra's `AbstractTrigger`). */
+const commonTriggerProperties: Readonly<Record<string, JsonSchema>> = {
+  id: { type: 'string', pattern: TASK_ID_PATTERN },
+  type: { type: 'string' },
+  description: { type: 'string' },
+  conditions: { type: 'array', items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } } },
+  disabled: { type: 'boolean' },
+  workerGroup: { type: 'object' },
+  logLevel: { enum: [...LOG_LEVELS] },
+  minLogLevel: { enum: [...LOG_LEVELS] },
+  labels,
+  stopAfter: states,
+  logToFile: { type: 'boolean' },
+};
+
+export const TRIGGER_SCHEMAS: readonly PluginSchema[] = [
+  {
+    type: SCHEDULE_TRIGGER,
+    aliases: ['io.kestra.core.models.triggers.types.Schedule'],
+    required: ['cron'],
+    properties: {
+      cron: { type: 'string', description: 'Unix cron (5 fields; 6 with withSeconds) or @hourly, @daily, @weekly, @monthly, @yearly.' },
+      withSeconds: { type: 'boolean' },
+      timezone: { type: 'string' },
+      inputs: { type: 'object' },
+      lateMaximumDelay: { type: 'string', pattern: DURATION_PATTERN },
+      recoverMissedSchedules: { enum: ['ALL', 'LAST', 'NONE'] },
+      scheduleConditions: { type: 'array', items: { type: 'object', required: ['type'] }, deprecated: true },
+      backfill: { type: ['object', 'null'], deprecated: true },
+      interval: { type: 'null' },
+    },
+  },
+  {
+    type: WEBHOOK_TRIGGER,
+    aliases: ['io.kestra.core.models.triggers.types.Webhook'],
+    required: ['key'],
+    properties: { key: { type: 'string', minLength: 1, maxLength: 256 } },
+  },
+  {
+    type: FLOW_TRIGGER,
+    aliases: ['io.kestra.core.models.triggers.types.Flow'],
+    required: [],
+    properties: { inputs: { type: 'object' }, states, preconditions: { type: 'object' } },
+  },
+];
+
+export const CONDITION_SCHEMAS: readonly PluginSchema[] = [
+  {
+    type: EXECUTION_STATUS_CONDITION,
+    aliases: [
+      'io.kestra.core.models.conditions.types.ExecutionStatusCondition',
+      'io.kestra.plugin.core.condition.ExecutionStatusCondition',
+    ],
+    required: [],
+    properties: { in: states, notIn: states },
+  },
+  {
+    type: EXECUTION_FLOW_CONDITION,
+    aliases: ['io.kestra.core.models.conditions.types.ExecutionFlowCondition', 'io.kestra.plugin.core.condition.ExecutionFlowCondition'],
+    required: ['namespace', 'flowId'],
+    properties: { namespace: { type: 'string' }, flowId: { type: 'string' } },
+  },
+  {
+    type: EXECUTION_NAMESPACE_CONDITION,
+    aliases: [
+      'io.kestra.core.models.conditions.types.ExecutionNamespaceCondition',
+      'io.kestra.plugin.core.condition.ExecutionNamespaceCondition',
+    ],
+    required: ['namespace'],
+    properties: { namespace: { type: 'string' }, comparison: { enum: ['EQUALS', 'PREFIX', 'SUFFIX'] }, prefix: { type: 'boolean' } },
+  },
+];
+
+function resolve(list: readonly PluginSchema[], name: string): PluginSchema | undefined {
+  return list.find((s) => s.type === name || s.aliases.includes(name));
+}
+
+/** The trigger type a name or alias stands for. */
+export function triggerSchema(name: string): PluginSchema | undefined {
+  return resolve(TRIGGER_SCHEMAS, name);
+}
+
+export function conditionSchema(name: string): PluginSchema | undefined {
+  return resolve(CONDITION_SCHEMAS, name);
+}
+
+export function triggerObjectSchema(def: PluginSchema): JsonSchema {
+  return {
+    type: 'object',
+    required: ['id', 'type', ...def.required],
+    properties: { ...commonTriggerProperties, ...def.properties },
+    additionalProperties: false,
+  };
+}
+
+export function conditionObjectSchema(def: PluginSchema): JsonSchema {
+  return {
+    type: 'object',
+    required: ['type', ...def.required],
+    properties: { type: { type: 'string' }, description: { type: 'string' }, ...def.properties },
+    additionalProperties: false,
+  };
+}
+
+/** A condition as written, with its type resolved when pebbleflow knows it. */
+export interface ConditionDefinition {
+  /** Canonical type when supported, else the type as written. */
+  readonly type: string;
+  readonly declaredType: string;
+  readonly supported: boolean;
+  readonly properties: Readonly<Record<string, unknown>>;
+}
+
+/** A trigger as written: the server arms the supported ones. */
+export interface TriggerDefinition {
+  readonly id: string;
+  /** Canonical type when supported, else the type as written. */
+  readonly type: string;
+  readonly declaredType: string;
+  readonly supported: boolean;
+  readonly disabled: boolean;
+  /** Every property but id, type, disabled and conditions, unrendered. */
+  readonly properties: Readonly<Record<string, unknown>>;
+  readonly conditions: readonly ConditionDefinition[];
+  readonly line?: number;
+  readonly column?: number;
+}
+
+/** What the loader offers the trigger checks: problem reporting at a path of the flow. */
+export interface TriggerCheckSink {
+  invalid(message: string, path: readonly (string | number)[]): void;
+}
+
+/**
+ * Checks what a schema cannot: the cron expression parses as Kestra's does, the time zone exists.
+ * Kestra's message: `invalid cron expression '…': …` (ScheduleValidator).
+ */
+export function checkScheduleSemantics(raw: Record<string, unknown>, path: readonly (string | number)[], sink: TriggerCheckSink): void {
+  const cron = raw.cron;
+  if (typeof cron === 'string') {
+    try {
+      CronSchedule.of(cron, { withSeconds: raw.withSeconds === true, timezone: 'UTC' });
+    } catch (e) {
+      if (!(e instanceof CronError)) throw e;
+      sink.invalid(`invalid cron expression '${cron}': ${e.message}`, [...path, 'cron']);
+    }
+  }
+  if (typeof raw.timezone === 'string') {
+    try {
+      cronZone(raw.timezone);
+    } catch (e) {
+      if (!(e instanceof CronError)) throw e;
+      sink.invalid(e.message, [...path, 'timezone']);
+    }
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * Runs one stored execution with the runner and keeps the store up to date: the runner reports
+ * every change of the execution and its task runs (and of the Subflow executions it starts), each
+ * is written as it happens, in order, so the API, the follow streams and `wait=true` see the run
+ * live — and a worker that dies leaves an execution another one continues without running its
+ * finished task runs again. A stored execution is always continued (new ones are stored CREATED
+ * by the API first), with SECRET inputs decrypted for the run and masked everywhere it writes.
+ */
+import type { Flow } from '../../flow/model.js';
+import type { FlowRepository as RunnerFlows } from '../../flow/repository.js';
+import type { Execution } from '../../runner/execution.js';
+import { resumeExecution, runExecution as continueExecution, type StorageDirs } from '../../runner/runner.js';
+import type { ExecutionStore as RunnerStore } from '../../runner/store.js';
+import type { FlowEngine, LogEntry } from '../../runner/types.js';
+import type { LogRecord } from '../store/types.js';
+import type { StoredExecution } from './model.js';
+
+export interface RunWork {
+  readonly flow: Flow;
+  readonly execution: StoredExecution;
+  /** The process that runs it (`host:pid`). */
+  readonly workerId: string;
+  readonly engine: FlowEngine;
+  /** The storage (files, KV store) and namespace files of the run. */
+  readonly storage: StorageDirs;
+  readonly tenant: string;
+  /** Decrypted SECRET input values, by input id. */
+  readonly secretValues: Readonly<Record<string, string>>;
+  /** Aborted to kill the execution. */
+  readonly signal: AbortSignal;
+  /** True once the process hands the execution back (shutdown): nothing more is saved. */
+  readonly handingBack: () => boolean;
+  /** Inputs for a paused execution's Pause (`onResume`), when this run is a resume. */
+  readonly resumeInputs?: Readonly<Record<string, unknown>>;
+  /** Where Subflow tasks find their child flows. */
+  readonly flows?: RunnerFlows;
+  /** How a Resume task resumes an execution. */
+  readonly resume?: (executionId: string, inputs: Readonly<Record<string, unknown>>) => Promise<void>;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly previousLogs?: readonly LogRecord[];
+  /** Called with every change, in order. */
+  save(execution: StoredExecution): Promise<void>;
+  log(record: LogRecord): void;
+}
+
+/** Runs (or continues, or resumes) an execution; resolves to its last version (terminal, PAUSED, or as handed back). */
+export async function runExecution(work: RunWork): Promise<StoredExecution> {
+  const main = work.execution;
+  const secretIds = Object.keys(main.secretInputs ?? {});
+  let chain: Promise<void> = Promise.resolve();
+  let last: StoredExecution = main;
+  // Executions this run saves (its own and the Subflow executions it starts): what their log lines need.
+  const known = new Map<string, { namespace: string; flowId: string; trigger?: Execution['trigger'] }>();
+  // The runner reports each change synchronously, several per task run: they are gathered and
+  // written once per turn of the event loop (one copy, one write), in order.
+  const dirty = new Map<string, Readonly<Execution>>();
+  let pendingFlush: Promise<void> | undefined;
+  const flushDirty = (): Promise<void> => {
+    pendingFlush = undefined;
+    if (work.handingBack()) {
+      dirty.clear();
+      return chain;
+    }
+    for (const execution of dirty.values()) {
+      const copy = structuredClone(execution) as StoredExecution;
+      const stored: StoredExecution =
+        copy.id === main.id
+          ? { ...copy, ...(main.secretInputs === undefined ? {} : { secretInputs: main.secretInputs }), tenantId: work.tenant }
+          : { ...copy, tenantId: work.tenant };
+      if (stored.id === main.id) last = stored;
+      chain = chain.then(
+        () => work.save(stored),
+        () => work.save(stored),
+      );
+    }
+    dirty.clear();
+    return chain;
+  };
+  const store: RunnerStore = {
+    save(execution) {
+      known.set(execution.id, {
+        namespace: execution.namespace,
+        flowId: execution.flowId,
+        ...(execution.trigger === undefined ? {} : { trigger: execution.trigger }),
+      });
+      if (work.handingBack()) return;
+      dirty.set(execution.id, execution);
+      // The runner waits for this before it starts a task's attempt (write-ahead).
+      pendingFlush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(flushDirty);
+      return pendingFlush;
+    },
+    log(entry: LogEntry) {
+      if (work.handingBack()) return;
+      const executionId = entry.executionId ?? main.id;
+      const of = known.get(executionId) ?? main;
+      const trigger = of.trigger;
+      work.log({
+        tenantId: work.tenant,
+        namespace: of.namespace,
+        flowId: of.flowId,
+        executionId,
+        ...(entry.taskId === undefined ? {} : { taskId: entry.taskId }),
+        ...(entry.taskRunId === undefined ? {} : { taskRunId: entry.taskRunId }),
+        ...(entry.attemptNumber === undefined ? {} : { attemptNumber: entry.attemptNumber }),
+        ...(trigger === undefined ? {} : { triggerId: trigger.id }),
+        timestamp: entry.timestamp,
+        level: entry.level,
+        thread: work.workerId,
+        message: entry.message,
+      });
+    },
+    async flush() {
+      await (pendingFlush ?? flushDirty());
+    },
+  };
+  const { secretInputs: _sealed, ...execution } = main;
+  const secrets = Object.fromEntries(secretIds.flatMap((id) => (work.secretValues[id] === undefined ? [] : [[id, work.secretValues[id]]])));
+  const options = {
+    engine: work.engine,
+    storage: work.storage.dir,
+    ...(work.storage.namespaceFiles === undefined ? {} : { namespaceFiles: work.storage.namespaceFiles }),
+    tenant: work.tenant,
+    signal: work.signal,
+    workerId: work.workerId,
+    store,
+    execution,
+    runInputs: { ...execution.inputs, ...secrets },
+    sensitiveValues: Object.values(secrets),
+    ...(work.flows === undefined ? {} : { flows: work.flows }),
+    ...(work.resume === undefined ? {} : { executions: { resume: work.resume } }),
+    ...(work.env === undefined ? {} : { env: work.env }),
+    ...(work.previousLogs === undefined ? {} : { previousLogs: work.previousLogs.map(toLogEntry) }),
+  };
+  const result =
+    work.resumeInputs !== undefined && execution.state.current === 'PAUSED'
+      ? await resumeExecution(work.flow, execution, { ...options, resumeInputs: work.resumeInputs })
+      : await continueExecution(work.flow, options);
+  await (pendingFlush ?? flushDirty());
+  if (work.handingBack()) return last;
+  const final = result.execution;
+  return { ...final, tenantId: work.tenant, ...(main.secretInputs === undefined ? {} : { secretInputs: main.secretInputs }) };
+}
+
+function toLogEntry(r: LogRecord): LogEntry {
+  return {
+    executionId: r.executionId,
+    ...(r.taskId === undefined ? {} : { taskId: r.taskId }),
+    ...(r.taskRunId === undefined ? {} : { taskRunId: r.taskRunId }),
+    ...(r.attemptNumber === undefined ? {} : { attemptNumber: r.attemptNumber }),
+    level: r.level,
+    message: r.message,
+    timestamp: r.timestamp,
+  };
+}

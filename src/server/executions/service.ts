@@ -1,0 +1,304 @@
+/**
+ * Executions as the API drives them, with Kestra's rules: a new execution gets its inputs checked
+ * and typed before it exists (bad inputs: 422, a disabled flow: 409), SECRET inputs never stored
+ * or queued in clear, then it is stored as CREATED and queued; kill, delete, and waiting for an
+ * execution to end (`wait=true`, follow streams) work the same whether it runs here or on a worker.
+ */
+import { InputValidationError } from '../../flow/errors.js';
+import { resolveInputs } from '../../flow/inputs.js';
+import type { Flow, InputDefinition, TaskNode } from '../../flow/model.js';
+import { pausedTaskRuns, restartExecution, ExecutionStateError } from '../../runner/runner.js';
+import { MASK } from '../../runner/masking.js';
+import { isTerminal, type ExecutionTrigger, type Label } from '../../runner/execution.js';
+import type { FlowEngine } from '../../runner/types.js';
+import type { FlowRecord, FlowRepository } from '../flows/flow-repository.js';
+import { illegalArgument, illegalState, invalidEntity } from '../http/errors.js';
+import type { ExecutionQuery, ExecutionStore, Paged } from '../store/types.js';
+import type { ExecutionEvents } from './events.js';
+import { newExecution, withState, type StoredExecution } from './model.js';
+import type { ExecutionJob, JobFlow } from './processor.js';
+import type { ExecutionQueue } from './queue.js';
+import type { SecretBox } from './secret-inputs.js';
+
+export interface CreateExecution {
+  /** Raw values (form fields, trigger inputs) by input id. */
+  readonly inputs?: Readonly<Record<string, unknown>>;
+  readonly labels?: readonly Label[];
+  readonly trigger?: ExecutionTrigger;
+  readonly scheduleDate?: string;
+  /** A fixed id (a schedule tick's deterministic id): creating it twice makes one execution. */
+  readonly id?: string;
+  readonly variables?: Record<string, unknown>;
+}
+
+export interface ExecutionServiceOptions {
+  readonly tenant: string;
+  /** The flows (for Subflow sources carried by queue messages, resumes and restarts); a worker passes those its job carries. */
+  readonly flows?: Pick<FlowRepository, 'get'>;
+  readonly store: ExecutionStore;
+  readonly queue: ExecutionQueue;
+  readonly events: ExecutionEvents;
+  /** Renders input expressions (`dependsOn.condition`, SELECT `expression`) with secrets resolved in the flow's namespace. */
+  readonly engine: FlowEngine;
+  readonly secretBox?: SecretBox;
+  readonly memorySecrets: Map<string, Readonly<Record<string, string>>>;
+}
+
+export class ExecutionService {
+  private readonly o: ExecutionServiceOptions;
+
+  constructor(options: ExecutionServiceOptions) {
+    this.o = options;
+  }
+
+  get tenant(): string {
+    return this.o.tenant;
+  }
+
+  /** Checks the inputs, stores the execution as CREATED and queues it. Resolves to undefined when the fixed id existed already. */
+  async create(record: FlowRecord, request: CreateExecution = {}): Promise<StoredExecution | undefined> {
+    const flow = record.flow;
+    if (flow.disabled) throw illegalState('Cannot execute a disabled flow');
+    const { values, secrets } = await this.resolve(flow, request.inputs ?? {});
+    const secretInputs: Record<string, string> = {};
+    if (Object.keys(secrets).length > 0) {
+      if (this.o.secretBox === undefined && this.o.queue.mode === 'redis')
+        throw invalidEntity(
+          'SECRET inputs need server.encryptionKey in the config when executions run on workers: a queue message never carries a secret in clear',
+        );
+      for (const [id, value] of Object.entries(secrets)) secretInputs[id] = this.o.secretBox?.encrypt(value) ?? '';
+    }
+    const execution = newExecution({
+      tenant: this.o.tenant,
+      flow,
+      inputs: values,
+      ...(request.labels === undefined ? {} : { labels: request.labels }),
+      ...(request.trigger === undefined ? {} : { trigger: request.trigger }),
+      ...(request.scheduleDate === undefined ? {} : { scheduleDate: request.scheduleDate }),
+      ...(request.id === undefined ? {} : { id: request.id }),
+      ...(request.variables === undefined ? {} : { variables: request.variables }),
+      secretInputs,
+    });
+    if (this.o.secretBox === undefined && Object.keys(secrets).length > 0) this.o.memorySecrets.set(execution.id, secrets);
+    if (!(await this.o.store.create(execution))) {
+      this.o.memorySecrets.delete(execution.id);
+      return undefined;
+    }
+    this.o.events.emitExecution(execution);
+    await this.o.queue.enqueue(jobOf(execution, record, this.subflowsOf(record)));
+    return execution;
+  }
+
+  /** The flows a flow's Subflow tasks name (literally), and theirs, at their latest revision. */
+  subflowsOf(record: FlowRecord): JobFlow[] {
+    const flows = this.o.flows;
+    if (flows === undefined) return [];
+    const out = new Map<string, JobFlow>();
+    const visit = (nodes: readonly TaskNode[]): void => {
+      for (const node of nodes) {
+        if (SUBFLOW_TYPES.has(node.type)) {
+          const namespace = node.properties.namespace;
+          const flowId = node.properties.flowId;
+          if (typeof namespace === 'string' && typeof flowId === 'string' && !/\{\{|\{%/.test(namespace + flowId)) {
+            const key = `${namespace}\u0000${flowId}`;
+            const child = flows.get(namespace, flowId);
+            if (child !== undefined && !out.has(key)) {
+              out.set(key, { namespace, flowId, revision: child.revision, source: child.source });
+              walk(child.flow);
+            }
+          }
+        }
+        visit(Object.values(node.children).flat());
+        for (const cases of Object.values(node.childMaps ?? {})) for (const list of cases.values()) visit(list);
+      }
+    };
+    const walk = (flow: Flow): void => visit([...flow.tasks, ...flow.errors, ...flow.finally, ...flow.afterExecution]);
+    walk(record.flow);
+    return [...out.values()];
+  }
+
+  private recordOf(execution: StoredExecution, revision = execution.flowRevision): FlowRecord {
+    const record = this.o.flows?.get(execution.namespace, execution.flowId, { revision, allowDeleted: true });
+    if (record === undefined) throw illegalState(`Unable to find flow ${execution.namespace}.${execution.flowId} revision ${revision}`);
+    return record;
+  }
+
+  /**
+   * Kestra's resume: only a PAUSED execution (409 otherwise); the Pause's `onResume` inputs are
+   * checked now (422 listing every problem) and the execution is queued to continue.
+   */
+  async resume(id: string, rawInputs: Readonly<Record<string, unknown>>): Promise<StoredExecution | undefined> {
+    const execution = await this.get(id);
+    if (execution === undefined) return undefined;
+    if (execution.state.current !== 'PAUSED') throw illegalState(`Execution is not paused, can't resume it`);
+    const record = this.recordOf(execution);
+    const declared: InputDefinition[] = [];
+    for (const { task } of pausedTaskRuns(record.flow, execution)) {
+      const onResume = task?.properties.onResume;
+      if (Array.isArray(onResume))
+        declared.push(
+          ...(onResume as InputDefinition[]).map((d) => ({ ...d, required: (d as { required?: boolean }).required !== false })),
+        );
+    }
+    let resumeInputs: Record<string, unknown> = {};
+    try {
+      if (declared.length > 0 || Object.keys(rawInputs).length > 0) resumeInputs = (await resolveInputs(declared, rawInputs)).values;
+    } catch (e) {
+      throw asInvalidEntity(e);
+    }
+    await this.o.queue.enqueue({ ...jobOf(execution, record, this.subflowsOf(record)), resumeInputs });
+    return execution;
+  }
+
+  /** Kestra's restart: a terminated execution's failed task runs run again (409 when there is nothing to restart). */
+  async restart(id: string, revision?: number): Promise<StoredExecution | undefined> {
+    const execution = await this.get(id);
+    if (execution === undefined) return undefined;
+    const record = this.recordOf(execution, revision ?? execution.flowRevision);
+    if (revision !== undefined && revision < execution.flowRevision)
+      throw illegalArgument(`Restarting execution ${id} with a revision older than its own (${execution.flowRevision}) is not allowed`);
+    let restarted: StoredExecution;
+    try {
+      restarted = {
+        ...restartExecution(record.flow, execution),
+        ...(execution.secretInputs === undefined ? {} : { secretInputs: execution.secretInputs }),
+      };
+    } catch (e) {
+      if (e instanceof ExecutionStateError) throw illegalState(e.message);
+      throw e;
+    }
+    restarted = { ...restarted, flowRevision: record.revision, tenantId: this.o.tenant };
+    await this.o.store.save(restarted);
+    this.o.events.emitExecution(restarted);
+    await this.o.queue.enqueue(jobOf(restarted, record, this.subflowsOf(record)));
+    return restarted;
+  }
+
+  /** Typed inputs, with SECRET values taken out (shown as `******`). */
+  private async resolve(
+    flow: Flow,
+    raw: Readonly<Record<string, unknown>>,
+  ): Promise<{ values: Record<string, unknown>; secrets: Record<string, string> }> {
+    let resolved;
+    try {
+      resolved = await resolveInputs(flow.inputs, raw, {
+        render: (template, inputs) =>
+          this.o.engine.render(
+            template,
+            { inputs, flow: { id: flow.id, namespace: flow.namespace } },
+            { tenant: this.o.tenant, namespace: flow.namespace },
+          ),
+      });
+    } catch (e) {
+      throw asInvalidEntity(e);
+    }
+    const values = resolved.values;
+    const secrets: Record<string, string> = {};
+    for (const def of flow.inputs) {
+      if (def.type !== 'SECRET') continue;
+      const value = values[def.id];
+      if (typeof value === 'string' && value !== '') {
+        secrets[def.id] = value;
+        values[def.id] = MASK;
+      }
+    }
+    return { values, secrets };
+  }
+
+  get(id: string): Promise<StoredExecution | undefined> {
+    return this.o.store.get(this.o.tenant, id);
+  }
+
+  search(query: ExecutionQuery): Promise<Paged<StoredExecution>> {
+    return this.o.store.search(this.o.tenant, query);
+  }
+
+  /**
+   * Kestra's kill: a queued execution ends KILLED at once; a running one is aborted where it runs
+   * and ends KILLED when its task stops. An execution already over is left as it is.
+   */
+  async kill(id: string): Promise<boolean> {
+    const execution = await this.get(id);
+    if (execution === undefined) return false;
+    if (isTerminal(execution.state.current)) return true;
+    const where = await this.o.queue.kill(this.o.tenant, id);
+    if (where === 'running') return true;
+    // Queued, or known to no queue (created before a restart): it never started, it ends here.
+    const latest = await this.get(id);
+    if (latest !== undefined && (where === 'queued' || latest.state.current === 'CREATED')) {
+      if (isTerminal(latest.state.current)) return true;
+      const killed: StoredExecution = { ...latest, state: withState(latest.state, 'KILLED') };
+      await this.o.store.save(killed);
+      this.o.events.emitExecution(killed);
+    }
+    return true;
+  }
+
+  /** Deletes an execution and (by default) its logs; a running one is killed first. */
+  async delete(id: string, options: { deleteLogs?: boolean } = {}): Promise<boolean> {
+    const execution = await this.get(id);
+    if (execution === undefined) return false;
+    if (!isTerminal(execution.state.current)) await this.kill(id);
+    const deleted = await this.o.store.delete(this.o.tenant, id);
+    if (options.deleteLogs !== false) await this.o.store.deleteLogs(this.o.tenant, id);
+    return deleted;
+  }
+
+  /** Resolves with the execution once `done` says so (checked now, then on each change), or undefined after `timeoutMs`. */
+  async waitFor(id: string, done: (e: StoredExecution) => boolean, timeoutMs = 24 * 3_600_000): Promise<StoredExecution | undefined> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const finish = (value: StoredExecution | undefined): void => {
+        if (settled) return;
+        settled = true;
+        unsubscribe();
+        clearTimeout(timer);
+        resolve(value);
+      };
+      const unsubscribe = this.o.events.onExecution((e) => {
+        if (e.id === id && done(e)) finish(e);
+      });
+      const timer = setTimeout(() => finish(undefined), timeoutMs);
+      timer.unref();
+      this.get(id).then((e) => {
+        if (e !== undefined && done(e)) finish(e);
+      }, reject);
+    });
+  }
+}
+
+/** Kestra answers bad inputs with 422 `Invalid entity`, one detail per input. */
+function asInvalidEntity(e: unknown): unknown {
+  return e instanceof InputValidationError
+    ? invalidEntity(
+        e.message,
+        e.problems.map((p) => `inputs.${p.inputId}: ${p.message}`),
+      )
+    : e;
+}
+
+const SUBFLOW_TYPES = new Set(['io.kestra.plugin.core.flow.Subflow']);
+
+/** What goes on the queue for an execution: the flow source of its revision, inputs, labels, trigger — SECRETs only encrypted. */
+export function jobOf(execution: StoredExecution, record: FlowRecord, subflows: readonly JobFlow[] = []): ExecutionJob {
+  return {
+    tenant: execution.tenantId ?? record.tenant,
+    executionId: execution.id,
+    namespace: execution.namespace,
+    flowId: execution.flowId,
+    revision: record.revision,
+    source: record.source,
+    inputs: execution.inputs,
+    labels: execution.labels,
+    ...(execution.trigger === undefined ? {} : { trigger: execution.trigger }),
+    ...(execution.scheduleDate === undefined ? {} : { scheduleDate: execution.scheduleDate }),
+    ...(execution.variables === undefined ? {} : { variables: execution.variables }),
+    ...(subflows.length === 0 ? {} : { subflows }),
+    ...(execution.secretInputs === undefined || Object.values(execution.secretInputs).every((v) => v === '')
+      ? {}
+      : { secretInputs: execution.secretInputs }),
+  };
+}
+
+/** Kestra's `isStopFollow`: over, and not paused. */
+export const isOver = (e: StoredExecution): boolean => isTerminal(e.state.current) && e.state.current !== 'PAUSED';

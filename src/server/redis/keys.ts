@@ -1,0 +1,24 @@
+/** Redis keys and channels of a pebbleflow deployment (one prefix per deployment). */
+export const PREFIX = 'pebbleflow';
+export const QUEUE_NAME = 'pebbleflow-executions';
+
+export const keys = {
+  execution: (tenant: string, id: string): string => `${PREFIX}:${tenant}:execution:${id}`,
+  summaries: (tenant: string): string => `${PREFIX}:${tenant}:summaries`,
+  logs: (tenant: string, id: string): string => `${PREFIX}:${tenant}:logs:${id}`,
+  triggers: (tenant: string): string => `${PREFIX}:${tenant}:triggers`,
+  kill: (tenant: string, id: string): string => `${PREFIX}:${tenant}:kill:${id}`,
+  /** A stream of execution state changes, read by servers for Flow triggers (each change once per server group). */
+  states: (tenant: string): string => `${PREFIX}:${tenant}:states`,
+  /** Every saved execution and log line, for the servers' live views. */
+  events: `${PREFIX}:events`,
+  /** Kill requests to workers. */
+  control: `${PREFIX}:control`,
+};
+
+export type RedisMessage =
+  | { readonly t: 'execution'; readonly tenant: string; readonly execution: unknown }
+  | { readonly t: 'log'; readonly tenant: string; readonly record: unknown }
+  | { readonly t: 'kill'; readonly tenant: string; readonly id: string }
+  /** A Resume task on a worker asks the servers (which have the flows) to resume an execution. */
+  | { readonly t: 'resume'; readonly tenant: string; readonly id: string; readonly inputs: Record<string, unknown> };

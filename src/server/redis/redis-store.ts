@@ -1,0 +1,160 @@
+/**
+ * The store of Redis mode, shared by servers and workers: an execution is a JSON string, its
+ * summary a field of a per-tenant hash (for search), its logs a list. Saving is one Lua script:
+ * write, update the summary, publish the new version to the servers, and — when the state
+ * changed — append it to the state stream that Flow triggers read, so no server misses a change
+ * even if it was down when it happened.
+ */
+import type { Redis } from 'ioredis';
+import { isTerminal, type Execution } from '../../runner/execution.js';
+import { isSafeId } from '../store/file-store.js';
+import { pageOf, summarize, type ExecutionSummary } from '../store/query.js';
+import { triggerUid, type ExecutionQuery, type ExecutionStore, type LogRecord, type Paged, type TriggerState } from '../store/types.js';
+import { keys } from './keys.js';
+
+/** KEYS: execution, summaries, events channel, states stream. ARGV: id, json, summary, state, message, onlyIfAbsent. */
+const SAVE_SCRIPT = `
+if ARGV[6] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local old = redis.call('HGET', KEYS[2], ARGV[1])
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+redis.call('PUBLISH', KEYS[3], ARGV[5])
+local changed = true
+if old then
+  local ok, decoded = pcall(cjson.decode, old)
+  if ok and decoded['state'] == ARGV[4] then changed = false end
+end
+if changed then
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', '100000', '*', 'execution', ARGV[2])
+end
+return 1
+`;
+
+/** KEYS: triggers hash. ARGV: uid, json, date — only moves the date forward. */
+const SAVE_TRIGGER_SCRIPT = `
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old and ARGV[3] ~= '' then
+  local ok, decoded = pcall(cjson.decode, old)
+  if ok and decoded['date'] and decoded['date'] > ARGV[3] then return 0 end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`;
+
+export class RedisExecutionStore implements ExecutionStore {
+  private readonly redis: Redis;
+
+  constructor(redis: Redis) {
+    this.redis = redis;
+  }
+
+  private async write(execution: Execution, onlyIfAbsent: boolean): Promise<boolean> {
+    const tenant = execution.tenantId ?? 'main';
+    if (!isSafeId(tenant) || !isSafeId(execution.id)) throw new TypeError(`Unsafe execution id ${execution.id}`);
+    const json = JSON.stringify(execution);
+    const message = `{"t":"execution","tenant":${JSON.stringify(tenant)},"execution":${json}}`;
+    const result = await this.redis.eval(
+      SAVE_SCRIPT,
+      4,
+      keys.execution(tenant, execution.id),
+      keys.summaries(tenant),
+      keys.events,
+      keys.states(tenant),
+      execution.id,
+      json,
+      JSON.stringify(summarize(execution)),
+      execution.state.current,
+      message,
+      onlyIfAbsent ? '1' : '0',
+    );
+    return result === 1;
+  }
+
+  async save(execution: Execution): Promise<void> {
+    await this.write(execution, false);
+  }
+
+  create(execution: Execution): Promise<boolean> {
+    return this.write(execution, true);
+  }
+
+  async get(tenant: string, id: string): Promise<Execution | undefined> {
+    if (!isSafeId(tenant) || !isSafeId(id)) return undefined;
+    const json = await this.redis.get(keys.execution(tenant, id));
+    return json === null ? undefined : (JSON.parse(json) as Execution);
+  }
+
+  private async summaries(tenant: string): Promise<ExecutionSummary[]> {
+    const all = await this.redis.hgetall(keys.summaries(tenant));
+    return Object.values(all).map((s) => JSON.parse(s) as ExecutionSummary);
+  }
+
+  async search(tenant: string, query: ExecutionQuery): Promise<Paged<Execution>> {
+    if (!isSafeId(tenant)) return { results: [], total: 0 };
+    const { ids, total } = pageOf(await this.summaries(tenant), query);
+    if (ids.length === 0) return { results: [], total };
+    const values = await this.redis.mget(ids.map((id) => keys.execution(tenant, id)));
+    return { results: values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as Execution), total };
+  }
+
+  async unfinished(tenant: string): Promise<Execution[]> {
+    if (!isSafeId(tenant)) return [];
+    const ids = (await this.summaries(tenant)).filter((s) => !isTerminal(s.state)).map((s) => s.id);
+    if (ids.length === 0) return [];
+    const values = await this.redis.mget(ids.map((id) => keys.execution(tenant, id)));
+    return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as Execution);
+  }
+
+  async delete(tenant: string, id: string): Promise<boolean> {
+    if (!isSafeId(tenant) || !isSafeId(id)) return false;
+    const [[, removed] = [null, 0]] =
+      (await this.redis.multi().del(keys.execution(tenant, id)).hdel(keys.summaries(tenant), id).exec()) ?? [];
+    return removed === 1;
+  }
+
+  async appendLogs(tenant: string, executionId: string, records: readonly LogRecord[]): Promise<void> {
+    if (!isSafeId(tenant) || !isSafeId(executionId)) throw new TypeError(`Unsafe execution id ${executionId}`);
+    if (records.length === 0) return;
+    const pipeline = this.redis.pipeline().rpush(keys.logs(tenant, executionId), ...records.map((r) => JSON.stringify(r)));
+    for (const record of records) pipeline.publish(keys.events, JSON.stringify({ t: 'log', tenant, record }));
+    await pipeline.exec();
+  }
+
+  async logs(tenant: string, executionId: string): Promise<LogRecord[]> {
+    if (!isSafeId(tenant) || !isSafeId(executionId)) return [];
+    return (await this.redis.lrange(keys.logs(tenant, executionId), 0, -1)).map((l) => JSON.parse(l) as LogRecord);
+  }
+
+  async deleteLogs(tenant: string, executionId: string): Promise<void> {
+    if (!isSafeId(tenant) || !isSafeId(executionId)) return;
+    await this.redis.del(keys.logs(tenant, executionId));
+  }
+
+  async getTrigger(tenant: string, uid: string): Promise<TriggerState | undefined> {
+    const json = await this.redis.hget(keys.triggers(tenant), uid);
+    return json === null ? undefined : (JSON.parse(json) as TriggerState);
+  }
+
+  async saveTrigger(state: TriggerState): Promise<void> {
+    await this.redis.eval(
+      SAVE_TRIGGER_SCRIPT,
+      1,
+      keys.triggers(state.tenantId),
+      triggerUid(state),
+      JSON.stringify(state),
+      state.date ?? '',
+    );
+  }
+
+  async deleteTrigger(tenant: string, uid: string): Promise<void> {
+    await this.redis.hdel(keys.triggers(tenant), uid);
+  }
+
+  async listTriggers(tenant: string): Promise<TriggerState[]> {
+    return Object.values(await this.redis.hgetall(keys.triggers(tenant))).map((s) => JSON.parse(s) as TriggerState);
+  }
+
+  async close(): Promise<void> {
+    // The connection belongs to whoever created it.
+  }
+}

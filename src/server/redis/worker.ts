@@ -1,0 +1,258 @@
+/**
+ * `pebbleflow worker`: runs the executions servers queue on BullMQ, and fires the schedules they
+ * register. Each worker resolves secrets from its own config and keeps its own token cache; a job
+ * never carries a secret in clear. A kill reaches the worker running the execution; SIGTERM stops
+ * taking jobs, lets running executions finish within the grace period, then puts their jobs back
+ * in the queue for another worker. A worker that dies without a word (SIGKILL, a lost machine)
+ * loses its job locks after a few seconds, and BullMQ gives the jobs to another worker.
+ */
+import { WaitingError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { checkFlow } from '../../flow/loader.js';
+import { SCHEDULE_TRIGGER } from '../../flow/triggers.js';
+import { isTerminal } from '../../runner/execution.js';
+import { ExecutionEvents } from '../executions/events.js';
+import { HAND_BACK, ExecutionProcessor, type ExecutionJob } from '../executions/processor.js';
+import { ExecutionService } from '../executions/service.js';
+import type { FlowRecord } from '../flows/flow-repository.js';
+import { processRuntime } from '../runtime.js';
+import { triggerUid } from '../store/types.js';
+import { scheduledExecution } from '../triggers/rendering.js';
+import { isTooLate, missedTicks, scheduleSpec } from '../triggers/schedule.js';
+import {
+  BullExecutionQueue,
+  connectionOptions,
+  createQueue,
+  EXECUTION_JOB,
+  repeatStrategy,
+  SCHEDULE_JOB,
+  type ScheduleJob,
+} from './bull.js';
+import { keys, QUEUE_NAME, type RedisMessage } from './keys.js';
+import { RedisExecutionStore } from './redis-store.js';
+
+export interface WorkerOptions {
+  readonly redisUrl: string;
+  readonly config?: string | object;
+  readonly concurrency?: number;
+  readonly graceMs?: number;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly log?: (line: string) => void;
+  /** How long a job stays locked by a silent worker before another takes it (default 10 s). */
+  readonly lockDurationMs?: number;
+}
+
+export interface StartedWorker {
+  readonly id: string;
+  readonly queueName: string;
+  close(): Promise<void>;
+}
+
+const KILLED = 'pebbleflow:killed';
+
+export async function startWorker(options: WorkerOptions): Promise<StartedWorker> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const runtime = await processRuntime(options.config, env);
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, connectionName: `pebbleflow-worker-${runtime.workerId}` });
+  redis.on('error', (e: Error) => log(`pebbleflow worker: Redis: ${e.message}`));
+  await redis.ping();
+  const subscriber = redis.duplicate();
+  subscriber.on('error', () => undefined);
+  const store = new RedisExecutionStore(redis);
+  const producer = new BullExecutionQueue(createQueue(options.redisUrl), redis);
+  const processor = new ExecutionProcessor({
+    store,
+    engine: runtime.engine,
+    storage: runtime.storage,
+    workerId: runtime.workerId,
+    env,
+    ...(runtime.secretBox === undefined ? {} : { secretBox: runtime.secretBox }),
+    killRequested: async (tenant, id) => (await redis.get(keys.kill(tenant, id))) !== null,
+    // A Resume task: the servers have the flows, they validate and queue the resume.
+    resume: async (tenant, id, inputs) => {
+      const message: RedisMessage = { t: 'resume', tenant, id, inputs: { ...inputs } };
+      if ((await redis.publish(keys.events, JSON.stringify(message))) === 0)
+        throw new Error(`No server is listening to resume execution ${id}`);
+    },
+  });
+  // Schedules create executions the way the server does (inputs checked, SECRETs encrypted), with
+  // the Subflow sources the schedule's job carries.
+  const serviceFor = (tenant: string, job: ScheduleJob): ExecutionService => {
+    const records = new Map(
+      (job.subflows ?? []).map((f) => {
+        const record: FlowRecord = {
+          tenant,
+          namespace: f.namespace,
+          id: f.flowId,
+          revision: f.revision,
+          source: f.source,
+          deleted: false,
+          updated: new Date().toISOString(),
+          flow: processor.parse(tenant, f),
+        };
+        return [`${f.namespace}\u0000${f.flowId}`, record];
+      }),
+    );
+    return new ExecutionService({
+      tenant,
+      store,
+      queue: producer,
+      events: new ExecutionEvents(),
+      engine: runtime.engine,
+      memorySecrets: new Map(),
+      flows: { get: (namespace, id) => records.get(`${namespace}\u0000${id}`) },
+      ...(runtime.secretBox === undefined ? {} : { secretBox: runtime.secretBox }),
+    });
+  };
+
+  const runExecution = async (job: Job<ExecutionJob>, token: string | undefined, signal: AbortSignal | undefined): Promise<string> => {
+    const controller = new AbortController();
+    const forward = (): void => controller.abort(signal?.reason === HAND_BACK ? HAND_BACK : 'killed');
+    if (signal?.aborted === true) forward();
+    signal?.addEventListener('abort', forward, { once: true });
+    // Fencing: the run saves (and so starts a task's attempt, which waits for its save) only while
+    // this worker holds the job's lock. A worker starved past its lock finds another one owns the
+    // job: it hands the execution over instead of running a task run that one runs too.
+    const lockKey = `${worker.toKey(String(job.id))}:lock`;
+    const fence = async (): Promise<void> => {
+      if (token === undefined || controller.signal.aborted) return;
+      if ((await redis.get(lockKey)) === token) return;
+      controller.abort(HAND_BACK);
+      throw new Error(`lost the lock of job ${String(job.id)}: another worker continues its execution`);
+    };
+    try {
+      const result = await processor.process(job.data, controller.signal, fence);
+      if (controller.signal.aborted && controller.signal.reason === HAND_BACK && signal?.aborted !== true) {
+        // Lost the lock: the job is no longer this worker's to move.
+        throw new WaitingError();
+      }
+      if (isTerminal(result.state.current) || result.state.current === 'PAUSED') return result.state.current;
+      // Handed back at shutdown: the job waits for another worker, which resumes the execution.
+      await job.moveToWait(token);
+      throw new WaitingError();
+    } finally {
+      signal?.removeEventListener('abort', forward);
+    }
+  };
+
+  const fireSchedule = async (job: Job<ScheduleJob>): Promise<string> => {
+    const data = job.data;
+    const tick = job.opts.prevMillis ?? Number(String(job.id).split(':').at(-1));
+    const { flow, problems } = checkFlow(data.source);
+    if (flow === undefined)
+      throw new Error(
+        `Flow ${data.namespace}.${data.flowId} revision ${data.revision} is invalid: ${problems.map((p) => p.message).join('; ')}`,
+      );
+    const trigger = flow.triggers.find((t) => t.id === data.triggerId && t.type === SCHEDULE_TRIGGER);
+    if (trigger === undefined || trigger.disabled || flow.disabled) return 'no trigger';
+    const record: FlowRecord = {
+      tenant: data.tenant,
+      namespace: data.namespace,
+      id: data.flowId,
+      revision: data.revision,
+      source: data.source,
+      deleted: false,
+      updated: new Date().toISOString(),
+      flow: { ...flow, revision: data.revision },
+    };
+    const spec = scheduleSpec(trigger);
+    const uid = triggerUid({ tenantId: data.tenant, namespace: data.namespace, flowId: data.flowId, triggerId: trigger.id });
+    const state = await store.getTrigger(data.tenant, uid);
+    if (state?.disabled === true) return 'stopped';
+    const now = Date.now();
+    // BullMQ runs one job for the first missed tick once a worker is back; the rest follow the policy.
+    const later = missedTicks({ ...spec, recover: 'ALL' }, tick, now);
+    // With ALL, ticks between the last one fired and this job's are run too: a job lost on the way
+    // (a worker that stalled past BullMQ's limit, a job that failed every attempt) loses no tick.
+    const lastFired = state?.fingerprint === spec.fingerprint && state.date !== undefined ? Date.parse(state.date) : undefined;
+    const earlier =
+      spec.recover === 'ALL' && lastFired !== undefined && lastFired < tick ? missedTicks(spec, lastFired, tick - 1) : undefined;
+    let ticks: number[];
+    if (later.ticks.length === 0) ticks = [...(earlier?.ticks ?? []), tick];
+    else if (spec.recover === 'ALL') ticks = [...(earlier?.ticks ?? []), tick, ...later.ticks];
+    else if (spec.recover === 'LAST') ticks = later.ticks.slice(-1);
+    else ticks = [];
+    if (later.capped || earlier?.capped === true)
+      log(`pebbleflow worker: ${data.namespace}.${data.flowId} trigger ${trigger.id}: only the most recent missed ticks are run`);
+    const service = serviceFor(data.tenant, data);
+    for (const t of ticks) {
+      if (isTooLate(spec, t, now)) continue;
+      await service.create(record, await scheduledExecution(runtime.engine, record, trigger, spec, t));
+    }
+    // Never backwards: jobs of one schedule may finish out of order on several workers.
+    const last = Math.max(tick, ...ticks, lastFired ?? 0);
+    await store.saveTrigger({
+      ...state,
+      tenantId: data.tenant,
+      namespace: data.namespace,
+      flowId: data.flowId,
+      triggerId: trigger.id,
+      date: new Date(last).toISOString(),
+      fingerprint: spec.fingerprint,
+      updatedDate: new Date().toISOString(),
+    });
+    return `${ticks.length} tick(s)`;
+  };
+
+  const lockDuration = options.lockDurationMs ?? 10_000;
+  const worker = new Worker(
+    QUEUE_NAME,
+    async (job: Job, token?: string, signal?: AbortSignal) => {
+      if (job.name === EXECUTION_JOB) return runExecution(job as Job<ExecutionJob>, token, signal);
+      if (job.name === SCHEDULE_JOB) return fireSchedule(job as Job<ScheduleJob>);
+      throw new Error(`unknown job ${job.name}`);
+    },
+    {
+      connection: connectionOptions(options.redisUrl),
+      concurrency: options.concurrency ?? 8,
+      settings: { repeatStrategy },
+      lockDuration,
+      stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
+      // A job whose worker died is given to another one, however many times that happens.
+      maxStalledCount: 1000,
+      name: runtime.workerId,
+    },
+  );
+  worker.on('error', (e: Error) => log(`pebbleflow worker: ${e.message}`));
+  // A lock that could not be renewed may already be another worker's: stop the run, save nothing more.
+  worker.on('lockRenewalFailed', (jobIds: string[]) => {
+    for (const id of jobIds) worker.cancelJob(id, HAND_BACK);
+  });
+  worker.on('failed', (job, e: Error) => {
+    if (job !== undefined && !(e instanceof WaitingError)) log(`pebbleflow worker: job ${job.id} failed: ${e.message}`);
+  });
+
+  await subscriber.subscribe(keys.control);
+  subscriber.on('message', (_channel: string, text: string) => {
+    try {
+      const message = JSON.parse(text) as RedisMessage;
+      if (message.t === 'kill') worker.cancelJob(message.id, KILLED);
+    } catch {
+      // not ours
+    }
+  });
+  await worker.waitUntilReady();
+
+  return {
+    id: runtime.workerId,
+    queueName: QUEUE_NAME,
+    async close() {
+      let timer: NodeJS.Timeout | undefined;
+      const closing = worker.close();
+      const graceful = await Promise.race([
+        closing.then(() => true),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(false), options.graceMs ?? 30_000))),
+      ]);
+      clearTimeout(timer);
+      if (!graceful) {
+        log(`pebbleflow worker: grace period over: handing running executions back to the queue`);
+        worker.cancelAllJobs(HAND_BACK);
+        await closing;
+      }
+      await producer.close();
+      subscriber.disconnect();
+      await redis.quit().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Conditions on an execution, as Kestra's `ExecutionStatus`, `ExecutionFlow` and
+ * `ExecutionNamespace` test them (all must hold). Reference:
+ * `core/src/main/java/io/kestra/plugin/core/condition/Execution{Status,Flow,Namespace}.java`.
+ */
+import {
+  EXECUTION_FLOW_CONDITION,
+  EXECUTION_NAMESPACE_CONDITION,
+  EXECUTION_STATUS_CONDITION,
+  type ConditionDefinition,
+} from '../../flow/triggers.js';
+import type { Execution } from '../../runner/execution.js';
+
+const list = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.map(String) : undefined);
+
+export function conditionHolds(condition: ConditionDefinition, execution: Execution): boolean {
+  const p = condition.properties;
+  switch (condition.type) {
+    case EXECUTION_STATUS_CONDITION: {
+      const state = execution.state.current;
+      const inList = list(p.in);
+      const notIn = list(p.notIn);
+      if (inList !== undefined && !inList.includes(state)) return false;
+      if (notIn?.includes(state) === true) return false;
+      return true;
+    }
+    case EXECUTION_FLOW_CONDITION:
+      return execution.namespace === p.namespace && execution.flowId === p.flowId;
+    case EXECUTION_NAMESPACE_CONDITION: {
+      const namespace = String(p.namespace);
+      const comparison = typeof p.comparison === 'string' ? p.comparison : p.prefix === true ? 'PREFIX' : 'EQUALS';
+      if (comparison === 'PREFIX') return execution.namespace.startsWith(namespace);
+      if (comparison === 'SUFFIX') return execution.namespace.endsWith(namespace);
+      return execution.namespace === namespace;
+    }
+    default:
+      return false;
+  }
+}
+
+export const allConditionsHold = (conditions: readonly ConditionDefinition[], execution: Execution): boolean =>
+  conditions.every((c) => conditionHolds(c, execution));

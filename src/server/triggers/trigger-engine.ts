@@ -1,0 +1,348 @@
+/**
+ * The triggers of the served flows: Schedule (armed on a schedule backend: the embedded timer or
+ * BullMQ job schedulers), Webhook (`/executions/webhook/{namespace}/{flowId}/{key}`) and Flow
+ * (another flow's execution reaching one of `states`, with the Execution* conditions). A disabled
+ * flow or trigger arms nothing; trigger or condition types pebbleflow does not know are reported
+ * once and left unarmed. Kestra's behaviour is the reference for each: see the files cited in
+ * `schedule.ts`, `conditions.ts` and `core/src/main/java/io/kestra/plugin/core/trigger/{Webhook,Flow}.java`.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { FLOW_TRIGGER, SCHEDULE_TRIGGER, TERMINATED_STATE_NAMES, WEBHOOK_TRIGGER, type TriggerDefinition } from '../../flow/triggers.js';
+import type { FlowEngine } from '../../runner/types.js';
+import type { FlowChange, FlowRecord, FlowRepository } from '../flows/flow-repository.js';
+import { HttpError, illegalState, notFound } from '../http/errors.js';
+import { newState, type StoredExecution } from '../executions/model.js';
+import type { ExecutionService } from '../executions/service.js';
+import { triggerUid, type ExecutionStore } from '../store/types.js';
+import { allConditionsHold } from './conditions.js';
+import { renderKey, renderTriggerInputs, scheduledExecution, triggerLabels } from './rendering.js';
+import { scheduleSpec, tickExecutionId, type ScheduleSpec } from './schedule.js';
+
+/** Where schedules tick: the server's own timer (embedded) or BullMQ job schedulers (Redis). */
+export interface ScheduleBackend {
+  arm(record: FlowRecord, trigger: TriggerDefinition, spec: ScheduleSpec): Promise<void>;
+  disarm(uid: string): Promise<void>;
+  /** Uids armed now. */
+  armed(): string[];
+  stop(): Promise<void>;
+}
+
+export interface WebhookRequest {
+  readonly method: string;
+  /** Header names as received, with every value. */
+  readonly headers: Readonly<Record<string, string[]>>;
+  readonly parameters: Readonly<Record<string, string[]>>;
+  readonly body: string | undefined;
+}
+
+export interface TriggerEngineOptions {
+  readonly tenant: string;
+  readonly flows: FlowRepository;
+  readonly executions: ExecutionService;
+  readonly store: ExecutionStore;
+  readonly engine: FlowEngine;
+  readonly schedules: ScheduleBackend;
+  readonly log: (line: string) => void;
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/** Kestra's `Webhook.Output.body`: a JSON object or array when the body is one, else the text. */
+export function webhookBody(body: string | undefined): unknown {
+  if (body === undefined || body === '') return null;
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (parsed !== null && typeof parsed === 'object') return parsed;
+  } catch {
+    // not JSON: the raw text
+  }
+  return body;
+}
+
+export class TriggerEngine {
+  private readonly o: TriggerEngineOptions;
+  private unsubscribe: (() => void) | undefined;
+  private readonly warned = new Set<string>();
+  /** (execution, state) pairs already evaluated for Flow triggers. */
+  private readonly seenStates = new Set<string>();
+
+  constructor(options: TriggerEngineOptions) {
+    this.o = options;
+  }
+
+  get schedules(): ScheduleBackend {
+    return this.o.schedules;
+  }
+
+  async start(): Promise<void> {
+    for (const record of this.o.flows.list()) await this.armFlow(record);
+    this.unsubscribe = this.o.flows.onChange((change) => void this.onFlowChange(change));
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    await this.o.schedules.stop();
+  }
+
+  private async onFlowChange(change: FlowChange): Promise<void> {
+    try {
+      if (change.kind === 'delete') {
+        for (const t of change.record.flow.triggers) await this.disarm(change.record, t.id);
+        return;
+      }
+      const before = change.previous?.flow.triggers ?? [];
+      for (const t of before) if (!change.record.flow.triggers.some((n) => n.id === t.id)) await this.disarm(change.record, t.id);
+      await this.armFlow(change.record);
+    } catch (e) {
+      this.o.log(`pebbleflow: triggers of ${change.record.namespace}.${change.record.id}: ${(e as Error).message}`);
+    }
+  }
+
+  private uid(record: FlowRecord, triggerId: string): string {
+    return triggerUid({ tenantId: this.o.tenant, namespace: record.namespace, flowId: record.id, triggerId });
+  }
+
+  private async disarm(record: FlowRecord, triggerId: string): Promise<void> {
+    const uid = this.uid(record, triggerId);
+    await this.o.schedules.disarm(uid);
+    await this.o.store.deleteTrigger(this.o.tenant, uid);
+  }
+
+  /** Whether a trigger can fire; the reason is logged once when not. */
+  private usable(record: FlowRecord, t: TriggerDefinition): boolean {
+    const problem = !t.supported
+      ? `trigger type ${t.declaredType} is not supported by pebbleflow server; it does not fire`
+      : t.conditions.find((c) => !c.supported) !== undefined
+        ? `condition type ${t.conditions.find((c) => !c.supported)!.declaredType} is not supported; the trigger does not fire`
+        : t.type === SCHEDULE_TRIGGER && t.conditions.length > 0
+          ? 'a Schedule takes date conditions, and those pebbleflow does not support yet; the trigger does not fire'
+          : t.type === FLOW_TRIGGER && t.properties.preconditions !== undefined && preconditionCount(t) > 1
+            ? 'preconditions over several upstream flows (a time window) are not supported yet; the trigger does not fire'
+            : undefined;
+    if (problem === undefined) return true;
+    const key = `${this.uid(record, t.id)}|${record.revision}`;
+    if (!this.warned.has(key)) {
+      this.warned.add(key);
+      this.o.log(`pebbleflow: ${record.namespace}.${record.id} trigger ${t.id}: ${problem}`);
+    }
+    return false;
+  }
+
+  private async armFlow(record: FlowRecord): Promise<void> {
+    for (const t of record.flow.triggers) {
+      if (t.type !== SCHEDULE_TRIGGER) continue;
+      const uid = this.uid(record, t.id);
+      if (record.flow.disabled || t.disabled || !this.usable(record, t)) {
+        await this.o.schedules.disarm(uid);
+        continue;
+      }
+      await this.o.schedules.arm(record, t, scheduleSpec(t));
+    }
+    for (const t of record.flow.triggers) if (t.type !== SCHEDULE_TRIGGER && !record.flow.disabled && !t.disabled) this.usable(record, t);
+  }
+
+  // --- Schedule ---------------------------------------------------------------------------------
+
+  /**
+   * Creates the execution of one tick (its id derived from the trigger and the tick, so a second
+   * process that fires the same tick makes nothing). Undefined when it existed already.
+   */
+  async fireSchedule(record: FlowRecord, t: TriggerDefinition, spec: ScheduleSpec, tickMs: number): Promise<StoredExecution | undefined> {
+    return this.o.executions.create(record, await scheduledExecution(this.o.engine, record, t, spec, tickMs));
+  }
+
+  // --- Webhook ----------------------------------------------------------------------------------
+
+  /** Kestra's webhook endpoint: 404 for an unknown flow or key (nothing started), 409 for a disabled flow. */
+  async webhook(namespace: string, flowId: string, key: string, request: WebhookRequest): Promise<StoredExecution | 'conditions-not-met'> {
+    const record = this.o.flows.get(namespace, flowId);
+    if (record === undefined) throw new HttpError(404, 'Not Found: Flow not found');
+    if (record.flow.disabled) throw illegalState('Cannot execute a disabled flow');
+    let match: TriggerDefinition | undefined;
+    for (const t of record.flow.triggers) {
+      if (t.type !== WEBHOOK_TRIGGER || t.disabled) continue;
+      let expected: string;
+      try {
+        expected = await renderKey(this.o.engine, record, t.properties.key);
+      } catch (e) {
+        this.o.log(
+          `pebbleflow: ${namespace}.${flowId} webhook ${t.id}: the key does not render (${(e as Error).message}); the webhook is ignored`,
+        );
+        continue;
+      }
+      if (timingSafeEqual(digest(expected), digest(key))) match = match ?? t;
+    }
+    if (match === undefined) throw notFound('Webhook not found');
+    if (!this.usable(record, match)) throw notFound('Webhook not found');
+    const variables = { body: webhookBody(request.body), headers: request.headers, parameters: request.parameters };
+    // Kestra checks the conditions against the execution it is about to start: CREATED, of this flow.
+    const about = {
+      id: '',
+      originalId: '',
+      namespace,
+      flowId,
+      flowRevision: record.revision,
+      taskRunList: [],
+      inputs: {},
+      labels: [],
+      state: newState(),
+    };
+    if (!allConditionsHold(match.conditions, about)) return 'conditions-not-met';
+    const labels = await triggerLabels(this.o.engine, record, match, { trigger: variables });
+    const execution = await this.o.executions.create(record, { labels, trigger: { id: match.id, type: match.declaredType, variables } });
+    if (execution === undefined) throw new HttpError(500, 'Internal Server Error: the execution could not be created');
+    return execution;
+  }
+
+  // --- Flow -------------------------------------------------------------------------------------
+
+  /**
+   * Called with each version of each execution: when it enters a state a Flow trigger listens to
+   * (terminal states by default) and the conditions hold, the listening flow gets an execution —
+   * once per (execution, state, trigger), whichever process sees it first.
+   */
+  async onExecution(execution: StoredExecution): Promise<void> {
+    const state = execution.state.current;
+    const seenKey = `${execution.id}|${state}`;
+    if (this.seenStates.has(seenKey)) return;
+    this.seenStates.add(seenKey);
+    if (this.seenStates.size > 50_000) this.seenStates.clear();
+    await this.stopAfter(execution);
+    for (const record of this.o.flows.list()) {
+      if (record.flow.disabled) continue;
+      if (record.namespace === execution.namespace && record.id === execution.flowId) continue; // no recursion (Kestra's removeUnwanted)
+      for (const t of record.flow.triggers) {
+        if (t.type !== FLOW_TRIGGER || t.disabled) continue;
+        const states = Array.isArray(t.properties.states) ? t.properties.states.map(String) : TERMINATED_STATE_NAMES;
+        if (!states.includes(state)) continue;
+        if (!this.usable(record, t)) continue;
+        if (!allConditionsHold(t.conditions, execution)) continue;
+        if (!preconditionsHold(t, execution)) continue;
+        await this.fireFlowTrigger(record, t, execution).catch((e: Error) =>
+          this.o.log(`pebbleflow: Failed to trigger flow ${record.namespace}.${record.id} for trigger ${t.id}: ${e.message}`),
+        );
+      }
+    }
+  }
+
+  private async fireFlowTrigger(record: FlowRecord, t: TriggerDefinition, upstream: StoredExecution): Promise<void> {
+    const variables = {
+      executionId: upstream.id,
+      namespace: upstream.namespace,
+      flowId: upstream.flowId,
+      flowRevision: upstream.flowRevision,
+      state: upstream.state.current,
+    };
+    const outputs = upstream.outputs ?? {};
+    const extra = { trigger: Object.keys(outputs).length > 0 ? { ...variables, outputs } : variables };
+    const inputs = await renderTriggerInputs(this.o.engine, record, t.properties.inputs, extra);
+    const labels = await triggerLabels(this.o.engine, record, t, extra);
+    await this.o.executions.create(record, {
+      id: tickExecutionId(
+        `${this.uid(record, t.id)}|${upstream.id}`,
+        Date.parse(upstream.state.histories.at(-1)?.date ?? upstream.state.startDate),
+      ),
+      inputs,
+      labels,
+      trigger: { id: t.id, type: t.declaredType, variables },
+    });
+  }
+
+  /** `stopAfter`: a schedule whose execution ends in one of these states stops firing (Kestra disables the trigger). */
+  private async stopAfter(execution: StoredExecution): Promise<void> {
+    const triggerId = execution.trigger?.id;
+    if (triggerId === undefined) return;
+    const record = this.o.flows.get(execution.namespace, execution.flowId);
+    const t = record?.flow.triggers.find((x) => x.id === triggerId);
+    if (record === undefined || t === undefined || !Array.isArray(t.properties.stopAfter)) return;
+    if (!t.properties.stopAfter.map(String).includes(execution.state.current)) return;
+    const uid = this.uid(record, t.id);
+    const state = await this.o.store.getTrigger(this.o.tenant, uid);
+    if (state?.disabled === true) return;
+    await this.o.store.saveTrigger({
+      tenantId: this.o.tenant,
+      namespace: record.namespace,
+      flowId: record.id,
+      triggerId: t.id,
+      ...state,
+      disabled: true,
+      updatedDate: new Date().toISOString(),
+    });
+    await this.o.schedules.disarm(uid);
+    this.o.log(
+      `pebbleflow: ${record.namespace}.${record.id} trigger ${t.id} stopped after an execution ended ${execution.state.current} (stopAfter)`,
+    );
+  }
+}
+
+function preconditionCount(t: TriggerDefinition): number {
+  const p = t.properties.preconditions as { flows?: unknown; where?: unknown } | undefined;
+  if (p === undefined || p === null) return 0;
+  return (Array.isArray(p.flows) ? p.flows.length : 0) + (Array.isArray(p.where) ? p.where.length : 0);
+}
+
+interface UpstreamFlow {
+  readonly namespace?: string;
+  readonly flowId?: string;
+  readonly states?: string[];
+  readonly labels?: Record<string, unknown>;
+}
+interface ExecutionFilter {
+  readonly operand?: 'AND' | 'OR';
+  readonly filters?: { field?: string; type?: string; value?: string; values?: string[] }[];
+}
+
+/**
+ * A single precondition needs no time window: one upstream flow (Kestra's UpstreamFlowCondition)
+ * or one `where` filter (FilterCondition; EXPRESSION fields are not evaluated here and fail).
+ */
+function preconditionsHold(t: TriggerDefinition, execution: StoredExecution): boolean {
+  const p = t.properties.preconditions as { flows?: UpstreamFlow[]; where?: ExecutionFilter[] } | undefined;
+  const upstream = p?.flows?.[0];
+  if (upstream !== undefined) {
+    if (upstream.namespace !== undefined && execution.namespace !== upstream.namespace) return false;
+    if (upstream.flowId !== undefined && execution.flowId !== upstream.flowId) return false;
+    if (upstream.states !== undefined && !upstream.states.includes(execution.state.current)) return false;
+    if (upstream.labels !== undefined)
+      return Object.entries(upstream.labels).every(([k, v]) => execution.labels.some((l) => l.key === k && l.value === String(v)));
+    return true;
+  }
+  const where = p?.where?.[0];
+  if (where === undefined) return true;
+  const test = (f: NonNullable<ExecutionFilter['filters']>[number]): boolean => {
+    const value =
+      f.field === 'FLOW_ID'
+        ? execution.flowId
+        : f.field === 'NAMESPACE'
+          ? execution.namespace
+          : f.field === 'STATE'
+            ? execution.state.current
+            : undefined;
+    switch (f.type) {
+      case 'EQUAL_TO':
+        return value === f.value;
+      case 'NOT_EQUAL_TO':
+        return value !== f.value;
+      case 'IN':
+        return value !== undefined && (f.values ?? []).includes(value);
+      case 'NOT_IN':
+        return value === undefined || !(f.values ?? []).includes(value);
+      case 'IS_NULL':
+        return value === undefined;
+      case 'IS_NOT_NULL':
+        return value !== undefined;
+      case 'STARTS_WITH':
+        return value !== undefined && value.startsWith(f.value ?? '');
+      case 'ENDS_WITH':
+        return value !== undefined && value.endsWith(f.value ?? '');
+      case 'CONTAINS':
+        return value !== undefined && value.includes(f.value ?? '');
+      case 'REGEX':
+        return value !== undefined && new RegExp(`^(?:${f.value ?? ''})$`).test(value);
+      default:
+        return false;
+    }
+  };
+  const filters = where.filters ?? [];
+  return where.operand === 'OR' ? filters.some(test) : filters.every(test);
+}

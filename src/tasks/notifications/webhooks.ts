@@ -1,0 +1,183 @@
+/**
+ * Incoming-webhook notifications (Slack, Discord, Microsoft Teams, Google Chat) under their current
+ * plugin names and the older `io.kestra.plugin.notifications.*` ones: POST the rendered `payload`
+ * (Slack also `messageText`) as JSON; a non-2xx answer fails the task with the status and the body.
+ * The webhook URL is a secret in all but name: messages show its origin only.
+ */
+import { parseJson, writeJson } from '../../engine/builtins/kestra/json.js';
+import { durationSchema, type JsonSchema } from '../../flow/schema.js';
+import { asDurationMs, asRecord, asString } from '../coerce.js';
+import { defineTask, type TaskDefinition, type TaskRunContext } from '../definition.js';
+import { TaskError, type FetchResponseLike } from '../types.js';
+import { requiredProperty } from '../storage/common.js';
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+const optionsSchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    connectTimeout: durationSchema,
+    readTimeout: durationSchema,
+    readIdleTimeout: durationSchema,
+    connectionPoolIdleTimeout: durationSchema,
+    maxContentLength: { type: ['integer', 'string'] },
+    defaultCharset: { type: 'string' },
+    headers: { type: 'object', additionalProperties: { type: 'string' } },
+    proxy: { type: 'object' },
+  },
+  additionalProperties: false,
+};
+
+/** The URL without its path and query, which carry the webhook's secret. */
+function shownUrl(url: string): string {
+  try {
+    return `${new URL(url).origin}/…`;
+  } catch {
+    return 'the webhook URL';
+  }
+}
+
+/** Slack's `toSlackMrkdwn`: **bold**, __italic__ and [text](link) in Slack's own syntax. */
+export function toSlackMrkdwn(text: string): string {
+  return text
+    .replace(/\*\*(.*?)\*\*/g, '*$1*')
+    .replace(/__(.*?)__/g, '_$1_')
+    .replace(/\[(.*?)\]\((.*?)\)/g, '<$2|$1>');
+}
+
+function jsonPayload(text: string, what: string): string {
+  try {
+    return writeJson(parseJson(text), true);
+  } catch (e) {
+    throw new TaskError('INVALID_PROPERTY', `Invalid \`${what}\`: it must be JSON (${(e as Error).message})`);
+  }
+}
+
+interface WebhookKind {
+  readonly type: string;
+  readonly aliases: readonly string[];
+  readonly service: string;
+  /** Slack and Discord parse the payload as JSON first; Teams and Google Chat send the text as it is. */
+  readonly parsePayload: boolean;
+  readonly messageText?: boolean;
+  /** The failure message of the plugin. */
+  failure(code: number, body: string): string;
+}
+
+async function send(ctx: TaskRunContext, kind: WebhookKind): Promise<void> {
+  const url = (await requiredProperty<string>(ctx, 'url')).trim();
+  try {
+    new URL(url);
+  } catch {
+    throw new TaskError('INVALID_PROPERTY', `Invalid value for \`url\`: not an absolute URL`);
+  }
+  let body: string;
+  const payload = await ctx.property<string>('payload');
+  if (payload !== undefined) body = kind.parsePayload ? jsonPayload(payload, 'payload') : payload;
+  else if (kind.messageText === true && ctx.task.properties.messageText !== undefined) {
+    const text = (await ctx.property<string>('messageText')) ?? '';
+    let parsed: string | undefined;
+    try {
+      parsed = writeJson(parseJson(text), true);
+    } catch {
+      parsed = undefined;
+    }
+    body = parsed ?? writeJson({ text: toSlackMrkdwn(text) }, true);
+  } else {
+    throw new TaskError(
+      'INVALID_PROPERTY',
+      kind.messageText === true ? "Either 'messageText' or 'payload' must be provided" : 'Missing required property `payload`',
+    );
+  }
+  const options = asRecord(await ctx.renderValue(ctx.task.properties.options ?? {}), 'options');
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  for (const [k, v] of Object.entries(asRecord(options.headers ?? {}, 'options.headers'))) headers[k] = asString(v);
+  const timeoutMs =
+    (asDurationMs(options.connectTimeout, 'options.connectTimeout') ?? 0) +
+    (asDurationMs(options.readTimeout ?? options.readIdleTimeout, 'options.readTimeout') ?? DEFAULT_TIMEOUT_MS);
+  ctx.log('DEBUG', `Send ${kind.service} webhook: ${body}`);
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(ctx.signal.reason);
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  let response: FetchResponseLike;
+  let text: string;
+  try {
+    response = await ctx.fetch(url, { method: 'POST', headers, body, redirect: 'follow', signal: controller.signal });
+    text = Buffer.from(await response.arrayBuffer()).toString('utf8');
+  } catch (e) {
+    if (ctx.signal.aborted) throw e;
+    const cause = (e as { cause?: { code?: unknown } } | null)?.cause;
+    const reason = controller.signal.aborted
+      ? `no answer within ${timeoutMs} ms`
+      : typeof cause?.code === 'string'
+        ? cause.code
+        : (e as Error).message;
+    throw new TaskError('HTTP_ERROR', `${kind.service} webhook request to ${shownUrl(url)} failed: ${reason}`);
+  } finally {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+  ctx.log('DEBUG', `Response: ${text}`);
+  if (response.status < 200 || response.status >= 300) throw new TaskError('HTTP_STATUS', kind.failure(response.status, text));
+  ctx.log('INFO', 'Request succeeded');
+}
+
+function webhookTask(kind: WebhookKind): TaskDefinition {
+  return defineTask({
+    type: kind.type,
+    aliases: kind.aliases,
+    title: `Send a ${kind.service} message through an incoming webhook (POST of the rendered payload).`,
+    properties: {
+      url: { kind: 'string', required: true, description: 'The incoming webhook URL (keep it in a secret).' },
+      payload: { kind: 'string', description: 'The JSON message, rendered.' },
+      ...(kind.messageText === true
+        ? {
+            messageText: {
+              kind: 'string',
+              description: 'Text (Markdown is converted to Slack mrkdwn) or JSON; ignored when payload is set.',
+            },
+          }
+        : {}),
+      options: { kind: 'any', dynamic: false, schema: optionsSchema, description: 'HTTP client options: timeouts, headers.' },
+    },
+    ...(kind.messageText === true ? {} : { required: ['payload'] }),
+    run: async (ctx) => {
+      await send(ctx, kind);
+    },
+  });
+}
+
+const kestraHttpFailure = (code: number, body: string): string => `Failed http request with response code '${code}' and body:\n${body}`;
+
+export const NOTIFICATION_TASKS: readonly TaskDefinition[] = [
+  webhookTask({
+    type: 'io.kestra.plugin.slack.notifications.SlackIncomingWebhook',
+    aliases: ['io.kestra.plugin.notifications.slack.SlackIncomingWebhook', 'io.kestra.plugin.slack.SlackIncomingWebhook'],
+    service: 'Slack',
+    parsePayload: true,
+    messageText: true,
+    failure: (code, body) => `Slack webhook request failed with status ${code}: ${body}`,
+  }),
+  webhookTask({
+    type: 'io.kestra.plugin.discord.DiscordIncomingWebhook',
+    aliases: ['io.kestra.plugin.notifications.discord.DiscordIncomingWebhook'],
+    service: 'Discord',
+    parsePayload: true,
+    failure: kestraHttpFailure,
+  }),
+  webhookTask({
+    type: 'io.kestra.plugin.microsoft365.teams.TeamsIncomingWebhook',
+    aliases: ['io.kestra.plugin.notifications.teams.TeamsIncomingWebhook'],
+    service: 'Microsoft Teams',
+    parsePayload: false,
+    failure: kestraHttpFailure,
+  }),
+  webhookTask({
+    type: 'io.kestra.plugin.googleworkspace.chat.GoogleChatIncomingWebhook',
+    aliases: ['io.kestra.plugin.notifications.google.GoogleChatIncomingWebhook'],
+    service: 'Google Chat',
+    parsePayload: false,
+    failure: kestraHttpFailure,
+  }),
+];

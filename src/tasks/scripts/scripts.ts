@@ -1,0 +1,129 @@
+/**
+ * The script tasks of `kestra-io/plugin-scripts` for shell, Python and Node.js (`Commands` and
+ * `Script`), on the Process task runner. Properties are rendered by the script runner itself, with
+ * `workingDir`, `outputDir` and `outputFiles` as extra variables, as Kestra's task runners render them.
+ */
+import { runScriptTask, ScriptFailedError, ScriptPropertyError, type ScriptHost, type ScriptLanguage } from '../../scripts/script-task.js';
+import type { JsonSchema } from '../../flow/schema.js';
+import { defineTask, type PropertyDefinition, type TaskDefinition, type TaskRunContext } from '../definition.js';
+import { sharedWorkingDir } from '../storage/common.js';
+import { TaskError } from '../types.js';
+
+/** A script property: read raw (the script runner renders it with `workingDir` and the other extra variables). */
+export const scriptProperty = (schema: JsonSchema, description: string, extra: Partial<PropertyDefinition> = {}): PropertyDefinition => ({
+  kind: 'any',
+  dynamic: false,
+  schema,
+  description,
+  ...extra,
+});
+const stringList: JsonSchema = {
+  anyOf: [{ type: 'array', items: { type: ['string', 'number', 'boolean'] } }, { type: 'string' }],
+  'x-expected': 'a list of strings',
+};
+const stringMap: JsonSchema = {
+  anyOf: [{ type: 'object' }, { type: 'string' }],
+  'x-expected': 'a map, or an expression giving a JSON object',
+};
+const flag: JsonSchema = { type: ['boolean', 'string'] };
+export const SCRIPT_SCHEMAS = { stringList, stringMap, flag } as const;
+
+/** Kestra's `AbstractExecScript` properties. */
+const EXEC_PROPERTIES: Readonly<Record<string, PropertyDefinition>> = {
+  beforeCommands: scriptProperty(stringList, 'Run before the commands, in the same shell.'),
+  env: scriptProperty(stringMap, 'Environment variables of the process.'),
+  interpreter: scriptProperty(stringList, 'Default `["/bin/sh", "-c"]`.'),
+  failFast: scriptProperty(flag, 'Stop at the first failing command (`set -e`); default true.'),
+  warningOnStdErr: scriptProperty(flag, 'Accepted; as in Kestra ≥ 0.23, output on stderr does not change the state.', { deprecated: true }),
+  inputFiles: scriptProperty(stringMap, 'Files created in the working directory: name → content or kestra:// URI.'),
+  outputFiles: scriptProperty(stringList, 'Globs of working-directory files stored after the run (output `outputFiles`).'),
+  namespaceFiles: scriptProperty(
+    { type: 'object', properties: { enabled: flag, include: stringList, exclude: stringList } },
+    'Copy namespace files into the working directory.',
+  ),
+  outputDirectory: scriptProperty(flag, 'Create `{{ outputDir }}`; its files are stored.', { deprecated: true }),
+  containerImage: scriptProperty({ type: 'string' }, 'Not used locally (one log line says so).'),
+  taskRunner: scriptProperty(
+    { type: 'object', required: ['type'], properties: { type: { type: 'string' } } },
+    'Process runs locally; container runners are noted and run locally too.',
+  ),
+  runner: scriptProperty({ enum: ['DOCKER', 'PROCESS'] }, 'Deprecated: use taskRunner.', { deprecated: true }),
+  docker: scriptProperty({ type: 'object' }, 'Deprecated Docker options: not used locally.', { deprecated: true }),
+  targetOS: scriptProperty({ enum: ['LINUX', 'WINDOWS', 'AUTO'] }, 'Accepted; commands run on this machine.'),
+};
+
+const PYTHON_PROPERTIES: Readonly<Record<string, PropertyDefinition>> = {
+  dependencies: scriptProperty(stringList, 'Installed with pip before the run, into a temporary folder of the task first on PYTHONPATH.'),
+  pythonVersion: scriptProperty({ type: 'string' }, 'Accepted; the local python3 is used.'),
+  packageManager: scriptProperty({ enum: ['PIP', 'UV'] }, 'Accepted; pip is used.'),
+  dependencyCacheEnabled: scriptProperty(flag, 'Accepted; not cached locally.'),
+  uvAutoInstallEnabled: scriptProperty(flag, 'Accepted; not used.'),
+};
+
+/** The script runner's view of a task run. */
+export function scriptHost(ctx: TaskRunContext): ScriptHost {
+  const wd = sharedWorkingDir(ctx);
+  return {
+    storage: ctx.storage,
+    ...(wd === undefined ? {} : { workingDir: wd }),
+    signal: ctx.signal,
+    render: (template, extra) => ctx.render(template, extra),
+    log: (level, message) => ctx.log(level, message),
+  };
+}
+
+function scriptTask(type: string, aliases: readonly string[], language: ScriptLanguage, mode: 'commands' | 'script'): TaskDefinition {
+  const main: Record<string, PropertyDefinition> =
+    mode === 'commands'
+      ? { commands: scriptProperty(stringList, 'The commands, joined into one script run by the interpreter.', { required: true }) }
+      : {
+          script: scriptProperty(
+            { type: 'string' },
+            language === 'shell' ? 'The script, run by the interpreter.' : 'Written to a file and run.',
+            {
+              required: true,
+            },
+          ),
+        };
+  return defineTask({
+    type,
+    aliases,
+    title: `Run ${language === 'shell' ? 'shell' : language === 'python' ? 'Python' : 'Node.js'} ${mode === 'commands' ? 'commands' : 'an inline script'} as a local process; outputs vars, exitCode, outputFiles.`,
+    properties: { ...main, ...EXEC_PROPERTIES, ...(language === 'python' ? PYTHON_PROPERTIES : {}) },
+    outputs: { vars: { kind: 'map' }, exitCode: { kind: 'integer' }, outputFiles: { kind: 'map' } },
+    async run(ctx) {
+      try {
+        const result = await runScriptTask(scriptHost(ctx), ctx.task.properties, { language, mode });
+        for (const m of result.metrics)
+          ctx.log(
+            'DEBUG',
+            `metric ${m.type} ${m.name} = ${JSON.stringify(m.value)}${Object.keys(m.tags).length > 0 ? ` ${JSON.stringify(m.tags)}` : ''}`,
+          );
+        return { outputs: { ...result.outputs } };
+      } catch (e) {
+        if (e instanceof ScriptFailedError) throw new ScriptTaskFailure(e.message, { ...e.result.outputs });
+        if (e instanceof ScriptPropertyError) throw new TaskError('INVALID_PROPERTY', e.message);
+        throw e;
+      }
+    },
+  });
+}
+
+/** A failed script: FAILED with Kestra's message, and the outputs gathered so far (`exitCode`, `vars`, `outputFiles`). */
+export class ScriptTaskFailure extends TaskError {
+  constructor(
+    message: string,
+    readonly outputs: Readonly<Record<string, unknown>>,
+  ) {
+    super('SCRIPT_FAILED', message);
+  }
+}
+
+export const SCRIPT_TASKS: readonly TaskDefinition[] = [
+  scriptTask('io.kestra.plugin.scripts.shell.Commands', [], 'shell', 'commands'),
+  scriptTask('io.kestra.plugin.scripts.shell.Script', [], 'shell', 'script'),
+  scriptTask('io.kestra.plugin.scripts.python.Commands', [], 'python', 'commands'),
+  scriptTask('io.kestra.plugin.scripts.python.Script', [], 'python', 'script'),
+  scriptTask('io.kestra.plugin.scripts.node.Commands', [], 'node', 'commands'),
+  scriptTask('io.kestra.plugin.scripts.node.Script', [], 'node', 'script'),
+];
