@@ -115,3 +115,9 @@ export function filter(label, control) {
   control.id ||= uid('filter');
   return h('div', { class: 'filter' }, h('label', { for: control.id }, label), control);
 }
+
+/** Replaces an element's content (lists of children flattened, empty values skipped). */
+export function show(el, ...children) {
+  el.replaceChildren();
+  return append(el, children);
+}

@@ -1,4 +1,4 @@
-// A JSON value as a tree: objects and lists fold with real buttons (aria-expanded), the first two
+// A JSON value as a tree: objects and lists fold with real buttons (aria-expanded), the first three
 // levels open; strings are quoted so `"1"` and `1` differ as they do in the data.
 import { h } from './dom.js';
 
@@ -16,7 +16,7 @@ function node(key, value, depth) {
   const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
   const summary = Array.isArray(value) ? `[${entries.length}]` : `{${entries.length}}`;
   if (entries.length === 0) return h('li', {}, label, h('span', { class: 'z' }, Array.isArray(value) ? '[]' : '{}'));
-  const open = depth < 2;
+  const open = depth < 3;
   const children = h(
     'ul',
     { hidden: !open },

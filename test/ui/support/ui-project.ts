@@ -116,6 +116,16 @@ tasks:
     type: io.kestra.plugin.core.log.Log
     message: "token is {{ credential('good') }}"
 `,
+  'slow.yml': `id: slow
+namespace: company.ops
+tasks:
+  - id: start
+    type: io.kestra.plugin.core.log.Log
+    message: Starting a long job
+  - id: long_job
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT5M
+`,
   'broken.yml': `id: broken
 namespace: company.team
 tasks:

@@ -3,7 +3,7 @@
 // type, `expires …` and its scope — never the token; or the refusal with the OAuth error code and
 // description. Secrets are listed by provider and key only: the server never sends a value.
 import { api, enc } from '../api.js';
-import { formatDate, formatDuration, h } from '../dom.js';
+import { formatDate, formatDuration, h, show } from '../dom.js';
 
 function expiry(iso) {
   if (iso === null || iso === undefined) return 'no expiry given';
@@ -72,7 +72,8 @@ export async function credentialsView({ main }) {
     );
   };
 
-  main.replaceChildren(
+  show(
+    main,
     h('h1', {}, 'Credentials'),
     h(
       'p',

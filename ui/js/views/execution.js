@@ -15,6 +15,7 @@ import {
   stateDuration,
   TERMINATED,
   uid,
+  show,
 } from '../dom.js';
 import { jsonTree } from '../json-tree.js';
 
@@ -325,7 +326,8 @@ export async function executionView({ main, params, signal }) {
   };
 
   const labels = Array.isArray(execution.labels) ? execution.labels.filter((l) => !l.key.startsWith('system.')) : [];
-  main.replaceChildren(
+  show(
+    main,
     h(
       'p',
       { class: 'crumbs' },

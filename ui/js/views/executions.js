@@ -1,7 +1,7 @@
 // Executions: a list (state, flow, start, duration, trigger) kept current by one server-sent event
 // stream of every execution change; filters by namespace, flow and state live in the URL.
 import { api, enc, serverContext } from '../api.js';
-import { filter, formatDate, formatDuration, h, shortType, startOf, stateBadge, stateDuration, STATES, TERMINATED } from '../dom.js';
+import { filter, formatDate, formatDuration, h, shortType, startOf, stateBadge, stateDuration, STATES, TERMINATED, show } from '../dom.js';
 
 const PAGE = 100;
 
@@ -76,15 +76,17 @@ export async function executionsView({ main, query, signal }) {
     filters.flowId = flowInput.value.trim();
     filters.state = stateSelect.value;
     const params = new URLSearchParams(Object.entries(filters).filter(([, v]) => v !== ''));
-    history.replaceState(null, '', `/ui/executions${params.size === 0 ? '' : `?${params}`}`);
     await load();
+    // After the list changed, so the address always matches what is shown.
+    history.replaceState(null, '', `/ui/executions${params.size === 0 ? '' : `?${params}`}`);
   };
   nsSelect.addEventListener('change', onFilter);
   stateSelect.addEventListener('change', onFilter);
   flowInput.addEventListener('change', onFilter);
 
   await load();
-  main.replaceChildren(
+  show(
+    main,
     h('h1', {}, 'Executions'),
     h(
       'form',

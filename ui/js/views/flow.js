@@ -1,6 +1,6 @@
 // One flow: what it is, its problems, the Execute form, its topology and its highlighted source.
 import { api, ApiError, enc } from '../api.js';
-import { errorBox, h, shortType } from '../dom.js';
+import { errorBox, h, shortType, show } from '../dom.js';
 import { formDataOf, inputFields } from '../execute-form.js';
 import { topology } from '../topology.js';
 import { highlightYaml } from '../yaml-highlight.js';
@@ -37,7 +37,8 @@ export async function flowView({ main, params, navigate }) {
 
   const labels = Array.isArray(flow.labels) ? flow.labels : [];
   const triggers = Array.isArray(flow.triggers) ? flow.triggers : [];
-  main.replaceChildren(
+  show(
+    main,
     h('p', { class: 'crumbs' }, h('a', { href: '/ui/flows' }, 'Flow list'), ` / ${flow.namespace}`),
     h('h1', {}, flow.id),
     h(

@@ -1,7 +1,7 @@
 // Flows: every flow of the flows folder (namespace, id, triggers) with the problems `validate`
 // finds in its file, line and column first; files that define no usable flow are listed too.
 import { api } from '../api.js';
-import { h, shortType } from '../dom.js';
+import { h, shortType, show } from '../dom.js';
 
 export const problemPosition = (p) => (p.line === undefined ? '' : `${p.line}:${p.column ?? 1}`);
 
@@ -72,7 +72,8 @@ export async function flowsView({ main }) {
     );
   });
 
-  main.replaceChildren(
+  show(
+    main,
     h('h1', {}, 'Flows'),
     h(
       'p',
