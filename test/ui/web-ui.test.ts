@@ -73,9 +73,15 @@ describeInBrowser('web UI', () => {
     const graph = page.getByRole('img', { name: 'Topology of nested: 8 tasks' });
     await graph.waitFor();
     // If → then → Parallel → left/right, and else → other: clusters inside clusters.
-    const clusters = await graph.locator('g.cluster').evaluateAll((gs) => gs.map((g) => ({ text: g.textContent ?? '', nested: g.querySelectorAll('g.cluster').length })));
+    const clusters = await graph
+      .locator('g.cluster')
+      .evaluateAll((gs: { textContent: string | null; querySelectorAll(selector: string): { length: number } }[]) =>
+        gs.map((g) => ({ text: g.textContent ?? '', nested: g.querySelectorAll('g.cluster').length })),
+      );
     expect(clusters.find((c) => c.text.startsWith('branch'))).toMatchObject({ nested: 1 });
-    expect(clusters.find((c) => c.text.startsWith('branch'))?.text).toMatch(/then[\s\S]*parallel[\s\S]*left[\s\S]*right[\s\S]*else[\s\S]*other/);
+    expect(clusters.find((c) => c.text.startsWith('branch'))?.text).toMatch(
+      /then[\s\S]*parallel[\s\S]*left[\s\S]*right[\s\S]*else[\s\S]*other/,
+    );
     expect(await page.locator('.source .y-key', { hasText: 'condition' }).count()).toBe(1);
     expect(await page.locator('.source .y-tpl', { hasText: "{{ inputs.region == 'eu' }}" }).count()).toBe(1);
 
@@ -120,7 +126,10 @@ describeInBrowser('web UI', () => {
     const level = (text: string) => page.locator('.logs li', { hasText: text }).locator('.level');
     expect(await level('Hello Ada').innerText()).toBe('INFO');
     expect(await level('Goodbye Ada').innerText()).toBe('WARN');
-    const colour = (text: string) => level(text).evaluate((e) => (e.ownerDocument.defaultView as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(e).color);
+    const colour = (text: string) =>
+      level(text).evaluate(
+        (e) => (e.ownerDocument.defaultView as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(e).color,
+      );
     expect(await colour('Hello Ada')).not.toBe(await colour('Goodbye Ada'));
 
     await page.getByLabel('Level', { exact: true }).selectOption('WARN');
@@ -214,7 +223,9 @@ describeInBrowser('web UI', () => {
     await good.getByRole('button', { name: 'Test connection' }).click();
     const ok = good.getByRole('status');
     await ok.getByText('Token minted').waitFor();
-    expect(await ok.innerText()).toMatch(/^Token minted · Bearer · expires \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(in \d+ min \d+ s\) · scope api:read/);
+    expect(await ok.innerText()).toMatch(
+      /^Token minted · Bearer · expires \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(in \d+ min \d+ s\) · scope api:read/,
+    );
     expect(project.oauth.tokenRequests().length).toBe(minted + 1);
     await refused.getByRole('button', { name: 'Test connection' }).click();
     const no = refused.getByRole('status');
@@ -225,8 +236,162 @@ describeInBrowser('web UI', () => {
     expect(await secrets.innerText()).toMatch(/env\s+main\s+all\s+API_KEY\s+GOOD_CLIENT_SECRET\s+REVOKED_CLIENT_SECRET\s+UI_PASSWORD/);
   });
 
+  test('keyboard only: nav links, a flow run from the Execute form, Resume, tabs with arrow keys, a Gantt bar, Test connection, filters', async () => {
+    const kb = await context.newPage();
+    /** What has the focus: its role-ish kind and the name a user hears (label, aria-label or text). */
+    const focused = () =>
+      kb.evaluate<{ kind: string; name: string }>(`(() => {
+        const el = document.activeElement;
+        if (!el || el === document.body) return { kind: 'body', name: '' };
+        const kind = el.getAttribute('role') ?? el.tagName.toLowerCase();
+        const name = (el.labels && el.labels[0] ? el.labels[0].textContent : el.getAttribute('aria-label') ?? el.textContent ?? '').trim();
+        return { kind, name };
+      })()`);
+    const tabTo = async (kind: string, name: string | RegExp, key = 'Tab'): Promise<void> => {
+      for (let i = 0; i < 200; i++) {
+        await kb.keyboard.press(key);
+        const f = await focused();
+        if (f.kind === kind && (typeof name === 'string' ? f.name === name : name.test(f.name))) return;
+      }
+      throw new Error(`never reached ${kind} ${String(name)} with ${key}`);
+    };
+    await kb.goto(`${project.url}/ui/flows`);
+    await kb.getByRole('heading', { name: 'Flows', level: 1 }).waitFor();
+    await tabTo('a', 'Skip to content');
+    await tabTo('a', 'Credentials');
+    await tabTo('a', 'hello');
+    await kb.keyboard.press('Enter');
+    await kb.getByRole('heading', { name: 'hello', level: 1 }).waitFor();
+    expect(await focused()).toEqual({ kind: 'h1', name: 'hello' });
+    await tabTo('input', 'name');
+    await kb.keyboard.press('ControlOrMeta+A');
+    await kb.keyboard.type('Keys');
+    await tabTo('button', 'Execute');
+    await kb.keyboard.press('Enter');
+    await kb.getByText('Hello Keys, you look calm').waitFor();
+    await kb.locator('.panel.head dd .state', { hasText: 'PAUSED' }).waitFor();
+    await tabTo('button', 'Resume');
+    await kb.keyboard.press('Space');
+    await kb.getByText('Goodbye Keys (2 times)').waitFor();
+    await tabTo('tab', 'Logs', 'Shift+Tab');
+    await kb.keyboard.press('ArrowRight');
+    expect(await focused()).toEqual({ kind: 'tab', name: 'Gantt' });
+    expect(await kb.getByRole('tab', { name: 'Gantt' }).getAttribute('aria-selected')).toBe('true');
+    await tabTo('button', /^goodbye,/);
+    await kb.keyboard.press('Enter');
+    await kb.locator('section.detail').getByRole('heading', { name: 'Attempts' }).waitFor();
+    expect(await focused()).toEqual({ kind: 'h3', name: 'goodbye' });
+    // One tab stop for the tab list (the selected tab); End and Home move along it.
+    await tabTo('tab', 'Gantt', 'Shift+Tab');
+    await kb.keyboard.press('End');
+    expect(await focused()).toEqual({ kind: 'tab', name: 'Outputs' });
+    await kb.getByRole('heading', { name: 'Task outputs' }).waitFor();
+    await kb.keyboard.press('Home');
+    expect(await focused()).toEqual({ kind: 'tab', name: 'Logs' });
+
+    await tabTo('a', 'Credentials', 'Shift+Tab');
+    await kb.keyboard.press('Enter');
+    await kb.getByRole('heading', { name: 'Credentials', level: 1 }).waitFor();
+    await tabTo('button', 'Test connection');
+    await kb.keyboard.press('Enter');
+    await kb.locator('tr[data-credential="good"]').getByText('Token minted').waitFor();
+
+    await tabTo('a', 'Executions', 'Shift+Tab');
+    await kb.keyboard.press('Enter');
+    await kb.getByRole('heading', { name: 'Executions', level: 1 }).waitFor();
+    await tabTo('select', 'State');
+    await kb.keyboard.type('FAILED');
+    await kb.waitForURL(/\?state=FAILED$/);
+    expect(await kb.getByLabel('State', { exact: true }).inputValue()).toBe('FAILED');
+    for (const state of await kb.locator('tbody tr .state').allInnerTexts()) expect(state).toBe('FAILED');
+    await kb.close();
+  });
+
+  test('nothing secret reaches the browser: every response, stream and event of every view grepped for each secret and every issued token', async () => {
+    const p = await context.newPage();
+    const bodies: string[] = [];
+    const reads: Promise<void>[] = [];
+    p.on('response', (r) => {
+      reads.push(
+        r.body().then(
+          (b) => void bodies.push(`${r.url()}\n${JSON.stringify(r.headers())}\n${b.toString('utf8')}`),
+          () => undefined,
+        ),
+      );
+    });
+    const cdp = await context.newCDPSession(p);
+    await cdp.send('Network.enable');
+    cdp.on('Network.eventSourceMessageReceived', (e: { data: string }) => void bodies.push(e.data));
+    // Event streams read with fetch: Chromium hands over each chunk as it arrives (a stream cut
+    // short by leaving the page has no body for Playwright to read afterwards).
+    const decode = (b64: string): string => Buffer.from(b64, 'base64').toString('utf8');
+    cdp.on('Network.responseReceived', (e: { requestId: string; response: { mimeType: string } }) => {
+      if (e.response.mimeType !== 'text/event-stream') return;
+      cdp.send('Network.streamResourceContent', { requestId: e.requestId }).then(
+        (r: { bufferedData: string }) => void bodies.push(decode(r.bufferedData)),
+        () => undefined,
+      );
+    });
+    cdp.on('Network.dataReceived', (e: { data?: string }) => {
+      if (e.data !== undefined) bodies.push(decode(e.data));
+    });
+    const secretInput = 'typed-into-a-SECRET-input-7c1b';
+
+    await p.goto(`${project.url}/ui/flows/company.team/hello`);
+    await p.getByLabel('api_password', { exact: true }).fill(secretInput);
+    await p.getByRole('button', { name: 'Execute', exact: true }).click();
+    await stateText(p).filter({ hasText: 'PAUSED' }).waitFor();
+    await p.getByRole('button', { name: 'Resume', exact: true }).click();
+    await stateText(p).filter({ hasText: 'SUCCESS' }).waitFor();
+    await p.getByRole('tab', { name: 'Outputs' }).click();
+    await p.getByRole('group', { name: 'Inputs' }).waitFor();
+
+    await p.goto(`${project.url}/ui/flows/company.team/uses_secrets`);
+    await p.getByRole('button', { name: 'Execute', exact: true }).click();
+    await stateText(p).filter({ hasText: 'SUCCESS' }).waitFor();
+    await p.getByText('token is ******').waitFor();
+    await p.getByText('key is ******').waitFor();
+    await p.getByRole('tab', { name: 'Gantt' }).click();
+    for (const task of ['with_secret', 'with_token']) {
+      await p.getByRole('button', { name: new RegExp(`^${task},`) }).click();
+      await p.locator('section.detail').getByRole('heading', { name: task }).waitFor();
+    }
+    await p.getByRole('tab', { name: 'Outputs' }).click();
+
+    await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Executions', exact: true }).click();
+    await p.getByText('Live', { exact: true }).waitFor();
+    await apiPost('/executions/company.team/uses_secrets?wait=true', { body: new FormData() });
+    await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Credentials', exact: true }).click();
+    for (const id of ['good', 'refused']) {
+      const row = p.locator(`tr[data-credential="${id}"]`);
+      await row.getByRole('button', { name: 'Test connection' }).click();
+      await row.getByText(id === 'good' ? 'Token minted' : 'Refused', { exact: true }).waitFor();
+    }
+    await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Flows', exact: true }).click();
+    await p.getByRole('link', { name: 'broken.yml' }).or(p.getByText('broken.yml:6:5')).first().waitFor();
+    await p.close();
+    // A stream still open when the page closed has no body to read: wait a moment for the rest.
+    await Promise.all(reads.map((r) => Promise.race([r, new Promise((ok) => setTimeout(ok, 5000))])));
+
+    const tokens = project.oauth.log.map((l) => l.issuedToken).filter((t): t is string => typeof t === 'string');
+    expect(tokens.length).toBeGreaterThanOrEqual(2); // the flow's credential() (then cached) and Test connection
+    const secrets = [...project.secretValues, secretInput, ...tokens];
+    const all = bodies.join('\n');
+    // The grep sees the streams: the masked log lines and the Test connection answers are in it.
+    expect(all).toContain('key is ******');
+    expect(all).toContain('token is ******');
+    expect(all).toContain('"tokenType":"Bearer"');
+    expect(all).toContain('"oauthError":"invalid_client"');
+    expect(bodies.length).toBeGreaterThan(40);
+    for (const secret of secrets) {
+      expect(all).not.toContain(secret);
+      expect(all).not.toContain(Buffer.from(secret).toString('base64'));
+    }
+  });
+
   test('state-changing UI calls check Origin and need the credentials', async () => {
-    const test = (headers: Record<string, string>) => fetch(`${project.url}/api/v1/main/pebbleflow/ui/credentials/good/test`, { method: 'POST', headers });
+    const test = (headers: Record<string, string>) =>
+      fetch(`${project.url}/api/v1/main/pebbleflow/ui/credentials/good/test`, { method: 'POST', headers });
     expect((await test({ authorization: basic, origin: 'http://evil.example' })).status).toBe(403);
     expect((await test({ authorization: basic, 'sec-fetch-site': 'cross-site' })).status).toBe(403);
     expect((await test({ origin: project.url })).status).toBe(401);
