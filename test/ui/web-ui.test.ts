@@ -173,6 +173,19 @@ describeInBrowser('web UI', () => {
     expect(await tasks.innerText()).toMatch(/count[\s\S]*apac[\s\S]*"apac-4"/);
   });
 
+  test("Resume asks a Pause's onResume inputs, labelled by their ids, and sends them", async () => {
+    await page.goto(`${project.url}/ui/flows/company.ops/approve`);
+    await page.getByRole('button', { name: 'Execute', exact: true }).click();
+    await stateText().filter({ hasText: 'PAUSED' }).waitFor();
+    const form = page.getByRole('form', { name: 'Resume inputs' });
+    await form.getByLabel('reason', { exact: true }).fill('looks right');
+    await form.getByLabel('approved', { exact: true }).selectOption('true');
+    await page.getByRole('button', { name: 'Resume', exact: true }).click();
+    await page.getByText('approved=true because looks right').waitFor();
+    await stateText().filter({ hasText: 'SUCCESS' }).waitFor();
+    expect(await form.isVisible()).toBe(false);
+  });
+
   test('Kill stops a running execution; the execution URL the API returns opens the same page', async () => {
     const created = (await (await apiPost('/executions/company.ops/slow', { body: new FormData() })).json()) as { id: string; url: string };
     await page.goto(created.url);

@@ -12,7 +12,10 @@ export class ApiError extends Error {
 let context;
 /** The server's tenant and settings (`/api/v1/configs`). */
 export async function serverContext() {
-  context ??= getRaw('/api/v1/configs');
+  context ??= getRaw('/api/v1/configs').catch((e) => {
+    context = undefined; // asked again next time
+    throw e;
+  });
   return context;
 }
 

@@ -25,8 +25,16 @@ let current;
 function routeOf(pathname, tenant) {
   let rest = pathname.replace(/^\/ui\/?/, '').replace(/\/+$/, '');
   const [first, second] = rest.split('/');
-  if (first === tenant && SECTIONS.includes(second)) rest = rest.slice(first.length + 1);
+  if (tenant !== undefined && first === tenant && SECTIONS.includes(second)) rest = rest.slice(first.length + 1);
   return rest;
+}
+
+function match(path) {
+  for (const r of ROUTES) {
+    const m = r.path.exec(path);
+    if (m !== null) return { ...r, params: m.slice(1).map(decodeURIComponent) };
+  }
+  return undefined;
 }
 
 export function navigate(url, { replace = false } = {}) {
@@ -42,18 +50,19 @@ async function render({ focus }) {
   const main = document.getElementById('main');
   let route;
   try {
-    const { tenant } = await serverContext();
-    const path = routeOf(location.pathname, tenant);
+    // The view's module loads while the server's settings are fetched; the tenant is needed only
+    // for Kestra's `/ui/{tenant}/…` addresses.
+    const context = serverContext();
+    context.catch(() => undefined); // a failure surfaces through the view's first API call
+    let path = routeOf(location.pathname);
+    route = match(path);
+    if (route === undefined) {
+      path = routeOf(location.pathname, (await context).tenant);
+      route = match(path);
+    }
     if (path === '') {
       navigate('/ui/flows', { replace: true });
       return;
-    }
-    for (const r of ROUTES) {
-      const m = r.path.exec(path);
-      if (m !== null) {
-        route = { ...r, params: m.slice(1).map(decodeURIComponent) };
-        break;
-      }
     }
     markSection(route?.section);
     if (route === undefined) {

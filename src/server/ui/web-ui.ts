@@ -6,7 +6,8 @@
  * sits behind the API's basic auth and Origin check (the server's `handle` applies them first).
  * Nothing here ever returns a secret value or a token.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PebbleflowConfig } from '../../config/types.js';
 import { CredentialError } from '../../credentials/errors.js';
@@ -109,9 +110,7 @@ export async function secretProviderViews(
           .map((k) => k.slice(7));
         break;
       case 'file':
-        keys = await readdir(p.dir, { withFileTypes: true })
-          .then((entries) => entries.filter((e) => e.isFile() && /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(e.name)).map((e) => e.name))
-          .catch(() => []);
+        keys = await fileKeys(p.dir);
         break;
       case 'memory':
         keys = Object.keys(p.values);
@@ -125,6 +124,20 @@ export async function secretProviderViews(
     });
   }
   return out;
+}
+
+/**
+ * The keys a file provider can answer: key-like names of regular files, symbolic links to files
+ * included (Kubernetes mounts each secret as `KEY -> ..data/KEY`).
+ */
+async function fileKeys(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const keys: string[] = [];
+  for (const e of entries) {
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(e.name)) continue;
+    if (e.isFile() || (e.isSymbolicLink() && (await stat(join(dir, e.name)).catch(() => undefined))?.isFile() === true)) keys.push(e.name);
+  }
+  return keys;
 }
 
 /** Test connection's answer: what the token is, never the token; or why it was refused. */

@@ -126,6 +126,21 @@ tasks:
     type: io.kestra.plugin.core.flow.Sleep
     duration: PT5M
 `,
+  'approve.yml': `id: approve
+namespace: company.ops
+tasks:
+  - id: wait
+    type: io.kestra.plugin.core.flow.Pause
+    onResume:
+      - id: approved
+        type: BOOLEAN
+      - id: reason
+        type: STRING
+        description: Why
+  - id: decision
+    type: io.kestra.plugin.core.log.Log
+    message: "approved={{ outputs.wait.onResume.approved }} because {{ outputs.wait.onResume.reason }}"
+`,
   'broken.yml': `id: broken
 namespace: company.team
 tasks:

@@ -17,7 +17,9 @@ import {
   uid,
   show,
 } from '../dom.js';
+import { formDataOf, inputFields } from '../execute-form.js';
 import { jsonTree } from '../json-tree.js';
+import { branchesOf } from '../topology.js';
 
 const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 
@@ -122,6 +124,21 @@ function taskOutputs(taskRuns) {
   return out;
 }
 
+/** A task of a flow by id, however deep (children found as the topology finds them). */
+function findTask(flow, taskId) {
+  const walk = (tasks) => {
+    for (const t of tasks ?? []) {
+      if (t?.id === taskId) return t;
+      for (const b of branchesOf(t)) {
+        const found = walk(b.tasks);
+        if (found !== undefined) return found;
+      }
+    }
+    return undefined;
+  };
+  return walk([...(flow.tasks ?? []), ...(flow.errors ?? []), ...(flow.finally ?? []), ...(flow.afterExecution ?? [])]);
+}
+
 export async function executionView({ main, params, signal }) {
   const id = params[2];
   let execution = await api(`/executions/${enc(id)}`);
@@ -149,7 +166,29 @@ export async function executionView({ main, params, signal }) {
     }
   };
   kill.addEventListener('click', () => act(kill, 'Kill', () => api(`/executions/${enc(id)}/kill`, { method: 'DELETE' })));
-  resume.addEventListener('click', () => act(resume, 'Resume', () => api(`/executions/${enc(id)}/resume`, { method: 'POST' })));
+  // A Pause may ask for inputs on resume (`onResume`): they are asked here, above the Resume button.
+  const resumeForm = h('form', { id: uid('resume-form'), 'aria-label': 'Resume inputs', hidden: true });
+  resumeForm.addEventListener('submit', (event) => event.preventDefault());
+  let resumeFor;
+  const showResumeInputs = async () => {
+    const paused = (execution.taskRunList ?? []).find((t) => t.state.current === 'PAUSED');
+    if (execution.state.current !== 'PAUSED' || paused === undefined) {
+      resumeForm.hidden = true;
+      resumeFor = undefined;
+      return;
+    }
+    if (resumeFor === paused.id) return;
+    resumeFor = paused.id;
+    const flow = await api(`/executions/${enc(id)}/flow`).catch(() => undefined);
+    const task = flow === undefined ? undefined : findTask(flow, paused.taskId);
+    const inputs = Array.isArray(task?.onResume) ? task.onResume : [];
+    show(resumeForm, inputs.length === 0 ? '' : [h('h2', {}, `Inputs to resume ${paused.taskId}`), inputFields(inputs)]);
+    resumeForm.hidden = inputs.length === 0;
+  };
+  resume.addEventListener('click', () => {
+    if (!resumeForm.hidden && !resumeForm.reportValidity()) return;
+    void act(resume, 'Resume', () => api(`/executions/${enc(id)}/resume`, { method: 'POST', body: formDataOf(resumeForm) }));
+  });
 
   // --- logs -------------------------------------------------------------------------------------
   const levelSelect = h(
@@ -319,6 +358,7 @@ export async function executionView({ main, params, signal }) {
     const over = TERMINATED.has(execution.state.current);
     kill.hidden = over;
     resume.hidden = execution.state.current !== 'PAUSED';
+    void showResumeInputs();
     for (const t of execution.taskRunList ?? []) addTaskOption(t.taskId);
     renderFailure();
     renderGantt();
@@ -356,6 +396,7 @@ export async function executionView({ main, params, signal }) {
       ),
       h('div', { class: 'actions' }, kill, resume),
     ),
+    resumeForm,
     notice,
     failure,
     ...tabs('Execution', [
