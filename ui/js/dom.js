@@ -51,21 +51,6 @@ export const uid = (prefix) => `${prefix}-${++ids}`;
 export const stateBadge = (state) => h('span', { class: `state state-${state}` }, state);
 
 export const TERMINATED = new Set(['SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED', 'SKIPPED']);
-export const STATES = [
-  'CREATED',
-  'QUEUED',
-  'RUNNING',
-  'PAUSED',
-  'RESTARTED',
-  'RETRYING',
-  'KILLING',
-  'SUCCESS',
-  'WARNING',
-  'FAILED',
-  'KILLED',
-  'CANCELLED',
-  'SKIPPED',
-];
 
 const pad = (n, w = 2) => String(n).padStart(w, '0');
 

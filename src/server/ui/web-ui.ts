@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PebbleflowConfig } from '../../config/types.js';
 import { CredentialError } from '../../credentials/errors.js';
+import { STATE_TYPES } from '../../runner/execution.js';
 import type { FlowEngine } from '../../runner/types.js';
 import type { ExecutionEvents } from '../executions/events.js';
 import type { StoredExecution } from '../executions/model.js';
@@ -202,9 +203,10 @@ export function mountWebUi(host: UiHost, options: { config: PebbleflowConfig; en
     if (req.param('tenant') !== tenant) throw new HttpError(404, `Not Found: tenant '${req.param('tenant')}' is not served here`);
   };
 
-  // Kestra's UI reads `/api/v1/configs` first; here it says which tenant the pages use.
+  // Kestra's UI reads `/api/v1/configs` first; here it says which tenant the pages use and the
+  // execution states the filters offer (the server's own list, so the two never differ).
   router.add('GET', '/api/v1/configs', async () =>
-    json({ tenant, isBasicAuthEnabled: config.server?.basicAuth !== undefined, edition: 'pebbleflow' }),
+    json({ tenant, isBasicAuthEnabled: config.server?.basicAuth !== undefined, edition: 'pebbleflow', states: STATE_TYPES }),
   );
 
   router.add('GET', `${api}/credentials`, async (req) => {

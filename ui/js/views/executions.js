@@ -1,13 +1,13 @@
 // Executions: a list (state, flow, start, duration, trigger) kept current by one server-sent event
 // stream of every execution change; filters by namespace, flow and state live in the URL.
 import { api, enc, serverContext } from '../api.js';
-import { filter, formatDate, formatDuration, h, shortType, startOf, stateBadge, stateDuration, STATES, TERMINATED, show } from '../dom.js';
+import { filter, formatDate, formatDuration, h, shortType, startOf, stateBadge, stateDuration, TERMINATED, show } from '../dom.js';
 
 const PAGE = 100;
 
 export async function executionsView({ main, query, signal }) {
   const filters = { namespace: query.get('namespace') ?? '', flowId: query.get('flowId') ?? '', state: query.get('state') ?? '' };
-  const namespaces = await api('/flows/distinct-namespaces');
+  const [namespaces, { states }] = await Promise.all([api('/flows/distinct-namespaces'), serverContext()]);
   const rows = new Map();
   const tbody = h('tbody', {});
   const summary = h('p', { class: 'muted', role: 'status', 'aria-live': 'polite' });
@@ -69,7 +69,7 @@ export async function executionsView({ main, query, signal }) {
     'select',
     {},
     h('option', { value: '' }, 'All states'),
-    STATES.map((s) => h('option', { value: s, selected: s === filters.state }, s)),
+    states.map((s) => h('option', { value: s, selected: s === filters.state }, s)),
   );
   const onFilter = async () => {
     filters.namespace = nsSelect.value;
