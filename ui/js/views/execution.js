@@ -143,7 +143,8 @@ export async function executionView({ main, params, signal }) {
   const id = params[2];
   let execution = await api(`/executions/${enc(id)}`);
   const logs = [];
-  const runsById = () => new Map(execution.taskRunList?.map((t) => [t.id, t]) ?? []);
+  // Task runs by id, rebuilt once per execution change (log lines look their loop value up here).
+  let runs = new Map();
 
   // --- header ---------------------------------------------------------------------------------
   const stateCell = h('dd', {});
@@ -203,7 +204,7 @@ export async function executionView({ main, params, signal }) {
   const shown = (r) =>
     LEVELS.indexOf(r.level) >= LEVELS.indexOf(levelSelect.value) && (taskSelect.value === '' || r.taskId === taskSelect.value);
   const logLine = (r) => {
-    const run = r.taskRunId === undefined ? undefined : runsById().get(r.taskRunId);
+    const run = r.taskRunId === undefined ? undefined : runs.get(r.taskRunId);
     const task = r.taskId === undefined ? '' : `${r.taskId}${run?.value === undefined ? '' : ` [${run.value}]`}`;
     return h(
       'li',
@@ -247,7 +248,7 @@ export async function executionView({ main, params, signal }) {
   let selected;
   let shownDetail = '';
   const renderDetail = () => {
-    const run = selected === undefined ? undefined : runsById().get(selected);
+    const run = selected === undefined ? undefined : runs.get(selected);
     if (run === undefined) return;
     const key = JSON.stringify(run);
     if (key === shownDetail) return;
@@ -270,13 +271,13 @@ export async function executionView({ main, params, signal }) {
     );
   };
   const renderGantt = () => {
-    const runs = ordered(execution.taskRunList ?? []);
+    const rows = ordered(execution.taskRunList ?? []);
     const t0 = Date.parse(startOf(execution.state));
     const now = Date.now();
-    const ends = runs.map(({ run }) => Date.parse(startOf(run.state)) + (stateDuration(run.state, now) ?? 0));
+    const ends = rows.map(({ run }) => Date.parse(startOf(run.state)) + (stateDuration(run.state, now) ?? 0));
     const span = Math.max(1, ...ends.map((e) => e - t0), stateDuration(execution.state, now) ?? 0);
     ganttList.replaceChildren(
-      ...runs.map(({ run, depth }) => {
+      ...rows.map(({ run, depth }) => {
         const start = Date.parse(startOf(run.state)) - t0;
         const duration = stateDuration(run.state, now) ?? 0;
         const name = `${run.taskId}${run.value === undefined ? '' : ` [${run.value}]`}`;
@@ -311,7 +312,7 @@ export async function executionView({ main, params, signal }) {
         );
       }),
     );
-    if (runs.length === 0) ganttList.replaceChildren(h('li', { class: 'muted' }, 'No task run yet.'));
+    if (rows.length === 0) ganttList.replaceChildren(h('li', { class: 'muted' }, 'No task run yet.'));
     renderDetail();
   };
 
@@ -352,6 +353,7 @@ export async function executionView({ main, params, signal }) {
   }
   const update = (next) => {
     execution = next;
+    runs = new Map((execution.taskRunList ?? []).map((t) => [t.id, t]));
     stateCell.replaceChildren(stateBadge(execution.state.current));
     startCell.replaceChildren(formatDate(startOf(execution.state)));
     durationCell.replaceChildren(formatDuration(stateDuration(execution.state)));
