@@ -7,6 +7,7 @@
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { describeInBrowser, launch } from './support/browser.js';
+import { measureFirstLoad } from './support/measure.js';
 import { startUiProject, type UiProject } from './support/ui-project.js';
 
 jest.setTimeout(180_000);
@@ -50,6 +51,17 @@ describeInBrowser('web UI', () => {
     // No CDN: every script and stylesheet of the page comes from /ui/.
     const html = await (await fetch(`${project.url}/ui/`, { headers: { authorization: basic } })).text();
     for (const [, url] of html.matchAll(/(?:src|href)="([^"]+)"/g)) expect(url).toMatch(/^(\/ui\/|#)/);
+  });
+
+  test('the first page is light and comes from this origin only (page weight, requests, first render reported)', async () => {
+    const m = await measureFirstLoad(browser, `${project.url}/`, AUTH);
+    process.stderr.write(
+      `web UI first load: ${m.requests} requests, ${m.transferredBytes} bytes transferred, first contentful paint ${Math.round(m.firstContentfulPaintMs)} ms, view rendered ${Math.round(m.renderedMs)} ms\n`,
+    );
+    for (const url of m.urls) expect(new URL(url).origin).toBe(project.url);
+    expect(m.requests).toBeLessThanOrEqual(14);
+    expect(m.transferredBytes).toBeLessThan(100_000);
+    expect(m.renderedMs).toBeGreaterThan(0);
   });
 
   test('Flows: every flow with namespace, triggers and validate problems (line and column); the nav is on every page', async () => {

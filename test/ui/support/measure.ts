@@ -4,6 +4,8 @@ import type { Browser } from 'playwright-core';
 export interface FirstLoad {
   readonly url: string;
   readonly requests: number;
+  /** Every URL the page asked for. */
+  readonly urls: readonly string[];
   /** Bytes on the wire (headers included), from Chromium's network events. */
   readonly transferredBytes: number;
   /** Bodies only. */
@@ -26,6 +28,8 @@ export async function measureFirstLoad(
     await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
     let transferred = 0;
     let requests = 0;
+    const urls: string[] = [];
+    cdp.on('Network.requestWillBeSent', (e: { request: { url: string } }) => void urls.push(e.request.url));
     cdp.on('Network.loadingFinished', (e: { encodedDataLength: number }) => {
       transferred += e.encodedDataLength;
       requests++;
@@ -43,6 +47,7 @@ export async function measureFirstLoad(
     return {
       url,
       requests,
+      urls,
       transferredBytes: transferred,
       resourceBytes: timing.bodies,
       firstContentfulPaintMs: timing.fcp,
