@@ -181,6 +181,7 @@ export async function executionView({ main, params, signal }) {
     if (resumeFor === paused.id) return;
     resumeFor = paused.id;
     const flow = await api(`/executions/${enc(id)}/flow`).catch(() => undefined);
+    if (resumeFor !== paused.id) return; // resumed (or paused elsewhere) meanwhile
     const task = flow === undefined ? undefined : findTask(flow, paused.taskId);
     const inputs = Array.isArray(task?.onResume) ? task.onResume : [];
     show(resumeForm, inputs.length === 0 ? '' : [h('h2', {}, `Inputs to resume ${paused.taskId}`), inputFields(inputs)]);
