@@ -3,6 +3,7 @@
 // the engine through its extension interface, so the engine imports none of them.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 /** `no-restricted-imports` patterns that forbid a folder from reaching into others. */
 function layer(files, forbidden) {
@@ -70,5 +71,10 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
+  },
+  {
+    // The web UI: plain ES modules run by the browser, served as written (no build step).
+    files: ['ui/**/*.js'],
+    languageOptions: { globals: globals.browser, sourceType: 'module' },
   },
 );

@@ -36,6 +36,7 @@ import { FileExecutionStore } from './store/file-store.js';
 import type { ExecutionStore } from './store/types.js';
 import { processRuntime, ServerStartError } from './runtime.js';
 import { EmbeddedScheduler } from './triggers/embedded-scheduler.js';
+import { mountWebUi } from './ui/web-ui.js';
 import { TriggerEngine, type ScheduleBackend } from './triggers/trigger-engine.js';
 
 export interface ServerOptions {
@@ -59,6 +60,8 @@ export interface ServerOptions {
   readonly watch?: boolean;
   /** How long running executions may take to finish at shutdown before they are handed back (default 30 s). */
   readonly graceMs?: number;
+  /** Serve the web UI at `/ui/` (default true). */
+  readonly ui?: boolean;
 }
 
 const LOOPBACK = /^(127(?:\.\d{1,3}){3}|::1|localhost|\[::1\])$/i;
@@ -218,6 +221,7 @@ export class PebbleflowServer {
         kv: new KVStore(new LocalStorage(storage.dir)),
       });
       server.registerApi();
+      if (options.ui !== false) mountWebUi(server, { config, env });
       await mode.start(triggers, executions);
       await triggers.start();
       await mode.ready?.();

@@ -27,6 +27,8 @@ const TYPES: Readonly<Record<string, string>> = {
 export interface StaticOptions {
   /** Serve `index.html` for extension-less paths that are not files (client-side routing). */
   readonly spaFallback?: boolean;
+  /** Sent with every file (e.g. the web UI's Content-Security-Policy). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Returns a handler that answers a request for `prefix…` from `dir`, or false when it has no such file. */
@@ -64,11 +66,12 @@ export function staticFiles(
       if (info === undefined || !info.isFile()) continue;
       const etag = `"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
       if (req.headers['if-none-match'] === etag) {
-        res.writeHead(304, { etag });
+        res.writeHead(304, { ...options.headers, etag });
         res.end();
         return true;
       }
       res.writeHead(200, {
+        ...options.headers,
         'content-type': TYPES[extname(real).toLowerCase()] ?? 'application/octet-stream',
         'content-length': String(info.size),
         'cache-control': 'no-cache',
