@@ -116,6 +116,10 @@ export async function secretProviderViews(
       case 'memory':
         keys = Object.keys(p.values);
         break;
+      case 'instance':
+        // An embedder's provider object cannot list its keys: show the provider, not its contents.
+        keys = [];
+        break;
     }
     out.push({
       provider: p.type,
