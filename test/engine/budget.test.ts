@@ -200,7 +200,9 @@ describe('abort signal and timeouts stop CPU-bound renders', () => {
     // Ten steps, no large value: the render never reaches a checkpoint, so it never yields.
     expect(await turnsDuring('{% for i in 1..5 %}{{ slow() }}{% endfor %}')).toBeLessThanOrEqual(1);
     // The same with a large value per iteration: the step after it is a checkpoint, and it yields.
-    expect(await turnsDuring('{% for i in 1..5 %}{{ slow() }}{% set r = range(0, 99999) %}{% endfor %}')).toBeGreaterThanOrEqual(4);
+    // (Five yields, but a loaded machine can run two of them in one check phase: at least two turns
+    // is what no yield at all could not give.)
+    expect(await turnsDuring('{% for i in 1..5 %}{{ slow() }}{% set r = range(0, 99999) %}{% endfor %}')).toBeGreaterThanOrEqual(2);
   });
 
   it('an aborted signal stops a render at its next checkpoint', async () => {
