@@ -200,6 +200,7 @@ export class PebbleflowServer {
         events,
         engine,
         memorySecrets,
+        storage: new LocalStorage(storage.dir),
         ...(secretBox === undefined ? {} : { secretBox }),
       });
       late.service = executions;

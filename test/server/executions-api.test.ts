@@ -64,6 +64,22 @@ outputs:
 `,
   );
   flow(
+    'upload',
+    `id: upload
+namespace: company.team
+inputs:
+  - id: data
+    type: FILE
+  - id: note
+    type: STRING
+    required: false
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ read(inputs.data) }} ({{ fileSize(inputs.data) }} bytes)"
+`,
+  );
+  flow(
     'slow',
     `id: slow
 namespace: company.team
@@ -255,6 +271,32 @@ describe('execute a flow with inputs', () => {
 });
 
 describe('refusals, with Kestra’s status codes', () => {
+  // Kestra's ExecutionController takes FILE inputs as multipart file parts and stores them under
+  // the execution (`…/executions/<id>/inputs/<input>/<file name>`).
+  test('a FILE input uploaded as a multipart part is stored under the execution and read by the flow', async () => {
+    const form = new FormData();
+    form.append('data', new Blob(['id,name\n1,Ada\n'], { type: 'text/csv' }), '../people.csv');
+    const res = await fetch(`${server.url}/api/v1/main/executions/company.team/upload?wait=true`, { method: 'POST', body: form });
+    expect(res.status).toBe(200);
+    const done = (await res.json()) as ApiExecution;
+    expect(done.state.current).toBe('SUCCESS');
+    expect(done.inputs.data).toBe(`kestra:///company/team/upload/executions/${done.id}/inputs/data/people.csv`);
+    const logs = await getJson<ApiLog[]>(`${server.url}/api/v1/main/logs/${done.id}`);
+    expect(logs.body.map((l) => l.message)).toContain('id,name\n1,Ada\n (14 bytes)');
+  });
+
+  test('a file part for an input that is not FILE is refused (422) and a FILE input given as a text path is never read from disk', async () => {
+    const form = new FormData();
+    form.append('data', new Blob(['x']), 'x.txt');
+    form.append('note', new Blob(['x']), 'note.txt');
+    const wrong = await fetch(`${server.url}/api/v1/main/executions/company.team/upload`, { method: 'POST', body: form });
+    expect(wrong.status).toBe(422);
+    expect(await wrong.text()).toContain('`note`');
+    const path = await postForm<ApiError>(`${server.url}/api/v1/main/executions/company.team/upload`, { data: '/etc/passwd' });
+    expect(path.status).toBe(422);
+    expect(JSON.stringify(path.body)).not.toContain('root:');
+  });
+
   test('bad inputs: 422 listing every problem, and no execution', async () => {
     const before = (await getJson<Paged<ApiExecution>>(api('/executions/search?flowId=hello&size=1000'))).body.total;
     const res = await postForm<ApiError>(api('/executions/company.team/hello'), { count: 'many', unknown: 'x' });

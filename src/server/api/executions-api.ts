@@ -18,12 +18,16 @@ import { API, type ApiContext } from './context.js';
 import { checkTenant, pageParams } from './common.js';
 import { toApiFlow } from './flows-api.js';
 
-/** Form fields → raw input values (a repeated field is a list). Files are refused until FILE inputs exist. */
-async function formInputs(req: ApiRequest): Promise<Record<string, unknown>> {
+/**
+ * Form fields → raw input values (a repeated field is a list). A file part stays a `File`: the
+ * execution service stores it for a FILE input (create) and refuses it elsewhere.
+ */
+async function formInputs(req: ApiRequest, files: 'files' | 'no-files' = 'no-files'): Promise<Record<string, unknown>> {
   const form = await req.form();
   const out: Record<string, unknown> = {};
   for (const [name, value] of form.entries()) {
-    if (typeof value !== 'string') throw illegalArgument(`Input \`${name}\` is a file: FILE inputs are not supported by this server yet`);
+    if (typeof value !== 'string' && files === 'no-files')
+      throw illegalArgument(`Input \`${name}\` is a file: only FILE inputs of a new execution take files`);
     const previous = out[name];
     out[name] = previous === undefined ? value : Array.isArray(previous) ? [...(previous as unknown[]), value] : [previous, value];
   }
@@ -167,7 +171,7 @@ export function registerExecutionRoutes(ctx: ApiContext): void {
       revision === null || revision === '' ? {} : { revision: req.queryInt('revision', 0) },
     );
     if (record === undefined) throw notFound(`Flow not found`);
-    const inputs = await formInputs(req);
+    const inputs = await formInputs(req, 'files');
     const labels = labelsOf(req);
     const scheduleDate = parseDate(req, 'scheduleDate');
     const execution = await executions.create(record, {

@@ -15,7 +15,9 @@ import type { FlowRecord, FlowRepository } from '../flows/flow-repository.js';
 import { illegalArgument, illegalState, invalidEntity } from '../http/errors.js';
 import type { ExecutionQuery, ExecutionStore, Paged } from '../store/types.js';
 import type { ExecutionEvents } from './events.js';
-import { newExecution, withState, type StoredExecution } from './model.js';
+import { newExecution, newExecutionId, withState, type StoredExecution } from './model.js';
+import type { LocalStorage } from '../../storage/local-storage.js';
+import { inputFilePath } from '../../storage/uri.js';
 import type { ExecutionJob, JobFlow } from './processor.js';
 import type { ExecutionQueue } from './queue.js';
 import type { SecretBox } from './secret-inputs.js';
@@ -42,6 +44,8 @@ export interface ExecutionServiceOptions {
   readonly engine: FlowEngine;
   readonly secretBox?: SecretBox;
   readonly memorySecrets: Map<string, Readonly<Record<string, string>>>;
+  /** The runs' internal storage: FILE inputs uploaded with a new execution are stored there (without it they are refused). */
+  readonly storage?: LocalStorage;
 }
 
 export class ExecutionService {
@@ -59,7 +63,10 @@ export class ExecutionService {
   async create(record: FlowRecord, request: CreateExecution = {}): Promise<StoredExecution | undefined> {
     const flow = record.flow;
     if (flow.disabled) throw illegalState('Cannot execute a disabled flow');
-    const { values, secrets } = await this.resolve(flow, request.inputs ?? {});
+    // The id comes first: an uploaded FILE input is stored under the execution, as Kestra does.
+    const id = request.id ?? newExecutionId();
+    const raw = await this.storeUploads(flow, id, request.inputs ?? {});
+    const { values, secrets } = await this.resolve(flow, raw);
     const secretInputs: Record<string, string> = {};
     if (Object.keys(secrets).length > 0) {
       if (this.o.secretBox === undefined && this.o.queue.mode === 'redis')
@@ -75,7 +82,7 @@ export class ExecutionService {
       ...(request.labels === undefined ? {} : { labels: request.labels }),
       ...(request.trigger === undefined ? {} : { trigger: request.trigger }),
       ...(request.scheduleDate === undefined ? {} : { scheduleDate: request.scheduleDate }),
-      ...(request.id === undefined ? {} : { id: request.id }),
+      id,
       ...(request.variables === undefined ? {} : { variables: request.variables }),
       secretInputs,
     });
@@ -172,6 +179,33 @@ export class ExecutionService {
     this.o.events.emitExecution(restarted);
     await this.o.queue.enqueue(jobOf(restarted, record, this.subflowsOf(record)));
     return restarted;
+  }
+
+  /**
+   * Uploaded files (multipart parts) of FILE inputs → `kestra:///<namespace>/<flow>/executions/<id>/inputs/<input>/<file>`
+   * URIs; a file for any other input, or without a storage, is refused (422), never read as a path.
+   */
+  private async storeUploads(flow: Flow, executionId: string, raw: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = { ...raw };
+    for (const [name, value] of Object.entries(raw)) {
+      if (!(value instanceof Blob)) continue;
+      const def = flow.inputs.find((i) => i.id === name);
+      if (def?.type !== 'FILE') throw invalidEntity(`Invalid input for \`${name}\`: a file was sent, but the input is not of type FILE`);
+      if (this.o.storage === undefined) throw invalidEntity(`Invalid input for \`${name}\`: this server has no storage for FILE inputs`);
+      // Only the last segment of the client's file name, and never an empty or dot name.
+      const given = (value instanceof File ? value.name : '').split(/[\\/]/).pop() ?? '';
+      const fileName = given === '' || given === '.' || given === '..' ? name : given;
+      try {
+        out[name] = await this.o.storage.put(
+          this.o.tenant,
+          inputFilePath({ namespace: flow.namespace, flowId: flow.id, executionId }, name, fileName),
+          Buffer.from(await value.arrayBuffer()),
+        );
+      } catch (e) {
+        throw invalidEntity(`Invalid input for \`${name}\`: the file could not be stored (${e instanceof Error ? e.message : String(e)})`);
+      }
+    }
+    return out;
   }
 
   /** Typed inputs, with SECRET values taken out (shown as `******`). */
