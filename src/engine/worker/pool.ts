@@ -56,7 +56,7 @@ interface Thread {
 
 function spawn(): Thread {
   const { port1, port2 } = new MessageChannel();
-  const shared = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
+  const shared = new Int32Array(new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT));
   const jqPath = createRequire(import.meta.url).resolve('jq-web');
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
@@ -84,6 +84,18 @@ function waitFlag(shared: Int32Array, index: number, ms: number): boolean {
   return Atomics.load(shared, index) === 1;
 }
 
+/** Blocks until `shared[index]` is `value` or `ms` passed; true when it is. */
+function waitValue(shared: Int32Array, index: number, value: number, ms: number): boolean {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const seen = Atomics.load(shared, index);
+    if (seen === value) return true;
+    const left = deadline - performance.now();
+    if (left <= 0) return false;
+    Atomics.wait(shared, index, seen, left);
+  }
+}
+
 class SyncLane {
   private thread: Thread | null = null;
   private seq = 0;
@@ -96,7 +108,13 @@ class SyncLane {
     }
     const id = ++this.seq;
     Atomics.store(thread.shared, 0, 0);
-    thread.port.postMessage({ id, job });
+    thread.port.postMessage({ id, job, announce: false });
+    // The time limit counts from when the thread starts the job: on a busy machine, getting it there
+    // can take longer than a short regex is allowed to run.
+    if (!waitValue(thread.shared, 3, id, STARTUP_MS)) {
+      this.recycle();
+      throw new WorkerJobError('startup', `The worker thread did not start the job within ${STARTUP_MS} ms`);
+    }
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       const seen = Atomics.load(thread.shared, 0);
@@ -187,18 +205,31 @@ class AsyncLane {
     if (!thread.booted || (next.job.kind === 'jq' && !thread.ready)) return; // pump() runs again on 'booted' / 'ready'
     this.queue.shift();
     this.running = next;
-    thread.port.postMessage({ id: next.id, job: next.job });
+    thread.port.postMessage({ id: next.id, job: next.job, announce: true });
+    // The job's own time limit starts when the thread says it started it (see `started`).
+    this.timer = setTimeout(
+      () => this.abandon(new WorkerJobError('startup', `The worker thread did not start the job within ${STARTUP_MS} ms`)),
+      STARTUP_MS,
+    );
+  }
+
+  private started(job: Pending): void {
+    if (this.timer !== null) clearTimeout(this.timer);
     // setTimeout takes at most 2^31 - 1 ms (a larger delay, Infinity included, would fire at once).
-    const delay = Math.min(next.timeoutMs, MAX_TIMER_MS);
-    this.timer = setTimeout(() => this.abandon(new WorkerJobError('timeout', `ran for more than ${next.timeoutMs} ms`)), delay);
+    const delay = Math.min(job.timeoutMs, MAX_TIMER_MS);
+    this.timer = setTimeout(() => this.abandon(new WorkerJobError('timeout', `ran for more than ${job.timeoutMs} ms`)), delay);
   }
 
   private current(): Thread {
     if (this.thread !== null && !this.thread.dead) return this.thread;
     const thread = spawn();
     this.thread = thread;
-    thread.port.on('message', (message: { id?: number; reply?: unknown; booted?: boolean; ready?: boolean }) => {
+    thread.port.on('message', (message: { id?: number; reply?: unknown; booted?: boolean; ready?: boolean; started?: number }) => {
       if (thread !== this.thread) return;
+      if (message.started !== undefined) {
+        if (this.running !== null && message.started === this.running.id) this.started(this.running);
+        return;
+      }
       if (message.booted === true) thread.booted = true;
       if (message.ready === true) {
         thread.ready = true;

@@ -5,11 +5,13 @@
  * (jq 1.7 compiled to WebAssembly, whose memory is capped here) and regular expressions that V8
  * cannot run in linear time.
  *
- * Protocol: jobs `{ id, job }` arrive on `workerData.port`; each reply `{ id, reply }` is posted
- * on the same port, then `shared[0]` is set to `id` and notified, which wakes a main thread
- * blocked in `Atomics.wait` (a `renderSync`). `shared[2]` becomes 1 when the thread runs and
+ * Protocol: jobs `{ id, job, announce }` arrive on `workerData.port`; each reply `{ id, reply }`
+ * is posted on the same port, then `shared[0]` is set to `id` and notified, which wakes a main
+ * thread blocked in `Atomics.wait` (a `renderSync`). `shared[2]` becomes 1 when the thread runs and
  * `shared[1]` once jq is loaded (or failed to load), for the same reason; `{ booted: true }` and
- * `{ ready: true }` messages say the same to asynchronous callers.
+ * `{ ready: true }` messages say the same to asynchronous callers. When the thread starts a job,
+ * `shared[3]` becomes its id (and `{ started: id }` is posted if `announce`): the caller's time
+ * limit counts from there, not from when the job was sent.
  */
 export const WORKER_SOURCE = String.raw`
 'use strict';
@@ -77,6 +79,10 @@ function runRegex(job) {
 
 port.on('message', async (msg) => {
   if (msg.job.kind === 'jq') await jqLoading;
+  // The caller's time limit starts now.
+  Atomics.store(shared, 3, msg.id);
+  Atomics.notify(shared, 3);
+  if (msg.announce) port.postMessage({ started: msg.id });
   const reply = msg.job.kind === 'jq' ? runJq(msg.job) : runRegex(msg.job);
   port.postMessage({ id: msg.id, reply });
   Atomics.store(shared, 0, msg.id);
