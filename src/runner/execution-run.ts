@@ -686,7 +686,14 @@ export class ExecutionRun {
       // Written before the task runs: a worker that dies now leaves a RUNNING attempt, which the
       // next one ends KILLED and retries, rather than a task run nobody knows was started.
       const persisted = this.#persist(taskRun);
-      if (persisted !== undefined) await persisted;
+      if (persisted !== undefined) {
+        await persisted;
+        // Killed, or handed to another process, while the attempt was written: it does not start.
+        if (frame.signal.aborted) {
+          transition(attempt.state, 'KILLED');
+          return this.#end(frame, 'KILLED', interruptionMessage(frame.signal));
+        }
+      }
       const outcome = await this.#attempt(frame, wasPaused ? attemptsBefore - 1 : attemptsBefore, timeoutMs, wasPaused);
       wasPaused = false;
       if (outcome === 'SUSPENDED') return this.#suspend(frame);

@@ -125,10 +125,10 @@ export class ExecutionProcessor {
 
   /** Runs (or continues, or resumes) the execution of a job; resolves to its last version. */
   /**
-   * `fence`, when given, is awaited before every save and throws once this process no longer owns
-   * the execution (a queue lock lost to a stall): a stale worker then writes nothing more.
+   * `save`, when given, writes the run's versions instead of the store's `save`: Redis mode's
+   * fenced save, which refuses (throws) once this process no longer owns the job.
    */
-  async process(job: ExecutionJob, signal: AbortSignal, fence?: () => Promise<void>): Promise<StoredExecution> {
+  async process(job: ExecutionJob, signal: AbortSignal, save?: (execution: StoredExecution) => Promise<void>): Promise<StoredExecution> {
     const { store } = this.options;
     const flow = this.parse(job.tenant, { namespace: job.namespace, flowId: job.flowId, revision: job.revision, source: job.source });
     let execution = await store.get(job.tenant, job.executionId);
@@ -190,8 +190,7 @@ export class ExecutionProcessor {
       ...(this.options.env === undefined ? {} : { env: this.options.env }),
       ...(continued ? { previousLogs: await store.logs(job.tenant, job.executionId) } : {}),
       save: async (next) => {
-        await fence?.();
-        await store.save(next);
+        await (save ?? ((e: StoredExecution) => store.save(e)))(next);
         this.options.onExecution?.(next);
       },
       log: (record) => {

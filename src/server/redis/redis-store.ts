@@ -12,8 +12,14 @@ import { pageOf, summarize, type ExecutionSummary } from '../store/query.js';
 import { triggerUid, type ExecutionQuery, type ExecutionStore, type LogRecord, type Paged, type TriggerState } from '../store/types.js';
 import { keys } from './keys.js';
 
-/** KEYS: execution, summaries, events channel, states stream. ARGV: id, json, summary, state, message, onlyIfAbsent. */
+/**
+ * KEYS: execution, summaries, events channel, states stream[, job lock]. ARGV: id, json, summary,
+ * state, message, onlyIfAbsent[, lock token]. With a lock, nothing is written unless the caller
+ * still holds it (-1): the check and the write are one step, so a worker that lost its job cannot
+ * slip a stale version in after another worker took over.
+ */
 const SAVE_SCRIPT = `
+if KEYS[5] and redis.call('GET', KEYS[5]) ~= ARGV[7] then return -1 end
 if ARGV[6] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local old = redis.call('HGET', KEYS[2], ARGV[1])
 redis.call('SET', KEYS[1], ARGV[2])
@@ -41,6 +47,14 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 `;
 
+/** A fenced save refused: another worker owns the execution's job now. */
+export class LockLostError extends Error {
+  constructor(executionId: string) {
+    super(`lost the lock of execution ${executionId}: another worker continues it`);
+    this.name = 'LockLostError';
+  }
+}
+
 export class RedisExecutionStore implements ExecutionStore {
   private readonly redis: Redis;
 
@@ -48,30 +62,38 @@ export class RedisExecutionStore implements ExecutionStore {
     this.redis = redis;
   }
 
-  private async write(execution: Execution, onlyIfAbsent: boolean): Promise<boolean> {
+  private async write(execution: Execution, onlyIfAbsent: boolean, lock?: { key: string; token: string }): Promise<boolean> {
     const tenant = execution.tenantId ?? 'main';
     if (!isSafeId(tenant) || !isSafeId(execution.id)) throw new TypeError(`Unsafe execution id ${execution.id}`);
     const json = JSON.stringify(execution);
     const message = `{"t":"execution","tenant":${JSON.stringify(tenant)},"execution":${json}}`;
     const result = await this.redis.eval(
       SAVE_SCRIPT,
-      4,
+      lock === undefined ? 4 : 5,
       keys.execution(tenant, execution.id),
       keys.summaries(tenant),
       keys.events,
       keys.states(tenant),
+      ...(lock === undefined ? [] : [lock.key]),
       execution.id,
       json,
       JSON.stringify(summarize(execution)),
       execution.state.current,
       message,
       onlyIfAbsent ? '1' : '0',
+      ...(lock === undefined ? [] : [lock.token]),
     );
+    if (result === -1) throw new LockLostError(execution.id);
     return result === 1;
   }
 
   async save(execution: Execution): Promise<void> {
     await this.write(execution, false);
+  }
+
+  /** `save`, only while `token` holds the lock at `lockKey` (a BullMQ job's); throws `LockLostError` otherwise. */
+  async saveHolding(execution: Execution, lockKey: string, token: string): Promise<void> {
+    await this.write(execution, false, { key: lockKey, token });
   }
 
   create(execution: Execution): Promise<boolean> {

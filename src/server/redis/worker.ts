@@ -13,6 +13,7 @@ import { SCHEDULE_TRIGGER } from '../../flow/triggers.js';
 import { isTerminal } from '../../runner/execution.js';
 import { ExecutionEvents } from '../executions/events.js';
 import { HAND_BACK, ExecutionProcessor, type ExecutionJob } from '../executions/processor.js';
+import type { StoredExecution } from '../executions/model.js';
 import { ExecutionService } from '../executions/service.js';
 import type { FlowRecord } from '../flows/flow-repository.js';
 import { processRuntime } from '../runtime.js';
@@ -29,7 +30,7 @@ import {
   type ScheduleJob,
 } from './bull.js';
 import { keys, QUEUE_NAME, type RedisMessage } from './keys.js';
-import { RedisExecutionStore } from './redis-store.js';
+import { LockLostError, RedisExecutionStore } from './redis-store.js';
 
 export interface WorkerOptions {
   readonly redisUrl: string;
@@ -111,18 +112,21 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
     const forward = (): void => controller.abort(signal?.reason === HAND_BACK ? HAND_BACK : 'killed');
     if (signal?.aborted === true) forward();
     signal?.addEventListener('abort', forward, { once: true });
-    // Fencing: the run saves (and so starts a task's attempt, which waits for its save) only while
-    // this worker holds the job's lock. A worker starved past its lock finds another one owns the
-    // job: it hands the execution over instead of running a task run that one runs too.
+    // Fencing: the run's saves (and so a task's attempt, which waits for its save) land only while
+    // this worker holds the job's lock, checked in the same Redis step as the write. A worker starved
+    // past its lock finds another one owns the job: it stops instead of running task runs that one runs too.
     const lockKey = `${worker.toKey(String(job.id))}:lock`;
-    const fence = async (): Promise<void> => {
-      if (token === undefined || controller.signal.aborted) return;
-      if ((await redis.get(lockKey)) === token) return;
-      controller.abort(HAND_BACK);
-      throw new Error(`lost the lock of job ${String(job.id)}: another worker continues its execution`);
+    const save = async (execution: StoredExecution): Promise<void> => {
+      if (token === undefined) return store.save(execution);
+      try {
+        await store.saveHolding(execution, lockKey, token);
+      } catch (e) {
+        if (e instanceof LockLostError) controller.abort(HAND_BACK);
+        throw e;
+      }
     };
     try {
-      const result = await processor.process(job.data, controller.signal, fence);
+      const result = await processor.process(job.data, controller.signal, save);
       if (controller.signal.aborted && controller.signal.reason === HAND_BACK && signal?.aborted !== true) {
         // Lost the lock: the job is no longer this worker's to move.
         throw new WaitingError();
