@@ -889,6 +889,7 @@ export class ExecutionRun {
     };
     if (base.inputs !== undefined) variables.inputs = base.inputs;
     if (base.trigger !== undefined) variables.trigger = base.trigger;
+    if (base.kestra !== undefined) variables.kestra = base.kestra;
     if (parents.length > 0) variables.parent = parents[0];
     return variables;
   }
