@@ -906,6 +906,8 @@ export class ExecutionRun {
     execution: () => this.execution,
     flow: () => this.flow,
     fetch: () => this.#fetch,
+    env: () => this.#p.options.env ?? process.env,
+    sensitive: (value) => this.#masker.add(value),
     log: (frame, level, message, attemptNumber) => this.#log(frame, level, message, attemptNumber),
     setOutputs: (frame, outputs) => this.#setOutputs(frame, outputs),
     runChildren: (frame, plan, signal) => this.#runChildren(frame, plan, signal),
@@ -1308,6 +1310,8 @@ interface RunInternals {
   execution(): Execution;
   flow(): Flow;
   fetch(): FetchLike;
+  env(): Readonly<Record<string, string | undefined>>;
+  sensitive(value: string): void;
   log(frame: Frame, level: LogLevel, message: string, attemptNumber: number): void;
   setOutputs(frame: Frame, outputs: Readonly<Record<string, unknown>>): void;
   runChildren(frame: Frame, plan: ChildrenPlan, signal: AbortSignal): Promise<StateType>;
@@ -1364,6 +1368,12 @@ class RunTaskContext implements TaskRunContext {
   }
   get fetch(): FetchLike {
     return this.#run.fetch();
+  }
+  get env(): Readonly<Record<string, string | undefined>> {
+    return this.#run.env();
+  }
+  sensitive(value: string): void {
+    this.#run.sensitive(value);
   }
   get executionControl(): ExecutionControl {
     return this.#run.control();

@@ -3,6 +3,7 @@
  * of task modules whose definitions are light — schema and a `run` that imports the family's
  * implementation (and its npm driver, if any) on first use — so CLI start-up does not grow with them.
  */
+import { aiFamily } from './ai/index.js';
 import type { TaskDefinition } from './definition.js';
 
 export interface TaskFamily {
@@ -12,6 +13,6 @@ export interface TaskFamily {
   readonly tasks: readonly TaskDefinition[];
 }
 
-export const BUNDLED_FAMILIES: readonly TaskFamily[] = [];
+export const BUNDLED_FAMILIES: readonly TaskFamily[] = [aiFamily];
 
 export const BUNDLED_TASKS: readonly TaskDefinition[] = BUNDLED_FAMILIES.flatMap((f) => f.tasks);
