@@ -5,6 +5,7 @@
  */
 import { aiFamily } from './ai/index.js';
 import type { TaskDefinition } from './definition.js';
+import { gitFamily } from './git/index.js';
 import { mailFamily } from './mail/index.js';
 
 export interface TaskFamily {
@@ -14,6 +15,6 @@ export interface TaskFamily {
   readonly tasks: readonly TaskDefinition[];
 }
 
-export const BUNDLED_FAMILIES: readonly TaskFamily[] = [mailFamily, aiFamily];
+export const BUNDLED_FAMILIES: readonly TaskFamily[] = [gitFamily, mailFamily, aiFamily];
 
 export const BUNDLED_TASKS: readonly TaskDefinition[] = BUNDLED_FAMILIES.flatMap((f) => f.tasks);

@@ -1,0 +1,71 @@
+/**
+ * The git family (plugin-git): definitions only; `run` imports the git implementation on first use.
+ * Git itself is Debian's `git` program (see git-cli.ts for why).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PropertyDefinition, TaskRunContext } from '../definition.js';
+import { defineTask } from '../definition.js';
+import type { TaskFamily } from '../bundled.js';
+
+/** The service key under which `WorkingDirectory` shares its folder with its subtree. */
+const WORKING_DIR_SERVICE = Symbol.for('pebbleflow.workingDirectory');
+
+/** Runs `fn` in the enclosing WorkingDirectory's folder, or in a fresh one removed afterwards (Kestra gives every task its own). */
+async function inWorkingDir<T>(ctx: TaskRunContext, fn: (dir: string) => Promise<T>): Promise<T> {
+  const shared = ctx.services.get<{ readonly path: string }>(WORKING_DIR_SERVICE);
+  if (shared !== undefined) return fn(shared.path);
+  const dir = await mkdtemp(join(tmpdir(), 'pebbleflow-wd-'));
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Connection properties every git task has (plugin-git's AbstractGitTask). */
+const connection = {
+  url: { kind: 'string', description: 'HTTP(S), SSH or file:// URL of the repository.' },
+  username: { kind: 'string', description: 'HTTP user (or token); masked.' },
+  password: { kind: 'string', description: 'HTTP password or personal access token; masked.' },
+  privateKey: { kind: 'string', description: 'PEM or OpenSSH private key for SSH URLs; masked, written to a private temporary file.' },
+  passphrase: { kind: 'string', description: 'Passphrase of privateKey; masked.' },
+  gitConfig: { kind: 'map', description: 'git config keys set in the clone (core.fileMode: false…).' },
+  cloneSubmodules: { kind: 'boolean' },
+  trustedCaPemPath: {
+    kind: 'string',
+    dynamic: true,
+    description: 'Accepted; git uses the system CAs (set GIT_SSL_CAINFO in the environment).',
+  },
+  noProxy: { kind: 'boolean', description: 'Accepted; git follows the http_proxy/no_proxy environment.' },
+  connectTimeout: { kind: 'integer', default: 10000, description: 'Accepted; bound the task with `timeout`.' },
+  readTimeout: { kind: 'integer', default: 60000, description: 'Accepted; bound the task with `timeout`.' },
+} as const satisfies Readonly<Record<string, PropertyDefinition>>;
+
+export const cloneTask = defineTask({
+  type: 'io.kestra.plugin.git.Clone',
+  title: 'Clone a git repository into the working directory (at a branch, tag or commit).',
+  properties: {
+    ...connection,
+    url: { ...connection.url, required: true },
+    directory: { kind: 'string', description: 'Folder under the working directory to clone into (default: the working directory).' },
+    branch: { kind: 'string' },
+    depth: { kind: 'integer', default: 1, description: 'Shallow clone depth; ignored with commit or tag.' },
+    commit: { kind: 'string', description: 'Check out this commit (detached).' },
+    tag: { kind: 'string', description: 'Check out this tag (detached).' },
+    cloneAllBranches: { kind: 'boolean', default: true },
+    noTags: { kind: 'boolean', default: false },
+  },
+  outputs: { directory: { kind: 'string', description: 'The folder the repository was cloned into.' } },
+  async run(ctx) {
+    const { runClone } = await import('./clone.js');
+    return { outputs: await inWorkingDir(ctx, (dir) => runClone(ctx, dir)) };
+  },
+});
+
+export const gitFamily: TaskFamily = {
+  name: 'git',
+  description: 'git with the git program (plugin-git)',
+  tasks: [cloneTask],
+};
