@@ -36,6 +36,20 @@ export function executionsDir(io: CliIO, config: string | undefined): string {
   return join(config === undefined ? io.cwd : dirname(config), '.pebbleflow', 'executions');
 }
 
+/** The executions this folder keeps, for tasks that report on one by id (SlackExecution's executionId…). */
+function keptExecutions(dir: string): NonNullable<RunFlowOptions['executions']> {
+  return {
+    find: async (executionId) => {
+      try {
+        return FileExecutionStore.read(dir, executionId).execution;
+      } catch (e) {
+        if (e instanceof ExecutionStoreError) return undefined;
+        throw e;
+      }
+    },
+  };
+}
+
 function readInputs(io: CliIO, command: string, parsed: ParsedArgs): Record<string, unknown> {
   const inputsFile = str(parsed, 'inputs');
   const inputs: Record<string, unknown> = inputsFile === undefined ? {} : readJsonObject(io, command, '--inputs', inputsFile);
@@ -102,6 +116,7 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
       inputs,
       env: io.env,
       registry,
+      executions: keptExecutions(executionsDir(io, config)),
       flows: new DirectoryFlowRepository(flowsDir, { registry }),
       ...(config === undefined ? {} : { config }),
       ...(tenant === undefined ? {} : { tenant }),
@@ -163,6 +178,7 @@ export async function resumeCommand(args: readonly string[], io: CliIO): Promise
       previousLogs: stored.logs,
       env: io.env,
       registry,
+      executions: keptExecutions(dir),
       ...(flowsDir === undefined ? {} : { flows: new DirectoryFlowRepository(resolve(io.cwd, flowsDir), { registry }) }),
       ...(config === undefined ? {} : { config }),
       ...(tenant === undefined ? {} : { tenant }),

@@ -1455,11 +1455,16 @@ class RunTaskContext implements TaskRunContext {
 
   async resumeExecution(request: { readonly executionId: string; readonly inputs: Readonly<Record<string, unknown>> }): Promise<void> {
     const executions = this.#run.executions();
-    if (executions === undefined)
+    if (executions?.resume === undefined)
       throw new TaskError(
         'UNSUPPORTED',
         'Resume needs access to executions: the CLI resumes those it keeps; embedders pass `executions` to runFlow',
       );
     await executions.resume(request.executionId, request.inputs);
+  }
+
+  async findExecution(executionId: string): Promise<Execution | undefined> {
+    if (executionId === this.execution.id) return this.execution;
+    return this.#run.executions()?.find?.(executionId);
   }
 }

@@ -7,6 +7,7 @@ import { aiFamily } from './ai/index.js';
 import type { TaskDefinition } from './definition.js';
 import { gitFamily } from './git/index.js';
 import { mailFamily } from './mail/index.js';
+import { executionNotificationsFamily } from './notifications/index.js';
 
 export interface TaskFamily {
   /** Short name shown by `pebbleflow plugins` (Kestra's plugin repository, without `plugin-`). */
@@ -15,6 +16,6 @@ export interface TaskFamily {
   readonly tasks: readonly TaskDefinition[];
 }
 
-export const BUNDLED_FAMILIES: readonly TaskFamily[] = [gitFamily, mailFamily, aiFamily];
+export const BUNDLED_FAMILIES: readonly TaskFamily[] = [gitFamily, mailFamily, aiFamily, executionNotificationsFamily];
 
 export const BUNDLED_TASKS: readonly TaskDefinition[] = BUNDLED_FAMILIES.flatMap((f) => f.tasks);

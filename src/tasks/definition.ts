@@ -288,6 +288,8 @@ export interface TaskRunContext {
   restartChildren(): void;
   /** Resumes a paused execution (Resume): fails when the run has no way to reach executions (`RunFlowOptions.executions`). */
   resumeExecution(request: { readonly executionId: string; readonly inputs: Readonly<Record<string, unknown>> }): Promise<void>;
+  /** An execution by id: this one (masked view), or one the run can reach (`RunFlowOptions.executions.find`; the CLI's kept executions). */
+  findExecution(executionId: string): Promise<Readonly<Execution> | undefined>;
 }
 
 export interface TaskResult {
