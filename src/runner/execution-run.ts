@@ -908,6 +908,7 @@ export class ExecutionRun {
     fetch: () => this.#fetch,
     env: () => this.#p.options.env ?? process.env,
     sensitive: (value) => this.#masker.add(value),
+    flowsDir: () => this.#p.options.flows?.dir,
     log: (frame, level, message, attemptNumber) => this.#log(frame, level, message, attemptNumber),
     setOutputs: (frame, outputs) => this.#setOutputs(frame, outputs),
     runChildren: (frame, plan, signal) => this.#runChildren(frame, plan, signal),
@@ -1312,6 +1313,7 @@ interface RunInternals {
   fetch(): FetchLike;
   env(): Readonly<Record<string, string | undefined>>;
   sensitive(value: string): void;
+  flowsDir(): string | undefined;
   log(frame: Frame, level: LogLevel, message: string, attemptNumber: number): void;
   setOutputs(frame: Frame, outputs: Readonly<Record<string, unknown>>): void;
   runChildren(frame: Frame, plan: ChildrenPlan, signal: AbortSignal): Promise<StateType>;
@@ -1371,6 +1373,9 @@ class RunTaskContext implements TaskRunContext {
   }
   get env(): Readonly<Record<string, string | undefined>> {
     return this.#run.env();
+  }
+  get flowsDir(): string | undefined {
+    return this.#run.flowsDir();
   }
   sensitive(value: string): void {
     this.#run.sensitive(value);

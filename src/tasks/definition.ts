@@ -253,6 +253,8 @@ export interface TaskRunContext {
    * keys a task received, whether or not they came from `secret()`.
    */
   sensitive(value: string): void;
+  /** The folder of flow files the run finds subflows in (`--flows`), when it is a folder: git.SyncFlows writes there. */
+  readonly flowsDir: string | undefined;
   /** The template variables of this task run (flow, execution, taskrun, outputs, parents…). */
   readonly variables: Readonly<Record<string, unknown>>;
   /**

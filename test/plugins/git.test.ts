@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseFlow } from '../../src/flow/loader.js';
+import { DirectoryFlowRepository } from '../../src/flow/repository.js';
 import { runFlow } from '../../src/runner/runner.js';
 import type { RunReport } from '../../src/runner/types.js';
 import { defineTask } from '../../src/tasks/definition.js';
@@ -216,6 +217,110 @@ describeGit('io.kestra.plugin.git.Clone over HTTP with username and password', (
     const report = await run(cloneFlow(`url: ${http.origin}/repo.git`).yaml);
     expect(report.taskRuns.find((t) => t.taskId === 'clone')?.error).toMatch(
       /^git clone failed \(exit code 128\): .*(could not read Username|Authentication failed)/,
+    );
+  });
+});
+
+describeGit('io.kestra.plugin.git.SyncFlows into the local flows folder', () => {
+  let repoRoot: string;
+  beforeAll(() => {
+    repoRoot = mkdtempSync(join(tmpdir(), 'pf-sync-'));
+    bareRepository(repoRoot, 'flows', [
+      {
+        '_flows/hello.yaml':
+          'id: hello\nnamespace: whatever\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: from git\n',
+        '_flows/same.yaml':
+          'id: same\nnamespace: whatever\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: same\n',
+        '_flows/child/nested.yaml':
+          'id: nested\nnamespace: x\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: nested\n',
+        'README.md': 'not a flow\n',
+      },
+    ]);
+  });
+
+  const syncFlow = (extra = ''): string => `id: sync
+namespace: prod
+tasks:
+  - id: sync
+    type: io.kestra.plugin.git.SyncFlows
+    url: file://${repoRoot}/flows.git
+    targetNamespace: prod
+${extra}`;
+
+  function flowsFolder(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'pf-flows-'));
+    mkdirSync(join(dir, 'prod'));
+    // hello exists with other content (UPDATED), same is identical (UNCHANGED), old is not in git (DELETED with delete: true).
+    writeFileSync(
+      join(dir, 'prod', 'hello.yml'),
+      'id: hello\nnamespace: prod\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: local\n',
+    );
+    writeFileSync(
+      join(dir, 'same.yaml'),
+      'id: same\nnamespace: prod\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: same\n',
+    );
+    writeFileSync(
+      join(dir, 'old.yaml'),
+      'id: old\nnamespace: prod\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: old\n',
+    );
+    writeFileSync(
+      join(dir, 'other.yaml'),
+      'id: other\nnamespace: dev\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: other\n',
+    );
+    writeFileSync(join(dir, 'sync.yaml'), syncFlow());
+    return dir;
+  }
+
+  async function sync(dir: string, extra = ''): Promise<RunReport> {
+    const flow = parseFlow(syncFlow(extra), { registry });
+    return runFlow(flow, { registry, env: { PATH: process.env.PATH ?? '' }, flows: new DirectoryFlowRepository(dir) });
+  }
+
+  const results = (report: RunReport): unknown[] =>
+    report.logs
+      .filter((l) => l.taskId === 'sync' && l.level === 'DEBUG' && l.message.startsWith('{'))
+      .map((l) => JSON.parse(l.message) as unknown);
+
+  test('flows are added, updated or left unchanged under targetNamespace; other namespaces untouched', async () => {
+    const dir = flowsFolder();
+    const report = await sync(dir);
+    expect(report.state).toBe('SUCCESS');
+    expect(results(report)).toEqual([
+      { gitPath: '_flows/hello.yaml', syncState: 'UPDATED', namespace: 'prod', flowId: 'hello', revision: 2 },
+      { gitPath: '_flows/same.yaml', syncState: 'UNCHANGED', namespace: 'prod', flowId: 'same', revision: 1 },
+    ]);
+    expect(readFileSync(join(dir, 'prod', 'hello.yml'), 'utf8')).toContain('message: from git');
+    expect(readFileSync(join(dir, 'prod', 'hello.yml'), 'utf8')).toContain('namespace: prod\n');
+    expect(existsSync(join(dir, 'old.yaml'))).toBe(true);
+    expect(existsSync(join(dir, 'prod.child'))).toBe(false);
+  });
+
+  test('includeChildNamespaces and delete: subfolders become child namespaces, flows gone from git are removed (not the sync flow)', async () => {
+    const dir = flowsFolder();
+    const report = await sync(dir, '    includeChildNamespaces: true\n    delete: true\n');
+    expect(report.state).toBe('SUCCESS');
+    expect(results(report)).toEqual([
+      // AbstractSyncTask's order: deleted first, then by git path.
+      { syncState: 'DELETED', namespace: 'prod', flowId: 'old', revision: 1 },
+      { gitPath: '_flows/child/nested.yaml', syncState: 'ADDED', namespace: 'prod.child', flowId: 'nested', revision: 1 },
+      { gitPath: '_flows/hello.yaml', syncState: 'UPDATED', namespace: 'prod', flowId: 'hello', revision: 2 },
+      { gitPath: '_flows/same.yaml', syncState: 'UNCHANGED', namespace: 'prod', flowId: 'same', revision: 1 },
+    ]);
+    expect(existsSync(join(dir, 'old.yaml'))).toBe(false);
+    expect(existsSync(join(dir, 'sync.yaml'))).toBe(true);
+    expect(existsSync(join(dir, 'other.yaml'))).toBe(true);
+    expect(readFileSync(join(dir, 'prod.child', 'nested.yaml'), 'utf8')).toContain('namespace: prod.child\n');
+  });
+
+  test('dryRun writes nothing; a missing git directory is Kestra’s error', async () => {
+    const dir = flowsFolder();
+    const dry = await sync(dir, '    delete: true\n    dryRun: true\n');
+    expect(dry.state).toBe('SUCCESS');
+    expect(existsSync(join(dir, 'old.yaml'))).toBe(true);
+    expect(readFileSync(join(dir, 'prod', 'hello.yml'), 'utf8')).toContain('message: local');
+    const missing = await sync(dir, '    gitDirectory: nowhere\n');
+    expect(missing.taskRuns[0]?.error).toBe(
+      "The directory 'nowhere' was not found in the git repository. Verify if the path exists in the specified branch 'main'.",
     );
   });
 });

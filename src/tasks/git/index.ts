@@ -64,8 +64,33 @@ export const cloneTask = defineTask({
   },
 });
 
+export const syncFlowsTask = defineTask({
+  type: 'io.kestra.plugin.git.SyncFlows',
+  title: 'Sync the flows of a git folder into the local flows folder (--flows), under targetNamespace.',
+  properties: {
+    ...connection,
+    url: { ...connection.url, required: true },
+    branch: { kind: 'string', default: 'main' },
+    targetNamespace: { kind: 'string', required: true },
+    gitDirectory: { kind: 'string', default: '_flows' },
+    includeChildNamespaces: { kind: 'boolean', default: false },
+    delete: { kind: 'boolean', default: false },
+    dryRun: { kind: 'boolean', default: false },
+    ignoreInvalidFlows: { kind: 'boolean', default: false },
+    failOnMissingDirectory: { kind: 'boolean', default: true },
+    kestraUrl: { kind: 'string', description: 'Accepted; the flows folder is the instance locally.' },
+    auth: { kind: 'any', dynamic: false, description: 'Accepted; no Kestra API is called locally.' },
+  },
+  outputs: {
+    diffFileUri: { kind: 'string', description: 'Ion file of the sync results (gitPath, syncState, namespace, flowId, revision).' },
+  },
+  async run(ctx) {
+    await (await import('./sync-flows.js')).runSyncFlows(ctx);
+  },
+});
+
 export const gitFamily: TaskFamily = {
   name: 'git',
   description: 'git with the git program (plugin-git)',
-  tasks: [cloneTask],
+  tasks: [cloneTask, syncFlowsTask],
 };
