@@ -6,7 +6,10 @@
  * the id as an input (no triggers locally) and the kept executions through `executions.find`. The
  * config's url plays kestra.url (https://mysuperhost.com/kestra in those tests).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import type { Execution } from '../../src/flow/execution.js';
@@ -14,6 +17,7 @@ import { parseFlow } from '../../src/flow/loader.js';
 import { runExecution } from '../../src/runner/runner.js';
 import type { RunReport } from '../../src/runner/types.js';
 import { formatDurationHMS } from '../../src/tasks/notifications/execution-summary.js';
+import { cli } from '../support/cli.js';
 import { startServer, type TestServer } from '../support/http.js';
 
 const KESTRA_URL = 'https://mysuperhost.com/kestra';
@@ -311,4 +315,30 @@ test('formatDurationHMS is Apache Commons’ HH:mm:ss.SSS', () => {
   expect(formatDurationHMS(123456)).toBe('00:02:03.456');
   expect(formatDurationHMS(0)).toBe('00:00:00.000');
   expect(formatDurationHMS(100 * 3_600_000 + 1)).toBe('100:00:00.001');
+});
+
+test('pebbleflow run: SlackExecution reports an execution the folder keeps, by executionId', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pf-notify-'));
+  try {
+    writeFileSync(join(dir, 'pebbleflow.yaml'), `url: ${KESTRA_URL}\n`);
+    writeFileSync(join(dir, 'fails.yaml'), MAIN_FLOW_THAT_FAILS);
+    writeFileSync(
+      join(dir, 'notify.yaml'),
+      notificationFlow(
+        'slack',
+        `  - id: slack\n    type: io.kestra.plugin.notifications.slack.SlackExecution\n    url: "{{ inputs.url }}/webhook-unit-test"\n    executionId: "{{ inputs.executionId }}"\n`,
+      ),
+    );
+    const failed = await cli(['run', 'fails.yaml', '--json'], { cwd: dir });
+    expect(failed.code).toBe(1);
+    const executionId = (JSON.parse(failed.stdout) as { executionId: string }).executionId;
+    const notified = await cli(['run', 'notify.yaml', '-i', `url=${sink.origin}`, '-i', `executionId=${executionId}`], { cwd: dir });
+    expect(notified.stderr).toBe('');
+    expect(notified.code).toBe(0);
+    const receivedData = lastBody();
+    expect(receivedData).toContain(`${KESTRA_URL}/ui/executions/io.kestra.tests/main-flow-that-fails/${executionId}`);
+    expect(receivedData).toContain('Failed on task `failed`');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
