@@ -90,9 +90,16 @@ ${indented}
   };
 }
 
+let storage: string;
+beforeAll(() => {
+  storage = mkdtempSync(join(tmpdir(), 'pf-git-storage-'));
+});
+afterAll(() => rmSync(storage, { recursive: true, force: true }));
+
 async function run(yaml: string, env: Record<string, string> = {}): Promise<RunReport> {
   return runFlow(parseFlow(yaml, { registry }), {
     registry,
+    storage,
     env: { PATH: process.env.PATH ?? '', SECRET_GIT_USERNAME: b64(USER), SECRET_GIT_PASSWORD: b64(PASSWORD), ...env },
   });
 }
@@ -114,6 +121,32 @@ describeGit('io.kestra.plugin.git.Clone over file://', () => {
     expect(git(folder, 'rev-list', '--count', 'HEAD').trim()).toBe('1');
     expect(git(folder, 'rev-parse', '--abbrev-ref', 'HEAD').trim()).toBe('main');
     expect(report.logs.find((l) => l.taskId === 'clone')?.message).toBe(`Start cloning from 'file://${root}/repo.git'`);
+  });
+
+  test('the git_python example’s shape: Clone then a script in one WorkingDirectory (the folder is shared, then removed)', async () => {
+    const report = await run(`id: git_python
+namespace: company.team
+tasks:
+  - id: file_system
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    tasks:
+      - id: clone_repository
+        type: io.kestra.plugin.git.Clone
+        url: file://${root}/repo.git
+        branch: main
+      - id: etl
+        type: io.kestra.plugin.scripts.shell.Commands
+        taskRunner:
+          type: io.kestra.plugin.core.runner.Process
+        commands:
+          - cat README.md file2.txt
+`);
+    expect(report.state).toBe('SUCCESS');
+    const etl = report.logs.filter((l) => l.taskId === 'etl').map((l) => l.message);
+    expect(etl).toEqual(expect.arrayContaining(['# repo', 'second']));
+    const directory = (report.outputs.clone_repository as { directory: string }).directory;
+    // The WorkingDirectory removed its folder when it ended, as Kestra's does.
+    expect(existsSync(directory)).toBe(false);
   });
 
   test('cloneAtSpecificCommit: detached at the commit, the later file absent, full history', async () => {
@@ -273,7 +306,7 @@ ${extra}`;
 
   async function sync(dir: string, extra = ''): Promise<RunReport> {
     const flow = parseFlow(syncFlow(extra), { registry });
-    return runFlow(flow, { registry, env: { PATH: process.env.PATH ?? '' }, flows: new DirectoryFlowRepository(dir) });
+    return runFlow(flow, { registry, storage, env: { PATH: process.env.PATH ?? '' }, flows: new DirectoryFlowRepository(dir) });
   }
 
   const results = (report: RunReport): unknown[] =>
@@ -293,6 +326,14 @@ ${extra}`;
     expect(readFileSync(join(dir, 'prod', 'hello.yml'), 'utf8')).toContain('namespace: prod\n');
     expect(existsSync(join(dir, 'old.yaml'))).toBe(true);
     expect(existsSync(join(dir, 'prod.child'))).toBe(false);
+    // diffFileUri: the same results as Ion lines in the storage.
+    const uri = (report.outputs.sync as { diffFileUri: string }).diffFileUri;
+    expect(uri).toMatch(/^kestra:\/\/\/prod\/sync\/executions\/.+\.ion$/);
+    const ion = readFileSync(join(storage, 'main', ...uri.slice('kestra:///'.length).split('/')), 'utf8');
+    expect(ion.trim().split('\n')).toEqual([
+      '{gitPath:"_flows/hello.yaml",syncState:"UPDATED",namespace:"prod",flowId:"hello",revision:2}',
+      '{gitPath:"_flows/same.yaml",syncState:"UNCHANGED",namespace:"prod",flowId:"same",revision:1}',
+    ]);
   });
 
   test('includeChildNamespaces and delete: subfolders become child namespaces, flows gone from git are removed (not the sync flow)', async () => {

@@ -4,7 +4,10 @@
  * server's self-signed certificate, and the failures. Assertions ported from plugin-notifications'
  * MailSendTest.java (from, to, subject, the default plain text, the HTML body) and its examples.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { parseFlow } from '../../src/flow/loader.js';
@@ -63,8 +66,11 @@ async function startSmtp(options: Partial<SMTPServerOptions> = {}): Promise<Smtp
   return { port, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
+const storage = mkdtempSync(join(tmpdir(), 'pf-mail-storage-'));
+afterAll(() => rmSync(storage, { recursive: true, force: true }));
+
 function run(yaml: string): Promise<RunReport> {
-  return runFlow(parseFlow(yaml), { env: { SECRET_EMAIL_USERNAME: b64(USER), SECRET_EMAIL_PASSWORD: b64(PASSWORD) } });
+  return runFlow(parseFlow(yaml), { storage, env: { SECRET_EMAIL_USERNAME: b64(USER), SECRET_EMAIL_PASSWORD: b64(PASSWORD) } });
 }
 
 function leakFree(report: RunReport): void {
@@ -138,6 +144,87 @@ tasks:
     expect(mail.from?.value[0]).toEqual({ address: 'noreply@example.com', name: 'Kestra' });
     expect(mail.text?.trim()).toBe('Rows: 42');
     expect(mail.html).toBe(false);
+  });
+
+  test('attachments and embedded images from the storage (MailSendTest.sendEmail, sendsEmailWithCsvAttachment_fromYamlList)', async () => {
+    // Write stores text: the image is text too, enough to check the bytes that arrive.
+    const png = Buffer.from('PNG-bytes-0123456789');
+    const report = await run(`id: send_email
+namespace: company.team
+inputs:
+  - id: attachments
+    type: JSON
+    defaults: '[]'
+tasks:
+  - id: csv
+    type: io.kestra.plugin.core.storage.Write
+    content: "id,name\\n1,Ada\\n"
+    extension: .csv
+  - id: yml
+    type: io.kestra.plugin.core.storage.Write
+    content: "kestra:\\n  url: http://localhost\\n"
+    extension: .yml
+  - id: image
+    type: io.kestra.plugin.core.storage.Write
+    content: "${png.toString('utf8')}"
+    extension: .png
+  - id: send_email
+    type: io.kestra.plugin.notifications.mail.MailSend
+    host: 127.0.0.1
+    port: ${smtp.port}
+    transportStrategy: SMTP
+    from: from@mail.com
+    to: to@mail.com
+    subject: Mail subject
+    htmlTextContent: '<p>Dataset</p><img src="cid:kestra.png">'
+    attachments:
+      - name: data.csv
+        uri: "{{ outputs.csv.uri }}"
+        contentType: text/csv
+      - name: application-test.yml
+        uri: "{{ outputs.yml.uri }}"
+        contentType: text/yaml
+    embeddedImages: '[{"name": "kestra.png", "uri": "{{ outputs.image.uri }}", "contentType": "image/png"}]'
+`);
+    expect(report.taskRuns.map((t) => [t.taskId, t.state, t.error])).toEqual([
+      ['csv', 'SUCCESS', undefined],
+      ['yml', 'SUCCESS', undefined],
+      ['image', 'SUCCESS', undefined],
+      ['send_email', 'SUCCESS', undefined],
+    ]);
+    const { mail } = smtp.received.at(-1)!;
+    expect(mail.subject).toBe('Mail subject');
+    const byName = new Map(mail.attachments.map((a) => [a.filename, a]));
+    expect(byName.get('data.csv')?.contentType).toBe('text/csv');
+    expect(byName.get('data.csv')?.content.toString('utf8')).toBe('id,name\n1,Ada\n');
+    expect(byName.get('application-test.yml')?.content.toString('utf8')).toBe('kestra:\n  url: http://localhost\n');
+    expect(byName.get('data.csv')?.contentDisposition).toBe('attachment');
+    const image = byName.get('kestra.png');
+    expect(image?.contentType).toBe('image/png');
+    expect(image?.cid).toBe('kestra.png');
+    expect(image?.contentDisposition).toBe('inline');
+    expect(image?.content.equals(png)).toBe(true);
+  });
+
+  test('an attachment outside the execution’s reach is refused by the storage', async () => {
+    const report = await run(`id: m
+namespace: company.team
+tasks:
+  - id: send
+    type: io.kestra.plugin.email.MailSend
+    host: 127.0.0.1
+    port: ${smtp.port}
+    transportStrategy: SMTP
+    from: a@example.com
+    to: b@example.com
+    attachments:
+      - name: other.txt
+        uri: kestra:///other/namespace/_files/secret.txt
+`);
+    expect(report.state).toBe('FAILED');
+    expect(report.taskRuns[0]?.error).toMatch(
+      /^Unable to read the file 'kestra:\/\/\/other\/namespace\/_files\/secret.txt': it belongs to namespace 'other.namespace'/,
+    );
   });
 
   test('a wrong password: MAIL_FAILED with the server’s answer, the password masked (it is quoted back)', async () => {

@@ -2,27 +2,10 @@
  * The git family (plugin-git): definitions only; `run` imports the git implementation on first use.
  * Git itself is Debian's `git` program (see git-cli.ts for why).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { PropertyDefinition, TaskRunContext } from '../definition.js';
+import type { PropertyDefinition } from '../definition.js';
 import { defineTask } from '../definition.js';
 import type { TaskFamily } from '../bundled.js';
-
-/** The service key under which `WorkingDirectory` shares its folder with its subtree. */
-const WORKING_DIR_SERVICE = Symbol.for('pebbleflow.workingDirectory');
-
-/** Runs `fn` in the enclosing WorkingDirectory's folder, or in a fresh one removed afterwards (Kestra gives every task its own). */
-async function inWorkingDir<T>(ctx: TaskRunContext, fn: (dir: string) => Promise<T>): Promise<T> {
-  const shared = ctx.services.get<{ readonly path: string }>(WORKING_DIR_SERVICE);
-  if (shared !== undefined) return fn(shared.path);
-  const dir = await mkdtemp(join(tmpdir(), 'pebbleflow-wd-'));
-  try {
-    return await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+import { withWorkingDir } from '../storage/common.js';
 
 /** Connection properties every git task has (plugin-git's AbstractGitTask). */
 const connection = {
@@ -60,7 +43,8 @@ export const cloneTask = defineTask({
   outputs: { directory: { kind: 'string', description: 'The folder the repository was cloned into.' } },
   async run(ctx) {
     const { runClone } = await import('./clone.js');
-    return { outputs: await inWorkingDir(ctx, (dir) => runClone(ctx, dir)) };
+    // The enclosing WorkingDirectory's folder, else one of its own removed after the task (as Kestra).
+    return { outputs: await withWorkingDir(ctx, (wd) => runClone(ctx, wd.path)) };
   },
 });
 
@@ -85,7 +69,7 @@ export const syncFlowsTask = defineTask({
     diffFileUri: { kind: 'string', description: 'Ion file of the sync results (gitPath, syncState, namespace, flowId, revision).' },
   },
   async run(ctx) {
-    await (await import('./sync-flows.js')).runSyncFlows(ctx);
+    return { outputs: await (await import('./sync-flows.js')).runSyncFlows(ctx) };
   },
 });
 

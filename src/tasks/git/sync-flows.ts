@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { parse } from 'yaml';
 import { checkFlow } from '../../flow/loader.js';
+import { toIonLine } from '../../serdes/ion.js';
+import { RunStorage } from '../../storage/run-storage.js';
 import type { TaskRunContext } from '../definition.js';
 import { TaskError } from '../types.js';
 import { cloneRepository, gitCredentials, resolveUnder } from './clone.js';
@@ -100,7 +102,8 @@ function normalised(source: string): string {
     .trim();
 }
 
-export async function runSyncFlows(ctx: TaskRunContext): Promise<{ results: SyncResult[] }> {
+/** Runs the sync; resolves to the task's outputs: `diffFileUri`, the results as Ion lines in the storage. */
+export async function runSyncFlows(ctx: TaskRunContext): Promise<{ diffFileUri: string }> {
   const flowsDir = ctx.flowsDir;
   if (flowsDir === undefined)
     throw new TaskError(
@@ -198,7 +201,8 @@ export async function runSyncFlows(ctx: TaskRunContext): Promise<{ results: Sync
     // AbstractSyncTask's order: deleted first (no git path), then by git path.
     results.sort((a, b) => (a.gitPath ?? '').localeCompare(b.gitPath ?? ''));
     for (const r of results) ctx.log('DEBUG', JSON.stringify(r));
-    return { results };
+    const diff = results.map((r) => `${toIonLine(r)}\n`).join('');
+    return { diffFileUri: await ctx.storage.putData(diff, RunStorage.fileName(undefined, '.ion')) };
   } finally {
     await rm(work, { recursive: true, force: true });
     await git.close();

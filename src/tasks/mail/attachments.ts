@@ -72,10 +72,5 @@ export async function readAttachments(ctx: TaskRunContext, refs: readonly Attach
 }
 
 async function readStored(ctx: TaskRunContext, uri: string): Promise<Buffer> {
-  void ctx;
-  void MAX_ATTACHMENT_BYTES;
-  throw new TaskError(
-    'UNSUPPORTED',
-    `Cannot attach ${uri}: attachments are read from the internal storage, which this build does not have yet`,
-  );
+  return ctx.storage.readFile(uri, MAX_ATTACHMENT_BYTES);
 }
