@@ -5,8 +5,8 @@
  */
 import { asList, asRecord } from '../coerce.js';
 import type { TaskRunContext } from '../definition.js';
-import { TaskError } from '../types.js';
 import { executionMap, renderJsonTemplate } from './execution-summary.js';
+import { DISCORD, GOOGLE_CHAT, postWebhook, SLACK, TEAMS, webhookUrl, type WebhookKind } from './webhooks.js';
 import {
   DISCORD_TEMPLATE,
   GOOGLE_CHAT_TEMPLATE,
@@ -16,69 +16,11 @@ import {
   TEAMS_TEMPLATE,
 } from './templates.js';
 
-export type WebhookService = 'Slack' | 'Discord' | 'Microsoft Teams' | 'Google Chat';
-
-const TIMEOUT_MS = 30_000;
-
-/** The webhook URL carries its secret in its path: messages show its origin only. */
-function shownUrl(url: string): string {
-  try {
-    return `${new URL(url).origin}/…`;
-  } catch {
-    return 'the webhook URL';
-  }
-}
-
-/** POSTs the JSON payload; a non-2xx answer fails with the status and the body (Kestra's message). */
-async function post(ctx: TaskRunContext, service: WebhookService, payload: Readonly<Record<string, unknown>>): Promise<void> {
-  const url = (await ctx.property<string>('url'))?.trim();
-  if (url === undefined || url === '') throw new TaskError('INVALID_PROPERTY', 'Missing required property `url`');
-  try {
-    new URL(url);
-  } catch {
-    throw new TaskError('INVALID_PROPERTY', 'Invalid value for `url`: not an absolute URL');
-  }
-  // The URL is the credential of an incoming webhook.
+/** POSTs the payload as the service's incoming webhook task does (its `options`, its failure message). The URL is the credential of an incoming webhook: masked. */
+async function post(ctx: TaskRunContext, kind: WebhookKind, payload: Readonly<Record<string, unknown>>): Promise<void> {
+  const url = await webhookUrl(ctx);
   ctx.sensitive(url);
-  const body = JSON.stringify(payload);
-  ctx.log('DEBUG', `Send ${service} webhook: ${body}`);
-  const controller = new AbortController();
-  const onAbort = (): void => controller.abort(ctx.signal.reason);
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
-  let status: number;
-  let text: string;
-  try {
-    const response = await ctx.fetch(url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body,
-      redirect: 'follow',
-      signal: controller.signal,
-    });
-    status = response.status;
-    text = Buffer.from(await response.arrayBuffer()).toString('utf8');
-  } catch (e) {
-    if (ctx.signal.aborted) throw e;
-    const cause = (e as { cause?: { code?: unknown } } | null)?.cause;
-    const reason = controller.signal.aborted
-      ? `no answer within ${TIMEOUT_MS} ms`
-      : typeof cause?.code === 'string'
-        ? cause.code
-        : (e as Error).message;
-    throw new TaskError('HTTP_ERROR', `${service} webhook request to ${shownUrl(url)} failed: ${reason}`);
-  } finally {
-    clearTimeout(timer);
-    ctx.signal.removeEventListener('abort', onAbort);
-  }
-  if (status < 200 || status >= 300)
-    throw new TaskError(
-      'HTTP_STATUS',
-      service === 'Slack'
-        ? `Slack webhook request failed with status ${status}: ${text}`
-        : `Failed http request with response code '${status}' and body:\n${text}`,
-    );
-  ctx.log('INFO', 'Request succeeded');
+  await postWebhook(ctx, kind, url, JSON.stringify(payload));
 }
 
 /** Sets `key` in the payload when the property is given. */
@@ -93,7 +35,7 @@ export async function runSlackExecution(ctx: TaskRunContext): Promise<void> {
   await copy(ctx, payload, 'username');
   await copy(ctx, payload, 'iconUrl', 'icon_url');
   await copy(ctx, payload, 'iconEmoji', 'icon_emoji');
-  await post(ctx, 'Slack', payload);
+  await post(ctx, SLACK, payload);
 }
 
 /** DiscordTemplate.Embed#getEmbedMap. */
@@ -133,7 +75,7 @@ export async function runDiscordExecution(ctx: TaskRunContext): Promise<void> {
     payload.embeds = embeds;
   }
   await copy(ctx, payload, 'content');
-  await post(ctx, 'Discord', payload);
+  await post(ctx, DISCORD, payload);
 }
 
 export async function runTeamsExecution(ctx: TaskRunContext): Promise<void> {
@@ -142,13 +84,13 @@ export async function runTeamsExecution(ctx: TaskRunContext): Promise<void> {
     const value = await ctx.property<string>(name);
     if (value !== undefined) variables[name] = value;
   }
-  await post(ctx, 'Microsoft Teams', await renderJsonTemplate(ctx, TEAMS_TEMPLATE, variables));
+  await post(ctx, TEAMS, await renderJsonTemplate(ctx, TEAMS_TEMPLATE, variables));
 }
 
 export async function runGoogleChatExecution(ctx: TaskRunContext): Promise<void> {
   const payload = await renderJsonTemplate(ctx, GOOGLE_CHAT_TEMPLATE, await executionMap(ctx));
   await copy(ctx, payload, 'text');
-  await post(ctx, 'Google Chat', payload);
+  await post(ctx, GOOGLE_CHAT, payload);
 }
 
 export async function runMailExecution(ctx: TaskRunContext, type: string): Promise<void> {

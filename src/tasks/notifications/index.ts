@@ -7,6 +7,7 @@ import type { PropertyDefinition } from '../definition.js';
 import { defineTask } from '../definition.js';
 import type { TaskFamily } from '../bundled.js';
 import { mailProperties } from '../mail/index.js';
+import { optionsSchema } from './webhooks.js';
 
 /** plugin-notifications' ExecutionInterface. */
 const executionProperties = {
@@ -16,6 +17,12 @@ const executionProperties = {
 } as const satisfies Readonly<Record<string, PropertyDefinition>>;
 
 const webhookUrl = { kind: 'string', required: true, description: 'The incoming webhook URL (a secret: masked).' } as const;
+const webhookOptions = {
+  kind: 'any',
+  dynamic: false,
+  schema: optionsSchema,
+  description: 'HTTP client options: timeouts, headers.',
+} as const;
 
 export const slackExecutionTask = defineTask({
   type: 'io.kestra.plugin.slack.notifications.SlackExecution',
@@ -23,6 +30,7 @@ export const slackExecutionTask = defineTask({
   title: 'Send a Slack message with the execution summary (state, duration, failed task, link).',
   properties: {
     url: webhookUrl,
+    options: webhookOptions,
     ...executionProperties,
     channel: { kind: 'string', deprecated: true },
     username: { kind: 'string', deprecated: true },
@@ -40,6 +48,7 @@ export const discordExecutionTask = defineTask({
   title: 'Send a Discord message with the execution summary.',
   properties: {
     url: webhookUrl,
+    options: webhookOptions,
     ...executionProperties,
     username: { kind: 'string' },
     avatarUrl: { kind: 'string' },
@@ -57,6 +66,7 @@ export const teamsExecutionTask = defineTask({
   title: 'Send a Microsoft Teams message card with the execution summary.',
   properties: {
     url: webhookUrl,
+    options: webhookOptions,
     ...executionProperties,
     themeColor: { kind: 'string', default: '0076D7' },
     activityTitle: { kind: 'string' },
@@ -71,7 +81,7 @@ export const googleChatExecutionTask = defineTask({
   type: 'io.kestra.plugin.googleworkspace.chat.GoogleChatExecution',
   aliases: ['io.kestra.plugin.notifications.google.GoogleChatExecution'],
   title: 'Send a Google Chat message with the execution summary.',
-  properties: { url: webhookUrl, ...executionProperties, text: { kind: 'string' } },
+  properties: { url: webhookUrl, options: webhookOptions, ...executionProperties, text: { kind: 'string' } },
   async run(ctx) {
     await (await import('./execution.js')).runGoogleChatExecution(ctx);
   },
