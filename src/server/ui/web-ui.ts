@@ -116,6 +116,10 @@ export async function secretProviderViews(
       case 'memory':
         keys = Object.keys(p.values);
         break;
+      case 'instance':
+        // A provider object given in code cannot list its keys.
+        keys = [];
+        break;
     }
     out.push({
       provider: p.type,
