@@ -67,6 +67,7 @@ export default tseslint.config(
   layer(['src/config/**', 'src/secrets/**', 'src/credentials/**'], ['flow', 'runner', 'tasks', 'cli', 'server']),
   layer(['src/flow/**'], ['runner', 'cli', 'server']),
   layer(['src/tasks/**'], ['runner', 'cli', 'server']),
+  layer(['src/plugins/**'], ['runner', 'cli', 'server']),
   layer(['src/runner/**'], ['cli', 'server']),
   {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],

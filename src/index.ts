@@ -70,6 +70,13 @@ export type {
   SubflowResult,
 } from './tasks/definition.js';
 export { CORE_TASKS } from './tasks/core.js';
+
+// --- plugins: packages of task types listed in the config (`plugins: [name-or-path]`) ------------
+export { definePlugin, loadPlugins, pluginRegistry } from './plugins/load-plugins.js';
+export type { PebbleflowPlugin, LoadedPlugin } from './plugins/load-plugins.js';
+export type { PluginSpec } from './config/types.js';
+/** For a plugin's heavy dependency: imported on first use, a clear DEPENDENCY_MISSING error when absent. */
+export { importOptional } from './tasks/optional.js';
 export type { TaskPlugin, LegacyTaskPlugin, TaskRunContext, TaskResult, TaskState } from './tasks/types.js';
 export type { CheckFlowOptions } from './flow/loader.js';
 export { runFlow, runExecution, resumeExecution, restartExecution, createFlowEngine } from './runner/runner.js';

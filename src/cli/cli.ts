@@ -17,6 +17,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   credentials: async () => (await import('./credentials.js')).credentialsCommand,
   server: async () => (await import('./server.js')).serverCommand,
   worker: async () => (await import('./server.js')).workerCommand,
+  plugins: async () => (await import('./plugins.js')).pluginsCommand,
   schema: async () => async (args, io) => {
     if (args.includes('--help') || args.includes('-h')) return -1;
     const config = args[0] === '--config';

@@ -14,6 +14,7 @@ Commands:
   schema [--config]       print the JSON Schema of flow files (or of the config)
   server [FLOWS_DIR]      Kestra's REST API and triggers over a flows folder
   worker --redis URL      run the executions a server queues on Redis
+  plugins                 list the task types: core, bundled families, the config's plugins
 
 Options:
   -h, --help              help for pebbleflow or a command
@@ -39,11 +40,15 @@ Options:
 
 Exit codes: 0 SUCCESS or WARNING, 1 FAILED, 2 invalid flow, config, input or usage.`,
 
-  validate: `Usage: pebbleflow validate PATH...
+  validate: `Usage: pebbleflow validate PATH... [options]
 
 Checks flow files; a folder is searched for *.yml and *.yaml (pebbleflow.yaml
 config files are left out). Prints one ✓ or ✘ line per flow, with every problem
 as line:column.
+
+Options:
+  -c, --config FILE    project config whose plugins' task types flows may use
+                       (default: ./pebbleflow.yaml if present)
 
 Exit codes: 0 all valid, 1 any invalid, 2 usage.`,
 
@@ -110,6 +115,19 @@ Options:
       --lock-duration S   how long a job stays with a worker that stopped answering
                           before another worker takes it over (10)
   -h, --help              this help`,
+  plugins: `Usage: pebbleflow plugins [options]
+
+Lists the task types flows may use: the core ones, the bundled plugin families
+(git, mail, OpenAI, execution notifications…) and the plugins the config lists
+(plugins: [package-or-path]), each with its version and file.
+
+Options:
+  -c, --config FILE    project config (default: ./pebbleflow.yaml if present)
+      --types          list every task type name (aliases too)
+      --json           machine-readable output
+  -h, --help           this help
+
+Exit codes: 0 listed, 2 a plugin cannot be loaded, usage or config.`,
 
   schema: `Usage: pebbleflow schema [--config]
 

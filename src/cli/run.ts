@@ -14,7 +14,7 @@ import { resumeExecution, runExecution, type RunResult } from '../runner/runner.
 import type { RunEvent, RunFlowOptions, RunReport, TaskRunReport } from '../runner/types.js';
 import type { Flow, TaskNode } from '../flow/model.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, flag, list, parse, str, UsageError, type CliIO, type ParsedArgs } from './io.js';
-import { configPath, printProblems, readJsonObject } from './shared.js';
+import { configPath, printProblems, readJsonObject, registryFor } from './shared.js';
 import type { Style } from './style.js';
 
 /** Exit codes after a signal, as shells report them (128 + signal number). */
@@ -34,6 +34,20 @@ const RUN_OPTIONS = {
 /** Where executions are kept: `.pebbleflow/executions/` next to the config, else in the working folder. */
 export function executionsDir(io: CliIO, config: string | undefined): string {
   return join(config === undefined ? io.cwd : dirname(config), '.pebbleflow', 'executions');
+}
+
+/** The executions this folder keeps, for tasks that report on one by id (SlackExecution's executionId…). */
+function keptExecutions(dir: string): NonNullable<RunFlowOptions['executions']> {
+  return {
+    find: async (executionId) => {
+      try {
+        return FileExecutionStore.read(dir, executionId).execution;
+      } catch (e) {
+        if (e instanceof ExecutionStoreError) return undefined;
+        throw e;
+      }
+    },
+  };
 }
 
 function readInputs(io: CliIO, command: string, parsed: ParsedArgs): Record<string, unknown> {
@@ -70,7 +84,10 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
   } catch {
     source = undefined;
   }
-  const { flow, problems } = source === undefined ? checkFlowFile(file, shown) : checkFlow(source, { file: shown });
+  const config = configPath(io, str(parsed, 'config'));
+  // The config's plugins are loaded before the flow is read: their task types are the flow's to use.
+  const registry = await registryFor(config);
+  const { flow, problems } = source === undefined ? checkFlowFile(file, shown, { registry }) : checkFlow(source, { file: shown, registry });
   if (flow === undefined) {
     printProblems(io, problems);
     return EXIT_USAGE;
@@ -78,7 +95,6 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
   const flowsDir = resolve(io.cwd, str(parsed, 'flows') ?? dirname(file));
   if (str(parsed, 'flows') !== undefined && !existsSync(flowsDir))
     throw new UsageError('run', `--flows ${str(parsed, 'flows')}: no such folder`);
-  const config = configPath(io, str(parsed, 'config'));
   const tenant = str(parsed, 'tenant');
   const storage = str(parsed, 'storage') === undefined ? undefined : resolve(io.cwd, str(parsed, 'storage') as string);
   const store = new FileExecutionStore(executionsDir(io, config), {
@@ -99,7 +115,9 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
       ...options,
       inputs,
       env: io.env,
-      flows: new DirectoryFlowRepository(flowsDir),
+      registry,
+      executions: keptExecutions(executionsDir(io, config)),
+      flows: new DirectoryFlowRepository(flowsDir, { registry }),
       ...(config === undefined ? {} : { config }),
       ...(tenant === undefined ? {} : { tenant }),
       ...(storage === undefined ? {} : { storage }),
@@ -132,12 +150,13 @@ export async function resumeCommand(args: readonly string[], io: CliIO): Promise
   const source = typeof meta.flowSource === 'string' ? meta.flowSource : undefined;
   const flowFile = typeof meta.flowFile === 'string' ? meta.flowFile : undefined;
   if (source === undefined) throw new UsageError('resume', `execution ${id} was not stored by pebbleflow run (no flow source)`);
-  const { flow, problems } = checkFlow(source, flowFile === undefined ? {} : { file: shownPath(io, flowFile) });
+  const config = givenConfig ?? (typeof meta.config === 'string' ? meta.config : undefined);
+  const registry = await registryFor(config);
+  const { flow, problems } = checkFlow(source, { registry, ...(flowFile === undefined ? {} : { file: shownPath(io, flowFile) }) });
   if (flow === undefined) {
     printProblems(io, problems);
     return EXIT_USAGE;
   }
-  const config = givenConfig ?? (typeof meta.config === 'string' ? meta.config : undefined);
   const tenant = str(parsed, 'tenant') ?? (typeof meta.tenant === 'string' ? meta.tenant : undefined);
   const flowsDir = str(parsed, 'flows') ?? (typeof meta.flowsDir === 'string' ? meta.flowsDir : undefined);
   // The files of the execution are where the run put them.
@@ -158,7 +177,9 @@ export async function resumeCommand(args: readonly string[], io: CliIO): Promise
       resumeInputs: inputs,
       previousLogs: stored.logs,
       env: io.env,
-      ...(flowsDir === undefined ? {} : { flows: new DirectoryFlowRepository(resolve(io.cwd, flowsDir)) }),
+      registry,
+      executions: keptExecutions(dir),
+      ...(flowsDir === undefined ? {} : { flows: new DirectoryFlowRepository(resolve(io.cwd, flowsDir), { registry }) }),
       ...(config === undefined ? {} : { config }),
       ...(tenant === undefined ? {} : { tenant }),
       ...(storage === undefined ? {} : { storage }),

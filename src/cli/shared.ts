@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatProblem, type FlowProblem } from '../flow/errors.js';
 import { readSourceFile, SourceFileError } from '../yaml-check/index.js';
+import { defaultTaskRegistry, type TaskRegistry } from '../tasks/registry.js';
 import { EXIT_FAILED, EXIT_USAGE, UsageError, type CliIO } from './io.js';
 
 /** `--config`, else `./pebbleflow.yaml` (or `.yml`) when present, else nothing (env secrets only). */
@@ -13,6 +14,16 @@ export function configPath(io: CliIO, given: string | undefined): string | undef
     if (existsSync(candidate)) return candidate;
   }
   return undefined;
+}
+
+/**
+ * The task types flows may use: the default registry, plus the config's plugins when it lists some
+ * (imported here, so a command that reads no flow never pays for them).
+ */
+export async function registryFor(config: string | undefined): Promise<TaskRegistry> {
+  if (config === undefined) return defaultTaskRegistry;
+  const { pluginRegistry } = await import('../plugins/load-plugins.js');
+  return (await pluginRegistry(config)).registry;
 }
 
 /** Reads a JSON object file for `--inputs`/`--context` (a regular file under the size cap); a problem is a usage error (exit 2). */
@@ -55,6 +66,7 @@ export function reportError(io: CliIO, error: unknown): number {
   }
   if (
     e.name === 'ConfigError' ||
+    e.name === 'PluginError' ||
     e.name === 'InputValidationError' ||
     e.name === 'FlowDisabledError' ||
     e.name === 'ExecutionStateError' ||

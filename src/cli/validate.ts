@@ -2,7 +2,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { checkFlowFile } from '../flow/loader.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, flag, parse, UsageError, type CliIO } from './io.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, flag, parse, str, UsageError, type CliIO } from './io.js';
+import { configPath, registryFor } from './shared.js';
 
 const CONFIG_NAMES = new Set(['pebbleflow.yaml', 'pebbleflow.yml']);
 
@@ -18,10 +19,11 @@ function flowFiles(dir: string): string[] {
 }
 
 export async function validateCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const parsed = parse('validate', args, {});
+  const parsed = parse('validate', args, { config: { type: 'string', short: 'c' } });
   const positionals = parsed.positionals;
   if (flag(parsed, 'help')) return -1;
   if (positionals.length === 0) throw new UsageError('validate', 'missing the files or folders to check (pebbleflow validate PATH...)');
+  const registry = await registryFor(configPath(io, str(parsed, 'config')));
   const s = io.out;
   let failed = 0;
   let checked = 0;
@@ -48,7 +50,7 @@ export async function validateCommand(args: readonly string[], io: CliIO): Promi
     }
     for (const file of files) {
       checked++;
-      const { flow, problems } = checkFlowFile(file, show(file));
+      const { flow, problems } = checkFlowFile(file, show(file), { registry });
       if (flow !== undefined) {
         io.stdout.write(`${s.green('✓')} ${flow.namespace} / ${flow.id}  ${s.dim(show(file))}\n`);
         continue;

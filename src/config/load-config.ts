@@ -36,6 +36,7 @@ import type {
   CredentialConfig,
   InstanceSecretProviderConfig,
   PebbleflowConfig,
+  PluginSpec,
   SecretProviderConfig,
   SecretProviderScope,
   SecretRef,
@@ -412,6 +413,10 @@ function check(input: Obj, ctx: Context): PebbleflowConfig {
   const folder = (value: unknown): string | undefined =>
     typeof value === 'string' || typeof value === 'number' ? resolvePath(ctx.baseDir, String(value)) : undefined;
   const namespaceFiles = folder(root.namespaceFiles);
+  const plugins: PluginSpec[] = Array.isArray(root.plugins)
+    ? root.plugins.map((specifier) => Object.freeze({ specifier: String(specifier).trim(), baseDir: ctx.baseDir }))
+    : [];
+  const url = typeof root.url === 'string' ? root.url.replace(/\/+$/, '') : undefined;
   const config: PebbleflowConfig = {
     tenant,
     secrets,
@@ -419,6 +424,8 @@ function check(input: Obj, ctx: Context): PebbleflowConfig {
     storage: folder(root.storage) ?? resolvePath(ctx.baseDir, joinPath('.pebbleflow', 'storage')),
     ...(namespaceFiles === undefined ? {} : { namespaceFiles }),
     ...(server === undefined ? {} : { server }),
+    plugins: Object.freeze(plugins),
+    ...(url === undefined ? {} : { url }),
     ...(ctx.file === undefined ? {} : { source: ctx.file }),
   };
   Object.defineProperty(config, LOADED, { value: true, enumerable: false });

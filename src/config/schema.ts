@@ -59,6 +59,15 @@ export const topLevelSchema: JsonSchema = {
       additionalProperties: false,
       [EXPECTED]: 'a mapping of server settings',
     },
+    plugins: {
+      type: 'array',
+      items: field.text('An npm package name, or a path (./my-plugin) relative to this file, of a module exporting task types.'),
+      description: 'Plugin packages loaded at start: each exports task modules (defineTask) that flows may then use.',
+      [EXPECTED]: 'a list of package names or paths',
+    },
+    url: field.url(
+      "The URL of the Kestra-style UI executions are shown in (Kestra's kestra.url): {{ kestra.url }} and the links of execution notifications.",
+    ),
   },
   additionalProperties: false,
 };
@@ -178,6 +187,8 @@ export function configJsonSchema(): JsonSchema {
           allOf: providerCases,
         },
       },
+      plugins: top.plugins,
+      url: top.url,
       credentials: {
         ...top.credentials,
         items: {

@@ -79,6 +79,18 @@ export interface PebbleflowConfig {
   /** Absolute folder of namespace files (`<dir>/<namespace>/…`); absent: they live inside the storage, as in Kestra. */
   readonly namespaceFiles?: string;
   readonly server?: ServerConfig;
+  /** Plugin packages to load at start, in order (`plugins:`). */
+  readonly plugins: readonly PluginSpec[];
+  /** Kestra's `kestra.url`: where executions are shown, for `{{ kestra.url }}` and notification links (no trailing slash). */
+  readonly url?: string;
   /** The file the config came from, when it came from one. */
   readonly source?: string;
+}
+
+/** A plugin entry: an npm package name or a path, and the folder it is resolved from (the config file's). */
+export interface PluginSpec {
+  /** As written: `pebbleflow-plugin-foo`, `@scope/name`, `./plugins/mine`, `/abs/path`. */
+  readonly specifier: string;
+  /** Absolute folder package names and relative paths are resolved from. */
+  readonly baseDir: string;
 }

@@ -18,6 +18,8 @@ export { CredentialError } from '../credentials/errors.js';
 export type { CredentialErrorCode } from '../credentials/errors.js';
 export { TaskError } from '../tasks/types.js';
 export type { TaskErrorCode } from '../tasks/types.js';
+export { PluginError } from '../plugins/load-plugins.js';
+export type { PluginErrorCode } from '../plugins/load-plugins.js';
 export { FlowDisabledError } from '../runner/types.js';
 export type { FlowDisabledErrorCode } from '../runner/types.js';
 export { ExecutionStateError } from '../runner/runner.js';

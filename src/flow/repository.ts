@@ -11,6 +11,8 @@ import type { Flow } from './model.js';
 export interface FlowRepository {
   /** The flow with this namespace and id (the latest revision, or the given one), if there is one. */
   find(namespace: string, id: string, options?: { tenant?: string; revision?: number }): Flow | undefined | Promise<Flow | undefined>;
+  /** The folder the flows are files in, when they are (git.SyncFlows writes there). */
+  readonly dir?: string;
 }
 
 /** Flows held in memory (embedders, tests). */

@@ -896,6 +896,7 @@ export class ExecutionRun {
     };
     if (base.inputs !== undefined) variables.inputs = base.inputs;
     if (base.trigger !== undefined) variables.trigger = base.trigger;
+    if (base.kestra !== undefined) variables.kestra = base.kestra;
     if (parents.length > 0) variables.parent = parents[0];
     return variables;
   }
@@ -912,6 +913,9 @@ export class ExecutionRun {
     execution: () => this.execution,
     flow: () => this.flow,
     fetch: () => this.#fetch,
+    env: () => this.#p.options.env ?? process.env,
+    sensitive: (value) => this.#masker.add(value),
+    flowsDir: () => this.#p.options.flows?.dir,
     log: (frame, level, message, attemptNumber) => this.#log(frame, level, message, attemptNumber),
     setOutputs: (frame, outputs) => this.#setOutputs(frame, outputs),
     runChildren: (frame, plan, signal) => this.#runChildren(frame, plan, signal),
@@ -1314,6 +1318,9 @@ interface RunInternals {
   execution(): Execution;
   flow(): Flow;
   fetch(): FetchLike;
+  env(): Readonly<Record<string, string | undefined>>;
+  sensitive(value: string): void;
+  flowsDir(): string | undefined;
   log(frame: Frame, level: LogLevel, message: string, attemptNumber: number): void;
   setOutputs(frame: Frame, outputs: Readonly<Record<string, unknown>>): void;
   runChildren(frame: Frame, plan: ChildrenPlan, signal: AbortSignal): Promise<StateType>;
@@ -1370,6 +1377,15 @@ class RunTaskContext implements TaskRunContext {
   }
   get fetch(): FetchLike {
     return this.#run.fetch();
+  }
+  get env(): Readonly<Record<string, string | undefined>> {
+    return this.#run.env();
+  }
+  get flowsDir(): string | undefined {
+    return this.#run.flowsDir();
+  }
+  sensitive(value: string): void {
+    this.#run.sensitive(value);
   }
   get executionControl(): ExecutionControl {
     return this.#run.control();
@@ -1451,11 +1467,16 @@ class RunTaskContext implements TaskRunContext {
 
   async resumeExecution(request: { readonly executionId: string; readonly inputs: Readonly<Record<string, unknown>> }): Promise<void> {
     const executions = this.#run.executions();
-    if (executions === undefined)
+    if (executions?.resume === undefined)
       throw new TaskError(
         'UNSUPPORTED',
         'Resume needs access to executions: the CLI resumes those it keeps; embedders pass `executions` to runFlow',
       );
     await executions.resume(request.executionId, request.inputs);
+  }
+
+  async findExecution(executionId: string): Promise<Execution | undefined> {
+    if (executionId === this.execution.id) return this.execution;
+    return this.#run.executions()?.find?.(executionId);
   }
 }

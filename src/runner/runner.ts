@@ -16,6 +16,7 @@ import { resolveInputs } from '../flow/inputs.js';
 import type { Flow, InputDefinition, TaskNode } from '../flow/model.js';
 import { createEngine } from '../pebbleflow-engine.js';
 import type { SubflowRequest, SubflowResult } from '../tasks/definition.js';
+import { pluginRegistry } from '../plugins/load-plugins.js';
 import { defaultTaskRegistry } from '../tasks/registry.js';
 import { TaskError } from '../tasks/types.js';
 import { clonePlain } from './context.js';
@@ -45,6 +46,8 @@ export interface FlowEngineSetup {
   readonly tenant: string;
   /** The storage and namespace-files folders of the config. */
   readonly storage: StorageDirs;
+  /** The config's `url` (Kestra's `kestra.url`): `{{ kestra.url }}` and links to executions. */
+  readonly kestraUrl?: string;
   testCredential(
     id: string,
     scope?: { tenant?: string; namespace?: string },
@@ -76,6 +79,7 @@ export async function createFlowEngine(
       dir: options.config === undefined ? defaultStorageDir(options.cwd) : config.storage,
       ...(config.namespaceFiles === undefined ? {} : { namespaceFiles: config.namespaceFiles }),
     },
+    ...(config.url === undefined ? {} : { kestraUrl: config.url }),
     testCredential: (id, scope) => engine.testCredential(id, scope),
     listCredentials: () => engine.listCredentials().map((c) => ({ ...c })),
   };
@@ -136,11 +140,17 @@ interface ParentLink {
   readonly engine: FlowEngine;
   readonly tenant: string;
   readonly storage: StorageDirs;
+  readonly kestraUrl: string | undefined;
 }
 
 /** Runs a new execution of a flow, or continues a saved one (`options.execution`). */
 export async function runExecution(flow: Flow, options: RunFlowOptions & ContinueOptions = {}): Promise<RunResult> {
-  const { report, execution } = await execute(flow, options, undefined);
+  // The config's plugins, unless the caller gave the registry (the CLI does, having loaded them to read the flow).
+  const withPlugins =
+    options.registry === undefined && options.config !== undefined
+      ? { ...options, registry: (await pluginRegistry(options.config)).registry }
+      : options;
+  const { report, execution } = await execute(flow, withPlugins, undefined);
   return { report, execution };
 }
 
@@ -152,13 +162,13 @@ interface ExecuteResult extends RunResult {
 
 async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, parent: ParentLink | undefined): Promise<ExecuteResult> {
   if (flow.disabled && options.execution === undefined) throw new FlowDisabledError(flow.namespace, flow.id);
-  const setup: { engine: FlowEngine; tenant: string; storage: StorageDirs } =
+  const setup: { engine: FlowEngine; tenant: string; storage: StorageDirs; kestraUrl?: string | undefined } =
     parent !== undefined
-      ? { engine: parent.engine, tenant: parent.tenant, storage: parent.storage }
+      ? { engine: parent.engine, tenant: parent.tenant, storage: parent.storage, kestraUrl: parent.kestraUrl }
       : options.engine === undefined
         ? await createFlowEngine(options)
         : { engine: options.engine, tenant: options.tenant ?? 'main', storage: { dir: defaultStorageDir(options.cwd) } };
-  const { engine, tenant } = setup;
+  const { engine, tenant, kestraUrl } = setup;
   const storageDirs: StorageDirs =
     parent !== undefined
       ? setup.storage
@@ -248,6 +258,8 @@ async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, pa
     ...(Object.keys(inputs).length === 0 ? {} : { inputs }),
     envs: envsFrom(options.env ?? process.env),
     globals: options.globals ?? {},
+    // Kestra's `kestra` variable: `kestra.url` when the server URL is configured.
+    ...(kestraUrl === undefined ? {} : { kestra: { url: kestraUrl } }),
     ...(execution.trigger?.variables === undefined ? {} : { trigger: execution.trigger.variables }),
   };
   const logs: LogEntry[] = [...(options.previousLogs ?? [])];
@@ -282,7 +294,7 @@ async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, pa
         resumeInputs: undefined,
         previousLogs: undefined,
       },
-      { execution: link.execution, taskRun: link.taskRun, masker, engine, tenant, storage: storageDirs },
+      { execution: link.execution, taskRun: link.taskRun, masker, engine, tenant, storage: storageDirs, kestraUrl },
     );
     if (!request.wait) {
       background.push(childRun.catch(() => undefined));

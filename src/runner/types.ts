@@ -1,7 +1,7 @@
 /** The runner's public shapes: options, the report (what `pebbleflow run --json` prints) and events. */
 import type { RenderScope } from '../engine/extension.js';
 import { PebbleflowError } from '../errors/pebbleflow-error.js';
-import type { Label, StateType } from '../flow/execution.js';
+import type { Execution, Label, StateType } from '../flow/execution.js';
 import type { FlowRepository } from '../flow/repository.js';
 import type { LogLevel } from '../flow/schema.js';
 import type { TaskRegistry } from '../tasks/registry.js';
@@ -133,7 +133,11 @@ export interface RunFlowOptions {
   /** Where Subflow finds child flows by namespace and id. */
   readonly flows?: FlowRepository;
   /** How a Resume task resumes a paused execution (the CLI resumes those it keeps; without it Resume fails). */
-  readonly executions?: { resume(executionId: string, inputs: Readonly<Record<string, unknown>>): Promise<void> };
+  readonly executions?: {
+    resume?(executionId: string, inputs: Readonly<Record<string, unknown>>): Promise<void>;
+    /** An execution by id, as kept (masked): what SlackExecution and the other execution notifications report with `executionId`. */
+    find?(executionId: string): Promise<Execution | undefined>;
+  };
   /** Written on each attempt (`workerId`); default `local`. */
   readonly workerId?: string;
   /** Labels added to the execution (after the flow's). */

@@ -26,6 +26,7 @@ import { requestTask } from './http/request.js';
 import { logTask } from './log/log.js';
 import { outputValuesTask } from './output/output-values.js';
 import { FILE_TASKS } from './files.js';
+import { BUNDLED_TASKS } from './bundled.js';
 
 export const CORE_TASKS: readonly TaskDefinition[] = [
   // flow
@@ -58,4 +59,6 @@ export const CORE_TASKS: readonly TaskDefinition[] = [
   requestTask,
   // files, KV, state, scripts, serdes, notifications
   ...FILE_TASKS,
+  // bundled plugin families (git, mail, AI chat, execution notifications): their heavy parts load on first use
+  ...BUNDLED_TASKS,
 ];

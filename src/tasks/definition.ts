@@ -242,6 +242,19 @@ export interface TaskRunContext {
   /** Aborted when the task times out, its parent ends, or the execution is killed. */
   readonly signal: AbortSignal;
   readonly fetch: FetchLike;
+  /**
+   * The process environment the run was given (`RunFlowOptions.env`, default `process.env`): for
+   * the variables client libraries read themselves (`OPENAI_BASE_URL`). Never rendered nor logged.
+   */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Marks a value as secret for the rest of the run (Kestra's `@PluginProperty(secret = true)`): it
+   * and its encoded forms are masked in logs, errors, outputs and reports. For passwords, tokens and
+   * keys a task received, whether or not they came from `secret()`.
+   */
+  sensitive(value: string): void;
+  /** The folder of flow files the run finds subflows in (`--flows`), when it is a folder: git.SyncFlows writes there. */
+  readonly flowsDir: string | undefined;
   /** The template variables of this task run (flow, execution, taskrun, outputs, parents…). */
   readonly variables: Readonly<Record<string, unknown>>;
   /**
@@ -277,6 +290,8 @@ export interface TaskRunContext {
   restartChildren(): void;
   /** Resumes a paused execution (Resume): fails when the run has no way to reach executions (`RunFlowOptions.executions`). */
   resumeExecution(request: { readonly executionId: string; readonly inputs: Readonly<Record<string, unknown>> }): Promise<void>;
+  /** An execution by id: this one (masked view), or one the run can reach (`RunFlowOptions.executions.find`; the CLI's kept executions). */
+  findExecution(executionId: string): Promise<Readonly<Execution> | undefined>;
 }
 
 export interface TaskResult {

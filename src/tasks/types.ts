@@ -23,6 +23,14 @@ export type TaskErrorCode =
   | 'UNKNOWN_TYPE'
   /** Something Kestra supports that a local run cannot do (kestra:// files). */
   | 'UNSUPPORTED'
+  /** The task needs an optional npm package or a program that is not installed (the message says what to install). */
+  | 'DEPENDENCY_MISSING'
+  /** A git command failed (clone, fetch, push): git's own message, credentials masked. */
+  | 'GIT_FAILED'
+  /** The SMTP server refused the message or could not be reached. */
+  | 'MAIL_FAILED'
+  /** The chat completion endpoint answered with an error, or not at all. */
+  | 'CHAT_COMPLETION_FAILED'
   /** The task's `timeout` elapsed. */
   | 'TIMEOUT'
   /** The execution was cancelled while the task ran. */

@@ -37,6 +37,7 @@ const samples: [string, errors.PebbleflowError][] = [
   ['DataFolderBusyError', new errors.DataFolderBusyError('/tmp/data', 4242)],
   ['SecretInputError', new errors.SecretInputError('An encrypted SECRET input is damaged')],
   ['FlowRepositoryError', new errors.FlowRepositoryError('FLOW_NOT_FOUND', 'Flow company.team.f not found')],
+  ['PluginError', new errors.PluginError('PLUGIN_LOAD_FAILED', './plugin', 'importing failed', { cause })],
 ];
 
 describe('the error family', () => {
@@ -96,6 +97,7 @@ describe('the error family', () => {
       'KVStoreError',
       'LimitExceededError',
       'PebbleflowError',
+      'PluginError',
       'SecretError',
       'SecretInputError',
       'SecretNotFoundError',

@@ -13,7 +13,8 @@ import { requiredProperty } from '../storage/common.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
-const optionsSchema: JsonSchema = {
+/** The `options` of every incoming-webhook task (the execution notifications have them too). */
+export const optionsSchema: JsonSchema = {
   type: 'object',
   properties: {
     connectTimeout: durationSchema,
@@ -53,7 +54,7 @@ function jsonPayload(text: string, what: string): string {
   }
 }
 
-interface WebhookKind {
+export interface WebhookKind {
   readonly type: string;
   readonly aliases: readonly string[];
   readonly service: string;
@@ -64,13 +65,19 @@ interface WebhookKind {
   failure(code: number, body: string): string;
 }
 
-async function send(ctx: TaskRunContext, kind: WebhookKind): Promise<void> {
+/** The task's `url`, checked absolute. */
+export async function webhookUrl(ctx: TaskRunContext): Promise<string> {
   const url = (await requiredProperty<string>(ctx, 'url')).trim();
   try {
     new URL(url);
   } catch {
     throw new TaskError('INVALID_PROPERTY', `Invalid value for \`url\`: not an absolute URL`);
   }
+  return url;
+}
+
+async function send(ctx: TaskRunContext, kind: WebhookKind): Promise<void> {
+  const url = await webhookUrl(ctx);
   let body: string;
   const payload = await ctx.property<string>('payload');
   if (payload !== undefined) body = kind.parsePayload ? jsonPayload(payload, 'payload') : payload;
@@ -89,6 +96,16 @@ async function send(ctx: TaskRunContext, kind: WebhookKind): Promise<void> {
       kind.messageText === true ? "Either 'messageText' or 'payload' must be provided" : 'Missing required property `payload`',
     );
   }
+  await postWebhook(ctx, kind, url, body);
+}
+
+/** POSTs a JSON body to the webhook with the task's `options` (headers, timeouts); a non-2xx answer fails with the plugin's message. */
+export async function postWebhook(
+  ctx: TaskRunContext,
+  kind: Pick<WebhookKind, 'service' | 'failure'>,
+  url: string,
+  body: string,
+): Promise<void> {
   const options = asRecord(await ctx.renderValue(ctx.task.properties.options ?? {}), 'options');
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   for (const [k, v] of Object.entries(asRecord(options.headers ?? {}, 'options.headers'))) headers[k] = asString(v);
@@ -150,34 +167,34 @@ function webhookTask(kind: WebhookKind): TaskDefinition {
 
 const kestraHttpFailure = (code: number, body: string): string => `Failed http request with response code '${code}' and body:\n${body}`;
 
-export const NOTIFICATION_TASKS: readonly TaskDefinition[] = [
-  webhookTask({
-    type: 'io.kestra.plugin.slack.notifications.SlackIncomingWebhook',
-    aliases: ['io.kestra.plugin.notifications.slack.SlackIncomingWebhook', 'io.kestra.plugin.slack.SlackIncomingWebhook'],
-    service: 'Slack',
-    parsePayload: true,
-    messageText: true,
-    failure: (code, body) => `Slack webhook request failed with status ${code}: ${body}`,
-  }),
-  webhookTask({
-    type: 'io.kestra.plugin.discord.DiscordIncomingWebhook',
-    aliases: ['io.kestra.plugin.notifications.discord.DiscordIncomingWebhook'],
-    service: 'Discord',
-    parsePayload: true,
-    failure: kestraHttpFailure,
-  }),
-  webhookTask({
-    type: 'io.kestra.plugin.microsoft365.teams.TeamsIncomingWebhook',
-    aliases: ['io.kestra.plugin.notifications.teams.TeamsIncomingWebhook'],
-    service: 'Microsoft Teams',
-    parsePayload: false,
-    failure: kestraHttpFailure,
-  }),
-  webhookTask({
-    type: 'io.kestra.plugin.googleworkspace.chat.GoogleChatIncomingWebhook',
-    aliases: ['io.kestra.plugin.notifications.google.GoogleChatIncomingWebhook'],
-    service: 'Google Chat',
-    parsePayload: false,
-    failure: kestraHttpFailure,
-  }),
-];
+export const SLACK: WebhookKind = {
+  type: 'io.kestra.plugin.slack.notifications.SlackIncomingWebhook',
+  aliases: ['io.kestra.plugin.notifications.slack.SlackIncomingWebhook', 'io.kestra.plugin.slack.SlackIncomingWebhook'],
+  service: 'Slack',
+  parsePayload: true,
+  messageText: true,
+  failure: (code, body) => `Slack webhook request failed with status ${code}: ${body}`,
+};
+export const DISCORD: WebhookKind = {
+  type: 'io.kestra.plugin.discord.DiscordIncomingWebhook',
+  aliases: ['io.kestra.plugin.notifications.discord.DiscordIncomingWebhook'],
+  service: 'Discord',
+  parsePayload: true,
+  failure: kestraHttpFailure,
+};
+export const TEAMS: WebhookKind = {
+  type: 'io.kestra.plugin.microsoft365.teams.TeamsIncomingWebhook',
+  aliases: ['io.kestra.plugin.notifications.teams.TeamsIncomingWebhook'],
+  service: 'Microsoft Teams',
+  parsePayload: false,
+  failure: kestraHttpFailure,
+};
+export const GOOGLE_CHAT: WebhookKind = {
+  type: 'io.kestra.plugin.googleworkspace.chat.GoogleChatIncomingWebhook',
+  aliases: ['io.kestra.plugin.notifications.google.GoogleChatIncomingWebhook'],
+  service: 'Google Chat',
+  parsePayload: false,
+  failure: kestraHttpFailure,
+};
+
+export const NOTIFICATION_TASKS: readonly TaskDefinition[] = [SLACK, DISCORD, TEAMS, GOOGLE_CHAT].map(webhookTask);
