@@ -30,7 +30,7 @@ export interface Form {
   readonly text: string;
   /**
    * Whether pieces of this form are recognised on their own. Not for a PEM key's forms that carry
-   * its armour (`-----BEGIN RSA PRIVATE KEY-----` is the same in every key): its body lines are.
+   * its armour (the `BEGIN … PRIVATE KEY` line is the same in every key): its body lines are.
    */
   readonly pieces: boolean;
 }
