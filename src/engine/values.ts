@@ -535,7 +535,8 @@ export function javaEquals(a: unknown, b: unknown, depth = 0): boolean {
   // Every comparison counts: a list shared 2^18 times holds cheap equal elements as well.
   if (depth === 0) equalsWalked = 0;
   else if (++equalsWalked > MAX_VALUE_WALK) throw walkTooLong();
-  if (a === b) return true;
+  // -0 is a Double and 0 an Integer: === would call them equal, Java does not.
+  if (a === b && (a !== 0 || Object.is(a, b))) return true;
   if (a === null || a === undefined) return b === null || b === undefined;
   if (b === null || b === undefined) return false;
   const ta = javaType(a);

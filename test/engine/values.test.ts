@@ -66,6 +66,10 @@ describe('Java value model', () => {
     expect(javaEquals([1, 2], [1, 2])).toBe(true);
     expect(javaEquals([1, 2], [1n, 2n])).toBe(false);
     expect(javaEquals({ a: [1] }, { a: [1] })).toBe(true);
+    // Double -0.0 is neither Integer 0 nor Double 0.0 (Double.equals compares bits).
+    expect(javaEquals(-0, 0)).toBe(false);
+    expect(javaEquals(-0, new JDouble(0))).toBe(false);
+    expect(javaEquals(-0, new JDouble(-0))).toBe(true);
     expect(pebbleEquals(5, 5n)).toBe(true);
     expect(pebbleEquals(5, new JDouble(5))).toBe(true);
     expect(pebbleEquals('5', 5)).toBe(false);
