@@ -34,9 +34,14 @@ export class PebbleflowEngine extends TemplateEngine {
   readonly #credentials: CredentialSupport;
 
   constructor(options: CreateEngineOptions = {}) {
-    // read(), fileURI(), fileSize(), fileExists(), isFileEmpty() and kv() reach the run's storage through RenderScope.extras.
-    super({ ...options, extensions: [kestraExtension(), storageExtension(), kvExtension(), ...(options.extensions ?? [])] });
     const config = loadConfig(options.config ?? DEFAULT_CONFIG);
+    // The config's render limits, then the ones given in code (those win).
+    // read(), fileURI(), fileSize(), fileExists(), isFileEmpty() and kv() reach the run's storage through RenderScope.extras.
+    super({
+      ...config.renderLimits,
+      ...withoutUndefined(options),
+      extensions: [kestraExtension(), storageExtension(), kvExtension(), ...(options.extensions ?? [])],
+    });
     this.#credentials = createCredentialSupport({
       config,
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
@@ -59,6 +64,10 @@ export class PebbleflowEngine extends TemplateEngine {
   listCredentials(): CredentialSummary[] {
     return this.#credentials.listCredentials();
   }
+}
+
+function withoutUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** An engine configured as Kestra's renderer. */

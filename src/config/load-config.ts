@@ -19,6 +19,7 @@ import {
   type Path,
   type PositionIndex,
 } from '../yaml-check/index.js';
+import type { RenderLimits } from '../engine/budget.js';
 import { parseIsoDuration } from './duration.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import {
@@ -417,6 +418,8 @@ function check(input: Obj, ctx: Context): PebbleflowConfig {
     ? root.plugins.map((specifier) => Object.freeze({ specifier: String(specifier).trim(), baseDir: ctx.baseDir }))
     : [];
   const url = typeof root.url === 'string' ? root.url.replace(/\/+$/, '') : undefined;
+  // Already checked by the schema: a mapping of known limit names to numbers >= 0.
+  const renderLimits = isObject(root.renderLimits) ? (Object.freeze({ ...withoutNulls(root.renderLimits) }) as RenderLimits) : undefined;
   const config: PebbleflowConfig = {
     tenant,
     secrets,
@@ -425,6 +428,7 @@ function check(input: Obj, ctx: Context): PebbleflowConfig {
     ...(namespaceFiles === undefined ? {} : { namespaceFiles }),
     ...(server === undefined ? {} : { server }),
     plugins: Object.freeze(plugins),
+    ...(renderLimits === undefined ? {} : { renderLimits }),
     ...(url === undefined ? {} : { url }),
     ...(ctx.file === undefined ? {} : { source: ctx.file }),
   };

@@ -5,7 +5,41 @@
  */
 import { CREDENTIAL_TYPES } from '../credentials/types/index.js';
 import { SECRET_PROVIDER_TYPES } from '../secrets/providers/index.js';
+import { DEFAULT_LIMITS, type ResolvedLimits } from '../engine/budget.js';
 import { EXPECTED, field, scopeProperties, type JsonSchema } from './fields.js';
+
+/** What each render limit bounds (the engine's defaults are added to the text). */
+const RENDER_LIMIT_TEXT: Readonly<Record<keyof ResolvedLimits, string>> = {
+  maxRenderedSize: 'Largest rendered output, in characters',
+  maxSteps: 'Evaluation steps of one render: loop iterations and calls of filters, functions, tests and macros',
+  maxRenderTime: 'Wall-clock milliseconds of one render, awaited calls included',
+  maxStringLength: 'Longest string a render may build, in characters',
+  maxCollectionSize: 'Most elements a list or map built by a render may hold',
+  maxMacroDepth: 'Deepest macro call chain',
+  maxNestedRenderDepth: "Deepest chain of render() calls (Kestra's is 16)",
+  maxRegexTime: 'Milliseconds one regular-expression call may run when its pattern cannot run in linear time',
+  maxJqTime: 'Milliseconds one jq call may run',
+};
+
+const renderLimitsSchema: JsonSchema = {
+  type: 'object',
+  title: 'the render limits',
+  description:
+    'Budgets of every template render (flows, inputs, triggers, `pebbleflow render`): a render that goes beyond one fails with LIMIT_EXCEEDED.',
+  properties: Object.fromEntries(
+    (Object.keys(DEFAULT_LIMITS) as (keyof ResolvedLimits)[]).map((name) => [
+      name,
+      {
+        type: 'number',
+        minimum: 0,
+        description: `${RENDER_LIMIT_TEXT[name]} (default ${DEFAULT_LIMITS[name]}).`,
+        [EXPECTED]: 'a number >= 0',
+      },
+    ]),
+  ),
+  additionalProperties: false,
+  [EXPECTED]: 'a mapping of render limits',
+};
 
 /** What of a descriptor the schemas use. */
 interface EntryKind {
@@ -65,6 +99,7 @@ export const topLevelSchema: JsonSchema = {
       description: 'Plugin packages loaded at start: each exports task modules (defineTask) that flows may then use.',
       [EXPECTED]: 'a list of package names or paths',
     },
+    renderLimits: renderLimitsSchema,
     url: field.url(
       "The URL of the Kestra-style UI executions are shown in (Kestra's kestra.url): {{ kestra.url }} and the links of execution notifications.",
     ),
@@ -201,6 +236,7 @@ export function configJsonSchema(): JsonSchema {
       storage: top.storage,
       namespaceFiles: top.namespaceFiles,
       server: top.server,
+      renderLimits: top.renderLimits,
     },
     additionalProperties: false,
   }) as JsonSchema;

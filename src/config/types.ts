@@ -4,6 +4,7 @@
  * (`src/credentials/types/`, `src/secrets/providers/`); the unions here follow those lists.
  */
 import type { AnyCredentialConfig } from '../credentials/types/index.js';
+import type { RenderLimits } from '../engine/budget.js';
 import type { SecretProvider } from '../secrets/provider.js';
 import type { AnyProviderTypeConfig } from '../secrets/providers/index.js';
 
@@ -79,6 +80,8 @@ export interface PebbleflowConfig {
   /** Absolute folder of namespace files (`<dir>/<namespace>/…`); absent: they live inside the storage, as in Kestra. */
   readonly namespaceFiles?: string;
   readonly server?: ServerConfig;
+  /** Budgets of every render (`renderLimits:`); absent ones keep the engine's defaults. */
+  readonly renderLimits?: RenderLimits;
   /** Plugin packages to load at start, in order (`plugins:`). */
   readonly plugins: readonly PluginSpec[];
   /** Kestra's `kestra.url`: where executions are shown, for `{{ kestra.url }}` and notification links (no trailing slash). */
