@@ -116,6 +116,37 @@ describeInBrowser('web UI', () => {
     expect(await page.locator('#probe').getByLabel('upload', { exact: true }).getAttribute('type')).toBe('file');
   });
 
+  test("a Dag's topology places each task right of its dependencies and draws every dependsOn edge", async () => {
+    await page.goto(`${project.url}/ui/flows`);
+    // The flow of Kestra's Dag @Example (core/…/flow/Dag.java), drawn by the page's own module.
+    const drawn = await page.evaluate(`(async () => {
+      const { topology } = await import('/ui/js/topology.js');
+      const log = (id) => ({ id, type: 'io.kestra.plugin.core.log.Log', message: id });
+      const flow = { id: 'dag', namespace: 'company.team', tasks: [{ id: 'dag', type: 'io.kestra.plugin.core.flow.Dag', tasks: [
+        { task: log('task1') },
+        { task: log('task2'), dependsOn: ['task1'] },
+        { task: log('task3'), dependsOn: ['task1'] },
+        { task: log('task4'), dependsOn: ['task2'] },
+        { task: log('task5'), dependsOn: ['task4', 'task3'] },
+      ] }] };
+      const view = topology(flow);
+      view.id = 'dag-probe';
+      document.querySelector('main').append(view);
+      const x = (id) => [...view.querySelectorAll('g.node')].find((g) => g.querySelector('title').textContent.startsWith(id + ' ')).querySelector('rect').getAttribute('x');
+      return {
+        edges: [...view.querySelectorAll('g.dag-edge title')].map((t) => t.textContent).sort(),
+        x: Object.fromEntries(['task1', 'task2', 'task3', 'task4', 'task5'].map((id) => [id, Number(x(id))])),
+      };
+    })()`);
+    const { edges, x } = drawn as { edges: string[]; x: Record<string, number> };
+    expect(edges).toEqual(['task1 → task2', 'task1 → task3', 'task2 → task4', 'task3 → task5', 'task4 → task5']);
+    expect(x['task2']).toBe(x['task3']);
+    expect(x['task1']).toBeLessThan(x['task2']!);
+    expect(x['task2']).toBeLessThan(x['task4']!);
+    expect(x['task4']).toBeLessThan(x['task5']!);
+    expect(await page.getByRole('img', { name: 'Topology of dag: 6 tasks' }).count()).toBe(1);
+  });
+
   test('Execute runs the flow and its logs arrive live: Logs tab first, levels coloured, Resume continues a paused run', async () => {
     await page.goto(`${project.url}/ui/flows/company.team/hello`);
     await page.getByLabel('name', { exact: true }).fill('Ada');

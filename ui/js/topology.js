@@ -96,13 +96,88 @@ function stack(tasks) {
   };
 }
 
+/**
+ * A Dag's tasks in columns by depth (a task stands one column right of its deepest dependency),
+ * with an edge from each `dependsOn` task to its dependent. Unknown ids draw no edge, and a cycle
+ * (refused when the flow loads) cannot loop here: a task met again on its own path counts as a root.
+ */
+function dag(entries) {
+  const byId = new Map(entries.map((e) => [e.task.id, e]));
+  const depsOf = (e) => (Array.isArray(e.dependsOn) ? e.dependsOn.filter((d) => typeof d === 'string' && byId.has(d)) : []);
+  const depth = new Map();
+  const depthOf = (id, path) => {
+    if (depth.has(id)) return depth.get(id);
+    if (path.has(id)) return 0;
+    path.add(id);
+    const deps = depsOf(byId.get(id));
+    const d = deps.length === 0 ? 0 : 1 + Math.max(...deps.map((dep) => depthOf(dep, path)));
+    path.delete(id);
+    depth.set(id, d);
+    return d;
+  };
+  const columns = [];
+  for (const e of entries) (columns[depthOf(e.task.id, new Set())] ??= []).push({ entry: e, item: layoutTask(e.task) });
+  const laid = columns.filter(Boolean).map((col) => ({
+    col,
+    w: Math.max(...col.map((c) => c.item.w)),
+    h: col.reduce((sum, c) => sum + c.item.h, 0) + BRANCH_GAP * (col.length - 1),
+  }));
+  const w = laid.reduce((sum, c) => sum + c.w, 0) + GAP * 1.5 * (laid.length - 1);
+  const hgt = Math.max(NODE_H, ...laid.map((c) => c.h));
+  return {
+    w,
+    h: hgt,
+    draw(x, y) {
+      const out = [];
+      const anchors = new Map();
+      let cx = x;
+      for (const c of laid) {
+        let cy = y + (hgt - c.h) / 2;
+        for (const { entry, item } of c.col) {
+          out.push(item.draw(cx, cy));
+          anchors.set(entry.task.id, { left: cx, right: cx + item.w, mid: cy + item.h / 2 });
+          cy += item.h + BRANCH_GAP;
+        }
+        cx += c.w + GAP * 1.5;
+      }
+      for (const e of entries)
+        for (const dep of depsOf(e)) {
+          const from = anchors.get(dep);
+          const to = anchors.get(e.task.id);
+          const bend = Math.max(12, (to.left - from.right) / 2);
+          out.push(
+            s(
+              'g',
+              { class: 'dag-edge' },
+              s('title', {}, `${dep} → ${e.task.id}`),
+              s('path', {
+                d: `M${from.right},${from.mid} C${from.right + bend},${from.mid} ${to.left - bend},${to.mid} ${to.left - 2},${to.mid}`,
+                fill: 'none',
+                stroke: '#8a8fa0',
+                'stroke-width': 1.5,
+                'marker-end': 'url(#arrow)',
+              }),
+            ),
+          );
+        }
+      return out;
+    },
+  };
+}
+
 const PARALLEL = /\.(Parallel|EachParallel|Dag)$/;
+const DAG = /\.Dag$/;
 
 function layoutTask(task) {
   const branches = branchesOf(task);
   if (branches.length === 0) return leaf(task);
   const side = PARALLEL.test(task.type);
-  const laid = branches.map((b) => ({ name: b.name, seq: side && b.name === 'tasks' ? stack(b.tasks) : sequence(b.tasks) }));
+  const lay = (b) => {
+    if (b.name !== 'tasks' || !side) return sequence(b.tasks);
+    if (DAG.test(task.type) && Array.isArray(task.tasks) && task.tasks.every((e) => isTask(e?.task))) return dag(task.tasks);
+    return stack(b.tasks);
+  };
+  const laid = branches.map((b) => ({ name: b.name, seq: lay(b) }));
   const inner = Math.max(NODE_W, ...laid.map((b) => b.seq.w));
   const w = inner + PAD * 2;
   const hgt = HEADER + laid.reduce((sum, b) => sum + LABEL + b.seq.h, 0) + BRANCH_GAP * (laid.length - 1) + PAD;
