@@ -209,6 +209,26 @@ describeInBrowser('web UI', () => {
     await detail.getByRole('heading', { name: 'count [us]' }).waitFor();
     expect(await detail.locator('tbody tr').first().innerText()).toMatch(/^1\s+SUCCESS/);
     expect(await detail.locator('.tree').innerText()).toContain('value: "us-2"');
+    // Zoom centres on the selected bar: twice in, the window is a quarter of the run around it
+    // (kept inside the run), so its left edge moves to where that window puts it; Fit restores it.
+    const selectedBar = page.getByRole('button', { name: /^count \[us\],/ });
+    const position = async () =>
+      (await selectedBar.evaluate((b: { style: { left: string; width: string } }) => [b.style.left, b.style.width])).map((v) =>
+        Number(v.replace('%', '')),
+      ) as [number, number];
+    const [left, width] = await position();
+    const zoomBar = page.getByRole('toolbar', { name: 'Gantt zoom' });
+    await zoomBar.getByRole('button', { name: 'Zoom in' }).click();
+    await zoomBar.getByRole('button', { name: 'Zoom in' }).click();
+    const from = Math.min(Math.max(0, left / 100 - 0.125), 0.75);
+    const [zoomedLeft, zoomedWidth] = await position();
+    expect(Math.abs(zoomedLeft - (left / 100 - from) * 400)).toBeLessThan(2);
+    expect(zoomedWidth).toBeGreaterThanOrEqual(width);
+    expect(await zoomBar.innerText()).toMatch(/Showing .+ to /);
+    await zoomBar.getByRole('button', { name: 'Zoom out' }).click();
+    await zoomBar.getByRole('button', { name: 'Fit' }).click();
+    expect(await position()).toEqual([left, width]);
+    expect(await zoomBar.innerText()).not.toMatch(/Showing/);
     await page.getByRole('tab', { name: 'Outputs' }).click();
     const flowOutputs = page.getByRole('group', { name: 'Flow outputs' });
     expect(await flowOutputs.innerText()).toContain('first: "eu-2"');

@@ -271,12 +271,43 @@ export async function executionView({ main, params, signal }) {
         : jsonTree(run.outputs, `Outputs of ${run.taskId}`),
     );
   };
+  // Zoom: the visible window of the run, as fractions of its whole span (a long run's short task
+  // runs are a pixel wide at full view). Zooming centres on the selected task run, if any.
+  let view = { from: 0, to: 1 };
+  let selectedCenter;
+  const windowText = h('span', { class: 'muted', 'aria-live': 'polite' });
+  const zoom = (factor) => {
+    const width = Math.min(1, Math.max(1 / 4096, (view.to - view.from) * factor));
+    const center = selectedCenter ?? (view.from + view.to) / 2;
+    const from = Math.min(Math.max(0, center - width / 2), 1 - width);
+    view = { from, to: from + width };
+    renderGantt();
+  };
+  const zoomButton = (label, text, onClick) => {
+    const b = h('button', { type: 'button', 'aria-label': label, title: label }, text);
+    b.addEventListener('click', onClick);
+    return b;
+  };
+  const zoomBar = h(
+    'div',
+    { class: 'row zoom', role: 'toolbar', 'aria-label': 'Gantt zoom' },
+    zoomButton('Zoom in', '+', () => zoom(0.5)),
+    zoomButton('Zoom out', '−', () => zoom(2)),
+    zoomButton('Fit', 'Fit', () => {
+      view = { from: 0, to: 1 };
+      renderGantt();
+    }),
+    windowText,
+  );
   const renderGantt = () => {
     const rows = ordered(execution.taskRunList ?? []);
     const t0 = Date.parse(startOf(execution.state));
     const now = Date.now();
     const ends = rows.map(({ run }) => Date.parse(startOf(run.state)) + (stateDuration(run.state, now) ?? 0));
     const span = Math.max(1, ...ends.map((e) => e - t0), stateDuration(execution.state, now) ?? 0);
+    const shown = view.to - view.from;
+    windowText.replaceChildren(shown >= 1 ? '' : `Showing ${formatDuration(view.from * span)} to ${formatDuration(view.to * span)}`);
+    selectedCenter = undefined;
     ganttList.replaceChildren(
       ...rows.map(({ run, depth }) => {
         const start = Date.parse(startOf(run.state)) - t0;
@@ -289,8 +320,10 @@ export async function executionView({ main, params, signal }) {
           'aria-pressed': String(selected === run.id),
         });
         // Positions come from numbers only (CSP allows no inline style text from the server).
-        bar.style.left = `${(Math.max(0, start) / span) * 100}%`;
-        bar.style.width = `${Math.max(0.4, (duration / span) * 100)}%`;
+        const left = Math.max(0, start) / span;
+        if (selected === run.id) selectedCenter = left + duration / span / 2;
+        bar.style.left = `${((left - view.from) / shown) * 100}%`;
+        bar.style.width = `${Math.max(0.4, (duration / span / shown) * 100)}%`;
         bar.addEventListener('click', () => {
           selected = run.id;
           shownDetail = '';
@@ -407,7 +440,7 @@ export async function executionView({ main, params, signal }) {
         name: 'Logs',
         panel: [h('div', { class: 'row filters' }, filter('Level', levelSelect), filter('Task', taskSelect), logCount), logBox],
       },
-      { name: 'Gantt', panel: [h('div', { class: 'gantt' }, ganttList), detail], onShow: renderGantt },
+      { name: 'Gantt', panel: [zoomBar, h('div', { class: 'gantt' }, ganttList), detail], onShow: renderGantt },
       { name: 'Outputs', panel: outputsPanel },
     ]),
   );
