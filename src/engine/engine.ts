@@ -29,7 +29,7 @@ import { coreExtension } from './builtins/core/index.js';
 import { DEFAULT_MAX_RANGE_SIZE } from './builtins/core/functions.js';
 import { parseTemplate } from './parser.js';
 import { redactError } from './redact.js';
-import { isList, isMap } from './values.js';
+import { isList, isMap, mapKeys, setKeyOrder } from './values.js';
 
 /** Options of an engine: the limits of every render (see `RenderLimits` for each one's default), and more. */
 export interface EngineOptions extends RenderLimits {
@@ -219,14 +219,16 @@ export class TemplateEngine {
     }
     if (isMap(value)) {
       const out: Record<string, unknown> = {};
-      for (const key of Object.keys(value)) {
+      const order: string[] = [];
+      for (const key of mapKeys(value)) {
         const renderedKey = key.includes('{') ? await this.render(key, context, scope) : key;
         const rendered = await this.renderValueAt(value[key], context, scope, depth + 1);
         if (!Object.hasOwn(out, renderedKey)) {
           Object.defineProperty(out, renderedKey, { value: rendered, enumerable: true, writable: true, configurable: true });
+          order.push(renderedKey);
         }
       }
-      return out;
+      return setKeyOrder(out, order);
     }
     return value;
   }

@@ -9,7 +9,7 @@ import { LimitExceededError, TemplateError, UndefinedVariableError } from './err
 import type { FilterDefinition, FunctionDefinition, RenderScope, TestDefinition } from './extension.js';
 import { LineCounter } from './lexer.js';
 import { MISSING, readOwnData } from './sandbox.js';
-import { newMap, printValue } from './values.js';
+import { mapKeys, newMap, printValue } from './values.js';
 
 /** A level of variables (`for` bodies and macros push one). Values are never `undefined`. */
 export class Scope {
@@ -159,7 +159,7 @@ function globalVariable(f: Frame, name: string): Value | typeof MISSING {
 
 export function visibleVariables(f: Frame): Record<string, unknown> {
   const all: Record<string, unknown> = newMap();
-  for (const k of Object.keys(f.root)) {
+  for (const k of mapKeys(f.root)) {
     const v = readOwnData(f.root, k);
     if (v !== MISSING) all[k] = v;
   }

@@ -9,7 +9,18 @@ import type { Alias, Document, Node as YamlNode } from 'yaml';
 import { DEFAULT_LIMITS } from '../../budget.js';
 import { LimitExceededError } from '../../errors.js';
 import type { FilterDefinition, FunctionDefinition, TestDefinition } from '../../extension.js';
-import { JDouble, ValueWalk, isList, isMap, jsonString, makeDouble, newMap, toJavaString, toKestraJson } from '../../values.js';
+import {
+  JDouble,
+  OrderedMapBuilder,
+  ValueWalk,
+  isList,
+  isMap,
+  jsonString,
+  makeDouble,
+  mapKeys,
+  toJavaString,
+  toKestraJson,
+} from '../../values.js';
 import { functionError } from './common.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -51,11 +62,12 @@ export function parseJson(text: string): unknown {
     const c = text[i] as string;
     if (c === '{') {
       i++;
-      const obj = newMap();
+      // A LinkedHashMap: insertion order, integer-like keys included.
+      const obj = new OrderedMapBuilder();
       ws();
       if (text[i] === '}') {
         i++;
-        return obj;
+        return obj.build();
       }
       for (;;) {
         ws();
@@ -64,7 +76,7 @@ export function parseJson(text: string): unknown {
         ws();
         if (text[i] !== ':') fail(`Unexpected character ('${text[i] ?? 'EOF'}'): was expecting a colon to separate field name and value`);
         i++;
-        obj[key] = value(depth + 1);
+        obj.set(key, value(depth + 1));
         ws();
         if (text[i] === ',') {
           i++;
@@ -72,7 +84,7 @@ export function parseJson(text: string): unknown {
         }
         if (text[i] === '}') {
           i++;
-          return obj;
+          return obj.build();
         }
         fail(`Unexpected character ('${text[i] ?? 'EOF'}'): was expecting comma to separate Object entries`);
       }
@@ -291,13 +303,13 @@ function yamlToJava(node: YamlNode | null | undefined, doc: Document, depth: num
   }
   if (isSeq(node)) return node.items.map((item) => yamlToJava(item as YamlNode, doc, depth + 1, budget));
   if (isYamlMap(node)) {
-    const out = newMap();
+    const out = new OrderedMapBuilder();
     for (const pair of node.items) {
       if (!isPair(pair)) continue;
       const key = yamlToJava(pair.key as YamlNode, doc, depth + 1, budget);
-      out[key === null ? 'null' : toJavaString(key)] = yamlToJava(pair.value as YamlNode, doc, depth + 1, budget);
+      out.set(key === null ? 'null' : toJavaString(key), yamlToJava(pair.value as YamlNode, doc, depth + 1, budget));
     }
-    return out;
+    return out.build();
   }
   return null;
 }
@@ -388,7 +400,7 @@ function emitBlock(value: unknown, indent: number, depth: number, walk: ValueWal
     return lines;
   }
   if (isMap(value)) {
-    for (const k of Object.keys(value)) {
+    for (const k of mapKeys(value)) {
       const v = value[k];
       const keyText = yamlScalarString(k);
       if (isNonEmptyContainer(v)) {

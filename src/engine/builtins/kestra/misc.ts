@@ -4,7 +4,7 @@
  */
 import { randomBytes, randomInt as cryptoRandomInt } from 'node:crypto';
 import type { FilterDefinition, FunctionDefinition } from '../../extension.js';
-import { isIntegral, isMap, javaClassName, newMap, toJavaString } from '../../values.js';
+import { isIntegral, isMap, javaClassName, mapKeys, newMap, toJavaString } from '../../values.js';
 import { castError, functionError, optString, toJavaHashMap } from './common.js';
 import {
   JBigDecimal,
@@ -154,7 +154,7 @@ const printContext: FunctionDefinition = {
     const vars = ctx.variables();
     // Kestra collects the variables into a HashMap, so they come out in hash order.
     return toJavaHashMap(
-      Object.keys(vars)
+      mapKeys(vars)
         .filter((k) => k !== '_context')
         .map((k) => [k, vars[k]] as const),
     );
