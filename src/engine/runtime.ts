@@ -152,7 +152,7 @@ export function lookupVariable(f: Frame, name: string): Value | typeof MISSING {
  * en_US) and `_context` (every variable in scope, as a map).
  */
 function globalVariable(f: Frame, name: string): Value | typeof MISSING {
-  if (name === 'locale') return 'en_US';
+  if (name === 'locale') return f.state.scope.locale ?? 'en_US';
   if (name === '_context') return visibleVariables(f);
   return MISSING;
 }

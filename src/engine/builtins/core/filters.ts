@@ -31,6 +31,7 @@ import {
   ValueWalk,
 } from '../../values.js';
 import { formatDecimal, formatDefault } from './number-format.js';
+import { US_SYMBOLS, decimalSymbols, parseJavaLocale } from '../../locale.js';
 import { emptyTest } from './tests.js';
 
 function typeError(message: string): TemplateError {
@@ -334,17 +335,20 @@ export const coreFilters: Readonly<Record<string, FilterDefinition>> = {
     },
     ['items'],
   ),
-  numberFormat: filter(
-    (input, args) => {
+  // Not pure: the symbols come from the render's locale.
+  numberFormat: {
+    argNames: ['format'],
+    call(input, args, ctx) {
       if (input === null || input === undefined) return null;
       if (!isNumber(input)) throw new TemplateError('TYPE_ERROR', "The input for the 'NumberFormat' filter has to be a number.");
       const value = input instanceof JDouble ? input.value : input;
+      const tag = ctx.scope.locale;
+      const symbols = tag === undefined || tag === 'en_US' ? US_SYMBOLS : decimalSymbols(parseJavaLocale(tag));
       const format = args['format'];
-      if (format === null || format === undefined) return formatDefault(value);
-      return formatDecimal(value, castString(format));
+      if (format === null || format === undefined) return formatDefault(value, symbols);
+      return formatDecimal(value, castString(format), symbols);
     },
-    ['format'],
-  ),
+  },
   reverse: filter((input) => {
     if (input === null || input === undefined) return null;
     const list = castList(input);
