@@ -1,6 +1,6 @@
 /**
  * Conversions and utilities: `number`, `string`, `className` filters; `uuid`, `id`, `nanoId`,
- * `randomInt`, `printContext`, `env` functions.
+ * `randomInt`, `printContext` (and its other name `fetchContext`), `env` functions.
  */
 import { randomBytes, randomInt as cryptoRandomInt } from 'node:crypto';
 import type { FilterDefinition, FunctionDefinition } from '../../extension.js';
@@ -198,5 +198,7 @@ export const miscFunctions: Record<string, FunctionDefinition> = {
   nanoId,
   randomInt,
   printContext,
+  // Kestra registers the same function under both names (Extension.getFunctions, develop @58c1ca2d).
+  fetchContext: printContext,
   env,
 };
