@@ -7,7 +7,7 @@
  * builds a LinkedHashMap.
  */
 import fc from 'fast-check';
-import { parseJson, parseYaml, writeYaml } from '../../src/engine/builtins/kestra/json.js';
+import { parseJson, parseJsonKeepingOrder, parseYaml, writeYaml } from '../../src/engine/builtins/kestra/json.js';
 import { readIonAll, toIonText } from '../../src/engine/builtins/kestra/ion.js';
 import { parseIon, toIonLine } from '../../src/serdes/ion.js';
 import { OrderedMapBuilder, copyKeyOrder, hasKeyOrder, isIndexKey, mapKeys, orderedMap, setKeyOrder } from '../../src/engine/map-order.js';
@@ -226,6 +226,17 @@ describe('order survives parse → print round trips (fast-check)', () => {
         expect(toKestraJson(parseJson(text(t)))).toBe(canonical(t));
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it('parseJsonKeepingOrder: JSON.parse values, parseJson key order', () => {
+    fc.assert(
+      fc.property(treeArb, (t) => {
+        const plain = parseJsonKeepingOrder(text(t));
+        expect(plain).toEqual(JSON.parse(text(t)));
+        expect(toKestraJson(plain)).toBe(canonical(t));
+      }),
+      { numRuns: 200 },
     );
   });
 

@@ -5,6 +5,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mapKeys, toKestraJson } from '../../src/engine/values.js';
+import { asList, asRecord } from '../../src/tasks/coerce.js';
 import { messages, runYaml } from '../support/flows.js';
 
 describe('map key order in a flow run', () => {
@@ -60,5 +62,12 @@ tasks:
     expect(logs).toContain('vars INFO ["b","2024","a"] {"z":0,"7":1,"y":[{"k":1,"5":2}]}');
     expect(logs).toContain('back INFO {"z":1,"10":2}');
     expect(logs).toContain('read INFO ["name","2024","1"] {"q4":1,"3":2}');
+  });
+
+  it('a map property written as one expression is read back in order (Property<Map> from JSON text)', () => {
+    const map = asRecord('{"q":1,"3":{"y":1,"0":2.5}}', 'p');
+    expect(mapKeys(map)).toEqual(['q', '3']);
+    expect(toKestraJson(map)).toBe('{"q":1,"3":{"y":1,"0":2.5}}');
+    expect(asList('[{"b":1,"1":2}]', 'p').map((m) => mapKeys(m as object))).toEqual([['b', '1']]);
   });
 });

@@ -13,6 +13,7 @@ import {
   JDouble,
   OrderedMapBuilder,
   ValueWalk,
+  copyKeyOrder,
   isList,
   isMap,
   jsonString,
@@ -194,6 +195,30 @@ export function parseJson(text: string): unknown {
   ws();
   if (i >= n) throw new JsonSyntaxError('No content to map due to end-of-input');
   return value(0);
+}
+
+/** Gives the maps of `to` (a JSON.parse result) the key order of the same maps in `from` (parseJson's). */
+function copyOrderDeep(from: unknown, to: unknown, depth: number): void {
+  if (depth > 1000 || to === null || typeof to !== 'object') return;
+  if (Array.isArray(to)) {
+    if (Array.isArray(from)) for (let i = 0; i < to.length; i++) copyOrderDeep(from[i], to[i], depth + 1);
+    return;
+  }
+  if (!isMap(from)) return;
+  const map = to as Record<string, unknown>;
+  for (const k of Object.keys(map)) copyOrderDeep(from[k], map[k], depth + 1);
+  copyKeyOrder(from, map);
+}
+
+/**
+ * `JSON.parse` (plain JavaScript numbers, for code outside templates) whose maps keep the text's key
+ * order, integer-like keys included, as Jackson's LinkedHashMaps do. Throws what JSON.parse throws.
+ */
+export function parseJsonKeepingOrder(text: string): unknown {
+  const value: unknown = JSON.parse(text);
+  // Only a text with an integer-like key can lose its order.
+  if (value !== null && typeof value === 'object' && /"\d+"\s*:/.test(text)) copyOrderDeep(parseJson(text), value, 0);
+  return value;
 }
 
 /** Jackson's `readTree` succeeds: empty content reads as a missing node, not an error. */
