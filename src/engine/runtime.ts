@@ -9,6 +9,7 @@ import { LimitExceededError, TemplateError, UndefinedVariableError } from './err
 import type { FilterDefinition, FunctionDefinition, RenderScope, TestDefinition } from './extension.js';
 import { LineCounter } from './lexer.js';
 import { MISSING, readOwnData } from './sandbox.js';
+import { parseJavaLocale } from './locale.js';
 import { mapKeys, newMap, printValue } from './values.js';
 
 /** A level of variables (`for` bodies and macros push one). Values are never `undefined`. */
@@ -152,9 +153,19 @@ export function lookupVariable(f: Frame, name: string): Value | typeof MISSING {
  * en_US) and `_context` (every variable in scope, as a map).
  */
 function globalVariable(f: Frame, name: string): Value | typeof MISSING {
-  if (name === 'locale') return f.state.scope.locale ?? 'en_US';
+  if (name === 'locale') return localeVariable(f.state.scope.locale);
   if (name === '_context') return visibleVariables(f);
   return MISSING;
+}
+
+/** `Locale.toString()` of the render's locale (`de-DE` shows as `de_DE`); a tag Java could not read is shown as given. */
+function localeVariable(tag: string | undefined): string {
+  if (tag === undefined) return 'en_US';
+  try {
+    return parseJavaLocale(tag).javaString;
+  } catch {
+    return tag;
+  }
 }
 
 export function visibleVariables(f: Frame): Record<string, unknown> {

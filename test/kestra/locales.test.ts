@@ -85,6 +85,7 @@ describe('date texts in every locale Java knows', () => {
     expect(render(`{{ d | date('EEEE', timeZone='UTC') }}`, 'de_DE')).toBe('Freitag');
     expect(render(`{{ d | date('EEEE', timeZone='UTC', locale='it') }}`, 'de_DE')).toBe('venerdì');
     expect(render('{{ locale }}', 'de_DE')).toBe('de_DE');
+    expect(render('{{ locale }}', 'de-DE')).toBe('de_DE');
     expect(render('{{ locale }}')).toBe('en_US');
     // An existingFormat is parsed with the render's locale (Kestra's parser has no withLocale).
     expect(
