@@ -91,8 +91,15 @@ type Width = 'wide' | 'abbreviated' | 'narrow';
 const INTL_WIDTH: Readonly<Record<Width, 'long' | 'short' | 'narrow'>> = { wide: 'long', abbreviated: 'short', narrow: 'narrow' };
 const DAY_KEYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
+/**
+ * Java formats the ISO calendar with ASCII digits whatever the locale (a formatter's chronology and
+ * DecimalStyle do not follow it): ICU is asked for the Gregorian calendar and Latin digits (Thai
+ * would otherwise give Buddhist years, Arabic its own digits).
+ */
+const ISO: Intl.DateTimeFormatOptions = { timeZone: 'UTC', calendar: 'gregory', numberingSystem: 'latn' };
+
 function part(tag: string, options: Intl.DateTimeFormatOptions, date: number, type: Intl.DateTimeFormatPartTypes): string {
-  const parts = new Intl.DateTimeFormat(tag, { timeZone: 'UTC', ...options }).formatToParts(date);
+  const parts = new Intl.DateTimeFormat(tag, { ...ISO, ...options }).formatToParts(date);
   return parts.find((p) => p.type === type)?.value ?? '';
 }
 
@@ -113,9 +120,7 @@ export function gregorianCldr(tag: string, bundle: string): Record<string, unkno
       const inContext = part(tag, { month: style, day: 'numeric' }, date, 'month');
       // CJK names are "3月": ICU splits them into a number and a literal next to a day.
       m[String(i + 1)] =
-        /^\d+$/.test(inContext) && style !== 'narrow'
-          ? new Intl.DateTimeFormat(tag, { timeZone: 'UTC', month: style }).format(date)
-          : inContext;
+        /^\d+$/.test(inContext) && style !== 'narrow' ? new Intl.DateTimeFormat(tag, { ...ISO, month: style }).format(date) : inContext;
     }
     months[width] = m;
     const d: Record<string, string> = {};
@@ -186,7 +191,7 @@ export function localizedPattern(tag: string, style: DateStyle): string {
   const cached = patterns.get(key);
   if (cached !== undefined) return cached;
   const sample = Date.UTC(2024, 2, 5, 9, 7, 8);
-  const f = new Intl.DateTimeFormat(tag, { timeZone: 'UTC', dateStyle: style, timeStyle: style });
+  const f = new Intl.DateTimeFormat(tag, { ...ISO, dateStyle: style, timeStyle: style });
   const hourCycle = f.resolvedOptions().hourCycle ?? 'h23';
   const monthText = (width: 'long' | 'short' | 'narrow'): string => part(tag, { month: width, day: 'numeric' }, sample, 'month');
   const weekdayText = (width: 'long' | 'short' | 'narrow'): string =>

@@ -54,6 +54,9 @@ describe('date texts in every locale Java knows', () => {
     ['ko', 'MMMM', '3월'],
     ['sv', 'EEEE d MMMM', 'fredag 1 mars'],
     ['tr', 'd MMMM EEEE', '1 Mart Cuma'],
+    // The ISO calendar and ASCII digits in every locale (Java's formatter keeps its chronology and DecimalStyle).
+    ['th_TH', 'd MMMM yyyy', '1 มีนาคม 2024'],
+    ['ar', 'd MMMM yyyy', '1 مارس 2024'],
   ])('%s: %s → %s', (locale, pattern, expected) => {
     expect(render(`{{ d | date('${pattern}', timeZone='UTC', locale='${locale}') }}`)).toBe(expected);
   });
