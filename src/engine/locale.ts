@@ -169,6 +169,33 @@ export function gregorianCldr(tag: string, bundle: string): Record<string, unkno
   };
 }
 
+type IntlWidth = 'long' | 'short' | 'narrow';
+const standAlone = new Map<string, string>();
+
+function cachedText(key: string, make: () => string): string {
+  let v = standAlone.get(key);
+  if (v === undefined) {
+    v = make();
+    if (standAlone.size > 2000) standAlone.clear();
+    standAlone.set(key, v);
+  }
+  return v;
+}
+
+/** The stand-alone month name (`LLLL`): ICU formats a month alone in its stand-alone form. */
+export function standAloneMonth(tag: string, month: number, width: IntlWidth): string {
+  return cachedText(`${tag}|M${month}|${width}`, () =>
+    new Intl.DateTimeFormat(tag, { ...ISO, month: width }).format(Date.UTC(2024, month - 1, 15)),
+  );
+}
+
+/** The stand-alone weekday name (`cccc`); `dayOfWeek` is ISO (1 = Monday). 2024-03-04 is a Monday. */
+export function standAloneWeekday(tag: string, dayOfWeek: number, width: IntlWidth): string {
+  return cachedText(`${tag}|E${dayOfWeek}|${width}`, () =>
+    new Intl.DateTimeFormat(tag, { ...ISO, weekday: width }).format(Date.UTC(2024, 2, 3 + dayOfWeek)),
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Localized date-time patterns (FormatStyle FULL/LONG/MEDIUM/SHORT)
 // ---------------------------------------------------------------------------------------------

@@ -57,6 +57,11 @@ describe('date texts in every locale Java knows', () => {
     // The ISO calendar and ASCII digits in every locale (Java's formatter keeps its chronology and DecimalStyle).
     ['th_TH', 'd MMMM yyyy', '1 มีนาคม 2024'],
     ['ar', 'd MMMM yyyy', '1 مارس 2024'],
+    // Stand-alone forms (L, c) differ from format forms (M, E) in some languages.
+    ['ru', 'LLLL', 'март'],
+    ['pl', 'LLLL / MMMM', 'marzec / marca'],
+    ['fi', 'cccc', 'perjantai'],
+    ['cs', 'LLL', 'bře'],
   ])('%s: %s → %s', (locale, pattern, expected) => {
     expect(render(`{{ d | date('${pattern}', timeZone='UTC', locale='${locale}') }}`)).toBe(expected);
   });

@@ -17,7 +17,7 @@ import {
 import { createRequire } from 'node:module';
 import type { Locale as JodaLocale, registerLocaleData as RegisterLocaleData } from '@js-joda/locale';
 import type { Args, CallContext, FilterDefinition, FunctionDefinition } from '../../extension.js';
-import { gregorianCldr, localizedPattern, parseJavaLocale, type DateStyle } from '../../locale.js';
+import { gregorianCldr, localizedPattern, parseJavaLocale, standAloneMonth, standAloneWeekday, type DateStyle } from '../../locale.js';
 import { isIntegral, makeLong } from '../../values.js';
 import { castError, functionError, optString } from './common.js';
 
@@ -272,7 +272,9 @@ function namedOrPattern(format: string, locale: JodaLocale): Formatter {
   const style = STYLE_NAMES.has(format) ? (format as DateStyle) : undefined;
   const pattern =
     style !== undefined && !isEnglish(locale) ? localizedPattern(locale.localeString(), style) : (NAMED_PATTERNS[format] ?? format);
-  if (/z/.test(stripQuoted(pattern))) return (date, loc) => cachedPattern(withZoneNames(pattern, date, loc), loc).format(date);
+  const unquoted = stripQuoted(pattern);
+  if (/z/.test(unquoted) || (!isEnglish(locale) && /LLL|ccc/.test(unquoted)))
+    return (date, loc) => cachedPattern(withLocaleTexts(pattern, date, loc), loc).format(date);
   return cachedPattern(pattern, locale);
 }
 
@@ -347,7 +349,12 @@ function zoneName(date: ZonedDateTime, long: boolean, locale: JodaLocale): strin
 }
 
 /** Replaces `z` runs outside quotes by the quoted zone name (js-joda prints ids for them). */
-function withZoneNames(pattern: string, date: ZonedDateTime, locale: JodaLocale): string {
+/**
+ * Replaces the runs js-joda cannot print as Java does by their quoted text: `z` (zone names) and,
+ * outside English, `LLL…`/`ccc…` (stand-alone month and weekday names: Russian `LLLL` is `март`
+ * where `MMMM` is `марта`; js-joda prints the format-context form for both).
+ */
+function withLocaleTexts(pattern: string, date: ZonedDateTime, locale: JodaLocale): string {
   let out = '';
   for (let i = 0; i < pattern.length;) {
     const c = pattern[i] as string;
@@ -364,6 +371,20 @@ function withZoneNames(pattern: string, date: ZonedDateTime, locale: JodaLocale)
       out += `'${zoneName(date, j - i >= 4, locale).replace(/'/g, "''")}'`;
       i = j;
       continue;
+    }
+    if ((c === 'L' || c === 'c') && !isEnglish(locale)) {
+      let j = i;
+      while (pattern[j] === c) j++;
+      if (j - i >= 3) {
+        const width = j - i === 3 ? 'short' : j - i === 4 ? 'long' : 'narrow';
+        const text =
+          c === 'L'
+            ? standAloneMonth(locale.localeString(), date.monthValue(), width)
+            : standAloneWeekday(locale.localeString(), date.dayOfWeek().value(), width);
+        out += `'${text.replace(/'/g, "''")}'`;
+        i = j;
+        continue;
+      }
     }
     out += c;
     i++;
