@@ -51,7 +51,7 @@ import {
   tryDefined,
 } from './runtime.js';
 import { FORBIDDEN_KEYS, MISSING, verifiedPlain } from './sandbox.js';
-import { JDouble, MapEntry, isJavaList, isList, isMap, javaHashMap, newMap, printPlain, toJavaString } from './values.js';
+import { JDouble, MapEntry, isJavaList, isList, isMap, javaHashMap, mapKeys, newMap, printPlain, toJavaString } from './values.js';
 
 /** `x.a.b` with literal names and no calls, as a root name and a path. */
 function literalChain(e: Expression): { root: string; rootStart: number; names: string[] } | null {
@@ -309,7 +309,7 @@ class Compiler {
       if (value === null || value === undefined) return undefined;
       let items: readonly unknown[];
       if (isList(value)) items = value;
-      else if (isMap(value)) items = Object.keys(value).map((key) => new MapEntry(key, value[key] ?? null));
+      else if (isMap(value)) items = mapKeys(value).map((key) => new MapEntry(key, value[key] ?? null));
       else throw unit.locate(new TemplateError('TYPE_ERROR', `Not an iterable object. Value = [${toJavaString(value)}]`), start);
       const length = items.length;
       if (length === 0) return otherwise ? otherwise(f, out) : undefined;

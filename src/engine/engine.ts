@@ -27,9 +27,10 @@ import type {
 } from './extension.js';
 import { coreExtension } from './builtins/core/index.js';
 import { DEFAULT_MAX_RANGE_SIZE } from './builtins/core/functions.js';
+import { stripKestraRaw } from './lexer.js';
 import { parseTemplate } from './parser.js';
 import { redactError } from './redact.js';
-import { isList, isMap } from './values.js';
+import { isList, isMap, mapKeys, setKeyOrder } from './values.js';
 
 /** Options of an engine: the limits of every render (see `RenderLimits` for each one's default), and more. */
 export interface EngineOptions extends RenderLimits {
@@ -138,7 +139,9 @@ export class TemplateEngine {
         try {
           state = this.newState(scope, false, 0);
           const r = execute(program, checkContext(context), state);
-          return typeof r === 'string' ? Promise.resolve(r) : r.catch((e: unknown) => Promise.reject(failure(e, state)));
+          return typeof r === 'string'
+            ? Promise.resolve(stripKestraRaw(r))
+            : r.then(stripKestraRaw, (e: unknown) => Promise.reject(failure(e, state)));
         } catch (e) {
           return Promise.reject(failure(e, state));
         }
@@ -147,7 +150,7 @@ export class TemplateEngine {
         let state: RenderState | undefined;
         try {
           state = this.newState(scope, true, 0);
-          return execute(program, checkContext(context), state) as string;
+          return stripKestraRaw(execute(program, checkContext(context), state) as string);
         } catch (e) {
           throw failure(e, state);
         }
@@ -172,7 +175,8 @@ export class TemplateEngine {
     if (!template.includes('{')) return template;
     // Re-enter through the cached program directly to carry the depth and the sync mode.
     const program = this.programs.get(this.compile(template))!;
-    return execute(program, variables, this.newState(parent.scope, parent.sync, parent.nestedDepth + 1, parent));
+    const r = execute(program, variables, this.newState(parent.scope, parent.sync, parent.nestedDepth + 1, parent));
+    return typeof r === 'string' ? stripKestraRaw(r) : r.then(stripKestraRaw);
   }
 
   // --- rendering ----------------------------------------------------------------------------
@@ -219,14 +223,16 @@ export class TemplateEngine {
     }
     if (isMap(value)) {
       const out: Record<string, unknown> = {};
-      for (const key of Object.keys(value)) {
+      const order: string[] = [];
+      for (const key of mapKeys(value)) {
         const renderedKey = key.includes('{') ? await this.render(key, context, scope) : key;
         const rendered = await this.renderValueAt(value[key], context, scope, depth + 1);
         if (!Object.hasOwn(out, renderedKey)) {
           Object.defineProperty(out, renderedKey, { value: rendered, enumerable: true, writable: true, configurable: true });
+          order.push(renderedKey);
         }
       }
-      return out;
+      return setKeyOrder(out, order);
     }
     return value;
   }

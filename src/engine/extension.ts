@@ -26,6 +26,12 @@ export interface RenderScope {
   readonly runtime?: unknown;
   /** This render's limits, over the engine's (a task's remaining time as `maxRenderTime`, for instance). */
   readonly limits?: RenderLimits;
+  /**
+   * The render's locale, as Java spells it (`en_US`, `fr`, `de_DE`): Pebble's context locale, the JVM
+   * default Kestra runs with. `date`/`dateAdd`/`now` use it when no `locale` argument is given,
+   * `numberFormat` takes its symbols from it, and the `locale` variable shows it. Default `en_US`.
+   */
+  readonly locale?: string;
 }
 
 /** Arguments after positional ones were mapped to `argNames` (unnamed extras get keys "0", "1", …). */

@@ -6,7 +6,7 @@ import { TemplateError } from './errors.js';
 import * as ops from './operations.js';
 import type { Value } from './runtime.js';
 import { FORBIDDEN_KEYS, MISSING, readOwnData } from './sandbox.js';
-import { isJavaArray, isJavaList, isList, isMap, javaEquals, markJavaCollection, toIndex, toJavaString } from './values.js';
+import { isJavaArray, isJavaList, isList, isMap, javaEquals, mapKeys, markJavaCollection, toIndex, toJavaString } from './values.js';
 
 /** Java-ish members of lists, maps and strings that Pebble reaches through reflection. */
 export function callMember(object: unknown, name: string, args: readonly unknown[] | null): Value | typeof MISSING {
@@ -99,7 +99,7 @@ export function callMember(object: unknown, name: string, args: readonly unknown
     }
   }
   if (isMap(object) && args !== null) {
-    const keys = Object.keys(object).filter((k) => !FORBIDDEN_KEYS.has(k));
+    const keys = mapKeys(object).filter((k) => !FORBIDDEN_KEYS.has(k));
     switch (name) {
       case 'keySet':
         return markJavaCollection(keys, 'set', 'java.util.LinkedHashMap$LinkedKeySet');

@@ -54,8 +54,24 @@ const WS_RE = /\s*/y;
 const PUNCTUATION = '()[]{}?:.,|=';
 const WORD_OPERATORS = new Set(OPERATOR_SYMBOLS.filter((s) => /^[a-z]/.test(s)));
 const SYMBOL_OPERATORS = OPERATOR_SYMBOLS.filter((s) => !/^[a-z]/.test(s));
-// Kestra's render wrapper shields a single-line {% raw %}…{% endraw %} from Pebble (VariableRenderer).
+/**
+ * Kestra's render wrapper (VariableRenderer.renderOnce) shields a single-line {% raw %}…{% endraw %}
+ * from Pebble: the whole block becomes a UUID while Pebble renders, then the block is put back and
+ * its tags stripped. So the dashes of `{%- raw -%}` and `{%- endraw -%}` trim nothing, a
+ * neighbouring tag's trim marker stops at the block (a UUID is not whitespace), and the content is
+ * never trimmed.
+ */
 const KESTRA_RAW_RE = /\{%-*\s*raw\s*-*%\}(.*?)\{%-*\s*endraw\s*-*%\}/y;
+const KESTRA_RAW_ALL_RE = /\{%-*\s*raw\s*-*%\}(.*?)\{%-*\s*endraw\s*-*%\}/g;
+
+/**
+ * VariableRenderer.render's last step: the raw tags left in the output (a value that held some)
+ * are stripped, `RAW_PATTERN.matcher(output).replaceAll("$2")`.
+ */
+export function stripKestraRaw(output: string): string {
+  if (!output.includes('{%')) return output;
+  return output.replace(KESTRA_RAW_ALL_RE, (_whole, body: string) => body);
+}
 const VERBATIM_OPEN_RE = /\{%(-?)\s*verbatim\s*(-?)%\}/y;
 const VERBATIM_CLOSE_RE = /\{%(-?)\s*endverbatim\s*(-?)%\}/g;
 const MAX_INTERPOLATION_DEPTH = 64;
@@ -90,7 +106,8 @@ class Lexer {
         this.pos = src.length;
         break;
       }
-      const trimBefore = src[open + 2] === '-';
+      // `{%- raw %}` trims nothing before it (see KESTRA_RAW_RE).
+      const trimBefore = src[open + 2] === '-' && !this.isKestraRaw(open);
       if (open > this.pos) this.pushText(src.slice(this.pos, open), this.pos, trimBefore);
       this.trimNext = false;
       const kind = src[open + 1];
@@ -135,6 +152,12 @@ class Lexer {
     }
     this.trimNext = this.src[close - 1] === '-' && close - 1 > open + 2;
     this.pos = close + 2;
+  }
+
+  private isKestraRaw(open: number): boolean {
+    if (this.src[open + 1] !== '%') return false;
+    KESTRA_RAW_RE.lastIndex = open;
+    return KESTRA_RAW_RE.test(this.src);
   }
 
   /** `{% verbatim %}` and Kestra's single-line `{% raw %}` become literal text. */

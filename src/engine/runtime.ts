@@ -9,7 +9,8 @@ import { LimitExceededError, TemplateError, UndefinedVariableError } from './err
 import type { FilterDefinition, FunctionDefinition, RenderScope, TestDefinition } from './extension.js';
 import { LineCounter } from './lexer.js';
 import { MISSING, readOwnData } from './sandbox.js';
-import { newMap, printValue } from './values.js';
+import { parseJavaLocale } from './locale.js';
+import { mapKeys, newMap, printValue } from './values.js';
 
 /** A level of variables (`for` bodies and macros push one). Values are never `undefined`. */
 export class Scope {
@@ -152,14 +153,24 @@ export function lookupVariable(f: Frame, name: string): Value | typeof MISSING {
  * en_US) and `_context` (every variable in scope, as a map).
  */
 function globalVariable(f: Frame, name: string): Value | typeof MISSING {
-  if (name === 'locale') return 'en_US';
+  if (name === 'locale') return localeVariable(f.state.scope.locale);
   if (name === '_context') return visibleVariables(f);
   return MISSING;
 }
 
+/** `Locale.toString()` of the render's locale (`de-DE` shows as `de_DE`); a tag Java could not read is shown as given. */
+function localeVariable(tag: string | undefined): string {
+  if (tag === undefined) return 'en_US';
+  try {
+    return parseJavaLocale(tag).javaString;
+  } catch {
+    return tag;
+  }
+}
+
 export function visibleVariables(f: Frame): Record<string, unknown> {
   const all: Record<string, unknown> = newMap();
-  for (const k of Object.keys(f.root)) {
+  for (const k of mapKeys(f.root)) {
     const v = readOwnData(f.root, k);
     if (v !== MISSING) all[k] = v;
   }

@@ -11,13 +11,17 @@
  * | Double                 | non-integral `number`, or `JDouble` when the value is integral   |
  * |                        | (`2.0`, `-0.0`) so it keeps printing as a double                 |
  * | List                   | `Array`                                                          |
- * | Map                    | plain object (prototype `Object.prototype` or `null`)            |
+ * | Map                    | plain object (prototype `Object.prototype` or `null`); its Java  |
+ * |                        | key order, when not JavaScript's, rides along (map-order.ts)     |
  *
  * Integer and Long are told apart because Java's `equals` does (`[1, 2] contains 1` is false
  * for a JSON list, whose elements are Integers, while the literal is a Long).
  */
 
 import { LimitExceededError } from './errors.js';
+import { mapKeys, setKeyOrder } from './map-order.js';
+
+export { OrderedMapBuilder, copyKeyOrder, hasKeyOrder, isIndexKey, mapKeys, orderedMap, setKeyOrder } from './map-order.js';
 
 /**
  * Nodes one conversion (to text, to JSON, YAML, Ion), comparison or deep copy of a value may visit.
@@ -382,7 +386,7 @@ function writeJavaText(value: unknown, depth: number, w: TextWriter): void {
     w.enter();
     w.add('{');
     let first = true;
-    for (const key of Object.keys(value)) {
+    for (const key of mapKeys(value)) {
       w.add((first ? '' : ', ') + key + '=');
       writeJavaText(value[key], depth + 1, w);
       first = false;
@@ -497,7 +501,7 @@ function writeJson(value: unknown, includeNulls: boolean, depth: number, w: Text
     w.enter();
     w.add('{');
     let first = true;
-    for (const key of Object.keys(value)) {
+    for (const key of mapKeys(value)) {
       const v = value[key];
       if (!includeNulls && (v === null || v === undefined)) continue;
       w.add((first ? '' : ',') + jsonString(key) + ':');
@@ -685,7 +689,10 @@ export function javaHashMap(entries: readonly [unknown, unknown][], initialCapac
   keys.sort((a, b) => (a.hash & (capacity - 1)) - (b.hash & (capacity - 1)) || a.order - b.order);
   const out = newMap();
   for (const k of keys) out[k.text] = values.get(k.text);
-  return out;
+  return setKeyOrder(
+    out,
+    keys.map((k) => k.text),
+  );
 }
 
 /** Creates an engine-owned map: no prototype, so no inherited keys can ever be reached. */

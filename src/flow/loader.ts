@@ -5,6 +5,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
+import { isMap, isScalar, isSeq } from 'yaml';
+import { isIndexKey, setKeyOrder } from '../engine/map-order.js';
 import { childListsOf, type TaskDefinition } from '../tasks/definition.js';
 import { defaultTaskRegistry, type TaskRegistry } from '../tasks/registry.js';
 import {
@@ -263,6 +265,7 @@ export function checkFlow(source: string, options: CheckFlowOptions = {}): Check
   let root: unknown;
   try {
     root = doc.toJS({ maxAliasCount: 1000 });
+    keepYamlKeyOrder(doc.contents, root, 0);
   } catch (e) {
     checker.addAt('YAML_SYNTAX', `YAML error: ${(e as Error).message}`, [], 0);
     return { problems: checker.problems.map(withFile) };
@@ -274,6 +277,34 @@ export function checkFlow(source: string, options: CheckFlowOptions = {}): Check
   const flow = buildFlow(root, checker, file, registry);
   const problems = checker.sorted().map(withFile);
   return problems.length === 0 && flow !== undefined ? { flow, problems } : { problems };
+}
+
+/**
+ * Gives the maps `toJS` built the key order of the YAML text (Kestra reads a flow into
+ * LinkedHashMaps): JavaScript would list integer-like keys (`2024:`) first. Maps whose keys cannot
+ * be matched one to one (merge keys, complex keys) keep JavaScript's order.
+ */
+function keepYamlKeyOrder(node: unknown, value: unknown, depth: number): void {
+  if (depth > 200 || value === null || typeof value !== 'object') return;
+  if (isSeq(node) && Array.isArray(value)) {
+    node.items.forEach((item, i) => keepYamlKeyOrder(item, value[i], depth + 1));
+    return;
+  }
+  if (!isMap(node) || Array.isArray(value)) return;
+  const map = value as Record<string, unknown>;
+  const keys: string[] = [];
+  const seen = new Set<string>();
+  for (const pair of node.items) {
+    if (!isScalar(pair.key)) return;
+    const key = String(pair.key.value);
+    if (!Object.hasOwn(map, key)) return;
+    if (!seen.has(key)) {
+      seen.add(key);
+      keys.push(key);
+    }
+    keepYamlKeyOrder(pair.value, map[key], depth + 1);
+  }
+  if (keys.length === Object.keys(map).length && keys.some(isIndexKey)) setKeyOrder(map, keys);
 }
 
 function buildFlow(root: Record<string, unknown>, c: Checker, file: string | undefined, registry: TaskRegistry): Flow | undefined {

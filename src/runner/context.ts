@@ -7,6 +7,7 @@
  * recomputed from the task-run list as Kestra does on every context, so a run stays linear in the
  * number of task runs.
  */
+import { copyKeyOrder } from '../engine/map-order.js';
 import type { Label, StateType, TaskRun } from '../flow/execution.js';
 
 /** Where a task run's outputs go in `outputs`: Kestra's `Execution.outputs()` for one task run. */
@@ -90,5 +91,6 @@ export function clonePlain<T>(value: T, depth = 0): T {
   if (proto !== Object.prototype && proto !== null) return value;
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) out[key] = clonePlain((value as Record<string, unknown>)[key], depth + 1);
-  return out as T;
+  // A map the engine parsed (an HTTP body, a JSON input) keeps its Java key order.
+  return copyKeyOrder(value, out) as T;
 }

@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { parseJson, writeJson } from '../engine/builtins/kestra/json.js';
-import { isList, isMap, newMap, toJavaString } from '../engine/values.js';
+import { OrderedMapBuilder, isList, isMap, mapKeys, toJavaString } from '../engine/values.js';
 import { CsvReader, csvLine, type QuoteMode } from './csv.js';
 import { type CsvParseError, IonParseError, SerdesError } from './errors.js';
 import { parseIon, toIonLine } from './ion.js';
@@ -275,9 +275,9 @@ export async function csvToIon(input: AsyncIterable<Uint8Array>, outFile: string
             bad(`Bad line encountered (field count mismatch): Expected ${names.length}, got ${record.fields.length} fields.`);
             return;
           }
-          const row = newMap();
-          for (let i = 0; i < kept; i++) row[names[i] as string] = values[i] ?? null;
-          pendingRows.push(toIonLine(row));
+          const row = new OrderedMapBuilder();
+          for (let i = 0; i < kept; i++) row.set(names[i] as string, values[i] ?? null);
+          pendingRows.push(toIonLine(row.build()));
         } else pendingRows.push(toIonLine(values));
         count++;
       },
@@ -374,9 +374,15 @@ export async function ionToCsv(input: AsyncIterable<Uint8Array>, outFile: string
         if (options.header) throw new SerdesError('SERDES_BAD_INPUT', 'Invalid data of type List with header');
         await sink.write(csvLine(row.map(csvField), writeOptions));
       } else if (isMap(row)) {
-        if (first && options.header) await sink.write(csvLine(Object.keys(row), writeOptions));
+        const keys = mapKeys(row);
+        if (first && options.header) await sink.write(csvLine(keys, writeOptions));
         first = false;
-        await sink.write(csvLine(Object.values(row).map(csvField), writeOptions));
+        await sink.write(
+          csvLine(
+            keys.map((k) => csvField(row[k])),
+            writeOptions,
+          ),
+        );
       }
     }
     return count;

@@ -4,12 +4,11 @@
  * as decimals, strings UTF-8. Reading parses the Ion subset such files hold with a fast hand-written
  * parser and falls back to ion-js for anything else (blobs, clobs…).
  */
-import { loadAll } from 'ion-js';
 import { IonParseError } from './errors.js';
-import { ionToJava } from '../engine/builtins/kestra/ion.js';
+import { readIonAll } from '../engine/builtins/kestra/ion.js';
 import { integralFromText } from '../engine/builtins/kestra/json.js';
 import { JBigDecimal, JBigInteger, JFloat, parseBigDecimal } from '../engine/builtins/kestra/numbers.js';
-import { formatDouble, isList, isMap, JDouble, makeDouble, newMap, toJavaString } from '../engine/values.js';
+import { formatDouble, isList, isMap, JDouble, makeDouble, mapKeys, newMap, OrderedMapBuilder, toJavaString } from '../engine/values.js';
 
 const MAX_DEPTH = 1000;
 
@@ -89,7 +88,7 @@ function writeValue(value: unknown, depth: number): string {
   if (isMap(value)) {
     let out = '{';
     let first = true;
-    for (const key of Object.keys(value)) {
+    for (const key of mapKeys(value)) {
       out += `${first ? '' : ','}${symbol(key)}:${writeValue(value[key], depth + 1)}`;
       first = false;
     }
@@ -216,14 +215,15 @@ class Parser {
   }
 
   private struct(depth: number): Record<string, unknown> {
-    const out = newMap();
+    // Field order kept, integer-like names included (Jackson reads a LinkedHashMap).
+    const out = new OrderedMapBuilder();
     this.i++; // {
     for (;;) {
       this.ws();
       const s = this.s;
       if (s[this.i] === '}') {
         this.i++;
-        return out;
+        return out.build();
       }
       let name: string;
       if (s[this.i] === '"') name = this.shortString();
@@ -236,7 +236,7 @@ class Parser {
       this.ws();
       if (s[this.i] !== ':') throw new IonParseError(`Expected ':' after field '${name}' in an Ion struct`);
       this.i++;
-      out[name] = this.value(depth + 1);
+      out.set(name, this.value(depth + 1));
       this.ws();
       if (s[this.i] === ',') this.i++;
       else if (s[this.i] !== '}') throw new IonParseError(`Expected ',' or '}' in an Ion struct`);
@@ -374,7 +374,7 @@ export function parseIon(text: string | Uint8Array, options: { keepAnnotations?:
     }
   }
   try {
-    return loadAll(text).map((v) => ionToJava(v, 0));
+    return readIonAll(text);
   } catch (e) {
     throw new IonParseError(`Invalid Ion data: ${(e as Error).message}`);
   }

@@ -1,4 +1,5 @@
 /** Turning rendered property values into what a task needs, with errors that name the property. */
+import { parseJsonKeepingOrder } from '../engine/builtins/kestra/json.js';
 import { parseDuration } from '../flow/duration.js';
 import type { StateType } from '../flow/execution.js';
 import type { PropertyKind } from './definition.js';
@@ -48,7 +49,7 @@ export function asRecord(value: unknown, property: string): Record<string, unkno
   if (typeof value === 'string') {
     // A property written as one expression renders to JSON text (Kestra's Property<Map>).
     try {
-      const parsed: unknown = JSON.parse(value);
+      const parsed = parseJsonKeepingOrder(value);
       if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
     } catch {
       // fall through to the error below
@@ -62,7 +63,7 @@ export function asList(value: unknown, property: string): unknown[] {
   if (Array.isArray(value)) return value;
   if (typeof value === 'string') {
     try {
-      const parsed: unknown = JSON.parse(value);
+      const parsed = parseJsonKeepingOrder(value);
       if (Array.isArray(parsed)) return parsed;
     } catch {
       // fall through

@@ -169,3 +169,22 @@ describe('now function', () => {
     expect(await render("{{ now('yyyy') | number > 2000 }}")).toBe('true');
   });
 });
+
+describe('named formats of current Kestra', () => {
+  // core/src/test/java/io/kestra/core/runners/pebble/filters/DateFilterTest.java#timestampDateFormat (newer Kestra):
+  // AbstractDate spells it sql_sec now; Kestra 0.21 spelled it sql_seq, kept as an alias.
+  it.each([
+    ['sql_sec', '2013-09-08 17:19:12'],
+    ['sql_seq', '2013-09-08 17:19:12'],
+    ['sql_milli', '2013-09-08 17:19:12.123'],
+    ['iso_milli', '2013-09-08T17:19:12.123+02:00'],
+    ['iso_sec', '2013-09-08T17:19:12+02:00'],
+  ])('%s', async (format, expected) => {
+    expect(await render(`{{ 1378653552123 | date(format="${format}", timeZone="Europe/Paris") }}`)).toBe(expected);
+  });
+  it('sql_sec as existingFormat', async () => {
+    expect(await render(`{{ "2013-09-08 17:19:12" | date("iso_sec", existingFormat="sql_sec", timeZone="UTC") }}`)).toBe(
+      '2013-09-08T17:19:12Z',
+    );
+  });
+});

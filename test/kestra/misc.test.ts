@@ -136,6 +136,11 @@ describe('printContext', () => {
   it('works through the engine', async () => {
     expect(await render('{{ fromJson(printContext() | toJson).array }}', { test: 'value', array: ['a', 'b', 'c'] })).toBe('["a","b","c"]');
   });
+  it('is also fetchContext (Extension.getFunctions registers FetchContextFunction under both names)', async () => {
+    expect(await render('{{ fetchContext().array }}', { test: 'value', array: ['a', 'b', 'c'] })).toBe('["a","b","c"]');
+    // HashMap order, integer-like keys included ("a" is in bucket 1, "b" in 2, "10" in 15).
+    expect(await render('{{ fetchContext() | keys }}', { 10: 1, b: 2, a: 3 })).toBe('["a","b","10"]');
+  });
 });
 
 describe('env', () => {

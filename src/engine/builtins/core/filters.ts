@@ -21,14 +21,17 @@ import {
   javaClassName,
   javaType,
   makeDouble,
+  mapKeys,
   markJavaArray,
   newMap,
+  setKeyOrder,
   toDouble,
   toInt,
   toJavaString,
   ValueWalk,
 } from '../../values.js';
 import { formatDecimal, formatDefault } from './number-format.js';
+import { US_SYMBOLS, decimalSymbols, parseJavaLocale } from '../../locale.js';
 import { emptyTest } from './tests.js';
 
 function typeError(message: string): TemplateError {
@@ -144,7 +147,7 @@ function replaceValue(
 ): MaybePromise<unknown> {
   if (depth > 100) throw new LimitExceededError('nesting', 'replace: value nested too deeply');
   if (typeof value === 'string') {
-    const keys = Object.keys(pairs);
+    const keys = mapKeys(pairs);
     const step = (out: string, i: number): MaybePromise<string> => {
       for (; i < keys.length; i++) {
         const key = keys[i]!;
@@ -187,12 +190,12 @@ function replaceValue(
   }
   if (isMap(value)) {
     walk.enter();
-    const keys = Object.keys(value);
+    const keys = mapKeys(value);
     const values = settleAll(keys.map((k) => replaceValue(value[k], pairs, regexp, depth + 1, budget, walk)));
     const build = (vs: unknown[]): Record<string, unknown> => {
       const out = newMap();
       keys.forEach((k, i) => (out[k] = vs[i]));
-      return out;
+      return setKeyOrder(out, keys);
     };
     return values instanceof Promise ? values.then(build) : build(values);
   }
@@ -307,8 +310,8 @@ export const coreFilters: Readonly<Record<string, FilterDefinition>> = {
       }
       if (items === null) return input;
       if (isMap(input)) {
-        const entries: [unknown, unknown][] = Object.keys(input).map((k) => [k, input[k]]);
-        if (isMap(items)) for (const k of Object.keys(items)) entries.push([k, items[k]]);
+        const entries: [unknown, unknown][] = mapKeys(input).map((k) => [k, input[k]]);
+        if (isMap(items)) for (const k of mapKeys(items)) entries.push([k, items[k]]);
         else if (isList(items)) for (const v of items) entries.push([v, v]);
         else
           throw new TemplateError('TYPE_ERROR', `Currently, only Maps and Lists can be merged with a Map. Arg2: ${javaClassName(items)}`);
@@ -325,24 +328,27 @@ export const coreFilters: Readonly<Record<string, FilterDefinition>> = {
       if (isJavaList(input)) {
         if (isList(items)) return [...input, ...items];
         // A map merged into a list adds its entries (printed `k=v`, or `{"k":v}` as JSON).
-        if (isMap(items)) return [...input, ...Object.keys(items).map((k) => new MapEntry(k, items[k] ?? null))];
+        if (isMap(items)) return [...input, ...mapKeys(items).map((k) => new MapEntry(k, items[k] ?? null))];
         throw new TemplateError('TYPE_ERROR', `Currently, only Maps and Lists can be merged with a List. Arg2: ${javaClassName(items)}`);
       }
       throw new TemplateError('TYPE_ERROR', 'The object being filtered is not a Map/List/Array');
     },
     ['items'],
   ),
-  numberFormat: filter(
-    (input, args) => {
+  // Not pure: the symbols come from the render's locale.
+  numberFormat: {
+    argNames: ['format'],
+    call(input, args, ctx) {
       if (input === null || input === undefined) return null;
       if (!isNumber(input)) throw new TemplateError('TYPE_ERROR', "The input for the 'NumberFormat' filter has to be a number.");
       const value = input instanceof JDouble ? input.value : input;
+      const tag = ctx.scope.locale;
+      const symbols = tag === undefined || tag === 'en_US' ? US_SYMBOLS : decimalSymbols(parseJavaLocale(tag));
       const format = args['format'];
-      if (format === null || format === undefined) return formatDefault(value);
-      return formatDecimal(value, castString(format));
+      if (format === null || format === undefined) return formatDefault(value, symbols);
+      return formatDecimal(value, castString(format), symbols);
     },
-    ['format'],
-  ),
+  },
   reverse: filter((input) => {
     if (input === null || input === undefined) return null;
     const list = castList(input);

@@ -1,9 +1,11 @@
 /**
  * A java.text.DecimalFormat subset for Pebble's `numberFormat` filter: literal prefix/suffix,
  * `%` and `‰`, grouping, minimum/maximum integer and fraction digits, HALF_EVEN rounding,
- * en_US symbols (the engine runs as Kestra's JVM default locale, documented).
+ * the render locale's grouping and decimal separators and minus sign (`RenderScope.locale`, en_US by
+ * default: Pebble takes them from the evaluation context's locale, Kestra's JVM default).
  */
 import { TemplateError } from '../../errors.js';
+import { US_SYMBOLS, type DecimalSymbols } from '../../locale.js';
 
 interface Pattern {
   prefix: string;
@@ -82,17 +84,17 @@ function decimalDigits(value: number | bigint): [string, string] {
   return ['0', '0'.repeat(-exp - 1) + digits];
 }
 
-function group(intDigits: string, size: number): string {
+function group(intDigits: string, size: number, separator: string): string {
   if (size <= 0 || intDigits.length <= size) return intDigits;
   const parts: string[] = [];
   for (let end = intDigits.length; end > 0; end -= size) parts.unshift(intDigits.slice(Math.max(0, end - size), end));
-  return parts.join(',');
+  return parts.join(separator);
 }
 
-export function formatDecimal(value: number | bigint, pattern: string): string {
+export function formatDecimal(value: number | bigint, pattern: string, symbols: DecimalSymbols = US_SYMBOLS): string {
   const p = parsePattern(pattern);
   if (typeof value === 'number' && !Number.isFinite(value))
-    return Number.isNaN(value) ? 'NaN' : `${value < 0 ? '-' : ''}${p.prefix}∞${p.suffix}`;
+    return Number.isNaN(value) ? 'NaN' : `${value < 0 ? symbols.minus : ''}${p.prefix}∞${p.suffix}`;
   const negative = typeof value === 'bigint' ? value < 0n : value < 0 || Object.is(value, -0);
   const scaled = p.multiplier === 1 ? value : typeof value === 'bigint' ? value * BigInt(p.multiplier) : value * p.multiplier;
   let [intDigits, fracDigits] = decimalDigits(scaled);
@@ -101,12 +103,12 @@ export function formatDecimal(value: number | bigint, pattern: string): string {
   if (fracDigits.length < p.minFrac) fracDigits = fracDigits.padEnd(p.minFrac, '0');
   intDigits = intDigits.replace(/^0+/, '');
   if (intDigits.length < p.minInt) intDigits = intDigits.padStart(p.minInt, '0');
-  const body = group(intDigits, p.grouping) + (fracDigits.length > 0 ? '.' + fracDigits : '');
+  const body = group(intDigits, p.grouping, symbols.group) + (fracDigits.length > 0 ? symbols.decimal + fracDigits : '');
   // DecimalFormat keeps the sign of a negative value that rounds to zero (and of -0.0).
-  return (negative ? '-' : '') + p.prefix + (body === '' ? '0' : body) + p.suffix;
+  return (negative ? symbols.minus : '') + p.prefix + (body === '' ? '0' : body) + p.suffix;
 }
 
-/** NumberFormat.getInstance(en_US): `#,##0.###`. */
-export function formatDefault(value: number | bigint): string {
-  return formatDecimal(value, '#,##0.###');
+/** NumberFormat.getInstance(locale): `#,##0.###` with the locale's symbols. */
+export function formatDefault(value: number | bigint, symbols: DecimalSymbols = US_SYMBOLS): string {
+  return formatDecimal(value, '#,##0.###', symbols);
 }

@@ -1,12 +1,12 @@
 /** Kestra's collection filters: keys, values, flatten, chunk, distinct. */
 import type { FilterDefinition } from '../../extension.js';
-import { ValueWalk, isList, isMap, isNumber, javaClassName, javaKey, toInt } from '../../values.js';
+import { ValueWalk, isList, isMap, isNumber, javaClassName, javaKey, mapKeys, toInt } from '../../values.js';
 import { functionError } from './common.js';
 
 const keys: FilterDefinition = {
   call(input) {
     if (input === null || input === undefined) return null;
-    if (isMap(input)) return Object.keys(input);
+    if (isMap(input)) return mapKeys(input);
     if (isList(input)) return input.map((_, i) => i);
     throw functionError(`'keys' filter can only be applied to List, Map, Array. Actual type was: ${javaClassName(input)}`);
   },
@@ -15,7 +15,7 @@ const keys: FilterDefinition = {
 const values: FilterDefinition = {
   call(input) {
     if (input === null || input === undefined) return null;
-    if (isMap(input)) return Object.keys(input).map((k) => input[k] ?? null);
+    if (isMap(input)) return mapKeys(input).map((k) => input[k] ?? null);
     throw functionError(`'values' filter can only be applied to Map. Actual type was: ${javaClassName(input)}`);
   },
 };

@@ -5,7 +5,7 @@
  */
 import { TemplateError } from '../../errors.js';
 import type { Args, MaybePromise } from '../../extension.js';
-import { javaClassName, newMap } from '../../values.js';
+import { javaClassName, newMap, setKeyOrder } from '../../values.js';
 
 export function typeError(message: string): TemplateError {
   return new TemplateError('TYPE_ERROR', message);
@@ -83,6 +83,7 @@ export function toJavaHashMap(entries: ReadonlyArray<readonly [string, unknown]>
   const byKey = new Map<string, unknown>();
   for (const [k, v] of entries) byKey.set(k, v);
   const out = newMap();
-  for (const k of javaHashMapOrder([...byKey.keys()])) out[k] = byKey.get(k);
-  return out;
+  const order = javaHashMapOrder([...byKey.keys()]);
+  for (const k of order) out[k] = byKey.get(k);
+  return setKeyOrder(out, order);
 }

@@ -15,8 +15,9 @@ import {
   ZonedDateTime,
 } from '@js-joda/core';
 import { createRequire } from 'node:module';
-import type { Locale as JodaLocale } from '@js-joda/locale';
-import type { Args, FilterDefinition, FunctionDefinition } from '../../extension.js';
+import type { Locale as JodaLocale, registerLocaleData as RegisterLocaleData } from '@js-joda/locale';
+import type { Args, CallContext, FilterDefinition, FunctionDefinition } from '../../extension.js';
+import { gregorianCldr, localizedPattern, parseJavaLocale, standAloneMonth, standAloneWeekday, type DateStyle } from '../../locale.js';
 import { isIntegral, makeLong } from '../../values.js';
 import { castError, functionError, optString } from './common.js';
 
@@ -26,6 +27,7 @@ import { castError, functionError, optString } from './common.js';
 // ---------------------------------------------------------------------------------------------
 
 let localeClass: typeof JodaLocale | undefined;
+let registerData: typeof RegisterLocaleData | undefined;
 
 /** Loads js-joda's IANA database and en_US data once (synchronously, as the filters are). */
 function dateData(): typeof JodaLocale {
@@ -33,7 +35,9 @@ function dateData(): typeof JodaLocale {
     const require = createRequire(import.meta.url);
     require('@js-joda/timezone');
     require('@js-joda/locale_en-us');
-    localeClass = (require('@js-joda/locale') as { Locale: typeof JodaLocale }).Locale;
+    const plugin = require('@js-joda/locale') as { Locale: typeof JodaLocale; registerLocaleData: typeof RegisterLocaleData };
+    registerData = plugin.registerLocaleData;
+    localeClass = plugin.Locale;
   }
   return localeClass;
 }
@@ -199,6 +203,8 @@ const NAMED_PATTERNS: Readonly<Record<string, string>> = {
   iso_sec: "yyyy-MM-dd'T'HH:mm:ssXXX",
   iso_milli: "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
   sql: 'yyyy-MM-dd HH:mm:ss.SSSSSS',
+  sql_sec: 'yyyy-MM-dd HH:mm:ss',
+  // Kestra 0.21's spelling of sql_sec, kept as an alias.
   sql_seq: 'yyyy-MM-dd HH:mm:ss',
   sql_milli: 'yyyy-MM-dd HH:mm:ss.SSS',
   // FormatStyle FULL/LONG/MEDIUM/SHORT as JDK 17 prints them for en_US (CLDR 39).
@@ -207,6 +213,13 @@ const NAMED_PATTERNS: Readonly<Record<string, string>> = {
   medium: 'MMM d, y, h:mm:ss a',
   short: 'M/d/yy, h:mm a',
 };
+
+const STYLE_NAMES: ReadonlySet<string> = new Set(['full', 'long', 'medium', 'short']);
+
+/** Whether the locale prints with the bundled en_US data (en, en_US, or a language ICU does not know). */
+function isEnglish(locale: JodaLocale): boolean {
+  return !registeredBundles.has(locale.localeString());
+}
 
 const NAMED_FORMATTERS: Readonly<Record<string, DateTimeFormatter>> = {
   iso_date_time: DateTimeFormatter.ISO_DATE_TIME,
@@ -256,8 +269,12 @@ function namedOrPattern(format: string, locale: JodaLocale): Formatter {
   const named = NAMED_FORMATTERS[format];
   if (named !== undefined) return named.withLocale(locale);
   if (format === 'rfc_1123_date_time') return rfc1123;
-  const pattern = NAMED_PATTERNS[format] ?? format;
-  if (/z/.test(stripQuoted(pattern))) return (date, loc) => cachedPattern(withZoneNames(pattern, date, loc), loc).format(date);
+  const style = STYLE_NAMES.has(format) ? (format as DateStyle) : undefined;
+  const pattern =
+    style !== undefined && !isEnglish(locale) ? localizedPattern(locale.localeString(), style) : (NAMED_PATTERNS[format] ?? format);
+  const unquoted = stripQuoted(pattern);
+  if (/z/.test(unquoted) || (!isEnglish(locale) && /LLL|ccc/.test(unquoted)))
+    return (date, loc) => cachedPattern(withLocaleTexts(pattern, date, loc), loc).format(date);
   return cachedPattern(pattern, locale);
 }
 
@@ -304,15 +321,23 @@ function offsetText(seconds: number): string {
   return `${seconds < 0 ? '-' : '+'}${String(Math.floor(abs / 3600)).padStart(2, '0')}:${String(Math.floor((abs % 3600) / 60)).padStart(2, '0')}`;
 }
 
-/** The text Java prints for `z` (short) or `zzzz` (long) with an English locale. */
-function zoneName(date: ZonedDateTime, long: boolean): string {
+/**
+ * The text Java prints for `z` (short) or `zzzz` (long). Long names are the locale's (CLDR metazone
+ * names, as Java's); short ones are the English abbreviations Java prints for most locales.
+ */
+function zoneName(date: ZonedDateTime, long: boolean, locale: JodaLocale): string {
   const zone = date.zone();
   if (zone instanceof ZoneOffset) return offsetText(zone.totalSeconds());
   const id = zone.id();
   const epochMilli = date.toInstant().toEpochMilli();
-  if (long) return intlZoneName('en-US', id, 'long', epochMilli) ?? id;
+  if (long) return intlZoneName(isEnglish(locale) ? 'en-US' : locale.localeString(), id, 'long', epochMilli) ?? id;
   if (id === 'UTC' || id === 'Etc/UTC' || id === 'Z') return 'UTC';
   if (id === 'GMT' || id === 'Etc/GMT') return 'GMT';
+  if (!isEnglish(locale)) {
+    // The locale's own abbreviation when CLDR has one (de: MEZ), else Java's English one.
+    const own = intlZoneName(locale.localeString(), id, 'short', epochMilli);
+    if (own !== undefined && !/^(?:GMT|UTC)(?:[+-]|$)/.test(own)) return own;
+  }
   const fixed = JAVA_SHORT_NAMES[id];
   if (fixed !== undefined) return fixed;
   for (const locale of SHORT_NAME_LOCALES) {
@@ -324,7 +349,12 @@ function zoneName(date: ZonedDateTime, long: boolean): string {
 }
 
 /** Replaces `z` runs outside quotes by the quoted zone name (js-joda prints ids for them). */
-function withZoneNames(pattern: string, date: ZonedDateTime, _locale: JodaLocale): string {
+/**
+ * Replaces the runs js-joda cannot print as Java does by their quoted text: `z` (zone names) and,
+ * outside English, `LLL…`/`ccc…` (stand-alone month and weekday names: Russian `LLLL` is `март`
+ * where `MMMM` is `марта`; js-joda prints the format-context form for both).
+ */
+function withLocaleTexts(pattern: string, date: ZonedDateTime, locale: JodaLocale): string {
   let out = '';
   for (let i = 0; i < pattern.length;) {
     const c = pattern[i] as string;
@@ -338,9 +368,23 @@ function withZoneNames(pattern: string, date: ZonedDateTime, _locale: JodaLocale
     if (c === 'z') {
       let j = i;
       while (pattern[j] === 'z') j++;
-      out += `'${zoneName(date, j - i >= 4).replace(/'/g, "''")}'`;
+      out += `'${zoneName(date, j - i >= 4, locale).replace(/'/g, "''")}'`;
       i = j;
       continue;
+    }
+    if ((c === 'L' || c === 'c') && !isEnglish(locale)) {
+      let j = i;
+      while (pattern[j] === c) j++;
+      if (j - i >= 3) {
+        const width = j - i === 3 ? 'short' : j - i === 4 ? 'long' : 'narrow';
+        const text =
+          c === 'L'
+            ? standAloneMonth(locale.localeString(), date.monthValue(), width)
+            : standAloneWeekday(locale.localeString(), date.dayOfWeek().value(), width);
+        out += `'${text.replace(/'/g, "''")}'`;
+        i = j;
+        continue;
+      }
     }
     out += c;
     i++;
@@ -348,16 +392,34 @@ function withZoneNames(pattern: string, date: ZonedDateTime, _locale: JodaLocale
   return out;
 }
 
-/** `LocaleUtils.toLocale`; only English text data is bundled, so other languages print English. */
+const registeredBundles = new Set<string>();
+const jodaLocales = new Map<string, JodaLocale>();
+
+/**
+ * `LocaleUtils.toLocale(tag)` as a js-joda locale. en and en_US use the bundled en data; any other
+ * locale ICU knows (en_GB included) gets its texts from ICU on first use (see locale.ts), registered with js-joda
+ * under the locale's own bundle name; a language ICU does not know prints English, as Java's root
+ * data does. A malformed tag fails as Commons Lang does (`Invalid locale format: …`).
+ */
 function localeOf(tag: string | undefined): JodaLocale {
-  if (tag === undefined) return usLocale();
-  const [language = 'en', country = ''] = tag.split(/[_-]/);
-  if (language.toLowerCase() !== 'en') return usLocale();
-  try {
-    return new (dateData())(language.toLowerCase(), country.toUpperCase());
-  } catch {
-    return usLocale();
+  if (tag === undefined || tag === 'en_US') return usLocale();
+  const cached = jodaLocales.get(tag);
+  if (cached !== undefined) return cached;
+  const java = parseJavaLocale(tag);
+  const Locale = dateData();
+  let locale: JodaLocale;
+  if (java.intlTag === undefined || java.intlTag === 'en' || java.intlTag === 'en-US') locale = usLocale();
+  else {
+    const bundle = java.intlTag;
+    if (!registeredBundles.has(bundle)) {
+      registerData?.(`main/${bundle}/ca-gregorian.json`, gregorianCldr(bundle, bundle));
+      registeredBundles.add(bundle);
+    }
+    locale = new Locale(java.language, java.country, bundle);
   }
+  if (jodaLocales.size > 200) jodaLocales.clear();
+  jodaLocales.set(tag, locale);
+  return locale;
 }
 
 function formatDate(date: ZonedDateTime, format: string, zone: ZoneId, locale: JodaLocale): string {
@@ -377,14 +439,28 @@ interface DateArgs {
   zone: ZoneId;
   existingFormat: string | undefined;
   locale: JodaLocale;
+  parseLocale: JodaLocale;
 }
 
-function dateArgs(args: Args): DateArgs {
+/**
+ * The render's own locale (Pebble's `EvaluationContext.getLocale()`, Kestra's JVM default):
+ * `RenderScope.locale`, en_US unless the embedder sets it.
+ */
+function renderLocale(ctx: CallContext | undefined): JodaLocale {
+  return localeOf(ctx?.scope.locale);
+}
+
+function dateArgs(args: Args, ctx: CallContext | undefined): DateArgs {
+  // args.containsKey("locale") ? LocaleUtils.toLocale(...) : context.getLocale()
+  const tag = optString(args, 'locale');
+  const locale = tag === undefined ? renderLocale(ctx) : localeOf(tag);
   return {
     format: optString(args, 'format') ?? 'iso',
     zone: zoneOf(optString(args, 'timeZone')),
     existingFormat: optString(args, 'existingFormat'),
-    locale: localeOf(optString(args, 'locale')),
+    locale,
+    // A formatter without withLocale parses an existingFormat with the default locale.
+    parseLocale: tag === undefined ? locale : renderLocale(ctx),
   };
 }
 
@@ -396,10 +472,10 @@ const DATE_ARGS = ['format', 'timeZone', 'existingFormat', 'locale'];
 
 const date: FilterDefinition = {
   argNames: DATE_ARGS,
-  call(input, args) {
+  call(input, args, ctx) {
     if (input === null || input === undefined) return null;
-    const a = dateArgs(args);
-    return formatDate(toZonedDateTime(input, a.zone, a.existingFormat, a.locale), a.format, a.zone, a.locale);
+    const a = dateArgs(args, ctx);
+    return formatDate(toZonedDateTime(input, a.zone, a.existingFormat, a.parseLocale), a.format, a.zone, a.locale);
   },
 };
 
@@ -424,7 +500,7 @@ const CHRONO_UNITS: Readonly<Record<string, ChronoUnit>> = {
 
 const dateAdd: FilterDefinition = {
   argNames: ['amount', 'unit', ...DATE_ARGS],
-  call(input, args) {
+  call(input, args, ctx) {
     if (input === null || input === undefined) return null;
     const amount = args['amount'];
     if (amount === null || amount === undefined) throw functionError(`The 'dateAdd' filter expects an argument 'amount'.`);
@@ -434,8 +510,8 @@ const dateAdd: FilterDefinition = {
     if (unitName === undefined) throw functionError(`The 'dateAdd' filter expects an argument 'unit'.`);
     const unit = Object.hasOwn(CHRONO_UNITS, unitName) ? CHRONO_UNITS[unitName] : undefined;
     if (unit === undefined) throw functionError(`No enum constant java.time.temporal.ChronoUnit.${unitName}`);
-    const a = dateArgs(args);
-    const start = toZonedDateTime(input, a.zone, a.existingFormat, a.locale);
+    const a = dateArgs(args, ctx);
+    const start = toZonedDateTime(input, a.zone, a.existingFormat, a.parseLocale);
     let moved: ZonedDateTime;
     try {
       moved = start.plus(Number(amount), unit);
@@ -449,10 +525,10 @@ const dateAdd: FilterDefinition = {
 function timestampFilter(convert: (date: ZonedDateTime) => unknown): FilterDefinition {
   return {
     argNames: ['timeZone', 'existingFormat'],
-    call(input, args) {
+    call(input, args, ctx) {
       if (input === null || input === undefined) return null;
       const zone = zoneOf(optString(args, 'timeZone'));
-      return convert(toZonedDateTime(input, zone, optString(args, 'existingFormat'), usLocale()));
+      return convert(toZonedDateTime(input, zone, optString(args, 'existingFormat'), renderLocale(ctx)));
     },
   };
 }
@@ -461,8 +537,8 @@ const nanosOf = (d: ZonedDateTime): bigint => BigInt(d.toEpochSecond()) * 100000
 
 const now: FunctionDefinition = {
   argNames: DATE_ARGS,
-  call(args) {
-    const a = dateArgs(args);
+  call(args, ctx) {
+    const a = dateArgs(args, ctx);
     // Java's clock has microsecond resolution on Linux; Date.now() only has milliseconds.
     const micros = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
     const current = Instant.ofEpochSecond(Number(micros / 1000000n), Number(micros % 1000000n) * 1000).atZone(systemZone());

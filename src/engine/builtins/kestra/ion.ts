@@ -1,8 +1,8 @@
 /** Amazon Ion: `toIon` filter (Ion text, as Jackson's Ion mapper writes it) and `fromIon` function. */
-import { IonTypes, dom, loadAll, makeTextWriter } from 'ion-js';
-import type { Writer } from 'ion-js';
+import { IonTypes, dom, makeReader, makeTextWriter } from 'ion-js';
+import type { Reader, Writer } from 'ion-js';
 import type { FilterDefinition, FunctionDefinition } from '../../extension.js';
-import { JDouble, ValueWalk, isList, isMap, makeDouble, newMap, toJavaString } from '../../values.js';
+import { JDouble, OrderedMapBuilder, ValueWalk, isList, isMap, makeDouble, mapKeys, toJavaString } from '../../values.js';
 import { functionError } from './common.js';
 import { integralFromText } from './json.js';
 import { JBigDecimal, JBigInteger, JFloat } from './numbers.js';
@@ -37,7 +37,7 @@ function writeIon(w: Writer, value: unknown, depth: number, walk: ValueWalk): vo
   if (isMap(value)) {
     walk.enter();
     w.stepIn(IonTypes.STRUCT);
-    for (const k of Object.keys(value)) {
+    for (const k of mapKeys(value)) {
       const v = value[k];
       // Kestra's mappers leave out null-valued entries.
       if (v === null || v === undefined) continue;
@@ -56,40 +56,60 @@ export function toIonText(value: unknown): string {
   return new TextDecoder().decode(w.getBytes());
 }
 
-/** An ion-js value as the engine's values (Integer/Long, Double, lists, maps; decimals as doubles). */
-export function ionToJava(v: dom.Value | null, depth: number): unknown {
+/**
+ * The value the reader stands on, as the engine's values (Integer/Long, Double, lists, maps; decimals as doubles). Structs are read field by
+ * field so they keep their order, as Jackson's Ion reader does (ion-js's DOM keeps fields in a
+ * JavaScript object, which lists integer-like names first).
+ */
+function readIonValue(r: Reader, depth: number): unknown {
   if (depth > 1000) throw new Error('Ion nesting too deep');
-  if (v === null || v.isNull()) return null;
-  switch (v.getType()) {
+  const type = r.type();
+  if (type === null || r.isNull()) return null;
+  switch (type) {
     case IonTypes.BOOL:
-      return v.booleanValue();
+      return r.booleanValue();
     case IonTypes.INT:
-      return integralFromText(String(v.bigIntValue()));
+      return integralFromText(String(r.bigIntValue()));
     case IonTypes.FLOAT:
-      return makeDouble(v.numberValue() as number);
+      return makeDouble(r.numberValue() as number);
     case IonTypes.DECIMAL: {
-      const text = v.decimalValue()?.toString() ?? '0';
+      const text = r.decimalValue()?.toString() ?? '0';
       return makeDouble(Number(text.replace(/d/i, 'e')));
     }
     case IonTypes.TIMESTAMP:
-      return v.timestampValue()?.toString() ?? null;
+      return r.timestampValue()?.toString() ?? null;
     case IonTypes.STRING:
     case IonTypes.SYMBOL:
-      return v.stringValue();
+      return r.stringValue();
     case IonTypes.LIST:
-    case IonTypes.SEXP:
-      return v.elements().map((item) => ionToJava(item, depth + 1));
-    case IonTypes.STRUCT: {
-      const out = newMap();
-      for (const [k, item] of v.fields()) out[k] = ionToJava(item, depth + 1);
+    case IonTypes.SEXP: {
+      const out: unknown[] = [];
+      r.stepIn();
+      while (r.next() !== null) out.push(readIonValue(r, depth + 1));
+      r.stepOut();
       return out;
+    }
+    case IonTypes.STRUCT: {
+      const out = new OrderedMapBuilder();
+      r.stepIn();
+      while (r.next() !== null) out.set(r.fieldName() ?? '', readIonValue(r, depth + 1));
+      r.stepOut();
+      return out.build();
     }
     case IonTypes.BLOB:
     case IonTypes.CLOB:
-      return Buffer.from(v.uInt8ArrayValue() ?? new Uint8Array()).toString('base64');
+      return Buffer.from(r.uInt8ArrayValue() ?? new Uint8Array()).toString('base64');
     default:
       return null;
   }
+}
+
+/** Every top-level value of an Ion text or binary document, as the engine's values (struct field order kept). */
+export function readIonAll(ion: string | Uint8Array): unknown[] {
+  const r = makeReader(ion);
+  const out: unknown[] = [];
+  while (r.next() !== null) out.push(readIonValue(r, 0));
+  return out;
 }
 
 const toIon: FilterDefinition = {
@@ -113,14 +133,14 @@ const fromIon: FunctionDefinition = {
     if (allRows !== undefined && allRows !== null && typeof allRows !== 'boolean') {
       throw functionError(`The 'fromIon' function expects an argument 'allRows' with type boolean.`);
     }
-    let values: dom.Value[];
+    let values: unknown[];
     try {
-      values = loadAll(ion);
+      values = readIonAll(ion);
     } catch (e) {
       throw functionError(`Invalid ion: ${(e as Error).message}`, e);
     }
-    if (allRows === true) return values.map((v) => ionToJava(v, 0));
-    return values.length === 0 ? null : ionToJava(values[0] ?? null, 0);
+    if (allRows === true) return values;
+    return values.length === 0 ? null : values[0];
   },
 };
 

@@ -9,7 +9,19 @@ import type { Alias, Document, Node as YamlNode } from 'yaml';
 import { DEFAULT_LIMITS } from '../../budget.js';
 import { LimitExceededError } from '../../errors.js';
 import type { FilterDefinition, FunctionDefinition, TestDefinition } from '../../extension.js';
-import { JDouble, ValueWalk, isList, isMap, jsonString, makeDouble, newMap, toJavaString, toKestraJson } from '../../values.js';
+import {
+  JDouble,
+  OrderedMapBuilder,
+  ValueWalk,
+  copyKeyOrder,
+  isList,
+  isMap,
+  jsonString,
+  makeDouble,
+  mapKeys,
+  toJavaString,
+  toKestraJson,
+} from '../../values.js';
 import { functionError } from './common.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -51,11 +63,12 @@ export function parseJson(text: string): unknown {
     const c = text[i] as string;
     if (c === '{') {
       i++;
-      const obj = newMap();
+      // A LinkedHashMap: insertion order, integer-like keys included.
+      const obj = new OrderedMapBuilder();
       ws();
       if (text[i] === '}') {
         i++;
-        return obj;
+        return obj.build();
       }
       for (;;) {
         ws();
@@ -64,7 +77,7 @@ export function parseJson(text: string): unknown {
         ws();
         if (text[i] !== ':') fail(`Unexpected character ('${text[i] ?? 'EOF'}'): was expecting a colon to separate field name and value`);
         i++;
-        obj[key] = value(depth + 1);
+        obj.set(key, value(depth + 1));
         ws();
         if (text[i] === ',') {
           i++;
@@ -72,7 +85,7 @@ export function parseJson(text: string): unknown {
         }
         if (text[i] === '}') {
           i++;
-          return obj;
+          return obj.build();
         }
         fail(`Unexpected character ('${text[i] ?? 'EOF'}'): was expecting comma to separate Object entries`);
       }
@@ -184,6 +197,30 @@ export function parseJson(text: string): unknown {
   return value(0);
 }
 
+/** Gives the maps of `to` (a JSON.parse result) the key order of the same maps in `from` (parseJson's). */
+function copyOrderDeep(from: unknown, to: unknown, depth: number): void {
+  if (depth > 1000 || to === null || typeof to !== 'object') return;
+  if (Array.isArray(to)) {
+    if (Array.isArray(from)) for (let i = 0; i < to.length; i++) copyOrderDeep(from[i], to[i], depth + 1);
+    return;
+  }
+  if (!isMap(from)) return;
+  const map = to as Record<string, unknown>;
+  for (const k of Object.keys(map)) copyOrderDeep(from[k], map[k], depth + 1);
+  copyKeyOrder(from, map);
+}
+
+/**
+ * `JSON.parse` (plain JavaScript numbers, for code outside templates) whose maps keep the text's key
+ * order, integer-like keys included, as Jackson's LinkedHashMaps do. Throws what JSON.parse throws.
+ */
+export function parseJsonKeepingOrder(text: string): unknown {
+  const value: unknown = JSON.parse(text);
+  // Only a text with an integer-like key can lose its order.
+  if (value !== null && typeof value === 'object' && /"\d+"\s*:/.test(text)) copyOrderDeep(parseJson(text), value, 0);
+  return value;
+}
+
 /** Jackson's `readTree` succeeds: empty content reads as a missing node, not an error. */
 export function isValidJson(text: string): boolean {
   if (text.trim() === '') return true;
@@ -291,13 +328,13 @@ function yamlToJava(node: YamlNode | null | undefined, doc: Document, depth: num
   }
   if (isSeq(node)) return node.items.map((item) => yamlToJava(item as YamlNode, doc, depth + 1, budget));
   if (isYamlMap(node)) {
-    const out = newMap();
+    const out = new OrderedMapBuilder();
     for (const pair of node.items) {
       if (!isPair(pair)) continue;
       const key = yamlToJava(pair.key as YamlNode, doc, depth + 1, budget);
-      out[key === null ? 'null' : toJavaString(key)] = yamlToJava(pair.value as YamlNode, doc, depth + 1, budget);
+      out.set(key === null ? 'null' : toJavaString(key), yamlToJava(pair.value as YamlNode, doc, depth + 1, budget));
     }
-    return out;
+    return out.build();
   }
   return null;
 }
@@ -388,7 +425,7 @@ function emitBlock(value: unknown, indent: number, depth: number, walk: ValueWal
     return lines;
   }
   if (isMap(value)) {
-    for (const k of Object.keys(value)) {
+    for (const k of mapKeys(value)) {
       const v = value[k];
       const keyText = yamlScalarString(k);
       if (isNonEmptyContainer(v)) {

@@ -1,10 +1,10 @@
 /**
  * Conversions and utilities: `number`, `string`, `className` filters; `uuid`, `id`, `nanoId`,
- * `randomInt`, `printContext`, `env` functions.
+ * `randomInt`, `printContext` (and its other name `fetchContext`), `env` functions.
  */
 import { randomBytes, randomInt as cryptoRandomInt } from 'node:crypto';
 import type { FilterDefinition, FunctionDefinition } from '../../extension.js';
-import { isIntegral, isMap, javaClassName, newMap, toJavaString } from '../../values.js';
+import { isIntegral, isMap, javaClassName, mapKeys, newMap, toJavaString } from '../../values.js';
 import { castError, functionError, optString, toJavaHashMap } from './common.js';
 import {
   JBigDecimal,
@@ -154,7 +154,7 @@ const printContext: FunctionDefinition = {
     const vars = ctx.variables();
     // Kestra collects the variables into a HashMap, so they come out in hash order.
     return toJavaHashMap(
-      Object.keys(vars)
+      mapKeys(vars)
         .filter((k) => k !== '_context')
         .map((k) => [k, vars[k]] as const),
     );
@@ -198,5 +198,7 @@ export const miscFunctions: Record<string, FunctionDefinition> = {
   nanoId,
   randomInt,
   printContext,
+  // Kestra registers the same function under both names (Extension.getFunctions, develop @58c1ca2d).
+  fetchContext: printContext,
   env,
 };

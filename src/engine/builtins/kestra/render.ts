@@ -6,7 +6,7 @@
  */
 import { LimitExceededError, TemplateError } from '../../errors.js';
 import type { CallContext, FunctionDefinition, MaybePromise } from '../../extension.js';
-import { ValueWalk, isList, isMap, newMap } from '../../values.js';
+import { OrderedMapBuilder, ValueWalk, isList, isMap, mapKeys } from '../../values.js';
 import { functionError, mapMaybe, then } from './common.js';
 
 /** Kestra's MAX_RENDERING_AMOUNT. */
@@ -49,7 +49,7 @@ function renderValue(ctx: CallContext, value: unknown, recursive: boolean, depth
   }
   if (isMap(value)) {
     walk.enter();
-    const keys = Object.keys(value);
+    const keys = mapKeys(value);
     return then(
       mapMaybe(keys, (k) =>
         then(renderValue(ctx, k, recursive, depth + 1, walk), (rk) =>
@@ -57,10 +57,10 @@ function renderValue(ctx: CallContext, value: unknown, recursive: boolean, depth
         ),
       ),
       (entries) => {
-        const out = newMap();
+        const out = new OrderedMapBuilder();
         // Kestra fills the result with putIfAbsent: on a key collision the first one wins.
-        for (const [k, v] of entries) if (!Object.hasOwn(out, String(k))) out[String(k)] = v;
-        return out;
+        for (const [k, v] of entries) out.setIfAbsent(String(k), v);
+        return out.build();
       },
     );
   }

@@ -5,7 +5,7 @@
  */
 import type { Args, FilterDefinition, MaybePromise } from '../../extension.js';
 import { compileRegex, replaceAll } from '../../regex.js';
-import { ValueWalk, isIntegral, isList, isMap, toJavaString } from '../../values.js';
+import { ValueWalk, isIntegral, isList, isMap, mapKeys, toJavaString } from '../../values.js';
 import { castError, functionError, mapMaybe, optString, then, toJavaHashMap, typeError } from './common.js';
 
 /** `input.toString()` in Kestra: a null input is a NullPointerException there. */
@@ -94,7 +94,7 @@ function deepMapStrings(value: unknown, f: (s: string) => MaybePromise<string>, 
   if (depth > 1000) throw functionError('Value nesting depth exceeds the maximum allowed');
   if (isMap(value)) {
     walk.enter();
-    const keys = Object.keys(value);
+    const keys = mapKeys(value);
     return then(
       mapMaybe(keys, (k) => deepMapStrings(nonNull(value[k]), f, depth + 1, walk)),
       (mapped) => toJavaHashMap(keys.map((k, i) => [k, mapped[i]] as const)),
@@ -270,7 +270,7 @@ const replace: FilterDefinition = {
     const regexpArg = args['regexp'];
     if (regexpArg !== undefined && regexpArg !== null && typeof regexpArg !== 'boolean') throw castError(regexpArg, 'java.lang.Boolean');
     const regexp = regexpArg === true;
-    const steps = Object.keys(pairs).map((from): ((s: string) => MaybePromise<string>) => {
+    const steps = mapKeys(pairs).map((from): ((s: string) => MaybePromise<string>) => {
       const to = toJavaString(nonNull(pairs[from]));
       if (regexp) {
         const re = javaRegex(from);
