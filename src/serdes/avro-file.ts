@@ -79,7 +79,12 @@ function plainSchema(json: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) {
     if (k === 'logicalType') continue;
-    out[k] = k === 'type' || k === 'items' || k === 'values' ? plainSchema(v) : k === 'fields' && Array.isArray(v) ? v.map((f) => ({ ...(f as object), type: plainSchema((f as Record<string, unknown>)['type']) })) : v;
+    out[k] =
+      k === 'type' || k === 'items' || k === 'values'
+        ? plainSchema(v)
+        : k === 'fields' && Array.isArray(v)
+          ? v.map((f) => ({ ...(f as object), type: plainSchema((f as Record<string, unknown>)['type']) }))
+          : v;
   }
   return out;
 }

@@ -187,7 +187,8 @@ export class AvroBranch {
 // --- java.time helpers ------------------------------------------------------------------------------
 
 let zonesLoaded = false;
-function zone(id: string): ZoneId {
+/** A java.time zone id (IANA data loaded on first use). */
+export function javaZone(id: string): ZoneId {
   if (!zonesLoaded) {
     createRequire(import.meta.url)('@js-joda/timezone');
     zonesLoaded = true;
@@ -335,7 +336,9 @@ function decimalOfDouble(d: number, precision: number): Dec {
 /** Two's complement big-endian bytes of `v` (Java's BigInteger.toByteArray), padded to `size` when given. */
 export function bigIntBytes(v: bigint, size?: number): Uint8Array {
   const width = Math.ceil((v < 0n ? -v : v).toString(2).length / 8) + 1;
-  const hex = BigInt.asUintN(width * 8, v).toString(16).padStart(width * 2, '0');
+  const hex = BigInt.asUintN(width * 8, v)
+    .toString(16)
+    .padStart(width * 2, '0');
   let bytes = Buffer.from(hex, 'hex');
   // the shortest two's complement form: drop leading sign bytes while the next byte keeps the sign
   const fill = v < 0n ? 0xff : 0x00;
@@ -476,7 +479,7 @@ export class AvroConverter {
     this.dateFormatter = pattern(options.dateFormat, 'dateFormat');
     this.timeFormatter = pattern(options.timeFormat, 'timeFormat');
     this.datetimeFormatter = pattern(options.datetimeFormat, 'datetimeFormat');
-    this.zoneId = zone(options.timeZoneId);
+    this.zoneId = javaZone(options.timeZoneId);
     const lower = (l: readonly string[]): Set<string> => new Set(l.map((s) => s.toLowerCase()));
     this.trueSet = lower(options.trueValues);
     this.falseSet = lower(options.falseValues);
@@ -915,7 +918,8 @@ export function fromAvro(value: unknown, t: AvroType): unknown {
       return out;
     }
     case 'map': {
-      const src = value instanceof Map ? Object.fromEntries(value) : (value as Record<string, unknown>);
+      const src: Record<string, unknown> =
+        value instanceof Map ? Object.fromEntries(value as Map<string, unknown>) : (value as Record<string, unknown>);
       const out = newMap();
       for (const k of Object.keys(src)) out[k] = fromAvro(src[k], t.values);
       return out;

@@ -452,7 +452,9 @@ export async function parquetToIon(lib: HyparquetModule, file: unknown, outFile:
   const physical: ParquetMetadata = {
     ...metadata,
     schema: metadata.schema.map((e) =>
-      e.type === undefined || e.converted_type === 'UTF8' || e.logical_type?.['type'] === 'STRING' ? e : { ...e, converted_type: undefined, logical_type: undefined },
+      e.type === undefined || e.converted_type === 'UTF8' || e.logical_type?.['type'] === 'STRING'
+        ? e
+        : { ...e, converted_type: undefined, logical_type: undefined },
     ),
   };
   const sink = new FileSink(outFile);

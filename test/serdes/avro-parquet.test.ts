@@ -14,10 +14,22 @@ import { fileURLToPath } from 'node:url';
 import '@js-joda/timezone';
 import { Instant, LocalDateTime, ZoneId } from '@js-joda/core';
 import { avroToIon, inferSchema, ionToAvro, resolveSchema } from '../../src/serdes/avro-file.js';
-import { AVRO_CONVERTER_DEFAULTS, AvroConverter, type AvroConverterOptions, fromAvro, parseAvroSchema } from '../../src/serdes/avro-model.js';
+import {
+  AVRO_CONVERTER_DEFAULTS,
+  AvroConverter,
+  type AvroConverterOptions,
+  fromAvro,
+  parseAvroSchema,
+} from '../../src/serdes/avro-model.js';
 import { ionValues } from '../../src/serdes/convert.js';
 import { IonTimestamp, IonTyped, parseIon } from '../../src/serdes/ion.js';
-import { ION_TO_PARQUET_DEFAULTS, ionToParquet, parquetToIon, type HyparquetModule, type HyparquetWriterModule } from '../../src/serdes/parquet.js';
+import {
+  ION_TO_PARQUET_DEFAULTS,
+  ionToParquet,
+  parquetToIon,
+  type HyparquetModule,
+  type HyparquetWriterModule,
+} from '../../src/serdes/parquet.js';
 import { project, type Project } from '../files/helpers.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
@@ -41,7 +53,11 @@ afterEach(async () => {
 const warnings: string[] = [];
 const log = (_l: string, m: string): void => void warnings.push(m);
 const stream = (path: string): AsyncIterable<Uint8Array> => createReadStream(path);
-const options = (o: Partial<AvroConverterOptions> = {}): AvroConverterOptions => ({ ...AVRO_CONVERTER_DEFAULTS, timeZoneId: 'Europe/Paris', ...o });
+const options = (o: Partial<AvroConverterOptions> = {}): AvroConverterOptions => ({
+  ...AVRO_CONVERTER_DEFAULTS,
+  timeZoneId: 'Europe/Paris',
+  ...o,
+});
 
 async function rows(path: string): Promise<unknown[]> {
   const out: unknown[] = [];
@@ -55,7 +71,12 @@ async function file(name: string, content: string): Promise<string> {
   return path;
 }
 
-async function toAvro(ion: string, schema: string | undefined, o: Partial<AvroConverterOptions> = {}, rowsToScan = 100): Promise<{ path: string; size: number }> {
+async function toAvro(
+  ion: string,
+  schema: string | undefined,
+  o: Partial<AvroConverterOptions> = {},
+  rowsToScan = 100,
+): Promise<{ path: string; size: number }> {
   const resolved = await resolveSchema({ schema, rowsToScan, reopen: () => Promise.resolve(stream(ion)) });
   const path = join(dir, `out-${Math.random()}.avro`);
   const size = await ionToAvro(avsc, stream(ion), path, resolved, options(o), log);
@@ -67,17 +88,33 @@ async function avroBack(avro: string, mode: 'ERROR' | 'WARN' | 'SKIP' = 'ERROR')
   return { path, size: await avroToIon(avsc, avro, path, mode, log) };
 }
 
-async function toParquet(ion: string, schema: string | undefined, codec: 'GZIP' | 'SNAPPY' | 'UNCOMPRESSED' = 'GZIP', rowGroupSize?: number) {
+async function toParquet(
+  ion: string,
+  schema: string | undefined,
+  codec: 'GZIP' | 'SNAPPY' | 'UNCOMPRESSED' = 'GZIP',
+  rowGroupSize?: number,
+) {
   const resolved = await resolveSchema({ schema, rowsToScan: 100, reopen: () => Promise.resolve(stream(ion)) });
   const path = join(dir, `out-${Math.random()}.parquet`);
-  const size = await ionToParquet(hpw, stream(ion), path, resolved, options(), { ...ION_TO_PARQUET_DEFAULTS, compressionCodec: codec, ...(rowGroupSize ? { rowGroupSize } : {}) }, log);
+  const size = await ionToParquet(
+    hpw,
+    stream(ion),
+    path,
+    resolved,
+    options(),
+    { ...ION_TO_PARQUET_DEFAULTS, compressionCodec: codec, ...(rowGroupSize ? { rowGroupSize } : {}) },
+    log,
+  );
   return { path, size };
 }
 
 async function parquetBack(parquet: string): Promise<{ path: string; size: number }> {
   const path = join(dir, `back-${Math.random()}.ion`);
   const buf = await readFile(parquet);
-  const file = { byteLength: buf.length, slice: (s: number, e?: number) => Promise.resolve(buf.buffer.slice(buf.byteOffset + s, buf.byteOffset + (e ?? buf.length))) };
+  const file = {
+    byteLength: buf.length,
+    slice: (s: number, e?: number) => Promise.resolve(buf.buffer.slice(buf.byteOffset + s, buf.byteOffset + (e ?? buf.length))),
+  };
   return { path, size: await parquetToIon(hp, file, path) };
 }
 
@@ -110,12 +147,15 @@ describe('AvroToIon / IonToAvro on Kestra-written files (AvroToIonWriterTest, Io
     expect(out.some((r) => (r as Record<string, unknown>)['var2'] === null)).toBe(true);
   });
 
-  test.each(['csv/insurance_sample.ion', 'csv/insurance_sample_array.ion'])('%s with insurance_sample.avsc gives as many records as Kestra', async (name) => {
-    const expected = await avroSize(join(FIXTURES, 'csv/insurance_sample.avro'));
-    const out = await toAvro(join(FIXTURES, name), await readFile(join(FIXTURES, 'csv/insurance_sample.avsc'), 'utf8'));
-    expect(out.size).toBe(expected);
-    expect(await avroSize(out.path)).toBe(expected);
-  });
+  test.each(['csv/insurance_sample.ion', 'csv/insurance_sample_array.ion'])(
+    '%s with insurance_sample.avsc gives as many records as Kestra',
+    async (name) => {
+      const expected = await avroSize(join(FIXTURES, 'csv/insurance_sample.avro'));
+      const out = await toAvro(join(FIXTURES, name), await readFile(join(FIXTURES, 'csv/insurance_sample.avsc'), 'utf8'));
+      expect(out.size).toBe(expected);
+      expect(await avroSize(out.path)).toBe(expected);
+    },
+  );
 
   const JAVA_TIME_ROW =
     '{String:"string",Int:2,Float:3.200000047683716e0,Double:3.2e0,Instant:2024-05-06T07:08:09.123Z,' +
@@ -258,7 +298,9 @@ describe('AvroConverter (converter/*Test.java)', () => {
   test('timestamp-micros from a micro count, and datetimeFormat patterns (LogicalDateTimeTest.withFormat)', () => {
     expect(text(one(1577362391123456n, micros))).toBe('2019-12-26T12:13:11.123Z');
     expect(text(one('2019-12-26 12:13 +02', micros, { datetimeFormat: "yyyy-MM-dd' 'HH:mm' 'X" }))).toBe('2019-12-26T10:13:00.000Z');
-    expect(text(one('2020-04-30 08:00:00 +0200', micros, { datetimeFormat: "yyyy-MM-dd' 'HH:mm:ss' 'XXXX" }))).toBe('2020-04-30T06:00:00.000Z');
+    expect(text(one('2020-04-30 08:00:00 +0200', micros, { datetimeFormat: "yyyy-MM-dd' 'HH:mm:ss' 'XXXX" }))).toBe(
+      '2020-04-30T06:00:00.000Z',
+    );
     expect(text(one('2021-05-05T12:21:00+02:00', micros, { datetimeFormat: "yyyy-MM-dd'T'HH:mm:ssXXX" }))).toBe('2021-05-05T10:21:00.000Z');
     expect(() => one('12:26:2019', micros)).toThrow();
   });
@@ -331,7 +373,11 @@ const FULL: [string, string, string][] = [
   ['JSONArray', '["one", "two"]', '["one", "two"]'],
   ['JSONObject', '{"hello": "world"}', '{"hello": "world"}'],
   ['real', '{"hello": 3.14}', '{"hello": "3.14"}'],
-  ['primitiveTypes', '{Int:1, String:"my string1", Float:-0.12e4, Decimal:7.47}', '{Int:1, String:"my string1", Float:-0.12e4, Decimal:"7.47"}'],
+  [
+    'primitiveTypes',
+    '{Int:1, String:"my string1", Float:-0.12e4, Decimal:7.47}',
+    '{Int:1, String:"my string1", Float:-0.12e4, Decimal:"7.47"}',
+  ],
   [
     'allData_matching',
     '{order_id:1,str1:"my string1",customer_name:null,customer_email:"jenniferschneider@example.com",product_id:11,price:166.88999938964844e0,quantity:1,total:166.88999938964844e0}\n{order_id:2,str1:"my string2",customer_name:null,customer_email:"22222222222222222@example.com",product_id:22,price:122.88999938964844e0,quantity:2,total:222.88999938964844e0}',
@@ -436,7 +482,7 @@ describe('IonToParquet / ParquetToIon', () => {
   function plain(v: unknown): unknown {
     if (v === null || typeof v !== 'object') return v;
     if (Array.isArray(v)) return v.map(plain);
-    if ('value' in (v as object) && typeof (v as { value: unknown }).value === 'number' && Object.keys(v).length <= 1) return (v as { value: number }).value;
+    if ('value' in v && typeof v.value === 'number' && Object.keys(v).length <= 1) return (v as { value: number }).value;
     if (Object.getPrototypeOf(v) !== null && Object.getPrototypeOf(v) !== Object.prototype) return String(v);
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
   }
@@ -458,7 +504,14 @@ describe('IonToParquet / ParquetToIon', () => {
     let text = '';
     for (let i = 0; i < 5000; i++) text += `{id:${i},name:"n${i}"}\n`;
     const ion = await file('many.ion', text);
-    const schema = JSON.stringify({ type: 'record', name: 'r', fields: [{ name: 'id', type: 'int' }, { name: 'name', type: 'string' }] });
+    const schema = JSON.stringify({
+      type: 'record',
+      name: 'r',
+      fields: [
+        { name: 'id', type: 'int' },
+        { name: 'name', type: 'string' },
+      ],
+    });
     const out = await toParquet(ion, schema, 'SNAPPY', 10_000);
     const meta = await hp.parquetMetadataAsync(await asBuffer(out.path));
     expect(meta.row_groups.length).toBeGreaterThan(2);
@@ -469,13 +522,18 @@ describe('IonToParquet / ParquetToIon', () => {
 
   test('a required field given null fails the task', async () => {
     const ion = await file('n.ion', '{id:null}\n');
-    await expect(toParquet(ion, JSON.stringify({ type: 'record', name: 'r', fields: [{ name: 'id', type: 'int' }] }))).rejects.toThrow(/id/);
+    await expect(toParquet(ion, JSON.stringify({ type: 'record', name: 'r', fields: [{ name: 'id', type: 'int' }] }))).rejects.toThrow(
+      /id/,
+    );
   });
 });
 
 async function asBuffer(path: string) {
   const buf = await readFile(path);
-  return { byteLength: buf.length, slice: (s: number, e?: number) => Promise.resolve(buf.buffer.slice(buf.byteOffset + s, buf.byteOffset + (e ?? buf.length))) };
+  return {
+    byteLength: buf.length,
+    slice: (s: number, e?: number) => Promise.resolve(buf.buffer.slice(buf.byteOffset + s, buf.byteOffset + (e ?? buf.length))),
+  };
 }
 
 // --- through the runner --------------------------------------------------------------------------------------
@@ -536,11 +594,19 @@ tasks:
     expect(r.outputs['back']).toMatchObject({ size: 2 });
     const uri = (id: string): string => (r.outputs[id] as { uri: string }).uri;
     expect(uri('to_avro')).toMatch(/\.avro$/);
-    expect(await p.read(uri('to_json'))).toBe('{"id":1,"name":"Apple","price":1.50,"day":"2024-01-02"}\n{"id":2,"name":"Pear","day":"2024-01-03"}\n');
+    expect(await p.read(uri('to_json'))).toBe(
+      '{"id":1,"name":"Apple","price":1.50,"day":"2024-01-02"}\n{"id":2,"name":"Pear","day":"2024-01-03"}\n',
+    );
     expect(await p.read(uri('back'))).toBe('{id:1,name:"Apple",price:1.50,day:2024-01-02}\n{id:2,name:"Pear",price:null,day:2024-01-03}\n');
     // no schema on the Parquet writer: inferred as Kestra does, a decimal is a string column
-    expect(await p.read(uri('from_parquet'))).toBe('{id:1,name:"Apple",price:"1.50",day:2024-01-02}\n{id:2,name:"Pear",price:null,day:2024-01-03}\n');
-    expect(JSON.parse(await p.read(uri('infer')))).toMatchObject({ type: 'record', name: 'root', namespace: 'io.kestra.plugin.serdes.avro' });
+    expect(await p.read(uri('from_parquet'))).toBe(
+      '{id:1,name:"Apple",price:"1.50",day:2024-01-02}\n{id:2,name:"Pear",price:null,day:2024-01-03}\n',
+    );
+    expect(JSON.parse(await p.read(uri('infer')))).toMatchObject({
+      type: 'record',
+      name: 'root',
+      namespace: 'io.kestra.plugin.serdes.avro',
+    });
   });
 
   test('a bad row fails the task with the field named', async () => {

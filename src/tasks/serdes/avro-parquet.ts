@@ -137,7 +137,7 @@ export const avroToIonTask = defineTask({
     let codecs: Record<string, unknown> = {};
     try {
       const hp = (await import('hyparquet')) as unknown as HyparquetModule;
-      codecs = { snappy: snappyCodec(hp.snappyUncompress) };
+      codecs = { snappy: snappyCodec((input, output) => hp.snappyUncompress(input, output)) };
     } catch {
       // no snappy
     }

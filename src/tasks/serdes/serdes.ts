@@ -15,6 +15,7 @@ import {
 } from '../../serdes/convert.js';
 import type { QuoteMode } from '../../serdes/csv.js';
 import { AVRO_PARQUET_TASKS } from './avro-parquet.js';
+import { XML_TASKS } from './xml.js';
 import { defineTask, type PropertyDefinition, type TaskRunContext } from '../definition.js';
 import { enumProperty, requiredProperty, withWorkingDir } from '../storage/common.js';
 import { TaskError } from '../types.js';
@@ -153,4 +154,4 @@ export const ionToJsonTask = defineTask({
   },
 });
 
-export const SERDES_TASKS = [csvToIonTask, ionToCsvTask, jsonToIonTask, ionToJsonTask, ...AVRO_PARQUET_TASKS];
+export const SERDES_TASKS = [csvToIonTask, ionToCsvTask, jsonToIonTask, ionToJsonTask, ...AVRO_PARQUET_TASKS, ...XML_TASKS];
