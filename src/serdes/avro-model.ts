@@ -621,9 +621,14 @@ export class AvroConverter {
       case 'union':
         for (let i = 0; i < schema.types.length; i++) {
           const branch = schema.types[i] as AvroType;
+          // the null branch takes only null values: checked here rather than by a thrown error (costly per row)
+          if (branch.kind === 'null') {
+            if (data === null || data === undefined || (typeof data === 'string' && this.nullSet.has(data.toLowerCase()))) return null;
+            continue;
+          }
           try {
             const v = this.convert(branch, data, path);
-            return branch.kind === 'null' ? null : new AvroBranch(i, v);
+            return new AvroBranch(i, v);
           } catch {
             // next branch
           }

@@ -8,19 +8,19 @@ import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { AVRO_CONVERTER_DEFAULTS, type AvroConverterOptions, systemZoneId } from '../../serdes/avro-model.js';
-import { avroToIon, inferSchema, ionToAvro, resolveSchema, snappyCodec } from '../../serdes/avro-file.js';
-import {
-  type HyparquetModule,
-  type HyparquetWriterModule,
-  ION_TO_PARQUET_DEFAULTS,
-  ionToParquet,
-  parquetToIon,
-  type ParquetCodec,
-} from '../../serdes/parquet.js';
+import type { resolveSchema } from '../../serdes/avro-file.js';
+import type { HyparquetModule, HyparquetWriterModule, ParquetCodec } from '../../serdes/parquet.js';
 import { defineTask, type PropertyDefinition, type TaskRunContext } from '../definition.js';
 import { importOptional } from '../optional.js';
 import { enumProperty, requiredProperty, withWorkingDir } from '../storage/common.js';
 import { TaskError } from '../types.js';
+
+// The conversion modules are imported when a task runs (not at start-up), as their libraries are.
+const avroFile = () => import('../../serdes/avro-file.js');
+const parquetModule = () => import('../../serdes/parquet.js');
+
+/** IonToParquet's defaults (Kestra: ParquetWriter.DEFAULT_BLOCK_SIZE, DEFAULT_PAGE_SIZE). */
+const ION_TO_PARQUET_DEFAULTS = { rowGroupSize: 128 * 1024 * 1024, pageSize: 1024 * 1024, dictionaryPageSize: 1024 * 1024 };
 
 const from: PropertyDefinition = { kind: 'string', required: true, description: 'A kestra:// URI.' };
 const outputs = { uri: { kind: 'string' }, size: { kind: 'integer' } } as const;
@@ -79,7 +79,7 @@ async function rowsToScan(ctx: TaskRunContext): Promise<number> {
 }
 
 async function schemaFor(ctx: TaskRunContext, source: string): Promise<Awaited<ReturnType<typeof resolveSchema>>> {
-  return resolveSchema({
+  return (await avroFile()).resolveSchema({
     schema: (await ctx.property<string>('schema')) ?? undefined,
     rowsToScan: await rowsToScan(ctx),
     reopen: () => ctx.storage.getFile(source),
@@ -117,7 +117,7 @@ export const ionToAvroTask = defineTask({
     const options = await converterOptions(ctx);
     return withWorkingDir(ctx, async (wd) => {
       const out = await wd.createTempFile('.avro');
-      const size = await ionToAvro(avsc, await ctx.storage.getFile(source), out, schema, options, log(ctx));
+      const size = await (await avroFile()).ionToAvro(avsc, await ctx.storage.getFile(source), out, schema, options, log(ctx));
       return { outputs: { uri: await ctx.storage.putFile(out, undefined, { move: true }), size } };
     });
   },
@@ -137,14 +137,14 @@ export const avroToIonTask = defineTask({
     let codecs: Record<string, unknown> = {};
     try {
       const hp = (await import('hyparquet')) as unknown as HyparquetModule;
-      codecs = { snappy: snappyCodec((input, output) => hp.snappyUncompress(input, output)) };
+      codecs = { snappy: (await avroFile()).snappyCodec((input, output) => hp.snappyUncompress(input, output)) };
     } catch {
       // no snappy
     }
     return withWorkingDir(ctx, async (wd) => {
       const input = await localCopy(ctx, source, '.avro', wd);
       const out = await wd.createTempFile('.ion');
-      const size = await avroToIon(avsc, input, out, mode, log(ctx), codecs);
+      const size = await (await avroFile()).avroToIon(avsc, input, out, mode, log(ctx), codecs);
       return { outputs: { uri: await ctx.storage.putFile(out, undefined, { move: true }), size } };
     });
   },
@@ -159,7 +159,7 @@ export const inferAvroSchemaTask = defineTask({
     const source = (await requiredProperty<string>(ctx, 'from')).trim();
     const n = (await ctx.property<number>('numberOfRowsToScan')) ?? 100;
     if (n < 1) throw new TaskError('INVALID_PROPERTY', 'Number of rows to scan must be greater than 0');
-    const schema = await inferSchema(await ctx.storage.getFile(source), n);
+    const schema = await (await avroFile()).inferSchema(await ctx.storage.getFile(source), n);
     return withWorkingDir(ctx, async (wd) => {
       const out = await wd.createTempFile('.avsc', JSON.stringify(schema));
       return { outputs: { uri: await ctx.storage.putFile(out, undefined, { move: true }) } };
@@ -205,7 +205,9 @@ export const ionToParquetTask = defineTask({
     };
     return withWorkingDir(ctx, async (wd) => {
       const out = await wd.createTempFile('.parquet');
-      const size = await ionToParquet(writer, await ctx.storage.getFile(source), out, schema, options, parquet, log(ctx));
+      const size = await (
+        await parquetModule()
+      ).ionToParquet(writer, await ctx.storage.getFile(source), out, schema, options, parquet, log(ctx));
       return { outputs: { uri: await ctx.storage.putFile(out, undefined, { move: true }), size } };
     });
   },
@@ -224,7 +226,7 @@ export const parquetToIonTask = defineTask({
       const input = await localCopy(ctx, source, '.parquet', wd);
       const file = await asyncBuffer(input);
       const out = await wd.createTempFile('.ion');
-      const size = await parquetToIon(hp, file, out);
+      const size = await (await parquetModule()).parquetToIon(hp, file, out);
       return { outputs: { uri: await ctx.storage.putFile(out, undefined, { move: true }), size } };
     });
   },

@@ -7,7 +7,10 @@ import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { systemZoneId } from '../../serdes/avro-model.js';
-import { excelToIon, ionRows, ionToExcel, type DateTimeRender, type ValueRender } from '../../serdes/excel.js';
+import type { DateTimeRender, ValueRender } from '../../serdes/excel.js';
+
+/** Imported when a task runs, not at start-up. */
+const excel = () => import('../../serdes/excel.js');
 import type { SaxesModule } from '../../serdes/xml.js';
 import { defineTask, type PropertyDefinition } from '../definition.js';
 import { importOptional } from '../optional.js';
@@ -61,7 +64,7 @@ export const excelToIonTask = defineTask({
     return withWorkingDir(ctx, async (wd) => {
       const input = await wd.createTempFile('.xlsx');
       await pipeline(Readable.from(await ctx.storage.getFile(source)), createWriteStream(input));
-      const { files, size } = await excelToIon(saxes, input, options, () => wd.createTempFile('.ion'));
+      const { files, size } = await (await excel()).excelToIon(saxes, input, options, () => wd.createTempFile('.ion'));
       const uris: Record<string, string> = {};
       for (const [sheet, file] of files) uris[sheet] = await ctx.storage.putFile(file, undefined, { move: true });
       return { outputs: { uris, size } };
@@ -101,6 +104,7 @@ export const ionToExcelTask = defineTask({
       dateFormat: (await ctx.property<string>('dateFormat')) ?? 'yyyy-MM-dd',
       timeZoneId: (await ctx.property<string>('timeZoneId')) ?? systemZoneId(),
     };
+    const { ionRows, ionToExcel } = await excel();
     const sources = await Promise.all(sheets.map(async ([title, uri]) => ({ title, rows: ionRows(await ctx.storage.getFile(uri)) })));
     return withWorkingDir(ctx, async (wd) => {
       const out = await wd.createTempFile('.xlsx');

@@ -3,7 +3,10 @@
  * XML parsing uses `saxes`, an optional dependency loaded on first use; writing needs nothing.
  */
 import { encodingFor, FileSink } from '../../serdes/convert.js';
-import { ionToXml, type SaxesModule, xmlToIon } from '../../serdes/xml.js';
+import type { SaxesModule } from '../../serdes/xml.js';
+
+/** Imported when a task runs, not at start-up. */
+const xml = () => import('../../serdes/xml.js');
 import { defineTask, type PropertyDefinition, type TaskRunContext } from '../definition.js';
 import { importOptional } from '../optional.js';
 import { requiredProperty, withWorkingDir } from '../storage/common.js';
@@ -60,6 +63,7 @@ export const xmlToIonTask = defineTask({
     if (force !== undefined && force !== null && !Array.isArray(force))
       throw new TaskError('INVALID_PROPERTY', 'Invalid value for `parserConfiguration.forceList`: expected a list of tag names');
     const forceList = Array.isArray(force) ? force.map((x) => String(x)) : [];
+    const { xmlToIon } = await xml();
     return toFile(ctx, '.ion', 'utf8', (input, sink) =>
       xmlToIon(saxes, input, sink, { charset: cs, ...(query !== undefined ? { query } : {}), forceList }),
     );
@@ -81,6 +85,7 @@ export const ionToXmlTask = defineTask({
     const cs = (await ctx.property<string>('charset')) ?? 'UTF-8';
     const rootName = (await ctx.property<string>('rootName')) ?? 'items';
     const timeZoneId = (await ctx.property<string>('timeZoneId')) ?? undefined;
+    const { ionToXml } = await xml();
     return toFile(ctx, '.xml', encodingFor(cs), (input, sink) =>
       ionToXml(input, sink, { rootName, ...(timeZoneId !== undefined ? { timeZoneId } : {}) }),
     );
