@@ -14,7 +14,13 @@ import { avroToIon, ionToAvro, resolveSchema } from '../src/serdes/avro-file.js'
 import { AVRO_CONVERTER_DEFAULTS } from '../src/serdes/avro-model.js';
 import { FileSink } from '../src/serdes/convert.js';
 import { excelToIon, ionRows, ionToExcel } from '../src/serdes/excel.js';
-import { ION_TO_PARQUET_DEFAULTS, ionToParquet, parquetToIon, type HyparquetModule, type HyparquetWriterModule } from '../src/serdes/parquet.js';
+import {
+  ION_TO_PARQUET_DEFAULTS,
+  ionToParquet,
+  parquetToIon,
+  type HyparquetModule,
+  type HyparquetWriterModule,
+} from '../src/serdes/parquet.js';
 import { ionToXml, xmlToIon, type SaxesModule } from '../src/serdes/xml.js';
 
 export interface SerdesStep {
@@ -119,7 +125,11 @@ export async function benchSerdesFormats(rows = 100_000): Promise<SerdesStep[]> 
     const parquetIon = join(dir, 'parquet.ion');
     out.push(await measure('Parquet → Ion', rows, parquetIon, async () => parquetToIon(hp, await fileOf(parquet), parquetIon)));
     const xml = join(dir, 'out.xml');
-    out.push(await measure('Ion → XML', rows, xml, () => sink(xml, (s) => ionToXml(createReadStream(ion), s, { rootName: 'items', timeZoneId: 'UTC' }))));
+    out.push(
+      await measure('Ion → XML', rows, xml, () =>
+        sink(xml, (s) => ionToXml(createReadStream(ion), s, { rootName: 'items', timeZoneId: 'UTC' })),
+      ),
+    );
     const xmlIon = join(dir, 'xml.ion');
     out.push(
       await measure('XML → Ion (query)', rows, xmlIon, () =>
@@ -129,7 +139,12 @@ export async function benchSerdesFormats(rows = 100_000): Promise<SerdesStep[]> 
     const xlsx = join(dir, 'out.xlsx');
     out.push(
       await measure('Ion → Excel', rows, xlsx, () =>
-        ionToExcel([{ title: 'Sheet', rows: ionRows(createReadStream(ion)) }], xlsx, { header: true, styles: true, dateFormat: 'yyyy-MM-dd', timeZoneId: 'UTC' }),
+        ionToExcel([{ title: 'Sheet', rows: ionRows(createReadStream(ion)) }], xlsx, {
+          header: true,
+          styles: true,
+          dateFormat: 'yyyy-MM-dd',
+          timeZoneId: 'UTC',
+        }),
       ),
     );
     let n = 0;
@@ -138,7 +153,14 @@ export async function benchSerdesFormats(rows = 100_000): Promise<SerdesStep[]> 
         excelToIon(
           saxes,
           xlsx,
-          { sheetsTitle: [], valueRender: 'UNFORMATTED_VALUE', dateTimeRender: 'UNFORMATTED_VALUE', header: true, skipEmptyRows: false, skipRows: 0 },
+          {
+            sheetsTitle: [],
+            valueRender: 'UNFORMATTED_VALUE',
+            dateTimeRender: 'UNFORMATTED_VALUE',
+            header: true,
+            skipEmptyRows: false,
+            skipRows: 0,
+          },
           () => Promise.resolve(join(dir, `x${n++}.ion`)),
         ),
       ),
@@ -152,7 +174,9 @@ export async function benchSerdesFormats(rows = 100_000): Promise<SerdesStep[]> 
 export function formatSerdesTable(steps: SerdesStep[]): string {
   const lines = ['serdes formats (100k rows, 8 columns)', '| step | rows/s | peak extra RSS | output |', '| --- | ---: | ---: | ---: |'];
   for (const s of steps)
-    lines.push(`| ${s.step} | ${Math.round(s.rowsPerSec).toLocaleString('en-US')} | ${s.peakExtraRssMb.toFixed(0)} MB | ${s.outputMb ? `${s.outputMb.toFixed(1)} MB` : ''} |`);
+    lines.push(
+      `| ${s.step} | ${Math.round(s.rowsPerSec).toLocaleString('en-US')} | ${s.peakExtraRssMb.toFixed(0)} MB | ${s.outputMb ? `${s.outputMb.toFixed(1)} MB` : ''} |`,
+    );
   return lines.join('\n');
 }
 

@@ -32,6 +32,7 @@ import { JBigDecimal, JBigInteger, JFloat } from '../engine/builtins/kestra/numb
 import { isList, isMap, JDouble, javaClassName, makeDouble, newMap, toJavaString } from '../engine/values.js';
 import { SerdesError } from './errors.js';
 import { IonTimestamp, IonTyped } from './ion.js';
+import type { AvroConverterOptions } from './avro-options.js';
 
 // --- schema ---------------------------------------------------------------------------------------
 
@@ -200,10 +201,6 @@ export function javaZone(id: string): ZoneId {
   }
 }
 
-export function systemZoneId(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
-}
-
 function pattern(p: string, name: string): DateTimeFormatter {
   try {
     return DateTimeFormatter.ofPattern(p).withResolverStyle(ResolverStyle.SMART);
@@ -362,35 +359,7 @@ export function bigIntFromBytes(bytes: Uint8Array): bigint {
 
 // --- Ion → Avro (AvroConverter) --------------------------------------------------------------------
 
-export type OnBadLines = 'ERROR' | 'WARN' | 'SKIP';
-
-export interface AvroConverterOptions {
-  readonly trueValues: readonly string[];
-  readonly falseValues: readonly string[];
-  readonly nullValues: readonly string[];
-  readonly dateFormat: string;
-  readonly timeFormat: string;
-  readonly datetimeFormat: string;
-  readonly decimalSeparator: string;
-  readonly strictSchema: boolean;
-  readonly inferAllFields: boolean;
-  readonly timeZoneId: string;
-  readonly onBadLines: OnBadLines;
-}
-
-export const AVRO_CONVERTER_DEFAULTS: AvroConverterOptions = {
-  trueValues: ['t', 'true', 'enabled', '1', 'on', 'yes'],
-  falseValues: ['f', 'false', 'disabled', '0', 'off', 'no', ''],
-  nullValues: ['', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '1.#IND', '1.#QNAN', 'NA', 'n/a', 'nan', 'null'],
-  dateFormat: 'yyyy-MM-dd[XXX]',
-  timeFormat: 'HH:mm[:ss][.SSSSSS][XXX]',
-  datetimeFormat: "yyyy-MM-dd'T'HH:mm[:ss][.SSSSSS][XXX]",
-  decimalSeparator: '.',
-  strictSchema: false,
-  inferAllFields: false,
-  timeZoneId: systemZoneId(),
-  onBadLines: 'ERROR',
-};
+export { AVRO_CONVERTER_DEFAULTS, type AvroConverterOptions, type OnBadLines, systemZoneId } from './avro-options.js';
 
 /** A cell that cannot take its schema type (Kestra's IllegalCellConversion). */
 class CellError extends Error {}

@@ -7,7 +7,7 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { AVRO_CONVERTER_DEFAULTS, type AvroConverterOptions, systemZoneId } from '../../serdes/avro-model.js';
+import { AVRO_CONVERTER_DEFAULTS, type AvroConverterOptions, systemZoneId } from '../../serdes/avro-options.js';
 import type { resolveSchema } from '../../serdes/avro-file.js';
 import type { HyparquetModule, HyparquetWriterModule, ParquetCodec } from '../../serdes/parquet.js';
 import { defineTask, type PropertyDefinition, type TaskRunContext } from '../definition.js';

@@ -6,7 +6,7 @@
 import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { systemZoneId } from '../../serdes/avro-model.js';
+import { systemZoneId } from '../../serdes/avro-options.js';
 import type { DateTimeRender, ValueRender } from '../../serdes/excel.js';
 
 /** Imported when a task runs, not at start-up. */
