@@ -942,7 +942,7 @@ export function recordToIon(value: unknown, schema: AvroRecordType): unknown {
 // --- InferAvroSchema ------------------------------------------------------------------------------
 
 /** An inferred field as Avro's JSON (name, type, and doc/default for the nullable primitives). */
-interface InferField {
+export interface InferField {
   name: string;
   type: unknown; // schema JSON
   doc?: string;

@@ -2,6 +2,7 @@
  * Avro and Parquet ⇄ Ion as kestra-io/plugin-serdes tests them (commit dd3a65f9, src/test/java/io/kestra/plugin/serdes/):
  * avro/IonToAvroTest.java, avro/AvroToIonWriterTest.java, avro/converter/Logical*Test.java and Primitive*Test.java,
  * avro/infer/fullconversion/FullIonConversionAbstractTest.java (+ FullIonAvroConversionTest, FullIonParquetConversionTest),
+ * avro/infer/InferAvroSchemaTest.java, avro/infer/MergeAvroTypesTest.java,
  * parquet/IonToParquetTest.java. Fixtures under fixtures/avro and fixtures/csv are copied from that repository's
  * src/test/resources (Apache-2.0): the .avro files were written by Kestra (Java Avro), so reading them checks the
  * reader against the real format. Every other Avro/Parquet file is written by the code under test and read back.
@@ -19,6 +20,8 @@ import {
   AvroConverter,
   type AvroConverterOptions,
   fromAvro,
+  type InferField,
+  mergeTypes,
   parseAvroSchema,
 } from '../../src/serdes/avro-model.js';
 import { ionValues } from '../../src/serdes/convert.js';
@@ -625,5 +628,64 @@ tasks:
 `);
     expect(r.state).toBe('FAILED');
     expect(r.logs.map((l) => l.message).join('\n')).toMatch(/field 'a'/);
+  });
+});
+
+// --- schema inference (infer/InferAvroSchemaTest.java, infer/MergeAvroTypesTest.java) -------------------------
+
+describe('InferAvroSchema', () => {
+  test('java.time and number types of one row (InferAvroSchemaTest.ion)', async () => {
+    const ion = await file(
+      'infer.ion',
+      '{myString:"string",myInt:2,myFloat:3.200000047683716e0,myDouble:3.2e0,myInstant:2024-05-06T07:08:09.123Z,' +
+        'myZonedDateTime:ZonedDateTime::"2024-05-06T09:08:09.123+02:00[Europe/Paris]",myLocalDateTime:LocalDateTime::"2024-05-06T09:08:09.123",' +
+        'myOffsetDateTime:OffsetDateTime::"2024-05-06T09:08:09.123+02:00",myLocalDate:2024-05-06,myLocalTime:LocalTime::"09:08:09.123",' +
+        'myOffsetTime:OffsetTime::"09:08:09.123+02:00",myDate:2024-05-06T07:08:09.123Z}\n',
+    );
+    const schema = await inferSchema(stream(ion), 100);
+    expect(schema).toMatchObject({ type: 'record', name: 'root', namespace: 'io.kestra.plugin.serdes.avro' });
+    const ts = ['null', { type: 'long', logicalType: 'local-timestamp-millis' }];
+    expect(Object.fromEntries((schema['fields'] as { name: string; type: unknown }[]).map((f) => [f.name, f.type]))).toEqual({
+      myString: ['null', 'string'],
+      myInt: ['null', 'int'],
+      myFloat: ['null', 'double'], // an Ion float reads as a Double
+      myDouble: ['null', 'double'],
+      myInstant: ts,
+      myZonedDateTime: ts,
+      myLocalDateTime: ts,
+      myOffsetDateTime: ts,
+      myLocalDate: ['null', { type: 'int', logicalType: 'date' }],
+      myLocalTime: ['null', { type: 'int', logicalType: 'time-millis' }],
+      myOffsetTime: ['null', { type: 'int', logicalType: 'time-millis' }],
+      myDate: ts,
+    });
+  });
+
+  const f = (type: unknown): InferField => ({ name: `f${Math.random()}`, type });
+  const kinds = (t: unknown): string[] =>
+    (t as unknown[]).map((x) => (typeof x === 'string' ? x : String((x as { type: string }).type))).sort();
+  test.each([
+    ['equals', ['null', 'string'], ['null', 'string'], ['null', 'string']],
+    ['mergeTwoSingleSchema', 'null', 'string', ['null', 'string']],
+    ['mergeAIsUnion_doesNotContainsB', ['null', 'string'], 'int', ['int', 'null', 'string']],
+    ['mergeBIsUnion_doesNotContainsA', 'int', ['null', 'string'], ['int', 'null', 'string']],
+    ['mergeAIsUnion_alreadyContainsA', ['null', 'int'], 'int', ['int', 'null']],
+    ['mergeBIsUnion_alreadyContainsA', 'int', ['null', 'int'], ['int', 'null']],
+  ])('MergeAvroTypesTest.%s', (_name, a, b, expected) => {
+    expect(kinds(mergeTypes(f(a), f(b)).type)).toEqual(expected);
+  });
+
+  test('two records merge field by field; a record and another type cannot merge', () => {
+    const r1 = { type: 'record', name: 'x', fields: [{ name: 'a', type: ['null', 'int'] }] };
+    const r2 = { type: 'record', name: 'x', fields: [{ name: 'b', type: ['null', 'string'] }] };
+    const merged = mergeTypes(f([r1, 'null']), f([r2, 'null'])).type as unknown[];
+    const record = merged.find((t) => typeof t === 'object') as { fields: { name: string }[] };
+    expect(record.fields.map((x) => x.name)).toEqual(['a', 'b']);
+    expect(() => mergeTypes(f(r1), f('int'))).toThrow(/Unhandled merging a Record/);
+  });
+
+  test('a Long cannot be inferred, as in Kestra (Unhandled node)', async () => {
+    const ion = await file('long.ion', '{big:12345678901}\n');
+    await expect(inferSchema(stream(ion), 100)).rejects.toThrow(/Unhandled node/);
   });
 });
