@@ -130,6 +130,12 @@ async function avroSize(path: string): Promise<number> {
   return n;
 }
 
+const JAVA_TIME_ROW =
+  '{String:"string",Int:2,Float:3.200000047683716e0,Double:3.2e0,Instant:2024-05-06T07:08:09.123Z,' +
+  'ZonedDateTime:ZonedDateTime::"2024-05-06T09:08:09.123+02:00[Europe/Paris]",LocalDateTime:LocalDateTime::"2024-05-06T09:08:09.123",' +
+  'OffsetDateTime:OffsetDateTime::"2024-05-06T09:08:09.123+02:00",LocalDate:2024-05-06,LocalTime:LocalTime::"09:08:09.123456",' +
+  'OffsetTime:OffsetTime::"09:08:09.123+02:00",Date:2024-05-06T07:08:09.123Z}\n';
+
 describe('AvroToIon / IonToAvro on Kestra-written files (AvroToIonWriterTest, IonToAvroTest)', () => {
   test.each(['csv/insurance_sample', 'avro/null'])('%s.avro → Ion → Avro keeps every record', async (name) => {
     const expected = await avroSize(join(FIXTURES, `${name}.avro`));
@@ -159,12 +165,6 @@ describe('AvroToIon / IonToAvro on Kestra-written files (AvroToIonWriterTest, Io
       expect(await avroSize(out.path)).toBe(expected);
     },
   );
-
-  const JAVA_TIME_ROW =
-    '{String:"string",Int:2,Float:3.200000047683716e0,Double:3.2e0,Instant:2024-05-06T07:08:09.123Z,' +
-    'ZonedDateTime:ZonedDateTime::"2024-05-06T09:08:09.123+02:00[Europe/Paris]",LocalDateTime:LocalDateTime::"2024-05-06T09:08:09.123",' +
-    'OffsetDateTime:OffsetDateTime::"2024-05-06T09:08:09.123+02:00",LocalDate:2024-05-06,LocalTime:LocalTime::"09:08:09.123456",' +
-    'OffsetTime:OffsetTime::"09:08:09.123+02:00",Date:2024-05-06T07:08:09.123Z}\n';
 
   test('java.time values with all.avsc (IonToAvroTest.ion) and back', async () => {
     const ion = await file('all.ion', JAVA_TIME_ROW);
@@ -521,6 +521,20 @@ describe('IonToParquet / ParquetToIon', () => {
     const back = await rows((await parquetBack(out.path)).path);
     expect(back.length).toBe(5000);
     expect(back[4999]).toEqual({ id: 4999, name: 'n4999' });
+  });
+
+  test('java.time row with all.avsc, and with an inferred schema (convertWithExplicitSchema, convertWithInferredSchema)', async () => {
+    const ion = await file('all.ion', JAVA_TIME_ROW);
+    for (const schema of [await readFile(join(FIXTURES, 'avro/all.avsc'), 'utf8'), undefined]) {
+      const out = await toParquet(ion, schema);
+      expect(out.size).toBe(1);
+      const back = await parquetBack(out.path);
+      expect(back.size).toBe(1);
+      expect(((await rows(back.path))[0] as Record<string, unknown>)['String']).toBe('string');
+    }
+    await expect(toParquet(await file('empty.ion', ''), undefined)).rejects.toThrow(
+      'Cannot infer Avro schema from ION input: the file appears to be empty or contains no valid records.',
+    );
   });
 
   test('a required field given null fails the task', async () => {
