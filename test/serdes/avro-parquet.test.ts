@@ -626,6 +626,52 @@ tasks:
     });
   });
 
+  test("IonToAvro's @Example (divvy_tripdata): CSV rides with datetimeFormat \"yyyy-MM-dd' 'HH:mm:ss\"", async () => {
+    const r = await p.run(`
+id: divvy_tripdata
+namespace: company.team
+tasks:
+  - id: csv
+    type: io.kestra.plugin.core.storage.Write
+    extension: .csv
+    content: |
+      ride_id,rideable_type,started_at,ended_at,start_lat,end_lat,member_casual
+      A1,electric_bike,2024-06-01 08:00:05,2024-06-01 08:20:00,41.88,41.9,member
+      B2,classic_bike,2024-06-01 09:10:00,2024-06-01 09:15:30,41.8,,casual
+  - id: convert
+    type: io.kestra.plugin.serdes.csv.CsvToIon
+    from: "{{ outputs.csv.uri }}"
+  - id: to_avro
+    type: io.kestra.plugin.serdes.avro.IonToAvro
+    from: "{{ outputs.convert.uri }}"
+    datetimeFormat: "yyyy-MM-dd' 'HH:mm:ss"
+    timeZoneId: UTC
+    schema: |
+      {
+        "type": "record",
+        "name": "Ride",
+        "namespace": "com.example.bikeshare",
+        "fields": [
+          {"name": "ride_id", "type": "string"},
+          {"name": "rideable_type", "type": "string"},
+          {"name": "started_at", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+          {"name": "ended_at", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+          {"name": "start_lat", "type": "double"},
+          {"name": "end_lat", "type": ["null", "double"], "default": null},
+          {"name": "member_casual", "type": "string"}
+        ]
+      }
+  - id: back
+    type: io.kestra.plugin.serdes.avro.AvroToIon
+    from: "{{ outputs.to_avro.uri }}"
+`);
+    expect(r.state).toBe('SUCCESS');
+    expect(await p.read((r.outputs['back'] as { uri: string }).uri)).toBe(
+      '{ride_id:"A1",rideable_type:"electric_bike",started_at:2024-06-01T08:00:05.000Z,ended_at:2024-06-01T08:20:00.000Z,start_lat:41.88e0,end_lat:41.9e0,member_casual:"member"}\n' +
+        '{ride_id:"B2",rideable_type:"classic_bike",started_at:2024-06-01T09:10:00.000Z,ended_at:2024-06-01T09:15:30.000Z,start_lat:41.8e0,end_lat:null,member_casual:"casual"}\n',
+    );
+  });
+
   test('a bad row fails the task with the field named', async () => {
     const r = await p.run(`
 id: serdes_avro_bad
