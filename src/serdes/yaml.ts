@@ -103,3 +103,103 @@ export async function yamlToJson(
   else await sink.write(writeJson(docs[0]));
   return docs.length;
 }
+
+// --- JSON → JSON Lines (json.JsonToJsonl) ---------------------------------------------------------------
+
+/**
+ * Splits a text stream into the JSON values at `depth` (0: top-level values; 1: the items of a top-level
+ * array), so that a large array streams item by item.
+ */
+class JsonSplitter {
+  private depth = 0;
+  private inString = false;
+  private escape = false;
+  private buf = '';
+  private start = -1;
+  /** What the first non-blank character was: '[' (an array), '{' (objects), or another value. */
+  first: string | undefined;
+
+  constructor(private readonly emit: (text: string) => void) {}
+
+  push(chunk: string): void {
+    const text = this.buf + chunk;
+    let i = this.buf.length;
+    for (; i < text.length; i++) {
+      const c = text[i] as string;
+      if (this.inString) {
+        if (this.escape) this.escape = false;
+        else if (c === '\\') this.escape = true;
+        else if (c === '"') this.inString = false;
+        continue;
+      }
+      if (this.first === undefined) {
+        if (/\s/.test(c)) continue;
+        this.first = c;
+        if (c === '[') {
+          this.depth = 1;
+          continue;
+        }
+      }
+      const level = this.first === '[' ? 1 : 0;
+      if (this.depth === level && (c === ',' || (c === ']' && level === 1))) {
+        // the end of a scalar item of the array (a container item was emitted at its closing bracket)
+        if (this.start >= 0) {
+          const item = text.slice(this.start, i).trim();
+          if (item !== '') this.emit(item);
+          this.start = -1;
+        }
+        if (c === ']') this.depth--;
+        continue;
+      }
+      if (this.start < 0 && !/\s/.test(c) && this.depth === level) this.start = i;
+      if (c === '"') this.inString = true;
+      else if (c === '{' || c === '[') this.depth++;
+      else if (c === '}' || c === ']') {
+        this.depth--;
+        if (this.depth === level && this.start >= 0) {
+          this.emit(text.slice(this.start, i + 1));
+          this.start = -1;
+        }
+      }
+    }
+    // keep the unfinished value only
+    if (this.start >= 0) {
+      this.buf = text.slice(this.start);
+      this.start = 0;
+    } else this.buf = '';
+  }
+
+  end(): void {
+    const rest = this.buf.trim();
+    if (rest !== '' && this.first !== '[') this.emit(rest);
+  }
+}
+
+/** `JsonToJsonl`: a JSON array (one line per item), one object, or objects one after the other. */
+export async function jsonToJsonl(input: AsyncIterable<Uint8Array>, sink: FileSink, charset: string): Promise<number> {
+  const values: unknown[] = [];
+  const splitter = new JsonSplitter((t) => {
+    try {
+      values.push(parseJson(t));
+    } catch (e) {
+      throw new SerdesError('SERDES_BAD_INPUT', `Invalid JSON format: ${(e as Error).message}`, { cause: e });
+    }
+  });
+  let count = 0;
+  const flush = async (): Promise<void> => {
+    if (values.length === 0) return;
+    // a JsonNode keeps its null fields
+    await sink.write(`${values.map((v) => writeJson(v, true)).join('\n')}\n`);
+    count += values.length;
+    values.length = 0;
+  };
+  for await (const chunk of textChunks(input, charset)) {
+    splitter.push(chunk);
+    if (splitter.first !== undefined && splitter.first !== '[' && splitter.first !== '{')
+      throw new SerdesError('SERDES_BAD_INPUT', `Invalid JSON format. Expected JSON array or object, but found: ${splitter.first}`);
+    await flush();
+  }
+  splitter.end();
+  await flush();
+  return count;
+}

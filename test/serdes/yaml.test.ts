@@ -64,3 +64,49 @@ test('YamlToJson: JSON Lines, an array of documents, one object, a root list (Ya
   expect((await run('io.kestra.plugin.serdes.yaml.YamlToJson', 'a: 1\n', '.yaml')).text.trim()).toBe('{"a":1}');
   expect(JSON.parse((await run('io.kestra.plugin.serdes.yaml.YamlToJson', '- a\n- b\n', '.yaml')).text)).toEqual(['a', 'b']);
 });
+
+describe('JsonToJsonl (json/JsonToJsonlTest.java)', () => {
+  const type = 'io.kestra.plugin.serdes.json.JsonToJsonl';
+  test('an array, compact or not, gives one line per item; nested values kept; nulls kept', async () => {
+    const r = await run(
+      type,
+      '[\n  {"id": 1, "name": "Product 1", "price": 19.99},\n  {"id": 2, "name": "Product 2", "price": 29.99, "tags": ["a", "]"], "n": null},\n  {"id": 3, "user": {"email": "x@y"}}\n]\n',
+      '.json',
+    );
+    expect(r.text).toBe(
+      '{"id":1,"name":"Product 1","price":19.99}\n{"id":2,"name":"Product 2","price":29.99,"tags":["a","]"],"n":null}\n{"id":3,"user":{"email":"x@y"}}\n',
+    );
+    expect(r.size).toBe(3);
+    expect((await run(type, '[{"id":1,"name":"Item 1"},{"id":2,"name":"Item 2"}]', '.json')).size).toBe(2);
+    expect((await run(type, '[1, "a,b", true]', '.json')).text).toBe('1\n"a,b"\ntrue\n');
+  });
+
+  test('existing JSON Lines are normalized; a single object is one line; an empty array is nothing; Unicode kept', async () => {
+    const jsonl = await run(type, '{"id":1,"status":"active"}\n{"id":2,"status":"inactive"}\n{"id":3}\n', '.jsonl');
+    expect(jsonl.text.split('\n').filter((l) => l !== '')).toHaveLength(3);
+    expect((await run(type, '{\n  "id": 100,\n  "name": "Single Product"\n}\n', '.json')).text).toBe(
+      '{"id":100,"name":"Single Product"}\n',
+    );
+    expect((await run(type, '[]', '.json')).size).toBe(0);
+    expect((await run(type, '[{"name": "Café", "description": "Résumé"}]', '.json')).text).toBe('{"name":"Café","description":"Résumé"}\n');
+  });
+});
+
+test('JsonToJsonl streams: values split across chunks of 3 bytes (escapes, brackets in strings, multi-byte characters)', async () => {
+  const { jsonToJsonl } = await import('../../src/serdes/yaml.js');
+  const { FileSink } = await import('../../src/serdes/convert.js');
+  const { readFile } = await import('node:fs/promises');
+  const path = `${p.dir}/chunks.jsonl`;
+  const source = Buffer.from('[{"a":"x\\"]}","é":[1,{"b":null}]}, 2.50, "s", {"c":{}}]');
+  const sink = new FileSink(path);
+  const count = await jsonToJsonl(
+    (async function* () {
+      for (let i = 0; i < source.length; i += 3) yield source.subarray(i, i + 3);
+    })(),
+    sink,
+    'UTF-8',
+  );
+  await sink.close();
+  expect(count).toBe(4); // 2.50 is a Double (Jackson's readTree): 2.5
+  expect(await readFile(path, 'utf8')).toBe('{"a":"x\\"]}","é":[1,{"b":null}]}\n2.5\n"s"\n{"c":{}}\n');
+});

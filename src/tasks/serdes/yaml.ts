@@ -83,4 +83,16 @@ export const yamlToJsonTask = defineTask({
   },
 });
 
-export const YAML_TASKS = [ionToYamlTask, yamlToIonTask, jsonToYamlTask, yamlToJsonTask];
+export const jsonToJsonlTask = defineTask({
+  type: 'io.kestra.plugin.serdes.json.JsonToJsonl',
+  title: 'Convert a JSON array (or objects one after the other) to JSON Lines, item by item; outputs uri and size.',
+  properties: { from, charset },
+  outputs,
+  async run(ctx) {
+    const { jsonToJsonl } = await yaml();
+    const c = await cs(ctx);
+    return convert(ctx, '.jsonl', encodingFor(c), (input, sink) => jsonToJsonl(input, sink, c));
+  },
+});
+
+export const YAML_TASKS = [ionToYamlTask, yamlToIonTask, jsonToYamlTask, yamlToJsonTask, jsonToJsonlTask];
