@@ -179,7 +179,7 @@ export async function* ionValues(
         throw new SerdesError('SERDES_BAD_INPUT', `Binary Ion files are read whole; this one is over ${BINARY_ION_LIMIT} bytes`);
       chunks.push(b);
     }
-    yield* parseIon(Buffer.concat(chunks));
+    yield* parseIon(Buffer.concat(chunks), options);
     return;
   }
   input = (async function* () {

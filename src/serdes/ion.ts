@@ -4,7 +4,7 @@
  * as decimals, strings UTF-8. Reading parses the Ion subset such files hold with a fast hand-written
  * parser and falls back to ion-js for anything else (blobs, clobs…).
  */
-import { loadAll } from 'ion-js';
+import { IonTypes, loadAll, type dom } from 'ion-js';
 import { IonParseError } from './errors.js';
 import { ionToJava } from '../engine/builtins/kestra/ion.js';
 import { integralFromText } from '../engine/builtins/kestra/json.js';
@@ -419,8 +419,37 @@ export function parseIon(text: string | Uint8Array, options: { keepAnnotations?:
     }
   }
   try {
-    return loadAll(text).map((v) => ionToJava(v, 0));
+    return loadAll(text).map((v) => (options.typed === true ? typedIonToJava(v, 0) : ionToJava(v, 0)));
   } catch (e) {
     throw new IonParseError(`Invalid Ion data: ${(e as Error).message}`);
+  }
+}
+
+/** An ion-js value (binary Ion) as the typed readers take it: timestamps, java.time strings, decimals and blobs kept. */
+function typedIonToJava(v: dom.Value | null, depth: number): unknown {
+  if (depth > MAX_DEPTH) throw new IonParseError('Ion nesting too deep');
+  if (v === null || v.isNull()) return null;
+  switch (v.getType()) {
+    case IonTypes.TIMESTAMP:
+      return new IonTimestamp(v.timestampValue()?.toString() ?? '');
+    case IonTypes.DECIMAL:
+      return parseBigDecimal((v.decimalValue()?.toString() ?? '0').replace(/d/i, 'e'));
+    case IonTypes.BLOB:
+      return new Uint8Array(v.uInt8ArrayValue() ?? new Uint8Array());
+    case IonTypes.STRING: {
+      const annotation = v.getAnnotations()[0];
+      const text = v.stringValue() ?? '';
+      return annotation !== undefined && TYPED_ANNOTATIONS.has(annotation) ? new IonTyped(annotation, text) : text;
+    }
+    case IonTypes.LIST:
+    case IonTypes.SEXP:
+      return v.elements().map((item) => typedIonToJava(item, depth + 1));
+    case IonTypes.STRUCT: {
+      const out = newMap();
+      for (const [k, item] of v.fields()) out[k] = typedIonToJava(item, depth + 1);
+      return out;
+    }
+    default:
+      return ionToJava(v, depth);
   }
 }

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import '@js-joda/timezone';
+import { Decimal, IonTypes, makeBinaryWriter, Timestamp } from 'ion-js';
 import { Instant, LocalDateTime, ZoneId } from '@js-joda/core';
 import { avroToIon, inferSchema, ionToAvro, resolveSchema } from '../../src/serdes/avro-file.js';
 import {
@@ -246,6 +247,36 @@ describe('AvroToIon / IonToAvro on Kestra-written files (AvroToIonWriterTest, Io
     const skip = await toAvro(ion, schema, { onBadLines: 'SKIP' });
     expect(await avroSize(skip.path)).toBe(2);
     expect(warnings).toEqual([]);
+  });
+
+  test('binary Ion input keeps its types (timestamps, decimals, java.time strings, blobs)', async () => {
+    const w = makeBinaryWriter();
+    w.stepIn(IonTypes.STRUCT);
+    w.writeFieldName('day');
+    w.writeTimestamp(Timestamp.parse('2024-01-02'));
+    w.writeFieldName('amount');
+    w.writeDecimal(Decimal.parse('1.50'));
+    w.writeFieldName('t');
+    w.setAnnotations(['LocalTime']);
+    w.writeString('10:11:12');
+    w.writeFieldName('b');
+    w.writeBlob(new Uint8Array([1, 2, 3]));
+    w.stepOut();
+    w.close();
+    const ion = join(dir, 'bin.ion');
+    await writeFile(ion, w.getBytes());
+    const schema = JSON.stringify({
+      type: 'record',
+      name: 'r',
+      fields: [
+        { name: 'day', type: { type: 'int', logicalType: 'date' } },
+        { name: 'amount', type: { type: 'bytes', logicalType: 'decimal', precision: 5, scale: 2 } },
+        { name: 't', type: { type: 'int', logicalType: 'time-millis' } },
+        { name: 'b', type: 'bytes' },
+      ],
+    });
+    const back = await avroBack((await toAvro(ion, schema)).path);
+    expect(await readFile(back.path, 'utf8')).toBe('{day:2024-01-02,amount:1.50,t:LocalTime::"10:11:12",b:{{AQID}}}\n');
   });
 
   test('strictSchema: more fields than the schema fail the row', async () => {
