@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark of the project, printed as tables.
  *   npm run bench                 all of them
- *   npm run bench -- templates    one of: templates, credentials, kestra, runner, files, server, attacks (attacks only when named: it takes a minute)
+ *   npm run bench -- templates    one of: templates, credentials, kestra, runner, files, serdes, server, attacks (attacks only when named: it takes a minute)
  *
  * The engine is loaded from the build (`npm run bench` builds first) so that what is measured is
  * the JavaScript users run, not tsx's on-the-fly transform (which wraps every closure).
@@ -14,6 +14,7 @@ import { benchCredentials } from './credentials.js';
 import { benchKestra } from './kestra.js';
 import { benchRunner } from './runner.js';
 import { benchFiles, formatFilesTable } from './files.js';
+import { benchSerdesFormats, formatSerdesTable } from './serdes-formats.js';
 import { benchServer } from './server.js';
 import type * as ApiModule from '../src/index.js';
 import { benchTemplates, formatTemplateTable } from './templates-bench.js';
@@ -75,6 +76,11 @@ if (!only || only === 'files') {
     console.error(`Download used ${files.downloadPeakExtraRssMb.toFixed(1)} MB of extra memory, over the 64 MB budget`);
     process.exitCode = 1;
   }
+}
+
+if (!only || only === 'files' || only === 'serdes') {
+  console.log('\n## Serdes formats (Avro, Parquet, XML, Excel), 100k rows through real files\n');
+  console.log(formatSerdesTable(await benchSerdesFormats()));
 }
 
 if (!only || only === 'server') {

@@ -34,7 +34,7 @@ function decoderFor(charset: string): InstanceType<typeof TextDecoder> {
   }
 }
 
-function encodingFor(charset: string): BufferEncoding {
+export function encodingFor(charset: string): BufferEncoding {
   const e = ENCODINGS[charset.toLowerCase()];
   if (e === undefined) {
     throw new SerdesError(
@@ -46,7 +46,7 @@ function encodingFor(charset: string): BufferEncoding {
 }
 
 /** Decoded text chunks of a byte stream; a UTF-8 byte-order mark at the start is dropped. */
-async function* textChunks(input: AsyncIterable<Uint8Array | string>, charset: string): AsyncGenerator<string> {
+export async function* textChunks(input: AsyncIterable<Uint8Array | string>, charset: string): AsyncGenerator<string> {
   const decoder = decoderFor(charset);
   let first = true;
   for await (const chunk of input) {
@@ -80,7 +80,7 @@ async function* lines(chunks: AsyncIterable<string>): AsyncGenerator<string> {
 }
 
 /** A buffered file writer that respects back-pressure. */
-class FileSink {
+export class FileSink {
   private readonly stream: WriteStream;
   private buffer: string[] = [];
   private size = 0;
@@ -123,7 +123,7 @@ class FileSink {
   }
 }
 
-async function withSink<T>(file: string, encoding: BufferEncoding, run: (sink: FileSink) => Promise<T>): Promise<T> {
+export async function withSink<T>(file: string, encoding: BufferEncoding, run: (sink: FileSink) => Promise<T>): Promise<T> {
   const sink = new FileSink(file, encoding);
   try {
     const result = await run(sink);
@@ -164,7 +164,7 @@ async function peek(input: AsyncIterable<Uint8Array | string>, n: number): Promi
  */
 export async function* ionValues(
   input: AsyncIterable<Uint8Array | string>,
-  options: { keepAnnotations?: boolean; maxPendingLines?: number } = {},
+  options: { keepAnnotations?: boolean; typed?: boolean; maxPendingLines?: number } = {},
 ): AsyncGenerator<unknown> {
   const maxPendingLines = options.maxPendingLines ?? 100_000;
   const [head, rest] = await peek(input, 4);
@@ -179,7 +179,7 @@ export async function* ionValues(
         throw new SerdesError('SERDES_BAD_INPUT', `Binary Ion files are read whole; this one is over ${BINARY_ION_LIMIT} bytes`);
       chunks.push(b);
     }
-    yield* parseIon(Buffer.concat(chunks));
+    yield* parseIon(Buffer.concat(chunks), options);
     return;
   }
   input = (async function* () {

@@ -4,6 +4,7 @@
  * as decimals, strings UTF-8. Reading parses the Ion subset such files hold with a fast hand-written
  * parser and falls back to ion-js for anything else (blobs, clobs…).
  */
+import { IonTypes, loadAll, type dom } from 'ion-js';
 import { IonParseError } from './errors.js';
 import { readIonAll } from '../engine/builtins/kestra/ion.js';
 import { integralFromText } from '../engine/builtins/kestra/json.js';
@@ -11,6 +12,34 @@ import { JBigDecimal, JBigInteger, JFloat, parseBigDecimal } from '../engine/bui
 import { formatDouble, isList, isMap, JDouble, makeDouble, mapKeys, newMap, OrderedMapBuilder, toJavaString } from '../engine/values.js';
 
 const MAX_DEPTH = 1000;
+
+/**
+ * An Ion timestamp kept as its text (`2024-01-02`, `2024-01-02T10:00:00.000Z`): Kestra's Ion mapper reads a
+ * day-precision one as a `LocalDate`, a UTC one as an `Instant`, one with an offset as a `ZonedDateTime`.
+ * Only the typed readers (`parseIon(…, { typed: true })`) make them; the others read timestamps as strings.
+ */
+export class IonTimestamp {
+  constructor(readonly text: string) {}
+  toString(): string {
+    return this.text;
+  }
+}
+
+/**
+ * A java.time value as Kestra's `IonModule` writes it: a string annotated with the class's simple name
+ * (`LocalDateTime::"2024-01-02T10:00"`, `LocalTime::"10:00:00"`, `OffsetDateTime`, `ZonedDateTime`, `OffsetTime`).
+ */
+export class IonTyped {
+  constructor(
+    readonly annotation: string,
+    readonly text: string,
+  ) {}
+  toString(): string {
+    return this.text;
+  }
+}
+
+const TYPED_ANNOTATIONS = new Set(['Instant', 'OffsetDateTime', 'ZonedDateTime', 'LocalDateTime', 'LocalDate', 'OffsetTime', 'LocalTime']);
 
 // --- writing ------------------------------------------------------------------------------------
 
@@ -78,6 +107,8 @@ function writeValue(value: unknown, depth: number): string {
   if (value instanceof JBigInteger) return value.big.toString();
   if (value instanceof JFloat) return ionFloat(Math.fround(value.value));
   if (value instanceof JDouble) return ionFloat(value.value);
+  if (value instanceof IonTimestamp) return value.text;
+  if (value instanceof IonTyped) return `${value.annotation}::"${escapeText(value.text, '"')}"`;
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'null.timestamp' : value.toISOString();
   if (value instanceof Uint8Array) return `{{${Buffer.from(value).toString('base64')}}}`;
   if (isList(value)) {
@@ -116,6 +147,8 @@ class Parser {
     private readonly s: string,
     /** Keep annotations of text values as `{ion_annotations: [...], value}` (IonToJson's shouldKeepAnnotations). */
     private readonly keepAnnotations = false,
+    /** Timestamps as IonTimestamp, java.time-annotated strings as IonTyped, blobs as bytes (the Avro/Parquet/Excel writers). */
+    private readonly typed = false,
   ) {}
 
   all(): unknown[] {
@@ -150,7 +183,7 @@ class Parser {
     const c = s[this.i];
     if (c === undefined) throw new IonParseError('Unexpected end of Ion data');
     if (c === '{') {
-      if (s[this.i + 1] === '{') throw new Fallback();
+      if (s[this.i + 1] === '{') return this.blob();
       return this.struct(depth);
     }
     if (c === '[') return this.sequence(']', depth);
@@ -180,6 +213,7 @@ class Parser {
     if (this.s.startsWith('::', this.i)) {
       this.i += 2;
       const value = this.value(depth);
+      if (this.typed && typeof value === 'string' && TYPED_ANNOTATIONS.has(text)) return new IonTyped(text, value);
       if (!this.keepAnnotations || typeof value !== 'string') return value;
       const out = newMap();
       out['ion_annotations'] = [text];
@@ -210,8 +244,20 @@ class Parser {
     if (/^-?0[bB][01]+$/.test(t)) return integralFromText(BigInt(t.startsWith('-') ? t.slice(1) : t) * (t.startsWith('-') ? -1n : 1n) + '');
     if (/^-?\d+(?:\.\d*)?[eE][+-]?\d+$/.test(t)) return makeDouble(Number(t));
     if (/^-?\d+\.\d*(?:[dD][+-]?\d+)?$/.test(t) || /^-?\d+[dD][+-]?\d+$/.test(t)) return parseBigDecimal(t.replace(/[dD]/, 'e'));
-    if (TIMESTAMP.test(t)) return t;
+    if (TIMESTAMP.test(t)) return this.typed ? new IonTimestamp(t) : t;
     throw new IonParseError(`Invalid Ion value '${token}'`);
+  }
+
+  /** `{{ base64 }}`: bytes when typed, else base64 text (as ion-js values read); a clob goes to ion-js. */
+  private blob(): unknown {
+    const end = this.s.indexOf('}}', this.i + 2);
+    if (end < 0) throw new IonParseError('Unterminated Ion blob');
+    const body = this.s.slice(this.i + 2, end).replace(/\s+/g, '');
+    if (body.startsWith('"') || body.startsWith("'")) throw new Fallback();
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body)) throw new IonParseError('Invalid base64 in an Ion blob');
+    this.i = end + 2;
+    const bytes = Buffer.from(body, 'base64');
+    return this.typed ? new Uint8Array(bytes) : bytes.toString('base64');
   }
 
   private struct(depth: number): Record<string, unknown> {
@@ -365,17 +411,56 @@ function unescape(s: string, at: number): [string, number] {
 }
 
 /** Every top-level value of an Ion text, as engine values (ints as Integer/Long, floats as Double…). */
-export function parseIon(text: string | Uint8Array, options: { keepAnnotations?: boolean } = {}): unknown[] {
+export function parseIon(text: string | Uint8Array, options: { keepAnnotations?: boolean; typed?: boolean } = {}): unknown[] {
   if (typeof text === 'string') {
     try {
-      return new Parser(text, options.keepAnnotations === true).all();
+      return new Parser(text, options.keepAnnotations === true, options.typed === true).all();
     } catch (e) {
       if (!(e instanceof Fallback)) throw e;
     }
   }
   try {
-    return readIonAll(text);
+    return options.typed === true ? loadAll(text).map((v) => typedIonToJava(v, 0)) : readIonAll(text);
   } catch (e) {
     throw new IonParseError(`Invalid Ion data: ${(e as Error).message}`);
+  }
+}
+
+/** An ion-js value (binary Ion) as the typed readers take it: timestamps, java.time strings, decimals and blobs kept. */
+function typedIonToJava(v: dom.Value | null, depth: number): unknown {
+  if (depth > MAX_DEPTH) throw new IonParseError('Ion nesting too deep');
+  if (v === null || v.isNull()) return null;
+  switch (v.getType()) {
+    case IonTypes.TIMESTAMP:
+      return new IonTimestamp(v.timestampValue()?.toString() ?? '');
+    case IonTypes.DECIMAL:
+      return parseBigDecimal((v.decimalValue()?.toString() ?? '0').replace(/d/i, 'e'));
+    case IonTypes.BLOB:
+      return new Uint8Array(v.uInt8ArrayValue() ?? new Uint8Array());
+    case IonTypes.STRING: {
+      const annotation = v.getAnnotations()[0];
+      const text = v.stringValue() ?? '';
+      return annotation !== undefined && TYPED_ANNOTATIONS.has(annotation) ? new IonTyped(annotation, text) : text;
+    }
+    case IonTypes.LIST:
+    case IonTypes.SEXP:
+      return v.elements().map((item) => typedIonToJava(item, depth + 1));
+    case IonTypes.STRUCT: {
+      const out = new OrderedMapBuilder();
+      for (const [k, item] of v.fields()) out.set(k, typedIonToJava(item, depth + 1));
+      return out.build();
+    }
+    case IonTypes.BOOL:
+      return v.booleanValue();
+    case IonTypes.INT:
+      return integralFromText(String(v.bigIntValue()));
+    case IonTypes.FLOAT:
+      return makeDouble(v.numberValue() as number);
+    case IonTypes.SYMBOL:
+      return v.stringValue();
+    case IonTypes.CLOB:
+      return Buffer.from(v.uInt8ArrayValue() ?? new Uint8Array()).toString('base64');
+    default:
+      return null;
   }
 }

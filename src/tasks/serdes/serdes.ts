@@ -14,6 +14,10 @@ import {
   type IonToCsvOptions,
 } from '../../serdes/convert.js';
 import type { QuoteMode } from '../../serdes/csv.js';
+import { AVRO_PARQUET_TASKS } from './avro-parquet.js';
+import { XML_TASKS } from './xml.js';
+import { EXCEL_TASKS } from './excel.js';
+import { YAML_TASKS } from './yaml.js';
 import { defineTask, type PropertyDefinition, type TaskRunContext } from '../definition.js';
 import { enumProperty, requiredProperty, withWorkingDir } from '../storage/common.js';
 import { TaskError } from '../types.js';
@@ -152,4 +156,13 @@ export const ionToJsonTask = defineTask({
   },
 });
 
-export const SERDES_TASKS = [csvToIonTask, ionToCsvTask, jsonToIonTask, ionToJsonTask];
+export const SERDES_TASKS = [
+  csvToIonTask,
+  ionToCsvTask,
+  jsonToIonTask,
+  ionToJsonTask,
+  ...AVRO_PARQUET_TASKS,
+  ...XML_TASKS,
+  ...EXCEL_TASKS,
+  ...YAML_TASKS,
+];

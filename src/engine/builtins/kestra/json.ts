@@ -353,6 +353,17 @@ export function parseYaml(text: string, maxNodes: number = DEFAULT_LIMITS.maxCol
   return yamlToJava(doc.contents, doc, 0, new YamlBudget(maxNodes, doc));
 }
 
+/** Every YAML document of `text`, each as `parseYaml` reads one (plugin-serdes' YamlToIon / YamlToJson). */
+export function parseYamlDocuments(text: string, maxNodes: number = DEFAULT_LIMITS.maxCollectionSize): unknown[] {
+  const docs = parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: false, prettyErrors: false });
+  if (!Array.isArray(docs)) return [];
+  return docs.map((doc) => {
+    const first = doc.errors[0];
+    if (first !== undefined) throw new Error(first.message);
+    return yamlToJava(doc.contents, doc, 0, new YamlBudget(maxNodes, doc));
+  });
+}
+
 /** Where SnakeYAML's analysis forbids the plain style in block context. */
 function yamlPlainForbidden(s: string): boolean {
   if (/^[#,[\]{}&*!|>'"%@`]/.test(s)) return true;
