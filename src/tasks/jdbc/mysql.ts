@@ -56,7 +56,7 @@ export function mysqlDialect(flavour: 'mysql' | 'mariadb'): Dialect {
   };
 }
 
-function connectionOptions(request: ConnectRequest, flavour: 'mysql' | 'mariadb'): { options: Record<string, unknown>; multiStatements: boolean } {
+function connectionOptions(request: ConnectRequest, _flavour: 'mysql' | 'mariadb'): { options: Record<string, unknown>; multiStatements: boolean } {
   const { ctx } = request;
   const rest = request.url.replace(/^jdbc:(mysql|mariadb):\/\//, '');
   const q = rest.indexOf('?');
@@ -69,8 +69,8 @@ function connectionOptions(request: ConnectRequest, flavour: 'mysql' | 'mariadb'
   const first = hosts.split(',')[0] ?? '';
   const info = userInfo(ctx, first);
   const [host, port] = first === '' ? ['localhost', 3306] : splitHostPort(first, 3306);
-  // Queries adds allowMultiQueries itself for MariaDB (MariaDbUtils); MySQL needs it in the URL.
-  const multiStatements = (props['allowMultiQueries'] ?? '').toLowerCase() === 'true' && flavour === 'mysql';
+  // Queries adds allowMultiQueries=true to the URL itself (createMysqlProperties / MariaDbUtils); a Query only when the URL has it.
+  const multiStatements = request.kind === 'Queries' || (props['allowMultiQueries'] ?? '').toLowerCase() === 'true';
   const workingDir = resolve(request.workingDir);
   const user = request.username ?? props['user'] ?? info.user;
   const password = request.password ?? props['password'] ?? info.password;

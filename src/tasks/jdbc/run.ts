@@ -41,6 +41,7 @@ export interface ConnectRequest {
   readonly type: string;
   /** The task's working directory (embedded databases' files, MySQL's LOAD DATA LOCAL INFILE). */
   readonly workingDir: string;
+  readonly kind: 'Query' | 'Queries';
 }
 
 /** What a database adds to the common run: its URL scheme, its connection, and what it does around the SQL. */
@@ -175,7 +176,7 @@ function statementsOf(sql: string): string[] {
 /** AbstractJdbcQuery.run: one statement, optional afterSQL in the same transaction. */
 export async function runQuery(ctx: TaskRunContext, dialect: Dialect, type: string, prepared: Prepared): Promise<QueryOutput> {
   const { sql, afterSQL, fetchType, parameters } = prepared;
-  const conn = await connect(ctx, dialect, type, prepared);
+  const conn = await connect(ctx, dialect, type, prepared, 'Query');
   const detach = onAbort(ctx, conn);
   let inTx = false;
   try {
@@ -233,7 +234,7 @@ export async function runQuery(ctx: TaskRunContext, dialect: Dialect, type: stri
 export async function runQueries(ctx: TaskRunContext, dialect: Dialect, type: string, prepared: Prepared): Promise<{ outputs: QueryOutput[] }> {
   const { sql, fetchType, parameters } = prepared;
   const transaction = (await ctx.property<boolean>('transaction')) ?? true;
-  const conn = await connect(ctx, dialect, type, prepared);
+  const conn = await connect(ctx, dialect, type, prepared, 'Queries');
   const detach = onAbort(ctx, conn);
   const outputs: QueryOutput[] = [];
   let inTx = false;
@@ -264,12 +265,12 @@ export async function runQueries(ctx: TaskRunContext, dialect: Dialect, type: st
   }
 }
 
-async function connect(ctx: TaskRunContext, dialect: Dialect, type: string, prepared: Prepared): Promise<SqlConnection> {
+async function connect(ctx: TaskRunContext, dialect: Dialect, type: string, prepared: Prepared, kind: 'Query' | 'Queries'): Promise<SqlConnection> {
   const username = await ctx.property<string>('username');
   const password = await ctx.property<string>('password');
   if (password !== undefined && password !== '') ctx.sensitive(password);
   try {
-    return await dialect.connect({ url: prepared.url, username, password, zone: prepared.zone, ctx, type, workingDir: prepared.workingDir });
+    return await dialect.connect({ url: prepared.url, username, password, zone: prepared.zone, ctx, type, workingDir: prepared.workingDir, kind });
   } catch (e) {
     throw sqlError(e, ctx);
   }
