@@ -143,11 +143,11 @@ describe('duckdb.Query (DuckDbTest)', () => {
     expect(report.logs.map((l) => l.message).join('\n')).toContain("for column 'b' is not supported, the column type is 'BLOB'");
   });
 
-  test('STORE writes Kestra’s Ion (ZonedDateTime, OffsetDateTime annotated, LocalDate a timestamp)', async () => {
+  test('STORE writes Kestra’s Ion (ZonedDateTime, OffsetDateTime annotated, LocalDate a timestamp, a Float widened as ion-java does)', async () => {
     const out = outputs(await run('Query', `url: jdbc:duckdb:${db}\nfetchType: STORE\ntimeZoneId: Europe/Paris\nsql: SELECT t_date, t_timestamp, t_timestamptz, t_real, t_decimal FROM duck_types`));
     expect(out['size']).toBe(1);
     expect(storedText(storage, String(out['uri']))).toBe(
-      '{t_date:1992-09-20,t_timestamp:ZonedDateTime::"2020-06-10T15:55:23.383345+02:00[Europe/Paris]",t_timestamptz:OffsetDateTime::"2001-08-22T10:04:05.321Z",t_real:123.456e0,t_decimal:12345.123}\n',
+      '{t_date:1992-09-20,t_timestamp:ZonedDateTime::"2020-06-10T15:55:23.383345+02:00[Europe/Paris]",t_timestamptz:OffsetDateTime::"2001-08-22T10:04:05.321Z",t_real:123.45600128173828e0,t_decimal:12345.123}\n',
     );
   });
 });
