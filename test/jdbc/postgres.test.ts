@@ -253,6 +253,25 @@ tasks:
     expect(report.logs.map((l) => l.message).join('\n')).toContain('URL scheme is invalid. URL should start with `jdbc:postgresql`');
   });
 
+  test('kill: the task timeout stops a running statement', async () => {
+    const started = Date.now();
+    const report = await run('Query', 'timeout: PT1S\nsql: SELECT pg_sleep(60)');
+    const took = Date.now() - started;
+    console.log(`pg_sleep(60) with timeout PT1S ended after ${took} ms`);
+    expect(report.taskRuns[0]!.state).toBe('FAILED');
+    expect(took).toBeLessThan(30_000);
+    // the statement was cancelled on the server (a cancel request, as pgJDBC's Statement.cancel), not left sleeping
+    let sleeping: unknown = -1;
+    for (let i = 0; i < 20 && sleeping !== 0; i++) {
+      const row = outputs(
+        await run('Query', "fetchType: FETCH_ONE\nsql: SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active'"),
+      )['row'] as Record<string, unknown>;
+      sleeping = row['n'];
+      if (sleeping !== 0) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(sleeping).toBe(0);
+  });
+
   test('a Query refuses several statements', async () => {
     expect(failure(await run('Query', `sql: "SELECT 1; SELECT 2"`))).toContain(
       'Query task support only a single SQL statement. Use the Queries task to run multiple statements.',

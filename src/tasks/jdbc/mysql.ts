@@ -33,6 +33,7 @@ interface MysqlConnectionLike {
   rollback(): Promise<void>;
   end(): Promise<void>;
   destroy(): void;
+  on(event: 'error', listener: (e: Error) => void): void;
 }
 interface Mysql2 {
   createConnection(options: Record<string, unknown>): Promise<MysqlConnectionLike>;
@@ -51,6 +52,8 @@ export function mysqlDialect(flavour: 'mysql' | 'mariadb'): Dialect {
       const mysql = 'createConnection' in mod ? mod : mod.default;
       const { options, multiStatements } = connectionOptions(request, flavour);
       const conn = await mysql.createConnection(options);
+      // A dropped connection fails the query in progress; never the process.
+      conn.on('error', () => undefined);
       return new MysqlConnection(conn, multiStatements, flavour, request.zone);
     },
   };

@@ -29,6 +29,7 @@ interface PgClient {
   connect(): Promise<void>;
   query(config: { text: string; values?: unknown[]; rowMode: 'array'; types: unknown }): Promise<PgResult | PgResult[]>;
   end(): Promise<void>;
+  on(event: 'error', listener: (e: Error) => void): void;
   processID?: number;
   connection?: { stream?: { destroy(): void } };
 }
@@ -46,8 +47,21 @@ export const postgresDialect: Dialect = {
     const pg = 'Client' in mod ? mod : mod.default;
     const config = await clientConfig(request);
     const client = new pg.Client(config);
+    // A dropped connection (the server gone, a cancelled statement) fails the query in progress; never the process.
+    client.on('error', () => undefined);
     await client.connect();
-    return new PgConnection(client, request.zone);
+    // Cancelling a statement (kill, timeout) is asked of the server from a second connection, as pgJDBC's cancel request.
+    const canceller = async (pid: number): Promise<void> => {
+      const other = new pg.Client(config);
+      other.on('error', () => undefined);
+      await other.connect();
+      try {
+        await other.query({ text: 'SELECT pg_cancel_backend($1)', values: [pid], rowMode: 'array', types: RAW_TYPES });
+      } finally {
+        await other.end();
+      }
+    };
+    return new PgConnection(client, request.zone, canceller);
   },
 };
 
@@ -191,6 +205,7 @@ class PgConnection implements SqlConnection {
   constructor(
     private readonly client: PgClient,
     private readonly zone: ZoneId,
+    private readonly canceller: (pid: number) => Promise<void>,
   ) {}
 
   placeholder(n: number): string {
@@ -312,9 +327,13 @@ class PgConnection implements SqlConnection {
   async close(): Promise<void> {
     await this.client.end();
   }
-  cancel(): Promise<void> {
-    this.client.connection?.stream?.destroy();
-    return Promise.resolve();
+  async cancel(): Promise<void> {
+    const pid = this.client.processID;
+    try {
+      if (pid !== undefined) await this.canceller(pid);
+    } finally {
+      this.client.connection?.stream?.destroy();
+    }
   }
 }
 
