@@ -49,7 +49,11 @@ test('pebbleflow run --json: rows, sizes and the stored file', async () => {
   const r = await cli(['run', 'sqlite.yaml', '--json'], { cwd: dir });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
-  const report = JSON.parse(r.stdout) as { state: string; taskRuns: { taskId: string; outputs: Record<string, unknown> }[]; logs: { message: string }[] };
+  const report = JSON.parse(r.stdout) as {
+    state: string;
+    taskRuns: { taskId: string; outputs: Record<string, unknown> }[];
+    logs: { message: string }[];
+  };
   expect(report.state).toBe('SUCCESS');
   const out = (id: string): Record<string, unknown> => report.taskRuns.find((t) => t.taskId === id)!.outputs;
   expect(out('select')).toEqual({

@@ -54,7 +54,7 @@ ${indent(props, '    ')}
 function outputs(report: RunReport, taskId = 't'): Record<string, unknown> {
   const t = report.taskRuns.find((r) => r.taskId === taskId)!;
   if (t.state !== 'SUCCESS') throw new Error(`task ${t.state}: ${report.logs.map((l) => l.message).join('\n')}`);
-  return t.outputs as Record<string, unknown>;
+  return t.outputs;
 }
 
 beforeAll(async () => {
@@ -88,20 +88,28 @@ function checkDuckTypes(row: Record<string, unknown>): void {
 
 describe('duckdb.Query (DuckDbTest)', () => {
   test('selectFromExistingFileInUrl: every type as Kestra converts it', async () => {
-    const out = outputs(await run('Query', `url: jdbc:duckdb:${db}\nfetchType: FETCH_ONE\ntimeZoneId: Europe/Paris\nsql: SELECT * FROM duck_types`));
+    const out = outputs(
+      await run('Query', `url: jdbc:duckdb:${db}\nfetchType: FETCH_ONE\ntimeZoneId: Europe/Paris\nsql: SELECT * FROM duck_types`),
+    );
     checkDuckTypes(out['row'] as Record<string, unknown>);
     expect(out['outputFiles']).toEqual({});
   });
 
   test('selectFromExistingFileInUrlWithParameters', async () => {
     const row = outputs(
-      await run('Query', `url: jdbc:duckdb:${db}\nfetchType: FETCH_ONE\nsql: SELECT * FROM duck_types WHERE t_integer = :num\nparameters:\n  num: 2147483647`),
+      await run(
+        'Query',
+        `url: jdbc:duckdb:${db}\nfetchType: FETCH_ONE\nsql: SELECT * FROM duck_types WHERE t_integer = :num\nparameters:\n  num: 2147483647`,
+      ),
     )['row'] as Record<string, unknown>;
     expect(row['t_integer']).toBe(2147483647);
   });
 
   test('queryContinuesWhenCommunityExtensionInstallFails', async () => {
-    const report = await run('Query', `fetchType: FETCH_ONE\ncommunityExtensions:\n  - definitely_not_an_extension\nsql: SELECT 1 AS value`);
+    const report = await run(
+      'Query',
+      `fetchType: FETCH_ONE\ncommunityExtensions:\n  - definitely_not_an_extension\nsql: SELECT 1 AS value`,
+    );
     expect((outputs(report)['row'] as Record<string, unknown>)['value']).toBe(1);
     expect(report.logs.some((l) => l.level === 'WARN' && l.message.includes("'definitely_not_an_extension'"))).toBe(true);
   });
@@ -112,7 +120,9 @@ describe('duckdb.Query (DuckDbTest)', () => {
   });
 
   test('selectWithDuckDbArray_nestedArray', async () => {
-    const rows = outputs(await run('Query', 'fetchType: FETCH\nsql: SELECT array_value(array_value(1, 2), array_value(3, 4)) as result;'))['rows'];
+    const rows = outputs(await run('Query', 'fetchType: FETCH\nsql: SELECT array_value(array_value(1, 2), array_value(3, 4)) as result;'))[
+      'rows'
+    ];
     expect(rows).toEqual([
       {
         result: [
@@ -144,7 +154,12 @@ describe('duckdb.Query (DuckDbTest)', () => {
   });
 
   test('STORE writes Kestra’s Ion (ZonedDateTime, OffsetDateTime annotated, LocalDate a timestamp, a Float widened as ion-java does)', async () => {
-    const out = outputs(await run('Query', `url: jdbc:duckdb:${db}\nfetchType: STORE\ntimeZoneId: Europe/Paris\nsql: SELECT t_date, t_timestamp, t_timestamptz, t_real, t_decimal FROM duck_types`));
+    const out = outputs(
+      await run(
+        'Query',
+        `url: jdbc:duckdb:${db}\nfetchType: STORE\ntimeZoneId: Europe/Paris\nsql: SELECT t_date, t_timestamp, t_timestamptz, t_real, t_decimal FROM duck_types`,
+      ),
+    );
     expect(out['size']).toBe(1);
     expect(storedText(storage, String(out['uri']))).toBe(
       '{t_date:1992-09-20,t_timestamp:ZonedDateTime::"2020-06-10T15:55:23.383345+02:00[Europe/Paris]",t_timestamptz:OffsetDateTime::"2001-08-22T10:04:05.321Z",t_real:123.45600128173828e0,t_decimal:12345.123}\n',
@@ -232,7 +247,9 @@ tasks:
 
   test('Queries refuses a relative database path; a failing statement rolls back', async () => {
     const report = await run('Queries', 'url: jdbc:duckdb:relative.db\nsql: SELECT 1');
-    expect(report.logs.map((l) => l.message).join('\n')).toContain('The database file path is not valid (Path to database file must be absolute)');
+    expect(report.logs.map((l) => l.message).join('\n')).toContain(
+      'The database file path is not valid (Path to database file must be absolute)',
+    );
     const file = join(dir, 'tx', 'tx.db');
     outputs(await run('Queries', `url: jdbc:duckdb:${file}\nsql: CREATE TABLE tx (a INTEGER)`));
     const failed = await run('Queries', `url: jdbc:duckdb:${file}\nsql: |\n  INSERT INTO tx VALUES (1);\n  INSERT INTO nope VALUES (2);`);

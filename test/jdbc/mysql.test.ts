@@ -80,15 +80,14 @@ ${props
 function outputs(report: RunReport): Record<string, unknown> {
   const t = report.taskRuns.find((r) => r.taskId === 't')!;
   if (t.state !== 'SUCCESS') throw new Error(`task ${t.state}: ${report.logs.map((l) => l.message).join('\n')}`);
-  return t.outputs as Record<string, unknown>;
+  return t.outputs;
 }
 
 describeIf('mysql.Query (MysqlTest)', () => {
   test('select: every type as Kestra converts it', async () => {
-    const row = outputs(await run('mysql.Query', 'fetchType: FETCH_ONE\ntimeZoneId: Europe/Paris\nsql: select * from mysql_types'))['row'] as Record<
-      string,
-      unknown
-    >;
+    const row = outputs(await run('mysql.Query', 'fetchType: FETCH_ONE\ntimeZoneId: Europe/Paris\nsql: select * from mysql_types'))[
+      'row'
+    ] as Record<string, unknown>;
     expect(row['concert_id']).toBe('1'); // BIGINT UNSIGNED: a BigInteger, hence its text
     expect(row['available']).toBe(1);
     expect(row['a']).toBe('four');
@@ -185,9 +184,9 @@ tasks:
 
 describeIf('mysql.Queries (QueriesMysqlTest)', () => {
   test('testMultiSelect', async () => {
-    const list = outputs(await run('mysql.Queries', 'fetchType: FETCH\nsql: |\n  SELECT firstName, lastName FROM employee;\n  SELECT brand FROM laptop;'))[
-      'outputs'
-    ] as Record<string, unknown>[];
+    const list = outputs(
+      await run('mysql.Queries', 'fetchType: FETCH\nsql: |\n  SELECT firstName, lastName FROM employee;\n  SELECT brand FROM laptop;'),
+    )['outputs'] as Record<string, unknown>[];
     expect(list).toHaveLength(2);
     expect(list[1]!['rows']).toHaveLength(4);
   });
@@ -233,7 +232,10 @@ sql: |
     const report = await run('mysql.Queries', 'sql: |\n  INSERT INTO tx VALUES (1);\n  INSERT INTO nope VALUES (2);');
     expect(report.taskRuns[0]!.state).toBe('FAILED');
     expect(report.logs.map((l) => l.message).join('\n')).toContain("Table 'kestra.nope' doesn't exist");
-    const row = outputs(await run('mysql.Query', 'fetchType: FETCH_ONE\nsql: SELECT COUNT(*) AS n FROM tx'))['row'] as Record<string, unknown>;
+    const row = outputs(await run('mysql.Query', 'fetchType: FETCH_ONE\nsql: SELECT COUNT(*) AS n FROM tx'))['row'] as Record<
+      string,
+      unknown
+    >;
     expect(row['n']).toBe(0);
   });
 });
@@ -241,10 +243,17 @@ sql: |
 describeIf('mariadb.Query (MariaDbCellConverter)', () => {
   test('DATETIME and TIMESTAMP are ZonedDateTimes in the task’s zone; a jdbc:mysql URL is refused', async () => {
     const row = outputs(
-      await run('mariadb.Query', 'fetchType: FETCH_ONE\ntimeZoneId: Europe/Paris\nsql: select datetime_type, timestamp_type, date_type from mysql_types'),
+      await run(
+        'mariadb.Query',
+        'fetchType: FETCH_ONE\ntimeZoneId: Europe/Paris\nsql: select datetime_type, timestamp_type, date_type from mysql_types',
+      ),
     )['row'] as Record<string, unknown>;
     // The worker's zone is UTC here: the wall clock is UTC, written back in UTC by Jackson.
-    expect(row).toEqual({ datetime_type: '2050-12-31T22:59:57.15015Z', timestamp_type: '2004-10-19T10:23:54.999999Z', date_type: '2030-12-25' });
+    expect(row).toEqual({
+      datetime_type: '2050-12-31T22:59:57.15015Z',
+      timestamp_type: '2004-10-19T10:23:54.999999Z',
+      date_type: '2030-12-25',
+    });
     const report = await runFlow(
       parseFlow(`id: m
 namespace: company.team

@@ -110,7 +110,7 @@ ${props
 function outputs(report: RunReport): Record<string, unknown> {
   const t = report.taskRuns.find((r) => r.taskId === 't')!;
   if (t.state !== 'SUCCESS') throw new Error(`task ${t.state}: ${report.logs.map((l) => l.message).join('\n')}`);
-  return t.outputs as Record<string, unknown>;
+  return t.outputs;
 }
 
 function failure(report: RunReport): string {
@@ -183,7 +183,9 @@ describeIf('postgresql.Query (PgsqlTest)', () => {
   });
 
   test('selectAndFetchToFile: STORE writes 2 Ion lines with Kestra’s Ion types', async () => {
-    const out = outputs(await run('Query', `fetchType: STORE\ntimeZoneId: Europe/Paris\nsql: ${SELECT_ALL.replace(', tsvector_col, hstore_type', '')}`));
+    const out = outputs(
+      await run('Query', `fetchType: STORE\ntimeZoneId: Europe/Paris\nsql: ${SELECT_ALL.replace(', tsvector_col, hstore_type', '')}`),
+    );
     expect(out['size']).toBe(2);
     const text = storedText(storage, String(out['uri']));
     expect(text.trim().split('\n')).toHaveLength(2);
@@ -211,18 +213,26 @@ describeIf('postgresql.Query (PgsqlTest)', () => {
   test('afterSQLExecutesInSameTransaction', async () => {
     outputs(await run('Query', `fetchType: FETCH_ONE\nsql: UPDATE pgsql_types SET b = 'pending'`));
     const out = outputs(
-      await run('Query', `fetchType: FETCH_ONE\nsql: SELECT b FROM pgsql_types WHERE b = 'pending'\nafterSQL: UPDATE pgsql_types SET b = 'processed'`),
+      await run(
+        'Query',
+        `fetchType: FETCH_ONE\nsql: SELECT b FROM pgsql_types WHERE b = 'pending'\nafterSQL: UPDATE pgsql_types SET b = 'processed'`,
+      ),
     );
     expect((out['row'] as Record<string, unknown>)['b']).toBe('pending');
-    expect((outputs(await run('Query', `fetchType: FETCH_ONE\nsql: SELECT b FROM pgsql_types`))['row'] as Record<string, unknown>)['b']).toBe(
-      'processed',
-    );
+    expect(
+      (outputs(await run('Query', `fetchType: FETCH_ONE\nsql: SELECT b FROM pgsql_types`))['row'] as Record<string, unknown>)['b'],
+    ).toBe('processed');
     expect(outputs(await run('Query', `fetchType: FETCH_ONE\nsql: SELECT b FROM pgsql_types WHERE b = 'pending'`))['row']).toBeNull();
   });
 
   test('afterSQLWithTransaction_shouldRollbackOnError', async () => {
     outputs(await run('Query', `fetchType: FETCH_ONE\nsql: UPDATE pgsql_types SET b = 'initial_value'`));
-    failure(await run('Query', `fetchType: FETCH_ONE\nsql: UPDATE pgsql_types SET b = 'changed'\nafterSQL: UPDATE non_existent_table SET x = 'y'`));
+    failure(
+      await run(
+        'Query',
+        `fetchType: FETCH_ONE\nsql: UPDATE pgsql_types SET b = 'changed'\nafterSQL: UPDATE non_existent_table SET x = 'y'`,
+      ),
+    );
     const out = outputs(await run('Query', `fetchType: FETCH_ONE\nsql: SELECT b FROM pgsql_types`));
     expect((out['row'] as Record<string, unknown>)['b']).toBe('initial_value');
   });
@@ -264,7 +274,10 @@ tasks:
     let sleeping: unknown = -1;
     for (let i = 0; i < 20 && sleeping !== 0; i++) {
       const row = outputs(
-        await run('Query', "fetchType: FETCH_ONE\nsql: SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active'"),
+        await run(
+          'Query',
+          "fetchType: FETCH_ONE\nsql: SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active'",
+        ),
       )['row'] as Record<string, unknown>;
       sleeping = row['n'];
       if (sleeping !== 0) await new Promise((r) => setTimeout(r, 250));
@@ -299,7 +312,9 @@ tasks:
 
 describeIf('postgresql.Queries (QueriesPostgresTest)', () => {
   test('testMultiSelect: one output per select', async () => {
-    const out = outputs(await run('Queries', 'fetchType: FETCH\nsql: |\n  SELECT first_name, last_name FROM employee;\n  SELECT brand FROM laptop;'));
+    const out = outputs(
+      await run('Queries', 'fetchType: FETCH\nsql: |\n  SELECT first_name, last_name FROM employee;\n  SELECT brand FROM laptop;'),
+    );
     const list = out['outputs'] as Record<string, unknown>[];
     expect(list).toHaveLength(2);
     expect((list[0]!['rows'] as unknown[]).length).toBe(4);
@@ -347,11 +362,17 @@ sql: |
 
   test('testMultiQueriesTransactionalShouldRollback', async () => {
     const first = outputs(
-      await run('Queries', `fetchType: FETCH_ONE\nsql: |\n  INSERT INTO test_transaction (name) VALUES ('test_1');\n  SELECT COUNT(id) as transaction_count FROM test_transaction;`),
+      await run(
+        'Queries',
+        `fetchType: FETCH_ONE\nsql: |\n  INSERT INTO test_transaction (name) VALUES ('test_1');\n  SELECT COUNT(id) as transaction_count FROM test_transaction;`,
+      ),
     );
     const count = (first['outputs'] as Record<string, Record<string, unknown>>[])[0]!['row']!['transaction_count'];
     failure(
-      await run('Queries', `fetchType: FETCH_ONE\nsql: |\n  INSERT INTO test_transaction (name) VALUES ('test_2');\n  INSERT INTO test_transaction (name) VALUES (1000f);`),
+      await run(
+        'Queries',
+        `fetchType: FETCH_ONE\nsql: |\n  INSERT INTO test_transaction (name) VALUES ('test_2');\n  INSERT INTO test_transaction (name) VALUES (1000f);`,
+      ),
     );
     const verify = outputs(await run('Queries', `fetchType: FETCH_ONE\nsql: SELECT COUNT(id) as transaction_count FROM test_transaction;`));
     expect((verify['outputs'] as Record<string, Record<string, unknown>>[])[0]!['row']!['transaction_count']).toBe(count);
@@ -396,7 +417,9 @@ tasks:
       env: { SECRET_PG_USER: b64(server.user), SECRET_PG_PASSWORD: b64(server.password) },
     });
     expect(report.state).toBe('SUCCESS');
-    const check = outputs(await run('Query', `fetchType: FETCH\nsql: SELECT year_month, store_code FROM pl_store_distribute ORDER BY store_code`));
+    const check = outputs(
+      await run('Query', `fetchType: FETCH\nsql: SELECT year_month, store_code FROM pl_store_distribute ORDER BY store_code`),
+    );
     expect((check['rows'] as Record<string, unknown>[]).map((r) => [String(r['year_month']), String(r['store_code'])])).toEqual([
       ['32767', '1'],
       ['32767', '2'],

@@ -41,7 +41,11 @@ describe('splitSql (SqlSplitterTest)', () => {
     [
       'multipleDdlAndDml',
       "DROP TABLE IF EXISTS employee;\nCREATE TABLE employee(id INT, name VARCHAR(100));\nINSERT INTO employee(id, name) VALUES (1, 'John');\n",
-      ['DROP TABLE IF EXISTS employee', 'CREATE TABLE employee(id INT, name VARCHAR(100))', "INSERT INTO employee(id, name) VALUES (1, 'John')"],
+      [
+        'DROP TABLE IF EXISTS employee',
+        'CREATE TABLE employee(id INT, name VARCHAR(100))',
+        "INSERT INTO employee(id, name) VALUES (1, 'John')",
+      ],
     ],
     ['doubleDollarQuerySimple', '$$SELECT 1$$;', ['$$SELECT 1$$']],
     ['postgresDoDollarBlock', `${DO_BLOCK}\n`, [DO_BLOCK]],
@@ -56,7 +60,11 @@ describe('splitSql (SqlSplitterTest)', () => {
       'SELECT 1; -- this comment has a fake ; here ;\n/* block comment with ; inside */\nSELECT 2;\n',
       ['SELECT 1', '-- this comment has a fake ; here ;\n/* block comment with ; inside */\nSELECT 2'],
     ],
-    ['stringLiteralsWithSemicolons', "INSERT INTO t(msg) VALUES('hello;world'); SELECT 1;", ["INSERT INTO t(msg) VALUES('hello;world')", 'SELECT 1']],
+    [
+      'stringLiteralsWithSemicolons',
+      "INSERT INTO t(msg) VALUES('hello;world'); SELECT 1;",
+      ["INSERT INTO t(msg) VALUES('hello;world')", 'SELECT 1'],
+    ],
     ['lastStatementWithoutTrailingSemicolon', 'SELECT 1; SELECT 2', ['SELECT 1', 'SELECT 2']],
     [
       'postgresJsonDollarQuoteContainingSemicolonMustNotSplit',
@@ -68,12 +76,23 @@ describe('splitSql (SqlSplitterTest)', () => {
       `SELECT $json${'$'}{"data":["ITEM; WITH SEMICOLON"]}$json$::json -> 'data' AS value;`,
       [`SELECT $json${'$'}{"data":["ITEM; WITH SEMICOLON"]}$json$::json -> 'data' AS value`],
     ],
-    ['backtickQuotedIdentifiersWithSemicolonsShouldNotSplit', 'SELECT `id;hello` FROM t; SELECT 2;', ['SELECT `id;hello` FROM t', 'SELECT 2']],
-    ['sqlServerBracketQuotedIdentifiersWithSemicolonsShouldNotSplit', 'SELECT [id;hello] FROM t; SELECT 2;', ['SELECT [id;hello] FROM t', 'SELECT 2']],
+    [
+      'backtickQuotedIdentifiersWithSemicolonsShouldNotSplit',
+      'SELECT `id;hello` FROM t; SELECT 2;',
+      ['SELECT `id;hello` FROM t', 'SELECT 2'],
+    ],
+    [
+      'sqlServerBracketQuotedIdentifiersWithSemicolonsShouldNotSplit',
+      'SELECT [id;hello] FROM t; SELECT 2;',
+      ['SELECT [id;hello] FROM t', 'SELECT 2'],
+    ],
     [
       'postgresDoubleQuotedIdentifierWithSemicolonMustNotSplit',
       '-- 1) Setup\nCREATE SCHEMA IF NOT EXISTS public;\n\nALTER TABLE public.events_demo\n  ADD COLUMN IF NOT EXISTS "note;with:semicolon" TEXT;\n',
-      ['-- 1) Setup\nCREATE SCHEMA IF NOT EXISTS public', 'ALTER TABLE public.events_demo\n  ADD COLUMN IF NOT EXISTS "note;with:semicolon" TEXT'],
+      [
+        '-- 1) Setup\nCREATE SCHEMA IF NOT EXISTS public',
+        'ALTER TABLE public.events_demo\n  ADD COLUMN IF NOT EXISTS "note;with:semicolon" TEXT',
+      ],
     ],
     ['oracleDeclareBeginEndAnonymousBlockSingleStatement', `${DECLARE}\n`, [DECLARE]],
     ['plsqlEndWithLabelShouldCloseBlock', 'BEGIN\n  NULL;\nEND my_block;\nSELECT 1;\n', ['BEGIN\n  NULL;\nEND my_block;', 'SELECT 1']],

@@ -58,7 +58,7 @@ ${indent(props, '    ')}
 function outputs(report: RunReport, taskId = 't'): Record<string, unknown> {
   const t = report.taskRuns.find((r) => r.taskId === taskId)!;
   if (t.state !== 'SUCCESS') throw new Error(`task ${t.state}: ${report.logs.map((l) => l.message).join('\n')}`);
-  return t.outputs as Record<string, unknown>;
+  return t.outputs;
 }
 
 beforeAll(async () => {
@@ -67,9 +67,9 @@ beforeAll(async () => {
 
 describe('sqlite.Query (SqliteTest)', () => {
   test('select: every type as Kestra converts it', async () => {
-    const row = outputs(await run('Query', `url: jdbc:sqlite:${db}\nfetchType: FETCH_ONE\ntimeZoneId: Europe/Paris\nsql: select * from lite_types`))[
-      'row'
-    ] as Record<string, unknown>;
+    const row = outputs(
+      await run('Query', `url: jdbc:sqlite:${db}\nfetchType: FETCH_ONE\ntimeZoneId: Europe/Paris\nsql: select * from lite_types`),
+    )['row'] as Record<string, unknown>;
     expect(row['id']).toBe(1);
     expect(row['boolean_column']).toBe(1); // "May be boolean"
     expect(row['text_column']).toBe('Sample Text');
@@ -88,7 +88,10 @@ describe('sqlite.Query (SqliteTest)', () => {
 
   test('selectIso8601DatetimeFormats (UTC)', async () => {
     const out = outputs(
-      await run('Query', `url: jdbc:sqlite:${db}\nfetchType: FETCH\ntimeZoneId: UTC\nsql: SELECT * FROM lite_types WHERE id > 1 ORDER BY id`),
+      await run(
+        'Query',
+        `url: jdbc:sqlite:${db}\nfetchType: FETCH\ntimeZoneId: UTC\nsql: SELECT * FROM lite_types WHERE id > 1 ORDER BY id`,
+      ),
     );
     const rows = out['rows'] as Record<string, unknown>[];
     expect(rows).toHaveLength(2);
@@ -100,7 +103,10 @@ describe('sqlite.Query (SqliteTest)', () => {
 
   test('a double stays a Double, an integer an Integer, a big one a Long', async () => {
     const row = outputs(
-      await run('Query', `url: "jdbc:sqlite::memory:"\nfetchType: FETCH_ONE\nsql: SELECT 3.0 AS d, 3 AS i, 9007199254740993 AS l, NULL AS n`),
+      await run(
+        'Query',
+        `url: "jdbc:sqlite::memory:"\nfetchType: FETCH_ONE\nsql: SELECT 3.0 AS d, 3 AS i, 9007199254740993 AS l, NULL AS n`,
+      ),
     )['row'] as Record<string, unknown>;
     expect(String(row['d'])).toBe('3.0');
     expect(row['i']).toBe(3);
@@ -213,7 +219,10 @@ tasks:
 describe('sqlite.Queries (SqliteQueriesTest)', () => {
   test('in memory, one output per select; NONE gives an empty output per select', async () => {
     const out = outputs(
-      await run('Queries', `url: "jdbc:sqlite:"\nfetchType: FETCH\nsql: |\n  CREATE TABLE t (a INTEGER);\n  INSERT INTO t VALUES (1), (2);\n  SELECT a FROM t;\n  SELECT COUNT(*) AS n FROM t;`),
+      await run(
+        'Queries',
+        `url: "jdbc:sqlite:"\nfetchType: FETCH\nsql: |\n  CREATE TABLE t (a INTEGER);\n  INSERT INTO t VALUES (1), (2);\n  SELECT a FROM t;\n  SELECT COUNT(*) AS n FROM t;`,
+      ),
     );
     expect(out['outputs']).toEqual([
       { row: null, rows: [{ a: 1 }, { a: 2 }], size: 2 },
@@ -229,9 +238,17 @@ describe('sqlite.Queries (SqliteQueriesTest)', () => {
     const failed = await run('Queries', `url: jdbc:sqlite:${file}\nsql: |\n  INSERT INTO tx VALUES (1);\n  INSERT INTO nope VALUES (2);`);
     expect(failed.taskRuns[0]!.state).toBe('FAILED');
     const count = async (): Promise<unknown> =>
-      (outputs(await run('Query', `url: jdbc:sqlite:${file}\nfetchType: FETCH_ONE\nsql: SELECT COUNT(*) AS n FROM tx`))['row'] as Record<string, unknown>)['n'];
+      (
+        outputs(await run('Query', `url: jdbc:sqlite:${file}\nfetchType: FETCH_ONE\nsql: SELECT COUNT(*) AS n FROM tx`))['row'] as Record<
+          string,
+          unknown
+        >
+      )['n'];
     expect(await count()).toBe(0);
-    await run('Queries', `url: jdbc:sqlite:${file}\ntransaction: false\nsql: |\n  INSERT INTO tx VALUES (1);\n  INSERT INTO nope VALUES (2);`);
+    await run(
+      'Queries',
+      `url: jdbc:sqlite:${file}\ntransaction: false\nsql: |\n  INSERT INTO tx VALUES (1);\n  INSERT INTO nope VALUES (2);`,
+    );
     expect(await count()).toBe(1);
   });
 

@@ -128,20 +128,51 @@ export async function startPostgres(): Promise<DatabaseServer> {
   const pwfile = join(dir, 'pw');
   writeFileSync(pwfile, password);
   ownedBy(pwfile, 'postgres');
-  const [cmd, args] = asUser('postgres', join(bin, 'initdb'), ['-D', data, '-U', 'kestra', `--pwfile=${pwfile}`, '-A', 'scram-sha-256', '-E', 'UTF8', '--locale=C']);
+  const [cmd, args] = asUser('postgres', join(bin, 'initdb'), [
+    '-D',
+    data,
+    '-U',
+    'kestra',
+    `--pwfile=${pwfile}`,
+    '-A',
+    'scram-sha-256',
+    '-E',
+    'UTF8',
+    '--locale=C',
+  ]);
   execFileSync(cmd, args, { stdio: 'pipe' });
   const port = await freePort();
   let log = '';
-  const [scmd, sargs] = asUser('postgres', join(bin, 'postgres'), ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', dir, '-c', 'fsync=off']);
+  const [scmd, sargs] = asUser('postgres', join(bin, 'postgres'), [
+    '-D',
+    data,
+    '-p',
+    String(port),
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-k',
+    dir,
+    '-c',
+    'fsync=off',
+  ]);
   const child = spawn(scmd, sargs, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
   const psql = (script: string, database = 'postgres'): string =>
-    execFileSync(join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'kestra', '-d', database, '-v', 'ON_ERROR_STOP=1', '-q', '-c', script], {
-      env: { ...process.env, PGPASSWORD: password },
-      stdio: 'pipe',
-    }).toString();
-  await waitFor(() => (psql('SELECT 1'), true), 'postgres', child, () => log);
+    execFileSync(
+      join(bin, 'psql'),
+      ['-h', '127.0.0.1', '-p', String(port), '-U', 'kestra', '-d', database, '-v', 'ON_ERROR_STOP=1', '-q', '-c', script],
+      {
+        env: { ...process.env, PGPASSWORD: password },
+        stdio: 'pipe',
+      },
+    ).toString();
+  await waitFor(
+    () => (psql('SELECT 1'), true),
+    'postgres',
+    child,
+    () => log,
+  );
   psql('CREATE DATABASE kestra');
   return { port, user: 'kestra', password, database: 'kestra', sql: (s) => void psql(s, 'kestra'), stop: stopper(child, dir) };
 }
@@ -154,7 +185,12 @@ export async function startMariadb(): Promise<DatabaseServer> {
   ownedBy(dir, 'mysql');
   const data = join(dir, 'data');
   const socket = join(dir, 'sock');
-  const [icmd, iargs] = asUser('mysql', bin.install, [`--datadir=${data}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--no-defaults']);
+  const [icmd, iargs] = asUser('mysql', bin.install, [
+    `--datadir=${data}`,
+    '--auth-root-authentication-method=normal',
+    '--skip-test-db',
+    '--no-defaults',
+  ]);
   execFileSync(icmd, iargs, { stdio: 'pipe' });
   const port = await freePort();
   let log = '';
@@ -173,10 +209,19 @@ export async function startMariadb(): Promise<DatabaseServer> {
   child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
   const client = (script: string, database?: string): string =>
-    execFileSync(bin.client, ['--no-defaults', `--socket=${socket}`, '-u', 'root', ...(database === undefined ? [] : [database]), '-e', script], {
-      stdio: 'pipe',
-    }).toString();
-  await waitFor(() => (client('SELECT 1'), true), 'mariadbd', child, () => log);
+    execFileSync(
+      bin.client,
+      ['--no-defaults', `--socket=${socket}`, '-u', 'root', ...(database === undefined ? [] : [database]), '-e', script],
+      {
+        stdio: 'pipe',
+      },
+    ).toString();
+  await waitFor(
+    () => (client('SELECT 1'), true),
+    'mariadbd',
+    child,
+    () => log,
+  );
   const password = `my-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
   client(
     `CREATE DATABASE kestra; CREATE USER 'kestra'@'127.0.0.1' IDENTIFIED BY '${password}'; GRANT ALL ON *.* TO 'kestra'@'127.0.0.1'; FLUSH PRIVILEGES;`,

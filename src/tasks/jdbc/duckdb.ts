@@ -265,7 +265,7 @@ function plain(v: unknown): unknown {
   if (v === null || v === undefined || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return v ?? null;
   if (typeof v === 'bigint') return javaLong(v);
   if (typeof v === 'object' && 'items' in v) return (v as { items: unknown[] }).items.map(plain);
-  if (typeof v === 'object' && 'entries' in v && !Array.isArray((v as { entries: unknown }).entries)) {
+  if (typeof v === 'object' && 'entries' in v && !Array.isArray(v.entries)) {
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries((v as { entries: Record<string, unknown> }).entries)) out[k] = plain(x);
     return out;

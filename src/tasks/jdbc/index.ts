@@ -66,7 +66,11 @@ const outputFiles = {
 } as const satisfies Readonly<Record<string, PropertyDefinition>>;
 
 const sqlite = {
-  url: { kind: 'string', default: 'jdbc:sqlite:', description: '`jdbc:sqlite:<file>`, `jdbc:sqlite::memory:` or `jdbc:sqlite:` (in memory).' },
+  url: {
+    kind: 'string',
+    default: 'jdbc:sqlite:',
+    description: '`jdbc:sqlite:<file>`, `jdbc:sqlite::memory:` or `jdbc:sqlite:` (in memory).',
+  },
   sqliteFile: { kind: 'string', description: 'A kestra:// SQLite file copied into the working directory and used as the database.' },
   outputDbFile: { kind: 'boolean', default: false, description: 'Store the database file; its URI is `databaseUri`.' },
   ...outputFiles,
@@ -101,7 +105,9 @@ const queryOutputs = {
   size: { kind: 'integer', description: 'The number of rows fetched or stored.' },
 } as const;
 
-const queriesOutputs = { outputs: { kind: 'list', description: 'One { row, rows, uri, size } per statement that returned rows.' } } as const;
+const queriesOutputs = {
+  outputs: { kind: 'list', description: 'One { row, rows, uri, size } per statement that returned rows.' },
+} as const;
 
 const embeddedOutputs = {
   outputFiles: { kind: 'map', description: 'name → URI of the files listed in outputFiles.' },
@@ -116,7 +122,13 @@ const TITLES: Record<Database, string> = {
   duckdb: 'DuckDB',
 };
 
-const EXTRA: Record<Database, Readonly<Record<string, PropertyDefinition>>> = { postgresql: postgres, mysql, mariadb: mysql, sqlite, duckdb };
+const EXTRA: Record<Database, Readonly<Record<string, PropertyDefinition>>> = {
+  postgresql: postgres,
+  mysql,
+  mariadb: mysql,
+  sqlite,
+  duckdb,
+};
 
 function sqlTask(database: Database, kind: Kind): TaskDefinition {
   const embedded = database === 'sqlite' || database === 'duckdb';

@@ -59,7 +59,10 @@ export function mysqlDialect(flavour: 'mysql' | 'mariadb'): Dialect {
   };
 }
 
-function connectionOptions(request: ConnectRequest, _flavour: 'mysql' | 'mariadb'): { options: Record<string, unknown>; multiStatements: boolean } {
+function connectionOptions(
+  request: ConnectRequest,
+  _flavour: 'mysql' | 'mariadb',
+): { options: Record<string, unknown>; multiStatements: boolean } {
   const { ctx } = request;
   const rest = request.url.replace(/^jdbc:(mysql|mariadb):\/\//, '');
   const q = rest.indexOf('?');
@@ -93,7 +96,8 @@ function connectionOptions(request: ConnectRequest, _flavour: 'mysql' | 'mariadb
     // Kestra: LOAD DATA LOCAL INFILE only from the task's working directory (allowLoadLocalInfileInPath).
     infileStreamFactory: (path: string) => {
       const full = resolve(workingDir, path);
-      if (!full.startsWith(workingDir + sep)) throw new TaskError('INVALID_PROPERTY', `LOAD DATA LOCAL INFILE '${path}' is outside the working directory`);
+      if (!full.startsWith(workingDir + sep))
+        throw new TaskError('INVALID_PROPERTY', `LOAD DATA LOCAL INFILE '${path}' is outside the working directory`);
       return createReadStream(full);
     },
   };
@@ -119,7 +123,11 @@ class MysqlConnection implements SqlConnection {
     let rows: unknown;
     let fields: MysqlField[] | MysqlField[][] | undefined;
     try {
-      [rows, fields] = await this.conn.query({ sql, rowsAsArray: true, ...(params === undefined ? {} : { values: params.map(bindValue) }) });
+      [rows, fields] = await this.conn.query({
+        sql,
+        rowsAsArray: true,
+        ...(params === undefined ? {} : { values: params.map(bindValue) }),
+      });
     } catch (e) {
       throw mysqlError(e);
     }
@@ -176,7 +184,6 @@ function mysqlError(e: unknown): unknown {
   return e;
 }
 
-
 /** MysqlCellConverter.convertCell on what Connector/J's getObject would return. */
 function convert(cell: unknown, field: MysqlField): unknown {
   if (cell === null || cell === undefined) return null;
@@ -221,7 +228,8 @@ function convert(cell: unknown, field: MysqlField): unknown {
     case 255:
       return cell instanceof Uint8Array ? Buffer.from(cell) : Buffer.from(text, 'binary');
     default:
-      if (cell instanceof Uint8Array) return field.characterSet === BINARY_CHARSET || (field.flags & BINARY) !== 0 ? Buffer.from(cell) : text;
+      if (cell instanceof Uint8Array)
+        return field.characterSet === BINARY_CHARSET || (field.flags & BINARY) !== 0 ? Buffer.from(cell) : text;
       return text;
   }
 }

@@ -5,7 +5,7 @@
  * PostgresCellConverter does with pgJDBC's Java types (see `convertCell`). The session's TimeZone
  * is the worker's zone, as pgJDBC sets it.
  */
-import { Instant, LocalDate, LocalDateTime, LocalTime, ZonedDateTime, ZoneOffset } from '@js-joda/core';
+import { type Instant, LocalDate, LocalDateTime, LocalTime, ZonedDateTime, ZoneOffset } from '@js-joda/core';
 import type { ZoneId } from '@js-joda/core';
 import { systemZone } from '../../engine/builtins/kestra/dates.js';
 import { JFloat, parseBigDecimal } from '../../engine/builtins/kestra/numbers.js';
@@ -196,7 +196,7 @@ function builtin(oid: number, name: string, elem = 0): void {
   [199, 114],
   [2951, 2950],
   [3807, 3802],
-].forEach(([oid, elem]) => builtin(oid!, `_${BUILTIN[elem!]!.name}`, elem!));
+].forEach(([oid, elem]) => builtin(oid!, `_${BUILTIN[elem!]!.name}`, elem));
 
 class PgConnection implements SqlConnection {
   readonly multiStatements = false;
@@ -352,7 +352,6 @@ function pgError(e: unknown): unknown {
   return e;
 }
 
-
 /** `+02`, `+05:30`, `+00:53:28` → a ZoneOffset. */
 function offsetOf(text: string): ZoneOffset {
   const m = /^([+-])(\d{2})(?::?(\d{2}))?(?::?(\d{2}))?$/.exec(text);
@@ -461,4 +460,3 @@ function parseHstore(text: string): Record<string, string | null> {
   for (let m = pair.exec(text); m !== null; m = pair.exec(text)) out[unescape(m[1]!)] = m[2] === 'NULL' ? null : unescape(m[3] ?? '');
   return out;
 }
-

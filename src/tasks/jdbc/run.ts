@@ -108,7 +108,11 @@ export async function prepare(
 }
 
 /** Kestra's prepareStatement: every `:name` becomes a placeholder, bound to the parameter of that name (null when absent). */
-export function bindNamed(sql: string, parameters: Readonly<Record<string, unknown>>, placeholder: (n: number) => string): [string, unknown[]] {
+export function bindNamed(
+  sql: string,
+  parameters: Readonly<Record<string, unknown>>,
+  placeholder: (n: number) => string,
+): [string, unknown[]] {
   const values: unknown[] = [];
   const text = sql.replace(/:\w+/g, (m) => {
     values.push(parameterValue(parameters[m.slice(1)]));
@@ -231,7 +235,12 @@ export async function runQuery(ctx: TaskRunContext, dialect: Dialect, type: stri
 }
 
 /** AbstractJdbcQueries.run: the statements one by one (in one transaction unless `transaction: false`), one output per result set. */
-export async function runQueries(ctx: TaskRunContext, dialect: Dialect, type: string, prepared: Prepared): Promise<{ outputs: QueryOutput[] }> {
+export async function runQueries(
+  ctx: TaskRunContext,
+  dialect: Dialect,
+  type: string,
+  prepared: Prepared,
+): Promise<{ outputs: QueryOutput[] }> {
   const { sql, fetchType, parameters } = prepared;
   const transaction = (await ctx.property<boolean>('transaction')) ?? true;
   const conn = await connect(ctx, dialect, type, prepared, 'Queries');
@@ -265,12 +274,27 @@ export async function runQueries(ctx: TaskRunContext, dialect: Dialect, type: st
   }
 }
 
-async function connect(ctx: TaskRunContext, dialect: Dialect, type: string, prepared: Prepared, kind: 'Query' | 'Queries'): Promise<SqlConnection> {
+async function connect(
+  ctx: TaskRunContext,
+  dialect: Dialect,
+  type: string,
+  prepared: Prepared,
+  kind: 'Query' | 'Queries',
+): Promise<SqlConnection> {
   const username = await ctx.property<string>('username');
   const password = await ctx.property<string>('password');
   if (password !== undefined && password !== '') ctx.sensitive(password);
   try {
-    return await dialect.connect({ url: prepared.url, username, password, zone: prepared.zone, ctx, type, workingDir: prepared.workingDir, kind });
+    return await dialect.connect({
+      url: prepared.url,
+      username,
+      password,
+      zone: prepared.zone,
+      ctx,
+      type,
+      workingDir: prepared.workingDir,
+      kind,
+    });
   } catch (e) {
     throw sqlError(e, ctx);
   }

@@ -172,7 +172,9 @@ class SqliteConnection implements SqlConnection {
 
 /** SqliteCellConverter's formats: ISO zoned/offset/local date-time, `date time`, or a date; a local one is in `zone`. */
 export function parseSqliteDateTime(text: string, zone: ZoneId): Instant {
-  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?))?(Z|[+-]\d{2}:\d{2}(?::\d{2})?)?(?:\[([^\]]+)\])?$/.exec(text.trim());
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?))?(Z|[+-]\d{2}:\d{2}(?::\d{2})?)?(?:\[([^\]]+)\])?$/.exec(
+    text.trim(),
+  );
   if (!m) throw new TaskError('SQL_FAILED', `Unsupported SQLite datetime format: ${text}`);
   const date = LocalDate.parse(m[1]!);
   if (m[2] === undefined) return date.atStartOfDay(zone).toInstant();

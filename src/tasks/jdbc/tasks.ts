@@ -41,10 +41,24 @@ export async function runSql(ctx: TaskRunContext, database: Database, kind: Kind
 }
 
 function host(ctx: TaskRunContext, wd: WorkingDir): ScriptHost {
-  return { storage: ctx.storage, workingDir: wd, signal: ctx.signal, render: (t, extra) => ctx.render(t, extra), log: (l, m) => ctx.log(l, m) };
+  return {
+    storage: ctx.storage,
+    workingDir: wd,
+    signal: ctx.signal,
+    render: (t, extra) => ctx.render(t, extra),
+    log: (l, m) => ctx.log(l, m),
+  };
 }
 
-async function run(ctx: TaskRunContext, dialect: Dialect, type: string, kind: Kind, url: string, wd: string, extra: Record<string, unknown>) {
+async function run(
+  ctx: TaskRunContext,
+  dialect: Dialect,
+  type: string,
+  kind: Kind,
+  url: string,
+  wd: string,
+  extra: Record<string, unknown>,
+) {
   const prepared = await prepare(ctx, validateUrl(url, dialect.scheme), wd, extra);
   return kind === 'Query' ? runQuery(ctx, dialect, type, prepared) : runQueries(ctx, dialect, type, prepared);
 }
@@ -71,7 +85,8 @@ async function createOutputFiles(ctx: TaskRunContext, dir: string, extra: Record
   const names = ((await ctx.property<unknown[]>('outputFiles')) ?? []).map(String);
   const files: Record<string, string> = {};
   for (const name of names) {
-    if (!/^[^/\\]+$/.test(name) || name === '.' || name === '..') throw new TaskError('INVALID_PROPERTY', `Invalid outputFiles name '${name}'`);
+    if (!/^[^/\\]+$/.test(name) || name === '.' || name === '..')
+      throw new TaskError('INVALID_PROPERTY', `Invalid outputFiles name '${name}'`);
     const file = join(dir, `${name.length < 2 ? `_${name}`.padStart(3, '_') : name}_${randomBytes(8).readBigUInt64BE().toString()}.tmp`);
     await writeFile(file, '');
     files[name] = file;
@@ -147,7 +162,8 @@ async function duckdb(ctx: TaskRunContext, type: string, kind: Kind, wd: Working
     } else {
       // Query keeps any other URL (`:memory:`, a relative path, MotherDuck's md:…) for the driver.
       file = path === '' ? ':memory:' : path;
-      if (file.startsWith('md:')) throw new TaskError('UNSUPPORTED', 'MotherDuck (jdbc:duckdb:md:…) needs the network: it is not supported by pebbleflow');
+      if (file.startsWith('md:'))
+        throw new TaskError('UNSUPPORTED', 'MotherDuck (jdbc:duckdb:md:…) needs the network: it is not supported by pebbleflow');
     }
   } else {
     const temp = await wd.createTempFile('.db');
@@ -158,7 +174,11 @@ async function duckdb(ctx: TaskRunContext, type: string, kind: Kind, wd: Working
   if (dir !== undefined) extra['workingDir'] = dir;
   const inputFiles = ctx.task.properties['inputFiles'];
   if (inputFiles !== undefined && inputFiles !== null) {
-    if (dir === undefined) throw new TaskError('INVALID_PROPERTY', '`inputFiles` needs a DuckDB database file in the working directory (url `jdbc:duckdb:` or an absolute path)');
+    if (dir === undefined)
+      throw new TaskError(
+        'INVALID_PROPERTY',
+        '`inputFiles` needs a DuckDB database file in the working directory (url `jdbc:duckdb:` or an absolute path)',
+      );
     await writeInputFiles(host(ctx, wd), await wdAt(wd, dir), await inputFilesMap(ctx, inputFiles, extra));
   }
   const databaseUri = await ctx.property<string>('databaseUri');

@@ -9,7 +9,16 @@
  * - the STORE file: Ion as `FileSerde.write` writes it with Kestra's `IonModule` — LocalDate and
  *   Instant as Ion timestamps, the other java.time values as strings annotated with their class.
  */
-import { DateTimeFormatter, Instant, LocalDate, LocalDateTime, LocalTime, ZonedDateTime, ZoneId, ZoneOffset } from '@js-joda/core';
+import {
+  DateTimeFormatter,
+  type Instant,
+  type LocalDate,
+  type LocalDateTime,
+  type LocalTime,
+  type ZonedDateTime,
+  ZoneId,
+  ZoneOffset,
+} from '@js-joda/core';
 import { systemZone } from '../../engine/builtins/kestra/dates.js';
 import { JBigInteger } from '../../engine/builtins/kestra/numbers.js';
 import { isList, isMap } from '../../engine/values.js';
