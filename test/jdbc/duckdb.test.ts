@@ -245,6 +245,20 @@ tasks:
     ]);
   });
 
+  test('query_multiple_csv_files example: filename=true is relative to the working directory; store: true (deprecated) is STORE', async () => {
+    const out = outputs(
+      await run(
+        'Query',
+        `inputFiles:\n  jan-outcomes.csv: "a,b\\n1,x\\n"\n  feb-outcomes.csv: "a,b\\n2,y\\n"\nsql: SELECT * FROM read_csv_auto('*-outcomes.csv', union_by_name=true, filename=true) ORDER BY a;\nstore: true\noutputDbFile: true`,
+      ),
+    );
+    expect(out['size']).toBe(2);
+    expect(storedText(storage, String(out['uri']))).toBe(
+      '{a:1,b:"x",filename:"jan-outcomes.csv"}\n{a:2,b:"y",filename:"feb-outcomes.csv"}\n',
+    );
+    expect(String(out['databaseUri'])).toMatch(/^kestra:\/\/\/.*\.db$/);
+  });
+
   test('Queries refuses a relative database path; a failing statement rolls back', async () => {
     const report = await run('Queries', 'url: jdbc:duckdb:relative.db\nsql: SELECT 1');
     expect(report.logs.map((l) => l.message).join('\n')).toContain(

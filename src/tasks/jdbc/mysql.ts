@@ -36,7 +36,7 @@ interface MysqlConnectionLike {
   on(event: 'error', listener: (e: Error) => void): void;
 }
 interface Mysql2 {
-  createConnection(options: Record<string, unknown>): Promise<MysqlConnectionLike>;
+  createConnectionPromise(options: Record<string, unknown>): Promise<MysqlConnectionLike>;
 }
 
 const UNSIGNED = 32;
@@ -48,10 +48,11 @@ export function mysqlDialect(flavour: 'mysql' | 'mariadb'): Dialect {
   return {
     scheme: `jdbc:${flavour}`,
     async connect(request) {
-      const mod = await importOptional<Mysql2 | { default: Mysql2 }>('mysql2/promise', request.type);
-      const mysql = 'createConnection' in mod ? mod : mod.default;
+      // The package itself (not its mysql2/promise entry), so that a missing install is named as such.
+      const mod = await importOptional<Mysql2 | { default: Mysql2 }>('mysql2', request.type);
+      const mysql = 'createConnectionPromise' in mod ? mod : mod.default;
       const { options, multiStatements } = connectionOptions(request, flavour);
-      const conn = await mysql.createConnection(options);
+      const conn = await mysql.createConnectionPromise(options);
       // A dropped connection fails the query in progress; never the process.
       conn.on('error', () => undefined);
       return new MysqlConnection(conn, multiStatements, flavour, request.zone);

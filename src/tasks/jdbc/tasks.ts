@@ -58,8 +58,10 @@ async function run(
   url: string,
   wd: string,
   extra: Record<string, unknown>,
+  transform?: (sql: string) => string,
 ) {
-  const prepared = await prepare(ctx, validateUrl(url, dialect.scheme), wd, extra);
+  const rendered = await prepare(ctx, validateUrl(url, dialect.scheme), wd, extra);
+  const prepared = transform === undefined ? rendered : { ...rendered, sql: transform(rendered.sql) };
   return kind === 'Query' ? runQuery(ctx, dialect, type, prepared) : runQueries(ctx, dialect, type, prepared);
 }
 
@@ -210,7 +212,13 @@ async function duckdb(ctx: TaskRunContext, type: string, kind: Kind, wd: Working
   };
   let result: Record<string, unknown>;
   try {
-    result = { ...(await run(ctx, duckdbDialect(file, setup), type, kind, url, dir ?? wd.path, extra)) };
+    // Query: with read_csv(…, filename=true), the filename column is made relative to the working directory.
+    const relativeFilenames = (sql: string): string => {
+      if (dir === undefined || kind !== 'Query' || !/filename\s*=\s*(true|1)/i.test(sql.replace(/\n/g, ' '))) return sql;
+      const escaped = dir.replace(/\\/g, '\\\\').replace(/\//g, '\\/');
+      return `SELECT * REPLACE(regexp_replace(filename, '^${escaped}/', '') AS filename) FROM (${sql.replace(/;\s*$/, '')})`;
+    };
+    result = { ...(await run(ctx, duckdbDialect(file, setup), type, kind, url, dir ?? wd.path, extra, relativeFilenames)) };
   } catch (e) {
     throw sqlError(e, ctx);
   }
