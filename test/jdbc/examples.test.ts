@@ -1,6 +1,6 @@
 /**
  * Every @Example flow of plugin-jdbc's Query and Queries classes for PostgreSQL, MySQL, MariaDB,
- * SQLite and DuckDB (copied from the Java files named with each; the one that needs
+ * SQLite and DuckDB, and of PostgreSQL's CopyIn and CopyOut (copied from the Java files named with each; the one that needs
  * plugin-compress left out) loads: the task types, their properties and values are accepted as
  * Kestra's documentation writes them. The flows run against real databases in postgres.test.ts,
  * mysql.test.ts, sqlite.test.ts and duckdb.test.ts.
@@ -71,6 +71,22 @@ const EXAMPLES: [string, string][] = [
   [
     'io/kestra/plugin/jdbc/duckdb/Queries.java',
     "id: query_duckdb\nnamespace: company.team\n\ntasks:\n  - id: http_download\n    type: io.kestra.plugin.core.http.Download\n    uri: \"https://huggingface.co/datasets/kestra/datasets/raw/main/csv/orders.csv\"\n\n  - id: query\n    type: io.kestra.plugin.jdbc.duckdb.Queries\n    url: 'jdbc:duckdb:'\n    timeZoneId: Europe/Paris\n    sql: |-\n      CREATE TABLE new_tbl AS SELECT * FROM read_csv_auto('data.csv', header=True);\n\n      COPY (SELECT order_id, customer_name FROM new_tbl) TO '{{ outputFiles.out }}' (HEADER, DELIMITER ',');\n    inputFiles:\n      data.csv: \"{{ outputs.http_download.uri }}\"\n    outputFiles:\n       - out\n",
+  ],
+  [
+    'io/kestra/plugin/jdbc/postgresql/CopyIn.java',
+    'id: postgres_copy_in\nnamespace: company.team\n\ntasks:\n  - id: copy_in\n    type: io.kestra.plugin.jdbc.postgresql.CopyIn\n    url: jdbc:postgresql://127.0.0.1:5432/\n    username: "{{ secret(\'POSTGRES_USERNAME\') }}"\n    password: "{{ secret(\'POSTGRES_PASSWORD\') }}"\n    format: CSV\n    from: "{{ outputs.export.uri }}"\n    table: my_destination_table\n    header: true\n    delimiter: "\\t"\n',
+  ],
+  [
+    'io/kestra/plugin/jdbc/postgresql/CopyIn.java',
+    'id: postgres_copyin\nnamespace: company.team\n\ntasks:\n  - id: download_products\n    type: io.kestra.plugin.core.http.Download\n    uri: https://huggingface.co/datasets/kestra/datasets/raw/main/csv/products.csv\n\n  - id: create_products_table\n    type: io.kestra.plugin.jdbc.postgresql.Query\n    url: "jdbc:postgresql://{{ secret(\'POSTGRES_HOST\') }}:5432/postgres"\n    username: "{{ secret(\'POSTGRES_USERNAME\') }}"\n    password: "{{ secret(\'POSTGRES_PASSWORD\') }}"\n    sql: |\n      CREATE TABLE IF NOT EXISTS products(\n        product_id varchar(5),\n        product_name varchar(100),\n        product_category varchar(50),\n        brand varchar(50)\n      );\n\n  - id: copyin_products\n    type: io.kestra.plugin.jdbc.postgresql.CopyIn\n    url: "jdbc:postgresql://{{ secret(\'POSTGRES_HOST\') }}:5432/postgres"\n    username: "{{ secret(\'POSTGRES_USERNAME\') }}"\n    password: "{{ secret(\'POSTGRES_PASSWORD\') }}"\n    format: CSV\n    from: "{{ outputs.download_products.uri }}"\n    table: products\n    header: true\n    delimiter: ","\n',
+  ],
+  [
+    'io/kestra/plugin/jdbc/postgresql/CopyOut.java',
+    "id: postgres_copy_out\nnamespace: company.team\n\ntasks:\n  - id: copy_out\n    type: io.kestra.plugin.jdbc.postgresql.CopyOut\n    url: jdbc:postgresql://sample_postgres:5432/world\n    username: \"{{ secret('POSTGRES_USERNAME') }}\"\n    password: \"{{ secret('POSTGRES_PASSWORD') }}\"\n    format: CSV\n    sql: SELECT 1 AS int, 't'::bool AS bool UNION SELECT 2 AS int, 'f'::bool AS bool\n    header: true\n    delimiter: \"\\t\"\n",
+  ],
+  [
+    'io/kestra/plugin/jdbc/postgresql/CopyOut.java',
+    'id: export_from_postgres\nnamespace: company.team\n\ntasks:\n  - id: export\n    type: io.kestra.plugin.jdbc.postgresql.CopyOut\n    url: jdbc:postgresql://sample_postgres:5432/world\n    username: "{{ secret(\'POSTGRES_USERNAME\') }}"\n    password: "{{ secret(\'POSTGRES_PASSWORD\') }}"\n    format: CSV\n    header: true\n    sql: SELECT * FROM country LIMIT 10\n    delimiter: ","\n\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: "{{ outputs.export.rowCount }}"\n',
   ],
 ];
 

@@ -426,3 +426,61 @@ tasks:
     ]);
   });
 });
+
+describeIf('postgresql.CopyOut / CopyIn (CopyTest)', () => {
+  test('copy: a query out as CSV, the file back into a new table', async () => {
+    const destination = `d${Math.random().toString(36).slice(2, 10)}`;
+    const yaml = `id: copy
+namespace: company.team
+tasks:
+  - id: copy_out
+    type: io.kestra.plugin.jdbc.postgresql.CopyOut
+    url: ${url()}
+    username: "{{ secret('PG_USER') }}"
+    password: "{{ secret('PG_PASSWORD') }}"
+    format: CSV
+    header: true
+    delimiter: "\\t"
+    escape: '"'
+    forceQuote:
+      - int
+    sql: "SELECT 1 AS int, 't'::bool AS bool UNION SELECT 2 AS int, 'f'::bool AS bool "
+  - id: create
+    type: io.kestra.plugin.jdbc.postgresql.Query
+    url: ${url()}
+    username: "{{ secret('PG_USER') }}"
+    password: "{{ secret('PG_PASSWORD') }}"
+    fetchType: FETCH_ONE
+    sql: CREATE TABLE ${destination} (int INT, bool BOOL);
+  - id: copy_in
+    type: io.kestra.plugin.jdbc.postgresql.CopyIn
+    url: ${url()}
+    username: "{{ secret('PG_USER') }}"
+    password: "{{ secret('PG_PASSWORD') }}"
+    from: "{{ outputs.copy_out.uri }}"
+    format: CSV
+    header: true
+    delimiter: "\\t"
+    escape: '"'
+    table: ${destination}
+`;
+    const report = await runFlow(parseFlow(yaml), {
+      storage,
+      env: { SECRET_PG_USER: b64(server.user), SECRET_PG_PASSWORD: b64(server.password) },
+    });
+    const out = (id: string): Record<string, unknown> => report.taskRuns.find((t) => t.taskId === id)!.outputs;
+    expect(report.state).toBe('SUCCESS');
+    expect(out('copy_out')['rowCount']).toBe(2);
+    expect(
+      storedText(storage, String(out('copy_out')['uri']))
+        .split('\n')
+        .sort(),
+    ).toEqual(['', '"1"\tt', '"2"\tf', 'int\tbool']);
+    expect(out('copy_in')['rowCount']).toBe(2);
+    const rows = outputs(await run('Query', `fetchType: FETCH\nsql: SELECT * FROM ${destination} ORDER BY int`))['rows'];
+    expect(rows).toEqual([
+      { int: 1, bool: true },
+      { int: 2, bool: false },
+    ]);
+  });
+});

@@ -150,10 +150,68 @@ function sqlTask(database: Database, kind: Kind): TaskDefinition {
 
 const DATABASES: readonly Database[] = ['postgresql', 'mysql', 'mariadb', 'sqlite', 'duckdb'];
 
-export const sqlTasks: readonly TaskDefinition[] = DATABASES.flatMap((d) => [sqlTask(d, 'Query'), sqlTask(d, 'Queries')]);
+/** AbstractCopy's properties (PostgreSQL COPY). */
+const copyProperties = {
+  url: { kind: 'string', required: true, description: 'The JDBC URL (`jdbc:postgresql://host:port/db`).' },
+  username: { kind: 'string' },
+  password: { kind: 'string', description: 'A secret: masked in every log and error.' },
+  ...postgres,
+  table: { kind: 'string', description: 'The (optionally schema-qualified) table.' },
+  columns: { kind: 'list', schema: { type: 'array', items: { type: 'string' } }, description: 'Columns copied (default: all).' },
+  format: {
+    kind: 'string',
+    default: 'TEXT',
+    schema: { anyOf: [{ enum: ['TEXT', 'CSV', 'BINARY'] }, { type: 'string', pattern: '\\{\\{' }] },
+  },
+  oids: { kind: 'boolean' },
+  freeze: { kind: 'boolean' },
+  delimiter: { kind: 'string', description: 'One character (default: tab in TEXT, comma in CSV).' },
+  nullString: { kind: 'string' },
+  header: { kind: 'boolean', description: 'CSV only.' },
+  quote: { kind: 'string', description: 'CSV only.' },
+  escape: { kind: 'string', description: 'CSV only.' },
+  forceQuote: { kind: 'list', schema: { type: 'array', items: { type: 'string' } }, description: 'COPY TO, CSV only (`*` for all).' },
+  forceNotNull: { kind: 'list', schema: { type: 'array', items: { type: 'string' } }, description: 'COPY FROM, CSV only.' },
+  forceNull: { kind: 'list', schema: { type: 'array', items: { type: 'string' } }, description: 'COPY FROM, CSV only.' },
+  encoding: { kind: 'string' },
+  socketTimeout: { kind: 'integer', description: 'Accepted; bound the task with `timeout`.' },
+} as const satisfies Readonly<Record<string, PropertyDefinition>>;
+
+export const copyInTask = defineTask({
+  type: 'io.kestra.plugin.jdbc.postgresql.CopyIn',
+  title: 'Load a storage file (TEXT, CSV or BINARY) into a PostgreSQL table with COPY … FROM STDIN.',
+  properties: { ...copyProperties, from: { kind: 'string', required: true, description: 'The kestra:// file to load.' } },
+  outputs: { rowCount: { kind: 'integer', description: 'The rows copied.' } },
+  async run(ctx) {
+    return { outputs: await (await import('./copy.js')).runCopyIn(ctx) };
+  },
+});
+
+export const copyOutTask = defineTask({
+  type: 'io.kestra.plugin.jdbc.postgresql.CopyOut',
+  title: 'Copy a PostgreSQL table or query result to a storage file with COPY … TO STDOUT.',
+  properties: {
+    ...copyProperties,
+    sql: {
+      kind: 'string',
+      description: 'A SELECT, VALUES, or INSERT/UPDATE/DELETE … RETURNING whose rows are copied (instead of `table`).',
+    },
+  },
+  outputs: { uri: { kind: 'string', description: 'The file.' }, rowCount: { kind: 'integer', description: 'The rows copied.' } },
+  async run(ctx) {
+    return { outputs: await (await import('./copy.js')).runCopyOut(ctx) };
+  },
+});
+
+export const sqlTasks: readonly TaskDefinition[] = [
+  ...DATABASES.flatMap((d) => [sqlTask(d, 'Query'), sqlTask(d, 'Queries')]),
+  copyInTask,
+  copyOutTask,
+];
 
 export const sqlFamily: TaskFamily = {
   name: 'jdbc',
-  description: 'SQL on PostgreSQL (pg), MySQL/MariaDB (mysql2), SQLite (node-sqlite3-wasm) and DuckDB (@duckdb/node-api) (plugin-jdbc)',
+  description:
+    'SQL on PostgreSQL (pg, pg-copy-streams), MySQL/MariaDB (mysql2), SQLite (node-sqlite3-wasm) and DuckDB (@duckdb/node-api) (plugin-jdbc)',
   tasks: sqlTasks,
 };

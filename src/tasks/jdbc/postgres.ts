@@ -25,9 +25,10 @@ interface PgResult {
   rows: (string | null)[][];
   command: string | null;
 }
-interface PgClient {
+export interface PgClient {
   connect(): Promise<void>;
   query(config: { text: string; values?: unknown[]; rowMode: 'array'; types: unknown }): Promise<PgResult | PgResult[]>;
+  query<T>(stream: T): T;
   end(): Promise<void>;
   on(event: 'error', listener: (e: Error) => void): void;
   processID?: number;
@@ -40,16 +41,22 @@ interface PgModule {
 /** Every value as the text PostgreSQL sent. */
 const RAW_TYPES = { getTypeParser: () => (value: string) => value };
 
+/** A connected pg client for the task's URL and credentials (CopyIn/CopyOut use it directly). */
+export async function pgClient(request: ConnectRequest): Promise<{ client: PgClient; pg: PgModule; config: Record<string, unknown> }> {
+  const mod = await importOptional<PgModule | { default: PgModule }>('pg', request.type);
+  const pg = 'Client' in mod ? mod : mod.default;
+  const config = await clientConfig(request);
+  const client = new pg.Client(config);
+  // A dropped connection (the server gone, a cancelled statement) fails the query in progress; never the process.
+  client.on('error', () => undefined);
+  await client.connect();
+  return { client, pg, config };
+}
+
 export const postgresDialect: Dialect = {
   scheme: 'jdbc:postgresql',
   async connect(request) {
-    const mod = await importOptional<PgModule | { default: PgModule }>('pg', request.type);
-    const pg = 'Client' in mod ? mod : mod.default;
-    const config = await clientConfig(request);
-    const client = new pg.Client(config);
-    // A dropped connection (the server gone, a cancelled statement) fails the query in progress; never the process.
-    client.on('error', () => undefined);
-    await client.connect();
+    const { client, pg, config } = await pgClient(request);
     // Cancelling a statement (kill, timeout) is asked of the server from a second connection, as pgJDBC's cancel request.
     const canceller = async (pid: number): Promise<void> => {
       const other = new pg.Client(config);
@@ -343,7 +350,7 @@ function bindValue(value: unknown): unknown {
 }
 
 /** pgJDBC's PSQLException text starts with the severity. */
-function pgError(e: unknown): unknown {
+export function pgError(e: unknown): unknown {
   if (e instanceof Error && typeof (e as { severity?: unknown }).severity === 'string') {
     const err = e as Error & { severity: string; position?: string };
     const position = err.position === undefined ? '' : `\n  Position: ${err.position}`;
