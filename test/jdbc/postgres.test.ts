@@ -285,6 +285,19 @@ tasks:
     expect(sleeping).toBe(0);
   });
 
+  test('TLS: sslMode REQUIRE encrypts; VERIFY_FULL checks the server against sslRootCert', async () => {
+    if (server.ca === undefined) {
+      console.warn('openssl is missing: the TLS test is skipped');
+      return;
+    }
+    const ssl = 'fetchType: FETCH_ONE\nsql: SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()';
+    expect(outputs(await run('Query', `sslMode: REQUIRE\n${ssl}`))['row']).toEqual({ ssl: true });
+    const ca = server.ca.trim().split('\n').join('\n  ');
+    expect(outputs(await run('Query', `sslMode: VERIFY_FULL\nsslRootCert: |\n  ${ca}\n${ssl}`))['row']).toEqual({ ssl: true });
+    const refused = await run('Query', `sslMode: VERIFY_FULL\n${ssl}`);
+    expect(refused.taskRuns[0]!.state).toBe('FAILED');
+  });
+
   test('a Query refuses several statements', async () => {
     expect(failure(await run('Query', `sql: "SELECT 1; SELECT 2"`))).toContain(
       'Query task support only a single SQL statement. Use the Queries task to run multiple statements.',

@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 export interface DatabaseServer {
+  /** PostgreSQL: the PEM certificate of its TLS (self-signed for 127.0.0.1), when openssl is there to make it. */
+  readonly ca?: string;
   readonly port: number;
   readonly user: string;
   readonly password: string;
@@ -141,6 +143,35 @@ export async function startPostgres(): Promise<DatabaseServer> {
     '--locale=C',
   ]);
   execFileSync(cmd, args, { stdio: 'pipe' });
+  // TLS on the side (sslMode REQUIRE / VERIFY_FULL tests): a self-signed certificate for 127.0.0.1.
+  let ca: string | undefined;
+  const tls: string[] = [];
+  if (onPath('openssl') !== undefined) {
+    const cert = join(dir, 'server.crt');
+    const key = join(dir, 'server.key');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ].concat(['-keyout', key, '-out', cert]),
+      { stdio: 'pipe' },
+    );
+    chmodSync(key, 0o600);
+    ownedBy(key, 'postgres');
+    ownedBy(cert, 'postgres');
+    ca = readFileSync(cert, 'utf8');
+    tls.push('-c', 'ssl=on', '-c', `ssl_cert_file=${cert}`, '-c', `ssl_key_file=${key}`);
+  }
   const port = await freePort();
   let log = '';
   const [scmd, sargs] = asUser('postgres', join(bin, 'postgres'), [
@@ -154,6 +185,7 @@ export async function startPostgres(): Promise<DatabaseServer> {
     dir,
     '-c',
     'fsync=off',
+    ...tls,
   ]);
   const child = spawn(scmd, sargs, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
@@ -174,7 +206,15 @@ export async function startPostgres(): Promise<DatabaseServer> {
     () => log,
   );
   psql('CREATE DATABASE kestra');
-  return { port, user: 'kestra', password, database: 'kestra', sql: (s) => void psql(s, 'kestra'), stop: stopper(child, dir) };
+  return {
+    ...(ca === undefined ? {} : { ca }),
+    port,
+    user: 'kestra',
+    password,
+    database: 'kestra',
+    sql: (s) => void psql(s, 'kestra'),
+    stop: stopper(child, dir),
+  };
 }
 
 /** A MariaDB server with user `kestra`/password on 127.0.0.1 and a `kestra` database. */
