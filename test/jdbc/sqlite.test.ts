@@ -124,6 +124,20 @@ describe('sqlite.Query (SqliteTest)', () => {
     expect(row).toEqual({ text_column: 'Sample Text' });
   });
 
+  test('parameters: numbers, null, a missing one, and a list (bound as JSON text)', async () => {
+    const row = outputs(
+      await run(
+        'Query',
+        `fetchType: FETCH_ONE\nsql: SELECT :a AS a, :b AS b, :c AS c, :missing AS m, :a * 2 AS twice\nparameters:\n  a: 2.5\n  b: [1, 2]\n  c: null`,
+      ),
+    )['row'] as Record<string, unknown>;
+    expect(Number(row['a'])).toBe(2.5);
+    expect(row['b']).toBe('[1,2]');
+    expect(row).toHaveProperty('c', null);
+    expect(row).toHaveProperty('m', null);
+    expect(String(row['twice'])).toBe('5.0');
+  });
+
   test('a missing table fails with SQLite’s message', async () => {
     const report = await run('Query', 'sql: SELECT * FROM nope');
     expect(report.taskRuns[0]!.state).toBe('FAILED');

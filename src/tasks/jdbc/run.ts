@@ -4,6 +4,8 @@
  * driver and converts cells as the database's CellConverter does.
  */
 import type { ZoneId } from '@js-joda/core';
+import { JBigDecimal, JBigInteger } from '../../engine/builtins/kestra/numbers.js';
+import { JDouble } from '../../engine/values.js';
 import { RunStorage } from '../../storage/run-storage.js';
 import type { TaskRunContext } from '../definition.js';
 import { TaskError } from '../types.js';
@@ -121,14 +123,14 @@ export function bindNamed(
   return [text, values];
 }
 
+/** A rendered parameter as the driver binds it: Java number boxes as numbers (exact ones as text), maps and lists as JSON. */
 function parameterValue(value: unknown): unknown {
   if (value === undefined) return null;
-  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
-    const n = Number(value);
-    // Kestra's number boxes (Double, BigDecimal…) bind as their number; maps and lists as JSON text.
-    if (!Array.isArray(value) && Object.keys(value).length === 0 && !Number.isNaN(n)) return n;
-    return JSON.stringify(value);
-  }
+  if (value instanceof JBigDecimal || value instanceof JBigInteger) return value.toString();
+  if (value instanceof JDouble) return value.value;
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Date) return value.toISOString();
+  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) return JSON.stringify(value);
   return value;
 }
 
