@@ -13,6 +13,7 @@ import { parseFlow } from '../../src/flow/loader.js';
 import { runFlow } from '../../src/runner/runner.js';
 import type { RunReport } from '../../src/runner/types.js';
 import { storedText } from '../support/databases.js';
+import { closeServer, listen } from '../support/http.js';
 
 process.env['TZ'] = 'UTC';
 
@@ -271,5 +272,83 @@ tasks:
     const row = outputs(await run('Query', `url: jdbc:duckdb:${file}\nfetchType: FETCH_ONE\nsql: SELECT COUNT(*) AS n FROM tx`))['row'];
     expect(row).toEqual({ n: 0 });
     expect(readFileSync(file).length).toBeGreaterThan(0);
+  });
+});
+
+describe('sanity check all_duckdb.yaml', () => {
+  test('plugin-jdbc-duckdb/src/test/resources/sanity-checks/all_duckdb.yaml (orders.csv served on loopback: 100 orders)', async () => {
+    const csv = ['order_id,customer_name,customer_email,product_id,price,quantity,total']
+      .concat(
+        Array.from(
+          { length: 100 },
+          (_, i) =>
+            `${i + 1},Customer ${i + 1},c${i + 1}@example.com,${(i % 20) + 1},${(i % 7) + 1}.5,${(i % 3) + 1},${((i % 7) + 1.5) * ((i % 3) + 1)}`,
+        ),
+      )
+      .join('\n');
+    const { server, origin } = await listen((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/csv' });
+      res.end(`${csv}\n`);
+    });
+    try {
+      const yaml = `id: all_duckdb
+namespace: sanitychecks.plugin-jdbc
+
+tasks:
+  - id: http_download
+    type: io.kestra.plugin.core.http.Download
+    uri: "${origin}/datasets/kestra/datasets/raw/main/csv/orders.csv"
+
+  - id: check_query
+    type: io.kestra.plugin.jdbc.duckdb.Query
+    url: 'jdbc:duckdb:'
+    inputFiles:
+      data.csv: "{{ outputs.http_download.uri }}"
+    fetchType: STORE
+    sql: |
+      SELECT * FROM read_csv_auto('data.csv', header=True);
+
+
+  - id: check_queries
+    type: io.kestra.plugin.jdbc.duckdb.Queries
+    url: 'jdbc:duckdb:'
+    inputFiles:
+      data.csv: "{{ outputs.http_download.uri }}"
+    fetchType: STORE
+    sql: |
+      CREATE TABLE t1 AS SELECT * FROM read_csv_auto('data.csv', header=True);
+      INSERT INTO t1 SELECT * FROM t1 LIMIT 3;
+      SELECT * FROM t1;
+      SELECT * FROM t1 LIMIT 2;
+
+  - id: assert_size
+    type: io.kestra.plugin.core.execution.Fail
+    condition: "{{ outputs.check_queries.outputs[0].size != 103}}"
+
+  - id: assert_size2
+    type: io.kestra.plugin.core.execution.Fail
+    condition: "{{ outputs.check_queries.outputs[1].size != 2}}"
+
+
+  - id: check_query_fetch
+    type: io.kestra.plugin.jdbc.duckdb.Query
+    url: 'jdbc:duckdb:'
+    inputFiles:
+      data.csv: "{{ outputs.http_download.uri }}"
+    fetchType: FETCH_ONE
+    sql: |
+      SELECT * FROM read_csv_auto('data.csv', header=True);
+
+  - id: assert_size3
+    type: io.kestra.plugin.core.execution.Fail
+    condition: "{{ outputs.check_query_fetch.size != 1}}"
+`;
+      const report = await runFlow(parseFlow(yaml), { storage, env: {} });
+      expect(report.logs.filter((l) => l.level === 'ERROR').map((l) => l.message)).toEqual([]);
+      expect(report.state).toBe('SUCCESS');
+      expect(report.taskRuns.find((t) => t.taskId === 'check_query')!.outputs['size']).toBe(100);
+    } finally {
+      await closeServer(server);
+    }
   });
 });

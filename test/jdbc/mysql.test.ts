@@ -268,3 +268,70 @@ tasks:
     expect(report.logs.map((l) => l.message).join('\n')).toContain('URL should start with `jdbc:mariadb`');
   });
 });
+
+describeIf('sanity check all_mysql.yaml', () => {
+  test('plugin-jdbc-mysql/src/test/resources/sanity-checks/all_mysql.yaml (the docker container replaced by the test server)', async () => {
+    server.sql('DROP TABLE IF EXISTS test');
+    const yaml = `id: all_mysql
+namespace: sanitychecks.plugin-jdbc
+
+tasks:
+  - id: create_table
+    type: io.kestra.plugin.jdbc.mysql.Query
+    fetchType: NONE
+    sql: |
+      CREATE TABLE IF NOT EXISTS test (
+        field1 INT,
+        field2 INT
+      );
+
+  - id: insert_data
+    type: io.kestra.plugin.jdbc.mysql.Queries
+    fetchType: NONE
+    sql: |
+      INSERT INTO test VALUES (1, 2);
+      INSERT INTO test VALUES (3, 4);
+      INSERT INTO test VALUES (4, 5);
+
+  - id: query
+    type: io.kestra.plugin.jdbc.mysql.Query
+    fetchType: FETCH
+    sql: SELECT * FROM test ORDER BY field1;
+
+  - id: queries
+    type: io.kestra.plugin.jdbc.mysql.Queries
+    fetchType: STORE
+    sql: |
+      SELECT * FROM test ORDER BY field1;
+      SELECT * FROM test ORDER BY field1 LIMIT 1;
+
+  - id: select_and_store
+    type: io.kestra.plugin.jdbc.mysql.Query
+    fetchType: STORE
+    sql: SELECT * FROM test ORDER BY field1 LIMIT 2;
+
+  - id: assert
+    type: io.kestra.plugin.core.execution.Assert
+    conditions:
+      - "{{ outputs.query.rows[0].field1 == 1 }}"
+      - "{{ outputs.query.rows[1].field2 == 4 }}"
+      - "{{ outputs.queries.outputs[0].size == 3 }}"
+      - "{{ outputs.queries.outputs[1].size == 1 }}"
+      - "{{ outputs.select_and_store.size == 2 }}"
+
+finally:
+  - id: purge
+    type: io.kestra.plugin.core.storage.PurgeCurrentExecutionFiles
+
+pluginDefaults:
+  - type: io.kestra.plugin.jdbc.mysql
+    values:
+      url: "jdbc:mysql://127.0.0.1:${server.port}/kestra?allowMultiQueries=true&useSSL=false&allowPublicKeyRetrieval=true"
+      username: kestra
+      password: "{{ secret('MYSQL_PASSWORD') }}"
+`;
+    const report = await runFlow(parseFlow(yaml), { storage, env: { SECRET_MYSQL_PASSWORD: b64(server.password) } });
+    expect(report.logs.filter((l) => l.level === 'ERROR').map((l) => l.message)).toEqual([]);
+    expect(report.state).toBe('SUCCESS');
+  });
+});

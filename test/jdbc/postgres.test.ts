@@ -497,3 +497,83 @@ tasks:
     ]);
   });
 });
+
+describeIf('sanity check all_postgres.yaml', () => {
+  test('plugin-jdbc-postgres/src/test/resources/sanity-checks/all_postgres.yaml (the docker container replaced by the test server)', async () => {
+    const yaml = `id: all_postgres
+namespace: sanitychecks.plugin-jdbc
+
+tasks:
+  - id: create_table
+    type: io.kestra.plugin.jdbc.postgresql.Queries
+    sql: |
+      CREATE SCHEMA IF NOT EXISTS sanitychecks;
+      CREATE TABLE IF NOT EXISTS sanitychecks.test(
+        field1 INT,
+        field2 INT
+      );
+
+  - id: write
+    type: io.kestra.plugin.core.storage.Write
+    content: |
+      field1,field2
+      1,2
+      3,4
+      4,5
+    extension: .csv
+
+  - id: copyin
+    type: io.kestra.plugin.jdbc.postgresql.CopyIn
+    from: "{{ outputs.write.uri }}"
+    table: sanitychecks.test
+    header: true
+    delimiter: ','
+
+  - id: query
+    type: io.kestra.plugin.jdbc.postgresql.Query
+    fetchType: FETCH
+    sql: SELECT * FROM sanitychecks.test ORDER BY field1;
+
+  - id: queries
+    type: io.kestra.plugin.jdbc.postgresql.Queries
+    fetchType: STORE
+    sql: |
+      SELECT * FROM sanitychecks.test ORDER BY field1;
+      SELECT * FROM sanitychecks.test ORDER BY field1 LIMIT 1;
+
+  - id: copyout
+    type: io.kestra.plugin.jdbc.postgresql.CopyOut
+    format: CSV
+    sql: SELECT * FROM sanitychecks.test ORDER BY field1 LIMIT 2
+    header: true
+    delimiter: ","
+
+  - id: assert
+    type: io.kestra.plugin.core.execution.Assert
+    conditions:
+      - "{{ outputs.copyin.rowCount == 3 }}"
+      - "{{ outputs.query.rows[0].field1 == 1 }}"
+      - "{{ outputs.query.rows[1].field2 == 4 }}"
+      - "{{ outputs.queries.outputs[0].size == 3 }}"
+      - "{{ outputs.queries.outputs[1].size == 1 }}"
+      - "{{ outputs.copyout.rowCount == 2 }}"
+
+finally:
+  - id: purge
+    type: io.kestra.plugin.core.storage.PurgeCurrentExecutionFiles
+
+pluginDefaults:
+  - type: io.kestra.plugin.jdbc.postgresql
+    values:
+      username: "{{ secret('PG_USER') }}"
+      password: "{{ secret('PG_PASSWORD') }}"
+      url: "jdbc:postgresql://127.0.0.1:${server.port}/${server.database}"
+`;
+    const report = await runFlow(parseFlow(yaml), {
+      storage,
+      env: { SECRET_PG_USER: b64(server.user), SECRET_PG_PASSWORD: b64(server.password) },
+    });
+    expect(report.logs.filter((l) => l.level === 'ERROR').map((l) => l.message)).toEqual([]);
+    expect(report.state).toBe('SUCCESS');
+  });
+});
