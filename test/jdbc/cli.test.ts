@@ -2,6 +2,7 @@
  * The SQL tasks through the real CLI (`pebbleflow run --json`, a child process), and the optional
  * weight: a flow without SQL loads none of the database drivers, a SQLite flow only its own.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,4 +78,27 @@ test('CLI start-up loads no database driver; a SQLite flow loads only its own', 
   expect(JSON.parse(plain.stdout)).toEqual({ state: 'SUCCESS', loaded: [] });
   const sqlite = await runTs(script, [join(dir, 'sqlite.yaml'), join(dir, 'storage')]);
   expect(JSON.parse(sqlite.stdout)).toEqual({ state: 'SUCCESS', loaded: ['node-sqlite3-wasm'] });
+});
+
+test('a missing driver fails the task with the npm command to run (the package hidden from Node’s resolver)', async () => {
+  writeFileSync(
+    join(dir, 'duck.yaml'),
+    'id: duck\nnamespace: company.team\ntasks:\n  - id: q\n    type: io.kestra.plugin.jdbc.duckdb.Query\n    sql: SELECT 1\n',
+  );
+  const hide = new URL('../support/hide-packages.mjs', import.meta.url).href;
+  const tsx = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
+  const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+  const stdout = await new Promise<string>((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', hide, '--import', tsx, main, 'run', 'duck.yaml', '--json'],
+      { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HIDE_PACKAGES: '@duckdb/node-api' }, timeout: 60_000 },
+      (_error, out) => resolve(out),
+    );
+  });
+  const report = JSON.parse(stdout) as { state: string; logs: { message: string }[] };
+  expect(report.state).toBe('FAILED');
+  expect(report.logs.map((l) => l.message).join('\n')).toContain(
+    'io.kestra.plugin.jdbc.duckdb.Query needs the npm package `@duckdb/node-api`, which is not installed: run `npm install @duckdb/node-api` next to pebbleflow',
+  );
 });
