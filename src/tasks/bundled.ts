@@ -6,6 +6,7 @@
 import { aiFamily } from './ai/index.js';
 import type { TaskDefinition } from './definition.js';
 import { gitFamily } from './git/index.js';
+import { sqlFamily } from './jdbc/index.js';
 import { mailFamily } from './mail/index.js';
 import { executionNotificationsFamily } from './notifications/index.js';
 
@@ -16,6 +17,6 @@ export interface TaskFamily {
   readonly tasks: readonly TaskDefinition[];
 }
 
-export const BUNDLED_FAMILIES: readonly TaskFamily[] = [gitFamily, mailFamily, aiFamily, executionNotificationsFamily];
+export const BUNDLED_FAMILIES: readonly TaskFamily[] = [gitFamily, mailFamily, aiFamily, executionNotificationsFamily, sqlFamily];
 
 export const BUNDLED_TASKS: readonly TaskDefinition[] = BUNDLED_FAMILIES.flatMap((f) => f.tasks);

@@ -29,6 +29,8 @@ export type TaskErrorCode =
   | 'GIT_FAILED'
   /** The SMTP server refused the message or could not be reached. */
   | 'MAIL_FAILED'
+  /** A SQL task's database refused the connection or a statement (the driver's message, secrets masked). */
+  | 'SQL_FAILED'
   /** The chat completion endpoint answered with an error, or not at all. */
   | 'CHAT_COMPLETION_FAILED'
   /** The task's `timeout` elapsed. */
