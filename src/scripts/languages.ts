@@ -29,6 +29,8 @@ export interface ScriptLanguageSpec {
   readonly interpreter?: readonly string[];
   /** The exit-on-error line put before the commands when `failFast` (Kestra's `getExitOnErrorCommands`; default `set -e`). */
   readonly exitOnError?: readonly string[];
+  /** What the program is called in the missing-program message (default `interpreter`). */
+  readonly noun?: string;
   /** Commands Kestra puts before the user's `beforeCommands` in `Script` (.NET installs dotnet-script). */
   readonly scriptBeforeCommands?: readonly string[];
 }
@@ -179,7 +181,27 @@ export const JBANG: ScriptLanguageSpec = {
   install: 'JBang (https://www.jbang.dev/download/)',
 };
 
-const BY_ID = new Map([...SCRIPT_LANGUAGES, JBANG].map((l) => [l.id, l]));
+/** The CLI tasks on the script shape: their program, for the missing-program error. */
+export const CLI_PROGRAMS: readonly ScriptLanguageSpec[] = [
+  {
+    id: 'dbt',
+    title: 'dbt',
+    image: 'ghcr.io/kestra-io/dbt',
+    program: 'dbt',
+    noun: 'program',
+    install: 'dbt with the adapter the project uses (`pip install dbt-core dbt-duckdb`, for example)',
+  },
+  {
+    id: 'ansible',
+    title: 'Ansible',
+    image: 'cytopia/ansible:latest-tools',
+    program: 'ansible-playbook',
+    noun: 'program',
+    install: 'Ansible (Debian: `apt-get install ansible-core`, or `pip install ansible-core`)',
+  },
+];
+
+const BY_ID = new Map([...SCRIPT_LANGUAGES, JBANG, ...CLI_PROGRAMS].map((l) => [l.id, l]));
 
 export function scriptLanguage(id: string): ScriptLanguageSpec {
   const spec = BY_ID.get(id);

@@ -46,6 +46,28 @@ export interface ScriptTaskKind {
   readonly language: ScriptLanguage;
   /** `commands`: the `commands` list; `script`: an inline `script` written to a file and run with the language's program (shell: run as is). */
   readonly mode: 'commands' | 'script';
+  /** Tasks built on the script shape (dbt, Ansible) adjust it with these. */
+  readonly hooks?: ScriptHooks;
+}
+
+/** How a CLI task built on the script runner (dbt, Ansible) differs from a plain `Commands`. */
+export interface ScriptHooks {
+  /** Files written in the working directory after `inputFiles` (a name the flow's `inputFiles` has wins). */
+  files?(extra: Readonly<Record<string, unknown>>): Promise<Readonly<Record<string, string>>>;
+  /** Rewrites the rendered commands (dbt appends `--log-format json`…). */
+  commands?(commands: readonly string[]): string[];
+  /** Commands run after the user's `beforeCommands`. */
+  readonly beforeCommands?: readonly string[];
+  /** Extra environment variables. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** The default interpreter (Ansible: `/bin/bash -c`). */
+  readonly interpreter?: readonly string[];
+  /** `failFast` default. */
+  readonly failFast?: boolean;
+  /** Sees every output line first; answers true when it consumed it (then it is neither logged nor read as protocol). */
+  readonly line?: (line: string, isStdErr: boolean, vars: Record<string, unknown>) => boolean;
+  /** After the process ended (also on a non-zero exit): may add outputs and stored files. */
+  after?(wd: WorkingDir, outputs: { vars: Record<string, unknown>; outputFiles: Record<string, string> }): Promise<void>;
 }
 
 /** A program the task needs is not on the PATH: the message names it and what to install. */
@@ -62,7 +84,7 @@ export function missingProgram(spec: ScriptLanguageSpec, mode: 'commands' | 'scr
       ? ''
       : ` (nor ${spec.alternatives.map((a) => `\`${a}\``).join(', ')})`;
   return new ScriptDependencyError(
-    `The ${spec.title} ${mode === 'script' ? 'script' : 'commands'} need${mode === 'script' ? 's' : ''} the interpreter \`${program}\`, which is not on the PATH${alternatives}: install ${spec.install ?? program}, or run the task where it is installed (Kestra runs it in the container image '${spec.image}')`,
+    `The ${spec.title} ${mode === 'script' ? 'script' : 'commands'} need${mode === 'script' ? 's' : ''} the ${spec.noun ?? 'interpreter'} \`${program}\`, which is not on the PATH${alternatives}: install ${spec.install ?? program}, or run the task where it is installed (Kestra runs it in the container image '${spec.image}')`,
   );
 }
 
@@ -373,6 +395,10 @@ async function runIn(
 
   const inputFiles = await mapProp(host, props, 'inputFiles', extra);
   if (inputFiles !== undefined) await writeInputFiles(host, wd, inputFiles);
+  const hooks = kind.hooks ?? {};
+  if (hooks.files !== undefined)
+    for (const [name, content] of Object.entries(await hooks.files(extra)))
+      if (inputFiles?.[name] === undefined) await wd.createFile(name, content);
 
   const cache = new Map<string, string>();
   const replace = async (commands: readonly string[]): Promise<string[]> => {
@@ -383,7 +409,7 @@ async function runIn(
 
   const env = baseEnvironment(host);
   const userEnv = await mapProp(host, props, 'env', extra);
-  Object.assign(env, userEnv ?? {});
+  Object.assign(env, hooks.env ?? {}, userEnv ?? {});
   env['WORKING_DIR'] = wd.path;
   if (extra['outputDir'] !== undefined) env['OUTPUT_DIR'] = String(extra['outputDir']);
 
@@ -391,7 +417,7 @@ async function runIn(
   if (kind.mode === 'commands') {
     const listed = await listProp(host, props, 'commands', extra);
     if (listed === undefined) throw new ScriptPropertyError('Missing required property `commands`');
-    commands = await replace(listed);
+    commands = await replace(hooks.commands === undefined ? listed : hooks.commands(listed));
   } else {
     const script = await stringProp(host, props, 'script', extra);
     if (script === undefined) throw new ScriptPropertyError('Missing required property `script`');
@@ -409,10 +435,16 @@ async function runIn(
   }
   const spec = scriptLanguage(kind.language);
   const userBefore = await listProp(host, props, 'beforeCommands', extra);
-  const before = await replace([...(kind.mode === 'script' ? (spec.scriptBeforeCommands ?? []) : []), ...(userBefore ?? [])]);
-  const interpreter = (await listProp(host, props, 'interpreter', extra)) ?? [...(spec.interpreter ?? ['/bin/sh', '-c'])];
+  const before = await replace([
+    ...(kind.mode === 'script' ? (spec.scriptBeforeCommands ?? []) : []),
+    ...(userBefore ?? []),
+    ...(hooks.beforeCommands ?? []),
+  ]);
+  const interpreter = (await listProp(host, props, 'interpreter', extra)) ?? [
+    ...(hooks.interpreter ?? spec.interpreter ?? ['/bin/sh', '-c']),
+  ];
   if (interpreter.length === 0) throw new ScriptPropertyError('Invalid value for `interpreter`: it cannot be empty');
-  const failFast = await boolProp(host, props, 'failFast', true);
+  const failFast = await boolProp(host, props, 'failFast', hooks.failFast ?? true);
   const effectiveBefore = [...(failFast ? (spec.exitOnError ?? ['set -e']) : []), ...python, ...before];
   const argv = [...interpreter, [...effectiveBefore, ...commands].join('\n')];
   // An inline script's program missing, with nothing before it that could install it: fail before running anything.
@@ -426,7 +458,7 @@ async function runIn(
 
   let run: CommandRun;
   try {
-    run = await runCommand(host, wd, argv, env);
+    run = await runCommand(host, wd, argv, env, hooks.line);
   } catch (e) {
     // The language's own interpreter (pwsh) is missing: name what installs it.
     if (e instanceof ScriptDependencyError && interpreter[0] !== undefined && interpreter[0] === spec.interpreter?.[0])
@@ -443,6 +475,7 @@ async function runIn(
     const dir = String(extra['outputDir']);
     Object.assign(stored, await storeOutputFiles(host.storage, await WorkingDir.at(dir), ['**']));
   }
+  if (hooks.after !== undefined) await hooks.after(wd, { vars, outputFiles: stored });
   const result: ScriptResult = {
     outputs: { vars, exitCode, outputFiles: stored },
     metrics,
@@ -471,6 +504,7 @@ export async function runCommand(
   wd: WorkingDir,
   argv: readonly string[],
   env: Record<string, string>,
+  intercept?: (line: string, isStdErr: boolean, vars: Record<string, unknown>) => boolean,
 ): Promise<CommandRun> {
   const vars: Record<string, unknown> = {};
   const metrics: ScriptMetric[] = [];
@@ -490,6 +524,7 @@ export async function runCommand(
       onLine: (line, isStdErr) => {
         if (isStdErr) stdErr++;
         else stdOut++;
+        if (intercept?.(line, isStdErr, vars) === true) return;
         const parsed = parseProtocolLine(line);
         if (parsed.kind === 'text') host.log(isStdErr ? 'ERROR' : 'INFO', line);
         else if (parsed.kind === 'invalid') host.log('WARN', parsed.message);

@@ -11,6 +11,7 @@ import {
   ScriptPropertyError,
   type ScriptHost,
   type ScriptLanguage,
+  type ScriptTaskKind,
 } from '../../scripts/script-task.js';
 import type { JsonSchema } from '../../flow/schema.js';
 import { JBANG, SCRIPT_LANGUAGES, scriptLanguage } from '../../scripts/languages.js';
@@ -38,7 +39,7 @@ const flag: JsonSchema = { type: ['boolean', 'string'] };
 export const SCRIPT_SCHEMAS = { stringList, stringMap, flag } as const;
 
 /** Kestra's `AbstractExecScript` properties. */
-const EXEC_PROPERTIES: Readonly<Record<string, PropertyDefinition>> = {
+export const EXEC_PROPERTIES: Readonly<Record<string, PropertyDefinition>> = {
   beforeCommands: scriptProperty(stringList, 'Run before the commands, in the same shell.'),
   env: scriptProperty(stringMap, 'Environment variables of the process.'),
   interpreter: scriptProperty(stringList, 'Default `["/bin/sh", "-c"]`.'),
@@ -112,23 +113,31 @@ function scriptTask(type: string, aliases: readonly string[], language: ScriptLa
     title: `Run ${spec.title} ${mode === 'commands' ? 'commands' : 'an inline script'} as a local process; outputs vars, exitCode, outputFiles.`,
     properties: { ...main, ...EXEC_PROPERTIES, ...own },
     outputs: { vars: { kind: 'map' }, exitCode: { kind: 'integer' }, outputFiles: { kind: 'map' } },
-    async run(ctx) {
-      try {
-        const result = await runScriptTask(scriptHost(ctx), ctx.task.properties, { language, mode });
-        for (const m of result.metrics)
-          ctx.log(
-            'DEBUG',
-            `metric ${m.type} ${m.name} = ${JSON.stringify(m.value)}${Object.keys(m.tags).length > 0 ? ` ${JSON.stringify(m.tags)}` : ''}`,
-          );
-        return { outputs: { ...result.outputs } };
-      } catch (e) {
-        if (e instanceof ScriptFailedError) throw new ScriptTaskFailure(e.message, { ...e.result.outputs });
-        if (e instanceof ScriptPropertyError) throw new TaskError('INVALID_PROPERTY', e.message);
-        if (e instanceof ScriptDependencyError) throw new TaskError('DEPENDENCY_MISSING', e.message);
-        throw e;
-      }
-    },
+    run: (ctx) => runAsScriptTask(ctx, { language, mode }),
   });
+}
+
+/** Runs a task on the script runner, with Kestra's outcome: outputs, or FAILED keeping them; property and missing-program errors as TaskErrors. */
+export async function runAsScriptTask(
+  ctx: TaskRunContext,
+  kind: ScriptTaskKind,
+  host: ScriptHost = scriptHost(ctx),
+  props: Record<string, unknown> = ctx.task.properties,
+): Promise<{ outputs: Record<string, unknown> }> {
+  try {
+    const result = await runScriptTask(host, props, kind);
+    for (const m of result.metrics)
+      ctx.log(
+        'DEBUG',
+        `metric ${m.type} ${m.name} = ${JSON.stringify(m.value)}${Object.keys(m.tags).length > 0 ? ` ${JSON.stringify(m.tags)}` : ''}`,
+      );
+    return { outputs: { ...result.outputs } };
+  } catch (e) {
+    if (e instanceof ScriptFailedError) throw new ScriptTaskFailure(e.message, { ...e.result.outputs });
+    if (e instanceof ScriptPropertyError) throw new TaskError('INVALID_PROPERTY', e.message);
+    if (e instanceof ScriptDependencyError) throw new TaskError('DEPENDENCY_MISSING', e.message);
+    throw e;
+  }
 }
 
 /** A failed script: FAILED with Kestra's message, and the outputs gathered so far (`exitCode`, `vars`, `outputFiles`). */
