@@ -199,6 +199,22 @@ export const CLI_PROGRAMS: readonly ScriptLanguageSpec[] = [
     noun: 'program',
     install: 'Ansible (Debian: `apt-get install ansible-core`, or `pip install ansible-core`)',
   },
+  {
+    id: 'terraform',
+    title: 'Terraform',
+    image: 'hashicorp/terraform',
+    program: 'terraform',
+    noun: 'program',
+    install: 'Terraform (https://developer.hashicorp.com/terraform/install)',
+  },
+  {
+    id: 'aws',
+    title: 'AWS CLI',
+    image: 'amazon/aws-cli',
+    program: 'aws',
+    noun: 'program',
+    install: 'the AWS CLI (Debian: `apt-get install awscli`, or https://aws.amazon.com/cli/)',
+  },
 ];
 
 const BY_ID = new Map([...SCRIPT_LANGUAGES, JBANG, ...CLI_PROGRAMS].map((l) => [l.id, l]));

@@ -5,6 +5,7 @@
  */
 import { aiFamily } from './ai/index.js';
 import { ansibleFamily } from './ansible/index.js';
+import { cliToolsFamily } from './cli/index.js';
 import { dbtFamily } from './dbt/index.js';
 import type { TaskDefinition } from './definition.js';
 import { gitFamily } from './git/index.js';
@@ -25,6 +26,7 @@ export const BUNDLED_FAMILIES: readonly TaskFamily[] = [
   executionNotificationsFamily,
   dbtFamily,
   ansibleFamily,
+  cliToolsFamily,
 ];
 
 export const BUNDLED_TASKS: readonly TaskDefinition[] = BUNDLED_FAMILIES.flatMap((f) => f.tasks);
