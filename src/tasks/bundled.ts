@@ -5,7 +5,7 @@
  */
 import { aiFamily } from './ai/index.js';
 import { ansibleFamily } from './ansible/index.js';
-import { cliToolsFamily } from './cli/index.js';
+import { cliToolsFamily } from './tools/index.js';
 import { dbtFamily } from './dbt/index.js';
 import type { TaskDefinition } from './definition.js';
 import { gitFamily } from './git/index.js';
