@@ -2,6 +2,7 @@
  * `npm run bench`: every benchmark of the project, printed as tables.
  *   npm run bench                 all of them
  *   npm run bench -- templates    one of: templates, credentials, kestra, runner, files, serdes, server, attacks (attacks only when named: it takes a minute)
+ *   npm run bench -- blueprints DIR   the share of Kestra's blueprints (DIR: the flows/ folder of a kestra-io/blueprints copy) validate accepts
  *
  * The engine is loaded from the build (`npm run bench` builds first) so that what is measured is
  * the JavaScript users run, not tsx's on-the-fly transform (which wraps every closure).
@@ -10,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { benchAttacks, formatAttackTable } from './attacks.js';
+import { benchBlueprints } from './blueprints.js';
 import { benchCredentials } from './credentials.js';
 import { benchKestra } from './kestra.js';
 import { benchRunner } from './runner.js';
@@ -87,4 +89,17 @@ if (!only || only === 'server') {
   console.log('\n## pebbleflow server (built CLI, real processes)\n');
   console.log('| measure | value |\n|---|---:|');
   for (const [name, value] of (await benchServer()).rows) console.log(`| ${name} | ${value} |`);
+}
+
+if (only === 'blueprints') {
+  const dir = process.argv[3];
+  if (dir === undefined)
+    throw new Error('Usage: npm run bench -- blueprints DIR (the flows/ folder of a copy of github.com/kestra-io/blueprints)');
+  const r = await benchBlueprints(api, dir);
+  console.log("\n## Kestra's public blueprints that `pebbleflow validate` accepts as they are\n");
+  console.log('| measure | value |\n|---|---:|');
+  console.log(`| blueprints | ${r.total} |`);
+  console.log(`| accepted | ${r.accepted} (${((100 * r.accepted) / Math.max(1, r.total)).toFixed(1)}%) |`);
+  console.log('\n| most frequent refusal | blueprints |\n|---|---:|');
+  for (const [message, count] of r.reasons.slice(0, 15)) console.log(`| ${message.replace(/\|/g, '\\|')} | ${count} |`);
 }

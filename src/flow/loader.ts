@@ -232,6 +232,8 @@ const COMMON_KEYS = new Set([
   'logLevel',
   'logToFile',
   'workerGroup',
+  'taskCache',
+  'assets',
 ]);
 
 /** Validates a flow source and builds the `Flow`, or returns every problem found. */

@@ -73,6 +73,13 @@ export const commonTaskProperties: Readonly<Record<string, JsonSchema>> = {
   logLevel: { enum: [...LOG_LEVELS], description: "Lowest level of this task's logs that is kept." },
   logToFile: { type: 'boolean', description: 'Accepted; a local run keeps logs in the report.' },
   workerGroup: { type: 'object', description: 'Accepted; a local run has one worker.' },
+  taskCache: {
+    type: 'object',
+    properties: { enabled: { type: ['boolean', 'string'] }, ttl: duration },
+    additionalProperties: false,
+    description: 'Accepted; not cached locally: the task runs every time.',
+  },
+  assets: { type: 'object', description: 'Accepted (asset lineage is not recorded locally).' },
 };
 
 /**
@@ -126,7 +133,15 @@ export function taskObjectSchema(def: TaskDefinition, childItems: JsonSchema, ty
 
 /** The JSON Schema of a property as written in YAML: its own, or one derived from its kind. */
 export function propertySchema(prop: PropertyDefinition): JsonSchema {
-  const base = prop.schema ?? kindSchema(prop.kind ?? 'any', prop.dynamic !== false);
+  const base =
+    prop.schema === undefined
+      ? kindSchema(prop.kind ?? 'any', prop.dynamic !== false)
+      : // A rendered list or map may also be one expression giving it (Kestra's Property<List<…>>, Property<Map<…>>).
+        prop.dynamic !== false &&
+          (prop.kind === 'list' || prop.kind === 'map') &&
+          (prop.schema.type === 'array' || prop.schema.type === 'object')
+        ? dynamic(prop.schema, prop.kind === 'list' ? 'a list' : 'a map')
+        : prop.schema;
   const extra: Record<string, unknown> = {};
   if (prop.description !== undefined) extra.description = prop.description;
   if (prop.deprecated === true) extra.deprecated = true;

@@ -86,7 +86,12 @@ export const TRIGGER_SCHEMAS: readonly PluginSchema[] = [
     type: WEBHOOK_TRIGGER,
     aliases: ['io.kestra.core.models.triggers.types.Webhook'],
     required: ['key'],
-    properties: { key: { type: 'string', minLength: 1, maxLength: 256 } },
+    properties: {
+      key: { type: 'string', minLength: 1, maxLength: 256 },
+      wait: { type: 'boolean', description: 'Accepted; the server answers at once with the execution it created.' },
+      returnOutputs: { type: 'boolean', description: 'Accepted; the answer is the created execution (no outputs yet).' },
+      responseContentType: { type: 'string', description: 'Accepted; the answer is JSON.' },
+    },
   },
   {
     type: FLOW_TRIGGER,

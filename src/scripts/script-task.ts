@@ -19,6 +19,7 @@ import type { NamespaceFilesOptions } from '../storage/namespace-files.js';
 import { randomId, type RunStorage } from '../storage/run-storage.js';
 import { isStorageUri, parseStorageUri } from '../storage/uri.js';
 import { WorkingDir } from '../storage/working-dir.js';
+import { scriptLanguage, type ScriptLanguageSpec } from './languages.js';
 import { runProcess } from './process.js';
 import { writePythonKestraModule } from './python-kestra.js';
 import { parseProtocolLine, type ScriptMetric } from './protocol.js';
@@ -38,16 +39,54 @@ export interface ScriptHost {
   readonly baseEnv?: Readonly<Record<string, string | undefined>>;
 }
 
-export type ScriptLanguage = 'shell' | 'python' | 'node';
+/** A language of `SCRIPT_LANGUAGES` (`shell`, `python`, `node`, `ruby`, `perl`…; see languages.ts). */
+export type ScriptLanguage = string;
 
 export interface ScriptTaskKind {
   readonly language: ScriptLanguage;
-  /** `commands`: the `commands` list; `script`: an inline `script` written to a file (python/node) or run as is (shell). */
+  /** `commands`: the `commands` list; `script`: an inline `script` written to a file and run with the language's program (shell: run as is). */
   readonly mode: 'commands' | 'script';
+  /** Tasks built on the script shape (dbt, Ansible) adjust it with these. */
+  readonly hooks?: ScriptHooks;
 }
 
-/** Kestra's default container image per plugin, named in the "image is not used" log line. */
-export const DEFAULT_IMAGES: Record<ScriptLanguage, string> = { shell: 'ubuntu', python: 'python:3.13-slim', node: 'node' };
+/** How a CLI task built on the script runner (dbt, Ansible) differs from a plain `Commands`. */
+export interface ScriptHooks {
+  /** Files written in the working directory after `inputFiles` (a name the flow's `inputFiles` has wins). */
+  files?(extra: Readonly<Record<string, unknown>>): Promise<Readonly<Record<string, string>>>;
+  /** Rewrites the rendered commands (dbt appends `--log-format json`…). */
+  commands?(commands: readonly string[]): string[];
+  /** Commands run after the user's `beforeCommands`. */
+  readonly beforeCommands?: readonly string[];
+  /** Extra environment variables. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** The default interpreter (Ansible: `/bin/bash -c`). */
+  readonly interpreter?: readonly string[];
+  /** `failFast` default. */
+  readonly failFast?: boolean;
+  /** Sees every output line first; answers true when it consumed it (then it is neither logged nor read as protocol). */
+  readonly line?: (line: string, isStdErr: boolean, vars: Record<string, unknown>) => boolean;
+  /** After the process ended (also on a non-zero exit): may add outputs and stored files. */
+  after?(wd: WorkingDir, outputs: { vars: Record<string, unknown>; outputFiles: Record<string, string> }): Promise<void>;
+}
+
+/** A program the task needs is not on the PATH: the message names it and what to install. */
+export class ScriptDependencyError extends PebbleflowError<'DEPENDENCY_MISSING'> {
+  constructor(message: string) {
+    super('DEPENDENCY_MISSING', message);
+  }
+}
+
+/** The error for a language's missing program. */
+export function missingProgram(spec: ScriptLanguageSpec, mode: 'commands' | 'script', program: string): ScriptDependencyError {
+  const alternatives =
+    spec.alternatives === undefined || spec.alternatives.length === 0
+      ? ''
+      : ` (nor ${spec.alternatives.map((a) => `\`${a}\``).join(', ')})`;
+  return new ScriptDependencyError(
+    `The ${spec.title} ${mode === 'script' ? 'script' : 'commands'} need${mode === 'script' ? 's' : ''} the ${spec.noun ?? 'interpreter'} \`${program}\`, which is not on the PATH${alternatives}: install ${spec.install ?? program}, or run the task where it is installed (Kestra runs it in the container image '${spec.image}')`,
+  );
+}
 
 export interface ScriptOutputs {
   /** Values sent with `::{"outputs": …}::`, with their JSON types. */
@@ -295,7 +334,7 @@ async function noteContainer(host: ScriptHost, props: Record<string, unknown>, k
   const image =
     typeof props['containerImage'] === 'string'
       ? await host.render(props['containerImage'], {})
-      : (dockerImage ?? DEFAULT_IMAGES[kind.language]);
+      : (dockerImage ?? scriptLanguage(kind.language).image);
   const asked =
     props['containerImage'] !== undefined || dockerImage !== undefined || runnerType !== undefined || props['runner'] === 'DOCKER';
   const runnerName = runnerType === undefined || runnerType === DOCKER_RUNNER ? 'the Docker task runner' : `the task runner ${runnerType}`;
@@ -356,6 +395,10 @@ async function runIn(
 
   const inputFiles = await mapProp(host, props, 'inputFiles', extra);
   if (inputFiles !== undefined) await writeInputFiles(host, wd, inputFiles);
+  const hooks = kind.hooks ?? {};
+  if (hooks.files !== undefined)
+    for (const [name, content] of Object.entries(await hooks.files(extra)))
+      if (inputFiles?.[name] === undefined) await wd.createFile(name, content);
 
   const cache = new Map<string, string>();
   const replace = async (commands: readonly string[]): Promise<string[]> => {
@@ -366,7 +409,7 @@ async function runIn(
 
   const env = baseEnvironment(host);
   const userEnv = await mapProp(host, props, 'env', extra);
-  Object.assign(env, userEnv ?? {});
+  Object.assign(env, hooks.env ?? {}, userEnv ?? {});
   env['WORKING_DIR'] = wd.path;
   if (extra['outputDir'] !== undefined) env['OUTPUT_DIR'] = String(extra['outputDir']);
 
@@ -374,12 +417,12 @@ async function runIn(
   if (kind.mode === 'commands') {
     const listed = await listProp(host, props, 'commands', extra);
     if (listed === undefined) throw new ScriptPropertyError('Missing required property `commands`');
-    commands = await replace(listed);
+    commands = await replace(hooks.commands === undefined ? listed : hooks.commands(listed));
   } else {
     const script = await stringProp(host, props, 'script', extra);
     if (script === undefined) throw new ScriptPropertyError('Missing required property `script`');
     const content = await replaceInternalStorage(host, wd, script, cache);
-    commands = await scriptCommand(kind.language, wd, content, env);
+    commands = await scriptCommand(kind.language, wd, content, env, props, host, extra);
   }
   let python: string[] = [];
   if (pythonDir !== undefined) {
@@ -390,20 +433,49 @@ async function runIn(
     appendPath(env, 'PYTHONPATH', await writePythonKestraModule(pythonDir));
     python = await pythonDependencies(host, props, pythonDir, env, extra);
   }
-  const before = (await replace((await listProp(host, props, 'beforeCommands', extra)) ?? [])).slice();
-  const interpreter = (await listProp(host, props, 'interpreter', extra)) ?? ['/bin/sh', '-c'];
+  const spec = scriptLanguage(kind.language);
+  const userBefore = await listProp(host, props, 'beforeCommands', extra);
+  const before = await replace([
+    ...(kind.mode === 'script' ? (spec.scriptBeforeCommands ?? []) : []),
+    ...(userBefore ?? []),
+    ...(hooks.beforeCommands ?? []),
+  ]);
+  const interpreter = (await listProp(host, props, 'interpreter', extra)) ?? [
+    ...(hooks.interpreter ?? spec.interpreter ?? ['/bin/sh', '-c']),
+  ];
   if (interpreter.length === 0) throw new ScriptPropertyError('Invalid value for `interpreter`: it cannot be empty');
-  const failFast = await boolProp(host, props, 'failFast', true);
-  const effectiveBefore = [...(failFast ? ['set -e'] : []), ...python, ...before];
+  const failFast = await boolProp(host, props, 'failFast', hooks.failFast ?? true);
+  const effectiveBefore = [...(failFast ? (spec.exitOnError ?? ['set -e']) : []), ...python, ...before];
   const argv = [...interpreter, [...effectiveBefore, ...commands].join('\n')];
+  // An inline script's program missing, with nothing before it that could install it: fail before running anything.
+  if (
+    kind.mode === 'script' &&
+    spec.program !== undefined &&
+    (userBefore ?? []).length === 0 &&
+    (await resolveProgram(spec, env)) === undefined
+  )
+    throw missingProgram(spec, kind.mode, spec.program);
 
-  const { exitCode, vars, metrics, stdOutLineCount: stdOut, stdErrLineCount: stdErr } = await runCommand(host, wd, argv, env);
+  let run: CommandRun;
+  try {
+    run = await runCommand(host, wd, argv, env, hooks.line);
+  } catch (e) {
+    // The language's own interpreter (pwsh) is missing: name what installs it.
+    if (e instanceof ScriptDependencyError && interpreter[0] !== undefined && interpreter[0] === spec.interpreter?.[0])
+      throw missingProgram(spec, kind.mode, interpreter[0]);
+    throw e;
+  }
+  const { exitCode, vars, metrics, stdOutLineCount: stdOut, stdErrLineCount: stdErr } = run;
+  // 127 is the shell's "command not found": when the language's program is not on the PATH, say so.
+  if (exitCode === 127 && spec.program !== undefined && (await resolveProgram(spec, env)) === undefined)
+    throw missingProgram(spec, kind.mode, spec.program);
 
   const stored = await storeOutputFiles(host.storage, wd, outputFiles);
   if (extra['outputDir'] !== undefined) {
     const dir = String(extra['outputDir']);
     Object.assign(stored, await storeOutputFiles(host.storage, await WorkingDir.at(dir), ['**']));
   }
+  if (hooks.after !== undefined) await hooks.after(wd, { vars, outputFiles: stored });
   const result: ScriptResult = {
     outputs: { vars, exitCode, outputFiles: stored },
     metrics,
@@ -432,6 +504,7 @@ export async function runCommand(
   wd: WorkingDir,
   argv: readonly string[],
   env: Record<string, string>,
+  intercept?: (line: string, isStdErr: boolean, vars: Record<string, unknown>) => boolean,
 ): Promise<CommandRun> {
   const vars: Record<string, unknown> = {};
   const metrics: ScriptMetric[] = [];
@@ -451,6 +524,7 @@ export async function runCommand(
       onLine: (line, isStdErr) => {
         if (isStdErr) stdErr++;
         else stdOut++;
+        if (intercept?.(line, isStdErr, vars) === true) return;
         const parsed = parseProtocolLine(line);
         if (parsed.kind === 'text') host.log(isStdErr ? 'ERROR' : 'INFO', line);
         else if (parsed.kind === 'invalid') host.log('WARN', parsed.message);
@@ -464,7 +538,9 @@ export async function runCommand(
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT')
-      throw new ScriptPropertyError(`Cannot run the interpreter '${argv[0] ?? ''}': it is not installed or not on the PATH`);
+      throw new ScriptDependencyError(
+        `Cannot run the interpreter '${argv[0] ?? ''}': it is not installed or not on the PATH (install it, or set \`interpreter\` to one that is)`,
+      );
     throw e;
   }
   return { exitCode, vars, metrics, stdOutLineCount: stdOut, stdErrLineCount: stdErr };
@@ -475,12 +551,46 @@ function appendPath(env: Record<string, string>, name: string, entry: string): v
   env[name] = current === undefined || current === '' ? entry : `${current}${delimiter}${entry}`;
 }
 
-/** The command that runs an inline script: python and node get a file, shell runs the text itself. */
-async function scriptCommand(language: ScriptLanguage, wd: WorkingDir, content: string, env: Record<string, string>): Promise<string[]> {
+/** The language's program, or the first of its alternative names, on the PATH of `env`; undefined when none is. */
+export async function resolveProgram(spec: ScriptLanguageSpec, env: Record<string, string>): Promise<string | undefined> {
+  if (spec.program === undefined) return undefined;
+  for (const name of [spec.program, ...(spec.alternatives ?? [])]) {
+    if (name.includes('/')) {
+      try {
+        await access(name, constants.X_OK);
+        return name;
+      } catch {
+        continue;
+      }
+    }
+    if (await onPath(name, env)) return name;
+  }
+  return undefined;
+}
+
+/** The command that runs an inline script: shell runs the text itself, every other language gets a file of its extension. */
+async function scriptCommand(
+  language: ScriptLanguage,
+  wd: WorkingDir,
+  content: string,
+  env: Record<string, string>,
+  props: Record<string, unknown>,
+  host: ScriptHost,
+  extra: Readonly<Record<string, unknown>>,
+): Promise<string[]> {
   if (language === 'shell') return [content];
-  if (language === 'node') {
-    const file = await wd.createTempFile('.js', content);
-    return [`node ${file}`];
+  if (language === 'jbang') {
+    // JBang's Script: `extension` (default `.java`) and `quiet` (default true) are its own properties.
+    const extension = (await stringProp(host, props, 'extension', extra)) ?? '.java';
+    const quiet = await boolProp(host, props, 'quiet', true, extra);
+    const file = await wd.createTempFile(extension, content);
+    return [['jbang', quiet ? '--quiet' : '', file].join(' ')];
+  }
+  if (language !== 'python') {
+    const spec = scriptLanguage(language);
+    const file = await wd.createTempFile(spec.extension ?? '', content);
+    const program = (await resolveProgram(spec, env)) ?? spec.program ?? language;
+    return [(spec.scriptCommand ?? ((p: string, f: string) => `${p} ${f}`))(program, file)];
   }
   // Pebble prints booleans and null as JSON does; Kestra prepends these aliases so `x = {{ flag }}` is valid Python.
   const file = await wd.createTempFile('.py', `true = True\nfalse = False\nnull = None\n${content}`);

@@ -5,6 +5,8 @@
  */
 import { hostname } from 'node:os';
 import { loadConfig } from '../config/load-config.js';
+import { pluginRegistry } from '../plugins/load-plugins.js';
+import type { TaskRegistry } from '../tasks/registry.js';
 import type { PebbleflowConfig } from '../config/types.js';
 import { createFlowEngine, type StorageDirs } from '../runner/runner.js';
 import type { FlowEngine } from '../runner/types.js';
@@ -23,6 +25,8 @@ export interface ProcessRuntime {
   readonly workerId: string;
   /** The internal storage and KV store (the config's `storage`) and the namespace files its runs use. */
   readonly storage: StorageDirs;
+  /** The task types its flows may use: the core ones and the config's `plugins` (loaded at start). */
+  readonly registry: TaskRegistry;
 }
 
 export async function processRuntime(
@@ -31,9 +35,10 @@ export async function processRuntime(
   /** The storage folder without a config (a server's: `<data folder>/storage`); default `.pebbleflow/storage` in the working directory. */
   defaultStorage?: string,
 ): Promise<ProcessRuntime> {
-  const config = loadConfig(
-    configInput ?? { secrets: [{ type: 'env' }], ...(defaultStorage === undefined ? {} : { storage: defaultStorage }) },
-  );
+  const input = configInput ?? { secrets: [{ type: 'env' }], ...(defaultStorage === undefined ? {} : { storage: defaultStorage }) };
+  const config = loadConfig(input);
+  // The config's plugins, as `pebbleflow run` loads them: a plugin that cannot be loaded stops the start (PluginError).
+  const { registry } = await pluginRegistry(input);
   const resolver = new SecretResolver(config, env);
   let password: string | undefined;
   let key: string | undefined;
@@ -50,6 +55,7 @@ export async function processRuntime(
     config,
     engine,
     storage,
+    registry,
     workerId: `${hostname()}:${process.pid}`,
     ...(key === undefined ? {} : { secretBox: new SecretBox(key) }),
     ...(password === undefined ? {} : { password }),

@@ -150,7 +150,7 @@ export class PebbleflowServer {
     const dataDir = resolve(options.dataDir ?? join(process.cwd(), '.pebbleflow'));
     // Without a config, the storage and KV store live in the data folder; with one, where it says (`storage`).
     const runtime = await processRuntime(options.config, env, join(dataDir, 'storage'));
-    const { config, engine, secretBox, workerId, storage } = runtime;
+    const { config, engine, secretBox, workerId, storage, registry } = runtime;
     const auth = config.server?.basicAuth;
     if (!LOOPBACK.test(host) && auth === undefined)
       throw new ServerStartError(
@@ -167,7 +167,7 @@ export class PebbleflowServer {
       const events = new ExecutionEvents();
       const memorySecrets = new Map<string, Readonly<Record<string, string>>>();
 
-      const flows = new FlowRepository({ dir: options.flowsDir, dataDir, tenant, log });
+      const flows = new FlowRepository({ dir: options.flowsDir, dataDir, tenant, log, registry });
       await flows.start({ watch: options.watch !== false });
       // Filled once the service exists: a Resume task resumes through it.
       const late: { service?: ExecutionService } = {};
@@ -374,6 +374,7 @@ function embeddedMode(o: {
   let triggers: TriggerEngine | undefined;
   const processor = new ExecutionProcessor({
     store,
+    registry: o.flows.registry,
     engine: o.engine,
     storage: o.storage,
     workerId: o.workerId,

@@ -4,6 +4,9 @@
  * implementation (and its npm driver, if any) on first use — so CLI start-up does not grow with them.
  */
 import { aiFamily } from './ai/index.js';
+import { ansibleFamily } from './ansible/index.js';
+import { cliToolsFamily } from './tools/index.js';
+import { dbtFamily } from './dbt/index.js';
 import type { TaskDefinition } from './definition.js';
 import { gitFamily } from './git/index.js';
 import { sqlFamily } from './jdbc/index.js';
@@ -17,6 +20,15 @@ export interface TaskFamily {
   readonly tasks: readonly TaskDefinition[];
 }
 
-export const BUNDLED_FAMILIES: readonly TaskFamily[] = [gitFamily, mailFamily, aiFamily, executionNotificationsFamily, sqlFamily];
+export const BUNDLED_FAMILIES: readonly TaskFamily[] = [
+  gitFamily,
+  mailFamily,
+  aiFamily,
+  executionNotificationsFamily,
+  dbtFamily,
+  ansibleFamily,
+  cliToolsFamily,
+  sqlFamily,
+];
 
 export const BUNDLED_TASKS: readonly TaskDefinition[] = BUNDLED_FAMILIES.flatMap((f) => f.tasks);

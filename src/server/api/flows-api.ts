@@ -98,7 +98,7 @@ export function registerFlowRoutes(ctx: ApiContext): void {
     const sources = body.split(/\n+---\n*?/);
     return json(
       sources.map((source, index) => {
-        const { flow, problems } = checkFlow(source);
+        const { flow, problems } = checkFlow(source, { registry: flows.registry });
         const out: Record<string, unknown> = { index };
         let raw: Record<string, unknown> | undefined;
         try {

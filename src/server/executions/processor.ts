@@ -7,6 +7,7 @@
  * saving every change and log line.
  */
 import { checkFlow } from '../../flow/loader.js';
+import type { TaskRegistry } from '../../tasks/registry.js';
 import type { Flow } from '../../flow/model.js';
 import type { FlowRepository as RunnerFlows } from '../../flow/repository.js';
 import { isTerminal, type ExecutionTrigger, type Label } from '../../runner/execution.js';
@@ -52,6 +53,8 @@ export const HAND_BACK = 'pebbleflow:hand-back';
 
 export interface ProcessorOptions {
   readonly store: ExecutionStore;
+  /** The task types (core and the config's plugins); default the default registry. */
+  readonly registry?: TaskRegistry;
   readonly engine: FlowEngine;
   /** The storage (files, KV store) and namespace files of the runs. */
   readonly storage: StorageDirs;
@@ -99,7 +102,10 @@ export class ExecutionProcessor {
     const key = `${tenant}\u0000${f.namespace}\u0000${f.flowId}\u0000${f.revision}`;
     let flow = this.parsed.get(key);
     if (flow === undefined) {
-      const { flow: parsed, problems } = checkFlow(f.source);
+      const { flow: parsed, problems } = checkFlow(
+        f.source,
+        this.options.registry === undefined ? {} : { registry: this.options.registry },
+      );
       if (parsed === undefined)
         throw new Error(`Flow ${f.namespace}.${f.flowId} revision ${f.revision} is invalid: ${problems.map((p) => p.message).join('; ')}`);
       flow = { ...parsed, revision: f.revision };
@@ -180,6 +186,7 @@ export class ExecutionProcessor {
       workerId: this.options.workerId,
       engine: this.options.engine,
       storage: this.options.storage,
+      ...(this.options.registry === undefined ? {} : { registry: this.options.registry }),
       tenant: job.tenant,
       secretValues,
       signal,

@@ -9,6 +9,7 @@
 import type { Flow } from '../../flow/model.js';
 import type { FlowRepository as RunnerFlows } from '../../flow/repository.js';
 import type { Execution } from '../../runner/execution.js';
+import type { TaskRegistry } from '../../tasks/registry.js';
 import { resumeExecution, runExecution as continueExecution, type StorageDirs } from '../../runner/runner.js';
 import type { ExecutionStore as RunnerStore } from '../../runner/store.js';
 import type { FlowEngine, LogEntry } from '../../runner/types.js';
@@ -23,6 +24,8 @@ export interface RunWork {
   readonly engine: FlowEngine;
   /** The storage (files, KV store) and namespace files of the run. */
   readonly storage: StorageDirs;
+  /** The task types the run may use (core and the config's plugins). */
+  readonly registry?: TaskRegistry;
   readonly tenant: string;
   /** Decrypted SECRET input values, by input id. */
   readonly secretValues: Readonly<Record<string, string>>;
@@ -120,6 +123,7 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
     storage: work.storage.dir,
     ...(work.storage.namespaceFiles === undefined ? {} : { namespaceFiles: work.storage.namespaceFiles }),
     tenant: work.tenant,
+    ...(work.registry === undefined ? {} : { registry: work.registry }),
     signal: work.signal,
     workerId: work.workerId,
     store,

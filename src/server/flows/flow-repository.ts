@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { checkFlow } from '../../flow/loader.js';
+import { defaultTaskRegistry, type TaskRegistry } from '../../tasks/registry.js';
 import type { FlowProblem } from '../../flow/errors.js';
 import type { Flow } from '../../flow/model.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
@@ -90,7 +91,11 @@ export class FlowRepository {
   private syncing: Promise<void> | undefined;
   private again = false;
 
-  constructor(options: { dir: string; dataDir: string; tenant: string; log?: (line: string) => void }) {
+  /** The task types flows are checked against (core and the config's plugins). */
+  readonly registry: TaskRegistry;
+
+  constructor(options: { dir: string; dataDir: string; tenant: string; log?: (line: string) => void; registry?: TaskRegistry }) {
+    this.registry = options.registry ?? defaultTaskRegistry;
     this.dir = resolve(options.dir);
     this.tenant = options.tenant;
     this.historyDir = join(options.dataDir, 'flows', options.tenant);
@@ -215,7 +220,7 @@ export class FlowRepository {
 
   /** Validates a source as create/update do (problems as FlowRepositoryError). */
   parse(source: string): Flow {
-    const { flow, problems } = checkFlow(source);
+    const { flow, problems } = checkFlow(source, { registry: this.registry });
     if (flow === undefined) {
       throw new FlowRepositoryError(
         'FLOW_INVALID',
@@ -229,7 +234,10 @@ export class FlowRepository {
   // ---------------------------------------------------------------------------------------------
 
   private recordOf(entry: Entry, h: RevisionEntry): FlowRecord | undefined {
-    const { flow } = checkFlow(h.source, entry.file === undefined ? {} : { file: relative(this.dir, entry.file) });
+    const { flow } = checkFlow(h.source, {
+      registry: this.registry,
+      ...(entry.file === undefined ? {} : { file: relative(this.dir, entry.file) }),
+    });
     if (flow === undefined) return undefined;
     return {
       tenant: this.tenant,
@@ -328,7 +336,7 @@ export class FlowRepository {
         continue;
       }
       const shown = relative(this.dir, file.path);
-      const { flow, problems } = checkFlow(source, { file: shown });
+      const { flow, problems } = checkFlow(source, { file: shown, registry: this.registry });
       const state: FileState = { size: file.size, mtimeMs: file.mtimeMs, hash, problems: [...problems] };
       if (flow === undefined) {
         state.key = known?.key ?? this.adopt(file.path);
@@ -415,7 +423,7 @@ export class FlowRepository {
     for (const [key, entry] of this.entries) {
       const last = entry.history.at(-1);
       if (last === undefined || last.deleted === true || last.file !== shown || entry.file !== undefined) continue;
-      const { flow } = checkFlow(last.source, { file: shown });
+      const { flow } = checkFlow(last.source, { file: shown, registry: this.registry });
       if (flow === undefined) return undefined;
       entry.file = path;
       entry.active = {

@@ -64,6 +64,7 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
   const producer = new BullExecutionQueue(createQueue(options.redisUrl), redis);
   const processor = new ExecutionProcessor({
     store,
+    registry: runtime.registry,
     engine: runtime.engine,
     storage: runtime.storage,
     workerId: runtime.workerId,
@@ -143,7 +144,7 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
   const fireSchedule = async (job: Job<ScheduleJob>): Promise<string> => {
     const data = job.data;
     const tick = job.opts.prevMillis ?? Number(String(job.id).split(':').at(-1));
-    const { flow, problems } = checkFlow(data.source);
+    const { flow, problems } = checkFlow(data.source, { registry: runtime.registry });
     if (flow === undefined)
       throw new Error(
         `Flow ${data.namespace}.${data.flowId} revision ${data.revision} is invalid: ${problems.map((p) => p.message).join('; ')}`,

@@ -73,8 +73,79 @@ export const syncFlowsTask = defineTask({
   },
 });
 
+const pushProperties = {
+  ...connection,
+  url: { ...connection.url, required: true },
+  branch: { kind: 'string', default: 'main', description: 'Created from the default branch when the remote does not have it.' },
+  commitMessage: { kind: 'string' },
+  authorName: { kind: 'string', description: 'Default: username, else pebbleflow.' },
+  authorEmail: { kind: 'string' },
+  dryRun: { kind: 'boolean', default: false, description: 'Stage and report the diff; no commit, no push.' },
+  delete: { kind: 'boolean', default: true, description: 'Remove the files of gitDirectory that are no longer pushed.' },
+  kestraUrl: { kind: 'string', description: 'Accepted; the local instance is read directly.' },
+  auth: { kind: 'any', dynamic: false, description: 'Accepted; no Kestra API is called locally.' },
+} as const satisfies Readonly<Record<string, PropertyDefinition>>;
+const globsSchema = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } as const;
+const pushOutputs = {
+  commitId: { kind: 'string' },
+  commitURL: { kind: 'string', description: 'For http(s) remotes.' },
+} as const;
+
+export const pushFlowsTask = defineTask({
+  type: 'io.kestra.plugin.git.PushFlows',
+  title: 'Commit the flows of a namespace (from the local flows folder) to a git branch and push.',
+  properties: {
+    ...pushProperties,
+    gitDirectory: { kind: 'string', default: '_flows' },
+    sourceNamespace: { kind: 'string', description: 'Default: the flow’s namespace.' },
+    targetNamespace: { kind: 'string', description: 'Written as the namespace of the pushed flows (default: sourceNamespace).' },
+    flows: { kind: 'any', schema: globsSchema, description: 'Flow ids or globs (default `**`).' },
+    includeChildNamespaces: { kind: 'boolean', default: false },
+  },
+  outputs: { ...pushOutputs, flows: { kind: 'string', description: 'Ion diff file: {changes, file, deletions, additions} per file.' } },
+  async run(ctx) {
+    return { outputs: await (await import('./push.js')).runPushFlows(ctx) };
+  },
+});
+
+export const pushNamespaceFilesTask = defineTask({
+  type: 'io.kestra.plugin.git.PushNamespaceFiles',
+  title: 'Commit the namespace files of a namespace to a git branch and push.',
+  properties: {
+    ...pushProperties,
+    gitDirectory: { kind: 'string', default: '_files' },
+    namespace: { kind: 'string', description: 'Default: the flow’s namespace.' },
+    files: { kind: 'any', schema: globsSchema, description: 'Globs of namespace file paths (default `**`).' },
+  },
+  outputs: { ...pushOutputs, files: { kind: 'string', description: 'Ion diff file: {changes, file, deletions, additions} per file.' } },
+  async run(ctx) {
+    return { outputs: await (await import('./push.js')).runPushNamespaceFiles(ctx) };
+  },
+});
+
+export const syncNamespaceFilesTask = defineTask({
+  type: 'io.kestra.plugin.git.SyncNamespaceFiles',
+  title: 'Write the files of a git folder into the namespace files of a namespace.',
+  properties: {
+    ...connection,
+    url: { ...connection.url, required: true },
+    branch: { kind: 'string', default: 'main' },
+    namespace: { kind: 'string', description: 'Default: the flow’s namespace.' },
+    gitDirectory: { kind: 'string', default: '_files' },
+    delete: { kind: 'boolean', default: false, description: 'Remove the namespace files git does not have.' },
+    dryRun: { kind: 'boolean', default: false },
+    failOnMissingDirectory: { kind: 'boolean', default: true },
+    kestraUrl: { kind: 'string', description: 'Accepted; the local instance is written directly.' },
+    auth: { kind: 'any', dynamic: false, description: 'Accepted; no Kestra API is called locally.' },
+  },
+  outputs: { files: { kind: 'string', description: 'Ion diff file: {syncState, kestraPath, gitPath} per file.' } },
+  async run(ctx) {
+    return { outputs: await (await import('./push.js')).runSyncNamespaceFiles(ctx) };
+  },
+});
+
 export const gitFamily: TaskFamily = {
   name: 'git',
   description: 'git with the git program (plugin-git)',
-  tasks: [cloneTask, syncFlowsTask],
+  tasks: [cloneTask, syncFlowsTask, pushFlowsTask, pushNamespaceFilesTask, syncNamespaceFilesTask],
 };

@@ -30,7 +30,7 @@ export interface SyncResult {
   readonly revision: number;
 }
 
-interface LocalFlow {
+export interface LocalFlow {
   readonly path: string;
   readonly namespace: string;
   readonly id: string;
@@ -42,7 +42,7 @@ const MAX_DEPTH = 8;
 const NAMESPACE_LINE = /^namespace: (.*)$/m;
 
 /** Every flow file under `dir` (namespace and id read from the YAML, invalid files skipped). */
-async function localFlows(dir: string): Promise<LocalFlow[]> {
+export async function localFlows(dir: string): Promise<LocalFlow[]> {
   const out: LocalFlow[] = [];
   const walk = async (folder: string, depth: number): Promise<void> => {
     if (depth > MAX_DEPTH) return;

@@ -32,6 +32,7 @@ export const downloadTask = defineTask({
       },
     },
     failOnEmptyResponse: { kind: 'boolean', default: true, description: 'Fail when the body is empty.' },
+    saveAs: { kind: 'string', description: 'The name of the stored file (default: the Content-Disposition name, else a random one).' },
     maxSize: {
       kind: 'string',
       schema: dynamic({ type: ['string', 'integer'] }, 'a size such as 100MB, or a number of bytes'),
@@ -43,6 +44,7 @@ export const downloadTask = defineTask({
     const plan = await planRequest(ctx);
     const options = asRecord(await ctx.renderValue(ctx.task.properties.options ?? {}), 'options');
     const maxSizeText = await ctx.property<string>('maxSize');
+    const saveAs = await ctx.property<string>('saveAs');
     const maxContentLength = options.maxContentLength;
     const maxBytes =
       maxSizeText !== undefined
@@ -62,6 +64,7 @@ export const downloadTask = defineTask({
         ...(plan.body === undefined ? {} : { body: plan.body }),
         followRedirects: plan.followRedirects,
         readIdleTimeoutMs: plan.readIdleTimeoutMs + (plan.connectTimeoutMs ?? 0),
+        ...(saveAs === undefined || saveAs === '' ? {} : { saveAs: saveAs.slice(saveAs.lastIndexOf('/') + 1) }),
         failOnEmptyResponse: asBoolean(await ctx.property('failOnEmptyResponse'), 'failOnEmptyResponse') ?? true,
         allowFailed: plan.allowFailed,
         allowedResponseCodes: plan.allowedResponseCodes,

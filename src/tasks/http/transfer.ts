@@ -22,6 +22,8 @@ export type DownloadFetch = (
 ) => Promise<DownloadResponse>;
 
 export interface DownloadSpec {
+  /** Download's `saveAs`: the stored file's name (else the Content-Disposition name, else a random one). */
+  readonly saveAs?: string;
   readonly uri: string;
   readonly method: string;
   readonly headers: Record<string, string>;
@@ -241,7 +243,12 @@ export async function downloadToStorage(
     }
     const disposition = response.headers.get('content-disposition');
     const fromHeader = disposition === null ? undefined : filenameFromContentDisposition(disposition);
-    const name = fromHeader !== undefined ? javaUrlEncode(fromHeader) : `${randomId()}${extensionFromUri(spec.uri)}`;
+    const name =
+      spec.saveAs !== undefined
+        ? javaUrlEncode(spec.saveAs)
+        : fromHeader !== undefined
+          ? javaUrlEncode(fromHeader)
+          : `${randomId()}${extensionFromUri(spec.uri)}`;
     let length = 0;
     arm('the response body stalled');
     let uri: string;

@@ -3,7 +3,7 @@
  * still found in older flows and blueprints, on the Process runner (their default).
  */
 import { runLegacyScript, type LegacyLanguage } from '../../scripts/legacy-script.js';
-import { ScriptFailedError, ScriptPropertyError } from '../../scripts/script-task.js';
+import { ScriptDependencyError, ScriptFailedError, ScriptPropertyError } from '../../scripts/script-task.js';
 import { defineTask, type PropertyDefinition, type TaskDefinition } from '../definition.js';
 import { TaskError } from '../types.js';
 import { ScriptTaskFailure, scriptHost, scriptProperty, SCRIPT_SCHEMAS } from './scripts.js';
@@ -67,6 +67,7 @@ function legacyScriptTask(type: string, language: LegacyLanguage): TaskDefinitio
       } catch (e) {
         if (e instanceof ScriptFailedError) throw new ScriptTaskFailure(e.message, { ...e.result.outputs });
         if (e instanceof ScriptPropertyError) throw new TaskError('INVALID_PROPERTY', e.message);
+        if (e instanceof ScriptDependencyError) throw new TaskError('DEPENDENCY_MISSING', e.message);
         throw e;
       }
     },

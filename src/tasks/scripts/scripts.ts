@@ -1,10 +1,20 @@
 /**
- * The script tasks of `kestra-io/plugin-scripts` for shell, Python and Node.js (`Commands` and
- * `Script`), on the Process task runner. Properties are rendered by the script runner itself, with
+ * The script tasks of `kestra-io/plugin-scripts` (`Commands` and `Script` of shell, Python, Node.js,
+ * Ruby, Perl, PHP, Lua, R, Julia, Go, PowerShell, Deno, Bun, Groovy, .NET and JBang), on the Process
+ * task runner, with the program of the language found on the PATH (see src/scripts/languages.ts). Properties are rendered by the script runner itself, with
  * `workingDir`, `outputDir` and `outputFiles` as extra variables, as Kestra's task runners render them.
  */
-import { runScriptTask, ScriptFailedError, ScriptPropertyError, type ScriptHost, type ScriptLanguage } from '../../scripts/script-task.js';
+import {
+  runScriptTask,
+  ScriptDependencyError,
+  ScriptFailedError,
+  ScriptPropertyError,
+  type ScriptHost,
+  type ScriptLanguage,
+  type ScriptTaskKind,
+} from '../../scripts/script-task.js';
 import type { JsonSchema } from '../../flow/schema.js';
+import { JBANG, SCRIPT_LANGUAGES, scriptLanguage } from '../../scripts/languages.js';
 import { defineTask, type PropertyDefinition, type TaskDefinition, type TaskRunContext } from '../definition.js';
 import { sharedWorkingDir } from '../storage/common.js';
 import { TaskError } from '../types.js';
@@ -29,7 +39,7 @@ const flag: JsonSchema = { type: ['boolean', 'string'] };
 export const SCRIPT_SCHEMAS = { stringList, stringMap, flag } as const;
 
 /** Kestra's `AbstractExecScript` properties. */
-const EXEC_PROPERTIES: Readonly<Record<string, PropertyDefinition>> = {
+export const EXEC_PROPERTIES: Readonly<Record<string, PropertyDefinition>> = {
   beforeCommands: scriptProperty(stringList, 'Run before the commands, in the same shell.'),
   env: scriptProperty(stringMap, 'Environment variables of the process.'),
   interpreter: scriptProperty(stringList, 'Default `["/bin/sh", "-c"]`.'),
@@ -72,14 +82,26 @@ export function scriptHost(ctx: TaskRunContext): ScriptHost {
   };
 }
 
+const JBANG_PROPERTIES: Readonly<Record<string, PropertyDefinition>> = {
+  extension: scriptProperty({ type: 'string' }, 'The extension of the script file; default `.java`.'),
+  quiet: scriptProperty(flag, 'Run jbang with `--quiet`; default true.'),
+};
+
 function scriptTask(type: string, aliases: readonly string[], language: ScriptLanguage, mode: 'commands' | 'script'): TaskDefinition {
+  const spec = scriptLanguage(language);
+  const own = {
+    ...(language === 'python' ? PYTHON_PROPERTIES : {}),
+    ...(language === 'jbang' && mode === 'script' ? JBANG_PROPERTIES : {}),
+  };
   const main: Record<string, PropertyDefinition> =
     mode === 'commands'
       ? { commands: scriptProperty(stringList, 'The commands, joined into one script run by the interpreter.', { required: true }) }
       : {
           script: scriptProperty(
             { type: 'string' },
-            language === 'shell' ? 'The script, run by the interpreter.' : 'Written to a file and run.',
+            language === 'shell'
+              ? 'The script, run by the interpreter.'
+              : `Written to a \`${spec.extension ?? ''}\` file and run with \`${spec.program ?? language}\`.`,
             {
               required: true,
             },
@@ -88,25 +110,34 @@ function scriptTask(type: string, aliases: readonly string[], language: ScriptLa
   return defineTask({
     type,
     aliases,
-    title: `Run ${language === 'shell' ? 'shell' : language === 'python' ? 'Python' : 'Node.js'} ${mode === 'commands' ? 'commands' : 'an inline script'} as a local process; outputs vars, exitCode, outputFiles.`,
-    properties: { ...main, ...EXEC_PROPERTIES, ...(language === 'python' ? PYTHON_PROPERTIES : {}) },
+    title: `Run ${spec.title} ${mode === 'commands' ? 'commands' : 'an inline script'} as a local process; outputs vars, exitCode, outputFiles.`,
+    properties: { ...main, ...EXEC_PROPERTIES, ...own },
     outputs: { vars: { kind: 'map' }, exitCode: { kind: 'integer' }, outputFiles: { kind: 'map' } },
-    async run(ctx) {
-      try {
-        const result = await runScriptTask(scriptHost(ctx), ctx.task.properties, { language, mode });
-        for (const m of result.metrics)
-          ctx.log(
-            'DEBUG',
-            `metric ${m.type} ${m.name} = ${JSON.stringify(m.value)}${Object.keys(m.tags).length > 0 ? ` ${JSON.stringify(m.tags)}` : ''}`,
-          );
-        return { outputs: { ...result.outputs } };
-      } catch (e) {
-        if (e instanceof ScriptFailedError) throw new ScriptTaskFailure(e.message, { ...e.result.outputs });
-        if (e instanceof ScriptPropertyError) throw new TaskError('INVALID_PROPERTY', e.message);
-        throw e;
-      }
-    },
+    run: (ctx) => runAsScriptTask(ctx, { language, mode }),
   });
+}
+
+/** Runs a task on the script runner, with Kestra's outcome: outputs, or FAILED keeping them; property and missing-program errors as TaskErrors. */
+export async function runAsScriptTask(
+  ctx: TaskRunContext,
+  kind: ScriptTaskKind,
+  host: ScriptHost = scriptHost(ctx),
+  props: Record<string, unknown> = ctx.task.properties,
+): Promise<{ outputs: Record<string, unknown> }> {
+  try {
+    const result = await runScriptTask(host, props, kind);
+    for (const m of result.metrics)
+      ctx.log(
+        'DEBUG',
+        `metric ${m.type} ${m.name} = ${JSON.stringify(m.value)}${Object.keys(m.tags).length > 0 ? ` ${JSON.stringify(m.tags)}` : ''}`,
+      );
+    return { outputs: { ...result.outputs } };
+  } catch (e) {
+    if (e instanceof ScriptFailedError) throw new ScriptTaskFailure(e.message, { ...e.result.outputs });
+    if (e instanceof ScriptPropertyError) throw new TaskError('INVALID_PROPERTY', e.message);
+    if (e instanceof ScriptDependencyError) throw new TaskError('DEPENDENCY_MISSING', e.message);
+    throw e;
+  }
 }
 
 /** A failed script: FAILED with Kestra's message, and the outputs gathered so far (`exitCode`, `vars`, `outputFiles`). */
@@ -119,11 +150,8 @@ export class ScriptTaskFailure extends TaskError {
   }
 }
 
-export const SCRIPT_TASKS: readonly TaskDefinition[] = [
-  scriptTask('io.kestra.plugin.scripts.shell.Commands', [], 'shell', 'commands'),
-  scriptTask('io.kestra.plugin.scripts.shell.Script', [], 'shell', 'script'),
-  scriptTask('io.kestra.plugin.scripts.python.Commands', [], 'python', 'commands'),
-  scriptTask('io.kestra.plugin.scripts.python.Script', [], 'python', 'script'),
-  scriptTask('io.kestra.plugin.scripts.node.Commands', [], 'node', 'commands'),
-  scriptTask('io.kestra.plugin.scripts.node.Script', [], 'node', 'script'),
-];
+/** `Commands` and `Script` of every language of plugin-scripts with the `AbstractExecScript` shape. */
+export const SCRIPT_TASKS: readonly TaskDefinition[] = [...SCRIPT_LANGUAGES, JBANG].flatMap((l) => [
+  scriptTask(`io.kestra.plugin.scripts.${l.id}.Commands`, [], l.id, 'commands'),
+  scriptTask(`io.kestra.plugin.scripts.${l.id}.Script`, [], l.id, 'script'),
+]);
