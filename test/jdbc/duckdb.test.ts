@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseFlow } from '../../src/flow/loader.js';
 import { runFlow } from '../../src/runner/runner.js';
 import type { RunReport } from '../../src/runner/types.js';
-import { storedText } from '../support/databases.js';
+import { indentLines, sqlTaskFlow, storedText, successOutputs } from '../support/databases.js';
 import { closeServer, listen } from '../support/http.js';
 
 process.env['TZ'] = 'UTC';
@@ -33,33 +33,14 @@ INSERT INTO duck_types VALUES (NULL, 9223372036854775807, true, '1992-09-20', 12
   32767, 127, 'test', 'happy');
 `;
 
-function indent(text: string, by: string): string {
-  return text
-    .trim()
-    .split('\n')
-    .map((l) => `${by}${l}`)
-    .join('\n');
-}
-
 async function run(type: 'Query' | 'Queries', props: string): Promise<RunReport> {
-  const yaml = `id: duck
-namespace: company.team
-tasks:
-  - id: t
-    type: io.kestra.plugin.jdbc.duckdb.${type}
-${indent(props, '    ')}
-`;
-  return runFlow(parseFlow(yaml), { storage, env: {} });
+  return runFlow(parseFlow(sqlTaskFlow('duck', `duckdb.${type}`, props)), { storage, env: {} });
 }
 
-function outputs(report: RunReport, taskId = 't'): Record<string, unknown> {
-  const t = report.taskRuns.find((r) => r.taskId === taskId)!;
-  if (t.state !== 'SUCCESS') throw new Error(`task ${t.state}: ${report.logs.map((l) => l.message).join('\n')}`);
-  return t.outputs;
-}
+const outputs = successOutputs;
 
 beforeAll(async () => {
-  outputs(await run('Queries', `url: jdbc:duckdb:${db}\nsql: |\n${indent(DUCK_TYPES, '  ')}`));
+  outputs(await run('Queries', `url: jdbc:duckdb:${db}\nsql: |\n${indentLines(DUCK_TYPES, '  ')}`));
 });
 
 /** DuckDbTest.selectFromExistingFileInUrl's assertions, on the JSON forms. */

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseFlow } from '../../src/flow/loader.js';
 import { runFlow } from '../../src/runner/runner.js';
 import type { RunReport } from '../../src/runner/types.js';
-import { b64, mariadbBin, requireServer, startMariadb, type DatabaseServer } from '../support/databases.js';
+import { b64, mariadbBin, requireServer, sqlTaskFlow, startMariadb, successOutputs, type DatabaseServer } from '../support/databases.js';
 
 process.env['TZ'] = 'UTC';
 
@@ -58,30 +58,17 @@ afterAll(async () => {
 
 async function run(type: string, props: string, urlSuffix = ''): Promise<RunReport> {
   const scheme = type.startsWith('mariadb') ? 'mariadb' : 'mysql';
-  const yaml = `id: my
-namespace: company.team
-tasks:
-  - id: t
-    type: io.kestra.plugin.jdbc.${type}
-    url: jdbc:${scheme}://127.0.0.1:${server.port}/kestra${urlSuffix}
-    username: kestra
-    password: "{{ secret('MYSQL_PASSWORD') }}"
-${props
-  .trim()
-  .split('\n')
-  .map((l) => `    ${l}`)
-  .join('\n')}
-`;
+  const yaml = sqlTaskFlow(
+    'my',
+    type,
+    `url: jdbc:${scheme}://127.0.0.1:${server.port}/kestra${urlSuffix}\nusername: kestra\npassword: "{{ secret('MYSQL_PASSWORD') }}"\n${props.trim()}`,
+  );
   const report = await runFlow(parseFlow(yaml), { storage, env: { SECRET_MYSQL_PASSWORD: b64(server.password) } });
   expect(JSON.stringify(report)).not.toContain(server.password);
   return report;
 }
 
-function outputs(report: RunReport): Record<string, unknown> {
-  const t = report.taskRuns.find((r) => r.taskId === 't')!;
-  if (t.state !== 'SUCCESS') throw new Error(`task ${t.state}: ${report.logs.map((l) => l.message).join('\n')}`);
-  return t.outputs;
-}
+const outputs = (report: RunReport): Record<string, unknown> => successOutputs(report);
 
 describeIf('mysql.Query (MysqlTest)', () => {
   test('select: every type as Kestra converts it', async () => {

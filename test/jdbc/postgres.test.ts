@@ -14,7 +14,16 @@ import { loadAll } from 'ion-js';
 import { parseFlow } from '../../src/flow/loader.js';
 import { runFlow } from '../../src/runner/runner.js';
 import type { RunReport } from '../../src/runner/types.js';
-import { b64, postgresBin, requireServer, startPostgres, storedText, type DatabaseServer } from '../support/databases.js';
+import {
+  b64,
+  postgresBin,
+  requireServer,
+  sqlTaskFlow,
+  startPostgres,
+  storedText,
+  successOutputs,
+  type DatabaseServer,
+} from '../support/databases.js';
 
 process.env['TZ'] = 'UTC';
 
@@ -84,20 +93,11 @@ function url(): string {
 
 /** A flow of one task (YAML lines of its properties after `type`). */
 async function run(type: 'Query' | 'Queries', props: string, inputs: Record<string, unknown> = {}): Promise<RunReport> {
-  const yaml = `id: pg
-namespace: company.team
-tasks:
-  - id: t
-    type: io.kestra.plugin.jdbc.postgresql.${type}
-    url: ${url()}
-    username: "{{ secret('PG_USER') }}"
-    password: "{{ secret('PG_PASSWORD') }}"
-${props
-  .trim()
-  .split('\n')
-  .map((l) => `    ${l}`)
-  .join('\n')}
-`;
+  const yaml = sqlTaskFlow(
+    'pg',
+    `postgresql.${type}`,
+    `url: ${url()}\nusername: "{{ secret('PG_USER') }}"\npassword: "{{ secret('PG_PASSWORD') }}"\n${props.trim()}`,
+  );
   const report = await runFlow(parseFlow(yaml), {
     storage,
     inputs,
@@ -107,11 +107,7 @@ ${props
   return report;
 }
 
-function outputs(report: RunReport): Record<string, unknown> {
-  const t = report.taskRuns.find((r) => r.taskId === 't')!;
-  if (t.state !== 'SUCCESS') throw new Error(`task ${t.state}: ${report.logs.map((l) => l.message).join('\n')}`);
-  return t.outputs;
-}
+const outputs = (report: RunReport): Record<string, unknown> => successOutputs(report);
 
 function failure(report: RunReport): string {
   const t = report.taskRuns.find((r) => r.taskId === 't')!;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseFlow } from '../../src/flow/loader.js';
 import { runFlow } from '../../src/runner/runner.js';
 import type { RunReport } from '../../src/runner/types.js';
+import { indentLines, sqlTaskFlow, successOutputs } from '../support/databases.js';
 
 process.env['TZ'] = 'UTC';
 
@@ -36,33 +37,14 @@ INSERT INTO lite_types (boolean_column, text_column, float_column, double_column
 VALUES (0, 'ISO8601 T-sep no millis', 0.0, 0.0, 0, '2012-12-26', '2012-12-26T12:06:28', '00:00:00', '2012-12-26T12:06:28', 2012, 'null', X'00', NULL);
 `;
 
-function indent(text: string, by: string): string {
-  return text
-    .trim()
-    .split('\n')
-    .map((l) => `${by}${l}`)
-    .join('\n');
-}
-
 async function run(type: 'Query' | 'Queries', props: string): Promise<RunReport> {
-  const yaml = `id: lite
-namespace: company.team
-tasks:
-  - id: t
-    type: io.kestra.plugin.jdbc.sqlite.${type}
-${indent(props, '    ')}
-`;
-  return runFlow(parseFlow(yaml), { storage, env: {} });
+  return runFlow(parseFlow(sqlTaskFlow('lite', `sqlite.${type}`, props)), { storage, env: {} });
 }
 
-function outputs(report: RunReport, taskId = 't'): Record<string, unknown> {
-  const t = report.taskRuns.find((r) => r.taskId === taskId)!;
-  if (t.state !== 'SUCCESS') throw new Error(`task ${t.state}: ${report.logs.map((l) => l.message).join('\n')}`);
-  return t.outputs;
-}
+const outputs = successOutputs;
 
 beforeAll(async () => {
-  outputs(await run('Queries', `url: jdbc:sqlite:${db}\nsql: |\n${indent(LITE_TYPES, '  ')}`));
+  outputs(await run('Queries', `url: jdbc:sqlite:${db}\nsql: |\n${indentLines(LITE_TYPES, '  ')}`));
 });
 
 describe('sqlite.Query (SqliteTest)', () => {

@@ -276,3 +276,37 @@ export function storedText(storage: string, uri: string): string {
 
 /** A secret as `SECRET_<NAME>` carries it (base64). */
 export const b64 = (text: string): string => Buffer.from(text).toString('base64');
+
+/** `text` trimmed, each line indented by `by` (YAML properties written under a task). */
+export function indentLines(text: string, by: string): string {
+  return text
+    .trim()
+    .split('\n')
+    .map((l) => `${by}${l}`)
+    .join('\n');
+}
+
+/** A flow `flowId` with one task `t` of `type` (after `io.kestra.plugin.jdbc.`) and these property lines. */
+export function sqlTaskFlow(flowId: string, type: string, props: string): string {
+  return `id: ${flowId}
+namespace: company.team
+tasks:
+  - id: t
+    type: io.kestra.plugin.jdbc.${type}
+${indentLines(props, '    ')}
+`;
+}
+
+/** The outputs of task `taskId`, or an error carrying the run's log when it did not succeed. */
+export function successOutputs(
+  report: {
+    taskRuns: readonly { taskId: string; state: string; outputs: Record<string, unknown> }[];
+    logs: readonly { message: string }[];
+  },
+  taskId = 't',
+): Record<string, unknown> {
+  const t = report.taskRuns.find((r) => r.taskId === taskId);
+  if (t === undefined) throw new Error(`no task run ${taskId}`);
+  if (t.state !== 'SUCCESS') throw new Error(`task ${t.state}: ${report.logs.map((l) => l.message).join('\n')}`);
+  return t.outputs;
+}

@@ -19,7 +19,8 @@ import { XML_TASKS } from './xml.js';
 import { EXCEL_TASKS } from './excel.js';
 import { YAML_TASKS } from './yaml.js';
 import { defineTask, type PropertyDefinition, type TaskRunContext } from '../definition.js';
-import { enumProperty, requiredProperty, withWorkingDir } from '../storage/common.js';
+import { enumProperty } from '../storage/common.js';
+import { convertFile } from './convert-file.js';
 import { TaskError } from '../types.js';
 
 const from: PropertyDefinition = { kind: 'string', required: true, description: 'A kestra:// URI.' };
@@ -30,21 +31,6 @@ async function char(ctx: TaskRunContext, name: string, fallback: string): Promis
   const v = (await ctx.property<string>(name)) ?? fallback;
   if (v.length !== 1) throw new TaskError('INVALID_PROPERTY', `Invalid value for \`${name}\`: expected one character, got \`${v}\``);
   return v;
-}
-
-/** Reads `from`, converts into a working-directory file, stores it with `extension`. */
-async function convert(
-  ctx: TaskRunContext,
-  extension: string,
-  run: (input: AsyncIterable<Uint8Array>, outFile: string) => Promise<number>,
-): Promise<{ outputs: Record<string, unknown> }> {
-  const source = (await requiredProperty<string>(ctx, 'from')).trim();
-  const input = await ctx.storage.getFile(source);
-  return withWorkingDir(ctx, async (wd) => {
-    const out = await wd.createTempFile(extension);
-    const size = await run(input, out);
-    return { outputs: { uri: await ctx.storage.putFile(out, undefined, { move: true }), size } };
-  });
 }
 
 export const csvToIonTask = defineTask({
@@ -80,7 +66,7 @@ export const csvToIonTask = defineTask({
       maxFieldSize: (await ctx.property<number>('maxFieldSize')) ?? CSV_TO_ION_DEFAULTS.maxFieldSize,
       charset: (await ctx.property<string>('charset')) ?? 'UTF-8',
     };
-    return convert(ctx, '.ion', (input, out) => csvToIon(input, out, options, (level, message) => ctx.log(level, message)));
+    return convertFile(ctx, '.ion', (input, out) => csvToIon(input, out, options, (level, message) => ctx.log(level, message)));
   },
 });
 
@@ -119,7 +105,7 @@ export const ionToCsvTask = defineTask({
       quoteMode,
       charset: (await ctx.property<string>('charset')) ?? 'UTF-8',
     };
-    return convert(ctx, '.csv', (input, out) => ionToCsv(input, out, options));
+    return convertFile(ctx, '.csv', (input, out) => ionToCsv(input, out, options));
   },
 });
 
@@ -132,7 +118,7 @@ export const jsonToIonTask = defineTask({
   async run(ctx) {
     const newLine = (await ctx.property<boolean>('newLine')) ?? true;
     const cs = (await ctx.property<string>('charset')) ?? 'UTF-8';
-    return convert(ctx, '.ion', (input, out) => jsonToIon(input, out, { newLine, charset: cs }));
+    return convertFile(ctx, '.ion', (input, out) => jsonToIon(input, out, { newLine, charset: cs }));
   },
 });
 
@@ -152,7 +138,7 @@ export const ionToJsonTask = defineTask({
     const newLine = (await ctx.property<boolean>('newLine')) ?? true;
     const cs = (await ctx.property<string>('charset')) ?? 'UTF-8';
     const keepAnnotations = (await ctx.property<boolean>('shouldKeepAnnotations')) ?? false;
-    return convert(ctx, newLine ? '.jsonl' : '.json', (input, out) => ionToJson(input, out, { newLine, charset: cs, keepAnnotations }));
+    return convertFile(ctx, newLine ? '.jsonl' : '.json', (input, out) => ionToJson(input, out, { newLine, charset: cs, keepAnnotations }));
   },
 });
 

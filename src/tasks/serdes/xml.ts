@@ -2,42 +2,19 @@
  * `kestra-io/plugin-serdes` XML converters: `xml.XmlToIon` (XmlReader) and `xml.IonToXml` (XmlWriter).
  * XML parsing uses `saxes`, an optional dependency loaded on first use; writing needs nothing.
  */
-import { encodingFor, FileSink } from '../../serdes/convert.js';
+import { encodingFor } from '../../serdes/convert.js';
 import type { SaxesModule } from '../../serdes/xml.js';
 
 /** Imported when a task runs, not at start-up. */
 const xml = () => import('../../serdes/xml.js');
-import { defineTask, type PropertyDefinition, type TaskRunContext } from '../definition.js';
+import { defineTask, type PropertyDefinition } from '../definition.js';
 import { importOptional } from '../optional.js';
-import { requiredProperty, withWorkingDir } from '../storage/common.js';
 import { TaskError } from '../types.js';
+import { convertToSink } from './convert-file.js';
 
 const from: PropertyDefinition = { kind: 'string', required: true, description: 'A kestra:// URI.' };
 const charset: PropertyDefinition = { kind: 'string', default: 'UTF-8' };
 const outputs = { uri: { kind: 'string' }, size: { kind: 'integer' } } as const;
-
-async function toFile(
-  ctx: TaskRunContext,
-  extension: string,
-  encoding: BufferEncoding,
-  run: (input: AsyncIterable<Uint8Array>, sink: FileSink) => Promise<number>,
-): Promise<{ outputs: Record<string, unknown> }> {
-  const source = (await requiredProperty<string>(ctx, 'from')).trim();
-  const input = await ctx.storage.getFile(source);
-  return withWorkingDir(ctx, async (wd) => {
-    const out = await wd.createTempFile(extension);
-    const sink = new FileSink(out, encoding);
-    let size: number;
-    try {
-      size = await run(input, sink);
-      await sink.close();
-    } catch (e) {
-      sink.destroy();
-      throw e;
-    }
-    return { outputs: { uri: await ctx.storage.putFile(out, undefined, { move: true }), size } };
-  });
-}
 
 export const xmlToIonTask = defineTask({
   type: 'io.kestra.plugin.serdes.xml.XmlToIon',
@@ -64,7 +41,7 @@ export const xmlToIonTask = defineTask({
       throw new TaskError('INVALID_PROPERTY', 'Invalid value for `parserConfiguration.forceList`: expected a list of tag names');
     const forceList = Array.isArray(force) ? force.map((x) => String(x)) : [];
     const { xmlToIon } = await xml();
-    return toFile(ctx, '.ion', 'utf8', (input, sink) =>
+    return convertToSink(ctx, '.ion', 'utf8', (input, sink) =>
       xmlToIon(saxes, input, sink, { charset: cs, ...(query !== undefined ? { query } : {}), forceList }),
     );
   },
@@ -86,7 +63,7 @@ export const ionToXmlTask = defineTask({
     const rootName = (await ctx.property<string>('rootName')) ?? 'items';
     const timeZoneId = (await ctx.property<string>('timeZoneId')) ?? undefined;
     const { ionToXml } = await xml();
-    return toFile(ctx, '.xml', encodingFor(cs), (input, sink) =>
+    return convertToSink(ctx, '.xml', encodingFor(cs), (input, sink) =>
       ionToXml(input, sink, { rootName, ...(timeZoneId !== undefined ? { timeZoneId } : {}) }),
     );
   },

@@ -1,35 +1,12 @@
 /** `kestra-io/plugin-serdes` YAML converters: `yaml.IonToYaml`, `yaml.YamlToIon`, `yaml.JsonToYaml`, `yaml.YamlToJson`. */
-import { encodingFor, FileSink } from '../../serdes/convert.js';
+import { encodingFor } from '../../serdes/convert.js';
 import { defineTask, type PropertyDefinition, type TaskRunContext } from '../definition.js';
-import { requiredProperty, withWorkingDir } from '../storage/common.js';
+import { convertToSink } from './convert-file.js';
 
 const from: PropertyDefinition = { kind: 'string', required: true, description: 'A kestra:// URI.' };
 const charset: PropertyDefinition = { kind: 'string', default: 'UTF-8' };
 const outputs = { uri: { kind: 'string' }, size: { kind: 'integer' } } as const;
 const yaml = () => import('../../serdes/yaml.js');
-
-async function convert(
-  ctx: TaskRunContext,
-  extension: string,
-  encoding: BufferEncoding,
-  run: (input: AsyncIterable<Uint8Array>, sink: FileSink) => Promise<number>,
-): Promise<{ outputs: Record<string, unknown> }> {
-  const source = (await requiredProperty<string>(ctx, 'from')).trim();
-  const input = await ctx.storage.getFile(source);
-  return withWorkingDir(ctx, async (wd) => {
-    const out = await wd.createTempFile(extension);
-    const sink = new FileSink(out, encoding);
-    let size: number;
-    try {
-      size = await run(input, sink);
-      await sink.close();
-    } catch (e) {
-      sink.destroy();
-      throw e;
-    }
-    return { outputs: { uri: await ctx.storage.putFile(out, undefined, { move: true }), size } };
-  });
-}
 
 const cs = async (ctx: TaskRunContext): Promise<string> => (await ctx.property<string>('charset')) ?? 'UTF-8';
 
@@ -40,7 +17,7 @@ export const ionToYamlTask = defineTask({
   outputs,
   async run(ctx) {
     const { ionToYaml } = await yaml();
-    return convert(ctx, '.yaml', encodingFor(await cs(ctx)), (input, sink) => ionToYaml(input, sink));
+    return convertToSink(ctx, '.yaml', encodingFor(await cs(ctx)), (input, sink) => ionToYaml(input, sink));
   },
 });
 
@@ -52,7 +29,7 @@ export const yamlToIonTask = defineTask({
   async run(ctx) {
     const { yamlToIon } = await yaml();
     const c = await cs(ctx);
-    return convert(ctx, '.ion', 'utf8', (input, sink) => yamlToIon(input, sink, c));
+    return convertToSink(ctx, '.ion', 'utf8', (input, sink) => yamlToIon(input, sink, c));
   },
 });
 
@@ -66,7 +43,7 @@ export const jsonToYamlTask = defineTask({
     const { jsonToYaml } = await yaml();
     const c = await cs(ctx);
     const jsonl = (await ctx.property<boolean>('jsonl')) ?? false;
-    return convert(ctx, '.yaml', encodingFor(c), (input, sink) => jsonToYaml(input, sink, { jsonl, charset: c }));
+    return convertToSink(ctx, '.yaml', encodingFor(c), (input, sink) => jsonToYaml(input, sink, { jsonl, charset: c }));
   },
 });
 
@@ -79,7 +56,7 @@ export const yamlToJsonTask = defineTask({
     const { yamlToJson } = await yaml();
     const c = await cs(ctx);
     const jsonl = (await ctx.property<boolean>('jsonl')) ?? false;
-    return convert(ctx, jsonl ? '.jsonl' : '.json', encodingFor(c), (input, sink) => yamlToJson(input, sink, { jsonl, charset: c }));
+    return convertToSink(ctx, jsonl ? '.jsonl' : '.json', encodingFor(c), (input, sink) => yamlToJson(input, sink, { jsonl, charset: c }));
   },
 });
 
@@ -91,7 +68,7 @@ export const jsonToJsonlTask = defineTask({
   async run(ctx) {
     const { jsonToJsonl } = await yaml();
     const c = await cs(ctx);
-    return convert(ctx, '.jsonl', encodingFor(c), (input, sink) => jsonToJsonl(input, sink, c));
+    return convertToSink(ctx, '.jsonl', encodingFor(c), (input, sink) => jsonToJsonl(input, sink, c));
   },
 });
 
