@@ -35,10 +35,11 @@ export class PebbleflowEngine extends TemplateEngine {
 
   constructor(options: CreateEngineOptions = {}) {
     const config = loadConfig(options.config ?? DEFAULT_CONFIG);
-    // The config's render limits, then the ones given in code (those win).
+    // The config's render limits and locale, then what is given in code (that wins).
     // read(), fileURI(), fileSize(), fileExists(), isFileEmpty() and kv() reach the run's storage through RenderScope.extras.
     super({
       ...config.renderLimits,
+      ...(config.locale === undefined ? {} : { locale: config.locale }),
       ...withoutUndefined(options),
       extensions: [kestraExtension(), storageExtension(), kvExtension(), ...(options.extensions ?? [])],
     });

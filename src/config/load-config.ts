@@ -20,6 +20,7 @@ import {
   type PositionIndex,
 } from '../yaml-check/index.js';
 import type { RenderLimits } from '../engine/budget.js';
+import { parseJavaLocale } from '../engine/locale.js';
 import { parseIsoDuration } from './duration.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import {
@@ -405,6 +406,18 @@ function check(input: Obj, ctx: Context): PebbleflowConfig {
   }
 
   const server = rawServer === undefined ? undefined : readServer(c, rawServer, ctx);
+  const locale = typeof root.locale === 'string' ? root.locale : undefined;
+  if (locale !== undefined) {
+    try {
+      parseJavaLocale(locale);
+    } catch {
+      c.issue(
+        ['locale'],
+        'a Java locale such as en_US or fr_FR',
+        `'${locale}' is not a locale Java reads (language, then _COUNTRY: fr_FR)`,
+      );
+    }
+  }
 
   if (c.size > 0) {
     const issues = ctx.index === undefined ? inDocumentOrder(c.problems, input) : c.sorted();
@@ -429,6 +442,7 @@ function check(input: Obj, ctx: Context): PebbleflowConfig {
     ...(server === undefined ? {} : { server }),
     plugins: Object.freeze(plugins),
     ...(renderLimits === undefined ? {} : { renderLimits }),
+    ...(locale === undefined ? {} : { locale }),
     ...(url === undefined ? {} : { url }),
     ...(ctx.file === undefined ? {} : { source: ctx.file }),
   };

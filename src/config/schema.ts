@@ -100,6 +100,11 @@ export const topLevelSchema: JsonSchema = {
       [EXPECTED]: 'a list of package names or paths',
     },
     renderLimits: renderLimitsSchema,
+    locale: {
+      type: 'string',
+      description: "The locale of every render (Kestra: the JVM's default locale), as Java spells it: en_US (the default), fr_FR, de.",
+      [EXPECTED]: 'a Java locale such as en_US or fr_FR',
+    },
     url: field.url(
       "The URL of the Kestra-style UI executions are shown in (Kestra's kestra.url): {{ kestra.url }} and the links of execution notifications.",
     ),
@@ -237,6 +242,7 @@ export function configJsonSchema(): JsonSchema {
       namespaceFiles: top.namespaceFiles,
       server: top.server,
       renderLimits: top.renderLimits,
+      locale: top.locale,
     },
     additionalProperties: false,
   }) as JsonSchema;

@@ -82,6 +82,8 @@ export interface PebbleflowConfig {
   readonly server?: ServerConfig;
   /** Budgets of every render (`renderLimits:`); absent ones keep the engine's defaults. */
   readonly renderLimits?: RenderLimits;
+  /** The locale of every render (`locale:`, Kestra's JVM default); absent: en_US. */
+  readonly locale?: string;
   /** Plugin packages to load at start, in order (`plugins:`). */
   readonly plugins: readonly PluginSpec[];
   /** Kestra's `kestra.url`: where executions are shown, for `{{ kestra.url }}` and notification links (no trailing slash). */

@@ -28,6 +28,7 @@ import type {
 import { coreExtension } from './builtins/core/index.js';
 import { DEFAULT_MAX_RANGE_SIZE } from './builtins/core/functions.js';
 import { stripKestraRaw } from './lexer.js';
+import { parseJavaLocale } from './locale.js';
 import { parseTemplate } from './parser.js';
 import { redactError } from './redact.js';
 import { isList, isMap, mapKeys, setKeyOrder } from './values.js';
@@ -42,6 +43,11 @@ export interface EngineOptions extends RenderLimits {
   readonly cacheSize?: number;
   /** Extensions registered after the core one, in order (later ones override earlier names). */
   readonly extensions?: readonly Extension[];
+  /**
+   * The locale of renders whose scope sets none (`en_US`, `fr_FR`, `de-DE`): Kestra's JVM default
+   * locale. Default `en_US`.
+   */
+  readonly locale?: string;
 }
 
 export type TemplateContext = Readonly<Record<string, unknown>>;
@@ -73,6 +79,9 @@ export class TemplateEngine {
   private readonly policy: LimitPolicy;
   private readonly maxDepth: number;
   private readonly cacheSize: number;
+  private readonly locale: string | undefined;
+  /** Each caller's scope with the engine's locale added, made once per scope object (runners reuse theirs). */
+  private readonly localized = new WeakMap<RenderScope, RenderScope>();
   private readonly registry = { filters: this.filters, functions: this.functions, tests: this.tests };
   private readonly boundRenderNested = this.renderNested.bind(this);
 
@@ -80,6 +89,8 @@ export class TemplateEngine {
     this.policy = limitPolicy(Object.freeze(resolveLimits(DEFAULT_LIMITS, options)));
     this.maxDepth = options.maxDepth ?? DEFAULTS.maxDepth;
     this.cacheSize = options.cacheSize ?? DEFAULTS.cacheSize;
+    if (options.locale !== undefined) parseJavaLocale(options.locale);
+    this.locale = options.locale;
     this.addExtension(coreExtension({ maxRangeSize: options.maxRangeSize ?? DEFAULTS.maxRangeSize }));
     for (const extension of options.extensions ?? []) this.addExtension(extension);
   }
@@ -160,7 +171,8 @@ export class TemplateEngine {
     return compiled;
   }
 
-  private newState(scope: RenderScope, sync: boolean, nestedDepth: number, parent: RenderState | null = null): RenderState {
+  private newState(given: RenderScope, sync: boolean, nestedDepth: number, parent: RenderState | null = null): RenderState {
+    const scope = this.locale === undefined || given.locale !== undefined ? given : this.withLocale(given);
     const policy =
       parent !== null
         ? parent.policy
@@ -168,6 +180,12 @@ export class TemplateEngine {
           ? this.policy
           : limitPolicy(resolveLimits(this.policy.limits, scope.limits));
     return newRenderState(scope, policy, sync, nestedDepth, this.boundRenderNested, parent);
+  }
+
+  private withLocale(scope: RenderScope): RenderScope {
+    let out = this.localized.get(scope);
+    if (out === undefined) this.localized.set(scope, (out = { ...scope, locale: this.locale }));
+    return out;
   }
 
   /** Kestra's `render()`: the same variables, one level deeper. */

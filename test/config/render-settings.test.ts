@@ -83,3 +83,37 @@ tasks:
     expect(schema.properties['renderLimits']?.properties['maxSteps']?.description).toContain('default 10000000');
   });
 });
+
+// `locale:` in pebbleflow.yaml: Kestra renders with the JVM's default locale; here the config sets it.
+describe('locale in the config', () => {
+  const DATE =
+    "{{ '2024-03-01T13:00:00Z' | date('EEEE d MMMM yyyy', timeZone='UTC') }} {{ 1234.5 | numberFormat('#,##0.0') }} {{ locale }}";
+
+  test('is the locale of every render of an engine made from the config; a render scope still wins', async () => {
+    expect(createEngine().renderSync(DATE, {})).toBe('Friday 1 March 2024 1,234.5 en_US');
+    const french = createEngine({ config: { locale: 'fr_FR' } });
+    expect(french.renderSync(DATE, {})).toBe('vendredi 1 mars 2024 1\u202f234,5 fr_FR');
+    expect(await french.render(DATE, {})).toBe('vendredi 1 mars 2024 1\u202f234,5 fr_FR');
+    expect(french.renderSync(DATE, {}, { locale: 'de_DE' })).toBe('Freitag 1 März 2024 1.234,5 de_DE');
+  });
+
+  test('is the locale of a flow run', async () => {
+    const flow = `id: localized
+namespace: company.team
+tasks:
+  - id: day
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ '2024-03-01T13:00:00Z' | date('EEEE', timeZone='UTC') }}"
+`;
+    const report = await runYaml(flow, { config: { secrets: [], locale: 'de' } });
+    expect(report.taskRuns.find((t) => t.taskId === 'day')?.outputs).toEqual({ value: 'Freitag' });
+  });
+
+  test('a locale Java cannot read is refused with its line and column', () => {
+    const path = join(dir, 'bad-locale.yaml');
+    writeFileSync(path, 'secrets: []\nlocale: FR\n');
+    const error = thrownBy(() => loadConfig(path), ConfigError);
+    expect(error.issues[0]).toMatchObject({ path: 'locale', line: 2, column: 9, expected: 'a Java locale such as en_US or fr_FR' });
+    expect(thrownBy(() => createEngine({ locale: 'x#y' }), TemplateError).message).toContain('Invalid locale format: x#y');
+  });
+});
