@@ -131,7 +131,8 @@ describeInBrowser('web UI', () => {
       ] }] };
       const view = topology(flow);
       view.id = 'dag-probe';
-      document.querySelector('main').append(view);
+      // Beside <main>, not in it: the flows list, still loading, replaces main's content when it arrives.
+      document.body.append(view);
       const x = (id) => [...view.querySelectorAll('g.node')].find((g) => g.querySelector('title').textContent.startsWith(id + ' ')).querySelector('rect').getAttribute('x');
       return {
         edges: [...view.querySelectorAll('g.dag-edge title')].map((t) => t.textContent).sort(),
