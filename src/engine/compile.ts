@@ -10,7 +10,7 @@
  */
 import type { Arguments, Expression, Statement, TemplateAst } from './ast.js';
 import { visitExpressions } from './ast.js';
-import { getAttribute } from './attributes.js';
+import { getAttribute, javaParseInt } from './attributes.js';
 import {
   EMPTY_ARGS,
   FrameCallContext,
@@ -42,6 +42,7 @@ import {
   assignVariable,
   continueRuns,
   identity,
+  isUndefinedError,
   lookupVariable,
   returnNull,
   rootMissing,
@@ -53,16 +54,25 @@ import {
 import { FORBIDDEN_KEYS, MISSING, verifiedPlain } from './sandbox.js';
 import { JDouble, MapEntry, isJavaList, isList, isMap, javaHashMap, mapKeys, newMap, printPlain, toJavaString } from './values.js';
 
-/** `x.a.b` with literal names and no calls, as a root name and a path. */
-function literalChain(e: Expression): { root: string; rootStart: number; names: string[] } | null {
+/**
+ * `x.a.b[3]` with literal names or indexes and no calls, as a root name and a path. A literal
+ * index is kept as the text Pebble resolves it by (`String.valueOf`), and as an int where it is one.
+ */
+function literalChain(e: Expression): { root: string; rootStart: number; names: string[]; indexes: (number | null)[] } | null {
   const names: string[] = [];
+  const indexes: (number | null)[] = [];
   let node = e;
   while (node.kind === 'GetAttribute') {
-    if (node.args !== null || node.attribute.kind !== 'Literal' || typeof node.attribute.value !== 'string') return null;
-    names.unshift(node.attribute.value);
+    if (node.args !== null || node.attribute.kind !== 'Literal') return null;
+    const value = node.attribute.value;
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'bigint') return null;
+    const name = typeof value === 'string' ? value : toJavaString(value);
+    names.unshift(name);
+    indexes.unshift(javaParseInt(name));
     node = node.object;
   }
-  return node.kind === 'ContextVariable' ? { root: node.name, rootStart: node.start, names } : null;
+  if (node.kind !== 'ContextVariable' || FORBIDDEN_KEYS.has(node.name) || names.some((n) => FORBIDDEN_KEYS.has(n))) return null;
+  return { root: node.name, rootStart: node.start, names, indexes };
 }
 
 // --- compiler -----------------------------------------------------------------------------------
@@ -536,8 +546,25 @@ class Compiler {
 
   /** The input of `default` (and `is defined`): a missing variable reads as null. */
   private defaulted(e: Expression): Ev {
+    const lenient = this.lenient(e);
+    if (lenient !== null)
+      return (f) => {
+        const v = lenient(f);
+        return v === MISSING ? null : v;
+      };
     const ev = this.expr(e);
     return (f) => tryDefined(f, ev, identity, returnNull);
+  }
+
+  /** A variable or a literal path evaluated to MISSING where it does not exist (see `chain`); null for other expressions. */
+  private lenient(e: Expression): Ev | null {
+    if (e.kind === 'ContextVariable') {
+      const name = e.name;
+      return (f) => lookupVariable(f, name);
+    }
+    if (e.kind !== 'GetAttribute') return null;
+    const chain = literalChain(e);
+    return chain === null ? null : this.chain(chain, e.start, true);
   }
 
   private getAttribute(e: Extract<Expression, { kind: 'GetAttribute' }>): Ev {
@@ -553,32 +580,7 @@ class Compiler {
       }
     };
     const chain = literalChain(e);
-    if (chain !== null && !FORBIDDEN_KEYS.has(chain.root) && chain.names.every((n) => !FORBIDDEN_KEYS.has(n))) {
-      // `a.b.c`: one closure walks the whole path; plain maps take the fast branch.
-      const { root, rootStart, names } = chain;
-      const n = names.length;
-      return (f) => {
-        let o = lookupVariable(f, root);
-        if (o === MISSING) throw unit.locate(rootMissing(root), rootStart);
-        for (let i = 0; i < n; i++) {
-          const name = names[i]!;
-          // Fast path: a map already verified plain (verification happens in getAttribute).
-          if (typeof o === 'object' && o !== null && verifiedPlain.has(o) && Object.hasOwn(o, name)) {
-            const v: Value = (o as Record<string, Value>)[name];
-            if (typeof v !== 'function') {
-              o = v === undefined ? null : v;
-              continue;
-            }
-          }
-          try {
-            o = getAttribute(o, name, null, i === 0 ? root : null);
-          } catch (err) {
-            throw unit.locate(err, start);
-          }
-        }
-        return o;
-      };
-    }
+    if (chain !== null) return this.chain(chain, start, false);
     if (e.attribute.kind === 'Literal' && e.args === null) {
       const name = e.attribute.value;
       return (f) => {
@@ -596,6 +598,53 @@ class Compiler {
         // A Java method's result (`s.concat(s)`, `m.values()`) is measured like a call's.
         return args ? measured(f, start, resolve(o, a, rest)) : resolve(o, a, null);
       });
+    };
+  }
+
+  /**
+   * `a.b.c[3]` as one closure walking the whole path. Plain maps already verified (verification
+   * happens in getAttribute) and Java lists read in place; anything else goes through
+   * getAttribute. `lenient` (for `??`, `default` and `is defined`) answers MISSING where the path
+   * does not exist instead of throwing, so the common fallback costs no exception.
+   */
+  private chain(chain: NonNullable<ReturnType<typeof literalChain>>, start: number, lenient: boolean): Ev {
+    const unit = this.unit;
+    const { root, rootStart, names, indexes } = chain;
+    const n = names.length;
+    return (f) => {
+      let o = lookupVariable(f, root);
+      if (o === MISSING) {
+        if (lenient) return MISSING;
+        throw unit.locate(rootMissing(root), rootStart);
+      }
+      for (let i = 0; i < n; i++) {
+        const name = names[i]!;
+        if (typeof o === 'object' && o !== null) {
+          if (verifiedPlain.has(o)) {
+            if (Object.hasOwn(o, name)) {
+              const v: Value = (o as Record<string, Value>)[name];
+              if (typeof v !== 'function') {
+                o = v === undefined ? null : v;
+                continue;
+              }
+            } else if (lenient) return MISSING;
+          } else if (Array.isArray(o)) {
+            const index = indexes[i]!;
+            if (index !== null && index >= 0 && index < o.length && isJavaList(o)) {
+              const v: Value = o[index];
+              o = v === undefined ? null : v;
+              continue;
+            }
+          }
+        }
+        try {
+          o = getAttribute(o, name, null, i === 0 ? root : null);
+        } catch (err) {
+          if (lenient && isUndefinedError(err)) return MISSING;
+          throw unit.locate(err, start);
+        }
+      }
+      return o;
     };
   }
 
@@ -635,6 +684,13 @@ class Compiler {
       case '???': {
         // Kestra: `??` falls back on null or undefined, `???` on undefined only.
         const nullToo = operator === '??';
+        const lenient = this.lenient(e.left);
+        if (lenient !== null) {
+          return (f) => {
+            const v = lenient(f);
+            return v === MISSING || (nullToo && (v === null || v === undefined)) ? right(f) : v;
+          };
+        }
         return (f) =>
           tryDefined(
             f,
@@ -676,15 +732,31 @@ class Compiler {
           throw wrap(e);
         };
         if (operator === '+' || operator === '-') {
-          // Their results can be strings and lists: measured against the budget.
-          const sized =
+          // Their results can be strings and lists: measured against the budget (a number needs no measuring).
+          const op = operator;
+          const measuredFn =
             operator === '+' ? addMeasured(fn) : (f: Frame, a: Value, b: Value): Value => measureValue(f.state.budget, fn(a, b));
+          const sized = (f: Frame, a: Value, b: Value): Value => ops.integerArithmetic(op, a, b) ?? measuredFn(f, a, b);
           return (f) => {
             try {
               const a = left(f);
               if (a instanceof Promise) return a.then((x) => then(right(f), (y) => sized(f, x, y))).catch(rethrow);
               const b = right(f);
               return b instanceof Promise ? b.then((y) => sized(f, a, y)).catch(rethrow) : sized(f, a, b);
+            } catch (e) {
+              throw wrap(e);
+            }
+          };
+        }
+        if (operator === '*' || operator === '/' || operator === '%') {
+          const op = operator;
+          const arithmetic = (a: Value, b: Value): Value => ops.integerArithmetic(op, a, b) ?? fn(a, b);
+          return (f) => {
+            try {
+              const a = left(f);
+              if (a instanceof Promise) return a.then((x) => then(right(f), (y) => arithmetic(x, y))).catch(rethrow);
+              const b = right(f);
+              return b instanceof Promise ? b.then((y) => arithmetic(a, y)).catch(rethrow) : arithmetic(a, b);
             } catch (e) {
               throw wrap(e);
             }
