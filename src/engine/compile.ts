@@ -25,6 +25,7 @@ import {
 } from './calls.js';
 import { measureAppended, measureValue, weightNow } from './budget.js';
 import { LimitExceededError, TemplateError } from './errors.js';
+import { stripKestraRaw } from './lexer.js';
 import type { Args } from './extension.js';
 import * as ops from './operations.js';
 import {
@@ -44,6 +45,7 @@ import {
   identity,
   isUndefinedError,
   lookupVariable,
+  NO_MEMO,
   returnNull,
   rootMissing,
   setLocal,
@@ -75,6 +77,16 @@ function literalChain(e: Expression): { root: string; rootStart: number; names: 
   return { root: node.name, rootStart: node.start, names, indexes };
 }
 
+/** The render's text: Kestra's raw tags a value left in it stripped (VariableRenderer's last step). */
+function finished(out: Output): string {
+  return out.percent ? stripKestraRaw(out.s) : out.s;
+}
+
+/** A literal path as a map key: the root and the names, unambiguously joined. */
+function pathKey(root: string, names: readonly string[]): string {
+  return JSON.stringify([root, ...names]);
+}
+
 // --- compiler -----------------------------------------------------------------------------------
 
 export function compileProgram(ast: TemplateAst, name: string, source: string, registry: Registry): CompiledProgram {
@@ -86,6 +98,9 @@ type FunctionCallNode = Extract<Expression, { kind: 'FunctionCall' }>;
 class Compiler {
   private readonly macros = new Map<string, (args: Value[] | Record<string, Value>, f: Frame) => Value>();
   private readonly blocks = new Map<string, Run>();
+  /** How many attribute nodes walk each literal path (`pathKey`): a path walked twice or more gets a memo slot. */
+  private readonly pathCounts = new Map<string, number>();
+  private readonly memoSlots = new Map<string, number>();
 
   constructor(
     private readonly ast: TemplateAst,
@@ -95,6 +110,15 @@ class Compiler {
 
   program(): CompiledProgram {
     const { unit, registry } = this;
+    const countPath = (e: Expression): void => {
+      const chain = e.kind === 'GetAttribute' ? literalChain(e) : null;
+      if (chain === null) return;
+      const key = pathKey(chain.root, chain.names);
+      this.pathCounts.set(key, (this.pathCounts.get(key) ?? 0) + 1);
+    };
+    visitExpressions(this.ast.body, countPath);
+    for (const block of this.ast.blocks.values()) visitExpressions(block.body, countPath);
+    for (const macro of this.ast.macros.values()) visitExpressions(macro.body, countPath);
     for (const [name, macro] of this.ast.macros) this.macros.set(name, this.compileMacro(macro));
     for (const [name, block] of this.ast.blocks) this.blocks.set(name, this.body(block.body));
     const body = this.body(this.ast.body);
@@ -106,7 +130,6 @@ class Compiler {
       const literal = (x: Expression): boolean => x.kind === 'Literal';
       if (e.args.positional.every(literal) && e.args.named.every(([, v]) => literal(v))) prefetch.push(e);
     });
-    for (const macro of this.ast.macros.values()) visitExpressions(macro.body, () => undefined);
     const literal = (x: Expression): unknown => (x as Extract<Expression, { kind: 'Literal' }>).value;
     const keyOf = (node: FunctionCallNode): string =>
       JSON.stringify([node.name, node.args.positional.map(literal), node.args.named.map(([n, v]) => [n, literal(v)])], (_k, v: unknown) =>
@@ -121,18 +144,19 @@ class Compiler {
       key: keys[i]!,
       shared: keys.indexOf(keys[i]!) !== i || keys.lastIndexOf(keys[i]!) !== i,
     }));
+    const memoized = this.memoSlots.size > 0;
     return {
       name: unit.name,
       source: unit.source,
       prefetch,
       run(root, state) {
         const out = new Output(state.policy.limits.maxRenderedSize);
-        const frame: Frame = { scope: new Scope(null), root, state, unit };
+        const frame: Frame = { scope: new Scope(null), root, state, unit, memo: memoized ? [] : NO_MEMO };
         const r = body(frame, out);
-        return r === undefined ? out.s : r.then(() => out.s);
+        return r === undefined ? finished(out) : r.then(() => finished(out));
       },
       resolvePrefetch(root, state) {
-        const frame: Frame = { scope: new Scope(null), root, state, unit };
+        const frame: Frame = { scope: new Scope(null), root, state, unit, memo: NO_MEMO };
         const results = new Map<Expression, Settled>();
         let byKey: Map<string, Settled | Promise<Settled>> | null = null;
         let pending: Promise<unknown>[] | null = null;
@@ -324,7 +348,7 @@ class Compiler {
       const length = items.length;
       if (length === 0) return otherwise ? otherwise(f, out) : undefined;
       const scope = new Scope(f.scope);
-      const inner: Frame = { scope, root: f.root, state: f.state, unit: f.unit };
+      const inner: Frame = { scope, root: f.root, state: f.state, unit: f.unit, memo: f.memo };
       const signal = f.state.scope.signal;
       const budget = f.state.budget;
       const runBody = (index: number): void | Promise<void> => {
@@ -381,7 +405,7 @@ class Compiler {
         );
       }
       const scope = new Scope(null, true);
-      const frame: Frame = { scope, root: Object.freeze(newMap()), state, unit: f.unit };
+      const frame: Frame = { scope, root: Object.freeze(newMap()), state, unit: f.unit, memo: f.memo };
       const pending: Promise<unknown>[] = [];
       if (Array.isArray(args)) {
         if (args.length > params.length) {
@@ -611,41 +635,76 @@ class Compiler {
     const unit = this.unit;
     const { root, rootStart, names, indexes } = chain;
     const n = names.length;
+    // The longest prefix (two names or more, none an index: `sort` and `reverse` reorder lists in
+    // place) another node also walks: walked once per render and remembered in the frame's memo
+    // against the root variable's value (see `Frame.memo`).
+    let shared = 0;
+    for (let j = n; j >= 2 && shared === 0; j--) {
+      const walkedTwice = (this.pathCounts.get(pathKey(root, names.slice(0, j))) ?? 0) >= 2;
+      if (walkedTwice && indexes.slice(0, j).every((x) => x === null)) shared = j;
+    }
+    const slot = shared === 0 ? -1 : this.memoSlot(pathKey(root, names.slice(0, shared)));
     return (f) => {
       let o = lookupVariable(f, root);
       if (o === MISSING) {
         if (lenient) return MISSING;
         throw unit.locate(rootMissing(root), rootStart);
       }
-      for (let i = 0; i < n; i++) {
+      let i = 0;
+      // Whether every step so far read a verified map's own data: only such a prefix is remembered
+      // (a Java member's result, `list.size`, or a list's element could change during the render).
+      let inPlace = true;
+      if (slot >= 0) {
+        const memo = f.memo;
+        if (memo[2 * slot] === o) {
+          o = memo[2 * slot + 1];
+          i = shared;
+        }
+      }
+      const rootValue = o;
+      for (; i < n; i++) {
         const name = names[i]!;
-        if (typeof o === 'object' && o !== null) {
-          if (verifiedPlain.has(o)) {
-            if (Object.hasOwn(o, name)) {
-              const v: Value = (o as Record<string, Value>)[name];
-              if (typeof v !== 'function') {
+        walk: {
+          if (typeof o === 'object' && o !== null) {
+            if (verifiedPlain.has(o)) {
+              if (Object.hasOwn(o, name)) {
+                const v: Value = (o as Record<string, Value>)[name];
+                if (typeof v !== 'function') {
+                  o = v === undefined ? null : v;
+                  break walk;
+                }
+              } else if (lenient) return MISSING;
+            } else if (Array.isArray(o)) {
+              const index = indexes[i]!;
+              if (index !== null && index >= 0 && index < o.length && isJavaList(o)) {
+                const v: Value = o[index];
                 o = v === undefined ? null : v;
-                continue;
+                inPlace = false;
+                break walk;
               }
-            } else if (lenient) return MISSING;
-          } else if (Array.isArray(o)) {
-            const index = indexes[i]!;
-            if (index !== null && index >= 0 && index < o.length && isJavaList(o)) {
-              const v: Value = o[index];
-              o = v === undefined ? null : v;
-              continue;
             }
           }
+          inPlace = false;
+          try {
+            o = getAttribute(o, name, null, i === 0 ? root : null);
+          } catch (err) {
+            if (lenient && isUndefinedError(err)) return MISSING;
+            throw unit.locate(err, start);
+          }
         }
-        try {
-          o = getAttribute(o, name, null, i === 0 ? root : null);
-        } catch (err) {
-          if (lenient && isUndefinedError(err)) return MISSING;
-          throw unit.locate(err, start);
+        if (i + 1 === shared && inPlace) {
+          f.memo[2 * slot] = rootValue;
+          f.memo[2 * slot + 1] = o;
         }
       }
       return o;
     };
+  }
+
+  private memoSlot(key: string): number {
+    let slot = this.memoSlots.get(key);
+    if (slot === undefined) this.memoSlots.set(key, (slot = this.memoSlots.size));
+    return slot;
   }
 
   private binary(e: Extract<Expression, { kind: 'Binary' }>): Ev {

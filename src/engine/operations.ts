@@ -105,9 +105,9 @@ export function arithmetic(op: Arithmetic, a: unknown, b: unknown): unknown {
 }
 
 /**
- * `arithmetic` for its two commonest cases, answered without its type dispatch: two Integers (JS
+ * `arithmetic` for its commonest cases, answered without its type dispatch: two Integers (JS
  * integers within 32 bits, -0 excluded: that one is a Double) whose result needs no wrapping, and
- * two Longs. The result is the Long `arithmetic` returns; undefined means "not this case, ask
+ * a Long (a literal, a bigint) with a Long or an Integer. The result is the Long `arithmetic` returns; undefined means "not this case, ask
  * `arithmetic`" (division by zero and 32-bit overflow included, so their failures and wrapping
  * stay in one place).
  */
@@ -138,7 +138,17 @@ export function integerArithmetic(op: Arithmetic, a: unknown, b: unknown): bigin
     }
     return (r | 0) === r || r === 0 ? BigInt(r) : undefined;
   }
-  if (typeof a === 'bigint' && typeof b === 'bigint') {
+  // A Long with an Integer (or a Long held as a JS number): 64 bits, as `arithmetic` computes.
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    if (typeof a === 'number') {
+      if (!Number.isSafeInteger(a) || (a === 0 && 1 / a < 0)) return undefined;
+      a = BigInt(a);
+    }
+    if (typeof b === 'number') {
+      if (!Number.isSafeInteger(b) || (b === 0 && 1 / b < 0)) return undefined;
+      b = BigInt(b);
+    }
+    if (typeof a !== 'bigint' || typeof b !== 'bigint') return undefined;
     switch (op) {
       case '+':
         return BigInt.asIntN(64, a + b);
