@@ -84,7 +84,9 @@ function finished(out: Output): string {
 
 /** A literal path as a map key: the root and the names, unambiguously joined. */
 function pathKey(root: string, names: readonly string[]): string {
-  return JSON.stringify([root, ...names]);
+  let key = `${root.length}:${root}`;
+  for (const name of names) key += `${name.length}:${name}`;
+  return key;
 }
 
 // --- compiler -----------------------------------------------------------------------------------
@@ -645,7 +647,16 @@ class Compiler {
     }
     const slot = shared === 0 ? -1 : this.memoSlot(pathKey(root, names.slice(0, shared)));
     return (f) => {
-      let o = lookupVariable(f, root);
+      // The root variable: straight from a verified context when no scope holds variables (the
+      // root name is never a forbidden key, see literalChain), else through lookupVariable.
+      let o: Value;
+      const scope = f.scope;
+      const context = f.root;
+      if (scope.vars === null && scope.parent === null && verifiedPlain.has(context) && Object.hasOwn(context, root)) {
+        o = (context as Record<string, Value>)[root];
+        if (typeof o === 'function') o = lookupVariable(f, root);
+        else if (o === undefined) o = null;
+      } else o = lookupVariable(f, root);
       if (o === MISSING) {
         if (lenient) return MISSING;
         throw unit.locate(rootMissing(root), rootStart);

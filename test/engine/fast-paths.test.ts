@@ -13,6 +13,7 @@ import { createEngine } from '../../src/index.js';
 import { TemplateError } from '../../src/engine/errors.js';
 import { arithmetic, integerArithmetic } from '../../src/engine/operations.js';
 import { readOwnData } from '../../src/engine/sandbox.js';
+import { toKestraJson } from '../../src/engine/values.js';
 
 const engine = createEngine();
 
@@ -300,5 +301,27 @@ describe('integer arithmetic', () => {
         n: 2 ** 40,
       }),
     ).toBe('75 100 1 3.0 1099511627777');
+  });
+});
+
+describe("Kestra's JSON writer", () => {
+  const flatValue = fc.oneof(
+    fc.string(),
+    fc.integer(),
+    fc.double(),
+    fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constant(undefined),
+    fc.constant({ nested: 1 }),
+  );
+  it('writes a map of plain values in one pass exactly as the general writer does', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), flatValue, { maxKeys: 6 }), fc.boolean(), (map, includeNulls) => {
+        // Inside a list the map goes through the general writer.
+        expect(toKestraJson(map, includeNulls)).toBe(toKestraJson([map], includeNulls).slice(1, -1));
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
