@@ -82,11 +82,9 @@ function finished(out: Output): string {
   return out.percent ? stripKestraRaw(out.s) : out.s;
 }
 
-/** A literal path as a map key: the root and the names, unambiguously joined. */
-function pathKey(root: string, names: readonly string[]): string {
-  let key = `${root.length}:${root}`;
-  for (const name of names) key += `${name.length}:${name}`;
-  return key;
+/** One name of a literal path as part of a map key: the names of a path, length-prefixed, join unambiguously. */
+function pathSegment(name: string): string {
+  return `${name.length}:${name}`;
 }
 
 // --- compiler -----------------------------------------------------------------------------------
@@ -112,11 +110,23 @@ class Compiler {
 
   program(): CompiledProgram {
     const { unit, registry } = this;
+    // Each node's key from its object's key: linear in the template, however deep the paths.
+    const pathKeys = new Map<Expression, string | null>();
+    const pathKeyOf = (e: Expression): string | null => {
+      if (e.kind === 'ContextVariable') return FORBIDDEN_KEYS.has(e.name) ? null : pathSegment(e.name);
+      if (e.kind !== 'GetAttribute' || e.args !== null || e.attribute.kind !== 'Literal') return null;
+      let key = pathKeys.get(e);
+      if (key !== undefined) return key;
+      const value = e.attribute.value;
+      const name = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'bigint' ? toJavaString(value) : null;
+      const parent = name === null || FORBIDDEN_KEYS.has(name) ? null : pathKeyOf(e.object);
+      key = parent === null ? null : parent + pathSegment(name!);
+      pathKeys.set(e, key);
+      return key;
+    };
     const countPath = (e: Expression): void => {
-      const chain = e.kind === 'GetAttribute' ? literalChain(e) : null;
-      if (chain === null) return;
-      const key = pathKey(chain.root, chain.names);
-      this.pathCounts.set(key, (this.pathCounts.get(key) ?? 0) + 1);
+      const key = e.kind === 'GetAttribute' ? pathKeyOf(e) : null;
+      if (key !== null) this.pathCounts.set(key, (this.pathCounts.get(key) ?? 0) + 1);
     };
     visitExpressions(this.ast.body, countPath);
     for (const block of this.ast.blocks.values()) visitExpressions(block.body, countPath);
@@ -641,11 +651,18 @@ class Compiler {
     // place) another node also walks: walked once per render and remembered in the frame's memo
     // against the root variable's value (see `Frame.memo`).
     let shared = 0;
-    for (let j = n; j >= 2 && shared === 0; j--) {
-      const walkedTwice = (this.pathCounts.get(pathKey(root, names.slice(0, j))) ?? 0) >= 2;
-      if (walkedTwice && indexes.slice(0, j).every((x) => x === null)) shared = j;
+    let sharedKey = '';
+    let key = pathSegment(root);
+    for (let j = 1; j <= n; j++) {
+      // A prefix through an index is never remembered, nor is anything past it.
+      if (indexes[j - 1] !== null) break;
+      key += pathSegment(names[j - 1]!);
+      if (j >= 2 && (this.pathCounts.get(key) ?? 0) >= 2) {
+        shared = j;
+        sharedKey = key;
+      }
     }
-    const slot = shared === 0 ? -1 : this.memoSlot(pathKey(root, names.slice(0, shared)));
+    const slot = shared === 0 ? -1 : this.memoSlot(sharedKey);
     return (f) => {
       // The root variable: straight from a verified context when no scope holds variables (the
       // root name is never a forbidden key, see literalChain), else through lookupVariable.
