@@ -74,6 +74,11 @@ export default tseslint.config(
     extends: [tseslint.configs.disableTypeChecked],
   },
   {
+    // Build tools and test helpers in plain JavaScript run under Node.
+    files: ['tools/**/*.mjs', 'test/**/*.mjs'],
+    languageOptions: { globals: globals.node, sourceType: 'module' },
+  },
+  {
     // The web UI: plain ES modules run by the browser, served as written (no build step).
     files: ['ui/**/*.js'],
     languageOptions: { globals: globals.browser, sourceType: 'module' },

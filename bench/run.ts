@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark of the project, printed as tables.
  *   npm run bench                 all of them
- *   npm run bench -- templates    one of: templates, credentials, kestra, runner, files, serdes, server, attacks (attacks only when named: it takes a minute)
+ *   npm run bench -- templates    one of: templates, startup, credentials, kestra, runner, files, serdes, server, attacks (attacks only when named: it takes a minute)
  *   npm run bench -- blueprints DIR   the share of Kestra's blueprints (DIR: the flows/ folder of a kestra-io/blueprints copy) validate accepts
  *
  * The engine is loaded from the build (`npm run bench` builds first) so that what is measured is
@@ -18,6 +18,7 @@ import { benchRunner } from './runner.js';
 import { benchFiles, formatFilesTable } from './files.js';
 import { benchSerdesFormats, formatSerdesTable } from './serdes-formats.js';
 import { benchServer } from './server.js';
+import { benchStartup, formatStartupTable } from './startup.js';
 import type * as ApiModule from '../src/index.js';
 import { benchTemplates, formatTemplateTable } from './templates-bench.js';
 
@@ -33,6 +34,12 @@ const only = process.argv[2];
 if (!only || only === 'templates') {
   console.log('## Template rendering (compile once, render many)\n');
   console.log(formatTemplateTable(await benchTemplates(api.createEngine)));
+  console.log();
+}
+
+if (!only || only === 'startup') {
+  console.log('## Start-up (built CLI, fresh processes, medians of 15)\n');
+  console.log(formatStartupTable(benchStartup()));
   console.log();
 }
 

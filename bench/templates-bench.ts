@@ -1,5 +1,5 @@
 /**
- * Renders the five benchmark templates with pebbleflow, nunjucks and liquidjs in one process,
+ * Renders the benchmark templates (the shared five and the project's own) with pebbleflow, nunjucks and liquidjs in one process,
  * on the same context: compile once, render many. Prints renders/s and the ratios.
  */
 import { readFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ interface BenchTemplate {
   template: string;
   expect: string;
   nunjucks?: string;
+  liquid?: string;
 }
 
 /**
@@ -24,6 +25,7 @@ interface BenchTemplate {
  * liquidjs does the same work.
  */
 function toLiquid(t: BenchTemplate): string {
+  if (t.liquid !== undefined) return t.liquid;
   switch (t.id) {
     case 't2_flow':
       return "Project {{ inputs.project_id | upcase }} in {{ inputs.region | default: 'us-east-1' }} flow {{ flow.id }} got {{ outputs.request.code }} tags={{ inputs.tags | join: ',' }}";
@@ -39,9 +41,29 @@ function toLiquid(t: BenchTemplate): string {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const data = JSON.parse(readFileSync(join(here, 'templates.json'), 'utf8')) as {
+interface TemplateFile {
   context: Record<string, unknown>;
   templates: BenchTemplate[];
+}
+const readTemplates = (file: string): TemplateFile => JSON.parse(readFileSync(join(here, file), 'utf8')) as TemplateFile;
+
+/** Merges `extra` into `base`, object by object (the extra context adds inputs and outputs). */
+function mergeContext(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(extra)) {
+    const current = merged[key];
+    const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+    merged[key] = isObject(current) && isObject(value) ? mergeContext(current, value) : value;
+  }
+  return merged;
+}
+
+// The shared templates (a verbatim copy of ../shared/bench/templates.json) and the project's own.
+const shared = readTemplates('templates.json');
+const own = readTemplates('templates-extra.json');
+const data: TemplateFile = {
+  context: mergeContext(shared.context, own.context),
+  templates: [...shared.templates, ...own.templates],
 };
 
 /** Calls `fn` for about `ms` milliseconds and returns calls per second. */

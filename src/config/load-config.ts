@@ -13,6 +13,7 @@ import {
   createAjv,
   parseYaml,
   pointerToPath,
+  precompiledValidator,
   ProblemList,
   readSourceFile,
   SourceFileError,
@@ -250,11 +251,27 @@ const validators = new Map<object, ValidateFunction>();
 function validatorFor(key: object, schema: () => JsonSchema): ValidateFunction {
   let v = validators.get(key);
   if (v === undefined) {
-    ajv ??= createAjv([EXPECTED, SENSITIVE]);
-    v = ajv.compile(schema());
+    const s = schema();
+    v = precompiledValidator(s, CONFIG_KEYWORDS) ?? (ajv ??= createAjv(CONFIG_KEYWORDS)).compile(s);
     validators.set(key, v);
   }
   return v;
+}
+
+/** The annotation keywords of the config checker's ajv (part of a precompiled validator's name). */
+export const CONFIG_KEYWORDS: readonly string[] = [EXPECTED, SENSITIVE];
+
+/** Every schema the config checker compiles for the built-in types (what the build precompiles). */
+export function builtInConfigSchemas(): JsonSchema[] {
+  return [
+    topLevelSchema,
+    instanceEntrySchema,
+    credentialHeadSchema,
+    ...SECRET_PROVIDER_TYPES.map((kind) =>
+      providerEntrySchema(kind as unknown as SecretProviderType<SecretProviderConfig & { type: string }>),
+    ),
+    ...CREDENTIAL_TYPES.map((descriptor) => credentialEntrySchema(descriptor)),
+  ];
 }
 
 function validate(c: ConfigChecker, key: object, schema: () => JsonSchema, value: unknown, path: Path): void {

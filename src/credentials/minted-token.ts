@@ -1,4 +1,3 @@
-import { decodeJwt } from 'jose';
 import { CredentialError } from './errors.js';
 import type { Redactor } from './redaction.js';
 import { asOAuthError, describeBody, describeUrl } from './token-http-client.js';
@@ -103,11 +102,21 @@ function readExpiry(value: unknown, accessToken: string, sentAt: number, invalid
   return sentAt + Math.min(seconds * 1000, MAX_TOKEN_LIFETIME_MS);
 }
 
+/**
+ * A JWT's claims, read without checking the signature (the token is the server's, not ours to
+ * verify): jose's `decodeJwt`, without loading jose at start-up for it.
+ */
+function jwtClaims(token: string): Record<string, unknown> {
+  const claims: unknown = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) throw new TypeError('JWT claims are not an object');
+  return claims as Record<string, unknown>;
+}
+
 /** A JWT access token's `exp`, bounded like `expires_in`; `null` when there is none or it is not a finite number. */
 function jwtExpiry(token: string, sentAt: number): number | null {
   if (token.split('.').length !== 3) return null;
   try {
-    const { exp } = decodeJwt(token);
+    const { exp } = jwtClaims(token);
     return typeof exp === 'number' && Number.isFinite(exp) ? Math.min(exp * 1000, sentAt + MAX_TOKEN_LIFETIME_MS) : null;
   } catch {
     return null;

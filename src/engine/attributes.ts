@@ -61,7 +61,7 @@ export function getAttribute(object: unknown, attribute: unknown, args: readonly
 }
 
 /** Java's `Integer.parseInt`: an optional sign, decimal digits, within 32 bits; else null. */
-function javaParseInt(text: string): number | null {
+export function javaParseInt(text: string): number | null {
   if (!/^[-+]?\d+$/.test(text)) return null;
   const n = Number(text);
   return n >= -2147483648 && n <= 2147483647 ? n : null;

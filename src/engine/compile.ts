@@ -10,7 +10,7 @@
  */
 import type { Arguments, Expression, Statement, TemplateAst } from './ast.js';
 import { visitExpressions } from './ast.js';
-import { getAttribute } from './attributes.js';
+import { getAttribute, javaParseInt } from './attributes.js';
 import {
   EMPTY_ARGS,
   FrameCallContext,
@@ -25,6 +25,7 @@ import {
 } from './calls.js';
 import { measureAppended, measureValue, weightNow } from './budget.js';
 import { LimitExceededError, TemplateError } from './errors.js';
+import { stripKestraRaw } from './lexer.js';
 import type { Args } from './extension.js';
 import * as ops from './operations.js';
 import {
@@ -42,7 +43,9 @@ import {
   assignVariable,
   continueRuns,
   identity,
+  isUndefinedError,
   lookupVariable,
+  NO_MEMO,
   returnNull,
   rootMissing,
   setLocal,
@@ -53,16 +56,35 @@ import {
 import { FORBIDDEN_KEYS, MISSING, verifiedPlain } from './sandbox.js';
 import { JDouble, MapEntry, isJavaList, isList, isMap, javaHashMap, mapKeys, newMap, printPlain, toJavaString } from './values.js';
 
-/** `x.a.b` with literal names and no calls, as a root name and a path. */
-function literalChain(e: Expression): { root: string; rootStart: number; names: string[] } | null {
+/**
+ * `x.a.b[3]` with literal names or indexes and no calls, as a root name and a path. A literal
+ * index is kept as the text Pebble resolves it by (`String.valueOf`), and as an int where it is one.
+ */
+function literalChain(e: Expression): { root: string; rootStart: number; names: string[]; indexes: (number | null)[] } | null {
   const names: string[] = [];
+  const indexes: (number | null)[] = [];
   let node = e;
   while (node.kind === 'GetAttribute') {
-    if (node.args !== null || node.attribute.kind !== 'Literal' || typeof node.attribute.value !== 'string') return null;
-    names.unshift(node.attribute.value);
+    if (node.args !== null || node.attribute.kind !== 'Literal') return null;
+    const value = node.attribute.value;
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'bigint') return null;
+    const name = typeof value === 'string' ? value : toJavaString(value);
+    names.unshift(name);
+    indexes.unshift(javaParseInt(name));
     node = node.object;
   }
-  return node.kind === 'ContextVariable' ? { root: node.name, rootStart: node.start, names } : null;
+  if (node.kind !== 'ContextVariable' || FORBIDDEN_KEYS.has(node.name) || names.some((n) => FORBIDDEN_KEYS.has(n))) return null;
+  return { root: node.name, rootStart: node.start, names, indexes };
+}
+
+/** The render's text: Kestra's raw tags a value left in it stripped (VariableRenderer's last step). */
+function finished(out: Output): string {
+  return out.percent ? stripKestraRaw(out.s) : out.s;
+}
+
+/** One name of a literal path as part of a map key: the names of a path, length-prefixed, join unambiguously. */
+function pathSegment(name: string): string {
+  return `${name.length}:${name}`;
 }
 
 // --- compiler -----------------------------------------------------------------------------------
@@ -76,6 +98,9 @@ type FunctionCallNode = Extract<Expression, { kind: 'FunctionCall' }>;
 class Compiler {
   private readonly macros = new Map<string, (args: Value[] | Record<string, Value>, f: Frame) => Value>();
   private readonly blocks = new Map<string, Run>();
+  /** How many attribute nodes walk each literal path (`pathKey`): a path walked twice or more gets a memo slot. */
+  private readonly pathCounts = new Map<string, number>();
+  private readonly memoSlots = new Map<string, number>();
 
   constructor(
     private readonly ast: TemplateAst,
@@ -85,6 +110,27 @@ class Compiler {
 
   program(): CompiledProgram {
     const { unit, registry } = this;
+    // Each node's key from its object's key: linear in the template, however deep the paths.
+    const pathKeys = new Map<Expression, string | null>();
+    const pathKeyOf = (e: Expression): string | null => {
+      if (e.kind === 'ContextVariable') return FORBIDDEN_KEYS.has(e.name) ? null : pathSegment(e.name);
+      if (e.kind !== 'GetAttribute' || e.args !== null || e.attribute.kind !== 'Literal') return null;
+      let key = pathKeys.get(e);
+      if (key !== undefined) return key;
+      const value = e.attribute.value;
+      const name = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'bigint' ? toJavaString(value) : null;
+      const parent = name === null || FORBIDDEN_KEYS.has(name) ? null : pathKeyOf(e.object);
+      key = parent === null ? null : parent + pathSegment(name!);
+      pathKeys.set(e, key);
+      return key;
+    };
+    const countPath = (e: Expression): void => {
+      const key = e.kind === 'GetAttribute' ? pathKeyOf(e) : null;
+      if (key !== null) this.pathCounts.set(key, (this.pathCounts.get(key) ?? 0) + 1);
+    };
+    visitExpressions(this.ast.body, countPath);
+    for (const block of this.ast.blocks.values()) visitExpressions(block.body, countPath);
+    for (const macro of this.ast.macros.values()) visitExpressions(macro.body, countPath);
     for (const [name, macro] of this.ast.macros) this.macros.set(name, this.compileMacro(macro));
     for (const [name, block] of this.ast.blocks) this.blocks.set(name, this.body(block.body));
     const body = this.body(this.ast.body);
@@ -96,7 +142,6 @@ class Compiler {
       const literal = (x: Expression): boolean => x.kind === 'Literal';
       if (e.args.positional.every(literal) && e.args.named.every(([, v]) => literal(v))) prefetch.push(e);
     });
-    for (const macro of this.ast.macros.values()) visitExpressions(macro.body, () => undefined);
     const literal = (x: Expression): unknown => (x as Extract<Expression, { kind: 'Literal' }>).value;
     const keyOf = (node: FunctionCallNode): string =>
       JSON.stringify([node.name, node.args.positional.map(literal), node.args.named.map(([n, v]) => [n, literal(v)])], (_k, v: unknown) =>
@@ -111,18 +156,19 @@ class Compiler {
       key: keys[i]!,
       shared: keys.indexOf(keys[i]!) !== i || keys.lastIndexOf(keys[i]!) !== i,
     }));
+    const memoized = this.memoSlots.size > 0;
     return {
       name: unit.name,
       source: unit.source,
       prefetch,
       run(root, state) {
         const out = new Output(state.policy.limits.maxRenderedSize);
-        const frame: Frame = { scope: new Scope(null), root, state, unit };
+        const frame: Frame = { scope: new Scope(null), root, state, unit, memo: memoized ? [] : NO_MEMO };
         const r = body(frame, out);
-        return r === undefined ? out.s : r.then(() => out.s);
+        return r === undefined ? finished(out) : r.then(() => finished(out));
       },
       resolvePrefetch(root, state) {
-        const frame: Frame = { scope: new Scope(null), root, state, unit };
+        const frame: Frame = { scope: new Scope(null), root, state, unit, memo: NO_MEMO };
         const results = new Map<Expression, Settled>();
         let byKey: Map<string, Settled | Promise<Settled>> | null = null;
         let pending: Promise<unknown>[] | null = null;
@@ -314,7 +360,7 @@ class Compiler {
       const length = items.length;
       if (length === 0) return otherwise ? otherwise(f, out) : undefined;
       const scope = new Scope(f.scope);
-      const inner: Frame = { scope, root: f.root, state: f.state, unit: f.unit };
+      const inner: Frame = { scope, root: f.root, state: f.state, unit: f.unit, memo: f.memo };
       const signal = f.state.scope.signal;
       const budget = f.state.budget;
       const runBody = (index: number): void | Promise<void> => {
@@ -371,7 +417,7 @@ class Compiler {
         );
       }
       const scope = new Scope(null, true);
-      const frame: Frame = { scope, root: Object.freeze(newMap()), state, unit: f.unit };
+      const frame: Frame = { scope, root: Object.freeze(newMap()), state, unit: f.unit, memo: f.memo };
       const pending: Promise<unknown>[] = [];
       if (Array.isArray(args)) {
         if (args.length > params.length) {
@@ -536,8 +582,25 @@ class Compiler {
 
   /** The input of `default` (and `is defined`): a missing variable reads as null. */
   private defaulted(e: Expression): Ev {
+    const lenient = this.lenient(e);
+    if (lenient !== null)
+      return (f) => {
+        const v = lenient(f);
+        return v === MISSING ? null : v;
+      };
     const ev = this.expr(e);
     return (f) => tryDefined(f, ev, identity, returnNull);
+  }
+
+  /** A variable or a literal path evaluated to MISSING where it does not exist (see `chain`); null for other expressions. */
+  private lenient(e: Expression): Ev | null {
+    if (e.kind === 'ContextVariable') {
+      const name = e.name;
+      return (f) => lookupVariable(f, name);
+    }
+    if (e.kind !== 'GetAttribute') return null;
+    const chain = literalChain(e);
+    return chain === null ? null : this.chain(chain, e.start, true);
   }
 
   private getAttribute(e: Extract<Expression, { kind: 'GetAttribute' }>): Ev {
@@ -553,32 +616,7 @@ class Compiler {
       }
     };
     const chain = literalChain(e);
-    if (chain !== null && !FORBIDDEN_KEYS.has(chain.root) && chain.names.every((n) => !FORBIDDEN_KEYS.has(n))) {
-      // `a.b.c`: one closure walks the whole path; plain maps take the fast branch.
-      const { root, rootStart, names } = chain;
-      const n = names.length;
-      return (f) => {
-        let o = lookupVariable(f, root);
-        if (o === MISSING) throw unit.locate(rootMissing(root), rootStart);
-        for (let i = 0; i < n; i++) {
-          const name = names[i]!;
-          // Fast path: a map already verified plain (verification happens in getAttribute).
-          if (typeof o === 'object' && o !== null && verifiedPlain.has(o) && Object.hasOwn(o, name)) {
-            const v: Value = (o as Record<string, Value>)[name];
-            if (typeof v !== 'function') {
-              o = v === undefined ? null : v;
-              continue;
-            }
-          }
-          try {
-            o = getAttribute(o, name, null, i === 0 ? root : null);
-          } catch (err) {
-            throw unit.locate(err, start);
-          }
-        }
-        return o;
-      };
-    }
+    if (chain !== null) return this.chain(chain, start, false);
     if (e.attribute.kind === 'Literal' && e.args === null) {
       const name = e.attribute.value;
       return (f) => {
@@ -597,6 +635,104 @@ class Compiler {
         return args ? measured(f, start, resolve(o, a, rest)) : resolve(o, a, null);
       });
     };
+  }
+
+  /**
+   * `a.b.c[3]` as one closure walking the whole path. Plain maps already verified (verification
+   * happens in getAttribute) and Java lists read in place; anything else goes through
+   * getAttribute. `lenient` (for `??`, `default` and `is defined`) answers MISSING where the path
+   * does not exist instead of throwing, so the common fallback costs no exception.
+   */
+  private chain(chain: NonNullable<ReturnType<typeof literalChain>>, start: number, lenient: boolean): Ev {
+    const unit = this.unit;
+    const { root, rootStart, names, indexes } = chain;
+    const n = names.length;
+    // The longest prefix (two names or more, none an index: `sort` and `reverse` reorder lists in
+    // place) another node also walks: walked once per render and remembered in the frame's memo
+    // against the root variable's value (see `Frame.memo`).
+    let shared = 0;
+    let sharedKey = '';
+    let key = pathSegment(root);
+    for (let j = 1; j <= n; j++) {
+      // A prefix through an index is never remembered, nor is anything past it.
+      if (indexes[j - 1] !== null) break;
+      key += pathSegment(names[j - 1]!);
+      if (j >= 2 && (this.pathCounts.get(key) ?? 0) >= 2) {
+        shared = j;
+        sharedKey = key;
+      }
+    }
+    const slot = shared === 0 ? -1 : this.memoSlot(sharedKey);
+    return (f) => {
+      // The root variable: straight from a verified context when no scope holds variables (the
+      // root name is never a forbidden key, see literalChain), else through lookupVariable.
+      let o: Value;
+      const scope = f.scope;
+      const context = f.root;
+      if (scope.vars === null && scope.parent === null && verifiedPlain.has(context) && Object.hasOwn(context, root)) {
+        o = (context as Record<string, Value>)[root];
+        if (typeof o === 'function') o = lookupVariable(f, root);
+        else if (o === undefined) o = null;
+      } else o = lookupVariable(f, root);
+      if (o === MISSING) {
+        if (lenient) return MISSING;
+        throw unit.locate(rootMissing(root), rootStart);
+      }
+      let i = 0;
+      // Whether every step so far read a verified map's own data: only such a prefix is remembered
+      // (a Java member's result, `list.size`, or a list's element could change during the render).
+      let inPlace = true;
+      if (slot >= 0) {
+        const memo = f.memo;
+        if (memo[2 * slot] === o) {
+          o = memo[2 * slot + 1];
+          i = shared;
+        }
+      }
+      const rootValue = o;
+      for (; i < n; i++) {
+        const name = names[i]!;
+        walk: {
+          if (typeof o === 'object' && o !== null) {
+            if (verifiedPlain.has(o)) {
+              if (Object.hasOwn(o, name)) {
+                const v: Value = (o as Record<string, Value>)[name];
+                if (typeof v !== 'function') {
+                  o = v === undefined ? null : v;
+                  break walk;
+                }
+              } else if (lenient) return MISSING;
+            } else if (Array.isArray(o)) {
+              const index = indexes[i]!;
+              if (index !== null && index >= 0 && index < o.length && isJavaList(o)) {
+                const v: Value = o[index];
+                o = v === undefined ? null : v;
+                inPlace = false;
+                break walk;
+              }
+            }
+          }
+          inPlace = false;
+          try {
+            o = getAttribute(o, name, null, i === 0 ? root : null);
+          } catch (err) {
+            if (lenient && isUndefinedError(err)) return MISSING;
+            throw unit.locate(err, start);
+          }
+        }
+        if (i + 1 === shared && inPlace) {
+          f.memo[2 * slot] = rootValue;
+          f.memo[2 * slot + 1] = o;
+        }
+      }
+      return o;
+    };
+  }
+
+  private memoSlot(key: string): number {
+    let slot = this.memoSlots.get(key);
+    if (slot === undefined) this.memoSlots.set(key, (slot = this.memoSlots.size));
+    return slot;
   }
 
   private binary(e: Extract<Expression, { kind: 'Binary' }>): Ev {
@@ -635,6 +771,13 @@ class Compiler {
       case '???': {
         // Kestra: `??` falls back on null or undefined, `???` on undefined only.
         const nullToo = operator === '??';
+        const lenient = this.lenient(e.left);
+        if (lenient !== null) {
+          return (f) => {
+            const v = lenient(f);
+            return v === MISSING || (nullToo && (v === null || v === undefined)) ? right(f) : v;
+          };
+        }
         return (f) =>
           tryDefined(
             f,
@@ -676,15 +819,31 @@ class Compiler {
           throw wrap(e);
         };
         if (operator === '+' || operator === '-') {
-          // Their results can be strings and lists: measured against the budget.
-          const sized =
+          // Their results can be strings and lists: measured against the budget (a number needs no measuring).
+          const op = operator;
+          const measuredFn =
             operator === '+' ? addMeasured(fn) : (f: Frame, a: Value, b: Value): Value => measureValue(f.state.budget, fn(a, b));
+          const sized = (f: Frame, a: Value, b: Value): Value => ops.integerArithmetic(op, a, b) ?? measuredFn(f, a, b);
           return (f) => {
             try {
               const a = left(f);
               if (a instanceof Promise) return a.then((x) => then(right(f), (y) => sized(f, x, y))).catch(rethrow);
               const b = right(f);
               return b instanceof Promise ? b.then((y) => sized(f, a, y)).catch(rethrow) : sized(f, a, b);
+            } catch (e) {
+              throw wrap(e);
+            }
+          };
+        }
+        if (operator === '*' || operator === '/' || operator === '%') {
+          const op = operator;
+          const arithmetic = (a: Value, b: Value): Value => ops.integerArithmetic(op, a, b) ?? fn(a, b);
+          return (f) => {
+            try {
+              const a = left(f);
+              if (a instanceof Promise) return a.then((x) => then(right(f), (y) => arithmetic(x, y))).catch(rethrow);
+              const b = right(f);
+              return b instanceof Promise ? b.then((y) => arithmetic(a, y)).catch(rethrow) : arithmetic(a, b);
             } catch (e) {
               throw wrap(e);
             }

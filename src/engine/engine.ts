@@ -27,7 +27,6 @@ import type {
 } from './extension.js';
 import { coreExtension } from './builtins/core/index.js';
 import { DEFAULT_MAX_RANGE_SIZE } from './builtins/core/functions.js';
-import { stripKestraRaw } from './lexer.js';
 import { parseJavaLocale } from './locale.js';
 import { parseTemplate } from './parser.js';
 import { redactError } from './redact.js';
@@ -150,9 +149,7 @@ export class TemplateEngine {
         try {
           state = this.newState(scope, false, 0);
           const r = execute(program, checkContext(context), state);
-          return typeof r === 'string'
-            ? Promise.resolve(stripKestraRaw(r))
-            : r.then(stripKestraRaw, (e: unknown) => Promise.reject(failure(e, state)));
+          return typeof r === 'string' ? Promise.resolve(r) : r.catch((e: unknown) => Promise.reject(failure(e, state)));
         } catch (e) {
           return Promise.reject(failure(e, state));
         }
@@ -161,7 +158,7 @@ export class TemplateEngine {
         let state: RenderState | undefined;
         try {
           state = this.newState(scope, true, 0);
-          return stripKestraRaw(execute(program, checkContext(context), state) as string);
+          return execute(program, checkContext(context), state) as string;
         } catch (e) {
           throw failure(e, state);
         }
@@ -194,7 +191,7 @@ export class TemplateEngine {
     // Re-enter through the cached program directly to carry the depth and the sync mode.
     const program = this.programs.get(this.compile(template))!;
     const r = execute(program, variables, this.newState(parent.scope, parent.sync, parent.nestedDepth + 1, parent));
-    return typeof r === 'string' ? stripKestraRaw(r) : r.then(stripKestraRaw);
+    return r;
   }
 
   // --- rendering ----------------------------------------------------------------------------

@@ -104,6 +104,67 @@ export function arithmetic(op: Arithmetic, a: unknown, b: unknown): unknown {
   return bits === 32 ? BigInt(BigInt.asIntN(32, r)) : makeLong(r);
 }
 
+/**
+ * `arithmetic` for its commonest cases, answered without its type dispatch: two Integers (JS
+ * integers within 32 bits, -0 excluded: that one is a Double) whose result needs no wrapping, and
+ * a Long (a literal, a bigint) with a Long or an Integer. The result is the Long `arithmetic` returns; undefined means "not this case, ask
+ * `arithmetic`" (division by zero and 32-bit overflow included, so their failures and wrapping
+ * stay in one place).
+ */
+export function integerArithmetic(op: Arithmetic, a: unknown, b: unknown): bigint | undefined {
+  if (typeof a === 'number' && typeof b === 'number') {
+    if ((a | 0) !== a || (b | 0) !== b || (a === 0 && 1 / a < 0) || (b === 0 && 1 / b < 0)) return undefined;
+    let r: number;
+    switch (op) {
+      case '+':
+        r = a + b;
+        break;
+      case '-':
+        r = a - b;
+        break;
+      case '*':
+        // Exact while the product stays within 32 bits (checked below), as doubles are exact to 2^53.
+        r = a * b;
+        break;
+      case '/':
+        if (b === 0) return undefined;
+        // Correctly rounded, then truncated: for 32-bit operands this is the exact integer quotient.
+        r = Math.trunc(a / b);
+        break;
+      case '%':
+        if (b === 0) return undefined;
+        r = a % b;
+        break;
+    }
+    return (r | 0) === r || r === 0 ? BigInt(r) : undefined;
+  }
+  // A Long with an Integer (or a Long held as a JS number): 64 bits, as `arithmetic` computes.
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    if (typeof a === 'number') {
+      if (!Number.isSafeInteger(a) || (a === 0 && 1 / a < 0)) return undefined;
+      a = BigInt(a);
+    }
+    if (typeof b === 'number') {
+      if (!Number.isSafeInteger(b) || (b === 0 && 1 / b < 0)) return undefined;
+      b = BigInt(b);
+    }
+    if (typeof a !== 'bigint' || typeof b !== 'bigint') return undefined;
+    switch (op) {
+      case '+':
+        return BigInt.asIntN(64, a + b);
+      case '-':
+        return BigInt.asIntN(64, a - b);
+      case '*':
+        return BigInt.asIntN(64, a * b);
+      case '/':
+        return b === 0n ? undefined : BigInt.asIntN(64, a / b);
+      case '%':
+        return b === 0n ? undefined : BigInt.asIntN(64, a % b);
+    }
+  }
+  return undefined;
+}
+
 /** A java.util.Collection (a list or a map view), as `addAll`/`removeAll`/`containsAll` take; a Java array is not one. */
 export function isCollection(v: unknown): v is unknown[] {
   return isList(v) && !isJavaArray(v);

@@ -80,10 +80,29 @@ export interface Frame {
   readonly root: Readonly<Record<string, unknown>>;
   readonly state: RenderState;
   readonly unit: Unit;
+  /**
+   * Literal paths several expressions of the program share (`outputs.fetch.body` in
+   * `outputs.fetch.body.a` and `outputs.fetch.body.b`), walked once per render: pairs of (the root
+   * variable's value, the value at the end of the path) by slot. A walk reuses a pair only when its
+   * root variable has that same value now, so a `set`, a loop variable or a macro argument that
+   * shadows the root is never served from it. Only paths of map keys read in place (own data of
+   * verified maps) are remembered: no template operation changes a map (lists it may: `+`
+   * appends, `sort` and `reverse` reorder in place), and the data is the embedder's, read while
+   * the render runs.
+   */
+  readonly memo: unknown[];
 }
+
+/** The memo of programs that share no path (never written). */
+export const NO_MEMO: unknown[] = Object.freeze([]) as unknown as unknown[];
 
 export class Output {
   s = '';
+  /**
+   * Whether a `%` was appended: only then can the output hold Kestra's raw tags, which the render
+   * strips at the end (`stripKestraRaw`); checking each piece spares scanning the joined output.
+   */
+  percent = false;
   constructor(
     private readonly max: number,
     /** Kestra's JSON writer (the top level) or Pebble's plain writer (macros, filter blocks, `block()`). */
@@ -91,6 +110,7 @@ export class Output {
   ) {}
   append(text: string): void {
     this.s += text;
+    if (!this.percent && text.includes('%')) this.percent = true;
     if (this.s.length > this.max) {
       throw new LimitExceededError('maxRenderedSize', `The rendered output exceeds the limit of ${this.max} characters`);
     }

@@ -459,6 +459,10 @@ export function toKestraJson(value: unknown, includeNulls = false, depth = 0): s
       // Subclasses (Kestra's Float, BigDecimal, BigInteger boxes) print their own way.
       if (value instanceof JDouble) return Number.isFinite(value.value) ? value.toString() : jsonString(value.toString());
       if (value instanceof JChar) return jsonString(value.value);
+      if (depth < MAX_JSON_DEPTH && isMap(value)) {
+        const flat = flatJsonObject(value, includeNulls);
+        if (flat !== null) return flat;
+      }
       const text = new TextWriter();
       writeJson(value, includeNulls, depth, text);
       return text.text();
@@ -466,6 +470,46 @@ export function toKestraJson(value: unknown, includeNulls = false, depth = 0): s
     default:
       return 'null';
   }
+}
+
+/**
+ * writeJson's output for a map whose values are all strings, finite numbers, booleans, Longs or
+ * nulls (the common `toJson` of a small map), written in one pass; null for any other map.
+ */
+function flatJsonObject(map: Record<string, unknown>, includeNulls: boolean): string | null {
+  let out = '{';
+  let first = true;
+  for (const key of mapKeys(map)) {
+    const v = map[key];
+    let text: string;
+    switch (typeof v) {
+      case 'string':
+        text = jsonString(v);
+        break;
+      case 'number':
+        if (!Number.isFinite(v)) return null;
+        text = formatNumber(v);
+        break;
+      case 'bigint':
+      case 'boolean':
+        text = String(v);
+        break;
+      case 'undefined':
+        if (!includeNulls) continue;
+        text = 'null';
+        break;
+      case 'object':
+        if (v !== null) return null;
+        if (!includeNulls) continue;
+        text = 'null';
+        break;
+      default:
+        return null;
+    }
+    out += (first ? '' : ',') + jsonString(key) + ':' + text;
+    first = false;
+  }
+  return out + '}';
 }
 
 function writeJson(value: unknown, includeNulls: boolean, depth: number, w: TextWriter): void {

@@ -17,6 +17,7 @@ import {
   keyTextAt,
   parseYaml,
   pointerToPath,
+  precompiledValidator,
   ProblemList,
   readSourceFile,
   SourceFileError,
@@ -39,9 +40,11 @@ import {
 } from './schema.js';
 import {
   checkScheduleSemantics,
+  CONDITION_SCHEMAS,
   conditionObjectSchema,
   conditionSchema,
   SCHEDULE_TRIGGER,
+  TRIGGER_SCHEMAS,
   triggerObjectSchema,
   triggerSchema,
   type ConditionDefinition,
@@ -82,12 +85,29 @@ function pluginValidator(def: PluginSchema, build: (def: PluginSchema) => JsonSc
 }
 
 function getAjv(): Ajv {
-  ajv ??= createAjv([EXPECTED]);
+  ajv ??= createAjv(LOADER_KEYWORDS);
   return ajv;
 }
 
 function validatorFor(schema: JsonSchema): ValidateFunction {
-  return getAjv().compile(schema);
+  return precompiledValidator(schema, LOADER_KEYWORDS) ?? getAjv().compile(schema);
+}
+
+/** The annotation keywords of the loader's ajv (part of a precompiled validator's name). */
+export const LOADER_KEYWORDS: readonly string[] = [EXPECTED];
+
+/**
+ * Every schema the loader compiles for the built-in types: the flow, each core task type, each
+ * input type, each trigger and condition (what tools/precompile-validators.mjs compiles at build).
+ */
+export function builtInValidatorSchemas(registry: TaskRegistry = defaultTaskRegistry): JsonSchema[] {
+  return [
+    flowObjectSchema({ type: 'object' }, { type: 'object' }),
+    ...registry.list().map((def) => taskObjectSchema(def, { type: 'object' })),
+    ...INPUT_TYPES.map((type) => inputObjectSchema(type)),
+    ...TRIGGER_SCHEMAS.map(triggerObjectSchema),
+    ...CONDITION_SCHEMAS.map(conditionObjectSchema),
+  ];
 }
 
 function taskValidator(def: TaskDefinition): ValidateFunction {

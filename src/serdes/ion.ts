@@ -4,7 +4,8 @@
  * as decimals, strings UTF-8. Reading parses the Ion subset such files hold with a fast hand-written
  * parser and falls back to ion-js for anything else (blobs, clobs…).
  */
-import { IonTypes, loadAll, type dom } from 'ion-js';
+import type { dom } from 'ion-js';
+import { ionJs } from '../engine/builtins/kestra/ion-js.js';
 import { IonParseError } from './errors.js';
 import { readIonAll } from '../engine/builtins/kestra/ion.js';
 import { integralFromText } from '../engine/builtins/kestra/json.js';
@@ -420,7 +421,7 @@ export function parseIon(text: string | Uint8Array, options: { keepAnnotations?:
     }
   }
   try {
-    return options.typed === true ? loadAll(text).map((v) => typedIonToJava(v, 0)) : readIonAll(text);
+    return options.typed === true ? ionJs().loadAll(text).map((v) => typedIonToJava(v, 0)) : readIonAll(text);
   } catch (e) {
     throw new IonParseError(`Invalid Ion data: ${(e as Error).message}`);
   }
@@ -428,6 +429,7 @@ export function parseIon(text: string | Uint8Array, options: { keepAnnotations?:
 
 /** An ion-js value (binary Ion) as the typed readers take it: timestamps, java.time strings, decimals and blobs kept. */
 function typedIonToJava(v: dom.Value | null, depth: number): unknown {
+  const { IonTypes } = ionJs();
   if (depth > MAX_DEPTH) throw new IonParseError('Ion nesting too deep');
   if (v === null || v.isNull()) return null;
   switch (v.getType()) {

@@ -1,9 +1,14 @@
 /** Helpers shared by the loaders that turn ajv's errors into problems worded for their users. */
-import { Ajv } from 'ajv';
+import { createRequire } from 'node:module';
+import type * as AjvModule from 'ajv';
+import type { Ajv } from 'ajv';
 
 /** An ajv instance for checking user files: every error, strict schemas, our annotation keywords allowed. */
-export function createAjv(keywords: readonly string[] = []): Ajv {
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
+export function createAjv(keywords: readonly string[] = [], extra: { readonly code?: { readonly source: boolean } } = {}): Ajv {
+  // `extra.code.source`: keep the generated code, for the build's precompiled validators (same options otherwise).
+  // ajv is loaded when a schema must be compiled: with the build's precompiled validators, a CLI run never needs it.
+  const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as typeof AjvModule;
+  const ajv = new AjvClass({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true, ...extra });
   for (const keyword of keywords) ajv.addKeyword(keyword);
   return ajv;
 }

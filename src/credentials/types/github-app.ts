@@ -1,5 +1,4 @@
 /** GITHUB_APP: an installation access token bought with the app's JWT. */
-import { SignJWT } from 'jose';
 import type { JWTPayload } from 'jose';
 import { EXPECTED, field, type JsonSchema } from '../../config/fields.js';
 import type { CredentialCommonConfig, SecretRef } from '../../config/types.js';
@@ -117,6 +116,8 @@ export async function mintGitHubApp(credential: GitHubAppConfig, ctx: GrantConte
 
   let clockOffsetMs = 0;
   for (let skewRetry = 0; ; skewRetry++) {
+    // jose is loaded when a token is first minted, not when the CLI starts.
+    const { SignJWT } = await import('jose');
     const jwt = await new SignJWT(githubAppJwtClaims(credential, ctx.now() + clockOffsetMs) as unknown as JWTPayload)
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
       .sign(key);

@@ -1,5 +1,4 @@
 /** OAUTH2 / JWT_BEARER: RFC 7523 §2.1, a signed JWT is the grant (e.g. a Google service account). */
-import { SignJWT } from 'jose';
 import { EXPECTED, field, type JsonSchema } from '../../config/fields.js';
 import type { CredentialCommonConfig, SecretRef, SigningAlgorithm } from '../../config/types.js';
 import { FORM_CONTENT_TYPE, USER_AGENT, type GrantContext } from '../grant.js';
@@ -117,6 +116,8 @@ export async function mintJwtBearer(credential: JwtBearerConfig, ctx: GrantConte
     redactor: ctx.redactor,
   });
   const claims = jwtBearerClaims(credential, ctx.now());
+  // jose is loaded when a token is first minted, not when the CLI starts.
+  const { SignJWT } = await import('jose');
   const assertion = await new SignJWT(claims)
     .setProtectedHeader({ alg: credential.algorithm, typ: 'JWT', ...(credential.keyId === undefined ? {} : { kid: credential.keyId }) })
     .sign(key);

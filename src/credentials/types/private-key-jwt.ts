@@ -1,6 +1,5 @@
 /** OAUTH2 / PRIVATE_KEY_JWT: client_credentials with private_key_jwt client authentication (RFC 7523 §2.2). */
 import { randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
 import { field, type JsonSchema } from '../../config/fields.js';
 import type { CredentialCommonConfig, SecretRef, SigningAlgorithm } from '../../config/types.js';
 import { FORM_CONTENT_TYPE, USER_AGENT, type GrantContext } from '../grant.js';
@@ -91,6 +90,8 @@ export async function mintPrivateKeyJwt(credential: PrivateKeyJwtConfig, ctx: Gr
   });
   // A new assertion (new jti) per attempt: servers with replay detection reject a reused one.
   const buildBody = async (): Promise<string> => {
+    // jose is loaded when a token is first minted, not when the CLI starts.
+    const { SignJWT } = await import('jose');
     const assertion = await new SignJWT(clientAssertionClaims(credential, ctx.now()))
       .setProtectedHeader({ alg: credential.algorithm, typ: 'JWT', ...(credential.keyId === undefined ? {} : { kid: credential.keyId }) })
       .sign(key);

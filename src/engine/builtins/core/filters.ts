@@ -290,7 +290,13 @@ export const coreFilters: Readonly<Record<string, FilterDefinition>> = {
         throw new TemplateError('TYPE_ERROR', "The 'join' filter expects that the input is either a collection or an array.");
       const sep = args['separator'];
       const glue = sep === null || sep === undefined ? '' : castString(sep);
-      return input.map((v) => toJavaString(v)).join(glue);
+      let out = '';
+      for (let i = 0; i < input.length; i++) {
+        const v = input[i];
+        // A hole of a sparse array joins as nothing, as Array.prototype.join has it.
+        out += (i === 0 ? '' : glue) + (v === undefined && !(i in input) ? '' : toJavaString(v));
+      }
+      return out;
     },
     ['separator'],
   ),

@@ -1,6 +1,6 @@
 /** Amazon Ion: `toIon` filter (Ion text, as Jackson's Ion mapper writes it) and `fromIon` function. */
-import { IonTypes, dom, makeReader, makeTextWriter } from 'ion-js';
 import type { Reader, Writer } from 'ion-js';
+import { ionJs } from './ion-js.js';
 import type { FilterDefinition, FunctionDefinition } from '../../extension.js';
 import { JDouble, OrderedMapBuilder, ValueWalk, isList, isMap, makeDouble, mapKeys, toJavaString } from '../../values.js';
 import { functionError } from './common.js';
@@ -8,6 +8,7 @@ import { integralFromText } from './json.js';
 import { JBigDecimal, JBigInteger, JFloat } from './numbers.js';
 
 function writeIon(w: Writer, value: unknown, depth: number, walk: ValueWalk): void {
+  const { IonTypes, dom } = ionJs();
   if (depth > 1000) throw functionError('Value nesting depth exceeds the maximum allowed');
   if (value === null || value === undefined) return w.writeNull(IonTypes.NULL);
   switch (typeof value) {
@@ -50,6 +51,7 @@ function writeIon(w: Writer, value: unknown, depth: number, walk: ValueWalk): vo
 }
 
 export function toIonText(value: unknown): string {
+  const { makeTextWriter } = ionJs();
   const w = makeTextWriter();
   writeIon(w, value, 0, new ValueWalk());
   w.close();
@@ -62,6 +64,7 @@ export function toIonText(value: unknown): string {
  * JavaScript object, which lists integer-like names first).
  */
 function readIonValue(r: Reader, depth: number): unknown {
+  const { IonTypes } = ionJs();
   if (depth > 1000) throw new Error('Ion nesting too deep');
   const type = r.type();
   if (type === null || r.isNull()) return null;
@@ -106,6 +109,7 @@ function readIonValue(r: Reader, depth: number): unknown {
 
 /** Every top-level value of an Ion text or binary document, as the engine's values (struct field order kept). */
 export function readIonAll(ion: string | Uint8Array): unknown[] {
+  const { makeReader } = ionJs();
   const r = makeReader(ion);
   const out: unknown[] = [];
   while (r.next() !== null) out.push(readIonValue(r, 0));
