@@ -421,7 +421,11 @@ export function parseIon(text: string | Uint8Array, options: { keepAnnotations?:
     }
   }
   try {
-    return options.typed === true ? ionJs().loadAll(text).map((v) => typedIonToJava(v, 0)) : readIonAll(text);
+    return options.typed === true
+      ? ionJs()
+          .loadAll(text)
+          .map((v) => typedIonToJava(v, 0))
+      : readIonAll(text);
   } catch (e) {
     throw new IonParseError(`Invalid Ion data: ${(e as Error).message}`);
   }
