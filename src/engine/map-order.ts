@@ -128,3 +128,57 @@ export function orderedMap(entries: Iterable<readonly [string, unknown]>): Recor
   for (const [k, v] of entries) b.set(k, v);
   return b.build();
 }
+
+/**
+ * `JSON.stringify(value)` that writes each map in its Java order (`mapKeys`): what the execution
+ * stores and the REST API write, so that a saved or served execution keeps `{"b":1,"2024":2}` as
+ * Kestra does. Otherwise the same text as JSON.stringify (`toJSON`, left-out `undefined` and
+ * functions, `null` for non-finite numbers, a TypeError on a cycle or a bigint); a value holding no
+ * reordered map is written by JSON.stringify itself.
+ */
+export function stringifyKeepingOrder(value: unknown): string | undefined {
+  let reordered = false;
+  const text = JSON.stringify(value, (_key, v: unknown) => {
+    if (!reordered && typeof v === 'object' && v !== null && (v as Ordered)[KEY_ORDER] !== undefined) reordered = true;
+    return v;
+  });
+  return reordered ? writeOrdered(value, '', []) : text;
+}
+
+function writeOrdered(input: unknown, key: string, ancestors: object[]): string | undefined {
+  let v = input;
+  if (typeof v === 'object' && v !== null && typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+    v = (v as { toJSON(key: string): unknown }).toJSON(key);
+  }
+  if (v instanceof Number || v instanceof String || v instanceof Boolean) v = v.valueOf();
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'number':
+      return Number.isFinite(v) ? JSON.stringify(v) : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'bigint':
+      throw new TypeError('Do not know how to serialize a BigInt');
+    case 'object': {
+      if (v === null) return 'null';
+      if (ancestors.includes(v)) throw new TypeError('Converting circular structure to JSON');
+      ancestors.push(v);
+      let out: string;
+      if (Array.isArray(v)) {
+        out = '[' + v.map((item: unknown, i) => writeOrdered(item, String(i), ancestors) ?? 'null').join(',') + ']';
+      } else {
+        const parts: string[] = [];
+        for (const k of mapKeys(v)) {
+          const written = writeOrdered((v as Record<string, unknown>)[k], k, ancestors);
+          if (written !== undefined) parts.push(JSON.stringify(k) + ':' + written);
+        }
+        out = '{' + parts.join(',') + '}';
+      }
+      ancestors.pop();
+      return out;
+    }
+    default:
+      return undefined;
+  }
+}

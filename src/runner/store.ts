@@ -10,6 +10,8 @@ import { PebbleflowError } from '../errors/pebbleflow-error.js';
 import type { Execution, TaskRun } from '../flow/execution.js';
 import { clonePlain } from './context.js';
 import type { LogEntry } from './types.js';
+import { parseJsonKeepingOrder } from '../engine/builtins/kestra/json.js';
+import { stringifyKeepingOrder } from '../engine/map-order.js';
 
 /** What changed. */
 export type ExecutionChange = { readonly kind: 'execution' } | { readonly kind: 'taskRun'; readonly taskRun: Readonly<TaskRun> };
@@ -138,7 +140,7 @@ export class FileExecutionStore implements ExecutionStore {
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = parseJsonKeepingOrder(text);
     } catch {
       throw new ExecutionStoreError('INVALID_STORED_EXECUTION', `The stored execution ${id} is not valid JSON`);
     }
@@ -188,7 +190,7 @@ export class FileExecutionStore implements ExecutionStore {
       const record: StoredExecution = { version: 1, execution: execution, logs, meta: this.#meta };
       const file = join(this.dir, `${id}.json`);
       const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
+      writeFileSync(tmp, stringifyKeepingOrder(record)!, { mode: 0o600 });
       renameSync(tmp, file);
     }
     // Keep the entries (their logs) so later changes of the same executions append to them.

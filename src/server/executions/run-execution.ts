@@ -8,6 +8,7 @@
  */
 import type { Flow } from '../../flow/model.js';
 import type { FlowRepository as RunnerFlows } from '../../flow/repository.js';
+import { clonePlain } from '../../runner/context.js';
 import type { Execution } from '../../runner/execution.js';
 import type { TaskRegistry } from '../../tasks/registry.js';
 import { resumeExecution, runExecution as continueExecution, type StorageDirs } from '../../runner/runner.js';
@@ -65,7 +66,8 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
       return chain;
     }
     for (const execution of dirty.values()) {
-      const copy = structuredClone(execution) as StoredExecution;
+      // clonePlain, not structuredClone: maps keep their Java key order (a non-enumerable symbol).
+      const copy = clonePlain(execution) as StoredExecution;
       const stored: StoredExecution =
         copy.id === main.id
           ? { ...copy, ...(main.secretInputs === undefined ? {} : { secretInputs: main.secretInputs }), tenantId: work.tenant }

@@ -5,6 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError } from './errors.js';
+import { parseJsonKeepingOrder } from '../../engine/builtins/kestra/json.js';
+import { stringifyKeepingOrder } from '../../engine/map-order.js';
 
 /** Default body limit: flows and inputs are small; FILE inputs get their own limit. */
 export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
@@ -94,7 +96,7 @@ export class ApiRequest {
   async json(limit?: number): Promise<unknown> {
     const text = await this.text(limit);
     try {
-      return JSON.parse(text) as unknown;
+      return parseJsonKeepingOrder(text);
     } catch (e) {
       throw new HttpError(422, `Invalid json: ${(e as Error).message}`);
     }
@@ -142,7 +144,7 @@ export function writeReply(req: IncomingMessage, res: ServerResponse, reply: Rep
   let payload: Buffer | undefined;
   if (reply.raw !== undefined) payload = typeof reply.raw === 'string' ? Buffer.from(reply.raw) : reply.raw;
   else if (reply.body !== undefined) {
-    payload = Buffer.from(JSON.stringify(reply.body));
+    payload = Buffer.from(stringifyKeepingOrder(reply.body) ?? 'null');
     headers['content-type'] ??= 'application/json';
   }
   if (payload !== undefined) headers['content-length'] = String(payload.length);

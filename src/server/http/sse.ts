@@ -5,6 +5,7 @@
  * proxies from closing an idle stream.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { stringifyKeepingOrder } from '../../engine/map-order.js';
 
 export interface ServerSentEvent {
   /** Kestra uses the event id to say what the event is (`progress`, `end`). */
@@ -48,7 +49,7 @@ export class EventStream {
 
   send(event: ServerSentEvent): void {
     if (this.ended) return;
-    const data = typeof event.data === 'string' ? event.data : JSON.stringify(event.data);
+    const data = typeof event.data === 'string' ? event.data : (stringifyKeepingOrder(event.data) ?? 'null');
     let out = '';
     if (event.id !== undefined) out += `id: ${event.id.replace(/[\r\n]/g, '')}\n`;
     if (event.event !== undefined) out += `event: ${event.event.replace(/[\r\n]/g, '')}\n`;

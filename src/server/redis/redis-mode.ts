@@ -13,6 +13,7 @@ import type { TriggerEngine } from '../triggers/trigger-engine.js';
 import { BullExecutionQueue, BullSchedules, createQueue } from './bull.js';
 import { keys, type RedisMessage } from './keys.js';
 import { RedisExecutionStore } from './redis-store.js';
+import { parseJsonKeepingOrder } from '../../engine/builtins/kestra/json.js';
 
 const GROUP = 'pebbleflow-servers';
 
@@ -55,7 +56,7 @@ export async function redisMode(o: {
         const json = fields[fields.indexOf('execution') + 1];
         if (json !== undefined) {
           try {
-            await triggers.onExecution(JSON.parse(json) as StoredExecution);
+            await triggers.onExecution(parseJsonKeepingOrder(json) as StoredExecution);
           } catch (e) {
             o.log(`pebbleflow: Flow triggers: ${(e as Error).message}`);
           }
@@ -96,7 +97,7 @@ export async function redisMode(o: {
       subscriber.on('message', (_channel: string, text: string) => {
         let message: RedisMessage;
         try {
-          message = JSON.parse(text) as RedisMessage;
+          message = parseJsonKeepingOrder(text) as RedisMessage;
         } catch {
           return;
         }

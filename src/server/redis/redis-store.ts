@@ -11,6 +11,8 @@ import { isSafeId } from '../store/file-store.js';
 import { pageOf, summarize, type ExecutionSummary } from '../store/query.js';
 import { triggerUid, type ExecutionQuery, type ExecutionStore, type LogRecord, type Paged, type TriggerState } from '../store/types.js';
 import { keys } from './keys.js';
+import { parseJsonKeepingOrder } from '../../engine/builtins/kestra/json.js';
+import { stringifyKeepingOrder } from '../../engine/map-order.js';
 
 /**
  * KEYS: execution, summaries, events channel, states stream[, job lock]. ARGV: id, json, summary,
@@ -65,7 +67,7 @@ export class RedisExecutionStore implements ExecutionStore {
   private async write(execution: Execution, onlyIfAbsent: boolean, lock?: { key: string; token: string }): Promise<boolean> {
     const tenant = execution.tenantId ?? 'main';
     if (!isSafeId(tenant) || !isSafeId(execution.id)) throw new TypeError(`Unsafe execution id ${execution.id}`);
-    const json = JSON.stringify(execution);
+    const json = stringifyKeepingOrder(execution)!;
     const message = `{"t":"execution","tenant":${JSON.stringify(tenant)},"execution":${json}}`;
     const result = await this.redis.eval(
       SAVE_SCRIPT,
@@ -103,7 +105,7 @@ export class RedisExecutionStore implements ExecutionStore {
   async get(tenant: string, id: string): Promise<Execution | undefined> {
     if (!isSafeId(tenant) || !isSafeId(id)) return undefined;
     const json = await this.redis.get(keys.execution(tenant, id));
-    return json === null ? undefined : (JSON.parse(json) as Execution);
+    return json === null ? undefined : (parseJsonKeepingOrder(json) as Execution);
   }
 
   private async summaries(tenant: string): Promise<ExecutionSummary[]> {
@@ -116,7 +118,7 @@ export class RedisExecutionStore implements ExecutionStore {
     const { ids, total } = pageOf(await this.summaries(tenant), query);
     if (ids.length === 0) return { results: [], total };
     const values = await this.redis.mget(ids.map((id) => keys.execution(tenant, id)));
-    return { results: values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as Execution), total };
+    return { results: values.filter((v): v is string => v !== null).map((v) => parseJsonKeepingOrder(v) as Execution), total };
   }
 
   async unfinished(tenant: string): Promise<Execution[]> {
@@ -124,7 +126,7 @@ export class RedisExecutionStore implements ExecutionStore {
     const ids = (await this.summaries(tenant)).filter((s) => !isTerminal(s.state)).map((s) => s.id);
     if (ids.length === 0) return [];
     const values = await this.redis.mget(ids.map((id) => keys.execution(tenant, id)));
-    return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as Execution);
+    return values.filter((v): v is string => v !== null).map((v) => parseJsonKeepingOrder(v) as Execution);
   }
 
   async delete(tenant: string, id: string): Promise<boolean> {
@@ -137,14 +139,14 @@ export class RedisExecutionStore implements ExecutionStore {
   async appendLogs(tenant: string, executionId: string, records: readonly LogRecord[]): Promise<void> {
     if (!isSafeId(tenant) || !isSafeId(executionId)) throw new TypeError(`Unsafe execution id ${executionId}`);
     if (records.length === 0) return;
-    const pipeline = this.redis.pipeline().rpush(keys.logs(tenant, executionId), ...records.map((r) => JSON.stringify(r)));
-    for (const record of records) pipeline.publish(keys.events, JSON.stringify({ t: 'log', tenant, record }));
+    const pipeline = this.redis.pipeline().rpush(keys.logs(tenant, executionId), ...records.map((r) => stringifyKeepingOrder(r)!));
+    for (const record of records) pipeline.publish(keys.events, stringifyKeepingOrder({ t: 'log', tenant, record })!);
     await pipeline.exec();
   }
 
   async logs(tenant: string, executionId: string): Promise<LogRecord[]> {
     if (!isSafeId(tenant) || !isSafeId(executionId)) return [];
-    return (await this.redis.lrange(keys.logs(tenant, executionId), 0, -1)).map((l) => JSON.parse(l) as LogRecord);
+    return (await this.redis.lrange(keys.logs(tenant, executionId), 0, -1)).map((l) => parseJsonKeepingOrder(l) as LogRecord);
   }
 
   async deleteLogs(tenant: string, executionId: string): Promise<void> {

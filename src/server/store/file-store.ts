@@ -18,6 +18,8 @@ import { createExclusive, writeFileAtomic } from './atomic-file.js';
 import { pageOf, summarize, type ExecutionSummary } from './query.js';
 import type { ExecutionQuery, ExecutionStore, LogRecord, Paged, TriggerState } from './types.js';
 import { triggerUid } from './types.js';
+import { parseJsonKeepingOrder } from '../../engine/builtins/kestra/json.js';
+import { stringifyKeepingOrder } from '../../engine/map-order.js';
 
 const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 /** A journal past this many bytes is folded into the execution's JSON file. */
@@ -118,7 +120,7 @@ export class FileExecutionStore implements ExecutionStore {
         const line = lines[i]!;
         if (line === '') continue;
         try {
-          return JSON.parse(line) as Execution;
+          return parseJsonKeepingOrder(line) as Execution;
         } catch {
           // cut short by a crash: the one before is whole
         }
@@ -127,7 +129,7 @@ export class FileExecutionStore implements ExecutionStore {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
     try {
-      return JSON.parse(await readFile(this.executionPath(tenant, id), 'utf8')) as Execution;
+      return parseJsonKeepingOrder(await readFile(this.executionPath(tenant, id), 'utf8')) as Execution;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
@@ -171,7 +173,7 @@ export class FileExecutionStore implements ExecutionStore {
     const tenant = this.tenantOf(execution);
     if (!isSafeId(tenant) || !isSafeId(execution.id)) throw new TypeError(`Unsafe execution id ${execution.id}`);
     (await this.index(tenant)).set(execution.id, summarize(execution));
-    const json = JSON.stringify(execution);
+    const json = stringifyKeepingOrder(execution)!;
     const key = `${tenant}\u0000${execution.id}`;
     const settled = isTerminal(execution.state.current) || execution.state.current === 'PAUSED';
     await this.serial(key, async () => {
@@ -200,7 +202,7 @@ export class FileExecutionStore implements ExecutionStore {
     const index = await this.index(tenant);
     if (index.has(execution.id)) return false;
     const created = await this.serial(`${tenant}\u0000${execution.id}`, () =>
-      createExclusive(this.executionPath(tenant, execution.id), JSON.stringify(execution)),
+      createExclusive(this.executionPath(tenant, execution.id), stringifyKeepingOrder(execution)!),
     );
     if (created) index.set(execution.id, summarize(execution));
     return created;
@@ -240,7 +242,7 @@ export class FileExecutionStore implements ExecutionStore {
     if (!isSafeId(tenant) || !isSafeId(executionId)) return Promise.reject(new TypeError(`Unsafe execution id ${executionId}`));
     if (records.length === 0) return Promise.resolve();
     const path = this.logPath(tenant, executionId);
-    const text = records.map((r) => `${JSON.stringify(r)}\n`).join('');
+    const text = records.map((r) => `${stringifyKeepingOrder(r)}\n`).join('');
     const previous = this.logChains.get(path) ?? Promise.resolve();
     const next = previous
       .catch(() => undefined)
@@ -270,7 +272,7 @@ export class FileExecutionStore implements ExecutionStore {
     for (const line of text.split('\n')) {
       if (line === '') continue;
       try {
-        out.push(JSON.parse(line) as LogRecord);
+        out.push(parseJsonKeepingOrder(line) as LogRecord);
       } catch {
         // A line cut short by a crash: what was written before it is intact.
       }
