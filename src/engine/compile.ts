@@ -211,8 +211,9 @@ class Compiler {
     switch (s.kind) {
       case 'Text': {
         const text = s.text;
+        const percent = text.includes('%');
         return (_f, out) => {
-          out.append(text);
+          out.appendStatic(text, percent);
         };
       }
       case 'Print': {

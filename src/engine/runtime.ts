@@ -115,6 +115,15 @@ export class Output {
       throw new LimitExceededError('maxRenderedSize', `The rendered output exceeds the limit of ${this.max} characters`);
     }
   }
+
+  /** `append` for the template's own text, whose `%` was looked for once, at compile time. */
+  appendStatic(text: string, percent: boolean): void {
+    this.s += text;
+    if (percent) this.percent = true;
+    if (this.s.length > this.max) {
+      throw new LimitExceededError('maxRenderedSize', `The rendered output exceeds the limit of ${this.max} characters`);
+    }
+  }
 }
 
 export type Value = unknown;
