@@ -81,33 +81,35 @@ export function arithmetic(op: Arithmetic, a: unknown, b: unknown): unknown {
   const bits = javaType(a) === 'Integer' && javaType(b) === 'Integer' ? 32 : 64;
   const x = toLong(a);
   const y = toLong(b);
-  const r = exactLong(op, x, y);
-  if (r === undefined) throw fail(OPERATION_NAMES[op]);
-  return bits === 32 ? BigInt(BigInt.asIntN(32, r)) : makeLong(r);
-}
-
-/** `x op y` on Longs, exactly (the caller wraps it); undefined for a division by zero. */
-function exactLong(op: Arithmetic, x: bigint, y: bigint): bigint | undefined {
+  let r: bigint;
   switch (op) {
     case '+':
-      return x + y;
+      r = x + y;
+      break;
     case '-':
-      return x - y;
+      r = x - y;
+      break;
     case '*':
-      return x * y;
+      r = x * y;
+      break;
     case '/':
-      return y === 0n ? undefined : x / y;
+      if (y === 0n) throw fail(OPERATION_NAMES[op]);
+      r = x / y;
+      break;
     case '%':
-      return y === 0n ? undefined : x % y;
+      if (y === 0n) throw fail(OPERATION_NAMES[op]);
+      r = x % y;
+      break;
   }
+  return bits === 32 ? BigInt(BigInt.asIntN(32, r)) : makeLong(r);
 }
 
 /**
  * `arithmetic` for its commonest cases, answered without its type dispatch: two Integers (JS
  * integers within 32 bits, -0 excluded: that one is a Double) whose result needs no wrapping, and
- * a Long (a literal, a bigint) with a Long or an Integer. The result is the Long `arithmetic`
- * returns; undefined means "not this case, ask `arithmetic`" (division by zero and 32-bit overflow
- * included, so their failures and wrapping stay in one place).
+ * a Long (a literal, a bigint) with a Long or an Integer. The result is the Long `arithmetic` returns; undefined means "not this case, ask
+ * `arithmetic`" (division by zero and 32-bit overflow included, so their failures and wrapping
+ * stay in one place).
  */
 export function integerArithmetic(op: Arithmetic, a: unknown, b: unknown): bigint | undefined {
   if (typeof a === 'number' && typeof b === 'number') {
@@ -147,8 +149,19 @@ export function integerArithmetic(op: Arithmetic, a: unknown, b: unknown): bigin
       b = BigInt(b);
     }
     if (typeof a !== 'bigint' || typeof b !== 'bigint') return undefined;
-    const r = exactLong(op, a, b);
-    return r === undefined ? undefined : BigInt.asIntN(64, r);
+    // The switch of `arithmetic` again, inline: a shared helper measured 10 % slower on t8_arith_loop.
+    switch (op) {
+      case '+':
+        return BigInt.asIntN(64, a + b);
+      case '-':
+        return BigInt.asIntN(64, a - b);
+      case '*':
+        return BigInt.asIntN(64, a * b);
+      case '/':
+        return b === 0n ? undefined : BigInt.asIntN(64, a / b);
+      case '%':
+        return b === 0n ? undefined : BigInt.asIntN(64, a % b);
+    }
   }
   return undefined;
 }
