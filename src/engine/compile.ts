@@ -836,6 +836,9 @@ class Compiler {
             }
           };
         }
+        // The same closure three times over (`+ -`, `* / %`, the rest) on purpose: one shared closure
+        // calling an operator function makes that call site megamorphic (measured 10 % slower on
+        // t8_arith_loop).
         if (operator === '*' || operator === '/' || operator === '%') {
           const op = operator;
           const arithmetic = (a: Value, b: Value): Value => ops.integerArithmetic(op, a, b) ?? fn(a, b);

