@@ -65,16 +65,22 @@ function literalChain(e: Expression): { root: string; rootStart: number; names: 
   const indexes: (number | null)[] = [];
   let node = e;
   while (node.kind === 'GetAttribute') {
-    if (node.args !== null || node.attribute.kind !== 'Literal') return null;
-    const value = node.attribute.value;
-    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'bigint') return null;
-    const name = typeof value === 'string' ? value : toJavaString(value);
+    const name = literalName(node);
+    if (name === null) return null;
     names.unshift(name);
     indexes.unshift(javaParseInt(name));
     node = node.object;
   }
   if (node.kind !== 'ContextVariable' || FORBIDDEN_KEYS.has(node.name) || names.some((n) => FORBIDDEN_KEYS.has(n))) return null;
   return { root: node.name, rootStart: node.start, names, indexes };
+}
+
+/** The name `a.b` or `a[3]` reads when it is a literal (a number as `String.valueOf` prints it), else null. */
+function literalName(node: Extract<Expression, { kind: 'GetAttribute' }>): string | null {
+  if (node.args !== null || node.attribute.kind !== 'Literal') return null;
+  const value = node.attribute.value;
+  if (typeof value === 'string') return value;
+  return typeof value === 'number' || typeof value === 'bigint' ? toJavaString(value) : null;
 }
 
 /** The render's text: Kestra's raw tags a value left in it stripped (VariableRenderer's last step). */
@@ -98,7 +104,7 @@ type FunctionCallNode = Extract<Expression, { kind: 'FunctionCall' }>;
 class Compiler {
   private readonly macros = new Map<string, (args: Value[] | Record<string, Value>, f: Frame) => Value>();
   private readonly blocks = new Map<string, Run>();
-  /** How many attribute nodes walk each literal path (`pathKey`): a path walked twice or more gets a memo slot. */
+  /** How many attribute nodes walk each literal path (keyed by `pathSegment`s): a path walked twice or more gets a memo slot. */
   private readonly pathCounts = new Map<string, number>();
   private readonly memoSlots = new Map<string, number>();
 
@@ -114,11 +120,10 @@ class Compiler {
     const pathKeys = new Map<Expression, string | null>();
     const pathKeyOf = (e: Expression): string | null => {
       if (e.kind === 'ContextVariable') return FORBIDDEN_KEYS.has(e.name) ? null : pathSegment(e.name);
-      if (e.kind !== 'GetAttribute' || e.args !== null || e.attribute.kind !== 'Literal') return null;
+      if (e.kind !== 'GetAttribute') return null;
       let key = pathKeys.get(e);
       if (key !== undefined) return key;
-      const value = e.attribute.value;
-      const name = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'bigint' ? toJavaString(value) : null;
+      const name = literalName(e);
       const parent = name === null || FORBIDDEN_KEYS.has(name) ? null : pathKeyOf(e.object);
       key = parent === null ? null : parent + pathSegment(name!);
       pathKeys.set(e, key);
@@ -679,6 +684,7 @@ class Compiler {
         if (lenient) return MISSING;
         throw unit.locate(rootMissing(root), rootStart);
       }
+      const rootValue = o;
       let i = 0;
       // Whether every step so far read a verified map's own data: only such a prefix is remembered
       // (a Java member's result, `list.size`, or a list's element could change during the render).
@@ -690,7 +696,6 @@ class Compiler {
           i = shared;
         }
       }
-      const rootValue = o;
       for (; i < n; i++) {
         const name = names[i]!;
         walk: {
