@@ -18,6 +18,7 @@ const precompiled = join(root, 'dist', 'validators');
 
 const NOT_AT_START_UP = [
   'jose',
+  '@js-joda/core',
   'ion-js',
   'pg',
   'mysql2',

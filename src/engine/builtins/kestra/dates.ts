@@ -3,17 +3,8 @@
  * java.time port: Java `DateTimeFormatter` patterns and named formats, IANA zones, the
  * process zone by default (Kestra uses the JVM's), epoch numbers read by magnitude.
  */
-import {
-  ChronoUnit,
-  DateTimeFormatter,
-  Instant,
-  LocalDate,
-  LocalDateTime,
-  ResolverStyle,
-  ZoneId,
-  ZoneOffset,
-  ZonedDateTime,
-} from '@js-joda/core';
+import type * as JodaCore from '@js-joda/core';
+import type { ChronoUnit, DateTimeFormatter, Instant, ZoneId, ZonedDateTime } from '@js-joda/core';
 import { createRequire } from 'node:module';
 import type { Locale as JodaLocale, registerLocaleData as RegisterLocaleData } from '@js-joda/locale';
 import type { Args, CallContext, FilterDefinition, FunctionDefinition } from '../../extension.js';
@@ -26,7 +17,16 @@ import { castError, functionError, optString } from './common.js';
 // time, and most flows format no date.
 // ---------------------------------------------------------------------------------------------
 
+let core: typeof JodaCore | undefined;
 let localeClass: typeof JodaLocale | undefined;
+
+/**
+ * js-joda itself, required on first use: a 450 kB CommonJS file that an ESM `import` would also
+ * make Node scan for export names (80 ms of start-up together, for flows that format no date).
+ */
+function joda(): typeof JodaCore {
+  return (core ??= createRequire(import.meta.url)('@js-joda/core') as typeof JodaCore);
+}
 let registerData: typeof RegisterLocaleData | undefined;
 
 /** Loads js-joda's IANA database and en_US data once (synchronously, as the filters are). */
@@ -64,9 +64,9 @@ export function systemZone(): ZoneId {
     const fromEnv = tz?.replace(/^:/, '');
     const id =
       fromEnv !== undefined && fromEnv !== '' && isZoneId(fromEnv) ? fromEnv : new Intl.DateTimeFormat().resolvedOptions().timeZone;
-    zone = ZoneId.of(id === 'Etc/UTC' || id === 'Etc/Unknown' ? 'UTC' : id);
+    zone = joda().ZoneId.of(id === 'Etc/UTC' || id === 'Etc/Unknown' ? 'UTC' : id);
   } catch {
-    zone = ZoneId.of('UTC');
+    zone = joda().ZoneId.of('UTC');
   }
   cachedDefaultZone = { tz, zone };
   return zone;
@@ -75,7 +75,7 @@ export function systemZone(): ZoneId {
 function isZoneId(id: string): boolean {
   dateData();
   try {
-    ZoneId.of(id);
+    joda().ZoneId.of(id);
     return true;
   } catch {
     return false;
@@ -86,7 +86,7 @@ function zoneOf(timeZone: string | undefined): ZoneId {
   if (timeZone === undefined) return systemZone();
   dateData();
   try {
-    return ZoneId.of(timeZone);
+    return joda().ZoneId.of(timeZone);
   } catch (e) {
     throw functionError((e as Error).message.split('\n')[0] ?? `Unknown time-zone ID: ${timeZone}`, e);
   }
@@ -103,7 +103,7 @@ function cachedPattern(pattern: string, locale: JodaLocale): DateTimeFormatter {
   let f = formatterCache.get(key);
   if (f === undefined) {
     try {
-      f = DateTimeFormatter.ofPattern(pattern).withLocale(locale).withResolverStyle(ResolverStyle.SMART);
+      f = joda().DateTimeFormatter.ofPattern(pattern).withLocale(locale).withResolverStyle(joda().ResolverStyle.SMART);
     } catch (e) {
       throw functionError(`Invalid date format '${pattern}': ${(e as Error).message.split('\n')[0] ?? ''}`, e);
     }
@@ -128,9 +128,9 @@ function fromEpoch(value: bigint, zone: ZoneId): ZonedDateTime {
   const digits = (value < 0n ? -value : value).toString().length;
   let instant: Instant;
   try {
-    if (digits <= 12) instant = Instant.ofEpochSecond(Number(value));
-    else if (digits <= 15) instant = Instant.ofEpochMilli(Number(value));
-    else if (digits <= 18) instant = Instant.ofEpochSecond(Number(value / 1000000n), Number(value % 1000000n) * 1000);
+    if (digits <= 12) instant = joda().Instant.ofEpochSecond(Number(value));
+    else if (digits <= 15) instant = joda().Instant.ofEpochMilli(Number(value));
+    else if (digits <= 18) instant = joda().Instant.ofEpochSecond(Number(value / 1000000n), Number(value % 1000000n) * 1000);
     else {
       const seconds = value / 1000000000n;
       const rest = value % 1000000000n;
@@ -138,7 +138,7 @@ function fromEpoch(value: bigint, zone: ZoneId): ZonedDateTime {
       // remainder is read as microseconds so those values still decode.
       const abs = rest < 0n ? -rest : rest;
       const nanos = abs < 1000000n ? rest * 1000n : rest;
-      instant = Instant.ofEpochSecond(Number(seconds), Number(nanos));
+      instant = joda().Instant.ofEpochSecond(Number(seconds), Number(nanos));
     }
     return instant.atZone(zone);
   } catch (e) {
@@ -148,11 +148,11 @@ function fromEpoch(value: bigint, zone: ZoneId): ZonedDateTime {
 
 /** AbstractDate.convert: what the date filters accept as input. */
 export function toZonedDateTime(value: unknown, zone: ZoneId, existingFormat: string | undefined, locale: JodaLocale): ZonedDateTime {
-  if (value instanceof ZonedDateTime) return value;
-  if (value instanceof Instant) return value.atZone(zone);
-  if (value instanceof LocalDateTime) return value.atZone(zone);
-  if (value instanceof LocalDate) return value.atStartOfDay(zone);
-  if (value instanceof Date) return Instant.ofEpochMilli(value.getTime()).atZone(zone);
+  if (value instanceof joda().ZonedDateTime) return value;
+  if (value instanceof joda().Instant) return value.atZone(zone);
+  if (value instanceof joda().LocalDateTime) return value.atZone(zone);
+  if (value instanceof joda().LocalDate) return value.atStartOfDay(zone);
+  if (value instanceof Date) return joda().Instant.ofEpochMilli(value.getTime()).atZone(zone);
   // Only a Java Long is an epoch: JSON small ints are Integers, which Kestra casts to String and fails.
   if (typeof value === 'bigint') return fromEpoch(value, zone);
   if (typeof value === 'number' && isIntegral(value) && !(value >= -2147483648 && value <= 2147483647))
@@ -163,13 +163,13 @@ export function toZonedDateTime(value: unknown, zone: ZoneId, existingFormat: st
     const f = namedOrPattern(existingFormat, locale);
     if (typeof f === 'function') throw functionError(`The format '${existingFormat}' cannot be used to parse a date`);
     try {
-      return ZonedDateTime.parse(value, f);
+      return joda().ZonedDateTime.parse(value, f);
     } catch {
       try {
-        return LocalDateTime.parse(value, f).atZone(zone);
+        return joda().LocalDateTime.parse(value, f).atZone(zone);
       } catch {
         try {
-          return LocalDate.parse(value, f).atStartOfDay(zone);
+          return joda().LocalDate.parse(value, f).atStartOfDay(zone);
         } catch (e) {
           throw parseFailure(value, e);
         }
@@ -178,13 +178,13 @@ export function toZonedDateTime(value: unknown, zone: ZoneId, existingFormat: st
   }
   const text = normalizeIsoOffset(value);
   try {
-    return ZonedDateTime.parse(text);
+    return joda().ZonedDateTime.parse(text);
   } catch {
     try {
-      return LocalDateTime.parse(text).atZone(zone);
+      return joda().LocalDateTime.parse(text).atZone(zone);
     } catch {
       try {
-        return LocalDate.parse(text).atStartOfDay(zone);
+        return joda().LocalDate.parse(text).atStartOfDay(zone);
       } catch (e) {
         throw parseFailure(value, e);
       }
@@ -221,23 +221,27 @@ function isEnglish(locale: JodaLocale): boolean {
   return !registeredBundles.has(locale.localeString());
 }
 
-const NAMED_FORMATTERS: Readonly<Record<string, DateTimeFormatter>> = {
-  iso_date_time: DateTimeFormatter.ISO_DATE_TIME,
-  iso_date: DateTimeFormatter.ISO_DATE,
-  iso_time: DateTimeFormatter.ISO_TIME,
-  iso_local_date: DateTimeFormatter.ISO_LOCAL_DATE,
-  iso_instant: DateTimeFormatter.ISO_INSTANT,
-  iso_local_date_time: DateTimeFormatter.ISO_LOCAL_DATE_TIME,
-  iso_local_time: DateTimeFormatter.ISO_LOCAL_TIME,
-  iso_offset_time: DateTimeFormatter.ISO_OFFSET_TIME,
-  iso_ordinal_date: DateTimeFormatter.ISO_ORDINAL_DATE,
-  iso_week_date: DateTimeFormatter.ISO_WEEK_DATE,
-  iso_zoned_date_time: DateTimeFormatter.ISO_ZONED_DATE_TIME,
-};
+let namedFormatters: Readonly<Record<string, DateTimeFormatter>> | undefined;
+
+/** Java's ISO formatters by their Kestra names (built on first use, with js-joda). */
+const isoFormatters = (): Readonly<Record<string, DateTimeFormatter>> =>
+  (namedFormatters ??= {
+    iso_date_time: joda().DateTimeFormatter.ISO_DATE_TIME,
+    iso_date: joda().DateTimeFormatter.ISO_DATE,
+    iso_time: joda().DateTimeFormatter.ISO_TIME,
+    iso_local_date: joda().DateTimeFormatter.ISO_LOCAL_DATE,
+    iso_instant: joda().DateTimeFormatter.ISO_INSTANT,
+    iso_local_date_time: joda().DateTimeFormatter.ISO_LOCAL_DATE_TIME,
+    iso_local_time: joda().DateTimeFormatter.ISO_LOCAL_TIME,
+    iso_offset_time: joda().DateTimeFormatter.ISO_OFFSET_TIME,
+    iso_ordinal_date: joda().DateTimeFormatter.ISO_ORDINAL_DATE,
+    iso_week_date: joda().DateTimeFormatter.ISO_WEEK_DATE,
+    iso_zoned_date_time: joda().DateTimeFormatter.ISO_ZONED_DATE_TIME,
+  });
 
 /** RFC_1123_DATE_TIME: `Tue, 3 Jun 2008 11:05:30 GMT`, offset as `+0200` when not zero. */
 function rfc1123(date: ZonedDateTime): string {
-  const body = DateTimeFormatter.ofPattern('EEE, d MMM yyyy HH:mm:ss').withLocale(usLocale()).format(date);
+  const body = joda().DateTimeFormatter.ofPattern('EEE, d MMM yyyy HH:mm:ss').withLocale(usLocale()).format(date);
   const seconds = date.offset().totalSeconds();
   if (seconds === 0) return `${body} GMT`;
   const abs = Math.abs(seconds);
@@ -256,22 +260,26 @@ function parseRfc1123(text: string): ZonedDateTime {
   const offsetText = m[7] as string;
   const offset =
     offsetText === 'GMT'
-      ? ZoneOffset.UTC
-      : ZoneOffset.ofHoursMinutes(Number(offsetText.slice(0, 3)), Number(offsetText[0] + offsetText.slice(3)));
+      ? joda().ZoneOffset.UTC
+      : joda().ZoneOffset.ofHoursMinutes(Number(offsetText.slice(0, 3)), Number(offsetText[0] + offsetText.slice(3)));
   try {
-    return ZonedDateTime.of(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0), 0, offset);
+    return joda().ZonedDateTime.of(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0), 0, offset);
   } catch (e) {
     throw parseFailure(text, e);
   }
 }
 
 function namedOrPattern(format: string, locale: JodaLocale): Formatter {
-  const named = NAMED_FORMATTERS[format];
-  if (named !== undefined) return named.withLocale(locale);
+  const iso = isoFormatters();
+  if (Object.hasOwn(iso, format)) return iso[format]!.withLocale(locale);
   if (format === 'rfc_1123_date_time') return rfc1123;
   const style = STYLE_NAMES.has(format) ? (format as DateStyle) : undefined;
   const pattern =
-    style !== undefined && !isEnglish(locale) ? localizedPattern(locale.localeString(), style) : (NAMED_PATTERNS[format] ?? format);
+    style !== undefined && !isEnglish(locale)
+      ? localizedPattern(locale.localeString(), style)
+      : Object.hasOwn(NAMED_PATTERNS, format)
+        ? NAMED_PATTERNS[format]!
+        : format;
   const unquoted = stripQuoted(pattern);
   if (/z/.test(unquoted) || (!isEnglish(locale) && /LLL|ccc/.test(unquoted)))
     return (date, loc) => cachedPattern(withLocaleTexts(pattern, date, loc), loc).format(date);
@@ -327,7 +335,7 @@ function offsetText(seconds: number): string {
  */
 function zoneName(date: ZonedDateTime, long: boolean, locale: JodaLocale): string {
   const zone = date.zone();
-  if (zone instanceof ZoneOffset) return offsetText(zone.totalSeconds());
+  if (zone instanceof joda().ZoneOffset) return offsetText(zone.totalSeconds());
   const id = zone.id();
   const epochMilli = date.toInstant().toEpochMilli();
   if (long) return intlZoneName(isEnglish(locale) ? 'en-US' : locale.localeString(), id, 'long', epochMilli) ?? id;
@@ -479,24 +487,28 @@ const date: FilterDefinition = {
   },
 };
 
-const CHRONO_UNITS: Readonly<Record<string, ChronoUnit>> = {
-  NANOS: ChronoUnit.NANOS,
-  MICROS: ChronoUnit.MICROS,
-  MILLIS: ChronoUnit.MILLIS,
-  SECONDS: ChronoUnit.SECONDS,
-  MINUTES: ChronoUnit.MINUTES,
-  HOURS: ChronoUnit.HOURS,
-  HALF_DAYS: ChronoUnit.HALF_DAYS,
-  DAYS: ChronoUnit.DAYS,
-  WEEKS: ChronoUnit.WEEKS,
-  MONTHS: ChronoUnit.MONTHS,
-  YEARS: ChronoUnit.YEARS,
-  DECADES: ChronoUnit.DECADES,
-  CENTURIES: ChronoUnit.CENTURIES,
-  MILLENNIA: ChronoUnit.MILLENNIA,
-  ERAS: ChronoUnit.ERAS,
-  FOREVER: ChronoUnit.FOREVER,
-};
+let chronoUnits: Readonly<Record<string, ChronoUnit>> | undefined;
+
+/** ChronoUnit's constants by name (built on first use, with js-joda). */
+const chronoUnit = (): Readonly<Record<string, ChronoUnit>> =>
+  (chronoUnits ??= {
+    NANOS: joda().ChronoUnit.NANOS,
+    MICROS: joda().ChronoUnit.MICROS,
+    MILLIS: joda().ChronoUnit.MILLIS,
+    SECONDS: joda().ChronoUnit.SECONDS,
+    MINUTES: joda().ChronoUnit.MINUTES,
+    HOURS: joda().ChronoUnit.HOURS,
+    HALF_DAYS: joda().ChronoUnit.HALF_DAYS,
+    DAYS: joda().ChronoUnit.DAYS,
+    WEEKS: joda().ChronoUnit.WEEKS,
+    MONTHS: joda().ChronoUnit.MONTHS,
+    YEARS: joda().ChronoUnit.YEARS,
+    DECADES: joda().ChronoUnit.DECADES,
+    CENTURIES: joda().ChronoUnit.CENTURIES,
+    MILLENNIA: joda().ChronoUnit.MILLENNIA,
+    ERAS: joda().ChronoUnit.ERAS,
+    FOREVER: joda().ChronoUnit.FOREVER,
+  });
 
 const dateAdd: FilterDefinition = {
   argNames: ['amount', 'unit', ...DATE_ARGS],
@@ -508,7 +520,8 @@ const dateAdd: FilterDefinition = {
     if (!isIntegral(amount)) throw castError(amount, 'java.lang.Long');
     const unitName = optString(args, 'unit');
     if (unitName === undefined) throw functionError(`The 'dateAdd' filter expects an argument 'unit'.`);
-    const unit = Object.hasOwn(CHRONO_UNITS, unitName) ? CHRONO_UNITS[unitName] : undefined;
+    const units = chronoUnit();
+    const unit = Object.hasOwn(units, unitName) ? units[unitName] : undefined;
     if (unit === undefined) throw functionError(`No enum constant java.time.temporal.ChronoUnit.${unitName}`);
     const a = dateArgs(args, ctx);
     const start = toZonedDateTime(input, a.zone, a.existingFormat, a.parseLocale);
@@ -541,7 +554,9 @@ const now: FunctionDefinition = {
     const a = dateArgs(args, ctx);
     // Java's clock has microsecond resolution on Linux; Date.now() only has milliseconds.
     const micros = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
-    const current = Instant.ofEpochSecond(Number(micros / 1000000n), Number(micros % 1000000n) * 1000).atZone(systemZone());
+    const current = joda()
+      .Instant.ofEpochSecond(Number(micros / 1000000n), Number(micros % 1000000n) * 1000)
+      .atZone(systemZone());
     return formatDate(current, a.format, a.zone, a.locale);
   },
 };
