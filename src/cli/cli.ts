@@ -3,6 +3,7 @@
  * do not pay for the engine and the credential stack.
  */
 import { readFileSync } from 'node:fs';
+import { packagePath } from '../package-files.js';
 import { HELP } from './help.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIO } from './io.js';
 import { reportError } from './shared.js';
@@ -30,7 +31,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
 
 function version(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';
   }

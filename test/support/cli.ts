@@ -21,12 +21,12 @@ export interface RunOptions {
   readonly timeoutMs?: number;
 }
 
-/** Runs a TypeScript file from source through tsx (no build needed); resolves with its exit code and output. */
-export function runTs(file: string, args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
+/** Runs node with `nodeArgs` in a clean environment; resolves with its exit code and output. */
+function runNode(nodeArgs: readonly string[], options: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['--import', tsx, file, ...args],
+      nodeArgs,
       {
         cwd: options.cwd ?? root,
         env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_OPTIONS: '', ...options.env },
@@ -39,6 +39,21 @@ export function runTs(file: string, args: readonly string[], options: RunOptions
       },
     );
   });
+}
+
+/** Runs a TypeScript file from source through tsx (no build needed); resolves with its exit code and output. */
+export function runTs(file: string, args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
+  return runNode(['--import', tsx, file, ...args], options);
+}
+
+/** The installed `pebbleflow` command: bin/pebbleflow.js, which loads the bundle `npm run build` made. */
+export function builtCli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
+  return runNode([fileURLToPath(new URL('../../bin/pebbleflow.js', import.meta.url)), ...args], options);
+}
+
+/** Runs a JavaScript file (no tsx). */
+export function runJs(file: string, args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
+  return runNode([file, ...args], options);
 }
 
 /** The `pebbleflow` command. */

@@ -8,8 +8,8 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { PebbleflowConfig } from '../../config/types.js';
+import { packagePath } from '../../package-files.js';
 import { CredentialError } from '../../credentials/errors.js';
 import { STATE_TYPES } from '../../runner/execution.js';
 import type { FlowEngine } from '../../runner/types.js';
@@ -21,8 +21,8 @@ import type { Router } from '../http/router.js';
 import { EventStream } from '../http/sse.js';
 import type { StaticOptions } from '../http/static-files.js';
 
-/** Where the pages live: `<package>/ui/`, from `src/server/ui` and `dist/server/ui` alike. */
-export const UI_ASSETS = fileURLToPath(new URL('../../../ui/', import.meta.url));
+/** Where the pages live: `<package>/ui/`. */
+export const UI_ASSETS = `${packagePath('ui')}/`;
 export const UI_PREFIX = '/ui/';
 
 /**

@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 const main = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 const tsx = new URL('../../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
+/** The CLI as installed: the bundle `npm run build` made (test/cli/bundle.test.ts runs it). */
+export const BUILT_CLI = fileURLToPath(new URL('../../../bin/pebbleflow.js', import.meta.url));
 
 export interface Child {
   readonly process: ChildProcess;
@@ -22,8 +24,16 @@ export interface Child {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-export function spawnCli(args: readonly string[], options: { cwd: string; env?: Record<string, string> }): Child {
-  const child = spawn(process.execPath, ['--import', tsx, main, ...args], {
+export interface SpawnOptions {
+  cwd: string;
+  env?: Record<string, string>;
+  /** Run the built CLI (bin/pebbleflow.js) rather than the source. */
+  built?: boolean;
+}
+
+export function spawnCli(args: readonly string[], options: SpawnOptions): Child {
+  const entry = options.built === true ? [BUILT_CLI] : ['--import', tsx, main];
+  const child = spawn(process.execPath, [...entry, ...args], {
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_OPTIONS: '', TZ: 'UTC', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -67,7 +77,7 @@ export interface ServerChild extends Child {
 }
 
 /** Starts `pebbleflow server` and resolves once it printed its first line. */
-export async function startServer(args: readonly string[], options: { cwd: string; env?: Record<string, string> }): Promise<ServerChild> {
+export async function startServer(args: readonly string[], options: SpawnOptions): Promise<ServerChild> {
   const child = spawnCli(['server', ...args], options);
   const line = await Promise.race([
     until('the server to listen', () => /^pebbleflow server listening on (http:\/\/\S+)\n/.exec(child.stdout())?.[1], 90_000),
