@@ -25,7 +25,8 @@ import { benchTemplates, formatTemplateTable } from './templates-bench.js';
 type Api = typeof ApiModule;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const built = join(root, 'dist', 'index.js');
+// What users load: the bundle (package.json's exports).
+const built = join(root, 'dist', 'bundle', 'index.js');
 if (!existsSync(built)) throw new Error('Run `npm run build` first (npm run bench does it for you).');
 const api = (await import(pathToFileURL(built).href)) as Api;
 

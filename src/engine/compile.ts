@@ -53,7 +53,7 @@ import {
   then,
   tryDefined,
 } from './runtime.js';
-import { FORBIDDEN_KEYS, MISSING, verifiedPlain } from './sandbox.js';
+import { FORBIDDEN_KEYS, isVerifiedPlain, MISSING, verifiedPlain } from './sandbox.js';
 import { JDouble, MapEntry, isJavaList, isList, isMap, javaHashMap, mapKeys, newMap, printPlain, toJavaString } from './values.js';
 
 /**
@@ -168,12 +168,12 @@ class Compiler {
       prefetch,
       run(root, state) {
         const out = new Output(state.policy.limits.maxRenderedSize);
-        const frame: Frame = { scope: new Scope(null), root, state, unit, memo: memoized ? [] : NO_MEMO };
+        const frame: Frame = { scope: new Scope(null), root, rootPlain: isVerifiedPlain(root), state, unit, memo: memoized ? [] : NO_MEMO };
         const r = body(frame, out);
         return r === undefined ? finished(out) : r.then(() => finished(out));
       },
       resolvePrefetch(root, state) {
-        const frame: Frame = { scope: new Scope(null), root, state, unit, memo: NO_MEMO };
+        const frame: Frame = { scope: new Scope(null), root, rootPlain: isVerifiedPlain(root), state, unit, memo: NO_MEMO };
         const results = new Map<Expression, Settled>();
         let byKey: Map<string, Settled | Promise<Settled>> | null = null;
         let pending: Promise<unknown>[] | null = null;
@@ -366,7 +366,7 @@ class Compiler {
       const length = items.length;
       if (length === 0) return otherwise ? otherwise(f, out) : undefined;
       const scope = new Scope(f.scope);
-      const inner: Frame = { scope, root: f.root, state: f.state, unit: f.unit, memo: f.memo };
+      const inner: Frame = { scope, root: f.root, rootPlain: f.rootPlain, state: f.state, unit: f.unit, memo: f.memo };
       const signal = f.state.scope.signal;
       const budget = f.state.budget;
       const runBody = (index: number): void | Promise<void> => {
@@ -423,7 +423,8 @@ class Compiler {
         );
       }
       const scope = new Scope(null, true);
-      const frame: Frame = { scope, root: Object.freeze(newMap()), state, unit: f.unit, memo: f.memo };
+      const macroRoot = Object.freeze(newMap());
+      const frame: Frame = { scope, root: macroRoot, rootPlain: isVerifiedPlain(macroRoot), state, unit: f.unit, memo: f.memo };
       const pending: Promise<unknown>[] = [];
       if (Array.isArray(args)) {
         if (args.length > params.length) {
@@ -532,7 +533,14 @@ class Compiler {
       }
       case 'ContextVariable': {
         const { name, start } = e;
+        // As a literal path's root (see chain): straight from a verified context when no scope holds variables.
+        const direct = !FORBIDDEN_KEYS.has(name);
         return (f) => {
+          const scope = f.scope;
+          if (direct && scope.vars === null && scope.parent === null && f.rootPlain && Object.hasOwn(f.root, name)) {
+            const v = (f.root as Record<string, Value>)[name];
+            if (typeof v !== 'function') return v === undefined ? null : v;
+          }
           const v = lookupVariable(f, name);
           if (v === MISSING) throw unit.locate(rootMissing(name), start);
           return v;
@@ -650,8 +658,7 @@ class Compiler {
    * does not exist instead of throwing, so the common fallback costs no exception.
    */
   private chain(chain: NonNullable<ReturnType<typeof literalChain>>, start: number, lenient: boolean): Ev {
-    const unit = this.unit;
-    const { root, rootStart, names, indexes } = chain;
+    const { root, names, indexes } = chain;
     const n = names.length;
     // The longest prefix (two names or more, none an index: `sort` and `reverse` reorder lists in
     // place) another node also walks: walked once per render and remembered in the frame's memo
@@ -669,13 +676,36 @@ class Compiler {
       }
     }
     const slot = shared === 0 ? -1 : this.memoSlot(sharedKey);
+    const general = this.walk(chain, start, lenient, shared, slot);
+    if (n !== 1 || indexes[0] !== null || slot >= 0) return general;
+    // `root.name`, the commonest path (`inputs.x`, `flow.id`): both steps inline, any other case
+    // through the general walk.
+    const name = names[0]!;
+    return (f) => {
+      const scope = f.scope;
+      if (scope.vars === null && scope.parent === null && f.rootPlain && Object.hasOwn(f.root, root)) {
+        const o = (f.root as Record<string, Value>)[root];
+        if (typeof o === 'object' && o !== null && verifiedPlain.has(o) && Object.hasOwn(o, name)) {
+          const v: Value = (o as Record<string, Value>)[name];
+          if (typeof v !== 'function') return v === undefined ? null : v;
+        }
+      }
+      return general(f);
+    };
+  }
+
+  /** The general walk of a literal path (see chain). */
+  private walk(chain: NonNullable<ReturnType<typeof literalChain>>, start: number, lenient: boolean, shared: number, slot: number): Ev {
+    const unit = this.unit;
+    const { root, rootStart, names, indexes } = chain;
+    const n = names.length;
     return (f) => {
       // The root variable: straight from a verified context when no scope holds variables (the
       // root name is never a forbidden key, see literalChain), else through lookupVariable.
       let o: Value;
       const scope = f.scope;
       const context = f.root;
-      if (scope.vars === null && scope.parent === null && verifiedPlain.has(context) && Object.hasOwn(context, root)) {
+      if (scope.vars === null && scope.parent === null && f.rootPlain && Object.hasOwn(context, root)) {
         o = (context as Record<string, Value>)[root];
         if (typeof o === 'function') o = lookupVariable(f, root);
         else if (o === undefined) o = null;

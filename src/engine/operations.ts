@@ -104,6 +104,14 @@ export function arithmetic(op: Arithmetic, a: unknown, b: unknown): unknown {
   return bits === 32 ? BigInt(BigInt.asIntN(32, r)) : makeLong(r);
 }
 
+/** Longs -1024…1023 made once (as Java caches small Longs): loop counters and offsets are mostly small. */
+const SMALL_LONGS: readonly bigint[] = Array.from({ length: 2048 }, (_, i) => BigInt(i - 1024));
+
+/** An int32 as a Long (`bigint`), from the cache when small. */
+function long(n: number): bigint {
+  return n >= -1024 && n < 1024 ? SMALL_LONGS[n + 1024]! : BigInt(n);
+}
+
 /**
  * `arithmetic` for its commonest cases, answered without its type dispatch: two Integers (JS
  * integers within 32 bits, -0 excluded: that one is a Double) whose result needs no wrapping, and
@@ -136,7 +144,7 @@ export function integerArithmetic(op: Arithmetic, a: unknown, b: unknown): bigin
         r = a % b;
         break;
     }
-    return (r | 0) === r || r === 0 ? BigInt(r) : undefined;
+    return (r | 0) === r || r === 0 ? long(r) : undefined;
   }
   // A Long with an Integer (or a Long held as a JS number): 64 bits, as `arithmetic` computes.
   if (typeof a === 'bigint' || typeof b === 'bigint') {

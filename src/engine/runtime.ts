@@ -78,6 +78,8 @@ export interface Registry {
 export interface Frame {
   readonly scope: Scope;
   readonly root: Readonly<Record<string, unknown>>;
+  /** Whether `root` is a verified plain map: literal paths then read its own data directly. */
+  readonly rootPlain: boolean;
   readonly state: RenderState;
   readonly unit: Unit;
   /**

@@ -20,6 +20,11 @@ function verifyPlain(obj: object): boolean {
   return true;
 }
 
+/** Whether `obj` holds only data properties (checked once per object, then remembered). */
+export function isVerifiedPlain(obj: object): boolean {
+  return verifiedPlain.has(obj) || verifyPlain(obj);
+}
+
 /** The own data property `key` of a plain map (or the root context), or MISSING. */
 export function readOwnData(obj: object, key: string): Value | typeof MISSING {
   if (!Object.hasOwn(obj, key) || FORBIDDEN_KEYS.has(key)) return MISSING;

@@ -184,6 +184,57 @@ describe('literal paths', () => {
   });
 });
 
+describe('root variables (read straight from a verified context)', () => {
+  it('read own data of the context only: no getter, function, inherited or forbidden name', () => {
+    let calls = 0;
+    const context = Object.defineProperty({ name: 'World', fn: () => 'called', nil: null, undef: undefined }, 'secret', {
+      get() {
+        calls++;
+        return 'leaked';
+      },
+      enumerable: true,
+    });
+    expect(engine.renderSync('{{ secret ?? "masked" }}|{{ fn ?? "none" }}|{{ name }}', context)).toBe('masked|none|World');
+    expect(() => engine.renderSync('{{ secret }}', context)).toThrow(TemplateError);
+    expect(calls).toBe(0);
+    // A context with another prototype: its own keys are variables, its inherited ones are not.
+    const inherited = Object.assign(Object.create({ hidden: 'proto' }) as Record<string, unknown>, { own: 'own' });
+    expect(engine.renderSync('{{ own }} {{ hidden ?? "none" }} {{ toString ?? "none" }}', inherited)).toBe('own none none');
+    for (const t of ['{{ constructor ?? "none" }}', '{{ __proto__ ?? "none" }}', '{{ hasOwnProperty ?? "none" }}'])
+      expect(engine.renderSync(t, { name: 'x' })).toBe('none');
+    expect(engine.renderSync('[{{ nil }}][{{ undef }}][{{ undef ?? "d" }}]', { nil: null, undef: undefined })).toBe('[][][d]');
+  });
+
+  it('see what shadows them (set, loop variables, macro arguments) and Pebble’s own variables', () => {
+    const context = { name: 'context', items: { name: 'context' } };
+    expect(engine.renderSync("{{ name }} {% set name = 'set' %}{{ name }}", context)).toBe('context set');
+    expect(engine.renderSync("{% for name in ['loop'] %}{{ name }}{% endfor %} {{ name }}", context)).toBe('loop context');
+    expect(engine.renderSync("{% for items in [{'name': 'loop'}] %}{{ items.name }}{% endfor %} {{ items.name }}", context)).toBe(
+      'loop context',
+    );
+    expect(engine.renderSync("{% macro m(name) %}{{ name }}{% endmacro %}{{ m('arg') }} {{ name }}", context)).toBe('arg context');
+    // A macro sees its arguments only, not the context.
+    expect(engine.renderSync("{% macro m() %}{{ name ?? 'none' }}{{ items.name ?? 'none' }}{% endmacro %}{{ m() }}", context)).toBe(
+      'nonenone',
+    );
+    expect(engine.renderSync('{{ locale }}', {})).toBe('en_US');
+    expect(engine.renderSync('{{ locale }}', { locale: 'mine' })).toBe('mine');
+  });
+
+  it('print numbers as Java does: Integer, Long, -0 as a Double', () => {
+    expect(
+      engine.renderSync('{{ i }} {{ l }} {{ z }} {{ d }} {{ t }} {{ 3 * 4 }} {{ 2000 * 3 }}', {
+        i: 7,
+        l: 10n ** 12n,
+        z: -0,
+        d: 1.5,
+        t: true,
+      }),
+    ).toBe('7 1000000000000 -0.0 1.5 true 12 6000');
+    expect(engine.renderSync("{{ 'n=' ~ z ~ ',' ~ i ~ ',' ~ (i * 2) ~ ',' ~ t }}", { i: 7, z: -0, t: false })).toBe('n=-0.0,7,14,false');
+  });
+});
+
 describe('paths several expressions share (walked once per render)', () => {
   const key = fc.constantFrom('a', 'b', 'c');
   it('read what the general path reads, whatever shadows the root between two uses', () => {
