@@ -5,6 +5,7 @@
 import type { Extension } from '../../extension.js';
 import { collectionFilters } from './collections.js';
 import { dateFilters, dateFunctions } from './dates.js';
+import { encryptionFunctions } from './encryption.js';
 import { hashingFilters } from './hashing.js';
 import { ionFilters, ionFunctions } from './ion.js';
 import { jqFilters } from './jq.js';
@@ -36,6 +37,7 @@ export function kestraExtension(): Extension {
       ...ionFunctions,
       ...renderFunctions,
       ...miscFunctions,
+      ...encryptionFunctions,
     },
     tests: { ...jsonTests },
   };
