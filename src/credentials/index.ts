@@ -8,20 +8,11 @@ export { TokenHttpClient, DEFAULT_RETRY_POLICY, parseRetryAfter } from './token-
 export type { RetryPolicy, FetchLike, TokenHttpRequest, TokenHttpResponse } from './token-http-client.js';
 export { CredentialRegistry } from './registry.js';
 export type { CredentialScope, CredentialSummary, TestCredentialResult, CredentialRegistryOptions } from './registry.js';
-export {
-  CREDENTIAL_TYPES,
-  defineCredentialType,
-  mintClientCredentials,
-  mintJwtBearer,
-  jwtBearerClaims,
-  JWT_BEARER_GRANT_TYPE,
-  mintPrivateKeyJwt,
-  clientAssertionClaims,
-  CLIENT_ASSERTION_TYPE,
-  mintGitHubApp,
-  githubAppJwtClaims,
-  GITHUB_API_VERSION,
-} from './types/index.js';
+export { CREDENTIAL_TYPES, defineCredentialType } from './types/index.js';
+export { mintClientCredentials } from './types/client-credentials-mint.js';
+export { mintJwtBearer, jwtBearerClaims, JWT_BEARER_GRANT_TYPE } from './types/jwt-bearer-mint.js';
+export { mintPrivateKeyJwt, clientAssertionClaims, CLIENT_ASSERTION_TYPE } from './types/private-key-jwt-mint.js';
+export { mintGitHubApp, githubAppJwtClaims, GITHUB_API_VERSION } from './types/github-app-mint.js';
 export type { CredentialType } from './types/index.js';
 export { loadPrivateKey } from './private-key.js';
 export { createCredentialSupport, createCredentialSupportFrom } from './support.js';

@@ -7,8 +7,7 @@ import type { GrantContext } from './grant.js';
 import type { MintedToken } from './minted-token.js';
 import { Redactor } from './redaction.js';
 import { TokenCache } from './token-cache.js';
-import { TokenHttpClient } from './token-http-client.js';
-import type { FetchLike, RetryPolicy } from './token-http-client.js';
+import type { FetchLike, HttpClientOptions, RetryPolicy, TokenHttpClient } from './token-http-client.js';
 import { credentialTypeOf } from './types/index.js';
 
 export interface CredentialScope {
@@ -51,7 +50,9 @@ export class CredentialRegistry {
   readonly cache: TokenCache;
   private readonly config: PebbleflowConfig;
   private readonly secrets: SecretResolver;
-  private readonly http: TokenHttpClient;
+  private readonly httpOptions: HttpClientOptions;
+  /** The token endpoints' client, made when a token is first minted (its module is imported then, not at start-up). */
+  private http: Promise<TokenHttpClient> | undefined;
   private readonly now: () => number;
   /** id → definitions, most specific namespace first. */
   private readonly byId = new Map<string, CredentialConfig[]>();
@@ -65,12 +66,12 @@ export class CredentialRegistry {
       now: this.now,
       ...(options.missingExpiresInTtlMs === undefined ? {} : { missingExpiresInTtlMs: options.missingExpiresInTtlMs }),
     });
-    this.http = new TokenHttpClient({
+    this.httpOptions = {
       fetch: options.fetch ?? globalThis.fetch,
       now: this.now,
       ...(options.retry === undefined ? {} : { retry: options.retry }),
       ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
-    });
+    };
     for (const credential of options.config.credentials) {
       const list = this.byId.get(credential.id) ?? [];
       list.push(credential);
@@ -135,14 +136,18 @@ export class CredentialRegistry {
 
   /** One token request through the credential's grant, with a fresh redactor for this operation. */
   mint(credential: CredentialConfig): Promise<MintedToken> {
+    const type = credentialTypeOf(credential);
     const redactor = new Redactor();
-    const ctx: GrantContext = {
-      http: this.http,
-      now: this.now,
-      redactor,
-      resolveSecret: (ref, field) => this.resolveSecret(credential, ref, field, redactor),
-    };
-    return credentialTypeOf(credential).mint(credential, ctx);
+    this.http ??= import('./token-http-client.js').then(({ TokenHttpClient }) => new TokenHttpClient(this.httpOptions));
+    return this.http.then((http) => {
+      const ctx: GrantContext = {
+        http,
+        now: this.now,
+        redactor,
+        resolveSecret: (ref, field) => this.resolveSecret(credential, ref, field, redactor),
+      };
+      return type.mint(credential, ctx);
+    });
   }
 
   /** Secrets are resolved in the credential's own scope, so a child namespace cannot shadow them. */

@@ -8,9 +8,14 @@ import { formatJavaDuration, parseDuration } from '../flow/duration.js';
 import type { LocalStorage } from '../storage/local-storage.js';
 import { StorageError } from '../storage/errors.js';
 import { namespaceSegments, parseStorageUri, StoragePath } from '../storage/uri.js';
-import { parseIon, toIonLine } from '../serdes/ion.js';
 import { isMap, newMap } from '../engine/values.js';
 import { PebbleflowError } from '../errors/pebbleflow-error.js';
+import type { KVType } from './kv-types.js';
+
+export { KV_TYPES, type KVType } from './kv-types.js';
+
+/** The Ion codec, imported when an entry is first read or written (every run builds a KV store; few use it). */
+const ion = () => import('../serdes/ion.js');
 
 export type KVErrorCode =
   /** Empty, or not Kestra's key pattern. */
@@ -31,10 +36,6 @@ export class KVStoreError extends PebbleflowError<KVErrorCode> {
     super(code, message, options);
   }
 }
-
-/** Kestra's `KVType`. */
-export const KV_TYPES = ['STRING', 'NUMBER', 'BOOLEAN', 'DATETIME', 'DATE', 'DURATION', 'JSON'] as const;
-export type KVType = (typeof KV_TYPES)[number];
 
 const KEY = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 
@@ -168,7 +169,7 @@ export class NamespaceKV {
       if (e instanceof StorageError && e.code === 'STORAGE_NOT_FOUND') return undefined;
       throw e;
     }
-    const [doc] = parseIon(text);
+    const [doc] = (await ion()).parseIon(text);
     if (!isMap(doc) || !isMap(doc['meta']))
       throw new KVStoreError('KV_CORRUPT', `The KV entry '${key}' of namespace '${this.namespace}' is not readable`);
     const meta = doc['meta'];
@@ -209,7 +210,7 @@ export class NamespaceKV {
     const doc = newMap();
     doc['value'] = value;
     doc['meta'] = meta;
-    await this.storage.put(this.tenant, path, `${toIonLine(doc)}\n`);
+    await this.storage.put(this.tenant, path, `${(await ion()).toIonLine(doc)}\n`);
   }
 
   /**

@@ -8,9 +8,12 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { parseJson, writeJson } from '../engine/builtins/kestra/json.js';
 import { OrderedMapBuilder, isList, isMap, mapKeys, toJavaString } from '../engine/values.js';
-import { CsvReader, csvLine, type QuoteMode } from './csv.js';
+import { CsvReader, csvLine } from './csv.js';
+import type { CsvToIonOptions, IonToCsvOptions } from './csv-options.js';
 import { type CsvParseError, IonParseError, SerdesError } from './errors.js';
 import { parseIon, toIonLine } from './ion.js';
+
+export { CSV_TO_ION_DEFAULTS, ION_TO_CSV_DEFAULTS, type CsvToIonOptions, type IonToCsvOptions } from './csv-options.js';
 
 export type Logger = (level: 'WARN' | 'INFO' | 'DEBUG', message: string) => void;
 
@@ -212,32 +215,6 @@ export async function* ionValues(
 
 // --- CSV → Ion ----------------------------------------------------------------------------------------
 
-export interface CsvToIonOptions {
-  readonly header: boolean;
-  readonly fieldSeparator: string;
-  readonly textDelimiter: string;
-  readonly skipEmptyRows: boolean;
-  readonly onBadLines: 'ERROR' | 'WARN' | 'SKIP';
-  readonly onEmptyHeader: 'DROP' | 'RENAME';
-  readonly skipRows: number;
-  readonly charset: string;
-  readonly maxFieldSize: number;
-  readonly allowExtraCharsAfterClosingQuote: boolean;
-}
-
-export const CSV_TO_ION_DEFAULTS: CsvToIonOptions = {
-  header: true,
-  fieldSeparator: ',',
-  textDelimiter: '"',
-  skipEmptyRows: false,
-  onBadLines: 'ERROR',
-  onEmptyHeader: 'DROP',
-  skipRows: 0,
-  charset: 'UTF-8',
-  maxFieldSize: 16 * 1024 * 1024,
-  allowExtraCharsAfterClosingQuote: false,
-};
-
 /** `CsvToIon`: returns the number of records written. */
 export async function csvToIon(input: AsyncIterable<Uint8Array>, outFile: string, options: CsvToIonOptions, log: Logger): Promise<number> {
   return withSink(outFile, 'utf8', async (sink) => {
@@ -333,24 +310,6 @@ function resolveHeaders(names: string[], onEmptyHeader: 'DROP' | 'RENAME', log: 
 }
 
 // --- Ion → CSV ----------------------------------------------------------------------------------------
-
-export interface IonToCsvOptions {
-  readonly header: boolean;
-  readonly fieldSeparator: string;
-  readonly textDelimiter: string;
-  readonly lineDelimiter: string;
-  readonly quoteMode: QuoteMode;
-  readonly charset: string;
-}
-
-export const ION_TO_CSV_DEFAULTS: IonToCsvOptions = {
-  header: true,
-  fieldSeparator: ',',
-  textDelimiter: '"',
-  lineDelimiter: '\n',
-  quoteMode: 'REQUIRED',
-  charset: 'UTF-8',
-};
 
 function csvField(value: unknown): string | null {
   if (value === null || value === undefined) return null;

@@ -1,8 +1,9 @@
 /**
  * Start-up (issue 13): `pebbleflow run` of a one-Log flow loads nothing it does not use — no JWT
  * library (jose: only when a token is minted), no Ion (ion-js), no SQL driver, no serdes format
- * library — and the built CLI checks the flow with the validators compiled at build time, without
- * loading ajv's compiler. Timing lives in `npm run bench -- startup`, not here.
+ * library, no task implementation (a task's definition is loaded, its `run` code on first use) —
+ * and the built CLI checks the flow with the validators compiled at build time, without loading
+ * ajv's compiler. Timing lives in `npm run bench -- startup`, not here.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,23 @@ const NOT_AT_START_UP = [
   'hyparquet',
   'saxes',
   'nodemailer',
+];
+
+/**
+ * Task implementations, and what only they (or a token mint) use: each task module holds the
+ * declaration the loader and the schema need, and `run` imports the rest when the task first runs.
+ */
+const IMPLEMENTATIONS: readonly RegExp[] = [
+  /\/src\/tasks\/.+-run\.ts$/,
+  /\/src\/tasks\/(http\/(transfer|node-http)|serdes\/convert-file|tools\/aws-cli)\.ts$/,
+  /\/src\/tasks\/(ai|ansible|dbt|git|jdbc|mail|tools)\/(?!index\.ts$)[^/]+\.ts$/,
+  /\/src\/tasks\/notifications\/(execution|execution-summary|templates)\.ts$/,
+  /\/src\/scripts\/(script-task|legacy-script|process|protocol|python-kestra)\.ts$/,
+  /\/src\/serdes\/(convert|csv|ion|errors|xml|yaml|excel|zip|avro-file|avro-model|parquet)\.ts$/,
+  /\/src\/storage\/(working-dir|lines)\.ts$/,
+  /\/src\/credentials\/(token-http-client|minted-token|private-key|grant|types\/.+-mint)\.ts$/,
+  /\/src\/http\/fetch\.ts$/,
+  /^node:(child_process|http|https|zlib)$/,
 ];
 
 function loadedModules(args: string[], cwd: string): Promise<{ code: number; stdout: string; modules: string[] }> {
@@ -72,6 +90,17 @@ test('run of a one-Log flow, from source, loads none of the libraries it does no
   expect(r.code).toBe(0);
   expect(r.stdout).toContain('SUCCESS');
   expect(packagesIn(r.modules, NOT_AT_START_UP)).toEqual([]);
+});
+
+test('run of a one-Log flow, from source, loads the task definitions and none of the task implementations', async () => {
+  const r = await loadedModules(['--import', tsx, join(root, 'src/cli/main.ts'), 'run', 'hello.yaml'], dir);
+  expect(r.code).toBe(0);
+  // The definitions are there (else the check below could pass for a wrong reason)…
+  expect(
+    r.modules.filter((m) => /\/src\/tasks\/(storage\/split|scripts\/scripts|serdes\/serdes|http\/download)\.ts$/.test(m)),
+  ).toHaveLength(4);
+  // …and nothing of what their `run` needs.
+  expect(r.modules.filter((m) => IMPLEMENTATIONS.some((p) => p.test(m)))).toEqual([]);
 });
 
 const builtCli = existsSync(precompiled) ? test : test.skip;

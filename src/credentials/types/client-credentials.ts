@@ -1,11 +1,8 @@
 /** OAUTH2 / CLIENT_CREDENTIALS: RFC 6749 §4.4, the client authenticated with its secret. */
 import { field, type JsonSchema } from '../../config/fields.js';
 import type { CredentialCommonConfig, SecretRef } from '../../config/types.js';
-import { FORM_CONTENT_TYPE, USER_AGENT, type GrantContext } from '../grant.js';
-import { readOAuthTokenResponse, type MintedToken } from '../minted-token.js';
-import { formEncode } from '../redaction.js';
 import { defineCredentialType } from './credential-type.js';
-import { appendTokenParams, extraParamsProperty, oauth2Properties, optional, readExtraParams } from './oauth2.js';
+import { extraParamsProperty, oauth2Properties, optional, readExtraParams } from './oauth2.js';
 
 export type ClientAuthMethod = 'CLIENT_SECRET_BASIC' | 'CLIENT_SECRET_POST';
 
@@ -63,38 +60,6 @@ export const clientCredentials = defineCredentialType<ClientCredentialsConfig>({
       extraParams,
     };
   },
-  mint: mintClientCredentials,
+  // The token request code (and its HTTP client) is imported when a token is first minted.
+  mint: async (credential, ctx) => (await import('./client-credentials-mint.js')).mintClientCredentials(credential, ctx),
 });
-
-/** RFC 6749 §4.4 client credentials, the client authenticated with its secret (Basic or in the body). */
-export async function mintClientCredentials(credential: ClientCredentialsConfig, ctx: GrantContext): Promise<MintedToken> {
-  const secret = await ctx.resolveSecret(credential.clientSecret, 'clientSecret');
-  const body = new URLSearchParams({ grant_type: 'client_credentials' });
-  const headers: Record<string, string> = { 'content-type': FORM_CONTENT_TYPE, accept: 'application/json', 'user-agent': USER_AGENT };
-  if (credential.clientAuthMethod === 'CLIENT_SECRET_BASIC') {
-    // RFC 6749 §2.3.1: id and secret are form-encoded before base64, so `:` `+` `%` in a secret survive.
-    const basic = Buffer.from(`${formEncode(credential.clientId)}:${formEncode(secret)}`, 'utf8').toString('base64');
-    ctx.redactor.add(basic, { pieces: false });
-    headers.authorization = `Basic ${basic}`;
-  } else {
-    body.set('client_id', credential.clientId);
-    body.set('client_secret', secret);
-  }
-  appendTokenParams(body, credential);
-  ctx.redactor.add(body.toString(), { pieces: false });
-  const response = await ctx.http.post({
-    credentialId: credential.id,
-    endpointName: 'token endpoint',
-    url: credential.tokenEndpoint,
-    headers,
-    body: body.toString(),
-    timeoutMs: credential.timeoutMs,
-    redactor: ctx.redactor,
-  });
-  return readOAuthTokenResponse(response, {
-    credentialId: credential.id,
-    url: credential.tokenEndpoint,
-    redactor: ctx.redactor,
-    requestedScope: credential.scopes.length ? credential.scopes.join(' ') : null,
-  });
-}

@@ -25,11 +25,13 @@ export function credentialTypeOf(credential: AnyCredentialConfig): CredentialTyp
 
 export type { CredentialType } from './credential-type.js';
 export { defineCredentialType } from './credential-type.js';
-export { clientCredentials, mintClientCredentials } from './client-credentials.js';
+export { clientCredentials } from './client-credentials.js';
 export type { ClientCredentialsConfig, ClientAuthMethod } from './client-credentials.js';
-export { jwtBearer, mintJwtBearer, jwtBearerClaims, JWT_BEARER_GRANT_TYPE } from './jwt-bearer.js';
+export { jwtBearer } from './jwt-bearer.js';
 export type { JwtBearerConfig } from './jwt-bearer.js';
-export { privateKeyJwt, mintPrivateKeyJwt, clientAssertionClaims, CLIENT_ASSERTION_TYPE } from './private-key-jwt.js';
+export { privateKeyJwt } from './private-key-jwt.js';
 export type { PrivateKeyJwtConfig } from './private-key-jwt.js';
-export { githubApp, mintGitHubApp, githubAppJwtClaims, GITHUB_API_VERSION } from './github-app.js';
+export { githubApp } from './github-app.js';
 export type { GitHubAppConfig } from './github-app.js';
+// The mint functions (and the claims they sign) are exported by ../index.ts from the *-mint.ts modules:
+// this module is loaded with the config, and minting code is imported when a token is first minted.

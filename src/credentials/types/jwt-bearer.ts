@@ -1,9 +1,6 @@
 /** OAUTH2 / JWT_BEARER: RFC 7523 §2.1, a signed JWT is the grant (e.g. a Google service account). */
 import { EXPECTED, field, type JsonSchema } from '../../config/fields.js';
 import type { CredentialCommonConfig, SecretRef, SigningAlgorithm } from '../../config/types.js';
-import { FORM_CONTENT_TYPE, USER_AGENT, type GrantContext } from '../grant.js';
-import { readOAuthTokenResponse, type MintedToken } from '../minted-token.js';
-import { loadPrivateKey } from '../private-key.js';
 import { defineCredentialType } from './credential-type.js';
 import { oauth2Properties, optional, signingProperties } from './oauth2.js';
 
@@ -83,61 +80,6 @@ export const jwtBearer = defineCredentialType<JwtBearerConfig>({
       assertionLifetimeMs,
     };
   },
-  mint: mintJwtBearer,
+  // The token request code (and its HTTP client) is imported when a token is first minted.
+  mint: async (credential, ctx) => (await import('./jwt-bearer-mint.js')).mintJwtBearer(credential, ctx),
 });
-
-export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
-
-/**
- * The claims of an RFC 7523 §2.1 assertion, shaped like Google's own client signs them:
- * `{iss, sub?, aud, iat, exp, scope?, ...additionalClaims}`, `exp = iat + assertionLifetime` (≤ 1 h),
- * no `jti`/`nbf`. The scopes go into the `scope` claim, space-joined, as Google requires.
- */
-export function jwtBearerClaims(credential: JwtBearerConfig, nowMs: number): Record<string, unknown> {
-  const iat = Math.floor(nowMs / 1000);
-  const claims: Record<string, unknown> = {
-    ...credential.additionalClaims,
-    iss: credential.issuer,
-    aud: credential.audience,
-    iat,
-    exp: iat + Math.floor(credential.assertionLifetimeMs / 1000),
-  };
-  if (credential.subject !== undefined) claims.sub = credential.subject;
-  if (credential.scopes.length > 0 && claims.scope === undefined) claims.scope = credential.scopes.join(' ');
-  return claims;
-}
-
-/** RFC 7523 §2.1: a signed JWT is the grant (e.g. a Google service account). */
-export async function mintJwtBearer(credential: JwtBearerConfig, ctx: GrantContext): Promise<MintedToken> {
-  const pem = await ctx.resolveSecret(credential.privateKey, 'privateKey');
-  const { key } = loadPrivateKey(pem, credential.algorithm, {
-    credentialId: credential.id,
-    secretName: credential.privateKey.secret,
-    redactor: ctx.redactor,
-  });
-  const claims = jwtBearerClaims(credential, ctx.now());
-  // jose is loaded when a token is first minted, not when the CLI starts.
-  const { SignJWT } = await import('jose');
-  const assertion = await new SignJWT(claims)
-    .setProtectedHeader({ alg: credential.algorithm, typ: 'JWT', ...(credential.keyId === undefined ? {} : { kid: credential.keyId }) })
-    .sign(key);
-  ctx.redactor.add(assertion);
-  const body = new URLSearchParams({ grant_type: JWT_BEARER_GRANT_TYPE, assertion }).toString();
-  ctx.redactor.add(body, { pieces: false });
-  const response = await ctx.http.post({
-    credentialId: credential.id,
-    endpointName: 'token endpoint',
-    url: credential.tokenEndpoint,
-    headers: { 'content-type': FORM_CONTENT_TYPE, accept: 'application/json', 'user-agent': USER_AGENT },
-    body,
-    timeoutMs: credential.timeoutMs,
-    redactor: ctx.redactor,
-  });
-  const scopeClaim = claims.scope;
-  return readOAuthTokenResponse(response, {
-    credentialId: credential.id,
-    url: credential.tokenEndpoint,
-    redactor: ctx.redactor,
-    requestedScope: typeof scopeClaim === 'string' ? scopeClaim : null,
-  });
-}

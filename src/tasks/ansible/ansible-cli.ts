@@ -11,7 +11,7 @@
 import { parseProtocolLine } from '../../scripts/protocol.js';
 import { boolProp, stringProp, storeOutputFiles, type ScriptHooks } from '../../scripts/script-task.js';
 import type { TaskRunContext } from '../definition.js';
-import { runAsScriptTask, scriptHost } from '../scripts/scripts.js';
+import { runAsScriptTask, scriptHost } from '../scripts/scripts-run.js';
 import { TaskError } from '../types.js';
 import { DEFAULT_ANSIBLE_CONFIG, KESTRA_CALLBACK_PLUGIN, KESTRA_MODULE, NULL_STDOUT_CALLBACK } from './kestra-ansible.js';
 

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { stringProp, type ScriptHooks } from '../../scripts/script-task.js';
 import type { LogLevel } from '../../flow/schema.js';
 import type { TaskRunContext } from '../definition.js';
-import { runAsScriptTask, scriptHost } from '../scripts/scripts.js';
+import { runAsScriptTask, scriptHost } from '../scripts/scripts-run.js';
 import { TaskError } from '../types.js';
 
 const LOG_FORMATS = ['JSON', 'TEXT', 'DEBUG', 'NONE'] as const;

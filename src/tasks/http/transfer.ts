@@ -7,7 +7,7 @@
 import { PebbleflowError } from '../../errors/pebbleflow-error.js';
 import { StorageError } from '../../storage/errors.js';
 import { randomId, type RunStorage } from '../../storage/run-storage.js';
-import { responseHeaders } from './request.js';
+import { responseHeaders } from './request-run.js';
 
 /** The part of a fetch response used here (Node's fetch and node-fetch both fit). */
 export interface DownloadResponse {

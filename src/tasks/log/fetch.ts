@@ -1,9 +1,6 @@
 /** `io.kestra.plugin.core.log.Fetch`: this execution's log lines (at `level` or above) as an Ion file; outputs `uri` and `size`. */
-import { LOG_LEVELS, type LogLevel } from '../../flow/schema.js';
-import { toIonLine } from '../../serdes/ion.js';
-import { RunStorage } from '../../storage/run-storage.js';
+import { LOG_LEVELS } from '../../flow/schema.js';
 import { defineTask } from '../definition.js';
-import { TaskError } from '../types.js';
 
 export const logFetchTask = defineTask({
   type: 'io.kestra.plugin.core.log.Fetch',
@@ -18,38 +15,6 @@ export const logFetchTask = defineTask({
   },
   outputs: { uri: { kind: 'string' }, size: { kind: 'integer' } },
   async run(ctx) {
-    const executionId = await ctx.property<string>('executionId');
-    const namespace = await ctx.property<string>('namespace');
-    const flowId = await ctx.property<string>('flowId');
-    if (executionId === undefined && (namespace !== undefined || flowId !== undefined)) {
-      throw new TaskError('INVALID_PROPERTY', '`namespace` and `flowId` should only be set when `executionId` is set.');
-    }
-    if (executionId !== undefined && executionId !== ctx.execution.id) {
-      throw new TaskError(
-        'UNSUPPORTED',
-        `Only the logs of the current execution can be fetched locally (asked for execution '${executionId}')`,
-      );
-    }
-    const level = ((await ctx.property<string>('level')) ?? 'INFO').trim().toUpperCase() as LogLevel;
-    const min = LOG_LEVELS.indexOf(level);
-    if (min < 0) throw new TaskError('INVALID_PROPERTY', `Invalid value for \`level\`: expected one of ${LOG_LEVELS.join(', ')}`);
-    const tasks = Array.isArray(ctx.task.properties.tasksId) ? ctx.task.properties.tasksId.map(String) : undefined;
-    const selected = ctx
-      .executionLogs()
-      .filter((l) => LOG_LEVELS.indexOf(l.level) >= min && (tasks === undefined || (l.taskId !== undefined && tasks.includes(l.taskId))));
-    const lines = selected.map((l) =>
-      toIonLine({
-        namespace: ctx.flow.namespace,
-        flowId: ctx.flow.id,
-        ...(l.taskId === undefined ? {} : { taskId: l.taskId }),
-        executionId: ctx.execution.id,
-        ...(l.taskRunId === undefined ? {} : { taskRunId: l.taskRunId }),
-        timestamp: l.timestamp,
-        level: l.level,
-        message: l.message,
-      }),
-    );
-    const uri = await ctx.storage.putData(lines.map((l) => `${l}\n`).join(''), RunStorage.fileName(undefined, '.ion'));
-    return { outputs: { uri, size: selected.length } };
+    return (await import('./fetch-run.js')).runLogFetch(ctx);
   },
 });

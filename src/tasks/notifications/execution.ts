@@ -6,7 +6,8 @@
 import { asList, asRecord } from '../coerce.js';
 import type { TaskRunContext } from '../definition.js';
 import { executionMap, renderJsonTemplate } from './execution-summary.js';
-import { DISCORD, GOOGLE_CHAT, postWebhook, SLACK, TEAMS, webhookUrl, type WebhookKind } from './webhooks.js';
+import { DISCORD, GOOGLE_CHAT, SLACK, TEAMS, type WebhookKind } from './webhooks.js';
+import { postWebhook, webhookUrl } from './webhooks-run.js';
 import {
   DISCORD_TEMPLATE,
   GOOGLE_CHAT_TEMPLATE,

@@ -1,12 +1,11 @@
 /**
  * The deprecated `io.kestra.core.tasks.scripts.Bash`, `Python` and `Node` tasks of `kestra-io/plugin-scripts`,
- * still found in older flows and blueprints, on the Process runner (their default).
+ * still found in older flows and blueprints, on the Process runner (their default). The definitions;
+ * the runner (legacy-scripts-run.ts) is imported when one first runs.
  */
-import { runLegacyScript, type LegacyLanguage } from '../../scripts/legacy-script.js';
-import { ScriptDependencyError, ScriptFailedError, ScriptPropertyError } from '../../scripts/script-task.js';
+import type { LegacyLanguage } from '../../scripts/legacy-script.js';
 import { defineTask, type PropertyDefinition, type TaskDefinition } from '../definition.js';
-import { TaskError } from '../types.js';
-import { ScriptTaskFailure, scriptHost, scriptProperty, SCRIPT_SCHEMAS } from './scripts.js';
+import { scriptProperty, SCRIPT_SCHEMAS } from './scripts.js';
 
 const { stringList, stringMap, flag } = SCRIPT_SCHEMAS;
 
@@ -62,14 +61,7 @@ function legacyScriptTask(type: string, language: LegacyLanguage): TaskDefinitio
       files: { kind: 'map' },
     },
     async run(ctx) {
-      try {
-        return { outputs: { ...(await runLegacyScript(scriptHost(ctx), ctx.task.properties, language)) } };
-      } catch (e) {
-        if (e instanceof ScriptFailedError) throw new ScriptTaskFailure(e.message, { ...e.result.outputs });
-        if (e instanceof ScriptPropertyError) throw new TaskError('INVALID_PROPERTY', e.message);
-        if (e instanceof ScriptDependencyError) throw new TaskError('DEPENDENCY_MISSING', e.message);
-        throw e;
-      }
+      return (await import('./legacy-scripts-run.js')).runLegacyScriptTask(ctx, language);
     },
   });
 }

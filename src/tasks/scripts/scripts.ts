@@ -3,21 +3,12 @@
  * Ruby, Perl, PHP, Lua, R, Julia, Go, PowerShell, Deno, Bun, Groovy, .NET and JBang), on the Process
  * task runner, with the program of the language found on the PATH (see src/scripts/languages.ts). Properties are rendered by the script runner itself, with
  * `workingDir`, `outputDir` and `outputFiles` as extra variables, as Kestra's task runners render them.
+ * The definitions; the script runner (scripts-run.ts) is imported when a script task first runs.
  */
-import {
-  runScriptTask,
-  ScriptDependencyError,
-  ScriptFailedError,
-  ScriptPropertyError,
-  type ScriptHost,
-  type ScriptLanguage,
-  type ScriptTaskKind,
-} from '../../scripts/script-task.js';
+import type { ScriptLanguage } from '../../scripts/script-task.js';
 import type { JsonSchema } from '../../flow/schema.js';
 import { JBANG, SCRIPT_LANGUAGES, scriptLanguage } from '../../scripts/languages.js';
-import { defineTask, type PropertyDefinition, type TaskDefinition, type TaskRunContext } from '../definition.js';
-import { sharedWorkingDir } from '../storage/common.js';
-import { TaskError } from '../types.js';
+import { defineTask, type PropertyDefinition, type TaskDefinition } from '../definition.js';
 
 /** A script property: read raw (the script runner renders it with `workingDir` and the other extra variables). */
 export const scriptProperty = (schema: JsonSchema, description: string, extra: Partial<PropertyDefinition> = {}): PropertyDefinition => ({
@@ -70,18 +61,6 @@ const PYTHON_PROPERTIES: Readonly<Record<string, PropertyDefinition>> = {
   uvAutoInstallEnabled: scriptProperty(flag, 'Accepted; not used.'),
 };
 
-/** The script runner's view of a task run. */
-export function scriptHost(ctx: TaskRunContext): ScriptHost {
-  const wd = sharedWorkingDir(ctx);
-  return {
-    storage: ctx.storage,
-    ...(wd === undefined ? {} : { workingDir: wd }),
-    signal: ctx.signal,
-    render: (template, extra) => ctx.render(template, extra),
-    log: (level, message) => ctx.log(level, message),
-  };
-}
-
 const JBANG_PROPERTIES: Readonly<Record<string, PropertyDefinition>> = {
   extension: scriptProperty({ type: 'string' }, 'The extension of the script file; default `.java`.'),
   quiet: scriptProperty(flag, 'Run jbang with `--quiet`; default true.'),
@@ -113,41 +92,8 @@ function scriptTask(type: string, aliases: readonly string[], language: ScriptLa
     title: `Run ${spec.title} ${mode === 'commands' ? 'commands' : 'an inline script'} as a local process; outputs vars, exitCode, outputFiles.`,
     properties: { ...main, ...EXEC_PROPERTIES, ...own },
     outputs: { vars: { kind: 'map' }, exitCode: { kind: 'integer' }, outputFiles: { kind: 'map' } },
-    run: (ctx) => runAsScriptTask(ctx, { language, mode }),
+    run: async (ctx) => (await import('./scripts-run.js')).runAsScriptTask(ctx, { language, mode }),
   });
-}
-
-/** Runs a task on the script runner, with Kestra's outcome: outputs, or FAILED keeping them; property and missing-program errors as TaskErrors. */
-export async function runAsScriptTask(
-  ctx: TaskRunContext,
-  kind: ScriptTaskKind,
-  host: ScriptHost = scriptHost(ctx),
-  props: Record<string, unknown> = ctx.task.properties,
-): Promise<{ outputs: Record<string, unknown> }> {
-  try {
-    const result = await runScriptTask(host, props, kind);
-    for (const m of result.metrics)
-      ctx.log(
-        'DEBUG',
-        `metric ${m.type} ${m.name} = ${JSON.stringify(m.value)}${Object.keys(m.tags).length > 0 ? ` ${JSON.stringify(m.tags)}` : ''}`,
-      );
-    return { outputs: { ...result.outputs } };
-  } catch (e) {
-    if (e instanceof ScriptFailedError) throw new ScriptTaskFailure(e.message, { ...e.result.outputs });
-    if (e instanceof ScriptPropertyError) throw new TaskError('INVALID_PROPERTY', e.message);
-    if (e instanceof ScriptDependencyError) throw new TaskError('DEPENDENCY_MISSING', e.message);
-    throw e;
-  }
-}
-
-/** A failed script: FAILED with Kestra's message, and the outputs gathered so far (`exitCode`, `vars`, `outputFiles`). */
-export class ScriptTaskFailure extends TaskError {
-  constructor(
-    message: string,
-    readonly outputs: Readonly<Record<string, unknown>>,
-  ) {
-    super('SCRIPT_FAILED', message);
-  }
 }
 
 /** `Commands` and `Script` of every language of plugin-scripts with the `AbstractExecScript` shape. */

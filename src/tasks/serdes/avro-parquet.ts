@@ -2,25 +2,13 @@
  * `kestra-io/plugin-serdes` Avro and Parquet converters: `avro.IonToAvro` (AvroWriter), `avro.AvroToIon`
  * (AvroReader), `avro.InferAvroSchemaFromIon`, `parquet.IonToParquet` (ParquetWriter), `parquet.ParquetToIon`
  * (ParquetReader). Their libraries (`avsc`, `hyparquet`, `hyparquet-writer`) are optional dependencies
- * loaded on first use.
+ * loaded on first use, as is the conversion code (avro-parquet-run.ts).
  */
-import { createWriteStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
-import { AVRO_CONVERTER_DEFAULTS, type AvroConverterOptions, systemZoneId } from '../../serdes/avro-options.js';
-import type { resolveSchema } from '../../serdes/avro-file.js';
-import type { HyparquetModule, HyparquetWriterModule, ParquetCodec } from '../../serdes/parquet.js';
-import { defineTask, type PropertyDefinition, type TaskRunContext } from '../definition.js';
-import { importOptional } from '../optional.js';
-import { enumProperty, requiredProperty, withWorkingDir } from '../storage/common.js';
-import { TaskError } from '../types.js';
-
-// The conversion modules are imported when a task runs (not at start-up), as their libraries are.
-const avroFile = () => import('../../serdes/avro-file.js');
-const parquetModule = () => import('../../serdes/parquet.js');
+import { AVRO_CONVERTER_DEFAULTS } from '../../serdes/avro-options.js';
+import { defineTask, type PropertyDefinition } from '../definition.js';
 
 /** IonToParquet's defaults (Kestra: ParquetWriter.DEFAULT_BLOCK_SIZE, DEFAULT_PAGE_SIZE). */
-const ION_TO_PARQUET_DEFAULTS = { rowGroupSize: 128 * 1024 * 1024, pageSize: 1024 * 1024, dictionaryPageSize: 1024 * 1024 };
+export const ION_TO_PARQUET_DEFAULTS = { rowGroupSize: 128 * 1024 * 1024, pageSize: 1024 * 1024, dictionaryPageSize: 1024 * 1024 };
 
 const from: PropertyDefinition = { kind: 'string', required: true, description: 'A kestra:// URI.' };
 const outputs = { uri: { kind: 'string' }, size: { kind: 'integer' } } as const;
@@ -44,66 +32,6 @@ const converterProperties: Record<string, PropertyDefinition> = {
   onBadLines,
 };
 
-async function strings(ctx: TaskRunContext, name: string, fallback: readonly string[]): Promise<string[]> {
-  const v = await ctx.property<unknown>(name);
-  if (v === undefined || v === null) return [...fallback];
-  if (!Array.isArray(v)) throw new TaskError('INVALID_PROPERTY', `Invalid value for \`${name}\`: expected a list of strings`);
-  return v.map((x) => String(x));
-}
-
-async function converterOptions(ctx: TaskRunContext): Promise<AvroConverterOptions> {
-  const sep = (await ctx.property<string>('decimalSeparator')) ?? '.';
-  if (sep.length !== 1)
-    throw new TaskError('INVALID_PROPERTY', `Invalid value for \`decimalSeparator\`: expected one character, got \`${sep}\``);
-  return {
-    trueValues: await strings(ctx, 'trueValues', AVRO_CONVERTER_DEFAULTS.trueValues),
-    falseValues: await strings(ctx, 'falseValues', AVRO_CONVERTER_DEFAULTS.falseValues),
-    nullValues: await strings(ctx, 'nullValues', AVRO_CONVERTER_DEFAULTS.nullValues),
-    dateFormat: (await ctx.property<string>('dateFormat')) ?? AVRO_CONVERTER_DEFAULTS.dateFormat,
-    timeFormat: (await ctx.property<string>('timeFormat')) ?? AVRO_CONVERTER_DEFAULTS.timeFormat,
-    datetimeFormat: (await ctx.property<string>('datetimeFormat')) ?? AVRO_CONVERTER_DEFAULTS.datetimeFormat,
-    decimalSeparator: sep,
-    strictSchema: (await ctx.property<boolean>('strictSchema')) ?? false,
-    inferAllFields: (await ctx.property<boolean>('inferAllFields')) ?? false,
-    timeZoneId: (await ctx.property<string>('timeZoneId')) ?? systemZoneId(),
-    onBadLines: await enumProperty(ctx, 'onBadLines', ['ERROR', 'WARN', 'SKIP'] as const, 'ERROR'),
-  };
-}
-
-/** The rows IonToAvro/IonToParquet scan to infer: all of them with inferAllFields. */
-async function rowsToScan(ctx: TaskRunContext): Promise<number> {
-  if ((await ctx.property<boolean>('inferAllFields')) === true) return Number.MAX_SAFE_INTEGER;
-  const n = (await ctx.property<number>('numberOfRowsToScan')) ?? 100;
-  if (n < 1) throw new TaskError('INVALID_PROPERTY', 'Number of rows to scan must be greater than 0');
-  return n;
-}
-
-async function schemaFor(ctx: TaskRunContext, source: string): Promise<Awaited<ReturnType<typeof resolveSchema>>> {
-  return (await avroFile()).resolveSchema({
-    schema: (await ctx.property<string>('schema')) ?? undefined,
-    rowsToScan: await rowsToScan(ctx),
-    reopen: () => ctx.storage.getFile(source),
-  });
-}
-
-/** A storage file copied into the working directory (the readers need random access or a path). */
-async function localCopy(
-  ctx: TaskRunContext,
-  source: string,
-  extension: string,
-  wd: { createTempFile(ext: string): Promise<string> },
-): Promise<string> {
-  const file = await wd.createTempFile(extension);
-  await pipeline(Readable.from(await ctx.storage.getFile(source)), createWriteStream(file));
-  return file;
-}
-
-const log = (ctx: TaskRunContext) => (level: 'WARN' | 'INFO' | 'DEBUG', message: string) => ctx.log(level, message);
-
-async function loadAvsc(type: string): Promise<unknown> {
-  return importOptional<unknown>('avsc', type);
-}
-
 export const ionToAvroTask = defineTask({
   type: 'io.kestra.plugin.serdes.avro.IonToAvro',
   aliases: ['io.kestra.plugin.serdes.avro.AvroWriter'],
@@ -111,15 +39,7 @@ export const ionToAvroTask = defineTask({
   properties: converterProperties,
   outputs,
   async run(ctx) {
-    const avsc = await loadAvsc(ctx.task.type);
-    const source = (await requiredProperty<string>(ctx, 'from')).trim();
-    const schema = await schemaFor(ctx, source);
-    const options = await converterOptions(ctx);
-    return withWorkingDir(ctx, async (wd) => {
-      const out = await wd.createTempFile('.avro');
-      const size = await (await avroFile()).ionToAvro(avsc, await ctx.storage.getFile(source), out, schema, options, log(ctx));
-      return { outputs: { uri: await ctx.storage.putFile(out, undefined, { move: true }), size } };
-    });
+    return (await import('./avro-parquet-run.js')).runIonToAvro(ctx);
   },
 });
 
@@ -130,23 +50,7 @@ export const avroToIonTask = defineTask({
   properties: { from, onBadLines },
   outputs,
   async run(ctx) {
-    const avsc = await loadAvsc(ctx.task.type);
-    const source = (await requiredProperty<string>(ctx, 'from')).trim();
-    const mode = await enumProperty(ctx, 'onBadLines', ['ERROR', 'WARN', 'SKIP'] as const, 'ERROR');
-    // Snappy-compressed Avro blocks are read with hyparquet's decompressor when it is installed.
-    let codecs: Record<string, unknown> = {};
-    try {
-      const hp = (await import('hyparquet')) as unknown as HyparquetModule;
-      codecs = { snappy: (await avroFile()).snappyCodec((input, output) => hp.snappyUncompress(input, output)) };
-    } catch {
-      // no snappy
-    }
-    return withWorkingDir(ctx, async (wd) => {
-      const input = await localCopy(ctx, source, '.avro', wd);
-      const out = await wd.createTempFile('.ion');
-      const size = await (await avroFile()).avroToIon(avsc, input, out, mode, log(ctx), codecs);
-      return { outputs: { uri: await ctx.storage.putFile(out, undefined, { move: true }), size } };
-    });
+    return (await import('./avro-parquet-run.js')).runAvroToIon(ctx);
   },
 });
 
@@ -156,21 +60,9 @@ export const inferAvroSchemaTask = defineTask({
   properties: { from, numberOfRowsToScan: { kind: 'integer', default: 100 } },
   outputs: { uri: { kind: 'string' } },
   async run(ctx) {
-    const source = (await requiredProperty<string>(ctx, 'from')).trim();
-    const n = (await ctx.property<number>('numberOfRowsToScan')) ?? 100;
-    if (n < 1) throw new TaskError('INVALID_PROPERTY', 'Number of rows to scan must be greater than 0');
-    const schema = await (await avroFile()).inferSchema(await ctx.storage.getFile(source), n);
-    return withWorkingDir(ctx, async (wd) => {
-      const out = await wd.createTempFile('.avsc', JSON.stringify(schema));
-      return { outputs: { uri: await ctx.storage.putFile(out, undefined, { move: true }) } };
-    });
+    return (await import('./avro-parquet-run.js')).runInferAvroSchema(ctx);
   },
 });
-
-async function loadParquetWriter(type: string): Promise<HyparquetWriterModule> {
-  // The package's Node entry has fileWriter (buffered writes to a local file).
-  return importOptional<HyparquetWriterModule>('hyparquet-writer', type);
-}
 
 export const ionToParquetTask = defineTask({
   type: 'io.kestra.plugin.serdes.parquet.IonToParquet',
@@ -191,25 +83,7 @@ export const ionToParquetTask = defineTask({
   },
   outputs,
   async run(ctx) {
-    const writer = await loadParquetWriter(ctx.task.type);
-    const source = (await requiredProperty<string>(ctx, 'from')).trim();
-    const schema = await schemaFor(ctx, source);
-    const options = await converterOptions(ctx);
-    const codec: ParquetCodec = await enumProperty(ctx, 'compressionCodec', ['UNCOMPRESSED', 'SNAPPY', 'GZIP', 'ZSTD'] as const, 'GZIP');
-    await enumProperty(ctx, 'parquetVersion', ['V1', 'V2'] as const, 'V2');
-    const parquet = {
-      compressionCodec: codec,
-      rowGroupSize: (await ctx.property<number>('rowGroupSize')) ?? ION_TO_PARQUET_DEFAULTS.rowGroupSize,
-      pageSize: (await ctx.property<number>('pageSize')) ?? ION_TO_PARQUET_DEFAULTS.pageSize,
-      dictionaryPageSize: (await ctx.property<number>('dictionaryPageSize')) ?? ION_TO_PARQUET_DEFAULTS.dictionaryPageSize,
-    };
-    return withWorkingDir(ctx, async (wd) => {
-      const out = await wd.createTempFile('.parquet');
-      const size = await (
-        await parquetModule()
-      ).ionToParquet(writer, await ctx.storage.getFile(source), out, schema, options, parquet, log(ctx));
-      return { outputs: { uri: await ctx.storage.putFile(out, undefined, { move: true }), size } };
-    });
+    return (await import('./avro-parquet-run.js')).runIonToParquet(ctx);
   },
 });
 
@@ -220,38 +94,8 @@ export const parquetToIonTask = defineTask({
   properties: { from },
   outputs,
   async run(ctx) {
-    const hp = await importOptional<HyparquetModule>('hyparquet', ctx.task.type);
-    const source = (await requiredProperty<string>(ctx, 'from')).trim();
-    return withWorkingDir(ctx, async (wd) => {
-      const input = await localCopy(ctx, source, '.parquet', wd);
-      const file = await asyncBuffer(input);
-      const out = await wd.createTempFile('.ion');
-      const size = await (await parquetModule()).parquetToIon(hp, file, out);
-      return { outputs: { uri: await ctx.storage.putFile(out, undefined, { move: true }), size } };
-    });
+    return (await import('./avro-parquet-run.js')).runParquetToIon(ctx);
   },
 });
-
-/** A random-access view of a local file for hyparquet. */
-async function asyncBuffer(path: string): Promise<unknown> {
-  const { open } = await import('node:fs/promises');
-  const handle = await open(path);
-  const { size } = await handle.stat();
-  await handle.close();
-  return {
-    byteLength: size,
-    async slice(start: number, end?: number): Promise<ArrayBuffer> {
-      const stop = end ?? size;
-      const h = await open(path);
-      try {
-        const buf = Buffer.alloc(stop - start);
-        await h.read(buf, 0, buf.length, start);
-        return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
-      } finally {
-        await h.close();
-      }
-    },
-  };
-}
 
 export const AVRO_PARQUET_TASKS = [ionToAvroTask, avroToIonTask, inferAvroSchemaTask, ionToParquetTask, parquetToIonTask];

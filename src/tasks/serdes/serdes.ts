@@ -1,37 +1,19 @@
 /**
  * `kestra-io/plugin-serdes` conversions: `csv.CsvToIon`, `csv.IonToCsv`, `json.JsonToIon`,
  * `json.IonToJson` (and their older names CsvReader, CsvWriter, JsonReader, JsonWriter), streaming
- * from a storage file to a new one; outputs `uri` and `size` (records).
+ * from a storage file to a new one; outputs `uri` and `size` (records). The definitions of every
+ * serdes task; each family's conversion code (…-run.ts) is imported when one of its tasks first runs.
  */
-import {
-  CSV_TO_ION_DEFAULTS,
-  csvToIon,
-  ION_TO_CSV_DEFAULTS,
-  ionToCsv,
-  ionToJson,
-  jsonToIon,
-  type CsvToIonOptions,
-  type IonToCsvOptions,
-} from '../../serdes/convert.js';
-import type { QuoteMode } from '../../serdes/csv.js';
+import { CSV_TO_ION_DEFAULTS } from '../../serdes/csv-options.js';
 import { AVRO_PARQUET_TASKS } from './avro-parquet.js';
 import { XML_TASKS } from './xml.js';
 import { EXCEL_TASKS } from './excel.js';
 import { YAML_TASKS } from './yaml.js';
-import { defineTask, type PropertyDefinition, type TaskRunContext } from '../definition.js';
-import { enumProperty } from '../storage/common.js';
-import { convertFile } from './convert-file.js';
-import { TaskError } from '../types.js';
+import { defineTask, type PropertyDefinition } from '../definition.js';
 
 const from: PropertyDefinition = { kind: 'string', required: true, description: 'A kestra:// URI.' };
 const charset: PropertyDefinition = { kind: 'string', default: 'UTF-8' };
 const outputs = { uri: { kind: 'string' }, size: { kind: 'integer' } } as const;
-
-async function char(ctx: TaskRunContext, name: string, fallback: string): Promise<string> {
-  const v = (await ctx.property<string>(name)) ?? fallback;
-  if (v.length !== 1) throw new TaskError('INVALID_PROPERTY', `Invalid value for \`${name}\`: expected one character, got \`${v}\``);
-  return v;
-}
 
 export const csvToIonTask = defineTask({
   type: 'io.kestra.plugin.serdes.csv.CsvToIon',
@@ -54,19 +36,7 @@ export const csvToIonTask = defineTask({
   },
   outputs,
   async run(ctx) {
-    const options: CsvToIonOptions = {
-      header: (await ctx.property<boolean>('header')) ?? true,
-      fieldSeparator: await char(ctx, 'fieldSeparator', ','),
-      textDelimiter: await char(ctx, 'textDelimiter', '"'),
-      skipEmptyRows: (await ctx.property<boolean>('skipEmptyRows')) ?? false,
-      skipRows: (await ctx.property<number>('skipRows')) ?? 0,
-      onBadLines: await enumProperty(ctx, 'onBadLines', ['ERROR', 'WARN', 'SKIP'] as const, 'ERROR'),
-      onEmptyHeader: await enumProperty(ctx, 'onEmptyHeader', ['DROP', 'RENAME'] as const, 'DROP'),
-      allowExtraCharsAfterClosingQuote: (await ctx.property<boolean>('allowExtraCharsAfterClosingQuote')) ?? false,
-      maxFieldSize: (await ctx.property<number>('maxFieldSize')) ?? CSV_TO_ION_DEFAULTS.maxFieldSize,
-      charset: (await ctx.property<string>('charset')) ?? 'UTF-8',
-    };
-    return convertFile(ctx, '.ion', (input, out) => csvToIon(input, out, options, (level, message) => ctx.log(level, message)));
+    return (await import('./serdes-run.js')).runCsvToIon(ctx);
   },
 });
 
@@ -90,22 +60,7 @@ export const ionToCsvTask = defineTask({
   },
   outputs,
   async run(ctx) {
-    const quoteMode: QuoteMode =
-      ctx.task.properties.quoteMode !== undefined
-        ? await enumProperty(ctx, 'quoteMode', ['ALWAYS', 'REQUIRED', 'NON_NUMERIC'] as const, 'REQUIRED')
-        : (await ctx.property<boolean>('alwaysDelimitText')) === true
-          ? 'ALWAYS'
-          : 'REQUIRED';
-    const options: IonToCsvOptions = {
-      ...ION_TO_CSV_DEFAULTS,
-      header: (await ctx.property<boolean>('header')) ?? true,
-      fieldSeparator: await char(ctx, 'fieldSeparator', ','),
-      textDelimiter: await char(ctx, 'textDelimiter', '"'),
-      lineDelimiter: (await ctx.property<string>('lineDelimiter')) ?? '\n',
-      quoteMode,
-      charset: (await ctx.property<string>('charset')) ?? 'UTF-8',
-    };
-    return convertFile(ctx, '.csv', (input, out) => ionToCsv(input, out, options));
+    return (await import('./serdes-run.js')).runIonToCsv(ctx);
   },
 });
 
@@ -116,9 +71,7 @@ export const jsonToIonTask = defineTask({
   properties: { from, charset, newLine: { kind: 'boolean', default: true } },
   outputs,
   async run(ctx) {
-    const newLine = (await ctx.property<boolean>('newLine')) ?? true;
-    const cs = (await ctx.property<string>('charset')) ?? 'UTF-8';
-    return convertFile(ctx, '.ion', (input, out) => jsonToIon(input, out, { newLine, charset: cs }));
+    return (await import('./serdes-run.js')).runJsonToIon(ctx);
   },
 });
 
@@ -135,10 +88,7 @@ export const ionToJsonTask = defineTask({
   },
   outputs,
   async run(ctx) {
-    const newLine = (await ctx.property<boolean>('newLine')) ?? true;
-    const cs = (await ctx.property<string>('charset')) ?? 'UTF-8';
-    const keepAnnotations = (await ctx.property<boolean>('shouldKeepAnnotations')) ?? false;
-    return convertFile(ctx, newLine ? '.jsonl' : '.json', (input, out) => ionToJson(input, out, { newLine, charset: cs, keepAnnotations }));
+    return (await import('./serdes-run.js')).runIonToJson(ctx);
   },
 });
 

@@ -1,16 +1,9 @@
 /**
  * `kestra-io/plugin-serdes` XML converters: `xml.XmlToIon` (XmlReader) and `xml.IonToXml` (XmlWriter).
- * XML parsing uses `saxes`, an optional dependency loaded on first use; writing needs nothing.
+ * XML parsing uses `saxes`, an optional dependency loaded on first use; writing needs nothing. The
+ * conversion code (xml-run.ts) is imported on first use too.
  */
-import { encodingFor } from '../../serdes/convert.js';
-import type { SaxesModule } from '../../serdes/xml.js';
-
-/** Imported when a task runs, not at start-up. */
-const xml = () => import('../../serdes/xml.js');
 import { defineTask, type PropertyDefinition } from '../definition.js';
-import { importOptional } from '../optional.js';
-import { TaskError } from '../types.js';
-import { convertToSink } from './convert-file.js';
 
 const from: PropertyDefinition = { kind: 'string', required: true, description: 'A kestra:// URI.' };
 const charset: PropertyDefinition = { kind: 'string', default: 'UTF-8' };
@@ -32,18 +25,7 @@ export const xmlToIonTask = defineTask({
   },
   outputs,
   async run(ctx) {
-    const saxes = await importOptional<SaxesModule>('saxes', ctx.task.type);
-    const cs = (await ctx.property<string>('charset')) ?? 'UTF-8';
-    const query = (await ctx.property<string>('query')) ?? undefined;
-    const config = (await ctx.property<Record<string, unknown>>('parserConfiguration')) ?? {};
-    const force = config['forceList'];
-    if (force !== undefined && force !== null && !Array.isArray(force))
-      throw new TaskError('INVALID_PROPERTY', 'Invalid value for `parserConfiguration.forceList`: expected a list of tag names');
-    const forceList = Array.isArray(force) ? force.map((x) => String(x)) : [];
-    const { xmlToIon } = await xml();
-    return convertToSink(ctx, '.ion', 'utf8', (input, sink) =>
-      xmlToIon(saxes, input, sink, { charset: cs, ...(query !== undefined ? { query } : {}), forceList }),
-    );
+    return (await import('./xml-run.js')).runXmlToIon(ctx);
   },
 });
 
@@ -59,13 +41,7 @@ export const ionToXmlTask = defineTask({
   },
   outputs,
   async run(ctx) {
-    const cs = (await ctx.property<string>('charset')) ?? 'UTF-8';
-    const rootName = (await ctx.property<string>('rootName')) ?? 'items';
-    const timeZoneId = (await ctx.property<string>('timeZoneId')) ?? undefined;
-    const { ionToXml } = await xml();
-    return convertToSink(ctx, '.xml', encodingFor(cs), (input, sink) =>
-      ionToXml(input, sink, { rootName, ...(timeZoneId !== undefined ? { timeZoneId } : {}) }),
-    );
+    return (await import('./xml-run.js')).runIonToXml(ctx);
   },
 });
 

@@ -1,14 +1,9 @@
-/** `kestra-io/plugin-serdes` YAML converters: `yaml.IonToYaml`, `yaml.YamlToIon`, `yaml.JsonToYaml`, `yaml.YamlToJson`. */
-import { encodingFor } from '../../serdes/convert.js';
-import { defineTask, type PropertyDefinition, type TaskRunContext } from '../definition.js';
-import { convertToSink } from './convert-file.js';
+/** `kestra-io/plugin-serdes` YAML converters: `yaml.IonToYaml`, `yaml.YamlToIon`, `yaml.JsonToYaml`, `yaml.YamlToJson`; the conversion code (yaml-run.ts) is imported on first use. */
+import { defineTask, type PropertyDefinition } from '../definition.js';
 
 const from: PropertyDefinition = { kind: 'string', required: true, description: 'A kestra:// URI.' };
 const charset: PropertyDefinition = { kind: 'string', default: 'UTF-8' };
 const outputs = { uri: { kind: 'string' }, size: { kind: 'integer' } } as const;
-const yaml = () => import('../../serdes/yaml.js');
-
-const cs = async (ctx: TaskRunContext): Promise<string> => (await ctx.property<string>('charset')) ?? 'UTF-8';
 
 export const ionToYamlTask = defineTask({
   type: 'io.kestra.plugin.serdes.yaml.IonToYaml',
@@ -16,8 +11,7 @@ export const ionToYamlTask = defineTask({
   properties: { from, charset },
   outputs,
   async run(ctx) {
-    const { ionToYaml } = await yaml();
-    return convertToSink(ctx, '.yaml', encodingFor(await cs(ctx)), (input, sink) => ionToYaml(input, sink));
+    return (await import('./yaml-run.js')).runIonToYaml(ctx);
   },
 });
 
@@ -27,9 +21,7 @@ export const yamlToIonTask = defineTask({
   properties: { from, charset },
   outputs,
   async run(ctx) {
-    const { yamlToIon } = await yaml();
-    const c = await cs(ctx);
-    return convertToSink(ctx, '.ion', 'utf8', (input, sink) => yamlToIon(input, sink, c));
+    return (await import('./yaml-run.js')).runYamlToIon(ctx);
   },
 });
 
@@ -40,10 +32,7 @@ export const jsonToYamlTask = defineTask({
   properties: { from, charset, jsonl: { kind: 'boolean', default: false } },
   outputs,
   async run(ctx) {
-    const { jsonToYaml } = await yaml();
-    const c = await cs(ctx);
-    const jsonl = (await ctx.property<boolean>('jsonl')) ?? false;
-    return convertToSink(ctx, '.yaml', encodingFor(c), (input, sink) => jsonToYaml(input, sink, { jsonl, charset: c }));
+    return (await import('./yaml-run.js')).runJsonToYaml(ctx);
   },
 });
 
@@ -53,10 +42,7 @@ export const yamlToJsonTask = defineTask({
   properties: { from, charset, jsonl: { kind: 'boolean', default: false } },
   outputs,
   async run(ctx) {
-    const { yamlToJson } = await yaml();
-    const c = await cs(ctx);
-    const jsonl = (await ctx.property<boolean>('jsonl')) ?? false;
-    return convertToSink(ctx, jsonl ? '.jsonl' : '.json', encodingFor(c), (input, sink) => yamlToJson(input, sink, { jsonl, charset: c }));
+    return (await import('./yaml-run.js')).runYamlToJson(ctx);
   },
 });
 
@@ -66,9 +52,7 @@ export const jsonToJsonlTask = defineTask({
   properties: { from, charset },
   outputs,
   async run(ctx) {
-    const { jsonToJsonl } = await yaml();
-    const c = await cs(ctx);
-    return convertToSink(ctx, '.jsonl', encodingFor(c), (input, sink) => jsonToJsonl(input, sink, c));
+    return (await import('./yaml-run.js')).runJsonToJsonl(ctx);
   },
 });
 

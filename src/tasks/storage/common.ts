@@ -1,5 +1,9 @@
-/** What the file tasks share: the working directory a `WorkingDirectory` parent provides, and required properties. */
-import { WorkingDir } from '../../storage/working-dir.js';
+/**
+ * What the file tasks share: the working directory a `WorkingDirectory` parent provides, and required
+ * properties. Task definitions import this module, so it stays light: the working-directory code is
+ * imported when a task first needs a folder of its own.
+ */
+import type { WorkingDir } from '../../storage/working-dir.js';
 import type { TaskRunContext } from '../definition.js';
 import { TaskError } from '../types.js';
 
@@ -15,6 +19,7 @@ export function sharedWorkingDir(ctx: TaskRunContext): WorkingDir | undefined {
 export async function withWorkingDir<T>(ctx: TaskRunContext, fn: (wd: WorkingDir) => Promise<T>): Promise<T> {
   const shared = sharedWorkingDir(ctx);
   if (shared !== undefined) return fn(shared);
+  const { WorkingDir } = await import('../../storage/working-dir.js');
   const wd = await WorkingDir.create();
   try {
     return await fn(wd);
