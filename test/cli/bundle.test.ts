@@ -64,6 +64,21 @@ console.log(JSON.stringify(out));`,
     }
   });
 
+  test('error classes keep their names (an error’s `name` is its class name, which a bundler may rename)', async () => {
+    const probe = join(project, 'names.mjs');
+    writeFileSync(
+      probe,
+      `import * as errors from 'pebbleflow/errors';
+const wrong = Object.entries(errors).filter(([name, value]) => typeof value === 'function' && value.prototype instanceof Error && value.name !== name);
+console.log(JSON.stringify({ classes: Object.values(errors).filter((v) => typeof v === 'function' && v.prototype instanceof Error).length, wrong: wrong.map(([n, v]) => n + ' is ' + v.name) }));`,
+    );
+    const r = await runJs(probe, [], { cwd: project });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { classes: number; wrong: string[] };
+    expect(out.classes).toBeGreaterThan(10);
+    expect(out.wrong).toEqual([]);
+  });
+
   test('the CLI runs a flow, checks one with positions, and knows its version', async () => {
     const run = await builtCli(['run', 'hello.yaml'], { cwd: project });
     expect(run.stderr).toBe('');
