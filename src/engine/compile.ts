@@ -911,7 +911,18 @@ class Compiler {
       node = node.left;
     }
     operands.unshift(node);
-    const parts = operands.map((o) => this.expr(o));
+    // Literal operands are text known now (adjacent ones joined): the loop appends them without a call.
+    const parts: (string | Ev)[] = [];
+    for (const o of operands) {
+      if (o.kind !== 'Literal') {
+        parts.push(this.expr(o));
+        continue;
+      }
+      const text = o.value === null || o.value === undefined ? '' : toJavaString(o.value);
+      const last = parts.length - 1;
+      if (last >= 0 && typeof parts[last] === 'string') parts[last] += text;
+      else parts.push(text);
+    }
     const n = parts.length;
     const start = e.start;
     const finish = (values: Value[]): string => {
@@ -922,9 +933,14 @@ class Compiler {
     return (f) => {
       let out = '';
       for (let i = 0; i < n; i++) {
-        const v = parts[i]!(f);
+        const part = parts[i]!;
+        if (typeof part === 'string') {
+          out += part;
+          continue;
+        }
+        const v = part(f);
         if (v instanceof Promise) {
-          const rest = [v, ...parts.slice(i + 1).map((p) => p(f))];
+          const rest = [v, ...parts.slice(i + 1).map((p) => (typeof p === 'string' ? p : p(f)))];
           return Promise.all(rest).then((vs) => measured(f, start, out + finish(vs)));
         }
         if (v !== null && v !== undefined) out += typeof v === 'string' ? v : toJavaString(v);

@@ -403,9 +403,16 @@ function writeJavaText(value: unknown, depth: number, w: TextWriter): void {
 
 /** Jackson's string escaping: `"`, `\` and control characters (upper-case hex), nothing else. */
 export function jsonString(s: string): string {
+  // Most strings (map keys, ids, words) need no escaping: one scan, one concatenation.
+  let i = 0;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 32 || c === 34 || c === 92) break;
+  }
+  if (i === s.length) return '"' + s + '"';
   let out = '"';
   let start = 0;
-  for (let i = 0; i < s.length; i++) {
+  for (; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= 32 && c !== 34 && c !== 92) continue;
     out += s.slice(start, i);

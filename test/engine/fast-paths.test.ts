@@ -13,7 +13,7 @@ import { createEngine } from '../../src/index.js';
 import { TemplateError } from '../../src/engine/errors.js';
 import { arithmetic, integerArithmetic } from '../../src/engine/operations.js';
 import { readOwnData } from '../../src/engine/sandbox.js';
-import { toKestraJson } from '../../src/engine/values.js';
+import { jsonString, toKestraJson } from '../../src/engine/values.js';
 
 const engine = createEngine();
 
@@ -373,6 +373,60 @@ describe("Kestra's JSON writer", () => {
         expect(toKestraJson(map, includeNulls)).toBe(toKestraJson([map], includeNulls).slice(1, -1));
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe('string escaping and concatenation', () => {
+  it('escapes as Jackson does: what JSON.stringify escapes, control characters in upper-case hex', () => {
+    fc.assert(
+      fc.property(
+        fc.string({
+          unit: fc.oneof(
+            fc.constantFrom('"', '\\', '\n', '\t', '\u0001', '\u001f', '\u007f', 'é', '✓'),
+            fc.string({ minLength: 1, maxLength: 1 }),
+          ),
+        }),
+        (s) => {
+          const expected = JSON.stringify(s).replace(/\\u00([0-9a-f]{2})/g, (_m, hex: string) => `\\u00${hex.toUpperCase()}`);
+          expect(jsonString(s)).toBe(expected);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('joins literal operands ahead of time exactly as it joins the same values read from variables', () => {
+    const literals: readonly [string, unknown][] = [
+      ["'a'", 'a'],
+      ["'x%y'", 'x%y'],
+      ["''", ''],
+      ['"q\\"uote"', 'q"uote'],
+      ['3', 3],
+      ['2.5', 2.5],
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(...literals), fc.boolean()), { minLength: 2, maxLength: 7 }), (operands) => {
+        const context: Record<string, unknown> = {};
+        const asLiterals = operands.map(([[text]]) => text).join(' ~ ');
+        // The same values, some of them (or all) read from variables instead.
+        const mixed = operands
+          .map(([[text, value], fromVariable], i) => {
+            if (!fromVariable) return text;
+            context[`v${i}`] = value;
+            return `v${i}`;
+          })
+          .join(' ~ ');
+        const viaVariables = operands.map((_o, i) => `w${i}`).join(' ~ ');
+        operands.forEach(([[, value]], i) => (context[`w${i}`] = value));
+        const expected = engine.renderSync(`{{ ${viaVariables} }}`, context);
+        expect(engine.renderSync(`{{ ${asLiterals} }}`, context)).toBe(expected);
+        expect(engine.renderSync(`{{ ${mixed} }}`, context)).toBe(expected);
+      }),
+      { numRuns: 500 },
     );
   });
 });
