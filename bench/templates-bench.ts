@@ -118,6 +118,8 @@ export interface TemplateBenchRow {
   pebbleflowSync: number;
   pebbleflowAsync: number;
   nunjucks: number;
+  /** nunjucks's callback render, awaited as a Promise: the same await pebbleflow's column pays. */
+  nunjucksAsync: number;
   liquidjs: number;
   compilePebbleflow: number;
   compileLiquidjs: number;
@@ -142,6 +144,9 @@ export async function benchTemplates(createEngine: CreateEngine): Promise<Templa
     check('pebbleflow', compiled.renderSync(ctx));
     check('pebbleflow (async)', await compiled.render(ctx));
     check('nunjucks', nj.render(ctx));
+    const njAsync = (): Promise<string> =>
+      new Promise((resolve, reject) => nj.render(ctx, (err, out) => (err ? reject(err) : resolve(out!))));
+    check('nunjucks (async)', await njAsync());
     check('liquidjs', liquid.renderSync(lq, ctx) as string);
     let uniq = 0;
     // Warm-up: every contender's code reaches the optimizing tier before it is measured.
@@ -149,12 +154,14 @@ export async function benchTemplates(createEngine: CreateEngine): Promise<Templa
       compiled.renderSync(ctx);
       await compiled.render(ctx);
       nj.render(ctx);
+      await njAsync();
       liquid.renderSync(lq, ctx);
     }
     const render = await medianOf({
       pebbleflowSync: () => opsPerSec(() => compiled.renderSync(ctx), ROUND_MS),
       pebbleflowAsync: () => asyncOpsPerSec(() => compiled.render(ctx), ROUND_MS),
       nunjucks: () => opsPerSec(() => nj.render(ctx), ROUND_MS),
+      nunjucksAsync: () => asyncOpsPerSec(njAsync, ROUND_MS),
       liquidjs: () => opsPerSec(() => liquid.renderSync(lq, ctx), ROUND_MS),
     });
     // A fresh source each time defeats the compile caches (a comment changes nothing rendered).
@@ -167,6 +174,7 @@ export async function benchTemplates(createEngine: CreateEngine): Promise<Templa
       pebbleflowSync: render['pebbleflowSync']!,
       pebbleflowAsync: render['pebbleflowAsync']!,
       nunjucks: render['nunjucks']!,
+      nunjucksAsync: render['nunjucksAsync']!,
       liquidjs: render['liquidjs']!,
       compilePebbleflow: compile['pebbleflow']!,
       compileLiquidjs: compile['liquidjs']!,
@@ -181,13 +189,25 @@ export function formatTemplateTable(rows: TemplateBenchRow[]): string {
   const lines = [
     `Median of ${ROUNDS} interleaved rounds per contender. Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`,
     '',
-    '| template | pebbleflow sync r/s | pebbleflow await r/s | nunjucks r/s | liquidjs r/s | sync vs nunjucks | await vs nunjucks | await vs sync | compile/s pebbleflow | compile/s liquidjs | compile vs liquidjs |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| template | pebbleflow sync r/s | pebbleflow await r/s | nunjucks r/s | nunjucks await r/s | liquidjs r/s | sync vs nunjucks | await vs nunjucks sync | await vs nunjucks await | await vs sync | compile/s pebbleflow | compile/s liquidjs | compile vs liquidjs |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const row of rows) {
     lines.push(
-      `| ${row.id} | ${f(row.pebbleflowSync)} | ${f(row.pebbleflowAsync)} | ${f(row.nunjucks)} | ${f(row.liquidjs)} | ${r(row.pebbleflowSync, row.nunjucks)} | ${r(row.pebbleflowAsync, row.nunjucks)} | ${r(row.pebbleflowAsync, row.pebbleflowSync)} | ${f(row.compilePebbleflow)} | ${f(row.compileLiquidjs)} | ${r(row.compilePebbleflow, row.compileLiquidjs)} |`,
+      `| ${row.id} | ${f(row.pebbleflowSync)} | ${f(row.pebbleflowAsync)} | ${f(row.nunjucks)} | ${f(row.nunjucksAsync)} | ${f(row.liquidjs)} | ${r(row.pebbleflowSync, row.nunjucks)} | ${r(row.pebbleflowAsync, row.nunjucks)} | ${r(row.pebbleflowAsync, row.nunjucksAsync)} | ${r(row.pebbleflowAsync, row.pebbleflowSync)} | ${f(row.compilePebbleflow)} | ${f(row.compileLiquidjs)} | ${r(row.compilePebbleflow, row.compileLiquidjs)} |`,
     );
   }
+  const lowest = (name: string, ratio: (row: TemplateBenchRow) => number): string => {
+    const worst = rows.reduce((a, b) => (ratio(b) < ratio(a) ? b : a));
+    return `${name} ${ratio(worst).toFixed(2)}× (${worst.id})`;
+  };
+  lines.push(
+    '',
+    `Lowest across templates: ${[
+      lowest('sync vs nunjucks', (row) => row.pebbleflowSync / row.nunjucks),
+      lowest('await vs nunjucks sync', (row) => row.pebbleflowAsync / row.nunjucks),
+      lowest('await vs nunjucks await', (row) => row.pebbleflowAsync / row.nunjucksAsync),
+    ].join(', ')}.`,
+  );
   return lines.join('\n');
 }
