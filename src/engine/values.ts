@@ -571,21 +571,12 @@ function writeJson(value: unknown, includeNulls: boolean, depth: number, w: Text
 
 /** What `{{ value }}` prints in Kestra: maps and lists as JSON, null as nothing, the rest as Java prints it. */
 export function printValue(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return value;
-    case 'number':
-      return formatNumber(value);
-    case 'bigint':
-      return value.toString();
-    case 'undefined':
-      return '';
-    default:
-      break;
-  }
-  if (value === null) return '';
-  // Kestra's writer turns only maps, collections and arrays into JSON.
-  if (Array.isArray(value) || isMap(value)) return toKestraJson(value);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object') {
+    if (value === null) return '';
+    // Kestra's writer turns only maps, collections and arrays into JSON.
+    if (Array.isArray(value) || isMap(value)) return toKestraJson(value);
+  } else if (value === undefined) return '';
   return toJavaString(value);
 }
 

@@ -1,15 +1,16 @@
 /** How client-credentials mints a token, imported on first use (the descriptor is in client-credentials.ts). */
-import { FORM_CONTENT_TYPE, USER_AGENT, type GrantContext } from '../grant.js';
-import { readOAuthTokenResponse, type MintedToken } from '../minted-token.js';
+import type { GrantContext } from '../grant.js';
+import type { MintedToken } from '../minted-token.js';
 import { formEncode } from '../redaction.js';
 import type { ClientCredentialsConfig } from './client-credentials.js';
 import { appendTokenParams } from './oauth2.js';
+import { requestToken } from './token-endpoint.js';
 
 /** RFC 6749 §4.4 client credentials, the client authenticated with its secret (Basic or in the body). */
 export async function mintClientCredentials(credential: ClientCredentialsConfig, ctx: GrantContext): Promise<MintedToken> {
   const secret = await ctx.resolveSecret(credential.clientSecret, 'clientSecret');
   const body = new URLSearchParams({ grant_type: 'client_credentials' });
-  const headers: Record<string, string> = { 'content-type': FORM_CONTENT_TYPE, accept: 'application/json', 'user-agent': USER_AGENT };
+  const headers: Record<string, string> = {};
   if (credential.clientAuthMethod === 'CLIENT_SECRET_BASIC') {
     // RFC 6749 §2.3.1: id and secret are form-encoded before base64, so `:` `+` `%` in a secret survive.
     const basic = Buffer.from(`${formEncode(credential.clientId)}:${formEncode(secret)}`, 'utf8').toString('base64');
@@ -21,19 +22,5 @@ export async function mintClientCredentials(credential: ClientCredentialsConfig,
   }
   appendTokenParams(body, credential);
   ctx.redactor.add(body.toString(), { pieces: false });
-  const response = await ctx.http.post({
-    credentialId: credential.id,
-    endpointName: 'token endpoint',
-    url: credential.tokenEndpoint,
-    headers,
-    body: body.toString(),
-    timeoutMs: credential.timeoutMs,
-    redactor: ctx.redactor,
-  });
-  return readOAuthTokenResponse(response, {
-    credentialId: credential.id,
-    url: credential.tokenEndpoint,
-    redactor: ctx.redactor,
-    requestedScope: credential.scopes.length ? credential.scopes.join(' ') : null,
-  });
+  return requestToken(credential, ctx, body.toString(), credential.scopes.length ? credential.scopes.join(' ') : null, headers);
 }

@@ -1,8 +1,9 @@
 /** How jwt-bearer mints a token, imported on first use (the descriptor is in jwt-bearer.ts). */
-import { FORM_CONTENT_TYPE, USER_AGENT, type GrantContext } from '../grant.js';
-import { readOAuthTokenResponse, type MintedToken } from '../minted-token.js';
+import type { GrantContext } from '../grant.js';
+import type { MintedToken } from '../minted-token.js';
 import { loadPrivateKey } from '../private-key.js';
 import type { JwtBearerConfig } from './jwt-bearer.js';
+import { requestToken } from './token-endpoint.js';
 
 export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
@@ -42,20 +43,6 @@ export async function mintJwtBearer(credential: JwtBearerConfig, ctx: GrantConte
   ctx.redactor.add(assertion);
   const body = new URLSearchParams({ grant_type: JWT_BEARER_GRANT_TYPE, assertion }).toString();
   ctx.redactor.add(body, { pieces: false });
-  const response = await ctx.http.post({
-    credentialId: credential.id,
-    endpointName: 'token endpoint',
-    url: credential.tokenEndpoint,
-    headers: { 'content-type': FORM_CONTENT_TYPE, accept: 'application/json', 'user-agent': USER_AGENT },
-    body,
-    timeoutMs: credential.timeoutMs,
-    redactor: ctx.redactor,
-  });
   const scopeClaim = claims.scope;
-  return readOAuthTokenResponse(response, {
-    credentialId: credential.id,
-    url: credential.tokenEndpoint,
-    redactor: ctx.redactor,
-    requestedScope: typeof scopeClaim === 'string' ? scopeClaim : null,
-  });
+  return requestToken(credential, ctx, body, typeof scopeClaim === 'string' ? scopeClaim : null);
 }

@@ -1,10 +1,11 @@
 /** How private-key-jwt mints a token, imported on first use (the descriptor is in private-key-jwt.ts). */
 import { randomUUID } from 'node:crypto';
-import { FORM_CONTENT_TYPE, USER_AGENT, type GrantContext } from '../grant.js';
-import { readOAuthTokenResponse, type MintedToken } from '../minted-token.js';
+import type { GrantContext } from '../grant.js';
+import type { MintedToken } from '../minted-token.js';
 import { loadPrivateKey } from '../private-key.js';
 import { appendTokenParams } from './oauth2.js';
 import type { PrivateKeyJwtConfig } from './private-key-jwt.js';
+import { requestToken } from './token-endpoint.js';
 
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** Short-lived on purpose: the assertion only has to survive one request (and its retries). */
@@ -50,19 +51,5 @@ export async function mintPrivateKeyJwt(credential: PrivateKeyJwtConfig, ctx: Gr
     ctx.redactor.add(body.toString(), { pieces: false });
     return body.toString();
   };
-  const response = await ctx.http.post({
-    credentialId: credential.id,
-    endpointName: 'token endpoint',
-    url: credential.tokenEndpoint,
-    headers: { 'content-type': FORM_CONTENT_TYPE, accept: 'application/json', 'user-agent': USER_AGENT },
-    body: buildBody,
-    timeoutMs: credential.timeoutMs,
-    redactor: ctx.redactor,
-  });
-  return readOAuthTokenResponse(response, {
-    credentialId: credential.id,
-    url: credential.tokenEndpoint,
-    redactor: ctx.redactor,
-    requestedScope: credential.scopes.length ? credential.scopes.join(' ') : null,
-  });
+  return requestToken(credential, ctx, buildBody, credential.scopes.length ? credential.scopes.join(' ') : null);
 }

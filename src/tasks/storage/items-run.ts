@@ -24,28 +24,23 @@ async function endStream(out: WriteStream): Promise<void> {
   await new Promise<void>((resolve) => out.end(resolve));
 }
 
-export async function runFilterItems(ctx: TaskRunContext): Promise<TaskResult> {
-  const from = (await requiredProperty<string>(ctx, 'from')).trim();
-  const condition = await requiredProperty<string>(ctx, 'filterCondition');
-  const filterType = await enumProperty(ctx, 'filterType', ['INCLUDE', 'EXCLUDE'] as const, 'INCLUDE');
-  const onError = await enumProperty(ctx, 'errorOrNullBehavior', ['FAIL', 'INCLUDE', 'EXCLUDE'] as const, 'FAIL');
-  const input = await ctx.storage.getFile(from);
+/**
+ * Copies the lines `keep` accepts (in order; `index` counts every line read) into a new internal
+ * file: its URI, and how many lines were read and dropped.
+ */
+async function keepLines(
+  ctx: TaskRunContext,
+  lines: AsyncIterable<string>,
+  keep: (line: string, index: number) => Promise<boolean>,
+): Promise<{ uri: string; processedItemsTotal: number; droppedItemsTotal: number }> {
   return withWorkingDir(ctx, async (wd) => {
     const file = await wd.createTempFile('.ion');
     const out = createWriteStream(file);
     let processed = 0;
     let dropped = 0;
     try {
-      for await (const line of javaLines(input)) {
-        let action = filterType;
-        try {
-          const match = isTruthy((await ctx.render(condition, itemOf(line))).trim());
-          if (!match) action = action === 'INCLUDE' ? 'EXCLUDE' : 'INCLUDE';
-        } catch (e) {
-          if (onError === 'FAIL') throw e;
-          action = onError;
-        }
-        if (action === 'INCLUDE') await writeLine(out, line);
+      for await (const line of lines) {
+        if (await keep(line, processed)) await writeLine(out, line);
         else dropped++;
         processed++;
       }
@@ -53,8 +48,28 @@ export async function runFilterItems(ctx: TaskRunContext): Promise<TaskResult> {
       await endStream(out);
     }
     const uri = await ctx.storage.putFile(file, undefined, { move: true });
-    return { outputs: { uri, processedItemsTotal: processed, droppedItemsTotal: dropped } };
+    return { uri, processedItemsTotal: processed, droppedItemsTotal: dropped };
   });
+}
+
+export async function runFilterItems(ctx: TaskRunContext): Promise<TaskResult> {
+  const from = (await requiredProperty<string>(ctx, 'from')).trim();
+  const condition = await requiredProperty<string>(ctx, 'filterCondition');
+  const filterType = await enumProperty(ctx, 'filterType', ['INCLUDE', 'EXCLUDE'] as const, 'INCLUDE');
+  const onError = await enumProperty(ctx, 'errorOrNullBehavior', ['FAIL', 'INCLUDE', 'EXCLUDE'] as const, 'FAIL');
+  const input = await ctx.storage.getFile(from);
+  const outputs = await keepLines(ctx, javaLines(input), async (line) => {
+    let action = filterType;
+    try {
+      const match = isTruthy((await ctx.render(condition, itemOf(line))).trim());
+      if (!match) action = action === 'INCLUDE' ? 'EXCLUDE' : 'INCLUDE';
+    } catch (e) {
+      if (onError === 'FAIL') throw e;
+      action = onError;
+    }
+    return action === 'INCLUDE';
+  });
+  return { outputs };
 }
 
 export async function runDeduplicateItems(ctx: TaskRunContext): Promise<TaskResult> {
@@ -64,22 +79,15 @@ export async function runDeduplicateItems(ctx: TaskRunContext): Promise<TaskResu
   const last = new Map<string, number>();
   let offset = 0;
   for await (const line of javaLines(await ctx.storage.getFile(from))) last.set(await ctx.render(expr, itemOf(line)), offset++);
-  return withWorkingDir(ctx, async (wd) => {
-    const file = await wd.createTempFile('.ion');
-    const out = createWriteStream(file);
-    let processed = 0;
-    let dropped = 0;
-    try {
-      for await (const line of javaLines(await ctx.storage.getFile(from))) {
-        const key = await ctx.render(expr, itemOf(line));
-        if (last.get(key) === processed) await writeLine(out, line);
-        else dropped++;
-        processed++;
-      }
-    } finally {
-      await endStream(out);
-    }
-    const uri = await ctx.storage.putFile(file, undefined, { move: true });
-    return { outputs: { uri, numKeys: last.size, processedItemsTotal: processed, droppedItemsTotal: dropped } };
+  const kept = await keepLines(ctx, javaLines(await ctx.storage.getFile(from)), async (line, index) => {
+    return last.get(await ctx.render(expr, itemOf(line))) === index;
   });
+  return {
+    outputs: {
+      uri: kept.uri,
+      numKeys: last.size,
+      processedItemsTotal: kept.processedItemsTotal,
+      droppedItemsTotal: kept.droppedItemsTotal,
+    },
+  };
 }
