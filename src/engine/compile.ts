@@ -423,8 +423,8 @@ class Compiler {
         );
       }
       const scope = new Scope(null, true);
-      const macroRoot = Object.freeze(newMap());
-      const frame: Frame = { scope, root: macroRoot, rootPlain: isVerifiedPlain(macroRoot), state, unit: f.unit, memo: f.memo };
+      // A macro sees its arguments only: its root is empty, so there is nothing to read from it directly.
+      const frame: Frame = { scope, root: Object.freeze(newMap()), rootPlain: false, state, unit: f.unit, memo: f.memo };
       const pending: Promise<unknown>[] = [];
       if (Array.isArray(args)) {
         if (args.length > params.length) {
