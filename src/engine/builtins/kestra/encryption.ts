@@ -39,23 +39,30 @@ function aesKey(key: string): { cipher: 'aes-128-gcm' | 'aes-192-gcm' | 'aes-256
   }
 }
 
-function twoArguments(args: Args, fn: string, second: string): { key: string | undefined; value: string | undefined } {
-  if (!Object.hasOwn(args, 'key') || !Object.hasOwn(args, second) || args['key'] === undefined || args[second] === undefined)
-    throw functionError(`The '${fn}' function expects two arguments 'key' and '${second}'.`);
-  return { key: optString(args, 'key'), value: optString(args, second) };
+/**
+ * The arguments both functions take: `key` and the text (`plaintext` or `encrypted`). A null or
+ * empty text comes back as it is (EncryptionService's rule), as `{ done }`. The key is read by the
+ * caller, in Java's order (decrypt decodes its text first).
+ */
+function keyAndText(args: Args, fn: string, textName: string): { done: string | null } | { done?: undefined; key: string; text: string } {
+  if (!Object.hasOwn(args, 'key') || !Object.hasOwn(args, textName) || args['key'] === undefined || args[textName] === undefined)
+    throw functionError(`The '${fn}' function expects two arguments 'key' and '${textName}'.`);
+  const text = optString(args, textName);
+  if (text === undefined || text === '') return { done: text ?? null };
+  const key = optString(args, 'key');
+  if (key === undefined) throw functionError(`The '${fn}' function got a null key`);
+  return { key, text };
 }
 
 const encrypt: FunctionDefinition = {
   argNames: ['key', 'plaintext'],
   call(args) {
-    const { key, value } = twoArguments(args, 'encrypt', 'plaintext');
-    // EncryptionService returns null and the empty string as they are.
-    if (value === undefined || value === '') return value ?? null;
-    if (key === undefined) throw functionError('Cannot invoke "String.length()" because "src" is null');
-    const { cipher, bytes } = aesKey(key);
+    const a = keyAndText(args, 'encrypt', 'plaintext');
+    if (a.done !== undefined) return a.done;
+    const { cipher, bytes } = aesKey(a.key);
     const iv = randomBytes(IV_LENGTH);
     const aes = createCipheriv(cipher, bytes, iv, { authTagLength: TAG_LENGTH });
-    const body = Buffer.concat([aes.update(value, 'utf8'), aes.final()]);
+    const body = Buffer.concat([aes.update(a.text, 'utf8'), aes.final()]);
     return Buffer.concat([iv, body, aes.getAuthTag()]).toString('base64');
   },
 };
@@ -63,11 +70,10 @@ const encrypt: FunctionDefinition = {
 const decrypt: FunctionDefinition = {
   argNames: ['key', 'encrypted'],
   call(args) {
-    const { key, value } = twoArguments(args, 'decrypt', 'encrypted');
-    if (value === undefined || value === '') return value ?? null;
-    if (key === undefined) throw functionError('Cannot invoke "String.length()" because "src" is null');
-    const input = javaBase64(value);
-    const { cipher, bytes } = aesKey(key);
+    const a = keyAndText(args, 'decrypt', 'encrypted');
+    if (a.done !== undefined) return a.done;
+    const input = javaBase64(a.text);
+    const { cipher, bytes } = aesKey(a.key);
     // Arrays.copyOf pads a short input with zeros; what follows the IV must hold at least the tag.
     const iv = Buffer.alloc(IV_LENGTH);
     input.copy(iv, 0, 0, Math.min(IV_LENGTH, input.length));
