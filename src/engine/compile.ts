@@ -218,12 +218,28 @@ class Compiler {
         const text = s.text;
         const percent = text.includes('%');
         return (_f, out) => {
-          out.appendStatic(text, percent);
+          out.appendChecked(text, percent);
         };
       }
       case 'Print': {
-        const ev = this.expr(s.expression);
         const start = s.start;
+        if (s.expression.kind === 'Binary' && s.expression.operator === '~') {
+          const join = this.concatenation(s.expression);
+          return (f, out) => {
+            let r: void | Promise<void>;
+            try {
+              r = join(f, out);
+            } catch (e) {
+              throw unit.locate(e, start);
+            }
+            return r === undefined
+              ? undefined
+              : r.catch((e: unknown) => {
+                  throw unit.locate(e, start);
+                });
+          };
+        }
+        const ev = this.expr(s.expression);
         return (f, out) => {
           let v: Value;
           try {
@@ -772,7 +788,10 @@ class Compiler {
   }
 
   private binary(e: Extract<Expression, { kind: 'Binary' }>): Ev {
-    if (e.operator === '~') return this.concatenation(e);
+    if (e.operator === '~') {
+      const join = this.concatenation(e);
+      return (f) => join(f, null);
+    }
     const unit = this.unit;
     const { operator, start } = e;
     const left = this.expr(e.left);
@@ -902,8 +921,15 @@ class Compiler {
     }
   }
 
-  /** `a ~ b ~ c` as one loop: the left side of a `~` is always a string, so the chain flattens. */
-  private concatenation(e: Extract<Expression, { kind: 'Binary' }>): Ev {
+  /**
+   * `a ~ b ~ c` as one loop: the left side of a `~` is always a string, so the chain flattens.
+   * Given an output (a `{{ a ~ b }}` print), the result is appended to it, with whether it holds a
+   * `%` worked out on the operands (see Output.appendChecked), and nothing is returned.
+   */
+  private concatenation(e: Extract<Expression, { kind: 'Binary' }>): {
+    (f: Frame, out: null): Value;
+    (f: Frame, out: Output): void | Promise<void>;
+  } {
     const operands: Expression[] = [];
     let node: Expression = e;
     while (node.kind === 'Binary' && node.operator === '~') {
@@ -911,42 +937,59 @@ class Compiler {
       node = node.left;
     }
     operands.unshift(node);
-    // Literal operands are text known now (adjacent ones joined): the loop appends them without a call.
-    const parts: (string | Ev)[] = [];
+    // Literal operands are text known now, adjacent ones joined: `texts[i]` precedes `evs[i]`, and
+    // the last text ends the result.
+    const texts: string[] = [''];
+    const evs: Ev[] = [];
     for (const o of operands) {
-      if (o.kind !== 'Literal') {
-        parts.push(this.expr(o));
-        continue;
+      if (o.kind === 'Literal') {
+        texts[texts.length - 1] += o.value === null || o.value === undefined ? '' : toJavaString(o.value);
+      } else {
+        evs.push(this.expr(o));
+        texts.push('');
       }
-      const text = o.value === null || o.value === undefined ? '' : toJavaString(o.value);
-      const last = parts.length - 1;
-      if (last >= 0 && typeof parts[last] === 'string') parts[last] += text;
-      else parts.push(text);
     }
-    const n = parts.length;
+    const m = evs.length;
+    const literalPercent = texts.some((text) => text.includes('%'));
     const start = e.start;
-    const finish = (values: Value[]): string => {
-      let out = '';
-      for (const v of values) if (v !== null && v !== undefined) out += typeof v === 'string' ? v : toJavaString(v);
-      return out;
+    /** The rest of the chain once operand `i` gave a promise: every later operand starts now, as in the synchronous loop. */
+    const finishAsync = (f: Frame, head: string, i: number, first: Promise<Value>): Promise<string> => {
+      const pending: Value[] = [first];
+      for (let j = i + 1; j < m; j++) pending.push(evs[j]!(f));
+      return Promise.all(pending).then((values) => {
+        let out = head;
+        for (let j = 0; j < values.length; j++) {
+          const v = values[j];
+          if (v !== null && v !== undefined) out += typeof v === 'string' ? v : toJavaString(v);
+          out += texts[i + j + 1]!;
+        }
+        return measured(f, start, out) as string;
+      });
     };
-    return (f) => {
-      let out = '';
-      for (let i = 0; i < n; i++) {
-        const part = parts[i]!;
-        if (typeof part === 'string') {
-          out += part;
-          continue;
+    return ((f: Frame, output: Output | null): Value => {
+      let out = texts[0]!;
+      let percent = literalPercent;
+      for (let i = 0; i < m; i++) {
+        const v = evs[i]!(f);
+        if (typeof v === 'string') {
+          out += v;
+          if (output !== null && !percent) percent = v.includes('%');
+        } else if (v !== null && v !== undefined) {
+          if (v instanceof Promise) {
+            const joined = finishAsync(f, out, i, v);
+            return output === null ? joined : joined.then((s) => output.append(s));
+          }
+          const s = toJavaString(v);
+          out += s;
+          if (output !== null && !percent) percent = s.includes('%');
         }
-        const v = part(f);
-        if (v instanceof Promise) {
-          const rest = [v, ...parts.slice(i + 1).map((p) => (typeof p === 'string' ? p : p(f)))];
-          return Promise.all(rest).then((vs) => measured(f, start, out + finish(vs)));
-        }
-        if (v !== null && v !== undefined) out += typeof v === 'string' ? v : toJavaString(v);
+        out += texts[i + 1]!;
       }
-      return out.length >= f.state.budget.measureFrom ? measured(f, start, out) : out;
-    };
+      const result = out.length >= f.state.budget.measureFrom ? (measured(f, start, out) as string) : out;
+      if (output === null) return result;
+      output.appendChecked(result, percent);
+      return undefined;
+    }) as ReturnType<Compiler['concatenation']>;
   }
 
   private testExpression(e: Extract<Expression, { kind: 'Test' }>): Ev {

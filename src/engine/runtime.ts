@@ -118,8 +118,12 @@ export class Output {
     }
   }
 
-  /** `append` for the template's own text, whose `%` was looked for once, at compile time. */
-  appendStatic(text: string, percent: boolean): void {
+  /**
+   * `append` for text whose `%` was already looked for: the template's own text (at compile time),
+   * or a concatenation's result (on its operands, before they were joined: looking in the joined
+   * string would flatten it, which costs more than the rest of a small render).
+   */
+  appendChecked(text: string, percent: boolean): void {
     this.s += text;
     if (percent) this.percent = true;
     if (this.s.length > this.max) {

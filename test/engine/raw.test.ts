@@ -40,4 +40,26 @@ describe('whitespace control around {% raw %}', () => {
     expect(render('{{ v }}')).toBe('q  r ');
     expect(render('{{ v }}{% raw %}{{ v }}{% endraw %}')).toBe('q  r {{ v }}');
   });
+
+  // A printed concatenation looks for `%` in its operands, not in the joined string (see
+  // Output.appendChecked): a tag split over operands, or printed from a map, is still stripped.
+  it('raw tags a concatenation prints are stripped, wherever its operands split them', () => {
+    const parts = { a: '{', b: '% raw %}in', c: '{% endraw', d: ' %}', m: { k: '{% raw %}m{% endraw %}' }, n: 5 };
+    const cases: [string, string][] = [
+      ['{{ a ~ b ~ c ~ d }}', 'in'],
+      ["{{ a ~ '% raw %}' ~ n ~ c ~ d }}", '5'],
+      ["{{ '{' ~ b ~ '{% endraw %}' ~ n }}", 'in5'],
+      ["{{ 'x' ~ m ~ 'y' }}", 'x{k=m}y'],
+      ['{{ a ~ b }}|{{ c ~ d }}', 'in|'],
+      ["{{ 'no tag: ' ~ a ~ n ~ '%' }}", 'no tag: {5%'],
+    ];
+    for (const [template, expected] of cases) expect(engine.renderSync(template, parts)).toBe(expected);
+  });
+
+  it('the same when an operand is resolved asynchronously', async () => {
+    const asyncEngine = createEngine().registerFunction('later', (args) => Promise.resolve(String(args[0])));
+    const tags = { open: '{% raw %}', close: 'y{% endraw %}', brace: '{', rest: '% raw %}q{% endraw %}' };
+    await expect(asyncEngine.render("{{ 'x' ~ later(open) ~ close ~ later('z') }}", tags)).resolves.toBe('xyz');
+    await expect(asyncEngine.render('{{ later(brace) ~ rest }}', tags)).resolves.toBe('q');
+  });
 });
