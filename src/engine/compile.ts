@@ -107,6 +107,8 @@ class Compiler {
   /** How many attribute nodes walk each literal path (keyed by `pathSegment`s): a path walked twice or more gets a memo slot. */
   private readonly pathCounts = new Map<string, number>();
   private readonly memoSlots = new Map<string, number>();
+  /** How many `root.name` nodes read each root variable: one read twice or more gets a memo slot. */
+  private readonly rootCounts = new Map<string, number>();
 
   constructor(
     private readonly ast: TemplateAst,
@@ -130,6 +132,9 @@ class Compiler {
       return key;
     };
     const countPath = (e: Expression): void => {
+      if (e.kind === 'GetAttribute' && e.object.kind === 'ContextVariable') {
+        this.rootCounts.set(e.object.name, (this.rootCounts.get(e.object.name) ?? 0) + 1);
+      }
       const key = e.kind === 'GetAttribute' ? pathKeyOf(e) : null;
       if (key !== null) this.pathCounts.set(key, (this.pathCounts.get(key) ?? 0) + 1);
     };
@@ -697,6 +702,28 @@ class Compiler {
     // `root.name`, the commonest path (`inputs.x`, `flow.id`): both steps inline, any other case
     // through the general walk.
     const name = names[0]!;
+    if ((this.rootCounts.get(root) ?? 0) >= 2) {
+      // The root read by several such paths: looked up and its verification checked once per
+      // render, then taken from the memo (see Frame.memo).
+      const rootSlot = 2 * this.memoSlot(`root:${root}`);
+      return (f) => {
+        const scope = f.scope;
+        if (scope.vars === null && scope.parent === null && f.rootPlain) {
+          let o = f.memo[rootSlot] as Record<string, Value> | undefined;
+          if (o === undefined) {
+            if (!Object.hasOwn(f.root, root)) return general(f);
+            const found: Value = (f.root as Record<string, Value>)[root];
+            if (typeof found !== 'object' || found === null || !verifiedPlain.has(found)) return general(f);
+            f.memo[rootSlot] = o = found as Record<string, Value>;
+          }
+          if (Object.hasOwn(o, name)) {
+            const v: Value = o[name];
+            if (typeof v !== 'function') return v === undefined ? null : v;
+          }
+        }
+        return general(f);
+      };
+    }
     return (f) => {
       const scope = f.scope;
       if (scope.vars === null && scope.parent === null && f.rootPlain && Object.hasOwn(f.root, root)) {

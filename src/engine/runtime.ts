@@ -90,7 +90,8 @@ export interface Frame {
    * shadows the root is never served from it. Only paths of map keys read in place (own data of
    * verified maps) are remembered: no template operation changes a map (lists it may: `+`
    * appends, `sort` and `reverse` reorder in place), and the data is the embedder's, read while
-   * the render runs.
+   * the render runs. A root variable several `root.name` paths read has a slot too, read only
+   * where no scope holds variables (so it is the context's): the verified map it names.
    */
   readonly memo: unknown[];
 }

@@ -250,7 +250,8 @@ describe('paths several expressions share (walked once per render)', () => {
       fc.property(
         value,
         value,
-        fc.array(key, { minLength: 2, maxLength: 3 }),
+        // Prefixes of no name (`root.a`, `root.b`: the root itself is remembered) to three.
+        fc.array(key, { minLength: 0, maxLength: 3 }),
         key,
         key,
         fc.constantFrom(...between),
@@ -290,6 +291,11 @@ describe('paths several expressions share (walked once per render)', () => {
     expect(
       engine.renderSync('{% macro m(root) %}{{ root.a.b.d }}{% endmacro %}{{ root.a.b.c }}{{ m(other) }}{{ root.a.b.d }}', context),
     ).toBe('142');
+    // The root of several `root.name` paths is remembered the same way.
+    const flat = { root: { c: 1, d: 2 }, other: { c: 3, d: 4 } };
+    expect(engine.renderSync('{{ root.c }}{% set root = other %}{{ root.d }}', flat)).toBe('14');
+    expect(engine.renderSync('{{ root.c }}{% for root in [other] %}{{ root.d }}{% endfor %}{{ root.d }}', flat)).toBe('142');
+    expect(engine.renderSync('{% macro m(root) %}{{ root.d }}{% endmacro %}{{ root.c }}{{ m(other) }}{{ root.d }}', flat)).toBe('142');
   });
 
   it('are walked again in every loop iteration and every render', () => {
