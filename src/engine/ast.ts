@@ -80,6 +80,8 @@ export interface TemplateAst {
   readonly body: readonly Statement[];
   readonly macros: ReadonlyMap<string, Extract<Statement, { kind: 'Macro' }>>;
   readonly blocks: ReadonlyMap<string, Extract<Statement, { kind: 'Block' }>>;
+  /** Kestra's raw blocks, UUIDs in the tree, put back into the output (see kestra-raw.ts). */
+  readonly rawBlocks: readonly (readonly [placeholder: string, block: string])[];
 }
 
 /** Calls every expression and statement node once, depth first (static analysis, prefetch). */

@@ -25,7 +25,7 @@ import {
 } from './calls.js';
 import { measureAppended, measureValue, weightNow } from './budget.js';
 import { LimitExceededError, TemplateError } from './errors.js';
-import { stripKestraRaw } from './lexer.js';
+import { finishRawBlocks, stripKestraRaw } from './kestra-raw.js';
 import type { Args } from './extension.js';
 import * as ops from './operations.js';
 import {
@@ -167,6 +167,9 @@ class Compiler {
       shared: keys.indexOf(keys[i]!) !== i || keys.lastIndexOf(keys[i]!) !== i,
     }));
     const memoized = this.memoSlots.size > 0;
+    const rawBlocks = this.ast.rawBlocks;
+    // The template's raw blocks are put back (then every raw tag stripped) as VariableRenderer does.
+    const finish = rawBlocks.length === 0 ? finished : (out: Output): string => finishRawBlocks(out.s, rawBlocks);
     return {
       name: unit.name,
       source: unit.source,
@@ -175,7 +178,7 @@ class Compiler {
         const out = new Output(state.policy.limits.maxRenderedSize);
         const frame: Frame = { scope: new Scope(null), root, rootPlain: isVerifiedPlain(root), state, unit, memo: memoized ? [] : NO_MEMO };
         const r = body(frame, out);
-        return r === undefined ? finished(out) : r.then(() => finished(out));
+        return r === undefined ? finish(out) : r.then(() => finish(out));
       },
       resolvePrefetch(root, state) {
         const frame: Frame = { scope: new Scope(null), root, rootPlain: isVerifiedPlain(root), state, unit, memo: NO_MEMO };

@@ -3,6 +3,7 @@
  * line and column when (and only when) an error needs one.
  */
 import { TemplateSyntaxError } from './errors.js';
+import { shieldRawBlocks, type ShieldedSource } from './kestra-raw.js';
 import { OPERATOR_SYMBOLS } from './operators.js';
 
 /** Pebble's token type names, used verbatim in parse error messages. */
@@ -54,24 +55,6 @@ const WS_RE = /\s*/y;
 const PUNCTUATION = '()[]{}?:.,|=';
 const WORD_OPERATORS = new Set(OPERATOR_SYMBOLS.filter((s) => /^[a-z]/.test(s)));
 const SYMBOL_OPERATORS = OPERATOR_SYMBOLS.filter((s) => !/^[a-z]/.test(s));
-/**
- * Kestra's render wrapper (VariableRenderer.renderOnce) shields a single-line {% raw %}…{% endraw %}
- * from Pebble: the whole block becomes a UUID while Pebble renders, then the block is put back and
- * its tags stripped. So the dashes of `{%- raw -%}` and `{%- endraw -%}` trim nothing, a
- * neighbouring tag's trim marker stops at the block (a UUID is not whitespace), and the content is
- * never trimmed.
- */
-const KESTRA_RAW_RE = /\{%-*\s*raw\s*-*%\}(.*?)\{%-*\s*endraw\s*-*%\}/y;
-const KESTRA_RAW_ALL_RE = /\{%-*\s*raw\s*-*%\}(.*?)\{%-*\s*endraw\s*-*%\}/g;
-
-/**
- * VariableRenderer.render's last step: the raw tags left in the output (a value that held some)
- * are stripped, `RAW_PATTERN.matcher(output).replaceAll("$2")`.
- */
-export function stripKestraRaw(output: string): string {
-  if (!output.includes('{%')) return output;
-  return output.replace(KESTRA_RAW_ALL_RE, (_whole, body: string) => body);
-}
 const VERBATIM_OPEN_RE = /\{%(-?)\s*verbatim\s*(-?)%\}/y;
 const VERBATIM_CLOSE_RE = /\{%(-?)\s*endverbatim\s*(-?)%\}/g;
 const MAX_INTERPOLATION_DEPTH = 64;
@@ -80,9 +63,29 @@ export interface LexOptions {
   readonly name: string;
 }
 
+/** A template's tokens, and the raw blocks that are UUIDs in them (see kestra-raw.ts). */
+export interface LexedTemplate {
+  readonly tokens: Token[];
+  readonly rawBlocks: ShieldedSource['rawBlocks'];
+}
+
 /** Splits a template into tokens. Throws `TemplateSyntaxError` with a position on bad input. */
 export function tokenize(source: string, options: LexOptions): Token[] {
-  return new Lexer(source, options.name).run();
+  return lexTemplate(source, options).tokens;
+}
+
+/**
+ * `tokenize`, Kestra's raw blocks first replaced by UUIDs as VariableRenderer does. Offsets (of
+ * tokens and errors) are the original template's.
+ */
+export function lexTemplate(source: string, options: LexOptions): LexedTemplate {
+  const shielded = shieldRawBlocks(source);
+  if (shielded === null) return { tokens: new Lexer(source, options.name, source, null).run(), rawBlocks: [] };
+  const toSource = (offset: number): number => shielded.toSource(offset);
+  const tokens = new Lexer(shielded.text, options.name, source, toSource)
+    .run()
+    .map((t) => ({ ...t, start: toSource(t.start), end: toSource(t.end) }));
+  return { tokens, rawBlocks: shielded.rawBlocks };
 }
 
 class Lexer {
@@ -95,6 +98,9 @@ class Lexer {
   constructor(
     private readonly src: string,
     private readonly name: string,
+    /** The template as written, and how an offset in `src` maps to it (null: `src` is it). */
+    private readonly source: string,
+    private readonly toSource: ((offset: number) => number) | null,
   ) {}
 
   run(): Token[] {
@@ -106,14 +112,13 @@ class Lexer {
         this.pos = src.length;
         break;
       }
-      // `{%- raw %}` trims nothing before it (see KESTRA_RAW_RE).
-      const trimBefore = src[open + 2] === '-' && !this.isKestraRaw(open);
+      const trimBefore = src[open + 2] === '-';
       if (open > this.pos) this.pushText(src.slice(this.pos, open), this.pos, trimBefore);
       this.trimNext = false;
       const kind = src[open + 1];
       if (kind === '#') this.lexComment(open);
       else if (kind === '{') this.lexTag(open, 'PRINT');
-      else if (!this.lexShielded(open)) this.lexTag(open, 'EXECUTE');
+      else if (!this.lexVerbatim(open)) this.lexTag(open, 'EXECUTE');
     }
     this.tokens.push({ type: 'EOF', value: '', start: src.length, end: src.length });
     return this.tokens;
@@ -137,9 +142,9 @@ class Lexer {
   }
 
   private error(message: string, offset: number): TemplateSyntaxError {
-    this.lines ??= new LineCounter(this.src);
-    const { line, column } = this.lines.position(offset);
-    return new TemplateSyntaxError(message, { name: this.name, line, column }, this.src);
+    this.lines ??= new LineCounter(this.source);
+    const { line, column } = this.lines.position(this.toSource === null ? offset : this.toSource(offset));
+    return new TemplateSyntaxError(message, { name: this.name, line, column }, this.source);
   }
 
   private lexComment(open: number): void {
@@ -154,22 +159,9 @@ class Lexer {
     this.pos = close + 2;
   }
 
-  private isKestraRaw(open: number): boolean {
-    if (this.src[open + 1] !== '%') return false;
-    KESTRA_RAW_RE.lastIndex = open;
-    return KESTRA_RAW_RE.test(this.src);
-  }
-
-  /** `{% verbatim %}` and Kestra's single-line `{% raw %}` become literal text. */
-  private lexShielded(open: number): boolean {
+  /** `{% verbatim %}` becomes literal text. */
+  private lexVerbatim(open: number): boolean {
     const src = this.src;
-    KESTRA_RAW_RE.lastIndex = open;
-    const raw = KESTRA_RAW_RE.exec(src);
-    if (raw) {
-      if (raw[1]!.length > 0) this.tokens.push({ type: 'TEXT', value: raw[1]!, start: open, end: KESTRA_RAW_RE.lastIndex });
-      this.pos = KESTRA_RAW_RE.lastIndex;
-      return true;
-    }
     VERBATIM_OPEN_RE.lastIndex = open;
     const verbatim = VERBATIM_OPEN_RE.exec(src);
     if (!verbatim) return false;

@@ -4,7 +4,7 @@
  */
 import type { Arguments, Expression, MacroParameter, Statement, TemplateAst } from './ast.js';
 import { LimitExceededError, TemplateSyntaxError } from './errors.js';
-import { LineCounter, tokenize, type Token, type TokenType } from './lexer.js';
+import { LineCounter, lexTemplate, type Token, type TokenType } from './lexer.js';
 import { BINARY_BY_SYMBOL, UNARY_OPERATORS } from './operators.js';
 import { JDouble } from './values.js';
 
@@ -34,10 +34,10 @@ const TAG_PARSERS: Readonly<Record<string, TagParser>> = {
 };
 
 export function parseTemplate(source: string, options: ParseOptions): TemplateAst {
-  const tokens = tokenize(source, { name: options.name });
+  const { tokens, rawBlocks } = lexTemplate(source, { name: options.name });
   const parser = new Parser(source, tokens, options);
   const { body } = parser.parseBody(null);
-  return { body, macros: parser.macros, blocks: parser.blocks };
+  return { body, macros: parser.macros, blocks: parser.blocks, rawBlocks };
 }
 
 /** Parses a standalone expression (no delimiters), e.g. for `pebbleflow render` of `x | upper`. */

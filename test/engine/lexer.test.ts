@@ -1,4 +1,4 @@
-import { LineCounter, tokenize, type Token } from '../../src/engine/lexer.js';
+import { LineCounter, lexTemplate, tokenize, type Token } from '../../src/engine/lexer.js';
 import { TemplateSyntaxError } from '../../src/engine/errors.js';
 
 const kinds = (tokens: Token[]): string[] => tokens.map((t) => `${t.type}:${t.value}`);
@@ -73,11 +73,34 @@ describe('lexer', () => {
     expect(lex('a {#- c -#} b')).toEqual(['TEXT:a', 'TEXT:b', 'EOF:']);
   });
 
-  it('turns verbatim and single-line Kestra raw blocks into text', () => {
+  it('turns verbatim blocks into text, and single-line Kestra raw blocks into UUIDs wherever they are', () => {
     expect(lex('{% verbatim %} {{ x }} {% endverbatim %}')).toEqual(['TEXT:{{ x }} ', 'EOF:']);
-    expect(lex('{% raw %}{{ x }}{% endraw %}')).toEqual(['TEXT:{{ x }}', 'EOF:']);
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const { tokens, rawBlocks } = lexTemplate("a {%- raw %}{{ x }}{% endraw %}{{ 'q{% raw %}}}{% endraw %}' }}", { name: 't' });
+    expect(rawBlocks.map(([, block]) => block)).toEqual(['{%- raw %}{{ x }}{% endraw %}', '{% raw %}}}{% endraw %}']);
+    const [first, second] = rawBlocks.map(([placeholder]) => placeholder);
+    expect(first).toMatch(uuid);
+    expect(kinds(tokens)).toEqual([`TEXT:a ${first}`, 'PRINT_START:{{', `STRING:q${second}`, 'PRINT_END:}}', 'EOF:']);
+    // Offsets are the template's as written: as if the first block were text of its length.
+    const plain = tokenize(`a ${'x'.repeat(29)}{{ 'q' }}`, { name: 't' });
+    expect(tokens[2]!.start).toBe(plain[2]!.start);
     // A raw block across lines reaches the tag parser (and fails there, as in Kestra).
     expect(lex('{% raw %}\n{{ x }}{% endraw %}')[1]).toBe('NAME:raw');
+  });
+
+  it('places errors after a raw block in the template as written', () => {
+    const failure = (template: string): TemplateSyntaxError => {
+      try {
+        tokenize(template, { name: 'tpl' });
+      } catch (err) {
+        return err as TemplateSyntaxError;
+      }
+      throw new Error('expected a failure');
+    };
+    const shielded = failure('{% raw %}abc{% endraw %} {{ "oops }}');
+    expect(shielded).toBeInstanceOf(TemplateSyntaxError);
+    expect(shielded).toMatchObject({ line: 1, column: failure(`${'x'.repeat(24)} {{ "oops }}`).column });
+    expect(shielded.column).toBeGreaterThan(24);
   });
 
   it('reports unclosed strings and brackets with line and column', () => {

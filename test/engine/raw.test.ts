@@ -2,12 +2,15 @@
  * Kestra's `{% raw %}…{% endraw %}` and whitespace control. Kestra handles raw blocks outside Pebble
  * (core/src/main/java/io/kestra/core/runners/VariableRenderer.java, develop @58c1ca2d: RAW_PATTERN
  * `\{%-*\s*raw\s*-*%}(.*?)\{%-*\s*endraw\s*-*%}`, replaceRawTags / putBackRawTags, then
- * `replaceAll("$2")` on the output): while Pebble renders, a block is a UUID. Hence:
+ * `replaceAll("$2")` on the output): while Pebble renders, a block is a UUID, wherever it is
+ * (text, string literal, comment). Hence:
  * - the `-` markers of the raw and endraw tags are accepted and trim nothing;
  * - a neighbouring tag's marker (`-}}`, `{{-`) trims the text up to the block, never into it
  *   (a UUID is not whitespace), so the block's content keeps its spaces;
  * - a block spanning lines is not matched and reaches Pebble, which refuses the `raw` tag;
- * - raw tags left in the output (from a value) are stripped.
+ * - raw tags left in the output (from a value) are stripped;
+ * - a block inside an expression is a 36-character UUID to every filter and operator, and is put
+ *   back (then stripped) only where the UUID reaches the output unchanged.
  */
 import { TemplateError } from '../../src/engine/errors.js';
 import { createEngine } from '../../src/index.js';
@@ -61,5 +64,32 @@ describe('whitespace control around {% raw %}', () => {
     const tags = { open: '{% raw %}', close: 'y{% endraw %}', brace: '{', rest: '% raw %}q{% endraw %}' };
     await expect(asyncEngine.render("{{ 'x' ~ later(open) ~ close ~ later('z') }}", tags)).resolves.toBe('xyz');
     await expect(asyncEngine.render('{{ later(brace) ~ rest }}', tags)).resolves.toBe('q');
+  });
+
+  it('a block inside an expression is a UUID while the template renders, as in Kestra', () => {
+    expect(render("{{ '{% raw %}ab{% endraw %}' }}")).toBe('ab');
+    expect(render("{{ 'x{% raw %}{{ y }}{% endraw %}' ~ x }}")).toBe('x{{ y }}X');
+    expect(render("{{ '{% raw %}ab{% endraw %}' | length }}")).toBe('36');
+    expect(render("{{ 'a{% raw %}b{% endraw %}' == 'ab' }}")).toBe('false');
+    expect(render("{{ '{% raw %}ab{% endraw %}' | upper }}")).toMatch(
+      /^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/,
+    );
+    // In a comment, the block hides what would have ended it.
+    expect(render('{# {% raw %}#}{% endraw %} #}z')).toBe('z');
+    // Put back whole, then stripped with the rest of the output: a value's tag can pair with it.
+    expect(engine.renderSync('{% raw %}{% raw %}{% endraw %}{{ v }}', { v: 'b{% endraw %}' })).toBe('{% raw %}b{% endraw %}');
+  });
+
+  it('is the same in every render of a compiled template, in macros and in render()', () => {
+    const compiled = engine.compile('{% macro m() %}[{% raw %}{{ m }}{% endraw %}]{% endmacro %}{{ m() }}{{ render(t) }}');
+    for (let i = 0; i < 3; i++) expect(compiled.renderSync({ t: '{% raw %}{{ t }}{% endraw %}' })).toBe('[{{ m }}]{{ t }}');
+  });
+
+  it("uses Java's whitespace and line terminators, not JavaScript's", () => {
+    // A no-break space is not Java's \s, so this is not a raw tag (Pebble then refuses the tag name).
+    expect(() => render('{%\u00a0raw %}a{% endraw %}')).toThrow(TemplateError);
+    // NEL ends a line for Java's `.`: the block is not single-line.
+    expect(() => render('{% raw %}a\u0085b{% endraw %}')).toThrow('Unexpected tag name "raw"');
+    expect(render('{%\x0braw\x0b%}a{%\fendraw\t%}')).toBe('a');
   });
 });
