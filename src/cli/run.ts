@@ -92,6 +92,13 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
     printProblems(io, problems);
     return EXIT_USAGE;
   }
+  // Kestra ignores a value for an input the flow does not declare; so does the run, but a typo
+  // on the command line deserves a word.
+  const declared = flow.inputs.map((input) => input.id);
+  for (const name of Object.keys(inputs).filter((id) => !declared.includes(id))) {
+    const known = declared.length === 0 ? 'the flow declares no inputs' : `the flow declares ${declared.join(', ')}`;
+    io.stderr.write(`${io.err.yellow('warning')} input \`${name}\` is ignored: ${known}\n`);
+  }
   const flowsDir = resolve(io.cwd, str(parsed, 'flows') ?? dirname(file));
   if (str(parsed, 'flows') !== undefined && !existsSync(flowsDir))
     throw new UsageError('run', `--flows ${str(parsed, 'flows')}: no such folder`);

@@ -1,10 +1,10 @@
 /**
  * Input values → typed `inputs`, with Kestra's coercions and error texts
- * (``Invalid input for `id`, <reason>, but received `value` ``). One difference, on purpose:
- * BOOLEAN accepts only true/false (Kestra reads anything else, "yes" included, as false).
+ * (``Invalid input for `id`, <reason>, but received `value` ``). As in Kestra, a value for an id
+ * the flow does not declare is ignored (`ResolvedInputs.ignored` names them).
  */
 import { parseJson, parseYaml } from '../engine/builtins/kestra/json.js';
-import { makeDouble } from '../engine/values.js';
+import { javaClassName, makeDouble } from '../engine/values.js';
 import { Masker } from '../masking/masker.js';
 import { formatJavaDuration, parseDuration } from './duration.js';
 import { InputValidationError } from './errors.js';
@@ -16,6 +16,8 @@ export interface ResolvedInputs {
   readonly values: Record<string, unknown>;
   /** Values of SECRET inputs, to be masked wherever they would be shown. */
   readonly sensitive: readonly string[];
+  /** Ids given a value that the flow does not declare: ignored, as Kestra ignores them. */
+  readonly ignored: readonly string[];
 }
 
 export interface ResolveInputsOptions {
@@ -104,11 +106,13 @@ export function coerceInput(
       return makeDouble(n);
     }
     case 'BOOLEAN': {
+      // FlowInputOutput: `current instanceof Boolean ? current : Boolean.valueOf((String) current)`,
+      // so any text but `true` (in any case, untrimmed) is false.
       if (typeof raw === 'boolean') return raw;
-      const text = String(raw).trim().toLowerCase();
-      if (text === 'true') return true;
-      if (text === 'false') return false;
-      throw new Invalid('Expected `BOOLEAN` (true or false; pebbleflow does not read other text as false)');
+      if (typeof raw !== 'string') {
+        throw new Invalid(`class ${javaClassName(raw)} cannot be cast to class java.lang.String`);
+      }
+      return raw.toLowerCase() === 'true';
     }
     case 'DATETIME': {
       const text = String(raw).trim();
@@ -253,14 +257,7 @@ export async function resolveInputs(
   const nested: Record<string, unknown> = {};
   const sensitive: string[] = [];
   const declared = new Set(definitions.map((d) => d.id));
-  for (const name of Object.keys(provided)) {
-    if (!declared.has(name)) {
-      problems.push({
-        inputId: name,
-        message: `Unknown input \`${name}\`: ${declared.size === 0 ? 'the flow declares no inputs' : `the flow declares ${[...declared].join(', ')}`}`,
-      });
-    }
-  }
+  const ignored = Object.keys(provided).filter((name) => !declared.has(name));
   const failed = new Set<string>();
   /**
    * A condition or expression that fails to render is a problem of its input, not an escape: its
@@ -360,7 +357,7 @@ export async function resolveInputs(
     }
   }
   if (problems.length > 0) throw new InputValidationError(problems.map((p) => ({ inputId: p.inputId, message: masker.mask(p.message) })));
-  return { values: nested, sensitive };
+  return { values: nested, sensitive, ignored };
 }
 
 /** Declared order, except that an input comes after the inputs it depends on (cycles are refused at load). */

@@ -132,6 +132,10 @@ describe('pebbleflow run', () => {
     expect(input.stderr).toBe(
       'error Invalid input for `name`, missing required input, but received `null`\nerror Invalid input for `count`, Expected `INT`, but received `many`\n',
     );
+    // An input the flow does not declare is ignored, as Kestra ignores it, with a warning.
+    const typo = await cli(['run', 'ok.yaml', '-i', 'name=x', '-i', 'cuont=3'], { cwd: dir });
+    expect(typo.code).toBe(0);
+    expect(typo.stderr).toBe('warning input `cuont` is ignored: the flow declares name, count\n');
     const config = await cli(['run', 'ok.yaml', '-i', 'name=x', '--config', 'nope.yaml'], { cwd: dir });
     expect(config.code).toBe(2);
     expect(config.stderr).toMatch(/^error Config file .*nope\.yaml does not exist\n$/);

@@ -93,7 +93,6 @@ describe('resolveInputs', () => {
         { code: 'ABCD', n: '0', m: '11', day: '2020-01-01', u: 'not a uri', sel: 'c', arr: '[1,"z"]', x: 'abc', typo: '1' },
       ),
     ).toEqual([
-      'Unknown input `typo`: the flow declares missing, code, n, m, day, u, sel, arr, x',
       'Invalid input for `missing`, missing required input, but received `null`',
       'Invalid input for `code`, it must match the pattern `[A-Z]{3}`, but received `ABCD`',
       'Invalid input for `n`, it must be more than `1`, but received `0`',
@@ -106,11 +105,25 @@ describe('resolveInputs', () => {
     ]);
   });
 
-  test('BOOLEAN is strict where Kestra reads "yes" as false', async () => {
-    expect(await messages([def({ id: 'flag', type: 'BOOLEAN' })], { flag: 'yes' })).toEqual([
-      'Invalid input for `flag`, Expected `BOOLEAN` (true or false; pebbleflow does not read other text as false), but received `yes`',
+  // FlowInputOutput (develop @58c1ca2d): `Boolean.valueOf((String) current)`.
+  test('BOOLEAN reads text as Kestra does: `true` in any case is true, any other text false', async () => {
+    const flag = [def({ id: 'flag', type: 'BOOLEAN' })];
+    const read = async (raw: unknown): Promise<unknown> => (await resolveInputs(flag, { flag: raw })).values['flag'];
+    expect(await read('TRUE')).toBe(true);
+    expect(await read('True')).toBe(true);
+    expect(await read('yes')).toBe(false);
+    expect(await read(' true')).toBe(false);
+    expect(await read('False')).toBe(false);
+    expect(await read(true)).toBe(true);
+    expect(await messages(flag, { flag: 1 })).toEqual([
+      'Invalid input for `flag`, class java.lang.Integer cannot be cast to class java.lang.String, but received `1`',
     ]);
-    expect((await resolveInputs([def({ id: 'flag', type: 'BOOLEAN' })], { flag: 'False' })).values).toEqual({ flag: false });
+  });
+
+  test('a value for an input the flow does not declare is ignored, as Kestra ignores it', async () => {
+    const resolved = await resolveInputs([def({ id: 'name', type: 'STRING' })], { name: 'x', typo: '1' });
+    expect(resolved.values).toEqual({ name: 'x' });
+    expect(resolved.ignored).toEqual(['typo']);
   });
 
   test('defaults go through the same parsing; optional inputs without a value are null', async () => {
