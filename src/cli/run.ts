@@ -92,6 +92,7 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
     printProblems(io, problems);
     return EXIT_USAGE;
   }
+  printProblems(io, problems);
   // Kestra ignores a value for an input the flow does not declare; so does the run, but a typo
   // on the command line deserves a word.
   const declared = flow.inputs.map((input) => input.id);

@@ -1,7 +1,7 @@
 /** Helpers several commands share: config lookup, error reporting. */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { formatProblem, type FlowProblem } from '../flow/errors.js';
+import { formatProblem, isFlowError, type FlowProblem } from '../flow/errors.js';
 import { readSourceFile, SourceFileError } from '../yaml-check/index.js';
 import { defaultTaskRegistry, type TaskRegistry } from '../tasks/registry.js';
 import { EXIT_FAILED, EXIT_USAGE, UsageError, type CliIO } from './io.js';
@@ -47,7 +47,10 @@ export function readJsonObject(io: CliIO, command: string, option: string, file:
 }
 
 export function printProblems(io: CliIO, problems: readonly FlowProblem[]): void {
-  for (const p of problems) io.stderr.write(`${io.err.red('error')} ${formatProblem(p)}\n`);
+  for (const p of problems) {
+    const label = isFlowError(p) ? io.err.red('error') : io.err.yellow('warning');
+    io.stderr.write(`${label} ${formatProblem(p)}\n`);
+  }
 }
 
 /** Errors that mean "your input is wrong" (exit 2) versus a failure while doing the work (exit 1). */

@@ -53,6 +53,11 @@ export async function validateCommand(args: readonly string[], io: CliIO): Promi
       const { flow, problems } = checkFlowFile(file, show(file), { registry });
       if (flow !== undefined) {
         io.stdout.write(`${s.green('✓')} ${flow.namespace} / ${flow.id}  ${s.dim(show(file))}\n`);
+        // Warnings: Kestra accepts the flow, but something in it will likely fail when it runs.
+        for (const p of problems) {
+          const where = p.line === undefined ? '' : `${p.line}:${p.column ?? 1}`.padEnd(8);
+          io.stdout.write(`    ${s.dim(where)}${s.yellow('warning')} ${p.message}\n`);
+        }
         continue;
       }
       failed++;

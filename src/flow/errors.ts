@@ -35,6 +35,13 @@ export interface FlowProblem {
   readonly line?: number;
   /** 1-based. */
   readonly column?: number;
+  /** A warning does not make the flow invalid (Kestra accepts the flow); absent means an error. */
+  readonly severity?: 'warning';
+}
+
+/** Whether a problem makes the flow invalid. */
+export function isFlowError(problem: FlowProblem): boolean {
+  return problem.severity !== 'warning';
 }
 
 /** `file:line:column: message` (what editors and terminals turn into links). */

@@ -24,7 +24,7 @@ import {
   type Path,
   type PositionIndex,
 } from '../yaml-check/index.js';
-import { FlowValidationError, type FlowProblem } from './errors.js';
+import { FlowValidationError, isFlowError, type FlowProblem } from './errors.js';
 import type { ConcurrencyLimit, Flow, FlowOutputDefinition, InputDefinition, RetryPolicy, TaskNode } from './model.js';
 import {
   EXPECTED,
@@ -60,7 +60,7 @@ export interface CheckFlowOptions {
 }
 
 export interface CheckFlowResult {
-  /** Present when there is no problem. */
+  /** Present when no problem is an error (`problems` may still hold warnings). */
   readonly flow?: Flow;
   readonly problems: readonly FlowProblem[];
 }
@@ -298,7 +298,7 @@ export function checkFlow(source: string, options: CheckFlowOptions = {}): Check
   }
   const flow = buildFlow(root, checker, file, registry);
   const problems = checker.sorted().map(withFile);
-  return problems.length === 0 && flow !== undefined ? { flow, problems } : { problems };
+  return flow !== undefined && !problems.some(isFlowError) ? { flow, problems } : { problems };
 }
 
 /**
@@ -377,7 +377,7 @@ function buildFlow(root: Record<string, unknown>, c: Checker, file: string | und
     });
   }
 
-  if (c.problems.length > 0) return undefined;
+  if (c.problems.some(isFlowError)) return undefined;
   return {
     id: String(root.id),
     namespace: String(root.namespace),
@@ -666,11 +666,16 @@ function buildInputs(raw: unknown, c: Checker): InputDefinition[] {
   return out;
 }
 
+const WARNING = { severity: 'warning' } as const;
 const EXPRESSION_BLOCK = /\{\{([\s\S]*?)\}\}|\{%([\s\S]*?)%\}/g;
 const RAW_BLOCK = /\{%-?\s*raw\s*-?%\}[\s\S]*?\{%-?\s*endraw\s*-?%\}/g;
 const INPUT_REFERENCE = /(?<![\w.])inputs(?:\s*\.\s*([A-Za-z0-9_]+)|\s*\[\s*(['"])([^'"]+)\2\s*\])/g;
 
-/** Every `inputs.x` a template names must be a declared input (dotted ids count by their first part). */
+/**
+ * Every `inputs.x` a template names should be a declared input (dotted ids count by their first
+ * part). A warning: Kestra accepts the flow and fails the task that renders the name at run time
+ * (VariablesTest.invalidVars runs such a flow).
+ */
 function checkInputReferences(value: unknown, path: Path, c: Checker, inputs: readonly InputDefinition[]): void {
   if (typeof value === 'string') {
     if (!value.includes('inputs')) return;
@@ -685,8 +690,8 @@ function checkInputReferences(value: unknown, path: Path, c: Checker, inputs: re
         const message = `Unknown input \`${name}\` in \`${ref[0]}\`: ${declared.size === 0 ? 'the flow declares no inputs' : `declared inputs are ${list}`}`;
         const range = c.index.valueRange(path);
         const found = range === undefined ? -1 : c.source.slice(range[0], range[1]).indexOf(ref[0]);
-        if (range !== undefined && found >= 0) c.addAt('BAD_INPUT_REFERENCE', message, path, range[0] + found);
-        else c.add('BAD_INPUT_REFERENCE', message, path);
+        if (range !== undefined && found >= 0) c.addAt('BAD_INPUT_REFERENCE', message, path, range[0] + found, WARNING);
+        else c.add('BAD_INPUT_REFERENCE', message, path, 'value', WARNING);
       }
     }
   } else if (Array.isArray(value)) {

@@ -170,6 +170,16 @@ describe('pebbleflow validate', () => {
     );
     expect((await cli(['validate', 'ok.yaml', 'folder'], { cwd: dir })).code).toBe(0);
     expect((await cli(['validate'], { cwd: dir })).code).toBe(2);
+    // A warning (Kestra accepts the flow) is listed under a valid flow.
+    write(
+      'typo.yaml',
+      'id: typo\nnamespace: n\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: "{{ inputs.nmae }}"\n',
+    );
+    const warned = await cli(['validate', 'typo.yaml'], { cwd: dir });
+    expect(warned.code).toBe(0);
+    expect(warned.stdout).toBe(
+      '✓ n / typo  typo.yaml\n    6:18    warning Unknown input `nmae` in `inputs.nmae`: the flow declares no inputs\n',
+    );
   });
 });
 

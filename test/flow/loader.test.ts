@@ -77,6 +77,33 @@ id: again
     }
   });
 
+  test('a template naming an undeclared input is a warning: Kestra loads the flow and fails the task at run time', () => {
+    const source = `id: f
+namespace: company.team
+inputs:
+  - id: name
+    type: STRING
+tasks:
+  - id: a
+    type: io.kestra.plugin.core.log.Log
+    message: "Hi {{ inputs.nmae }} {{ inputs['name'] }} {% raw %}{{ inputs.raw }}{% endraw %}"
+`;
+    const { flow, problems } = checkFlow(source, { file: 'f.yaml' });
+    expect(flow?.id).toBe('f');
+    expect(problems).toEqual([
+      {
+        code: 'BAD_INPUT_REFERENCE',
+        severity: 'warning',
+        message: 'Unknown input `nmae` in `inputs.nmae`: declared inputs are name',
+        path: 'tasks[0].message',
+        file: 'f.yaml',
+        line: 9,
+        column: 21,
+      },
+    ]);
+    expect(parseFlow(source).id).toBe('f');
+  });
+
   test('required fields, patterns and types', () => {
     expect(problemsOf('id: "bad id"\ntasks: []\n')).toEqual([
       'f.yaml:1:1: Missing required property `namespace`',

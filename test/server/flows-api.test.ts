@@ -130,6 +130,7 @@ describe('the flow endpoints, through the SDK', () => {
       'id: broken\nnamespace: company.api\ntasks: []\ntriggers:\n  - id: s\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: "61 * * * *"\n',
       flowYaml('kafka', 'x', 'triggers:\n  - id: k\n    type: io.kestra.plugin.kafka.Trigger\n    topic: t\n'),
       `revision: 1\n${flowYaml('created', 'x')}`,
+      flowYaml('typo', '"{{ inputs.nmae }}"'),
     ].join('\n---\n');
     const { data } = await call<{ index: number; flow?: string; constraints?: string; warnings?: string[]; outdated?: boolean }[]>(
       client.flows,
@@ -137,7 +138,7 @@ describe('the flow endpoints, through the SDK', () => {
       'main',
       body,
     );
-    expect(data.map((v) => v.index)).toEqual([0, 1, 2, 3]);
+    expect(data.map((v) => v.index)).toEqual([0, 1, 2, 3, 4]);
     expect(data[0]).toMatchObject({ flow: 'ok', namespace: 'company.api' });
     expect(data[0]?.constraints).toBeUndefined();
     expect(data[1]?.constraints).toContain(
@@ -148,6 +149,9 @@ describe('the flow endpoints, through the SDK', () => {
       'triggers.k: trigger type io.kestra.plugin.kafka.Trigger is not supported by pebbleflow server; it will not fire',
     ]);
     expect(data[3]?.outdated).toBe(true);
+    // An undeclared input in a template is a warning: Kestra accepts the flow.
+    expect(data[4]?.constraints).toBeUndefined();
+    expect(data[4]?.warnings).toEqual([expect.stringContaining('Unknown input `nmae` in `inputs.nmae`: the flow declares no inputs')]);
   });
 
   test('delete: 204, the file is gone, the flow is 404 but its revisions stay readable with allowDeleted', async () => {

@@ -5,7 +5,7 @@
  */
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { checkFlow } from '../../flow/loader.js';
-import type { FlowProblem } from '../../flow/errors.js';
+import { isFlowError, type FlowProblem } from '../../flow/errors.js';
 import { FlowRepositoryError, type FlowRecord } from '../flows/flow-repository.js';
 import { HttpError, invalidEntity, notFound } from '../http/errors.js';
 import { empty, json, type ApiRequest } from '../http/exchange.js';
@@ -114,8 +114,9 @@ export function registerFlowRoutes(ctx: ApiContext): void {
         }
         out.deprecationPaths = [];
         out.infos = [];
-        out.warnings = flow === undefined ? [] : warningsOf(flow);
-        if (problems.length > 0) out.constraints = problems.map(problemText).join('\n');
+        const errors = problems.filter(isFlowError);
+        out.warnings = [...(flow === undefined ? [] : warningsOf(flow)), ...problems.filter((p) => !isFlowError(p)).map(problemText)];
+        if (errors.length > 0) out.constraints = errors.map(problemText).join('\n');
         return out;
       }),
     );

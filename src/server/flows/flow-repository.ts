@@ -11,7 +11,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { checkFlow } from '../../flow/loader.js';
 import { defaultTaskRegistry, type TaskRegistry } from '../../tasks/registry.js';
-import type { FlowProblem } from '../../flow/errors.js';
+import { isFlowError, type FlowProblem } from '../../flow/errors.js';
 import type { Flow } from '../../flow/model.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import { DirWatcher, scanFlowFiles } from './dir-watcher.js';
@@ -222,10 +222,11 @@ export class FlowRepository {
   parse(source: string): Flow {
     const { flow, problems } = checkFlow(source, { registry: this.registry });
     if (flow === undefined) {
+      const errors = problems.filter(isFlowError);
       throw new FlowRepositoryError(
         'FLOW_INVALID',
-        problems.map((p) => `${p.line === undefined ? '' : `${p.line}:${p.column ?? 1}: `}${p.message}`).join('\n'),
-        problems,
+        errors.map((p) => `${p.line === undefined ? '' : `${p.line}:${p.column ?? 1}: `}${p.message}`).join('\n'),
+        errors,
       );
     }
     return flow;

@@ -415,3 +415,15 @@ describe('RunContextTest, EmptyVariablesTest', () => {
     expect(r.taskRuns).toHaveLength(3);
   });
 });
+
+// core/src/test/java/io/kestra/plugin/core/flow/VariablesTest.java
+describe('VariablesTest', () => {
+  test('invalidVars: a template naming an undeclared input loads, and fails its task at run time', async () => {
+    const r = await run('variables-invalid.yaml');
+    expect(r.taskRuns).toHaveLength(2);
+    expect(r.taskRuns[1]!.state).toBe('FAILED');
+    const logs = r.logs.filter((l) => l.taskRunId === r.taskRuns[1]!.id).map((l) => l.message);
+    expect(logs.some((m) => m.includes('Unable to find `inputs` used in the expression `{{inputs.invalid}}`'))).toBe(true);
+    expect(r.state).toBe('FAILED');
+  });
+});
