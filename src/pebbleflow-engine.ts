@@ -3,7 +3,7 @@
  * expression library, and `secret()` / `credential()` backed by the project config.
  */
 import { loadConfig } from './config/load-config.js';
-import type { PebbleflowConfig } from './config/types.js';
+import type { PebbleflowConfig, VariablesConfig } from './config/types.js';
 import { createCredentialSupport, type CredentialSupport } from './credentials/support.js';
 import type { CredentialSummary, TestCredentialResult } from './credentials/registry.js';
 import { kestraExtension } from './engine/builtins/kestra/index.js';
@@ -32,6 +32,8 @@ const DEFAULT_CONFIG = { secrets: [{ type: 'env' }] } as const;
 /** The engine users get: a TemplateEngine that also knows the project's credentials. */
 export class PebbleflowEngine extends TemplateEngine {
   readonly #credentials: CredentialSupport;
+  /** The config's `variables:` (Kestra's `kestra.variables`), which runs on this engine use. */
+  readonly variables: VariablesConfig;
 
   constructor(options: CreateEngineOptions = {}) {
     const config = loadConfig(options.config ?? DEFAULT_CONFIG);
@@ -51,6 +53,7 @@ export class PebbleflowEngine extends TemplateEngine {
     });
     // Registered after the user's extensions: secret() and credential() are not overridable by accident.
     this.addExtension(this.#credentials.extension);
+    this.variables = config.variables ?? {};
   }
 
   /**

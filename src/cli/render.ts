@@ -1,5 +1,5 @@
 /** `pebbleflow render 'TEMPLATE'`: evaluates a template in a flow-like context, masked. */
-import { newId, envsFrom, createFlowEngine } from '../runner/runner.js';
+import { newId, runVariables, createFlowEngine } from '../runner/runner.js';
 import { Masker } from '../runner/masking.js';
 import { EXIT_FAILED, EXIT_OK, flag, parse, str, UsageError, type CliIO } from './io.js';
 import { configPath, readJsonObject } from './shared.js';
@@ -29,8 +29,7 @@ export async function renderCommand(args: readonly string[], io: CliIO): Promise
   const context = {
     flow: { id: 'render', namespace, tenantId: setup.tenant },
     execution: { id: executionId, startDate: new Date().toISOString(), originalId: executionId },
-    envs: envsFrom(io.env),
-    globals: {},
+    ...runVariables(setup.engine, { env: io.env }),
     vars: {},
     labels: {},
     inputs: {},

@@ -44,6 +44,7 @@ import type {
   SecretProviderScope,
   SecretRef,
   ServerConfig,
+  VariablesConfig,
 } from './types.js';
 
 /** Marks configs that went through `loadConfig`, so that loading one again is a no-op. */
@@ -376,6 +377,13 @@ class EntryReader implements FieldReader {
 }
 
 /** YAML `key:` with no value means "not set", as it always has. */
+/** `variables:` (each run takes a copy of the globals: `sort` and `+` change lists in place, as in Pebble). */
+function variablesOf(section: Obj): VariablesConfig {
+  const globals = isObject(section.globals) ? section.globals : undefined;
+  const prefix = typeof section.envVarsPrefix === 'string' ? section.envVarsPrefix : undefined;
+  return Object.freeze({ ...(globals === undefined ? {} : { globals }), ...(prefix === undefined ? {} : { envVarsPrefix: prefix }) });
+}
+
 function withoutNulls(obj: Obj): Obj {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== null));
 }
@@ -448,6 +456,8 @@ function check(input: Obj, ctx: Context): PebbleflowConfig {
     ? root.plugins.map((specifier) => Object.freeze({ specifier: String(specifier).trim(), baseDir: ctx.baseDir }))
     : [];
   const url = typeof root.url === 'string' ? root.url.replace(/\/+$/, '') : undefined;
+  // Already checked by the schema: globals a mapping, envVarsPrefix a string.
+  const variables = isObject(root.variables) ? variablesOf(root.variables) : undefined;
   // Already checked by the schema: a mapping of known limit names to numbers >= 0.
   const renderLimits = isObject(root.renderLimits) ? (Object.freeze({ ...withoutNulls(root.renderLimits) }) as RenderLimits) : undefined;
   const config: PebbleflowConfig = {
@@ -461,6 +471,7 @@ function check(input: Obj, ctx: Context): PebbleflowConfig {
     ...(renderLimits === undefined ? {} : { renderLimits }),
     ...(locale === undefined ? {} : { locale }),
     ...(url === undefined ? {} : { url }),
+    ...(variables === undefined ? {} : { variables }),
     ...(ctx.file === undefined ? {} : { source: ctx.file }),
   };
   Object.defineProperty(config, LOADED, { value: true, enumerable: false });

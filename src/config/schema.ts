@@ -108,6 +108,26 @@ export const topLevelSchema: JsonSchema = {
     url: field.url(
       "The URL of the Kestra-style UI executions are shown in (Kestra's kestra.url): {{ kestra.url }} and the links of execution notifications.",
     ),
+    variables: {
+      type: 'object',
+      title: 'the variables settings',
+      description: "Kestra's kestra.variables: what every execution sees as globals.* and envs.*.",
+      properties: {
+        globals: {
+          type: 'object',
+          description: 'Values every execution sees as globals.* (kestra.variables.globals).',
+          [EXPECTED]: 'a mapping of values',
+        },
+        envVarsPrefix: {
+          type: 'string',
+          description:
+            'Environment variables with this prefix become envs.* (name without the prefix, lower-cased; kestra.variables.env-vars-prefix, default ENV_).',
+          [EXPECTED]: 'a prefix such as ENV_',
+        },
+      },
+      additionalProperties: false,
+      [EXPECTED]: 'a mapping with globals and envVarsPrefix',
+    },
   },
   additionalProperties: false,
 };
@@ -243,6 +263,7 @@ export function configJsonSchema(): JsonSchema {
       server: top.server,
       renderLimits: top.renderLimits,
       locale: top.locale,
+      variables: top.variables,
     },
     additionalProperties: false,
   }) as JsonSchema;

@@ -88,8 +88,18 @@ export interface PebbleflowConfig {
   readonly plugins: readonly PluginSpec[];
   /** Kestra's `kestra.url`: where executions are shown, for `{{ kestra.url }}` and notification links (no trailing slash). */
   readonly url?: string;
+  /** Kestra's `kestra.variables`: `globals.*` and the prefix of `envs.*` (`variables:`). */
+  readonly variables?: VariablesConfig;
   /** The file the config came from, when it came from one. */
   readonly source?: string;
+}
+
+/** `variables:` (Kestra's `kestra.variables`). */
+export interface VariablesConfig {
+  /** Values every execution sees as `globals.*` (`kestra.variables.globals`). */
+  readonly globals?: Readonly<Record<string, unknown>>;
+  /** Environment variables with this prefix become `envs.*` (`kestra.variables.env-vars-prefix`; default `ENV_`). */
+  readonly envVarsPrefix?: string;
 }
 
 /** A plugin entry: an npm package name or a path, and the folder it is resolved from (the config file's). */

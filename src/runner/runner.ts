@@ -14,7 +14,7 @@ import { isTerminal, type Execution, type Label, type StateType, type TaskRun } 
 import { join } from 'node:path';
 import { resolveInputs } from '../flow/inputs.js';
 import type { Flow, InputDefinition, TaskNode } from '../flow/model.js';
-import { createEngine } from '../pebbleflow-engine.js';
+import { createEngine, PebbleflowEngine } from '../pebbleflow-engine.js';
 import type { SubflowRequest, SubflowResult } from '../tasks/definition.js';
 import { pluginRegistry } from '../plugins/load-plugins.js';
 import { defaultTaskRegistry } from '../tasks/registry.js';
@@ -32,11 +32,26 @@ import { FlowDisabledError, type FlowEngine, type LogEntry, type RunFlowOptions,
 export { newId } from './ids.js';
 export { nextRetryDelay } from './execution-run.js';
 
-/** `ENV_FOO=x` → `{ foo: 'x' }` (Kestra's current default prefix). */
-export function envsFrom(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+/** `ENV_FOO=x` → `{ foo: 'x' }` (Kestra's `env-vars-prefix`, `ENV_` by default). */
+export function envsFrom(env: Readonly<Record<string, string | undefined>>, prefix = 'ENV_'): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (k.startsWith('ENV_') && k.length > 4 && v !== undefined) out[k.slice(4).toLowerCase()] = v;
+  for (const [k, v] of Object.entries(env)) {
+    if (k.startsWith(prefix) && k.length > prefix.length && v !== undefined) out[k.slice(prefix.length).toLowerCase()] = v;
+  }
   return out;
+}
+
+/** `envs` and `globals` of a run: the options', else the config's `variables:` the engine was made with. */
+export function runVariables(
+  engine: FlowEngine,
+  options: Pick<RunFlowOptions, 'env' | 'globals'>,
+): { envs: Record<string, string>; globals: Readonly<Record<string, unknown>> } {
+  const variables = engine instanceof PebbleflowEngine ? engine.variables : {};
+  return {
+    envs: envsFrom(options.env ?? process.env, variables.envVarsPrefix),
+    // A copy per run: `sort` and `+` change lists in place, as in Pebble.
+    globals: options.globals ?? (variables.globals === undefined ? {} : clonePlain(variables.globals)),
+  };
 }
 
 /** An engine wired to a config: `secret()`/`credential()`, plus the credential test API. */
@@ -169,6 +184,7 @@ async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, pa
         ? await createFlowEngine(options)
         : { engine: options.engine, tenant: options.tenant ?? 'main', storage: { dir: defaultStorageDir(options.cwd) } };
   const { engine, tenant, kestraUrl } = setup;
+  const { envs, globals } = runVariables(engine, options);
   const storageDirs: StorageDirs =
     parent !== undefined
       ? setup.storage
@@ -214,8 +230,8 @@ async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, pa
       execution: { id, startDate, originalId: id },
       vars: flow.variables,
       labels: { ...flow.labels },
-      envs: envsFrom(options.env ?? process.env),
-      globals: options.globals ?? {},
+      envs,
+      globals,
     };
     const resolved = await resolveInputs(flow.inputs, options.inputs ?? {}, {
       render: (template, current) => engine.render(template, { ...preliminary, inputs: current }, scope),
@@ -256,8 +272,8 @@ async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, pa
   const base: Record<string, unknown> = {
     flow: flowVariable(flow, tenant),
     ...(Object.keys(inputs).length === 0 ? {} : { inputs }),
-    envs: envsFrom(options.env ?? process.env),
-    globals: options.globals ?? {},
+    envs,
+    globals,
     // Kestra's `kestra` variable: `kestra.url` when the server URL is configured.
     ...(kestraUrl === undefined ? {} : { kestra: { url: kestraUrl } }),
     ...(execution.trigger?.variables === undefined ? {} : { trigger: execution.trigger.variables }),

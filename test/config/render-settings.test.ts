@@ -117,3 +117,46 @@ tasks:
     expect(thrownBy(() => createEngine({ locale: 'x#y' }), TemplateError).message).toContain('Invalid locale format: x#y');
   });
 });
+
+// `variables:` in pebbleflow.yaml: Kestra's kestra.variables.globals and env-vars-prefix.
+describe('variables in the config', () => {
+  const GLOBALS = { string: 'string', int: 1, bool: true, nested: { int: 2 } };
+
+  test('are read and checked; absent when not set', () => {
+    expect(loadConfig({ variables: { globals: GLOBALS, envVarsPrefix: 'KESTRA_' } }).variables).toEqual({
+      globals: GLOBALS,
+      envVarsPrefix: 'KESTRA_',
+    });
+    expect(loadConfig({}).variables).toBeUndefined();
+    const path = join(dir, 'bad-variables.yaml');
+    writeFileSync(path, 'secrets: []\nvariables:\n  globals: [1]\n  prefix: X_\n');
+    const error = thrownBy(() => loadConfig(path), ConfigError);
+    expect(error.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['variables.globals', 'variables.prefix']));
+  });
+
+  // core/src/test/java/io/kestra/plugin/core/flow/VariablesTest.java#recursiveVars, with the globals of
+  // core/src/test/resources/application-test.yml and 0.21's KESTRA_ prefix.
+  test("VariablesTest.recursiveVars: a run sees the config's globals, and envs under its prefix", async () => {
+    const { runOne } = await import('../support/kestra-flows.js');
+    const { report } = await runOne(
+      'variables.yaml',
+      {},
+      {
+        config: { secrets: [], variables: { globals: GLOBALS, envVarsPrefix: 'KESTRA_' } },
+        env: { KESTRA_TEST1: 'true', KESTRA_TEST2: 'Pass by env', ENV_TEST1: 'not this one' },
+      },
+    );
+    expect(report.taskRuns).toHaveLength(3);
+    const value = (id: string): unknown => report.taskRuns.find((t) => t.taskId === id)?.outputs?.['value'];
+    expect(value('variable')).toBe('1 > 2 > 3');
+    expect(value('env')).toBe('true Pass by env');
+    expect(value('global')).toBe('string 1 true 2');
+  });
+
+  test('the default prefix is ENV_, and `pebbleflow render` sees the same variables', async () => {
+    const config = join(dir, 'variables.yaml');
+    writeFileSync(config, 'secrets: []\nvariables:\n  globals:\n    team: data\n');
+    const r = await cli(['render', '{{ globals.team }} {{ envs.test1 }}', '--config', config], { cwd: dir, env: { ENV_TEST1: 'one' } });
+    expect(r.stdout).toBe('data one\n');
+  });
+});
