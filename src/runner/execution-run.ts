@@ -72,6 +72,8 @@ export function timeoutMessage(ms: number): string {
 }
 
 /** A task run in progress. */
+const WORKING_DIRECTORY = 'io.kestra.plugin.core.flow.WorkingDirectory';
+
 interface Frame {
   readonly node: TaskNode;
   readonly def: TaskDefinition;
@@ -898,6 +900,14 @@ export class ExecutionRun {
     if (base.trigger !== undefined) variables.trigger = base.trigger;
     if (base.kestra !== undefined) variables.kestra = base.kestra;
     if (parents.length > 0) variables.parent = parents[0];
+    // A WorkingDirectory's tasks (Kestra's RunContextInitializer.forWorkingDirectory) also see its
+    // task run as `workerTaskrun`, and its loop value as their own `taskrun.value`.
+    const worker = frame.parent;
+    if (worker !== undefined && worker.def.type === WORKING_DIRECTORY) {
+      const workerTaskrun = taskRunVariable(worker.taskRun, worker.taskRun.attempts.length);
+      variables.workerTaskrun = workerTaskrun;
+      if (workerTaskrun.value !== undefined) (variables.taskrun as Record<string, unknown>).value = workerTaskrun.value;
+    }
     return variables;
   }
 

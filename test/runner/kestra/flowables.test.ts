@@ -427,3 +427,23 @@ describe('VariablesTest', () => {
     expect(r.state).toBe('FAILED');
   });
 });
+
+// core/src/test/java/io/kestra/plugin/core/flow/WorkingDirectoryTest.java (taskRun, taskRunNested)
+describe('WorkingDirectoryTest', () => {
+  test("taskRun: a WorkingDirectory's tasks see its loop value as taskrun.value", async () => {
+    const r = await run('working-directory-taskrun.yml');
+    expect(r.taskRuns).toHaveLength(3);
+    expect(r.state).toBe('SUCCESS');
+    expect(value(byTaskIdAndValue(r, 'log-taskrun', ['1']))).toContain('1');
+  });
+
+  test('taskRunNested: workerTaskrun, parents and parent inside a WorkingDirectory', async () => {
+    const r = await run('working-directory-taskrun-nested.yml');
+    expect(r.taskRuns).toHaveLength(6);
+    expect(r.state).toBe('SUCCESS');
+    expect(value(byTaskIdAndValue(r, 'log-workerparent', ['1']))).toContain('{"taskrun":{"value":"1"}}');
+    // workerTaskrun is the WorkingDirectory's own task run.
+    const workingDir = first(r, 'workingDir');
+    expect(JSON.parse(value(first(r, 'log-taskrun')))).toMatchObject({ id: workingDir.id });
+  });
+});
