@@ -4,6 +4,7 @@
  * the flow does not declare is ignored (`ResolvedInputs.ignored` names them).
  */
 import { parseJson, parseYaml } from '../engine/builtins/kestra/json.js';
+import { JavaPattern } from '../engine/java-regex.js';
 import { javaClassName, makeDouble } from '../engine/values.js';
 import { Masker } from '../masking/masker.js';
 import { formatJavaDuration, parseDuration } from './duration.js';
@@ -50,6 +51,15 @@ function shown(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** A validator is a Java pattern that must match the whole value (Kestra: `Pattern.matches`). */
+function validatorPattern(validator: string): JavaPattern {
+  try {
+    return JavaPattern.compile(validator, { capturesRead: false });
+  } catch (e) {
+    throw new Invalid(`its validator \`${validator}\` is not a valid regular expression: ${(e as Error).message}`);
+  }
+}
+
 const expected = (type: string): Invalid => new Invalid(`Expected \`${type}\``);
 
 function javaList(values: readonly unknown[]): string {
@@ -66,7 +76,7 @@ export function coerceInput(
     case 'STRING':
     case 'SECRET': {
       const s = typeof raw === 'string' ? raw : shown(raw);
-      if (def.validator !== undefined && !new RegExp(`^(?:${def.validator})$`, 'u').test(s)) {
+      if (def.validator !== undefined && !validatorPattern(def.validator).matchesWhole(s)) {
         throw new Invalid(`it must match the pattern \`${def.validator}\``);
       }
       return s;

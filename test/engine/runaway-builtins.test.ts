@@ -68,9 +68,13 @@ describe.each(MODES)('regular expressions (%s)', (mode) => {
       expect(runsInLinearTime(compileRegex(pattern.replace('(?i)', ''), pattern.startsWith('(?i)') ? 'gi' : 'g'))).toBe(false);
     }
     expectLimit(await outcome(engine, mode, "{{ s | split('(?=(a+)+$)') }}", { s: CATASTROPHIC_INPUT }), 'maxRegexTime');
+    // Java's MULTILINE `$` needs a lookaround. (`(?i)` no longer does: it becomes case-folded classes.)
     expectLimit(
-      await outcome(engine, mode, "{{ s | replace({'(?i)(a+)+$': 'x'}, regexp=true) }}", { s: CATASTROPHIC_INPUT }),
+      await outcome(engine, mode, "{{ s | replace({'(?m)(a+)+$': 'x'}, regexp=true) }}", { s: CATASTROPHIC_INPUT }),
       'maxRegexTime',
+    );
+    expect(await outcome(engine, mode, "{{ s | replace({'(?i)(a+)+$': 'x'}, regexp=true) }}", { s: CATASTROPHIC_INPUT })).toBe(
+      CATASTROPHIC_INPUT,
     );
   });
 

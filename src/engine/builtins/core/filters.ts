@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { LimitExceededError, TemplateError } from '../../errors.js';
 import { UNMETERED, type CallBudget } from '../../budget.js';
 import type { Args, CallContext, FilterDefinition, MaybePromise } from '../../extension.js';
-import { allMatches, compileRegex, replaceAll, type RegexMatch } from '../../regex.js';
+import { allMatches, type RegexMatch } from '../../regex.js';
+import { JavaPattern, javaReplaceAll, type JavaRegexOptions } from '../../java-regex.js';
 import {
   JChar,
   JDouble,
@@ -69,13 +70,9 @@ function javaTrim(s: string): string {
 
 /** `String.split(regex, limit)` with Java's rules for empty leading and trailing strings. */
 export function javaSplit(input: string, delimiter: string, limit: number, budget: CallBudget = UNMETERED): MaybePromise<string[]> {
-  let re: RegExp;
-  try {
-    re = compileRegex(delimiter, 'g');
-  } catch (e) {
-    throw new TemplateError('FUNCTION_ERROR', `Invalid regular expression "${delimiter}": ${(e as Error).message}`);
-  }
-  const matches = allMatches(re, input, budget);
+  // split reads no groups (only where each match starts and ends), so helper groups never show.
+  const pattern = compileJava(delimiter, { capturesRead: false });
+  const matches = allMatches(pattern.regexFor(input), input, budget);
   return matches instanceof Promise ? matches.then((m) => splitAt(input, m, limit)) : splitAt(input, matches, limit);
 }
 
@@ -95,6 +92,19 @@ function splitAt(input: string, matches: readonly RegexMatch[], limit: number): 
   list.push(input.slice(index));
   if (limit === 0) while (list.length > 0 && list[list.length - 1] === '') list.pop();
   return list;
+}
+
+/** A Java pattern (java-regex.ts) for a core filter; Java's syntax errors and untranslatable patterns are FUNCTION_ERRORs. */
+function compileJava(pattern: string, options: JavaRegexOptions = {}): JavaPattern {
+  try {
+    return JavaPattern.compile(pattern, options, 'g');
+  } catch (e) {
+    throw new TemplateError('FUNCTION_ERROR', `Invalid regular expression "${pattern}": ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function replacementError(message: string): TemplateError {
+  return new TemplateError('FUNCTION_ERROR', message);
 }
 
 /** Java's `Comparable` ordering for `sort`: one type only, as Collections.sort would insist. */
@@ -153,24 +163,8 @@ function replaceValue(
         const key = keys[i]!;
         const replacement = toJavaString(pairs[key]);
         if (regexp) {
-          let re: RegExp;
-          try {
-            re = compileRegex(key, 'g');
-          } catch (e) {
-            throw new TemplateError('FUNCTION_ERROR', `Invalid regular expression "${key}": ${(e as Error).message}`);
-          }
-          // Java's replacement syntax: $1 groups, \ escapes.
-          const replaced = replaceAll(
-            re,
-            out,
-            (...m: unknown[]) => {
-              const groups = m.slice(0, -2) as (string | undefined)[];
-              return replacement.replace(/\\(.)|\$(\d)/g, (_x, esc: string | undefined, g: string | undefined) =>
-                esc !== undefined ? esc : (groups[Number(g)] ?? ''),
-              );
-            },
-            budget,
-          );
+          // Java's replacement syntax: $1 and ${name} groups, \ escapes.
+          const replaced = javaReplaceAll(compileJava(key), out, replacement, replacementError, budget);
           if (replaced instanceof Promise) {
             const next = i + 1;
             return replaced.then((r) => step(r, next));

@@ -4,7 +4,7 @@
  * pairs, literal or Java-regex, applied recursively to map values and list items).
  */
 import type { Args, FilterDefinition, MaybePromise } from '../../extension.js';
-import { compileRegex, replaceAll } from '../../regex.js';
+import { JavaPattern, javaReplaceAll } from '../../java-regex.js';
 import { ValueWalk, isIntegral, isList, isMap, mapKeys, toJavaString } from '../../values.js';
 import { castError, functionError, mapMaybe, optString, then, toJavaHashMap, typeError } from './common.js';
 
@@ -196,68 +196,15 @@ function indentFilter(name: 'indent' | 'nindent'): FilterDefinition {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * A Java regex as a JS RegExp: leading inline flags become RegExp flags; `\A`, `\z`, `\Z` anchors.
- * Compiled through regex.ts, so no pattern can freeze the thread.
+ * A Java regex, translated (java-regex.ts) and compiled through regex.ts, so no pattern can
+ * freeze the thread; a pattern Java rejects, or one that cannot be emulated, is a FUNCTION_ERROR.
  */
-export function javaRegex(pattern: string): RegExp {
-  let flags = 'g';
-  let source = pattern;
-  const inline = /^\(\?([imsux]+)\)/.exec(source);
-  if (inline) {
-    source = source.slice(inline[0].length);
-    for (const f of inline[1] as string) if (f === 'i' || f === 'm' || f === 's') flags += f;
-  }
-  source = source.replace(/(^|[^\\])\\A/g, '$1^').replace(/(^|[^\\])\\[zZ]/g, '$1$');
+export function javaRegex(pattern: string): JavaPattern {
   try {
-    return compileRegex(source, flags);
+    return JavaPattern.compile(pattern, {}, 'g');
   } catch (e) {
     throw functionError(`Invalid regular expression '${pattern}': ${(e as Error).message}`, e);
   }
-}
-
-/** Java `Matcher.replaceAll` replacement syntax: `$n`, `${name}`, `\x` for a literal x. */
-function javaReplacement(replacement: string): (match: string, ...rest: unknown[]) => string {
-  return (match: string, ...rest: unknown[]) => {
-    const last = rest[rest.length - 1];
-    const named = typeof last === 'object' && last !== null ? (last as Record<string, string | undefined>) : undefined;
-    const groups = rest.slice(0, named === undefined ? -2 : -3) as Array<string | undefined>;
-    let out = '';
-    for (let i = 0; i < replacement.length; i++) {
-      const c = replacement[i] as string;
-      if (c === '\\') {
-        i++;
-        if (i >= replacement.length) throw functionError('character to be escaped is missing');
-        out += replacement[i];
-      } else if (c === '$') {
-        i++;
-        if (replacement[i] === '{') {
-          const end = replacement.indexOf('}', i);
-          if (end === -1) throw functionError("named capturing group is missing trailing '}'");
-          const name = replacement.slice(i + 1, end);
-          if (named === undefined || !Object.hasOwn(named, name)) throw functionError(`No group with name {${name}}`);
-          out += named[name] ?? '';
-          i = end;
-        } else {
-          const d = replacement[i];
-          if (d === undefined || !/\d/.test(d)) throw functionError('Illegal group reference');
-          let ref = Number(d);
-          if (ref > groups.length) throw functionError(`No group ${ref}`);
-          while (
-            i + 1 < replacement.length &&
-            /\d/.test(replacement[i + 1] as string) &&
-            ref * 10 + Number(replacement[i + 1]) <= groups.length
-          ) {
-            ref = ref * 10 + Number(replacement[i + 1]);
-            i++;
-          }
-          out += ref === 0 ? match : (groups[ref - 1] ?? '');
-        }
-      } else {
-        out += c;
-      }
-    }
-    return out;
-  };
 }
 
 const replace: FilterDefinition = {
@@ -273,9 +220,8 @@ const replace: FilterDefinition = {
     const steps = mapKeys(pairs).map((from): ((s: string) => MaybePromise<string>) => {
       const to = toJavaString(nonNull(pairs[from]));
       if (regexp) {
-        const re = javaRegex(from);
-        const rep = javaReplacement(to);
-        return (s: string) => replaceAll(re, s, rep, ctx.budget);
+        const pattern = javaRegex(from);
+        return (s: string) => javaReplaceAll(pattern, s, to, functionError, ctx.budget);
       }
       return (s: string) => s.replaceAll(from, () => to);
     });
