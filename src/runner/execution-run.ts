@@ -499,7 +499,7 @@ export class ExecutionRun {
     parentSignal: AbortSignal,
   ): Promise<StateType | undefined> {
     const node = item.task;
-    const def = this.#p.registry.resolve(node.type);
+    const def = item.definition ?? this.#p.registry.resolve(node.type);
     if (def === undefined) throw new TaskError('UNKNOWN_TYPE', `Invalid type: ${node.type}`);
     const parentId = parent?.taskRun.id;
     const existing = this.#index.get(indexKey(parentId, node.id, item.value));
@@ -1422,8 +1422,9 @@ class RunTaskContext implements TaskRunContext {
     return this.#run.logs();
   }
 
-  renderValue(value: unknown): Promise<unknown> {
-    return this.#run.engine().renderValue(value, this.variables, this.#scope);
+  renderValue(value: unknown, extraVariables?: Readonly<Record<string, unknown>>): Promise<unknown> {
+    const variables = extraVariables === undefined ? this.variables : { ...this.variables, ...extraVariables };
+    return this.#run.engine().renderValue(value, variables, this.#scope);
   }
 
   async property<T = unknown>(name: string): Promise<T | undefined> {
