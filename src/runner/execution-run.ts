@@ -256,7 +256,8 @@ export class ExecutionRun {
         const values: Record<string, unknown> = {};
         const context = this.#flowVariables();
         for (const out of flow.outputs) {
-          const rendered = await this.#engine.renderValue(out.value, context, this.#p.scope);
+          // With the execution's runtime: a flow output may read files (`read(outputs.x.uri)`).
+          const rendered = await this.#engine.renderValue(out.value, context, this.#scopeFor(this.#root.signal));
           values[out.id] = coerceInput({ type: out.type }, rendered);
         }
         this.execution.outputs = this.#masked(values) as Record<string, unknown>;
@@ -296,7 +297,7 @@ export class ExecutionRun {
 
   /** Renders a value with the execution's flow-level context (a Subflow's deprecated `outputs`). */
   async renderFlowValue(value: unknown): Promise<unknown> {
-    return this.#engine.renderValue(value, this.#flowVariables(), this.#p.scope);
+    return this.#engine.renderValue(value, this.#flowVariables(), this.#scopeFor(this.#root.signal));
   }
 
   /** The flow's outputs unmasked (what a Subflow's parent sees). */
