@@ -258,7 +258,8 @@ export class ExecutionRun {
         const values: Record<string, unknown> = {};
         const context = this.#flowVariables();
         for (const out of flow.outputs) {
-          const rendered = await this.#engine.renderValue(out.value, context, this.#p.scope);
+          // With the execution's runtime: a flow output may read files (`read(outputs.x.uri)`).
+          const rendered = await this.#engine.renderValue(out.value, context, this.#scopeFor(this.#root.signal));
           values[out.id] = coerceInput({ type: out.type }, rendered);
         }
         this.execution.outputs = this.#masked(values) as Record<string, unknown>;
@@ -298,7 +299,7 @@ export class ExecutionRun {
 
   /** Renders a value with the execution's flow-level context (a Subflow's deprecated `outputs`). */
   async renderFlowValue(value: unknown): Promise<unknown> {
-    return this.#engine.renderValue(value, this.#flowVariables(), this.#p.scope);
+    return this.#engine.renderValue(value, this.#flowVariables(), this.#scopeFor(this.#root.signal));
   }
 
   /** The flow's outputs unmasked (what a Subflow's parent sees). */
@@ -501,7 +502,7 @@ export class ExecutionRun {
     parentSignal: AbortSignal,
   ): Promise<StateType | undefined> {
     const node = item.task;
-    const def = this.#p.registry.resolve(node.type);
+    const def = item.definition ?? this.#p.registry.resolve(node.type);
     if (def === undefined) throw new TaskError('UNKNOWN_TYPE', `Invalid type: ${node.type}`);
     const parentId = parent?.taskRun.id;
     const existing = this.#index.get(indexKey(parentId, node.id, item.value));
@@ -1432,8 +1433,9 @@ class RunTaskContext implements TaskRunContext {
     return this.#run.logs();
   }
 
-  renderValue(value: unknown): Promise<unknown> {
-    return this.#run.engine().renderValue(value, this.variables, this.#scope);
+  renderValue(value: unknown, extraVariables?: Readonly<Record<string, unknown>>): Promise<unknown> {
+    const variables = extraVariables === undefined ? this.variables : { ...this.variables, ...extraVariables };
+    return this.#run.engine().renderValue(value, variables, this.#scope);
   }
 
   async property<T = unknown>(name: string): Promise<T | undefined> {

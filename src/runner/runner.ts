@@ -156,6 +156,9 @@ interface ParentLink {
   readonly tenant: string;
   readonly storage: StorageDirs;
   readonly kestraUrl: string | undefined;
+  /** The `trigger.type` of the child execution (the starting task's type). */
+  readonly triggerType: string;
+  readonly onCreated?: ((executionId: string) => void) | undefined;
 }
 
 /** Runs a new execution of a flow, or continues a saved one (`options.execution`). */
@@ -257,7 +260,7 @@ async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, pa
             parentId: parent.execution.id,
             trigger: {
               id: parent.taskRun.taskId,
-              type: 'io.kestra.plugin.core.flow.Subflow',
+              type: parent.triggerType,
               variables: {
                 executionId: parent.execution.id,
                 namespace: parent.execution.namespace,
@@ -268,6 +271,7 @@ async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, pa
           }),
     };
   }
+  if (options.execution === undefined) parent?.onCreated?.(execution.id);
   // As Kestra's RunVariables: `inputs` only when there are some.
   const base: Record<string, unknown> = {
     flow: flowVariable(flow, tenant),
@@ -310,7 +314,17 @@ async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, pa
         resumeInputs: undefined,
         previousLogs: undefined,
       },
-      { execution: link.execution, taskRun: link.taskRun, masker, engine, tenant, storage: storageDirs, kestraUrl },
+      {
+        execution: link.execution,
+        taskRun: link.taskRun,
+        masker,
+        engine,
+        tenant,
+        storage: storageDirs,
+        kestraUrl,
+        triggerType: request.triggerType ?? 'io.kestra.plugin.core.flow.Subflow',
+        onCreated: request.onCreated,
+      },
     );
     if (!request.wait) {
       background.push(childRun.catch(() => undefined));

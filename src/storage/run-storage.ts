@@ -103,6 +103,11 @@ export class RunStorage {
     return this.storage.exists(this.scope.tenant, this.readablePath(uri));
   }
 
+  /** Every file under a prefix this context may read (recursively, by name), as `kestra:///…` URIs; none when it is no folder. */
+  async list(uri: string): Promise<string[]> {
+    return this.storage.list(this.scope.tenant, this.readablePath(uri));
+  }
+
   // --- writing ----------------------------------------------------------------------------------
 
   /** A name for a new file: the given one, else a random id with the extension (`.ion`). */

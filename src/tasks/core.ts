@@ -14,6 +14,7 @@ import { dagTask } from './flow/dag.js';
 import { eachParallelTask } from './flow/each-parallel.js';
 import { eachSequentialTask } from './flow/each-sequential.js';
 import { forEachTask } from './flow/for-each.js';
+import { forEachItemTask } from './flow/for-each-item.js';
 import { ifTask } from './flow/if.js';
 import { parallelTask } from './flow/parallel.js';
 import { pauseTask } from './flow/pause.js';
@@ -40,6 +41,7 @@ export const CORE_TASKS: readonly TaskDefinition[] = [
   dagTask,
   allowFailureTask,
   subflowTask,
+  forEachItemTask,
   pauseTask,
   sleepTask,
   waitForTask,

@@ -139,6 +139,12 @@ export function isFlowable(definition: TaskDefinition): boolean {
 export interface ChildItem {
   readonly task: TaskNode;
   readonly value?: string;
+  /**
+   * The child's type when the flowable makes the child itself rather than reading it from the flow
+   * (Kestra's internal tasks, such as ForEachItem's split, subflows and merge): used instead of
+   * looking `task.type` up in the registry, so internal types stay out of the registry and the schema.
+   */
+  readonly definition?: TaskDefinition;
 }
 
 /**
@@ -212,6 +218,13 @@ export interface SubflowRequest {
   /** Wait for its end (default true); without waiting the child still runs to its end in this process. */
   readonly wait: boolean;
   readonly scheduleDate?: string;
+  /** The `trigger.type` the child execution records (default: Subflow's type). */
+  readonly triggerType?: string;
+  /**
+   * Called once the child execution is created (its inputs read), before it runs: Kestra's executor
+   * reports a waited child RUNNING at that point (ForEachItem's `iterations` count it).
+   */
+  readonly onCreated?: (executionId: string) => void;
   /**
    * Values rendered in the child execution's context once it ended, when the child flow declares
    * no `outputs:` (Subflow's deprecated `outputs` property).
@@ -268,8 +281,8 @@ export interface TaskRunContext {
   readonly kv: FlowKV;
   /** The execution's log lines so far, oldest first, masked (for log.Fetch). */
   executionLogs(): readonly ExecutionLogLine[];
-  /** Renders every string in a map or list (keys too), as Kestra's `renderObject`. */
-  renderValue(value: unknown): Promise<unknown>;
+  /** Renders every string in a map or list (keys too), as Kestra's `renderObject`; `extraVariables` as for `render`. */
+  renderValue(value: unknown, extraVariables?: Readonly<Record<string, unknown>>): Promise<unknown>;
   /** A declared property: rendered when dynamic, default applied, coerced to its kind (`undefined` when absent). */
   property<T = unknown>(name: string): Promise<T | undefined>;
   log(level: LogLevel, message: string): void;

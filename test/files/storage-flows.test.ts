@@ -233,6 +233,11 @@ tasks:
     type: io.kestra.plugin.core.storage.Split
     from: "{{ outputs.concat_json.uri }}"
     rows: 3
+  - id: split_partitions
+    type: io.kestra.plugin.core.storage.Split
+    from: "{{ outputs.concat_json.uri }}"
+    partitions: 2
+    rows: 3
   - id: log
     type: io.kestra.plugin.core.log.Log
     message: "{{ read(outputs.concat.uri) }}"
@@ -264,6 +269,9 @@ tasks:
     const parts = out('split')['uris'] as string[];
     expect(parts).toHaveLength(2);
     expect(await p.read(parts[0] as string)).toBe('1\n2\n3\n');
+    // StorageService.split: `partitions` wins over `rows` (rows dealt round-robin).
+    const partitions = out('split_partitions')['uris'] as string[];
+    expect(await Promise.all(partitions.map((uri) => p.read(uri)))).toEqual(['1\n3\n', '2\n4\n']);
     expect(logsOf(r, 'log')).toEqual(['INFO 1\n2\n3\n--\n4\n--\n']);
     expect(out('delete')).toEqual({ uri: out('write2')['uri'], deleted: true });
     expect(r.taskRuns.find((t) => t.taskId === 'delete_again')?.error).toBe(`Unable to find file '${String(out('write2')['uri'])}'`);

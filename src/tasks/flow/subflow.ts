@@ -7,7 +7,37 @@
  */
 import type { Label } from '../../flow/execution.js';
 import { applyTaskAllowances } from '../coerce.js';
-import { defineTask } from '../definition.js';
+import { defineTask, type PropertyDefinition, type TaskRunContext } from '../definition.js';
+
+/** The `labels` property of the tasks that start subflows: a map, or a list of `{key, value}`. */
+export const SUBFLOW_LABELS_PROPERTY: PropertyDefinition = {
+  dynamic: false,
+  schema: {
+    anyOf: [
+      { type: 'object' },
+      { type: 'array', items: { type: 'object', required: ['key', 'value'], properties: { key: { type: 'string' }, value: {} } } },
+    ],
+    'x-expected': 'a map, or a list of {key, value}',
+  },
+};
+
+/**
+ * The labels of a child execution, as Kestra's `ExecutableUtils.subflowExecution`: the execution's
+ * labels with `inheritLabels` (else only its `system.` ones, the correlation id among them), then the
+ * task's `labels`, keys and values rendered.
+ */
+export async function subflowLabels(ctx: TaskRunContext): Promise<Label[]> {
+  const inheritLabels = (await ctx.property<boolean>('inheritLabels')) ?? false;
+  const labels: Label[] = inheritLabels ? [...ctx.execution.labels] : ctx.execution.labels.filter((l) => l.key.startsWith('system.'));
+  const rawLabels = ctx.task.properties.labels;
+  const entries: [unknown, unknown][] = Array.isArray(rawLabels)
+    ? rawLabels.map((l) => [(l as { key?: unknown }).key, (l as { value?: unknown }).value])
+    : rawLabels !== null && typeof rawLabels === 'object'
+      ? Object.entries(rawLabels)
+      : [];
+  for (const [key, value] of entries) labels.push({ key: await ctx.render(String(key)), value: await ctx.render(String(value)) });
+  return labels;
+}
 
 export const subflowTask = defineTask({
   type: 'io.kestra.plugin.core.flow.Subflow',
@@ -18,16 +48,7 @@ export const subflowTask = defineTask({
     flowId: { kind: 'string', required: true },
     revision: { kind: 'integer', dynamic: false, schema: { type: 'integer', minimum: 1 } },
     inputs: { kind: 'map', schema: { type: 'object' }, description: 'Rendered deeply, then read as the child flow inputs.' },
-    labels: {
-      dynamic: false,
-      schema: {
-        anyOf: [
-          { type: 'object' },
-          { type: 'array', items: { type: 'object', required: ['key', 'value'], properties: { key: { type: 'string' }, value: {} } } },
-        ],
-        'x-expected': 'a map, or a list of {key, value}',
-      },
-    },
+    labels: SUBFLOW_LABELS_PROPERTY,
     wait: { kind: 'boolean', dynamic: false, default: true },
     transmitFailed: { kind: 'boolean', dynamic: false, default: true },
     inheritLabels: { kind: 'boolean', dynamic: false, default: false },
@@ -46,15 +67,7 @@ export const subflowTask = defineTask({
     const flowId = (await ctx.property<string>('flowId')) ?? '';
     const wait = (await ctx.property<boolean>('wait')) ?? true;
     const transmitFailed = (await ctx.property<boolean>('transmitFailed')) ?? true;
-    const inheritLabels = (await ctx.property<boolean>('inheritLabels')) ?? false;
-    const labels: Label[] = inheritLabels ? [...ctx.execution.labels] : ctx.execution.labels.filter((l) => l.key.startsWith('system.'));
-    const rawLabels = ctx.task.properties.labels;
-    const entries: [unknown, unknown][] = Array.isArray(rawLabels)
-      ? rawLabels.map((l) => [(l as { key?: unknown }).key, (l as { value?: unknown }).value])
-      : rawLabels !== null && typeof rawLabels === 'object'
-        ? Object.entries(rawLabels)
-        : [];
-    for (const [key, value] of entries) labels.push({ key: await ctx.render(String(key)), value: await ctx.render(String(value)) });
+    const labels = await subflowLabels(ctx);
     const revision = await ctx.property<number>('revision');
     const scheduleDate = await ctx.property<string>('scheduleDate');
     const result = await ctx.runSubflow({

@@ -29,10 +29,37 @@ async function close(stream: WriteStream): Promise<void> {
 
 export async function runSplit(ctx: TaskRunContext): Promise<TaskResult> {
   const from = (await requiredProperty<string>(ctx, 'from')).trim();
-  const separator = (await ctx.property<string>('separator')) ?? '\n';
   const bytes = await ctx.property<string>('bytes');
   const partitions = await ctx.property<number>('partitions');
   const rows = await ctx.property<number>('rows');
+  const separator = (await ctx.property<string>('separator')) ?? '\n';
+  const uris = await splitStorageFile(ctx, from, {
+    ...(bytes === undefined ? {} : { bytes }),
+    ...(partitions === undefined ? {} : { partitions }),
+    ...(rows === undefined ? {} : { rows }),
+    separator,
+  });
+  return { outputs: { uris } };
+}
+
+/** How to cut a file (Kestra's `StorageSplitInterface`): the first of `bytes`, `partitions`, `rows` that is set. */
+export interface SplitOptions {
+  readonly bytes?: string;
+  readonly partitions?: number;
+  readonly rows?: number;
+  /** Written after each row. */
+  readonly separator: string;
+}
+
+/**
+ * Kestra's `StorageService.split`: reads `from` line by line (any line end; `separator` is written
+ * after each row, the last one too) into parts closed once they hold `bytes` bytes (a row is never cut), into
+ * `partitions` parts dealt round-robin (empty ones dropped), or into parts of `rows` rows; the parts
+ * keep the source's extension (`.tmp` without one) and are stored under the task run. An empty file
+ * gives no part.
+ */
+export async function splitStorageFile(ctx: TaskRunContext, from: string, options: SplitOptions): Promise<string[]> {
+  const { bytes, partitions, rows, separator } = options;
   const path = parseStorageUri(from).toString();
   const extension = path.includes('.') ? path.slice(path.lastIndexOf('.')) : '.tmp';
   const input = await ctx.storage.getFile(from);
@@ -43,7 +70,7 @@ export async function runSplit(ctx: TaskRunContext): Promise<TaskResult> {
       files.push(file);
       return createWriteStream(file);
     };
-    if (bytes !== undefined || rows !== undefined) {
+    if (bytes !== undefined || (partitions === undefined && rows !== undefined)) {
       const limit = bytes !== undefined ? parseBytes(bytes) : rows;
       if (limit === undefined || limit <= 0)
         throw new TaskError('INVALID_PROPERTY', `Invalid value for \`${bytes !== undefined ? 'bytes' : 'rows'}\`: it must be more than 0`);
@@ -83,6 +110,6 @@ export async function runSplit(ctx: TaskRunContext): Promise<TaskResult> {
     }
     const uris: string[] = [];
     for (const file of files) uris.push(await ctx.storage.putFile(file, undefined, { move: true }));
-    return { outputs: { uris } };
+    return uris;
   });
 }
