@@ -304,7 +304,9 @@ describe('refusals, with Kestra’s status codes', () => {
     expect(res.body.message).toMatch(/^Invalid entity: /);
     expect(res.body.message).toContain('Invalid input for `count`');
     expect(res.body.message).toContain('missing required input');
-    expect(res.body._embedded?.errors.length).toBeGreaterThanOrEqual(3);
+    // Two problems: `unknown` is not declared, and ignored as Kestra ignores it.
+    expect(res.body._embedded?.errors.length).toBe(2);
+    expect(res.body.message).not.toContain('unknown');
     expect((await getJson<Paged<ApiExecution>>(api('/executions/search?flowId=hello&size=1000'))).body.total).toBe(before);
   });
 

@@ -100,7 +100,8 @@ test('Pause, then resume with onResume inputs (checked: 422), through plain HTTP
   const created = await postForm<ApiExecution>(api('/executions/company.life/approval'), {});
   const paused = await reaches(created.body.id, 'PAUSED');
   expect(paused.taskRunList.find((t) => t.taskId === 'wait_for_approval')?.state.current).toBe('PAUSED');
-  const bad = await postForm<ApiError>(api(`/executions/${paused.id}/resume`), { approved: 'maybe' });
+  // `approved` is required (a BOOLEAN reads any text, as Kestra's Boolean.valueOf does).
+  const bad = await postForm<ApiError>(api(`/executions/${paused.id}/resume`), { comment: 'no decision yet' });
   expect(bad.status).toBe(422);
   expect(bad.body.message).toContain('Invalid input for `approved`');
   const ok = await postForm(api(`/executions/${paused.id}/resume`), { approved: 'true', comment: 'lgtm' });
