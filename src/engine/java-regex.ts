@@ -1485,6 +1485,10 @@ const ENDS_WITH_LINE_TERMINATOR = /[\n\r\u0085\u2028\u2029]$/;
  * A Java pattern ready to run: the RegExp for a given input (see the module comment) and the map
  * from Java's group numbers to JavaScript's.
  */
+/** Compiled patterns by flags and text, oldest first (a JavaPattern holds no state between uses). */
+const PATTERN_CACHE = new Map<string, JavaPattern>();
+const PATTERN_CACHE_SIZE = 500;
+
 export class JavaPattern {
   readonly groupMap: readonly number[];
   readonly groupNames: ReadonlyMap<string, number>;
@@ -1507,9 +1511,19 @@ export class JavaPattern {
     this.regexFor('');
   }
 
-  /** Compiles `pattern`; `regexFlags` are extra RegExp flags (`g`). Throws {@link JavaRegexError} or V8's SyntaxError. */
+  /**
+   * Compiles `pattern`; `regexFlags` are extra RegExp flags (`g`). Throws {@link JavaRegexError} or
+   * V8's SyntaxError. Patterns are remembered (a `split(',')` in a loop translates once).
+   */
   static compile(pattern: string, options: JavaRegexOptions = {}, regexFlags = ''): JavaPattern {
-    return new JavaPattern(pattern, options, regexFlags);
+    const key = `${regexFlags}\u0000${options.flags ?? ''}\u0000${options.capturesRead === true ? 1 : 0}\u0000${pattern}`;
+    let compiled = PATTERN_CACHE.get(key);
+    if (compiled === undefined) {
+      compiled = new JavaPattern(pattern, options, regexFlags);
+      if (PATTERN_CACHE.size >= PATTERN_CACHE_SIZE) PATTERN_CACHE.delete(PATTERN_CACHE.keys().next().value as string);
+      PATTERN_CACHE.set(key, compiled);
+    }
+    return compiled;
   }
 
   /** The RegExp that matches `input` as Java's pattern would (state such as `lastIndex` is shared: reset it). */

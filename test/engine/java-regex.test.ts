@@ -367,6 +367,15 @@ describe('Java regular expressions: speed', () => {
     expect(translateJavaRegex('\\p{L}').plain.flags).toBe('u');
     expect(translateJavaRegex('[\\p{L}&&[^\\p{Lu}]]').plain.flags).toBe('v');
   });
+  it('a pattern is translated once (a split in a loop), per flags and use of its groups', () => {
+    const comma = JavaPattern.compile(',', {}, 'g');
+    expect(JavaPattern.compile(',', {}, 'g')).toBe(comma);
+    expect(JavaPattern.compile(',', {}, '')).not.toBe(comma);
+    expect(JavaPattern.compile(',', { flags: 'i' }, 'g')).not.toBe(comma);
+    expect(JavaPattern.compile(',', { capturesRead: true }, 'g')).not.toBe(comma);
+    // A shared pattern keeps no state between uses.
+    expect(createEngine().renderSync("{{ 'a,b' | split(',') | length }}{{ 'c,d,e' | split(',') | length }}", {})).toBe('23');
+  });
 });
 
 describe('Java regular expressions through the filters', () => {
