@@ -228,7 +228,11 @@ async function execute(
   }
   const report = result.report;
   if (json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else printSummary(io, report, flow);
+  else {
+    // A CREATE_NEW_EXECUTION retry chain: each retried execution, then the last one's summary.
+    for (const earlier of result.retried ?? []) printRetried(io, earlier.report);
+    printSummary(io, report, flow);
+  }
   if (signalled !== undefined) return signalled === 'SIGINT' ? EXIT_SIGINT : EXIT_SIGTERM;
   switch (report.state) {
     case 'SUCCESS':
@@ -238,6 +242,13 @@ async function execute(
     default:
       return EXIT_FAILED;
   }
+}
+
+function printRetried(io: CliIO, report: RunReport): void {
+  const s = io.out;
+  io.stdout.write(
+    `\n${s.yellow('↻')} ${stateText(s, report.state)}  ${s.bold(`${report.namespace}.${report.id}`)}  ${s.dim(`execution ${report.executionId} · retried in a new execution`)}\n`,
+  );
 }
 
 function printSummary(io: CliIO, report: RunReport, flow: Flow): void {

@@ -118,4 +118,17 @@ export interface Execution {
   trigger?: ExecutionTrigger;
   /** ISO-8601, for scheduled executions. */
   scheduleDate?: string;
+  /**
+   * Kestra's `ExecutionMetadata`: set on an execution a `CREATE_NEW_EXECUTION` retry created (its
+   * attempt number, from 2, and the creation date of the first execution of the chain). Absent:
+   * attempt 1, created at `state.startDate`.
+   */
+  metadata?: ExecutionMetadata;
+}
+
+/** Kestra's `ExecutionMetadata`: how many executions a `CREATE_NEW_EXECUTION` retry chain has made so far. */
+export interface ExecutionMetadata {
+  attemptNumber: number;
+  /** ISO-8601: when the first execution of the chain was created (`maxDuration` counts from it). */
+  originalCreatedDate: string;
 }

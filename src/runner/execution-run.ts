@@ -161,6 +161,7 @@ export class ExecutionRun {
   readonly #fetch: FetchLike;
   readonly #workerId: string;
   #exitState: StateType | undefined;
+  #newExecutionDelay: number | undefined;
   #pausedCount = 0;
   readonly #resumeInputs: Readonly<Record<string, unknown>> | undefined;
   readonly #branchCache = new WeakMap<TaskNode, Map<TaskNode, string>>();
@@ -253,7 +254,7 @@ export class ExecutionRun {
       this.#p.options.signal?.removeEventListener('abort', onSecondKill);
       if (out.states.includes('FAILED') && state !== 'KILLED') state = 'FAILED';
     }
-    if (state !== 'FAILED' && state !== 'KILLED' && flow.outputs.length > 0) {
+    if (state !== 'FAILED' && state !== 'KILLED' && state !== 'RETRIED' && flow.outputs.length > 0) {
       try {
         const values: Record<string, unknown> = {};
         const context = this.#flowVariables();
@@ -659,16 +660,26 @@ export class ExecutionRun {
     return this.#end(frame, applyAllowances(state, node.allowFailure, node.allowWarning), error);
   }
 
-  /** The retry policy of a task: its own, else the nearest flowable parent's, else the flow's. */
-  #retryFor(frame: Frame): RetryPolicy | undefined {
-    if (frame.node.retry !== undefined) return frame.node.retry;
-    for (let p = frame.parent; p !== undefined; p = p.parent) if (p.node.retry !== undefined) return p.node.retry;
-    return this.flow.retry;
+  /** The retry policy of a task: its own, else the nearest flowable parent's, else the flow's (`fromFlow`). */
+  #retryFor(frame: Frame): { retry: RetryPolicy; fromFlow: boolean } | undefined {
+    if (frame.node.retry !== undefined) return { retry: frame.node.retry, fromFlow: false };
+    for (let p = frame.parent; p !== undefined; p = p.parent)
+      if (p.node.retry !== undefined) return { retry: p.node.retry, fromFlow: false };
+    return this.flow.retry === undefined ? undefined : { retry: this.flow.retry, fromFlow: true };
+  }
+
+  /**
+   * Milliseconds until the new execution a `CREATE_NEW_EXECUTION` retry asked for starts, once
+   * this run ended RETRIED; `undefined` otherwise.
+   */
+  get newExecutionDelay(): number | undefined {
+    return this.#newExecutionDelay;
   }
 
   async #executeRunnable(frame: Frame, timeoutMs: number | undefined, wasPaused: boolean, interrupted = false): Promise<StateType> {
     const { node, taskRun } = frame;
-    const retry = this.#retryFor(frame);
+    const policy = this.#retryFor(frame);
+    const retry = policy?.retry;
     // A task run left RUNNING by a process that died (Kestra's onRunningResend): its last attempt
     // ends KILLED (one is added if it had none yet), then a new attempt starts.
     const last = taskRun.attempts[taskRun.attempts.length - 1];
@@ -702,7 +713,18 @@ export class ExecutionRun {
       if (outcome === 'SUSPENDED') return this.#suspend(frame);
       transition(attempt.state, outcome.state);
       if (outcome.outputs !== undefined) this.#setOutputs(frame, outcome.outputs);
-      if (outcome.state === 'FAILED' && retry !== undefined && !frame.signal.aborted) {
+      if (outcome.state === 'FAILED' && retry?.behavior === 'CREATE_NEW_EXECUTION' && !frame.signal.aborted && !this.#stopping()) {
+        // Kestra's ExecutorService: the task run, its parents and the execution end RETRIED (a
+        // terminal state), and a new execution of the flow starts at the next retry date, counted
+        // over the chain of executions (the base: the attempt's end, or the execution's last change for a flow's retry).
+        const base = policy?.fromFlow === true ? lastDate(this.execution.state) : lastDate(attempt.state);
+        const delay = nextExecutionRetryDelay(retry, this.execution, base);
+        if (delay !== undefined) {
+          this.#exitState = 'RETRIED';
+          this.#newExecutionDelay = delay;
+          return this.#end(frame, 'RETRIED', outcome.error);
+        }
+      } else if (outcome.state === 'FAILED' && retry !== undefined && !frame.signal.aborted) {
         const delay = nextRetryDelay(retry, taskRun.attempts);
         if (delay !== undefined) {
           this.#setState(frame, 'RETRYING');
@@ -1295,30 +1317,57 @@ export function nextRetryDelay(retry: RetryPolicy, attempts: readonly TaskRunAtt
   if (first === undefined || last === undefined) return undefined;
   const maxAttempts = retry.maxAttempts ?? retry.maxAttempt;
   if (maxAttempts !== undefined && attempts.length >= maxAttempts) return undefined;
-  const ms = (d: string | undefined): number | undefined => (d === undefined ? undefined : parseDuration(d));
-  let delay: number;
+  const next = lastDate(last.state) + policyDelay(retry, attempts.length);
+  const maxDuration = ms(retry.maxDuration);
+  if (maxDuration !== undefined && next > Date.parse(first.state.startDate) + maxDuration) return undefined;
+  return Math.max(0, next - now);
+}
+
+/**
+ * Milliseconds until the next execution of a `CREATE_NEW_EXECUTION` retry, or `undefined` when the
+ * policy says stop — Kestra's `TaskRun.nextRetryDate(retry, execution)` and
+ * `ExecutionService.nextRetryDate`: attempts are counted over the chain of executions
+ * (`metadata.attemptNumber`: refused once it reaches `maxAttempts`), the delay follows the policy
+ * from `base` (the failed attempt's end, or the execution's last change for a flow's retry), and
+ * `maxDuration` counts from the creation of the chain's first execution.
+ */
+export function nextExecutionRetryDelay(
+  retry: RetryPolicy,
+  execution: Execution,
+  base: number,
+  now: number = Date.now(),
+): number | undefined {
+  const attemptNumber = execution.metadata?.attemptNumber ?? 1;
+  const maxAttempts = retry.maxAttempts ?? retry.maxAttempt;
+  if (maxAttempts !== undefined && attemptNumber >= maxAttempts) return undefined;
+  const next = base + policyDelay(retry, attemptNumber);
+  const maxDuration = ms(retry.maxDuration);
+  const created = Date.parse(execution.metadata?.originalCreatedDate ?? execution.state.startDate);
+  if (maxDuration !== undefined && next > created + maxDuration) return undefined;
+  return Math.max(0, next - now);
+}
+
+function ms(d: string | undefined): number | undefined {
+  return d === undefined ? undefined : parseDuration(d);
+}
+
+/** The policy's delay after `attemptCount` attempts (Kestra's `AbstractRetry#nextRetryDate` implementations). */
+function policyDelay(retry: RetryPolicy, attemptCount: number): number {
   switch (retry.type) {
     case 'constant':
-      delay = ms(retry.interval) ?? 0;
-      break;
+      return ms(retry.interval) ?? 0;
     case 'exponential': {
       const factor = Math.trunc(retry.delayFactor ?? 2);
-      delay = (ms(retry.interval) ?? 0) * factor * (attempts.length - 1);
+      const delay = (ms(retry.interval) ?? 0) * factor * (attemptCount - 1);
       const cap = ms(retry.maxInterval);
-      if (cap !== undefined && delay > cap) delay = cap;
-      break;
+      return cap !== undefined && delay > cap ? cap : delay;
     }
     case 'random': {
       const min = ms(retry.minInterval) ?? 0;
       const max = ms(retry.maxInterval) ?? min;
-      delay = min + Math.floor(Math.random() * Math.max(0, max - min));
-      break;
+      return min + Math.floor(Math.random() * Math.max(0, max - min));
     }
   }
-  const next = lastDate(last.state) + delay;
-  const maxDuration = ms(retry.maxDuration);
-  if (maxDuration !== undefined && next > Date.parse(first.state.startDate) + maxDuration) return undefined;
-  return Math.max(0, next - now);
 }
 
 export { formatJavaDuration };

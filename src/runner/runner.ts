@@ -20,7 +20,7 @@ import { pluginRegistry } from '../plugins/load-plugins.js';
 import { defaultTaskRegistry } from '../tasks/registry.js';
 import { TaskError } from '../tasks/types.js';
 import { clonePlain } from './context.js';
-import { ExecutionRun, findTask } from './execution-run.js';
+import { ExecutionRun, findTask, sleep } from './execution-run.js';
 import { ExecutionFiles } from './files.js';
 import { runnerExtension } from './functions.js';
 import { newId } from './ids.js';
@@ -124,6 +124,12 @@ function ensureRunnerFunctions(engine: FlowEngine): void {
 export interface RunResult {
   readonly report: RunReport;
   readonly execution: Execution;
+  /**
+   * The earlier executions of a `CREATE_NEW_EXECUTION` retry chain, oldest first, each ended
+   * RETRIED (`report` and `execution` are then the chain's last execution); absent when the run
+   * made no new execution.
+   */
+  readonly retried?: readonly RunResult[];
 }
 
 /** Runs a flow to its end (or to a pause) and returns the report (`pebbleflow run --json` prints the same object). */
@@ -168,17 +174,91 @@ export async function runExecution(flow: Flow, options: RunFlowOptions & Continu
     options.registry === undefined && options.config !== undefined
       ? { ...options, registry: (await pluginRegistry(options.config)).registry }
       : options;
-  const { report, execution } = await execute(flow, withPlugins, undefined);
-  return { report, execution };
+  const { report, execution, retried } = await execute(flow, withPlugins, undefined);
+  return {
+    report,
+    execution,
+    ...(retried === undefined ? {} : { retried: retried.map((r) => ({ report: r.report, execution: r.execution })) }),
+  };
 }
 
 interface ExecuteResult extends RunResult {
   readonly rawOutputs?: Record<string, unknown>;
   /** Renders a value in the ended execution's context. */
   readonly renderFlowValue: (value: unknown) => Promise<unknown>;
+  /** The ended execution's inputs, unmasked (what a new execution of a retry runs with). */
+  readonly runInputs: Record<string, unknown>;
+  /** The execution ended RETRIED: milliseconds until its new execution starts. */
+  readonly newExecutionDelay?: number;
 }
 
+/**
+ * Runs an execution, then follows its `CREATE_NEW_EXECUTION` retries: when it ends RETRIED, a new
+ * execution (Kestra's `ExecutionService.replay`: a new id, the same inputs, labels, variables,
+ * trigger and flow revision, `parentId` the retried execution, `originalId` kept,
+ * `metadata.attemptNumber` one more) is stored CREATED and run after the retry's delay, and so on;
+ * the result is the last execution's, with the earlier ones in `retried`. A kill while waiting
+ * stops the chain.
+ */
 async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, parent: ParentLink | undefined): Promise<ExecuteResult> {
+  const masker = parent?.masker ?? new Masker();
+  let result = await executeOne(flow, options, parent, masker);
+  const retried: RunResult[] = [];
+  const store = options.store ?? NO_STORE;
+  while (result.execution.state.current === 'RETRIED' && result.newExecutionDelay !== undefined) {
+    const signal = options.signal;
+    const killed = (): boolean => signal?.aborted === true;
+    if (killed()) break;
+    // As Kestra's executor: the new execution is created when the retry date comes.
+    await sleep(result.newExecutionDelay, signal ?? new AbortController().signal);
+    if (killed()) break;
+    const next = replayExecution(result.execution);
+    const saved = store.save(next, { kind: 'execution' });
+    if (saved instanceof Promise) await saved.catch(() => undefined);
+    retried.push({ report: result.report, execution: result.execution });
+    result = await executeOne(
+      flow,
+      { ...options, execution: next, runInputs: result.runInputs, resumeInputs: undefined, previousLogs: undefined },
+      parent === undefined ? undefined : { ...parent, onCreated: undefined },
+      masker,
+    );
+  }
+  return retried.length === 0 ? result : { ...result, retried };
+}
+
+/** Kestra's `ExecutionService.replay(execution, null, null)`: the new execution of a `CREATE_NEW_EXECUTION` retry, CREATED. */
+export function replayExecution(execution: Execution): Execution {
+  const id = newId();
+  const e = clonePlain(execution);
+  return {
+    id,
+    ...(e.tenantId === undefined ? {} : { tenantId: e.tenantId }),
+    namespace: e.namespace,
+    flowId: e.flowId,
+    flowRevision: e.flowRevision,
+    taskRunList: [],
+    inputs: e.inputs,
+    ...(e.outputs === undefined ? {} : { outputs: e.outputs }),
+    labels: e.labels,
+    ...(e.variables === undefined ? {} : { variables: e.variables }),
+    state: newState('CREATED'),
+    parentId: e.id,
+    originalId: e.originalId,
+    ...(e.trigger === undefined ? {} : { trigger: e.trigger }),
+    ...(e.scheduleDate === undefined ? {} : { scheduleDate: e.scheduleDate }),
+    metadata: {
+      attemptNumber: (e.metadata?.attemptNumber ?? 1) + 1,
+      originalCreatedDate: e.metadata?.originalCreatedDate ?? e.state.startDate,
+    },
+  };
+}
+
+async function executeOne(
+  flow: Flow,
+  options: RunFlowOptions & ContinueOptions,
+  parent: ParentLink | undefined,
+  masker: Masker,
+): Promise<ExecuteResult> {
   if (flow.disabled && options.execution === undefined) throw new FlowDisabledError(flow.namespace, flow.id);
   const setup: { engine: FlowEngine; tenant: string; storage: StorageDirs; kestraUrl?: string | undefined } =
     parent !== undefined
@@ -211,7 +291,6 @@ async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, pa
         : { parent: { namespace: parent.execution.namespace, flowId: parent.execution.flowId, executionId: parent.execution.id } }),
     });
   ensureRunnerFunctions(engine);
-  const masker = parent?.masker ?? new Masker();
   for (const value of options.sensitiveValues ?? []) masker.add(value);
   const scope: RenderScope = { tenant, namespace: flow.namespace, onSensitiveValue: (v) => masker.add(v) };
   const registry = options.registry ?? defaultTaskRegistry;
@@ -373,7 +452,10 @@ async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, pa
   await Promise.allSettled(background);
   await store.flush?.();
   const rawOutputs = run.rawFlowOutputs();
+  const newExecutionDelay = run.newExecutionDelay;
   return {
+    runInputs: inputs,
+    ...(newExecutionDelay === undefined ? {} : { newExecutionDelay }),
     report: buildReport(run, tenant),
     // The run is over (detached subflows included): its execution no longer changes.
     execution: run.execution,

@@ -83,6 +83,25 @@ finally:
 });
 
 describe('pebbleflow run: the task-run tree and the --json report', () => {
+  test('a CREATE_NEW_EXECUTION retry: each retried execution is printed, then the last one; the exit code is the last one’s', async () => {
+    write(
+      'retry-new.yaml',
+      `id: retry-new
+namespace: company.team
+tasks:
+  - id: fail
+    type: io.kestra.plugin.core.execution.Fail
+    retry: { behavior: CREATE_NEW_EXECUTION, type: constant, maxAttempt: 2, interval: PT0.1S }
+`,
+    );
+    const r = await cli(['run', 'retry-new.yaml'], { cwd: dir });
+    expect(r.code).toBe(1);
+    const ids = [...r.stdout.matchAll(/^. (RETRIED|FAILED) +company\.team\.retry-new +execution (\w+)/gm)].map((m) => [m[1], m[2]]);
+    expect(ids.map(([state]) => state)).toEqual(['RETRIED', 'FAILED']);
+    expect(ids[0]?.[1]).not.toBe(ids[1]?.[1]);
+    expect(r.stdout).toContain('retried in a new execution');
+  });
+
   test('children indented under their flowable, loop values shown', async () => {
     const r = await cli(['run', 'loop.yaml'], { cwd: dir });
     expect(r.code).toBe(0);

@@ -144,6 +144,20 @@ tasks:
     message: x
 `,
   );
+  flow(
+    'retry-chain',
+    `id: retry-chain
+namespace: company.team
+tasks:
+  - id: fail
+    type: io.kestra.plugin.core.execution.Fail
+    retry:
+      behavior: CREATE_NEW_EXECUTION
+      type: constant
+      maxAttempt: 3
+      interval: PT0.2S
+`,
+  );
   server = await startServer([dir.flows, '--port', '0'], { cwd: dir.dir });
   client = sdk(server.url);
 });
@@ -267,6 +281,36 @@ describe('execute a flow with inputs', () => {
     expect(found.inputs).toEqual({ upstream: 'hi Ada' });
     const logs = await getJson<ApiLog[]>(api(`/logs/${found.id}`));
     expect(logs.body[0]?.message).toBe('after hello SUCCESS hi Ada');
+  });
+});
+
+describe('retry with behavior CREATE_NEW_EXECUTION', () => {
+  test('the retried execution ends RETRIED and the new executions of the chain are stored, listed and run', async () => {
+    const res = await postForm<ApiExecution>(api('/executions/company.team/retry-chain?wait=true'), {});
+    expect(res.status).toBe(200);
+    // wait=true answers once the execution is terminated: RETRIED is (Kestra's State.Type#isTerminated).
+    expect(res.body.state.current).toBe('RETRIED');
+    const first = res.body;
+    const search = (): Promise<{ body: Paged<ApiExecution> }> =>
+      getJson<Paged<ApiExecution>>(api('/executions/search?namespace=company.team&flowId=retry-chain&size=10'));
+    const all = await until('the chain of three executions to end', async () => {
+      const { body } = await search();
+      return body.results.length === 3 && body.results.every((e) => e.state.current !== 'CREATED' && e.state.current !== 'RUNNING')
+        ? body.results
+        : undefined;
+    });
+    expect(all.map((e) => e.state.current).sort()).toEqual(['FAILED', 'RETRIED', 'RETRIED']);
+    const byParent = new Map(all.map((e) => [(e as ApiExecution & { parentId?: string }).parentId, e]));
+    const second = byParent.get(first.id);
+    const third = second === undefined ? undefined : byParent.get(second.id);
+    expect([second?.state.current, third?.state.current]).toEqual(['RETRIED', 'FAILED']);
+    const read = await getJson<ApiExecution & { originalId?: string; metadata?: { attemptNumber: number } }>(
+      api(`/executions/${third?.id ?? 'none'}`),
+    );
+    expect(read.status).toBe(200);
+    expect(read.body.originalId).toBe(first.id);
+    expect(read.body.metadata?.attemptNumber).toBe(3);
+    expect(read.body.taskRunList?.map((t) => [t.taskId, t.state.current])).toEqual([['fail', 'FAILED']]);
   });
 });
 

@@ -143,7 +143,9 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
       : await continueExecution(work.flow, options);
   await (pendingFlush ?? flushDirty());
   if (work.handingBack()) return last;
-  const final = result.execution;
+  // A CREATE_NEW_EXECUTION retry chain: the runner stored the new executions as it made them (as
+  // Subflow executions); this job's own execution is the first of the chain.
+  const final = result.retried?.[0]?.execution ?? result.execution;
   return { ...final, tenantId: work.tenant, ...(main.secretInputs === undefined ? {} : { secretInputs: main.secretInputs }) };
 }
 

@@ -4,7 +4,7 @@
  * random delays, maxAttempt and maxDuration.
  */
 import { jest } from '@jest/globals';
-import { first, run } from '../../support/kestra-flows.js';
+import { first, run, runOne } from '../../support/kestra-flows.js';
 
 jest.setTimeout(60_000);
 
@@ -86,4 +86,36 @@ test('retrySubflow: a Subflow task is retried with the flow retry', async () => 
   const r = await run('retry-subflow.yaml');
   expect(r.state).toBe('FAILED');
   expect(r.taskRuns[0]?.attempts).toHaveLength(3);
+});
+
+/**
+ * retryNewExecutionTaskDuration, retryNewExecutionTaskAttempts, retryNewExecutionFlowDuration,
+ * retryNewExecutionFlowAttempts: `behavior: CREATE_NEW_EXECUTION` ends the execution RETRIED and
+ * starts a new one, three executions in all; Kestra asserts the terminated states of the flow's
+ * executions, `containsInAnyOrder(RETRIED, RETRIED, FAILED)`.
+ */
+test.each([
+  'retry-new-execution-task-duration.yml',
+  'retry-new-execution-task-attempts.yml',
+  'retry-new-execution-flow-duration.yml',
+  'retry-new-execution-flow-attempts.yml',
+])('%s: three executions, RETRIED, RETRIED, FAILED', async (file) => {
+  const result = await runOne(file);
+  const chain = [...(result.retried ?? []), result];
+  expect(chain.map((r) => r.execution.state.current).sort()).toEqual(['FAILED', 'RETRIED', 'RETRIED']);
+  // In order: each new execution is Kestra's replay of the previous one.
+  expect(chain.map((r) => r.execution.state.current)).toEqual(['RETRIED', 'RETRIED', 'FAILED']);
+  const [a, b, c] = chain.map((r) => r.execution);
+  expect(new Set([a?.id, b?.id, c?.id]).size).toBe(3);
+  expect([b?.parentId, c?.parentId]).toEqual([a?.id, b?.id]);
+  expect([a?.originalId, b?.originalId, c?.originalId]).toEqual([a?.id, a?.id, a?.id]);
+  expect([a?.metadata?.attemptNumber, b?.metadata?.attemptNumber, c?.metadata?.attemptNumber]).toEqual([undefined, 2, 3]);
+  expect(c?.metadata?.originalCreatedDate).toBe(a?.state.startDate);
+  // The failed task run of a retried execution ends RETRIED too; each execution ran it once.
+  expect(chain.map((r) => [r.execution.taskRunList.length, r.execution.taskRunList[0]?.state.current])).toEqual([
+    [1, 'RETRIED'],
+    [1, 'RETRIED'],
+    [1, 'FAILED'],
+  ]);
+  expect(result.execution.labels).toEqual(a?.labels);
 });
