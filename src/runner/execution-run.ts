@@ -27,6 +27,8 @@ import {
   type PauseOutcome,
   type PauseRequest,
   type SubflowRequest,
+  type TriggerToggleRequest,
+  type TriggerToggleResult,
   type SubflowResult,
   type TaskDefinition,
   type TaskRunContext,
@@ -957,6 +959,7 @@ export class ExecutionRun {
     startSubflow: (request, link) => this.#p.startSubflow(request, link),
     restartChildren: (frame) => this.#restartChildren(frame),
     executions: () => this.#p.options.executions,
+    triggers: () => this.#p.options.triggers,
     files: () => this.#p.files,
     logs: () => this.logs,
   };
@@ -1389,6 +1392,7 @@ interface RunInternals {
   startSubflow(request: SubflowRequest, link: { execution: Execution; taskRun: TaskRun; signal: AbortSignal }): Promise<SubflowResult>;
   restartChildren(frame: Frame): void;
   executions(): RunFlowOptions['executions'];
+  triggers(): RunFlowOptions['triggers'];
   files(): ExecutionFiles;
   logs(): readonly LogEntry[];
 }
@@ -1539,5 +1543,15 @@ class RunTaskContext implements TaskRunContext {
   async findExecution(executionId: string): Promise<Execution | undefined> {
     if (executionId === this.execution.id) return this.execution;
     return this.#run.executions()?.find?.(executionId);
+  }
+
+  async toggleTrigger(request: TriggerToggleRequest): Promise<TriggerToggleResult> {
+    const triggers = this.#run.triggers();
+    if (triggers === undefined)
+      throw new TaskError(
+        'UNSUPPORTED',
+        'Toggle needs the trigger store, and triggers live in `pebbleflow server`: a local run (`pebbleflow run`) has no triggers to enable or disable',
+      );
+    return triggers.toggle(request);
   }
 }

@@ -4,6 +4,7 @@ import { PebbleflowError } from '../errors/pebbleflow-error.js';
 import type { Execution, Label, StateType } from '../flow/execution.js';
 import type { FlowRepository } from '../flow/repository.js';
 import type { LogLevel } from '../flow/schema.js';
+import type { TriggerToggleRequest, TriggerToggleResult } from '../tasks/definition.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import type { FetchLike } from '../tasks/types.js';
 import type { ExecutionStore } from './store.js';
@@ -137,6 +138,13 @@ export interface RunFlowOptions {
     resume?(executionId: string, inputs: Readonly<Record<string, unknown>>): Promise<void>;
     /** An execution by id, as kept (masked): what SlackExecution and the other execution notifications report with `executionId`. */
     find?(executionId: string): Promise<Execution | undefined>;
+  };
+  /**
+   * The triggers of the flows a Toggle task may enable or disable: `pebbleflow server` gives its
+   * trigger engine; without it (`pebbleflow run`) Toggle fails.
+   */
+  readonly triggers?: {
+    toggle(request: TriggerToggleRequest): Promise<TriggerToggleResult>;
   };
   /** Written on each attempt (`workerId`); default `local`. */
   readonly workerId?: string;

@@ -389,6 +389,11 @@ function embeddedMode(o: {
         o.flows.get(namespace, id, options?.revision === undefined ? {} : { revision: options.revision })?.flow,
     }),
     resume: (_tenant, id, inputs) => o.resume(id, inputs),
+    // A Toggle task: the trigger engine saves the state and arms or disarms the schedule.
+    toggleTrigger: async (_tenant, request) => {
+      if (triggers === undefined) throw new Error('The triggers are not started yet');
+      return triggers.toggle(request);
+    },
   });
   const queue = new EmbeddedQueue(processor, { concurrency: o.concurrency });
   const schedules = new EmbeddedScheduler({ tenant: o.tenant, store, log: o.log });

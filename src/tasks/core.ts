@@ -25,6 +25,7 @@ import { switchTask } from './flow/switch.js';
 import { waitForTask } from './flow/wait-for.js';
 import { requestTask } from './http/request.js';
 import { logTask } from './log/log.js';
+import { toggleTask } from './trigger/toggle.js';
 import { outputValuesTask } from './output/output-values.js';
 import { FILE_TASKS } from './files.js';
 import { BUNDLED_TASKS } from './bundled.js';
@@ -53,6 +54,8 @@ export const CORE_TASKS: readonly TaskDefinition[] = [
   setVariablesTask,
   unsetVariablesTask,
   resumeTask,
+  // trigger
+  toggleTask,
   // debug, log, output, http
   returnTask,
   echoTask,

@@ -208,6 +208,17 @@ export interface PauseRequest {
 export type PauseOutcome =
   { readonly resumed: true; readonly inputs: Readonly<Record<string, unknown>> } | { readonly resumed: false; readonly reason: 'timeout' };
 
+/** A trigger a Toggle task enables or disables (in the execution's tenant). */
+export interface TriggerToggleRequest {
+  readonly namespace: string;
+  readonly flowId: string;
+  readonly triggerId: string;
+  readonly enabled: boolean;
+}
+
+/** What toggling found: done, or the flow (as Subflow finds flows) or its trigger missing. */
+export type TriggerToggleResult = 'toggled' | 'flow-not-found' | 'trigger-not-found';
+
 /** A child flow run by a Subflow task. */
 export interface SubflowRequest {
   readonly namespace: string;
@@ -305,6 +316,8 @@ export interface TaskRunContext {
   resumeExecution(request: { readonly executionId: string; readonly inputs: Readonly<Record<string, unknown>> }): Promise<void>;
   /** An execution by id: this one (masked view), or one the run can reach (`RunFlowOptions.executions.find`; the CLI's kept executions). */
   findExecution(executionId: string): Promise<Readonly<Execution> | undefined>;
+  /** Enables or disables a flow's trigger (Toggle): fails when the run has no triggers (`RunFlowOptions.triggers`: the server's). */
+  toggleTrigger(request: TriggerToggleRequest): Promise<TriggerToggleResult>;
 }
 
 export interface TaskResult {

@@ -8,6 +8,7 @@
  */
 import { checkFlow } from '../../flow/loader.js';
 import type { TaskRegistry } from '../../tasks/registry.js';
+import type { TriggerToggleRequest, TriggerToggleResult } from '../../tasks/definition.js';
 import type { Flow } from '../../flow/model.js';
 import type { FlowRepository as RunnerFlows } from '../../flow/repository.js';
 import { isTerminal, type ExecutionTrigger, type Label } from '../../runner/execution.js';
@@ -72,6 +73,8 @@ export interface ProcessorOptions {
   readonly flows?: (job: ExecutionJob) => RunnerFlows;
   /** How a Resume task resumes an execution. */
   readonly resume?: (tenant: string, executionId: string, inputs: Readonly<Record<string, unknown>>) => Promise<void>;
+  /** How a Toggle task enables or disables a trigger. */
+  readonly toggleTrigger?: (tenant: string, request: TriggerToggleRequest) => Promise<TriggerToggleResult>;
 }
 
 const LOG_FLUSH_MS = 50;
@@ -194,6 +197,9 @@ export class ExecutionProcessor {
       flows: this.options.flows?.(job) ?? new JobFlows(job, (f) => this.parse(job.tenant, f)),
       ...(job.resumeInputs === undefined ? {} : { resumeInputs: job.resumeInputs }),
       ...(this.options.resume === undefined ? {} : { resume: (id, inputs) => this.options.resume!(job.tenant, id, inputs) }),
+      ...(this.options.toggleTrigger === undefined
+        ? {}
+        : { toggleTrigger: (request: TriggerToggleRequest) => this.options.toggleTrigger!(job.tenant, request) }),
       ...(this.options.env === undefined ? {} : { env: this.options.env }),
       ...(continued ? { previousLogs: await store.logs(job.tenant, job.executionId) } : {}),
       save: async (next) => {

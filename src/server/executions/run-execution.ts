@@ -11,6 +11,7 @@ import type { FlowRepository as RunnerFlows } from '../../flow/repository.js';
 import { clonePlain } from '../../runner/context.js';
 import type { Execution } from '../../runner/execution.js';
 import type { TaskRegistry } from '../../tasks/registry.js';
+import type { TriggerToggleRequest, TriggerToggleResult } from '../../tasks/definition.js';
 import { resumeExecution, runExecution as continueExecution, type StorageDirs } from '../../runner/runner.js';
 import type { ExecutionStore as RunnerStore } from '../../runner/store.js';
 import type { FlowEngine, LogEntry } from '../../runner/types.js';
@@ -40,6 +41,8 @@ export interface RunWork {
   readonly flows?: RunnerFlows;
   /** How a Resume task resumes an execution. */
   readonly resume?: (executionId: string, inputs: Readonly<Record<string, unknown>>) => Promise<void>;
+  /** How a Toggle task enables or disables a trigger. */
+  readonly toggleTrigger?: (request: TriggerToggleRequest) => Promise<TriggerToggleResult>;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly previousLogs?: readonly LogRecord[];
   /** Called with every change, in order. */
@@ -134,6 +137,7 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
     sensitiveValues: Object.values(secrets),
     ...(work.flows === undefined ? {} : { flows: work.flows }),
     ...(work.resume === undefined ? {} : { executions: { resume: work.resume } }),
+    ...(work.toggleTrigger === undefined ? {} : { triggers: { toggle: work.toggleTrigger } }),
     ...(work.env === undefined ? {} : { env: work.env }),
     ...(work.previousLogs === undefined ? {} : { previousLogs: work.previousLogs.map(toLogEntry) }),
   };

@@ -21,4 +21,13 @@ export type RedisMessage =
   | { readonly t: 'log'; readonly tenant: string; readonly record: unknown }
   | { readonly t: 'kill'; readonly tenant: string; readonly id: string }
   /** A Resume task on a worker asks the servers (which have the flows) to resume an execution. */
-  | { readonly t: 'resume'; readonly tenant: string; readonly id: string; readonly inputs: Record<string, unknown> };
+  | { readonly t: 'resume'; readonly tenant: string; readonly id: string; readonly inputs: Record<string, unknown> }
+  /** A Toggle task on a worker asks the servers (which have the flows and arm the schedules) to enable or disable a trigger. */
+  | {
+      readonly t: 'toggle';
+      readonly tenant: string;
+      readonly namespace: string;
+      readonly flowId: string;
+      readonly triggerId: string;
+      readonly enabled: boolean;
+    };

@@ -108,6 +108,20 @@ export async function redisMode(o: {
           void executions
             .resume(message.id, message.inputs)
             .catch((e: Error) => o.log(`pebbleflow: resume of ${message.id} asked by a worker: ${e.message}`));
+        else if (message.t === 'toggle') {
+          const { namespace, flowId, triggerId, enabled } = message;
+          void triggers
+            .toggle({ namespace, flowId, triggerId, enabled })
+            .then((result) => {
+              if (result !== 'toggled')
+                o.log(
+                  `pebbleflow: Toggle of trigger ${triggerId} of ${namespace}.${flowId} asked by a worker: ${result.replaceAll('-', ' ')}`,
+                );
+            })
+            .catch((e: Error) =>
+              o.log(`pebbleflow: Toggle of trigger ${triggerId} of ${namespace}.${flowId} asked by a worker: ${e.message}`),
+            );
+        }
       });
       loop = consumeStates(triggers);
     },

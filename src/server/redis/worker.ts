@@ -77,6 +77,13 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
       if ((await redis.publish(keys.events, JSON.stringify(message))) === 0)
         throw new Error(`No server is listening to resume execution ${id}`);
     },
+    // A Toggle task: the servers have the flows and the schedules; each applies it (the same state).
+    toggleTrigger: async (tenant, request) => {
+      const message: RedisMessage = { t: 'toggle', tenant, ...request };
+      if ((await redis.publish(keys.events, JSON.stringify(message))) === 0)
+        throw new Error(`No server is listening to toggle trigger ${request.triggerId} of ${request.namespace}.${request.flowId}`);
+      return 'toggled';
+    },
   });
   // Schedules create executions the way the server does (inputs checked, SECRETs encrypted), with
   // the Subflow sources the schedule's job carries.

@@ -2,13 +2,15 @@
  * The triggers of the served flows: Schedule (armed on a schedule backend: the embedded timer or
  * BullMQ job schedulers), Webhook (`/executions/webhook/{namespace}/{flowId}/{key}`) and Flow
  * (another flow's execution reaching one of `states`, with the Execution* conditions). A disabled
- * flow or trigger arms nothing; trigger or condition types pebbleflow does not know are reported
+ * flow or trigger arms nothing, nor does a trigger whose stored state is disabled (a Toggle task,
+ * `stopAfter`); trigger or condition types pebbleflow does not know are reported
  * once and left unarmed. Kestra's behaviour is the reference for each: see the files cited in
  * `schedule.ts`, `conditions.ts` and `core/src/main/java/io/kestra/plugin/core/trigger/{Webhook,Flow}.java`.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { FLOW_TRIGGER, SCHEDULE_TRIGGER, TERMINATED_STATE_NAMES, WEBHOOK_TRIGGER, type TriggerDefinition } from '../../flow/triggers.js';
 import type { FlowEngine } from '../../runner/types.js';
+import type { TriggerToggleRequest, TriggerToggleResult } from '../../tasks/definition.js';
 import type { FlowChange, FlowRecord, FlowRepository } from '../flows/flow-repository.js';
 import { HttpError, illegalState, notFound } from '../http/errors.js';
 import { newState, type StoredExecution } from '../executions/model.js';
@@ -141,6 +143,43 @@ export class TriggerEngine {
     for (const t of record.flow.triggers) if (t.type !== SCHEDULE_TRIGGER && !record.flow.disabled && !t.disabled) this.usable(record, t);
   }
 
+  /** Whether a trigger's stored state says it is disabled (a Toggle task, `stopAfter`). */
+  private async stateDisabled(record: FlowRecord, triggerId: string): Promise<boolean> {
+    return (await this.o.store.getTrigger(this.o.tenant, this.uid(record, triggerId)))?.disabled === true;
+  }
+
+  /**
+   * Kestra's Toggle task: saves the trigger's state with `disabled = !enabled`, and disarms a
+   * disabled Schedule or arms an enabled one again (from its next tick: the ticks it missed while
+   * disabled do not run). Webhook and Flow triggers read the state when they would fire.
+   */
+  async toggle(request: TriggerToggleRequest): Promise<TriggerToggleResult> {
+    const record = this.o.flows.get(request.namespace, request.flowId);
+    if (record === undefined) return 'flow-not-found';
+    const t = record.flow.triggers.find((x) => x.id === request.triggerId);
+    if (t === undefined) return 'trigger-not-found';
+    const uid = this.uid(record, t.id);
+    const state = await this.o.store.getTrigger(this.o.tenant, uid);
+    const disabled = !request.enabled;
+    const { date: _date, nextExecutionDate: _next, ...kept } = state ?? {};
+    await this.o.store.saveTrigger({
+      // Re-enabled: armed from its next tick. Otherwise the dates are kept (a restart resumes from them).
+      ...(disabled || state?.disabled !== true ? state : kept),
+      tenantId: this.o.tenant,
+      namespace: record.namespace,
+      flowId: record.id,
+      triggerId: t.id,
+      disabled,
+      updatedDate: new Date().toISOString(),
+    });
+    if (t.type === SCHEDULE_TRIGGER) {
+      if (disabled || record.flow.disabled || t.disabled || !this.usable(record, t)) await this.o.schedules.disarm(uid);
+      else await this.o.schedules.arm(record, t, scheduleSpec(t));
+    }
+    this.o.log(`pebbleflow: ${record.namespace}.${record.id} trigger ${t.id} ${disabled ? 'disabled' : 'enabled'} (Toggle)`);
+    return 'toggled';
+  }
+
   // --- Schedule ---------------------------------------------------------------------------------
 
   /**
@@ -174,6 +213,7 @@ export class TriggerEngine {
     }
     if (match === undefined) throw notFound('Webhook not found');
     if (!this.usable(record, match)) throw notFound('Webhook not found');
+    if (await this.stateDisabled(record, match.id)) throw notFound('Webhook not found');
     const variables = { body: webhookBody(request.body), headers: request.headers, parameters: request.parameters };
     // Kestra checks the conditions against the execution it is about to start: CREATED, of this flow.
     const about = {
@@ -218,6 +258,7 @@ export class TriggerEngine {
         if (!this.usable(record, t)) continue;
         if (!allConditionsHold(t.conditions, execution)) continue;
         if (!preconditionsHold(t, execution)) continue;
+        if (await this.stateDisabled(record, t.id)) continue;
         await this.fireFlowTrigger(record, t, execution).catch((e: Error) =>
           this.o.log(`pebbleflow: Failed to trigger flow ${record.namespace}.${record.id} for trigger ${t.id}: ${e.message}`),
         );
