@@ -25,7 +25,8 @@ import {
   type PositionIndex,
 } from '../yaml-check/index.js';
 import { FlowValidationError, isFlowError, type FlowProblem } from './errors.js';
-import type { ConcurrencyLimit, Flow, FlowOutputDefinition, InputDefinition, RetryPolicy, TaskNode } from './model.js';
+import type { ConcurrencyLimit, Flow, FlowOutputDefinition, InputDefinition, RetryPolicy, SlaDefinition, TaskNode } from './model.js';
+import { parseDuration } from './duration.js';
 import {
   EXPECTED,
   buildFlowJsonSchema,
@@ -401,9 +402,46 @@ function buildFlow(root: Record<string, unknown>, c: Checker, file: string | und
           },
         }
       : {}),
+    sla: slaOf(root.sla, c),
     triggers,
     ...(file === undefined ? {} : { file }),
   };
+}
+
+/** `sla:`, already checked against the schema (labels as a map or a list of `{key, value}`); each type's required field checked here. */
+function slaOf(raw: unknown, c: Checker): SlaDefinition[] {
+  if (!Array.isArray(raw)) return [];
+  raw.forEach((s, i) => {
+    if (!isRecord(s)) return;
+    if (s.type === 'MAX_DURATION') {
+      if (s.duration === undefined) c.add('MISSING_PROPERTY', 'Missing required property `duration`', ['sla', i], 'key');
+      else if (typeof s.duration !== 'string' || parseDuration(s.duration) === undefined) {
+        c.add('INVALID_VALUE', `Invalid value \`${String(s.duration)}\` for \`duration\`: expected an ISO-8601 duration such as PT1H`, [
+          'sla',
+          i,
+          'duration',
+        ]);
+      }
+    }
+    if (s.type === 'EXECUTION_ASSERTION' && s.assert === undefined)
+      c.add('MISSING_PROPERTY', 'Missing required property `assert`', ['sla', i], 'key');
+  });
+  return raw.filter(isRecord).map((s) => {
+    const labels: { key: string; value: string }[] = [];
+    if (Array.isArray(s.labels)) {
+      for (const l of s.labels) if (isRecord(l)) labels.push({ key: String(l.key), value: String(l.value) });
+    } else if (isRecord(s.labels)) {
+      for (const [key, value] of Object.entries(s.labels)) labels.push({ key, value: String(value) });
+    }
+    return {
+      id: String(s.id),
+      type: s.type as SlaDefinition['type'],
+      behavior: s.behavior as SlaDefinition['behavior'],
+      ...(typeof s.duration === 'string' ? { duration: s.duration } : {}),
+      ...(typeof s.assert === 'string' ? { assert: s.assert } : {}),
+      labels,
+    };
+  });
 }
 
 /** Kestra's `maxAttempts`, from either spelling (`maxAttempt` in flows written for Kestra before 0.22). */

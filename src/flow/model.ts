@@ -86,6 +86,19 @@ export interface ConcurrencyLimit {
   readonly behavior: 'QUEUE' | 'CANCEL' | 'FAIL';
 }
 
+/** Kestra's flow `sla`: MAX_DURATION (watched while the execution runs) or EXECUTION_ASSERTION (checked at every change). */
+export interface SlaDefinition {
+  readonly id: string;
+  readonly type: 'MAX_DURATION' | 'EXECUTION_ASSERTION';
+  readonly behavior: 'FAIL' | 'CANCEL' | 'NONE';
+  /** MAX_DURATION: ISO-8601. */
+  readonly duration?: string;
+  /** EXECUTION_ASSERTION: a template that must render truthy. */
+  readonly assert?: string;
+  /** Added to the execution when the SLA is violated. */
+  readonly labels: readonly { readonly key: string; readonly value: string }[];
+}
+
 export interface Flow {
   readonly id: string;
   readonly namespace: string;
@@ -104,6 +117,7 @@ export interface Flow {
   /** Flow-level retry: used by a failed task that has none (nor a flowable parent with one). */
   readonly retry?: RetryPolicy;
   readonly concurrency?: ConcurrencyLimit;
+  readonly sla: readonly SlaDefinition[];
   readonly disabled: boolean;
   /** As written; the server arms the supported ones (a local run fires none). */
   readonly triggers: readonly TriggerDefinition[];

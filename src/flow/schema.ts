@@ -338,7 +338,24 @@ export function flowObjectSchema(taskItems: JsonSchema, inputItems: JsonSchema):
         additionalProperties: false,
         description: 'Enforced between runs of one process (CLI runs are separate processes).',
       },
-      sla: { type: 'array', items: { type: 'object' }, description: 'Accepted; a local run does not evaluate SLAs.' },
+      sla: {
+        type: 'array',
+        description:
+          "Service-level agreements, evaluated as Kestra's SLAService does (MAX_DURATION while the execution runs, EXECUTION_ASSERTION at every change).",
+        items: {
+          type: 'object',
+          required: ['id', 'type', 'behavior'],
+          properties: {
+            id: { type: 'string', minLength: 1 },
+            type: { enum: ['MAX_DURATION', 'EXECUTION_ASSERTION'] },
+            behavior: { enum: ['FAIL', 'CANCEL', 'NONE'] },
+            duration: { type: 'string', description: 'MAX_DURATION: the longest the execution may run (ISO-8601).' },
+            assert: { type: 'string', description: 'EXECUTION_ASSERTION: a template that must render true.' },
+            labels: { anyOf: [{ type: 'object' }, { type: 'array' }], description: 'Added to the execution when the SLA is violated.' },
+          },
+          additionalProperties: false,
+        },
+      },
       listeners: { type: 'array', items: { type: 'object' }, deprecated: true, description: 'Accepted; not run.' },
       extend: { type: 'object', description: 'Metadata of public blueprints; accepted and ignored.' },
       checks: { type: 'array', items: { type: 'object' }, description: 'Accepted; a local run does not evaluate them.' },

@@ -232,7 +232,10 @@ export class ExecutionRun {
   async run(): Promise<void> {
     const flow = this.flow;
     this.#setExecutionState('RUNNING');
+    const stopSlaTimers = this.#watchSla();
     const main = await this.#runList(this.#items(flow.tasks), 'sequential', 0, undefined, 'tasks', this.#root.signal);
+    stopSlaTimers();
+    await this.#slaChecks;
     let state = this.#exitState ?? stateOf(main.states);
     const pending = !main.failed && main.states.includes('PAUSED') && this.#exitState === undefined;
     if (main.failed && !this.#root.signal.aborted && this.#exitState === undefined && flow.errors.length > 0) {
@@ -277,6 +280,78 @@ export class ExecutionRun {
       await this.#runList(this.#items(flow.afterExecution), 'sequential', 0, undefined, 'afterExecution', new AbortController().signal);
     }
     await this.#settleBackground();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // SLA (Kestra's SLAService, ExecutorService.handleExecutionChangedSLA and processViolation)
+  // -------------------------------------------------------------------------------------------
+
+  /** EXECUTION_ASSERTION checks in flight, one after the other. */
+  #slaChecks: Promise<void> = Promise.resolve();
+  #slaViolated = false;
+
+  /** Arms the MAX_DURATION SLAs and checks the assertions once; returns what disarms the timers. */
+  #watchSla(): () => void {
+    const sla = this.flow.sla;
+    if (sla.length === 0) return () => undefined;
+    const timers: ReturnType<typeof setTimeout>[] = [];
+    for (const s of sla) {
+      if (s.type !== 'MAX_DURATION' || s.duration === undefined) continue;
+      const limit = parseDuration(s.duration);
+      if (limit === undefined) continue; // refused when the flow loads
+      // Kestra's monitor fires once the duration is exceeded; the execution's start is the reference.
+      const timer = setTimeout(() => {
+        const elapsed = Date.now() - Date.parse(this.execution.state.startDate);
+        const reason = `execution duration of ${formatJavaDuration(elapsed)} exceed the maximum duration of ${formatJavaDuration(limit)}.`;
+        this.#slaViolation(s, reason);
+      }, limit + 1);
+      timer.unref?.();
+      timers.push(timer);
+    }
+    this.#checkAssertions();
+    return () => timers.forEach((t) => clearTimeout(t));
+  }
+
+  /** Kestra evaluates EXECUTION_ASSERTION SLAs at every change of a running execution: here, at its start and when a task run ends. */
+  #checkAssertions(): void {
+    const assertions = this.flow.sla.filter((s) => s.type === 'EXECUTION_ASSERTION' && s.assert !== undefined);
+    if (assertions.length === 0 || this.#slaViolated || isTerminal(this.execution.state.current)) return;
+    this.#slaChecks = this.#slaChecks.then(async () => {
+      // Only the first violation of an evaluation changes the execution; the others are logged.
+      let first = true;
+      for (const s of assertions) {
+        let rendered: string;
+        try {
+          rendered = await this.#engine.render(s.assert!, this.#flowVariables(), this.#scopeFor(this.#root.signal));
+        } catch (e) {
+          this.#log(undefined, 'ERROR', `Ignoring SLA '${s.id}' because of the error: ${messageOf(e)}`);
+          continue;
+        }
+        if (isTruthy(rendered)) continue;
+        const reason = `assertion is false: ${s.assert}.`;
+        if (first) this.#slaViolation(s, reason);
+        else this.#log(undefined, 'WARN', `SLA '${s.id}' violated: ${reason}`);
+        first = false;
+      }
+    });
+  }
+
+  /** processViolation: FAIL or CANCEL ends the execution in that state (running task runs are killed); the SLA's labels are added. */
+  #slaViolation(sla: Flow['sla'][number], reason: string): void {
+    if (isTerminal(this.execution.state.current)) return;
+    this.#log(undefined, 'WARN', `SLA '${sla.id}' violated: ${reason}`);
+    if (sla.behavior !== 'NONE' && !this.#slaViolated) {
+      this.#slaViolated = true;
+      if (sla.behavior === 'FAIL') this.#log(undefined, 'ERROR', `Execution failed due to SLA '${sla.id}' violated: ${reason}`);
+      this.#exitState ??= sla.behavior === 'FAIL' ? 'FAILED' : 'CANCELLED';
+      this.#root.abort(new Interruption('EXIT', `Execution ended by SLA '${sla.id}'`));
+    }
+    const missing = sla.labels.filter((l) => !this.execution.labels.some((e) => e.key === l.key && e.value === l.value));
+    if (missing.length > 0) {
+      this.execution.labels = [...this.execution.labels, ...missing.map((l): Label => ({ key: l.key, value: l.value }))];
+      this.#labelsVar = labelsVariable(this.execution.labels);
+      this.#save();
+    }
   }
 
   async #settleBackground(): Promise<void> {
@@ -808,6 +883,7 @@ export class ExecutionRun {
     }
     this.#setState(frame, state);
     if (this.#emitEvents) this.#emit({ type: 'task-end', taskRun: this.#taskRunReport(frame.taskRun) });
+    if (this.flow.sla.length > 0) this.#checkAssertions();
     return state;
   }
 

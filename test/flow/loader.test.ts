@@ -104,6 +104,26 @@ tasks:
     expect(parseFlow(source).id).toBe('f');
   });
 
+  test("sla: Kestra's two types, each with its required field, labels as a map or a list", () => {
+    const flow = (sla: string): string =>
+      `id: f\nnamespace: n\nsla:\n${sla}\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n`;
+    expect(problemsOf(flow('  - id: d\n    type: MAX_DURATION\n    behavior: FAIL'))).toEqual([
+      'f.yaml:4:5: Missing required property `duration` (at sla[0])',
+    ]);
+    expect(problemsOf(flow('  - id: d\n    type: MAX_DURATION\n    behavior: FAIL\n    duration: soon'))).toEqual([
+      'f.yaml:7:15: Invalid value `soon` for `duration`: expected an ISO-8601 duration such as PT1H (at sla[0].duration)',
+    ]);
+    expect(problemsOf(flow('  - id: c\n    type: EXECUTION_ASSERTION\n    behavior: NONE'))).toEqual([
+      'f.yaml:4:5: Missing required property `assert` (at sla[0])',
+    ]);
+    const parsed = parseFlow(
+      flow("  - id: c\n    type: EXECUTION_ASSERTION\n    behavior: NONE\n    assert: '{{ true }}'\n    labels:\n      sla: violated"),
+    );
+    expect(parsed.sla).toEqual([
+      { id: 'c', type: 'EXECUTION_ASSERTION', behavior: 'NONE', assert: '{{ true }}', labels: [{ key: 'sla', value: 'violated' }] },
+    ]);
+  });
+
   test('required fields, patterns and types', () => {
     expect(problemsOf('id: "bad id"\ntasks: []\n')).toEqual([
       'f.yaml:1:1: Missing required property `namespace`',

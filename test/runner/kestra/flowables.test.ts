@@ -680,3 +680,31 @@ describe('ForEachItemCaseTest', () => {
     expect(value(r.taskRuns[4]!)).toBe(mergeTaskOutputs.subflowOutputs);
   });
 });
+
+// core/src/test/java/io/kestra/core/runners/SLATestCase.java (run by JdbcRunnerTest)
+describe('SLATestCase', () => {
+  test('maxDurationSLAShouldFail: a MAX_DURATION SLA with behavior FAIL fails the execution', async () => {
+    const started = Date.now();
+    const r = await run('sla-max-duration-fail.yaml');
+    expect(r.state).toBe('FAILED');
+    // Ended by the SLA after 0.5 s, not by the 2 s Sleep.
+    expect(Date.now() - started).toBeLessThan(1800);
+    expect(r.logs.map((l) => l.message)).toContainEqual(
+      expect.stringMatching(/^SLA 'maxDuration' violated: execution duration of PT0\.5\d*S exceed/),
+    );
+  });
+
+  test('maxDurationSLAShouldPass', async () => {
+    expect((await run('sla-max-duration-ok.yaml')).state).toBe('SUCCESS');
+  });
+
+  test('executionConditionSLAShouldPass, ShouldCancel, ShouldLabel', async () => {
+    expect((await run('sla-execution-condition.yaml')).state).toBe('SUCCESS');
+    const cancelled = await run('sla-execution-condition.yaml', { string: 'CANCEL' });
+    expect(cancelled.state).toBe('CANCELLED');
+    const labelled = await run('sla-execution-condition.yaml', { string: 'LABEL' });
+    expect(labelled.state).toBe('SUCCESS');
+    expect(labelled.labels).toContainEqual({ key: 'sla', value: 'violated' });
+    expect(labelled.logs.map((l) => l.message)).toContain("SLA 'condition' violated: assertion is false: {{inputs.string != 'LABEL'}}.");
+  });
+});
