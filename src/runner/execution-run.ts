@@ -234,7 +234,6 @@ export class ExecutionRun {
     this.#setExecutionState('RUNNING');
     const stopSlaTimers = this.#watchSla();
     const main = await this.#runList(this.#items(flow.tasks), 'sequential', 0, undefined, 'tasks', this.#root.signal);
-    stopSlaTimers();
     await this.#slaChecks;
     let state = this.#exitState ?? stateOf(main.states);
     const pending = !main.failed && main.states.includes('PAUSED') && this.#exitState === undefined;
@@ -244,6 +243,7 @@ export class ExecutionRun {
       await this.#runList(this.#items(flow.errors), 'sequential', 0, undefined, 'errors', this.#root.signal);
     }
     if (pending) {
+      stopSlaTimers();
       await this.#settleBackground();
       this.#setExecutionState('PAUSED');
       return;
@@ -259,6 +259,11 @@ export class ExecutionRun {
       this.#p.options.signal?.removeEventListener('abort', onSecondKill);
       if (out.states.includes('FAILED') && state !== 'KILLED') state = 'FAILED';
     }
+    // The SLAs are watched until here (Kestra: until the execution ends): one violated during
+    // `errors` or `finally` still decides the state.
+    stopSlaTimers();
+    await this.#slaChecks;
+    if (this.#slaViolated && this.#exitState !== undefined) state = this.#exitState;
     if (state !== 'FAILED' && state !== 'KILLED' && state !== 'RETRIED' && flow.outputs.length > 0) {
       try {
         const values: Record<string, unknown> = {};

@@ -13,6 +13,7 @@ import { parseIon } from '../../../src/serdes/ion.js';
 import { LocalStorage } from '../../../src/storage/local-storage.js';
 import { parseStorageUri } from '../../../src/storage/uri.js';
 import { byTaskId, byTaskIdAndValue, first, run, runOne, value } from '../../support/kestra-flows.js';
+import { runYaml } from '../../support/flows.js';
 
 import { jest } from '@jest/globals';
 
@@ -706,5 +707,27 @@ describe('SLATestCase', () => {
     expect(labelled.state).toBe('SUCCESS');
     expect(labelled.labels).toContainEqual({ key: 'sla', value: 'violated' });
     expect(labelled.logs.map((l) => l.message)).toContain("SLA 'condition' violated: assertion is false: {{inputs.string != 'LABEL'}}.");
+  });
+
+  // Not a Kestra test: the SLA is watched until the execution ends, `finally` included.
+  test('a MAX_DURATION SLA violated while `finally` runs still fails the execution', async () => {
+    const r = await runYaml(`id: sla-finally
+namespace: company.team
+sla:
+  - id: quick
+    type: MAX_DURATION
+    behavior: FAIL
+    duration: PT0.3S
+tasks:
+  - id: log
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+finally:
+  - id: slow
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT0.8S
+`);
+    expect(r.state).toBe('FAILED');
+    expect(r.logs.map((l) => l.message)).toContainEqual(expect.stringMatching(/^Execution failed due to SLA 'quick' violated/));
   });
 });
