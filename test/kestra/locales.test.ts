@@ -110,6 +110,74 @@ describe('date texts in every locale Java knows', () => {
   });
 });
 
+/**
+ * Quarter names (Q: format context, q: stand-alone; 3 letters abbreviated, 4 wide, 5 narrow) come
+ * from src/engine/data/cldr-quarters.ts, not ICU. The expected texts are CLDR 42's (cldr-dates-full
+ * 42.0.0, main/<locale>/ca-gregorian.json, `quarters`): Java 21's locale data, so what Kestra prints.
+ * Without the table every locale would print the English `1st quarter` / `Q1`.
+ */
+describe('quarter names in every locale (CLDR 42)', () => {
+  const q1 = '2024-03-01T12:00:00Z';
+  const q4 = '2024-11-05T12:00:00Z';
+  const quarter = (pattern: string, locale: string, d = q1): string =>
+    engine.renderSync(`{{ d | date('${pattern}', timeZone='UTC', locale='${locale}') }}`, { d });
+
+  it.each([
+    ['fr', 'QQQQ', q1, '1er trimestre'],
+    ['fr', 'QQQQ', q4, '4e trimestre'],
+    ['fr', 'QQQ', q4, 'T4'],
+    ['de', 'QQQQ', q1, '1. Quartal'],
+    ['de', 'QQQ', q1, 'Q1'],
+    ['ja', 'QQQQ', q1, '第1四半期'],
+    ['ru', 'QQQQ', q4, '4-й квартал'],
+    ['ru', 'QQQ', q4, '4-й кв.'],
+    ['pl', 'QQQQ', q4, 'IV kwartał'],
+    ['nb', 'QQQ QQQQQ', q1, 'K1 1.'],
+    ['zh', 'QQQQ', q1, '第一季度'],
+    // Regional locales inherit their language's names (fr_CA: fr; en_GB: en_001, en).
+    ['fr_CA', 'QQQQ', q1, '1er trimestre'],
+    ['de-CH', 'QQQQ', q1, '1. Quartal'],
+    ['en_GB', 'QQQQ', q1, '1st quarter'],
+    ['pt_BR', 'QQQQ', q1, '1º trimestre'],
+    // …or a parent of CLDR's parentLocales: es_CO → es_419, pt_AO → pt_PT.
+    ['es', 'QQQQ', q1, '1.er trimestre'],
+    ['es_CO', 'QQQQ', q1, '1.º trimestre'],
+    ['pt_AO', 'QQQQ', q1, '1.º trimestre'],
+    // A regional locale with its own names: zh_TW is zh_Hant (Java infers the script), zh_HK overrides it.
+    ['zh_TW', 'QQQ', q1, '第1季'],
+    ['zh_HK', 'QQQ', q1, 'Q1'],
+    ['zh_HK', 'QQQQ', q1, '第1季'],
+    ['es_MX', 'QQQQ', q1, '1.er trimestre'],
+  ])('%s: %s on %s → %s', (locale, pattern, d, expected) => {
+    expect(quarter(pattern, locale, d)).toBe(expected);
+  });
+
+  it('prints the stand-alone names for q where CLDR has them (hu, hr, es_MX), the format ones for Q', () => {
+    expect(quarter('QQQ / qqq', 'hu', q4)).toBe('IV. n.év / 4. n.év');
+    expect(quarter('QQQQ / qqqq', 'hu', q4)).toBe('IV. negyedév / 4. negyedév');
+    expect(quarter('QQQQQ / qqqqq', 'hu', q4)).toBe('IV. / 4.');
+    expect(quarter('QQQ / qqq', 'hr', q1)).toBe('1kv / 1. kv.');
+    expect(quarter('QQQQQ / qqqqq', 'es_MX', q1)).toBe('1 / 1T');
+    // Russian has the same names in both contexts.
+    expect(quarter('qqqq', 'ru', q4)).toBe('4-й квартал');
+    // Beside a zone name (the other rewritten run) and a quoted `QQQ`.
+    expect(engine.renderSync(`{{ d | date("qqq 'QQQ' z", timeZone='UTC', locale='hr') }}`, { d: q1 })).toBe('1. kv. QQQ UTC');
+  });
+
+  it('keeps en_US, numbers and unknown languages as before', () => {
+    expect(quarter('Q QQ QQQ QQQQ QQQQQ', 'en_US', q4)).toBe('4 04 Q4 4th quarter 4');
+    expect(quarter('q qq qqq qqqq qqqqq', 'en_US', q4)).toBe('4 04 Q4 4th quarter 4');
+    expect(render(`{{ d | date('QQQQ', timeZone='UTC') }}`)).toBe('1st quarter');
+    expect(quarter('QQQQ', 'xx')).toBe('1st quarter');
+    expect(quarter('Q QQ', 'fr', q4)).toBe('4 04');
+    expect(() => quarter('QQQQQQ', 'fr')).toThrow('Too many pattern letters');
+  });
+
+  it("uses the render's locale too", () => {
+    expect(engine.renderSync(`{{ d | date('QQQQ', timeZone='UTC') }}`, { d: q4 }, { locale: 'it' })).toBe('4º trimestre');
+  });
+});
+
 describe('numberFormat with the render locale', () => {
   it.each([
     ['de', "{{ 1234.5 | numberFormat('#,##0.0') }}", '1.234,5'],

@@ -8,7 +8,17 @@ import type { ChronoUnit, DateTimeFormatter, Instant, ZoneId, ZonedDateTime } fr
 import { createRequire } from 'node:module';
 import type { Locale as JodaLocale, registerLocaleData as RegisterLocaleData } from '@js-joda/locale';
 import type { Args, CallContext, FilterDefinition, FunctionDefinition } from '../../extension.js';
-import { gregorianCldr, localizedPattern, parseJavaLocale, standAloneMonth, standAloneWeekday, type DateStyle } from '../../locale.js';
+import {
+  gregorianCldr,
+  localizedPattern,
+  parseJavaLocale,
+  quartersCldr,
+  quartersDiffer,
+  standAloneMonth,
+  standAloneQuarter,
+  standAloneWeekday,
+  type DateStyle,
+} from '../../locale.js';
 import { isIntegral, makeLong } from '../../values.js';
 import { castError, functionError, optString } from './common.js';
 
@@ -281,9 +291,28 @@ function namedOrPattern(format: string, locale: JodaLocale): Formatter {
         ? NAMED_PATTERNS[format]!
         : format;
   const unquoted = stripQuoted(pattern);
-  if (/z/.test(unquoted) || (!isEnglish(locale) && /LLL|ccc/.test(unquoted)))
+  const quarterNames = !isEnglish(locale) && /QQQ|qqq/.test(unquoted);
+  if (quarterNames) registerQuarters(locale);
+  if (
+    /z/.test(unquoted) ||
+    (!isEnglish(locale) && /LLL|ccc/.test(unquoted)) ||
+    (quarterNames && /qqq/.test(unquoted) && quartersDiffer(locale.localeString()))
+  )
     return (date, loc) => cachedPattern(withLocaleTexts(pattern, date, loc), loc).format(date);
   return cachedPattern(pattern, locale);
+}
+
+const quarterBundles = new Set<string>();
+
+/**
+ * Gives js-joda the locale's CLDR quarter names before a pattern with `QQQ`/`qqq` first uses them
+ * (not when the locale is registered: most templates print none, and the table is parsed then).
+ */
+function registerQuarters(locale: JodaLocale): void {
+  const bundle = locale.localeString();
+  if (quarterBundles.has(bundle)) return;
+  registerData?.(`main/${bundle}/ca-gregorian-quarters.json`, quartersCldr(bundle, bundle));
+  quarterBundles.add(bundle);
 }
 
 function stripQuoted(pattern: string): string {
@@ -359,8 +388,8 @@ function zoneName(date: ZonedDateTime, long: boolean, locale: JodaLocale): strin
 /** Replaces `z` runs outside quotes by the quoted zone name (js-joda prints ids for them). */
 /**
  * Replaces the runs js-joda cannot print as Java does by their quoted text: `z` (zone names) and,
- * outside English, `LLL…`/`ccc…` (stand-alone month and weekday names: Russian `LLLL` is `март`
- * where `MMMM` is `марта`; js-joda prints the format-context form for both).
+ * outside English, `LLL…`/`ccc…`/`qqq…` (stand-alone month, weekday and quarter names: Russian
+ * `LLLL` is `март` where `MMMM` is `марта`; js-joda prints the format-context form for all three).
  */
 function withLocaleTexts(pattern: string, date: ZonedDateTime, locale: JodaLocale): string {
   let out = '';
@@ -379,6 +408,17 @@ function withLocaleTexts(pattern: string, date: ZonedDateTime, locale: JodaLocal
       out += `'${zoneName(date, j - i >= 4, locale).replace(/'/g, "''")}'`;
       i = j;
       continue;
+    }
+    if (c === 'q' && !isEnglish(locale)) {
+      let j = i;
+      while (pattern[j] === c) j++;
+      if (j - i >= 3 && j - i <= 5) {
+        const width = j - i === 3 ? 'short' : j - i === 4 ? 'long' : 'narrow';
+        const text = standAloneQuarter(locale.localeString(), Math.ceil(date.monthValue() / 3), width);
+        out += `'${text.replace(/'/g, "''")}'`;
+        i = j;
+        continue;
+      }
     }
     if ((c === 'L' || c === 'c') && !isEnglish(locale)) {
       let j = i;
