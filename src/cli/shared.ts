@@ -72,6 +72,7 @@ export function reportError(io: CliIO, error: unknown): number {
     e.name === 'PluginError' ||
     e.name === 'InputValidationError' ||
     e.name === 'FlowDisabledError' ||
+    e.name === 'ExecutionBlockedError' ||
     e.name === 'ExecutionStateError' ||
     e.name === 'ServerStartError' ||
     e.name === 'DataFolderBusyError'

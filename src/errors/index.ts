@@ -8,8 +8,16 @@ export { PebbleflowError, isPebbleflowError } from './pebbleflow-error.js';
 export type { PebbleflowErrorOptions } from './pebbleflow-error.js';
 export { TemplateError, TemplateSyntaxError, UndefinedVariableError, LimitExceededError } from '../engine/errors.js';
 export type { TemplateErrorCode, TemplatePosition, LimitName } from '../engine/errors.js';
-export { FlowValidationError, InputValidationError } from '../flow/errors.js';
-export type { FlowProblem, FlowProblemCode, FlowValidationErrorCode, InputProblem, InputValidationErrorCode } from '../flow/errors.js';
+export { ExecutionBlockedError, FlowValidationError, InputValidationError } from '../flow/errors.js';
+export type {
+  ExecutionBlockedErrorCode,
+  FailedCheck,
+  FlowProblem,
+  FlowProblemCode,
+  FlowValidationErrorCode,
+  InputProblem,
+  InputValidationErrorCode,
+} from '../flow/errors.js';
 export { ConfigError } from '../config/errors.js';
 export type { ConfigErrorCode, ConfigIssue } from '../config/errors.js';
 export { SecretError, SecretNotFoundError } from '../secrets/errors.js';

@@ -96,3 +96,34 @@ export class InputValidationError extends PebbleflowError<InputValidationErrorCo
     return { ...super.toJSON(), problems: this.problems };
   }
 }
+
+export type ExecutionBlockedErrorCode = 'EXECUTION_BLOCKED';
+
+/** A check that did not give `true`: its message, style and behavior (a check that failed to render: BLOCK_EXECUTION, ERROR). */
+export interface FailedCheck {
+  readonly message: string;
+  readonly style: 'ERROR' | 'SUCCESS' | 'WARNING' | 'INFO';
+  readonly behavior: 'BLOCK_EXECUTION' | 'FAIL_EXECUTION' | 'CREATE_EXECUTION';
+  /** Why the condition could not be evaluated (masked by whoever evaluated it). */
+  readonly error?: string;
+}
+
+/** A flow check with `behavior: BLOCK_EXECUTION` was not true: no execution was created. */
+export class ExecutionBlockedError extends PebbleflowError<ExecutionBlockedErrorCode> {
+  readonly checks: readonly FailedCheck[];
+
+  constructor(checks: readonly FailedCheck[]) {
+    super(
+      'EXECUTION_BLOCKED',
+      [
+        'Execution blocked by the flow checks:',
+        ...checks.map((c) => `  - ${c.message}${c.error === undefined ? '' : ` (the condition failed: ${c.error})`}`),
+      ].join('\n'),
+    );
+    this.checks = checks;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), checks: this.checks };
+  }
+}

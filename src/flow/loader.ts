@@ -25,7 +25,16 @@ import {
   type PositionIndex,
 } from '../yaml-check/index.js';
 import { FlowValidationError, isFlowError, type FlowProblem } from './errors.js';
-import type { ConcurrencyLimit, Flow, FlowOutputDefinition, InputDefinition, RetryPolicy, SlaDefinition, TaskNode } from './model.js';
+import type {
+  ConcurrencyLimit,
+  Flow,
+  FlowCheck,
+  FlowOutputDefinition,
+  InputDefinition,
+  RetryPolicy,
+  SlaDefinition,
+  TaskNode,
+} from './model.js';
 import { parseDuration } from './duration.js';
 import {
   EXPECTED,
@@ -403,6 +412,14 @@ function buildFlow(root: Record<string, unknown>, c: Checker, file: string | und
         }
       : {}),
     sla: slaOf(root.sla, c),
+    checks: Array.isArray(root.checks)
+      ? root.checks.filter(isRecord).map((check) => ({
+          condition: String(check.condition),
+          message: String(check.message),
+          style: (check.style ?? 'INFO') as FlowCheck['style'],
+          behavior: (check.behavior ?? 'BLOCK_EXECUTION') as FlowCheck['behavior'],
+        }))
+      : [],
     triggers,
     ...(file === undefined ? {} : { file }),
   };

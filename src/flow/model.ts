@@ -99,6 +99,14 @@ export interface SlaDefinition {
   readonly labels: readonly { readonly key: string; readonly value: string }[];
 }
 
+/** Kestra's flow `checks` (1.2+): asserted with the inputs before an execution is created. */
+export interface FlowCheck {
+  readonly condition: string;
+  readonly message: string;
+  readonly style: 'ERROR' | 'SUCCESS' | 'WARNING' | 'INFO';
+  readonly behavior: 'BLOCK_EXECUTION' | 'FAIL_EXECUTION' | 'CREATE_EXECUTION';
+}
+
 export interface Flow {
   readonly id: string;
   readonly namespace: string;
@@ -118,6 +126,7 @@ export interface Flow {
   readonly retry?: RetryPolicy;
   readonly concurrency?: ConcurrencyLimit;
   readonly sla: readonly SlaDefinition[];
+  readonly checks: readonly FlowCheck[];
   readonly disabled: boolean;
   /** As written; the server arms the supported ones (a local run fires none). */
   readonly triggers: readonly TriggerDefinition[];

@@ -358,7 +358,26 @@ export function flowObjectSchema(taskItems: JsonSchema, inputItems: JsonSchema):
       },
       listeners: { type: 'array', items: { type: 'object' }, deprecated: true, description: 'Accepted; not run.' },
       extend: { type: 'object', description: 'Metadata of public blueprints; accepted and ignored.' },
-      checks: { type: 'array', items: { type: 'object' }, description: 'Accepted; a local run does not evaluate them.' },
+      checks: {
+        type: 'array',
+        description:
+          "Kestra's flow checks: evaluated with the inputs before an execution is created; a false one blocks it, fails it or only reports its message.",
+        items: {
+          type: 'object',
+          required: ['condition', 'message'],
+          properties: {
+            condition: {
+              type: 'string',
+              minLength: 1,
+              description: 'A template that must give the boolean `true` (a string or a number fails the check).',
+            },
+            message: { type: 'string', minLength: 1, description: 'Shown when the condition is not true.' },
+            style: { enum: ['ERROR', 'SUCCESS', 'WARNING', 'INFO'], default: 'INFO' },
+            behavior: { enum: ['BLOCK_EXECUTION', 'FAIL_EXECUTION', 'CREATE_EXECUTION'], default: 'BLOCK_EXECUTION' },
+          },
+          additionalProperties: false,
+        },
+      },
       pluginDefaults,
       taskDefaults: { ...pluginDefaults, deprecated: true },
       triggers: {

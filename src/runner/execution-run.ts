@@ -15,7 +15,7 @@ import type { RenderScope } from '../engine/extension.js';
 import { formatJavaDuration, parseDuration } from '../flow/duration.js';
 import { isTerminal, type Execution, type Label, type StateType, type TaskRun, type TaskRunAttempt } from '../flow/execution.js';
 import { coerceInput } from '../flow/inputs.js';
-import type { Flow, RetryPolicy, TaskNode } from '../flow/model.js';
+import type { Flow, RetryPolicy, SlaDefinition, TaskNode } from '../flow/model.js';
 import { LOG_LEVELS, type LogLevel } from '../flow/schema.js';
 import { coerceProperty, isTruthy } from '../tasks/coerce.js';
 import {
@@ -173,6 +173,7 @@ export class ExecutionRun {
   constructor(params: ExecutionRunParams) {
     this.#p = params;
     this.flow = params.flow;
+    this.#assertions = params.flow.sla.filter((s) => s.type === 'EXECUTION_ASSERTION' && s.assert !== undefined);
     this.execution = params.execution;
     this.logs = params.logs;
     this.#engine = params.engine;
@@ -317,9 +318,20 @@ export class ExecutionRun {
     return () => timers.forEach((t) => clearTimeout(t));
   }
 
-  /** Kestra evaluates EXECUTION_ASSERTION SLAs at every change of a running execution: here, at its start and when a task run ends. */
+  /** The EXECUTION_ASSERTION SLAs, which every change of the execution evaluates. */
+  readonly #assertions: readonly SlaDefinition[];
+
+  /**
+   * Every change of the execution or of a task run (created, a new state, outputs, labels) is one
+   * Kestra would process as a message, so the assertions are evaluated at each, as
+   * ExecutorService.handleExecutionChangedSLA does.
+   */
+  #changed(): void {
+    if (this.#assertions.length > 0) this.#checkAssertions();
+  }
+
   #checkAssertions(): void {
-    const assertions = this.flow.sla.filter((s) => s.type === 'EXECUTION_ASSERTION' && s.assert !== undefined);
+    const assertions = this.#assertions;
     if (assertions.length === 0 || this.#slaViolated || isTerminal(this.execution.state.current)) return;
     this.#slaChecks = this.#slaChecks.then(async () => {
       // Only the first violation of an evaluation changes the execution; the others are logged.
@@ -888,7 +900,6 @@ export class ExecutionRun {
     }
     this.#setState(frame, state);
     if (this.#emitEvents) this.#emit({ type: 'task-end', taskRun: this.#taskRunReport(frame.taskRun) });
-    if (this.flow.sla.length > 0) this.#checkAssertions();
     return state;
   }
 
@@ -914,6 +925,7 @@ export class ExecutionRun {
   }
 
   #touch(taskRun: TaskRun): void {
+    this.#changed();
     if (this.#store === NO_STORE) return;
     const saved = this.#store.save(this.execution, { kind: 'taskRun', taskRun });
     if (saved instanceof Promise) this.#background.push(saved.catch(() => undefined));
@@ -921,12 +933,14 @@ export class ExecutionRun {
 
   /** `#touch`, waiting for the store when it answers with a promise (the store contract: awaited before the run goes on). */
   #persist(taskRun: TaskRun): Promise<void> | undefined {
+    this.#changed();
     if (this.#store === NO_STORE) return undefined;
     const saved = this.#store.save(this.execution, { kind: 'taskRun', taskRun });
     return saved instanceof Promise ? saved.catch(() => undefined) : undefined;
   }
 
   #save(): void {
+    this.#changed();
     if (this.#store === NO_STORE) return;
     const saved = this.#store.save(this.execution, { kind: 'execution' });
     if (saved instanceof Promise) this.#background.push(saved.catch(() => undefined));

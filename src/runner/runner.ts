@@ -9,7 +9,9 @@ import { loadConfig } from '../config/load-config.js';
 import { PebbleflowError } from '../errors/pebbleflow-error.js';
 import { TemplateEngine } from '../engine/engine.js';
 import type { RenderScope } from '../engine/extension.js';
-import { InputValidationError } from '../flow/errors.js';
+import { checkLogLevel, evaluateChecks, type ChecksOutcome } from '../flow/checks.js';
+import { ExecutionBlockedError, InputValidationError } from '../flow/errors.js';
+import { renderTyped } from '../engine/render-typed.js';
 import { isTerminal, type Execution, type Label, type StateType, type TaskRun } from '../flow/execution.js';
 import { join } from 'node:path';
 import { resolveInputs } from '../flow/inputs.js';
@@ -299,6 +301,7 @@ async function executeOne(
   let execution: Execution;
   let inputs: Record<string, unknown>;
   let files: ExecutionFiles;
+  let checks: ChecksOutcome | undefined;
   if (options.execution !== undefined) {
     execution = clonePlain(options.execution);
     inputs = { ...(options.runInputs ?? execution.inputs) };
@@ -322,6 +325,7 @@ async function executeOne(
     });
     for (const value of resolved.sensitive) masker.add(value);
     inputs = resolved.values;
+    checks = await runChecks(flow, { ...preliminary, ...(Object.keys(inputs).length === 0 ? {} : { inputs }) }, engine, scope, masker);
     execution = {
       id,
       ...(tenant === 'main' ? {} : { tenantId: tenant }),
@@ -443,11 +447,17 @@ async function executeOne(
     startSubflow,
     files,
   });
-  const slot = await acquireConcurrency(flow, tenant, run);
-  try {
-    if (slot !== 'refused') await run.run();
-  } finally {
-    if (slot === 'acquired') releaseConcurrency(flow, tenant);
+  for (const check of checks?.failed ?? []) run.logExecution(checkLogLevel(check), check.message);
+  if (checks?.behavior === 'FAIL_EXECUTION') {
+    // Kestra creates the execution FAILED: no task runs, no concurrency slot taken.
+    run.setState('FAILED');
+  } else {
+    const slot = await acquireConcurrency(flow, tenant, run);
+    try {
+      if (slot !== 'refused') await run.run();
+    } finally {
+      if (slot === 'acquired') releaseConcurrency(flow, tenant);
+    }
   }
   await Promise.allSettled(background);
   await store.flush?.();
@@ -462,6 +472,27 @@ async function executeOne(
     ...(rawOutputs === undefined ? {} : { rawOutputs }),
     renderFlowValue: (value) => run.renderFlowValue(value),
   };
+}
+
+/**
+ * The flow's checks, in the new execution's context (the inputs resolved): a blocking outcome
+ * throws `ExecutionBlockedError` before anything is stored; the others are returned to be logged.
+ */
+async function runChecks(
+  flow: Flow,
+  context: Record<string, unknown>,
+  engine: FlowEngine,
+  scope: RenderScope,
+  masker: Masker,
+): Promise<ChecksOutcome | undefined> {
+  if (flow.checks.length === 0) return undefined;
+  const outcome = await evaluateChecks(
+    flow.checks,
+    (condition) => renderTyped(condition, (template) => engine.render(template, context, scope)),
+    (e) => masker.mask(e instanceof Error ? e.message : String(e)),
+  );
+  if (outcome.behavior === 'BLOCK_EXECUTION') throw new ExecutionBlockedError(outcome.failed);
+  return outcome;
 }
 
 function flowVariable(flow: Flow, tenant: string): Record<string, unknown> {

@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type TestServer } from '../support/http.js';
@@ -139,6 +139,34 @@ describe('pebbleflow run', () => {
     const config = await cli(['run', 'ok.yaml', '-i', 'name=x', '--config', 'nope.yaml'], { cwd: dir });
     expect(config.code).toBe(2);
     expect(config.stderr).toMatch(/^error Config file .*nope\.yaml does not exist\n$/);
+  });
+
+  test('a flow check that blocks the execution: exit 2, its message, and no execution kept', async () => {
+    writeFileSync(
+      join(dir, 'checked.yaml'),
+      `id: checked
+namespace: company.team
+inputs:
+  - id: day
+    type: STRING
+checks:
+  - message: Not on Sundays
+    condition: "{{ inputs.day != 'sunday' }}"
+    style: ERROR
+tasks:
+  - id: log
+    type: io.kestra.plugin.core.log.Log
+    message: it is {{ inputs.day }}
+`,
+    );
+    const kept = (): number =>
+      existsSync(join(dir, '.pebbleflow/executions')) ? readdirSync(join(dir, '.pebbleflow/executions')).length : 0;
+    const before = kept();
+    const r = await cli(['run', 'checked.yaml', '-i', 'day=sunday'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error Execution blocked by the flow checks:\nerror - Not on Sundays\n');
+    expect(kept()).toBe(before);
+    expect((await cli(['run', 'checked.yaml', '-i', 'day=monday'], { cwd: dir })).code).toBe(0);
   });
 
   test('colours only with a TTY or FORCE_COLOR, and never with NO_COLOR', async () => {

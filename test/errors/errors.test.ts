@@ -28,6 +28,10 @@ const samples: [string, errors.PebbleflowError][] = [
   ['CredentialError', new errors.CredentialError('NETWORK_ERROR', 'cannot reach', { credentialId: 'c', cause })],
   ['TaskError', new errors.TaskError('TIMEOUT', 'Timeout after PT1S', { cause })],
   ['FlowDisabledError', new errors.FlowDisabledError('company.team', 'f')],
+  [
+    'ExecutionBlockedError',
+    new errors.ExecutionBlockedError([{ message: 'Only on weekdays', style: 'ERROR', behavior: 'BLOCK_EXECUTION' }]),
+  ],
   ['StorageError', new errors.StorageError('STORAGE_NOT_FOUND', 'File not found: kestra:///a/b/x.txt', { cause })],
   ['KVStoreError', new errors.KVStoreError('KV_INVALID_KEY', 'Key cannot be null or empty')],
   ['DownloadError', new errors.DownloadError('HTTP_ERROR', 'Failed http request to http://127.0.0.1:1/: ECONNREFUSED', { cause })],
@@ -88,6 +92,7 @@ describe('the error family', () => {
       'CronError',
       'DataFolderBusyError',
       'DownloadError',
+      'ExecutionBlockedError',
       'ExecutionStateError',
       'ExecutionStoreError',
       'FlowDisabledError',

@@ -158,6 +158,31 @@ tasks:
       interval: PT0.2S
 `,
   );
+  flow(
+    'guarded',
+    `id: guarded
+namespace: company.team
+inputs:
+  - id: mode
+    type: STRING
+checks:
+  - message: mode must not be block
+    condition: "{{ inputs.mode != 'block' }}"
+    style: ERROR
+  - message: fail mode fails
+    condition: "{{ inputs.mode != 'fail' }}"
+    style: ERROR
+    behavior: FAIL_EXECUTION
+  - message: warn mode is risky
+    condition: "{{ inputs.mode != 'warn' }}"
+    style: WARNING
+    behavior: CREATE_EXECUTION
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.log.Log
+    message: ran {{ inputs.mode }}
+`,
+  );
   server = await startServer([dir.flows, '--port', '0'], { cwd: dir.dir });
   client = sdk(server.url);
 });
@@ -352,6 +377,33 @@ describe('refusals, with Kestra’s status codes', () => {
     expect(res.body._embedded?.errors.length).toBe(2);
     expect(res.body.message).not.toContain('unknown');
     expect((await getJson<Paged<ApiExecution>>(api('/executions/search?flowId=hello&size=1000'))).body.total).toBe(before);
+  });
+
+  test('flow checks: BLOCK_EXECUTION refuses (422, no execution), FAIL_EXECUTION creates it FAILED, CREATE_EXECUTION runs it; each logs its message', async () => {
+    const count = async (): Promise<number> =>
+      (await getJson<Paged<ApiExecution>>(api('/executions/search?flowId=guarded&size=1000'))).body.total;
+    const before = await count();
+    const blocked = await postForm<ApiError>(api('/executions/company.team/guarded?wait=true'), { mode: 'block' });
+    expect(blocked.status).toBe(422);
+    expect(blocked.body.message).toContain('Execution blocked by the flow checks');
+    expect(blocked.body._embedded?.errors.map((e) => e.message)).toEqual(['checks: mode must not be block']);
+    expect(await count()).toBe(before);
+
+    const failed = await postForm<ApiExecution>(api('/executions/company.team/guarded?wait=true'), { mode: 'fail' });
+    expect(failed.status).toBe(200);
+    expect(failed.body.state.current).toBe('FAILED');
+    expect(failed.body.taskRunList ?? []).toEqual([]);
+    const failedLogs = (await getJson<ApiLog[]>(api(`/logs/${failed.body.id}`))).body;
+    expect(failedLogs.map((l) => [l.level, l.message])).toEqual([['ERROR', 'fail mode fails']]);
+
+    const warned = await postForm<ApiExecution>(api('/executions/company.team/guarded?wait=true'), { mode: 'warn' });
+    expect(warned.body.state.current).toBe('SUCCESS');
+    const warnedLogs = (await getJson<ApiLog[]>(api(`/logs/${warned.body.id}`))).body;
+    expect(warnedLogs.map((l) => [l.level, l.message])).toEqual([
+      ['WARN', 'warn mode is risky'],
+      ['INFO', 'ran warn'],
+    ]);
+    expect(await count()).toBe(before + 2);
   });
 
   test('a disabled flow: 409; an unknown flow or execution: 404', async () => {

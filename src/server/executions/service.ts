@@ -4,7 +4,10 @@
  * or queued in clear, then it is stored as CREATED and queued; kill, delete, and waiting for an
  * execution to end (`wait=true`, follow streams) work the same whether it runs here or on a worker.
  */
-import { InputValidationError } from '../../flow/errors.js';
+import { checkLogLevel, evaluateChecks, type ChecksOutcome } from '../../flow/checks.js';
+import { ExecutionBlockedError, InputValidationError } from '../../flow/errors.js';
+import { renderTyped } from '../../engine/render-typed.js';
+import { Masker } from '../../masking/masker.js';
 import { resolveInputs } from '../../flow/inputs.js';
 import type { Flow, InputDefinition, TaskNode } from '../../flow/model.js';
 import { pausedTaskRuns, restartExecution, ExecutionStateError } from '../../runner/runner.js';
@@ -67,6 +70,7 @@ export class ExecutionService {
     const id = request.id ?? newExecutionId();
     const raw = await this.storeUploads(flow, id, request.inputs ?? {});
     const { values, secrets } = await this.resolve(flow, raw);
+    const checks = await this.checks(flow, id, { ...values, ...secrets }, Object.values(secrets));
     const secretInputs: Record<string, string> = {};
     if (Object.keys(secrets).length > 0) {
       if (this.o.secretBox === undefined && this.o.queue.mode === 'redis')
@@ -86,14 +90,82 @@ export class ExecutionService {
       ...(request.variables === undefined ? {} : { variables: request.variables }),
       secretInputs,
     });
+    if (checks?.behavior === 'FAIL_EXECUTION') {
+      // Kestra creates it FAILED: nothing runs, so nothing is queued and no secret is kept.
+      const failed: StoredExecution = { ...execution, state: withState(execution.state, 'FAILED') };
+      if (!(await this.o.store.create(failed))) return undefined;
+      await this.logChecks(failed, checks);
+      this.o.events.emitExecution(failed);
+      return failed;
+    }
     if (this.o.secretBox === undefined && Object.keys(secrets).length > 0) this.o.memorySecrets.set(execution.id, secrets);
     if (!(await this.o.store.create(execution))) {
       this.o.memorySecrets.delete(execution.id);
       return undefined;
     }
+    if (checks !== undefined) await this.logChecks(execution, checks);
     this.o.events.emitExecution(execution);
     await this.o.queue.enqueue(jobOf(execution, record, this.subflowsOf(record)));
     return execution;
+  }
+
+  /**
+   * The flow's checks with the new execution's inputs (SECRET ones in clear, masked in any message):
+   * a blocking outcome is refused (422, each failed check's message as a detail); the others are returned.
+   */
+  private async checks(
+    flow: Flow,
+    executionId: string,
+    inputs: Record<string, unknown>,
+    sensitive: readonly string[],
+  ): Promise<ChecksOutcome | undefined> {
+    if (flow.checks.length === 0) return undefined;
+    const masker = new Masker();
+    for (const value of sensitive) masker.add(value);
+    const context = {
+      flow: {
+        id: flow.id,
+        namespace: flow.namespace,
+        tenantId: this.o.tenant,
+        ...(flow.revision === undefined ? {} : { revision: flow.revision }),
+      },
+      execution: { id: executionId },
+      ...(Object.keys(inputs).length === 0 ? {} : { inputs }),
+      labels: { ...flow.labels },
+    };
+    const scope = { tenant: this.o.tenant, namespace: flow.namespace, onSensitiveValue: (v: string) => masker.add(v) };
+    const outcome = await evaluateChecks(
+      flow.checks,
+      (condition) => renderTyped(condition, (template) => this.o.engine.render(template, context, scope)),
+      (e) => masker.mask(e instanceof Error ? e.message : String(e)),
+    );
+    if (outcome.behavior === 'BLOCK_EXECUTION') {
+      const blocked = new ExecutionBlockedError(outcome.failed);
+      throw invalidEntity(
+        blocked.message.split('\n')[0] as string,
+        outcome.failed.map((c) => `checks: ${c.message}${c.error === undefined ? '' : ` (the condition failed: ${c.error})`}`),
+      );
+    }
+    return outcome;
+  }
+
+  /** Each failed check's message, at its style's level, as an execution log line. */
+  private async logChecks(execution: StoredExecution, checks: ChecksOutcome): Promise<void> {
+    if (checks.failed.length === 0) return;
+    const timestamp = new Date().toISOString();
+    await this.o.store.appendLogs(
+      this.o.tenant,
+      execution.id,
+      checks.failed.map((check) => ({
+        tenantId: this.o.tenant,
+        namespace: execution.namespace,
+        flowId: execution.flowId,
+        executionId: execution.id,
+        timestamp,
+        level: checkLogLevel(check),
+        message: check.message,
+      })),
+    );
   }
 
   /** The flows a flow's Subflow tasks name (literally), and theirs, at their latest revision. */

@@ -1,17 +1,15 @@
 /** The KV tasks' run, imported on first use (the definitions are in kv.ts). */
 import { parseJson } from '../../engine/builtins/kestra/json.js';
+import { renderTyped } from '../../engine/render-typed.js';
 import { convertKVValue, KV_TYPES, type KVType } from '../../kv/kv-store.js';
 import { globMatcher } from '../../storage/glob.js';
 import { TaskError } from '../types.js';
 import { requiredProperty } from '../storage/common.js';
 import type { TaskRunContext, TaskResult } from '../definition.js';
 
-/** Kestra's `renderTyped`: a value that is exactly one `{{ … }}` keeps the type of what it gives. */
-async function renderTyped(ctx: TaskRunContext, raw: unknown): Promise<unknown> {
-  if (typeof raw !== 'string') return raw;
-  const single = /^\{\{((?:(?!\{\{|\}\}).)*)\}\}$/s.exec(raw);
-  if (single !== null) return parseJson(await ctx.render(`{{ (${single[1] as string}) | toJson }}`));
-  return ctx.render(raw);
+/** Kestra's `renderTyped` of a property: a non-string value is kept as written. */
+async function renderTypedProperty(ctx: TaskRunContext, raw: unknown): Promise<unknown> {
+  return typeof raw === 'string' ? renderTyped(raw, (template) => ctx.render(template)) : raw;
 }
 
 export async function runKvSet(ctx: TaskRunContext): Promise<void> {
@@ -21,7 +19,7 @@ export async function runKvSet(ctx: TaskRunContext): Promise<void> {
   if (kvType !== undefined && !(KV_TYPES as readonly string[]).includes(kvType)) {
     throw new TaskError('INVALID_PROPERTY', `Invalid value for \`kvType\`: expected one of ${KV_TYPES.join(', ')}, got \`${kvType}\``);
   }
-  const value = convertKVValue(await renderTyped(ctx, ctx.task.properties.value), kvType as KVType | undefined, parseJson);
+  const value = convertKVValue(await renderTypedProperty(ctx, ctx.task.properties.value), kvType as KVType | undefined, parseJson);
   const ttlMs = await ctx.property<number>('ttl');
   const description = await ctx.property<string>('kvDescription');
   await (

@@ -730,4 +730,28 @@ finally:
     expect(r.state).toBe('FAILED');
     expect(r.logs.map((l) => l.message)).toContainEqual(expect.stringMatching(/^Execution failed due to SLA 'quick' violated/));
   });
+
+  // Not a Kestra test: an EXECUTION_ASSERTION is evaluated at every change (ExecutorService.handleExecutionChangedSLA
+  // runs on each execution message). A Pause's task run is PAUSED in the middle of its life, between
+  // its start and its end: only an evaluation at that change sees it.
+  test('an EXECUTION_ASSERTION is evaluated at every change of a task run, not only when one ends', async () => {
+    const started = Date.now();
+    const r = await runYaml(`id: sla-paused
+namespace: company.team
+sla:
+  - id: never-paused
+    type: EXECUTION_ASSERTION
+    behavior: FAIL
+    assert: "{{ (tasks.wait.state ?? 'none') != 'PAUSED' }}"
+tasks:
+  - id: wait
+    type: io.kestra.plugin.core.flow.Pause
+    delay: PT3S
+`);
+    expect(r.state).toBe('FAILED');
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(r.logs.map((l) => l.message)).toContain(
+      "SLA 'never-paused' violated: assertion is false: {{ (tasks.wait.state ?? 'none') != 'PAUSED' }}.",
+    );
+  });
 });
