@@ -1,6 +1,7 @@
 /**
  * Conditions on an execution, as Kestra's `ExecutionStatus`, `ExecutionFlow` and
- * `ExecutionNamespace` test them (all must hold). Reference:
+ * `ExecutionNamespace` test them (all must hold): a Flow trigger's conditions in the server, a
+ * flow listener's in the runner. Reference:
  * `core/src/main/java/io/kestra/plugin/core/condition/Execution{Status,Flow,Namespace}.java`.
  */
 import {
@@ -8,8 +9,8 @@ import {
   EXECUTION_NAMESPACE_CONDITION,
   EXECUTION_STATUS_CONDITION,
   type ConditionDefinition,
-} from '../../flow/triggers.js';
-import type { Execution } from '../../runner/execution.js';
+} from './triggers.js';
+import type { Execution } from './execution.js';
 
 const list = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.map(String) : undefined);
 
