@@ -119,7 +119,8 @@ export class ExecutionService {
         for (const cases of Object.values(node.childMaps ?? {})) for (const list of cases.values()) visit(list);
       }
     };
-    const walk = (flow: Flow): void => visit([...flow.tasks, ...flow.errors, ...flow.finally, ...flow.afterExecution]);
+    const walk = (flow: Flow): void =>
+      visit([...flow.tasks, ...flow.errors, ...flow.finally, ...flow.afterExecution, ...flow.listeners.flatMap((l) => l.tasks)]);
     walk(record.flow);
     return [...out.values()];
   }
