@@ -15,7 +15,7 @@ import type { RenderScope } from '../engine/extension.js';
 import { formatJavaDuration, parseDuration } from '../flow/duration.js';
 import { isTerminal, type Execution, type Label, type StateType, type TaskRun, type TaskRunAttempt } from '../flow/execution.js';
 import { coerceInput } from '../flow/inputs.js';
-import { conditionHolds } from '../flow/conditions.js';
+import { listenerHolds } from '../flow/conditions.js';
 import type { Flow, ListenerDefinition, RetryPolicy, TaskNode } from '../flow/model.js';
 import { LOG_LEVELS, type LogLevel } from '../flow/schema.js';
 import { coerceProperty, isTruthy } from '../tasks/coerce.js';
@@ -317,20 +317,15 @@ export class ExecutionRun {
     }
   }
 
-  /**
-   * ConditionService.valid: all conditions hold; one that cannot be evaluated (here: a type
-   * pebbleflow does not know) is logged as Kestra logs a condition that throws, and counts as false.
-   */
+  /** ConditionService.valid: a condition that cannot be evaluated is logged as Kestra logs one that throws. */
   #listenerHolds(listener: ListenerDefinition): boolean {
-    return listener.conditions.every((condition) => {
-      if (condition.supported) return conditionHolds(condition, this.execution);
+    return listenerHolds(listener, this.execution, (condition) =>
       this.#log(
         undefined,
         'WARN',
         `[namespace: ${this.flow.namespace}] [flow: ${this.flow.id}] [condition: ${condition.declaredType}] Evaluate Condition Failed with error 'condition type ${condition.declaredType} is not supported by pebbleflow'`,
-      );
-      return false;
-    });
+      ),
+    );
   }
 
   // -------------------------------------------------------------------------------------------
