@@ -4,6 +4,7 @@
  * or queued in clear, then it is stored as CREATED and queued; kill, delete, and waiting for an
  * execution to end (`wait=true`, follow streams) work the same whether it runs here or on a worker.
  */
+import { endedWithListeners } from '../../flow/conditions.js';
 import { InputValidationError } from '../../flow/errors.js';
 import { resolveInputs } from '../../flow/inputs.js';
 import type { Flow, InputDefinition, TaskNode } from '../../flow/model.js';
@@ -123,6 +124,16 @@ export class ExecutionService {
       visit([...flow.tasks, ...flow.errors, ...flow.finally, ...flow.afterExecution, ...flow.listeners.flatMap((l) => l.tasks)]);
     walk(record.flow);
     return [...out.values()];
+  }
+
+  /**
+   * Kestra's `isStopFollow` (what `wait=true` and the follow streams wait for): over, not paused,
+   * and the flow's listeners that hold on it ran (ConditionService.isTerminatedWithListeners).
+   */
+  isOver(execution: StoredExecution): boolean {
+    if (!isOver(execution)) return false;
+    const record = this.o.flows?.get(execution.namespace, execution.flowId, { revision: execution.flowRevision, allowDeleted: true });
+    return record === undefined || endedWithListeners(record.flow, execution);
   }
 
   private recordOf(execution: StoredExecution, revision = execution.flowRevision): FlowRecord {
@@ -335,5 +346,5 @@ export function jobOf(execution: StoredExecution, record: FlowRecord, subflows: 
   };
 }
 
-/** Kestra's `isStopFollow`: over, and not paused. */
+/** Over, and not paused (listeners aside: see ExecutionService.isOver). */
 export const isOver = (e: StoredExecution): boolean => isTerminal(e.state.current) && e.state.current !== 'PAUSED';
