@@ -31,6 +31,7 @@ import type {
   FlowCheck,
   FlowOutputDefinition,
   InputDefinition,
+  ListenerDefinition,
   RetryPolicy,
   SlaDefinition,
   TaskNode,
@@ -362,6 +363,7 @@ function buildFlow(root: Record<string, unknown>, c: Checker, file: string | und
   const errors = builder.list(root.errors, ['errors']);
   const finallyTasks = builder.list(root.finally, ['finally']);
   const afterExecution = builder.list(root.afterExecution, ['afterExecution']);
+  const listeners = buildListeners(root.listeners, c, builder);
 
   const labels: Record<string, string> = {};
   const addLabel = (key: unknown, value: unknown, path: Path): void => {
@@ -400,6 +402,7 @@ function buildFlow(root: Record<string, unknown>, c: Checker, file: string | und
     errors,
     finally: finallyTasks,
     afterExecution,
+    listeners,
     outputs,
     disabled: root.disabled === true,
     ...(isRecord(root.retry) ? { retry: normalizeRetry(root.retry) } : {}),
@@ -468,6 +471,42 @@ function normalizeRetry(raw: Record<string, unknown>): RetryPolicy {
   return maxAttempts === undefined ? retry : { ...retry, maxAttempts };
 }
 
+/** Conditions (of a trigger or a listener): known types are checked against their schema; others are kept as written. */
+function buildConditions(raw: unknown, path: Path, c: Checker): ConditionDefinition[] {
+  const conditions: ConditionDefinition[] = [];
+  if (!Array.isArray(raw)) return conditions;
+  raw.forEach((cond, index) => {
+    if (!isRecord(cond) || typeof cond.type !== 'string') return; // the flow schema reported it
+    const cdef = conditionSchema(cond.type);
+    if (cdef !== undefined) {
+      const validate = pluginValidator(cdef, conditionObjectSchema);
+      if (!validate(cond)) c.schemaErrors(validate.errors, [...path, index]);
+    }
+    const { type: _type, ...props } = cond;
+    conditions.push({ type: cdef?.type ?? cond.type, declaredType: cond.type, supported: cdef !== undefined, properties: props });
+  });
+  return conditions;
+}
+
+/**
+ * Kestra's `Listener` (description, conditions, tasks). Its tasks share the flow's task ids: a
+ * listener task with the id of another task is a duplicate (Flow.allTasks includes them).
+ */
+function buildListeners(raw: unknown, c: Checker, builder: TaskBuilder): ListenerDefinition[] {
+  if (!Array.isArray(raw)) return [];
+  const out: ListenerDefinition[] = [];
+  raw.forEach((item, i) => {
+    if (!isRecord(item)) return; // the flow schema reported it
+    const path: Path = ['listeners', i];
+    out.push({
+      ...(typeof item.description === 'string' ? { description: item.description } : {}),
+      conditions: buildConditions(item.conditions, [...path, 'conditions'], c),
+      tasks: builder.list(item.tasks, [...path, 'tasks']),
+    });
+  });
+  return out;
+}
+
 /** Known trigger and condition types are checked against their schema; others are kept as written. */
 function buildTriggers(raw: unknown, c: Checker): TriggerDefinition[] {
   if (!Array.isArray(raw)) return [];
@@ -485,22 +524,10 @@ function buildTriggers(raw: unknown, c: Checker): TriggerDefinition[] {
       if (!validate(item)) c.schemaErrors(validate.errors, path);
       if (def.type === SCHEDULE_TRIGGER) checkScheduleSemantics(item, path, { invalid: (m, p) => c.add('INVALID_VALUE', m, p) });
     }
-    const conditions: ConditionDefinition[] = [];
-    const listed: unknown[] = Array.isArray(item.conditions) ? (item.conditions as unknown[]) : [];
-    const legacy: unknown[] = Array.isArray(item.scheduleConditions) ? (item.scheduleConditions as unknown[]) : [];
-    const rawConditions = [...listed, ...legacy];
-    rawConditions.forEach((cond, j) => {
-      if (!isRecord(cond) || typeof cond.type !== 'string') return;
-      const key = j < listed.length ? 'conditions' : 'scheduleConditions';
-      const index = key === 'conditions' ? j : j - listed.length;
-      const cdef = conditionSchema(cond.type);
-      if (cdef !== undefined) {
-        const validate = pluginValidator(cdef, conditionObjectSchema);
-        if (!validate(cond)) c.schemaErrors(validate.errors, [...path, key, index]);
-      }
-      const { type: _type, ...props } = cond;
-      conditions.push({ type: cdef?.type ?? cond.type, declaredType: cond.type, supported: cdef !== undefined, properties: props });
-    });
+    const conditions = [
+      ...buildConditions(item.conditions, [...path, 'conditions'], c),
+      ...buildConditions(item.scheduleConditions, [...path, 'scheduleConditions'], c),
+    ];
     const { id: _id, type: _t, disabled: _d, conditions: _c, scheduleConditions: _s, ...properties } = item;
     const pos = c.index.at(path);
     out.push({

@@ -1,6 +1,6 @@
 /** A loaded, validated flow: the shape the runner executes. Plain readonly data. */
 import type { InputType, LogLevel } from './schema.js';
-import type { TriggerDefinition } from './triggers.js';
+import type { ConditionDefinition, TriggerDefinition } from './triggers.js';
 
 export interface SourcePosition {
   readonly file?: string;
@@ -107,6 +107,17 @@ export interface FlowCheck {
   readonly behavior: 'BLOCK_EXECUTION' | 'FAIL_EXECUTION' | 'CREATE_EXECUTION';
 }
 
+/**
+ * Kestra's (deprecated) flow `listeners`: once the execution ended, the tasks of every listener
+ * whose conditions hold on it run one after the other; they do not change its state.
+ */
+export interface ListenerDefinition {
+  readonly description?: string;
+  /** All must hold on the ended execution; none: always. */
+  readonly conditions: readonly ConditionDefinition[];
+  readonly tasks: readonly TaskNode[];
+}
+
 export interface Flow {
   readonly id: string;
   readonly namespace: string;
@@ -121,6 +132,8 @@ export interface Flow {
   readonly finally: readonly TaskNode[];
   /** Run once the execution ended (Kestra's `afterExecution`); they do not change its state. */
   readonly afterExecution: readonly TaskNode[];
+  /** Deprecated in Kestra, still run: see ListenerDefinition. */
+  readonly listeners: readonly ListenerDefinition[];
   readonly outputs: readonly FlowOutputDefinition[];
   /** Flow-level retry: used by a failed task that has none (nor a flowable parent with one). */
   readonly retry?: RetryPolicy;

@@ -356,7 +356,26 @@ export function flowObjectSchema(taskItems: JsonSchema, inputItems: JsonSchema):
           additionalProperties: false,
         },
       },
-      listeners: { type: 'array', items: { type: 'object' }, deprecated: true, description: 'Accepted; not run.' },
+      listeners: {
+        type: 'array',
+        deprecated: true,
+        description:
+          "Deprecated in Kestra, still run: once the execution ended, the tasks of each listener whose conditions hold run one after the other; they do not change the execution's state.",
+        items: {
+          type: 'object',
+          required: ['tasks'],
+          properties: {
+            description: { type: 'string' },
+            conditions: {
+              type: 'array',
+              description: 'All must hold on the ended execution (ExecutionStatus, ExecutionFlow, ExecutionNamespace).',
+              items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } },
+            },
+            tasks: tasks(1),
+          },
+          additionalProperties: false,
+        },
+      },
       extend: { type: 'object', description: 'Metadata of public blueprints; accepted and ignored.' },
       checks: {
         type: 'array',

@@ -15,7 +15,8 @@ import type { RenderScope } from '../engine/extension.js';
 import { formatJavaDuration, parseDuration } from '../flow/duration.js';
 import { isTerminal, type Execution, type Label, type StateType, type TaskRun, type TaskRunAttempt } from '../flow/execution.js';
 import { coerceInput } from '../flow/inputs.js';
-import type { Flow, RetryPolicy, SlaDefinition, TaskNode } from '../flow/model.js';
+import { listenerHolds } from '../flow/conditions.js';
+import type { Flow, ListenerDefinition, RetryPolicy, SlaDefinition, TaskNode } from '../flow/model.js';
 import { LOG_LEVELS, type LogLevel } from '../flow/schema.js';
 import { coerceProperty, isTruthy } from '../tasks/coerce.js';
 import {
@@ -282,10 +283,50 @@ export class ExecutionRun {
       }
     }
     this.#setExecutionState(state);
+    await this.#runListeners();
     if (flow.afterExecution.length > 0) {
       await this.#runList(this.#items(flow.afterExecution), 'sequential', 0, undefined, 'afterExecution', new AbortController().signal);
     }
     await this.#settleBackground();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Listeners (Kestra's ExecutorService.handleListeners and ConditionService.findValidListeners)
+  // -------------------------------------------------------------------------------------------
+
+  /** True while the listeners run: an Exit or SLA that ended the execution does not stop them. */
+  #listening = false;
+
+  /**
+   * Once the execution ended (in any final state, KILLED included), the tasks of every listener
+   * whose conditions all hold on it run one after the other, in the order written, each whatever
+   * the previous one ended in (Kestra resolves them with `resolveSequentialNexts` over the list
+   * without its errors branch). Their task runs join the execution (outputs, logs) but its state
+   * and end date stay. A restarted execution keeps its listener task runs: those that ended are not
+   * run again. The conditions only read the execution's state, namespace and flow, which do not
+   * change while the listeners run, so they are evaluated once.
+   */
+  async #runListeners(): Promise<void> {
+    const tasks = this.flow.listeners.filter((l) => this.#listenerHolds(l)).flatMap((l) => l.tasks);
+    if (tasks.length === 0) return;
+    this.#listening = true;
+    const signal = new AbortController().signal;
+    try {
+      for (const item of this.#items(tasks)) await this.#runTask(item, undefined, 'listeners', signal);
+    } finally {
+      this.#listening = false;
+    }
+  }
+
+  /** ConditionService.valid: a condition that cannot be evaluated is logged as Kestra logs one that throws. */
+  #listenerHolds(listener: ListenerDefinition): boolean {
+    return listenerHolds(listener, this.execution, (condition) =>
+      this.#log(
+        undefined,
+        'WARN',
+        `[namespace: ${this.flow.namespace}] [flow: ${this.flow.id}] [condition: ${condition.declaredType}] Evaluate Condition Failed with error 'condition type ${condition.declaredType} is not supported by pebbleflow'`,
+      ),
+    );
   }
 
   // -------------------------------------------------------------------------------------------
@@ -582,7 +623,7 @@ export class ExecutionRun {
 
   /** Exit (or a kill) stops new task runs everywhere. */
   #stopping(): boolean {
-    return this.#exitState !== undefined;
+    return this.#exitState !== undefined && !this.#listening;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -749,7 +790,7 @@ export class ExecutionRun {
       state = 'KILLED';
       error ??= interruptionMessage(controller.signal);
     }
-    if (this.#exitState !== undefined) state = this.#exitState;
+    if (this.#exitState !== undefined && !this.#listening) state = this.#exitState;
     else if (state === 'PAUSED') return 'PAUSED';
     return this.#end(frame, applyAllowances(state, node.allowFailure, node.allowWarning), error);
   }
@@ -1346,7 +1387,13 @@ function lastPausedDate(taskRun: TaskRun): number | undefined {
 
 /** Finds a task node by id anywhere in the flow. */
 export function findTask(flow: Flow, id: string): TaskNode | undefined {
-  const stack: TaskNode[] = [...flow.tasks, ...flow.errors, ...flow.finally, ...flow.afterExecution];
+  const stack: TaskNode[] = [
+    ...flow.tasks,
+    ...flow.errors,
+    ...flow.finally,
+    ...flow.afterExecution,
+    ...flow.listeners.flatMap((l) => l.tasks),
+  ];
   while (stack.length > 0) {
     const node = stack.pop()!;
     if (node.id === id) return node;

@@ -124,6 +124,81 @@ tasks:
     ]);
   });
 
+  // core/src/test/java/io/kestra/core/serializers/YamlParserTest.java `listeners` (flows/invalids/listener.yaml):
+  // a listener's tasks must not be empty (two violations).
+  test('listeners: tasks required and not empty; conditions checked as trigger conditions; ids shared with the tasks', () => {
+    expect(
+      problemsOf(`id: listener
+namespace: io.kestra.tests
+
+listeners:
+  - conditions:
+      - type: io.kestra.plugin.core.condition.ExecutionStatus
+    tasks: []
+
+  - tasks: []
+
+tasks:
+  - id: date
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{taskrun.startDate}}"
+`),
+    ).toEqual([
+      'f.yaml:7:12: `tasks` must not be empty (at listeners[0].tasks)',
+      'f.yaml:9:12: `tasks` must not be empty (at listeners[1].tasks)',
+    ]);
+    // FlowTest.duplicate (flows/invalids/duplicate.yaml): "Duplicate task id with name [date, listen]",
+    // a listener task counting as one of the flow's tasks.
+    expect(
+      problemsOf(`id: d
+namespace: n
+listeners:
+  - tasks:
+      - { id: listen, type: io.kestra.plugin.core.debug.Return, format: x }
+  - description: d
+    conditions:
+      - { type: io.kestra.plugin.core.condition.ExecutionStatus, in: [NOPE] }
+    tasks:
+      - { id: l2, type: io.kestra.plugin.core.debug.Return, format: x }
+    other: 1
+  - conditions: []
+tasks:
+  - { id: listen, type: io.kestra.plugin.core.debug.Return, format: x }
+`),
+    ).toEqual([
+      'f.yaml:5:15: Duplicate task id with name [listen] (first used at line 14) (at listeners[0].tasks[0].id)',
+      'f.yaml:8:71: Invalid value `NOPE` for `in`: expected one of CREATED, RUNNING, PAUSED, RESTARTED, KILLING, SUCCESS, WARNING, FAILED, KILLED, CANCELLED, QUEUED, RETRYING, RETRIED, SKIPPED (at listeners[1].conditions[0].in[0])',
+      'f.yaml:11:5: Unknown property `other` (at listeners[1].other)',
+      'f.yaml:12:5: Missing required property `tasks` (at listeners[2])',
+    ]);
+    const flow = parseFlow(`id: f
+namespace: n
+listeners:
+  - description: on failure
+    conditions:
+      - { type: io.kestra.core.models.conditions.types.ExecutionStatusCondition, in: [FAILED] }
+      - { type: com.example.Custom, foo: 1 }
+    tasks:
+      - { id: l, type: io.kestra.plugin.core.log.Log, message: x }
+tasks:
+  - { id: a, type: io.kestra.plugin.core.log.Log, message: hi }
+`);
+    expect(flow.listeners).toHaveLength(1);
+    expect(flow.listeners[0]).toMatchObject({
+      description: 'on failure',
+      conditions: [
+        {
+          type: 'io.kestra.plugin.core.condition.ExecutionStatus',
+          declaredType: 'io.kestra.core.models.conditions.types.ExecutionStatusCondition',
+          supported: true,
+          properties: { in: ['FAILED'] },
+        },
+        { type: 'com.example.Custom', declaredType: 'com.example.Custom', supported: false, properties: { foo: 1 } },
+      ],
+      tasks: [{ id: 'l', type: 'io.kestra.plugin.core.log.Log' }],
+    });
+  });
+
   test('required fields, patterns and types', () => {
     expect(problemsOf('id: "bad id"\ntasks: []\n')).toEqual([
       'f.yaml:1:1: Missing required property `namespace`',

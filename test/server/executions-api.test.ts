@@ -183,6 +183,21 @@ tasks:
     message: ran {{ inputs.mode }}
 `,
   );
+  flow(
+    'with-listener',
+    `id: with-listener
+namespace: company.team
+listeners:
+  - conditions:
+      - type: io.kestra.plugin.core.condition.ExecutionStatus
+        in: [SUCCESS]
+    tasks:
+      - { id: pause-a-bit, type: io.kestra.plugin.core.flow.Sleep, duration: PT0.5S }
+      - { id: notify, type: io.kestra.plugin.core.log.Log, message: "{{ outputs.first.value }} ended {{ execution.state }}" }
+tasks:
+  - { id: first, type: io.kestra.plugin.core.debug.Return, format: v1 }
+`,
+  );
   server = await startServer([dir.flows, '--port', '0'], { cwd: dir.dir });
   client = sdk(server.url);
 });
@@ -306,6 +321,22 @@ describe('execute a flow with inputs', () => {
     expect(found.inputs).toEqual({ upstream: 'hi Ada' });
     const logs = await getJson<ApiLog[]>(api(`/logs/${found.id}`));
     expect(logs.body[0]?.message).toBe('after hello SUCCESS hi Ada');
+  });
+});
+
+// ExecutionController.isStopFollow: wait=true answers once the listeners ran (ConditionService.isTerminatedWithListeners).
+describe('flow listeners', () => {
+  test('wait=true answers once the listeners ran; their task runs and logs are the execution’s', async () => {
+    const res = await postForm<ApiExecution>(api('/executions/company.team/with-listener?wait=true'), {});
+    expect(res.status).toBe(200);
+    expect(res.body.state.current).toBe('SUCCESS');
+    expect(res.body.taskRunList.map((t) => [t.taskId, t.state.current])).toEqual([
+      ['first', 'SUCCESS'],
+      ['pause-a-bit', 'SUCCESS'],
+      ['notify', 'SUCCESS'],
+    ]);
+    const logs = await getJson<ApiLog[]>(api(`/logs/${res.body.id}`));
+    expect(logs.body.map((l) => l.message)).toContain('v1 ended SUCCESS');
   });
 });
 

@@ -78,7 +78,7 @@ async function followExecution(ctx: ApiContext, req: ApiRequest, res: ServerResp
   }
   if (execution === undefined) throw notFound(`Unable to find the execution ${id}`);
   const stream = new EventStream(req.raw, res);
-  if (isOver(execution)) {
+  if (ctx.executions.isOver(execution)) {
     stream.send({ id: 'end', data: toApiExecution(execution) });
     stream.close();
     return STREAMED;
@@ -90,7 +90,7 @@ async function followExecution(ctx: ApiContext, req: ApiRequest, res: ServerResp
     if (serialised === last) return;
     last = serialised;
     stream.send({ id: 'progress', data: serialised });
-    if (isOver(e)) {
+    if (ctx.executions.isOver(e)) {
       stream.send({ id: 'end', data: serialised });
       stream.close();
     }
@@ -126,7 +126,7 @@ async function followLogs(ctx: ApiContext, req: ApiRequest, res: ServerResponse)
     else send(r);
   });
   const offExecution = ctx.events.onExecution((e) => {
-    if (e.id === id && isOver(e)) setTimeout(() => stream.close(), 250).unref();
+    if (e.id === id && ctx.executions.isOver(e)) setTimeout(() => stream.close(), 250).unref();
   });
   stream.onClose(() => {
     offLog();
@@ -135,7 +135,7 @@ async function followLogs(ctx: ApiContext, req: ApiRequest, res: ServerResponse)
   for (const r of await ctx.store.logs(ctx.tenant, id)) send(r);
   replaying = false;
   for (const r of queued.splice(0)) send(r);
-  if (isOver((await ctx.executions.get(id)) ?? execution)) stream.close();
+  if (ctx.executions.isOver((await ctx.executions.get(id)) ?? execution)) stream.close();
   return STREAMED;
 }
 
@@ -181,7 +181,7 @@ export function registerExecutionRoutes(ctx: ApiContext): void {
     });
     if (execution === undefined) throw new HttpError(500, 'Internal Server Error: the execution could not be created');
     if (!req.queryBoolean('wait', false)) return json(withUrl(execution));
-    const done = await executions.waitFor(execution.id, isOver);
+    const done = await executions.waitFor(execution.id, (e) => executions.isOver(e));
     return json(withUrl(done ?? execution));
   };
   router.add('POST', `${API}/executions/{namespace}/{id}`, create);

@@ -5,6 +5,7 @@
  * execution to end (`wait=true`, follow streams) work the same whether it runs here or on a worker.
  */
 import { checkLogLevel, evaluateChecks, type ChecksOutcome } from '../../flow/checks.js';
+import { endedWithListeners } from '../../flow/conditions.js';
 import { ExecutionBlockedError, InputValidationError } from '../../flow/errors.js';
 import { renderTyped } from '../../engine/render-typed.js';
 import { Masker } from '../../masking/masker.js';
@@ -191,9 +192,20 @@ export class ExecutionService {
         for (const cases of Object.values(node.childMaps ?? {})) for (const list of cases.values()) visit(list);
       }
     };
-    const walk = (flow: Flow): void => visit([...flow.tasks, ...flow.errors, ...flow.finally, ...flow.afterExecution]);
+    const walk = (flow: Flow): void =>
+      visit([...flow.tasks, ...flow.errors, ...flow.finally, ...flow.afterExecution, ...flow.listeners.flatMap((l) => l.tasks)]);
     walk(record.flow);
     return [...out.values()];
+  }
+
+  /**
+   * Kestra's `isStopFollow` (what `wait=true` and the follow streams wait for): over, not paused,
+   * and the flow's listeners that hold on it ran (ConditionService.isTerminatedWithListeners).
+   */
+  isOver(execution: StoredExecution): boolean {
+    if (!isOver(execution)) return false;
+    const record = this.o.flows?.get(execution.namespace, execution.flowId, { revision: execution.flowRevision, allowDeleted: true });
+    return record === undefined || endedWithListeners(record.flow, execution);
   }
 
   private recordOf(execution: StoredExecution, revision = execution.flowRevision): FlowRecord {
@@ -406,5 +418,5 @@ export function jobOf(execution: StoredExecution, record: FlowRecord, subflows: 
   };
 }
 
-/** Kestra's `isStopFollow`: over, and not paused. */
+/** Over, and not paused (listeners aside: see ExecutionService.isOver). */
 export const isOver = (e: StoredExecution): boolean => isTerminal(e.state.current) && e.state.current !== 'PAUSED';

@@ -16,7 +16,7 @@ import { HttpError, illegalState, notFound } from '../http/errors.js';
 import { newState, type StoredExecution } from '../executions/model.js';
 import type { ExecutionService } from '../executions/service.js';
 import { triggerUid, type ExecutionStore } from '../store/types.js';
-import { allConditionsHold } from './conditions.js';
+import { allConditionsHold } from '../../flow/conditions.js';
 import { renderKey, renderTriggerInputs, scheduledExecution, triggerLabels } from './rendering.js';
 import { scheduleSpec, tickExecutionId, type ScheduleSpec } from './schedule.js';
 

@@ -755,3 +755,60 @@ tasks:
     );
   });
 });
+
+// core/src/test/java/io/kestra/core/runners/ListenersTest.java, with the flows of core/src/test/resources/flows/tests/listeners*.yaml
+describe('ListenersTest', () => {
+  test('success: the SUCCESS listener runs after the main tasks and sees the ended execution', async () => {
+    const r = await run('listeners.yaml', { string: 'OK' });
+    expect(r.taskRuns[1]!.taskId).toBe('ok');
+    expect(r.taskRuns).toHaveLength(3);
+    expect(value(r.taskRuns[2]!)).toContain('flowId=listeners');
+    // What ListenersTestTask waits for: the execution is terminated when the listener runs.
+    expect(value(r.taskRuns[2]!)).toContain('state=SUCCESS');
+    expect(r.taskRuns[2]!.branch).toBe('listeners');
+    expect(r.state).toBe('SUCCESS');
+  });
+
+  test('failed: only the FAILED listener runs', async () => {
+    const r = await run('listeners.yaml', { string: 'KO' });
+    expect(r.taskRuns[1]!.taskId).toBe('ko');
+    expect(r.taskRuns).toHaveLength(3);
+    expect(r.taskRuns[2]!.taskId).toBe('execution-failed-listener');
+    expect(r.state).toBe('FAILED');
+    // Its logs are the execution's, as any task's.
+    expect(r.logs.filter((l) => l.taskId === 'execution-failed-listener').map((l) => l.message)).toContain('execution-failed-listener');
+  });
+
+  test('flowableExecution: a flowable listener task runs its children', async () => {
+    const r = await runOne('listeners-flowable.yaml', { string: 'execution' });
+    expect(r.report.taskRuns).toHaveLength(3);
+    expect(r.report.taskRuns[1]!.taskId).toBe('parent-seq');
+    expect(r.report.taskRuns[2]!.taskId).toBe('execution-success-listener');
+    expect(value(r.report.taskRuns[2]!)).toContain(r.execution.id);
+  });
+
+  test('multipleListeners', async () => {
+    const r = await run('listeners-multiple.yaml');
+    expect(r.taskRuns).toHaveLength(3);
+    expect(r.taskRuns[1]!.taskId).toBe('l1');
+    expect(r.taskRuns[2]!.taskId).toBe('l2');
+  });
+
+  test('failedListeners: a failed listener task leaves the execution SUCCESS', async () => {
+    const r = await run('listeners-failed.yaml');
+    expect(r.state).toBe('SUCCESS');
+    expect(r.taskRuns).toHaveLength(2);
+    expect(r.taskRuns[1]!.taskId).toBe('ko');
+    expect(r.taskRuns[1]!.state).toBe('FAILED');
+  });
+
+  test('failedMultipleListeners: the next listener still runs after one failed', async () => {
+    const r = await run('listeners-multiple-failed.yaml');
+    expect(r.state).toBe('SUCCESS');
+    expect(r.taskRuns).toHaveLength(3);
+    expect(r.taskRuns[1]!.taskId).toBe('ko');
+    expect(r.taskRuns[1]!.state).toBe('FAILED');
+    expect(r.taskRuns[2]!.taskId).toBe('l2');
+    expect(r.taskRuns[2]!.state).toBe('SUCCESS');
+  });
+});

@@ -1,6 +1,7 @@
 /**
  * Conditions on an execution, as Kestra's `ExecutionStatus`, `ExecutionFlow` and
- * `ExecutionNamespace` test them (all must hold). Reference:
+ * `ExecutionNamespace` test them (all must hold): a Flow trigger's conditions in the server, a
+ * flow listener's in the runner. Reference:
  * `core/src/main/java/io/kestra/plugin/core/condition/Execution{Status,Flow,Namespace}.java`.
  */
 import {
@@ -8,8 +9,9 @@ import {
   EXECUTION_NAMESPACE_CONDITION,
   EXECUTION_STATUS_CONDITION,
   type ConditionDefinition,
-} from '../../flow/triggers.js';
-import type { Execution } from '../../runner/execution.js';
+} from './triggers.js';
+import { isTerminal, type Execution } from './execution.js';
+import type { Flow, ListenerDefinition } from './model.js';
 
 const list = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.map(String) : undefined);
 
@@ -40,3 +42,33 @@ export function conditionHolds(condition: ConditionDefinition, execution: Execut
 
 export const allConditionsHold = (conditions: readonly ConditionDefinition[], execution: Execution): boolean =>
   conditions.every((c) => conditionHolds(c, execution));
+
+/**
+ * ConditionService.findValidListeners, for one listener: all its conditions hold on the execution.
+ * A condition pebbleflow cannot evaluate counts as false, as Kestra counts one that throws
+ * (`onUnsupported` is told, to log it).
+ */
+export function listenerHolds(
+  listener: ListenerDefinition,
+  execution: Execution,
+  onUnsupported?: (condition: ConditionDefinition) => void,
+): boolean {
+  return listener.conditions.every((condition) => {
+    if (condition.supported) return conditionHolds(condition, execution);
+    onUnsupported?.(condition);
+    return false;
+  });
+}
+
+/**
+ * ConditionService.isTerminatedWithListeners: the execution ended and every task of the listeners
+ * that hold on it has a task run that ended (what Kestra's `wait=true` and follow wait for).
+ */
+export function endedWithListeners(flow: Flow, execution: Execution): boolean {
+  if (!isTerminal(execution.state.current)) return false;
+  return flow.listeners
+    .filter((l) => listenerHolds(l, execution))
+    .flatMap((l) => l.tasks)
+    .filter((t) => !t.disabled)
+    .every((t) => execution.taskRunList.some((r) => r.parentTaskRunId === undefined && r.taskId === t.id && isTerminal(r.state.current)));
+}
