@@ -250,6 +250,27 @@ function setNested(target: Record<string, unknown>, dotted: string, value: unkno
   node[parts.at(-1)!] = value;
 }
 
+/** One declared input as `reportInputs` saw it (Kestra's `InputAndValue`). */
+export interface InputReport {
+  readonly definition: InputDefinition;
+  /**
+   * The typed value when the input resolved; otherwise what was given (or its default), as Kestra
+   * keeps it; null when there was none. A SECRET's value is here in clear: callers mask it.
+   */
+  readonly value: unknown;
+  /** False when a `dependsOn` condition is not true, cannot be evaluated, or an input it depends on is disabled. */
+  readonly enabled: boolean;
+  /** This input's problems (masked), empty when it is valid. */
+  readonly errors: readonly string[];
+}
+
+export interface InputsReport extends ResolvedInputs {
+  /** Every declared input, in declared order. */
+  readonly inputs: readonly InputReport[];
+  /** Every problem (masked), in the order found: what `resolveInputs` throws. */
+  readonly problems: readonly { readonly inputId: string; readonly message: string }[];
+}
+
 /**
  * Resolves every declared input from the provided raw values (strings from a command line, or
  * typed values from JSON/code). Throws `InputValidationError` listing every bad input at once.
@@ -259,6 +280,21 @@ export async function resolveInputs(
   provided: Readonly<Record<string, unknown>>,
   options: ResolveInputsOptions = {},
 ): Promise<ResolvedInputs> {
+  const { values, sensitive, ignored, problems } = await reportInputs(definitions, provided, options);
+  if (problems.length > 0) throw new InputValidationError(problems);
+  return { values, sensitive, ignored };
+}
+
+/**
+ * `resolveInputs` without the throw (Kestra's `FlowInputOutput.resolveInputs`, which the validate
+ * endpoints answer with): each input's value, whether it is enabled, and its own problems.
+ * `values` holds only the inputs that resolved.
+ */
+export async function reportInputs(
+  definitions: readonly InputDefinition[],
+  provided: Readonly<Record<string, unknown>>,
+  options: ResolveInputsOptions = {},
+): Promise<InputsReport> {
   const problems: { inputId: string; message: string }[] = [];
   // Messages may quote values: they go through a masker that knows every sensitive one first.
   const masker = options.masker ?? new Masker();
@@ -269,6 +305,9 @@ export async function resolveInputs(
   const declared = new Set(definitions.map((d) => d.id));
   const ignored = Object.keys(provided).filter((name) => !declared.has(name));
   const failed = new Set<string>();
+  const disabled = new Set<string>();
+  /** Per input: its value when it is not the typed one, and whether it is enabled (absent: resolved, enabled). */
+  const seen = new Map<string, { value: unknown; enabled: boolean }>();
   /**
    * A condition or expression that fails to render is a problem of its input, not an escape: its
    * message may quote a secret the template read, so it goes through the masker like every other
@@ -291,19 +330,38 @@ export async function resolveInputs(
     }
   };
   for (const def of orderByDependencies(definitions)) {
+    const given = Object.hasOwn(provided, def.id) ? provided[def.id] : undefined;
+    const givenOrDefault = given ?? def.defaults ?? def.prefill ?? null;
     if (def.dependsOn?.inputs?.some((d) => failed.has(d))) {
+      // Its condition would read a value that did not resolve: it is left unresolved, with no
+      // problem of its own (the input it depends on has one).
       failed.add(def.id);
+      seen.set(def.id, { value: givenOrDefault, enabled: true });
+      continue;
+    }
+    // Kestra's FlowInputOutput.resolveInputValue: an input is enabled only if every input it depends on is.
+    if (def.dependsOn?.inputs?.some((d) => disabled.has(d))) {
+      disabled.add(def.id);
+      seen.set(def.id, { value: givenOrDefault, enabled: false });
       continue;
     }
     if (def.dependsOn?.condition !== undefined) {
       const condition = await renderFor(def, 'condition', def.dependsOn.condition);
-      if (condition === undefined || condition.trim() !== 'true') continue;
+      if (condition === undefined || condition.trim() !== 'true') {
+        // Kestra: a condition that cannot be evaluated disables the input, with its error.
+        disabled.add(def.id);
+        seen.set(def.id, { value: givenOrDefault, enabled: false });
+        continue;
+      }
     }
     let effective: InputDefinition = def;
     if ((def.type === 'SELECT' || def.type === 'MULTISELECT') && def.expression !== undefined) {
       // The choices come from an expression that must yield a list of strings (Kestra's SELECT `expression`).
       const rendered = await renderFor(def, 'expression', def.expression);
-      if (rendered === undefined) continue;
+      if (rendered === undefined) {
+        seen.set(def.id, { value: givenOrDefault, enabled: true });
+        continue;
+      }
       if (renderedIsSensitive) masker.add(rendered);
       let values: unknown;
       try {
@@ -317,12 +375,12 @@ export async function resolveInputs(
           message: `Invalid input for \`${def.id}\`, its expression must give a list of values, but received \`${rendered}\``,
         });
         failed.add(def.id);
+        seen.set(def.id, { value: givenOrDefault, enabled: true });
         continue;
       }
       effective = { ...def, values: values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))) };
       if (renderedIsSensitive) for (const value of effective.values ?? []) masker.add(value);
     }
-    const given = Object.hasOwn(provided, def.id) ? provided[def.id] : undefined;
     const fallback =
       def.defaults ??
       def.prefill ??
@@ -336,6 +394,7 @@ export async function resolveInputs(
       if (def.required) {
         problems.push({ inputId: def.id, message: `Invalid input for \`${def.id}\`, missing required input, but received \`null\`` });
         failed.add(def.id);
+        seen.set(def.id, { value: null, enabled: true });
       } else {
         flat[def.id] = null;
         setNested(nested, def.id, null);
@@ -361,13 +420,23 @@ export async function resolveInputs(
     } catch (e) {
       if (!(e instanceof Invalid)) throw e;
       failed.add(def.id);
+      seen.set(def.id, { value: raw, enabled: true });
       // A SECRET's value never goes into a message.
       const received = def.type === 'SECRET' ? '******' : shown(raw);
       problems.push({ inputId: def.id, message: `Invalid input for \`${def.id}\`, ${e.message}, but received \`${received}\`` });
     }
   }
-  if (problems.length > 0) throw new InputValidationError(problems.map((p) => ({ inputId: p.inputId, message: masker.mask(p.message) })));
-  return { values: nested, sensitive, ignored };
+  const masked = problems.map((p) => ({ inputId: p.inputId, message: masker.mask(p.message) }));
+  const inputs = definitions.map((definition): InputReport => {
+    const state = seen.get(definition.id);
+    return {
+      definition,
+      value: state === undefined ? flat[definition.id] : state.value,
+      enabled: state?.enabled ?? true,
+      errors: masked.filter((p) => p.inputId === definition.id).map((p) => p.message),
+    };
+  });
+  return { values: nested, sensitive, ignored, inputs, problems: masked };
 }
 
 /** Declared order, except that an input comes after the inputs it depends on (cycles are refused at load). */

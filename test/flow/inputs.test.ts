@@ -1,6 +1,6 @@
 import { JDouble } from '../../src/engine/values.js';
 import { InputValidationError } from '../../src/flow/errors.js';
-import { resolveInputs } from '../../src/flow/inputs.js';
+import { reportInputs, resolveInputs } from '../../src/flow/inputs.js';
 import { Masker } from '../../src/masking/masker.js';
 import type { InputDefinition } from '../../src/flow/model.js';
 
@@ -275,5 +275,71 @@ tasks:
       e.problems.map((p) => p.message),
     );
     expect(msgs).toEqual(['Invalid input for `s`, it must match the values `[******]`, but received `nope`']);
+  });
+});
+
+/** Kestra's FlowInputOutputTest (core/src/test/java/io/kestra/core/runners/FlowInputOutputTest.java), on `reportInputs`. */
+describe('reportInputs', () => {
+  // A stand-in for the template engine: `{{ inputs.X equals 'V' }}` only.
+  const render = async (template: string, inputs: Record<string, unknown>): Promise<string> => {
+    const m = /^\{\{ inputs\.(\w+) equals '([^']*)' \}\}$/.exec(template);
+    if (m === null) throw new Error(`unexpected template ${template}`);
+    if (!Object.hasOwn(inputs, m[1]!)) throw new Error(`Missing variable: '${m[1]!}'`);
+    return String(inputs[m[1]!] === m[2]);
+  };
+  const brief = (r: Awaited<ReturnType<typeof reportInputs>>): unknown[] =>
+    r.inputs.map((i) => ({ id: i.definition.id, value: i.value, enabled: i.enabled, errors: i.errors }));
+  const str = (id: string, dependsOn?: InputDefinition['dependsOn']): InputDefinition =>
+    def({ id, type: 'STRING', required: false, ...(dependsOn === undefined ? {} : { dependsOn }) });
+
+  test('shouldResolveEnabledInputsGivenInputWithConditionalInputTrue: a chain of enabled inputs', async () => {
+    const defs = [
+      str('input1'),
+      str('input2', { inputs: ['input1'], condition: "{{ inputs.input1 equals 'v1' }}" }),
+      str('input3', { inputs: ['input2'] }),
+    ];
+    const report = await reportInputs(defs, { input1: 'v1', input2: 'v2', input3: 'v3' }, { render });
+    expect(brief(report)).toEqual([
+      { id: 'input1', value: 'v1', enabled: true, errors: [] },
+      { id: 'input2', value: 'v2', enabled: true, errors: [] },
+      { id: 'input3', value: 'v3', enabled: true, errors: [] },
+    ]);
+  });
+
+  test('shouldResolveDisabledInputsGivenInputWithConditionalInputFalse: an input depending on a disabled one is disabled', async () => {
+    const defs = [
+      str('input1'),
+      str('input2', { inputs: ['input1'], condition: "{{ inputs.input1 equals '???' }}" }),
+      str('input3', { inputs: ['input2'] }),
+    ];
+    const report = await reportInputs(defs, { input1: 'v1', input2: 'v2', input3: 'v3' }, { render });
+    // Disabled inputs keep the value they were given, as Kestra's InputAndValue does.
+    expect(brief(report)).toEqual([
+      { id: 'input1', value: 'v1', enabled: true, errors: [] },
+      { id: 'input2', value: 'v2', enabled: false, errors: [] },
+      { id: 'input3', value: 'v3', enabled: false, errors: [] },
+    ]);
+    // …and they are not among the execution's inputs.
+    expect(report.values).toEqual({ input1: 'v1' });
+    expect((await resolveInputs(defs, { input1: 'v1', input3: 'v3' }, { render })).values).toEqual({ input1: 'v1' });
+  });
+
+  test('shouldResolveDisabledInputsGivenInputWithErroneousConditionalExpression: disabled, with an error', async () => {
+    const defs = [str('input1'), str('input2', { inputs: ['input1'], condition: "{{ inputs.dummy equals 'dummy' }}" })];
+    const report = await reportInputs(defs, { input1: 'value1', input2: 'value2' }, { render, masker: new Masker() });
+    expect(report.inputs).toHaveLength(2);
+    expect(report.inputs[1]?.enabled).toBe(false);
+    expect(report.inputs[1]?.errors).toEqual(["Invalid input for `input2`, its condition failed: Missing variable: 'dummy'"]);
+  });
+
+  test('each input carries its own errors, in declared order; resolveInputs throws the same problems', async () => {
+    const defs = [def({ id: 'n', type: 'INT' }), def({ id: 'req', type: 'STRING' }), def({ id: 'd', type: 'STRING', defaults: 'x' })];
+    const report = await reportInputs(defs, { n: 'abc' });
+    expect(brief(report)).toEqual([
+      { id: 'n', value: 'abc', enabled: true, errors: ['Invalid input for `n`, Expected `INT`, but received `abc`'] },
+      { id: 'req', value: null, enabled: true, errors: ['Invalid input for `req`, missing required input, but received `null`'] },
+      { id: 'd', value: 'x', enabled: true, errors: [] },
+    ]);
+    await expect(resolveInputs(defs, { n: 'abc' })).rejects.toMatchObject({ problems: report.problems });
   });
 });

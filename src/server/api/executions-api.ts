@@ -1,6 +1,6 @@
 /**
  * Kestra's execution endpoints (`ExecutionController`): create with multipart inputs (and
- * `wait=true`), get, search, follow (server-sent events), kill, delete, the flow of an execution,
+ * `wait=true`), validate the inputs of a new or a resumed execution, get, search, follow (server-sent events), kill, delete, the flow of an execution,
  * and the webhook trigger endpoint; Kestra's log endpoints (`LogController`): list, follow,
  * download, delete.
  */
@@ -186,6 +186,31 @@ export function registerExecutionRoutes(ctx: ApiContext): void {
   };
   router.add('POST', `${API}/executions/{namespace}/{id}`, create);
   router.add('POST', `${API}/executions/trigger/{namespace}/{id}`, create);
+
+  // Kestra's validateInputsOnCreate: what the Execute form shows while it is filled in. Always 200
+  // with each input's errors (never 422); nothing is created or stored. `labels` are checked as
+  // create checks them; `checks` lists the flow checks that fail (Kestra 1.2).
+  router.add('POST', `${API}/executions/{namespace}/{id}/validate`, async (req) => {
+    checkTenant(ctx, req);
+    const namespace = req.param('namespace');
+    const id = req.param('id');
+    const revision = req.query.get('revision');
+    const record = ctx.flows.get(namespace, id, revision === null || revision === '' ? {} : { revision: req.queryInt('revision', 0) });
+    if (record === undefined) throw notFound(`Flow not found`);
+    const inputs = await formInputs(req, 'files');
+    labelsOf(req);
+    const validated = await executions.validate(record, { inputs });
+    return json({ id, namespace, ...validated });
+  });
+
+  // Kestra's validateInputsOnResume: the paused Pause task's `onResume` inputs, checked without resuming.
+  router.add('POST', `${API}/executions/{executionId}/resume/validate`, async (req) => {
+    checkTenant(ctx, req);
+    const inputs = await formInputs(req);
+    const validated = await executions.validateResume(req.param('executionId'), inputs);
+    if (validated === undefined) throw notFound(`Unable to find execution '${req.param('executionId')}'`);
+    return json({ id: validated.execution.flowId, namespace: validated.execution.namespace, inputs: validated.inputs });
+  });
 
   router.add('GET', `${API}/executions/search`, async (req) => {
     checkTenant(ctx, req);

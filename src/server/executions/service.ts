@@ -9,8 +9,8 @@ import { endedWithListeners } from '../../flow/conditions.js';
 import { ExecutionBlockedError, InputValidationError } from '../../flow/errors.js';
 import { renderTyped } from '../../engine/render-typed.js';
 import { Masker } from '../../masking/masker.js';
-import { resolveInputs } from '../../flow/inputs.js';
-import type { Flow, InputDefinition, TaskNode } from '../../flow/model.js';
+import { reportInputs, resolveInputs, type InputReport, type InputsReport, type ResolveInputsOptions } from '../../flow/inputs.js';
+import type { Flow, FlowCheck, InputDefinition, TaskNode } from '../../flow/model.js';
 import { pausedTaskRuns, restartExecution, ExecutionStateError } from '../../runner/runner.js';
 import { MASK } from '../../runner/masking.js';
 import { isTerminal, type ExecutionTrigger, type Label } from '../../runner/execution.js';
@@ -35,6 +35,24 @@ export interface CreateExecution {
   /** A fixed id (a schedule tick's deterministic id): creating it twice makes one execution. */
   readonly id?: string;
   readonly variables?: Record<string, unknown>;
+}
+
+/**
+ * What the validate endpoints answer: Kestra's `ApiValidateExecutionInputsResponse` inputs (each
+ * input's definition, value, enabled flag and errors), SECRET values shown as `******`.
+ */
+export interface ValidatedInput {
+  readonly input: Record<string, unknown>;
+  readonly value: unknown;
+  readonly enabled: boolean;
+  readonly errors: readonly { readonly message: string }[];
+}
+
+/** A failed flow check as the create-validate endpoint lists it (Kestra 1.2 shows them in the Execute form). */
+export interface ValidatedCheck {
+  readonly message: string;
+  readonly style: FlowCheck['style'];
+  readonly behavior: FlowCheck['behavior'];
 }
 
 export interface ExecutionServiceOptions {
@@ -69,9 +87,16 @@ export class ExecutionService {
     if (flow.disabled) throw illegalState('Cannot execute a disabled flow');
     // The id comes first: an uploaded FILE input is stored under the execution, as Kestra does.
     const id = request.id ?? newExecutionId();
-    const raw = await this.storeUploads(flow, id, request.inputs ?? {});
+    const raw = await this.uploads(flow, id, request.inputs ?? {}, 'store');
     const { values, secrets } = await this.resolve(flow, raw);
-    const checks = await this.checks(flow, id, { ...values, ...secrets }, Object.values(secrets));
+    const checks = await this.evaluateChecks(flow, id, { ...values, ...secrets }, Object.values(secrets));
+    if (checks?.behavior === 'BLOCK_EXECUTION') {
+      const blocked = new ExecutionBlockedError(checks.failed);
+      throw invalidEntity(
+        blocked.message.split('\n')[0] as string,
+        checks.failed.map((c) => `checks: ${c.message}${c.error === undefined ? '' : ` (the condition failed: ${c.error})`}`),
+      );
+    }
     const secretInputs: Record<string, string> = {};
     if (Object.keys(secrets).length > 0) {
       if (this.o.secretBox === undefined && this.o.queue.mode === 'redis')
@@ -111,10 +136,36 @@ export class ExecutionService {
   }
 
   /**
-   * The flow's checks with the new execution's inputs (SECRET ones in clear, masked in any message):
-   * a blocking outcome is refused (422, each failed check's message as a detail); the others are returned.
+   * Kestra's `validateInputsOnCreate`: what creating an execution with these inputs would say, without
+   * creating it (nothing stored or queued, uploaded files only located). Bad inputs are not a 422
+   * here: each input carries its own errors. A disabled flow is still refused (409).
+   *
+   * The flow's checks (Kestra 1.2) are evaluated by the same path as `create`, and only when every
+   * input is valid: with an invalid input the conditions would read values that did not resolve, and
+   * what they said could not be trusted, so `checks` is then empty as well.
    */
-  private async checks(
+  async validate(
+    record: FlowRecord,
+    request: Pick<CreateExecution, 'inputs'> = {},
+  ): Promise<{ inputs: ValidatedInput[]; checks: ValidatedCheck[] }> {
+    const flow = record.flow;
+    if (flow.disabled) throw illegalState('Cannot execute a disabled flow');
+    const id = newExecutionId();
+    const raw = await this.uploads(flow, id, request.inputs ?? {}, 'locate');
+    const { report, values, secrets } = await this.report(flow, raw);
+    const outcome =
+      report.problems.length === 0 ? await this.evaluateChecks(flow, id, { ...values, ...secrets }, Object.values(secrets)) : undefined;
+    return {
+      inputs: validatedInputs(report.inputs),
+      checks: (outcome?.failed ?? []).map(({ message, style, behavior }) => ({ message, style, behavior })),
+    };
+  }
+
+  /**
+   * The flow's checks with the new execution's inputs (SECRET ones in clear, masked in any message);
+   * undefined when the flow has none. `create` refuses a blocking outcome, `validate` lists the failures.
+   */
+  private async evaluateChecks(
     flow: Flow,
     executionId: string,
     inputs: Record<string, unknown>,
@@ -135,19 +186,11 @@ export class ExecutionService {
       labels: { ...flow.labels },
     };
     const scope = { tenant: this.o.tenant, namespace: flow.namespace, onSensitiveValue: (v: string) => masker.add(v) };
-    const outcome = await evaluateChecks(
+    return evaluateChecks(
       flow.checks,
       (condition) => renderTyped(condition, (template) => this.o.engine.render(template, context, scope)),
       (e) => masker.mask(e instanceof Error ? e.message : String(e)),
     );
-    if (outcome.behavior === 'BLOCK_EXECUTION') {
-      const blocked = new ExecutionBlockedError(outcome.failed);
-      throw invalidEntity(
-        blocked.message.split('\n')[0] as string,
-        outcome.failed.map((c) => `checks: ${c.message}${c.error === undefined ? '' : ` (the condition failed: ${c.error})`}`),
-      );
-    }
-    return outcome;
   }
 
   /** Each failed check's message, at its style's level, as an execution log line. */
@@ -221,16 +264,8 @@ export class ExecutionService {
   async resume(id: string, rawInputs: Readonly<Record<string, unknown>>): Promise<StoredExecution | undefined> {
     const execution = await this.get(id);
     if (execution === undefined) return undefined;
-    if (execution.state.current !== 'PAUSED') throw illegalState(`Execution is not paused, can't resume it`);
-    const record = this.recordOf(execution);
-    const declared: InputDefinition[] = [];
-    for (const { task } of pausedTaskRuns(record.flow, execution)) {
-      const onResume = task?.properties.onResume;
-      if (Array.isArray(onResume))
-        declared.push(
-          ...(onResume as InputDefinition[]).map((d) => ({ ...d, required: (d as { required?: boolean }).required !== false })),
-        );
-    }
+    const record = this.pausedRecordOf(execution);
+    const declared = onResumeInputs(record.flow, execution);
     let resumeInputs: Record<string, unknown> = {};
     try {
       if (declared.length > 0 || Object.keys(rawInputs).length > 0) resumeInputs = (await resolveInputs(declared, rawInputs)).values;
@@ -239,6 +274,28 @@ export class ExecutionService {
     }
     await this.o.queue.enqueue({ ...jobOf(execution, record, this.subflowsOf(record)), resumeInputs });
     return execution;
+  }
+
+  /**
+   * Kestra's `validateInputsOnResume`: the paused Pause task's `onResume` inputs checked against
+   * these values, each with its own errors; nothing is resumed. Undefined for an unknown execution,
+   * 409 when it is not paused (Kestra's `getExecutionIfPause`).
+   */
+  async validateResume(
+    id: string,
+    rawInputs: Readonly<Record<string, unknown>>,
+  ): Promise<{ execution: StoredExecution; inputs: ValidatedInput[] } | undefined> {
+    const execution = await this.get(id);
+    if (execution === undefined) return undefined;
+    const record = this.pausedRecordOf(execution);
+    const report = await reportInputs(onResumeInputs(record.flow, execution), rawInputs);
+    return { execution, inputs: validatedInputs(report.inputs) };
+  }
+
+  /** The flow of a PAUSED execution; 409 when it is not paused. */
+  private pausedRecordOf(execution: StoredExecution): FlowRecord {
+    if (execution.state.current !== 'PAUSED') throw illegalState(`Execution is not paused, can't resume it`);
+    return this.recordOf(execution);
   }
 
   /** Kestra's restart: a terminated execution's failed task runs run again (409 when there is nothing to restart). */
@@ -268,8 +325,15 @@ export class ExecutionService {
   /**
    * Uploaded files (multipart parts) of FILE inputs → `kestra:///<namespace>/<flow>/executions/<id>/inputs/<input>/<file>`
    * URIs; a file for any other input, or without a storage, is refused (422), never read as a path.
+   * `locate` (validation) only gives the URI the file would have, without storing it, as Kestra's
+   * `readData(…, uploadFiles = false)` does.
    */
-  private async storeUploads(flow: Flow, executionId: string, raw: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
+  private async uploads(
+    flow: Flow,
+    executionId: string,
+    raw: Readonly<Record<string, unknown>>,
+    mode: 'store' | 'locate',
+  ): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = { ...raw };
     for (const [name, value] of Object.entries(raw)) {
       if (!(value instanceof Blob)) continue;
@@ -279,12 +343,13 @@ export class ExecutionService {
       // Only the last segment of the client's file name, and never an empty or dot name.
       const given = (value instanceof File ? value.name : '').split(/[\\/]/).pop() ?? '';
       const fileName = given === '' || given === '.' || given === '..' ? name : given;
+      const path = inputFilePath({ namespace: flow.namespace, flowId: flow.id, executionId }, name, fileName);
+      if (mode === 'locate') {
+        out[name] = path.toUri();
+        continue;
+      }
       try {
-        out[name] = await this.o.storage.put(
-          this.o.tenant,
-          inputFilePath({ namespace: flow.namespace, flowId: flow.id, executionId }, name, fileName),
-          Buffer.from(await value.arrayBuffer()),
-        );
+        out[name] = await this.o.storage.put(this.o.tenant, path, Buffer.from(await value.arrayBuffer()));
       } catch (e) {
         throw invalidEntity(`Invalid input for \`${name}\`: the file could not be stored (${e instanceof Error ? e.message : String(e)})`);
       }
@@ -292,25 +357,31 @@ export class ExecutionService {
     return out;
   }
 
-  /** Typed inputs, with SECRET values taken out (shown as `******`). */
+  /** Typed inputs, with SECRET values taken out (shown as `******`); bad inputs are refused (422, one detail each). */
   private async resolve(
     flow: Flow,
     raw: Readonly<Record<string, unknown>>,
   ): Promise<{ values: Record<string, unknown>; secrets: Record<string, string> }> {
-    let resolved;
-    try {
-      resolved = await resolveInputs(flow.inputs, raw, {
-        render: (template, inputs) =>
-          this.o.engine.render(
-            template,
-            { inputs, flow: { id: flow.id, namespace: flow.namespace } },
-            { tenant: this.o.tenant, namespace: flow.namespace },
-          ),
-      });
-    } catch (e) {
-      throw asInvalidEntity(e);
-    }
-    const values = resolved.values;
+    const { report, values, secrets } = await this.report(flow, raw);
+    if (report.problems.length > 0) throw asInvalidEntity(new InputValidationError(report.problems));
+    return { values, secrets };
+  }
+
+  /** The flow's inputs resolved (Kestra's `resolveInputs`): each input's report, and the typed values with SECRET ones taken out. */
+  private async report(
+    flow: Flow,
+    raw: Readonly<Record<string, unknown>>,
+  ): Promise<{ report: InputsReport; values: Record<string, unknown>; secrets: Record<string, string> }> {
+    const options: ResolveInputsOptions = {
+      render: (template, inputs) =>
+        this.o.engine.render(
+          template,
+          { inputs, flow: { id: flow.id, namespace: flow.namespace } },
+          { tenant: this.o.tenant, namespace: flow.namespace },
+        ),
+    };
+    const report = await reportInputs(flow.inputs, raw, options);
+    const values = report.values;
     const secrets: Record<string, string> = {};
     for (const def of flow.inputs) {
       if (def.type !== 'SECRET') continue;
@@ -320,7 +391,7 @@ export class ExecutionService {
         values[def.id] = MASK;
       }
     }
-    return { values, secrets };
+    return { report, values, secrets };
   }
 
   get(id: string): Promise<StoredExecution | undefined> {
@@ -383,6 +454,33 @@ export class ExecutionService {
       }, reject);
     });
   }
+}
+
+/** A Pause's `onResume` inputs, for each paused task run (required unless they say otherwise). */
+function onResumeInputs(flow: Flow, execution: StoredExecution): InputDefinition[] {
+  const declared: InputDefinition[] = [];
+  for (const { task } of pausedTaskRuns(flow, execution)) {
+    const onResume = task?.properties.onResume;
+    if (Array.isArray(onResume))
+      declared.push(...(onResume as InputDefinition[]).map((d) => ({ ...d, required: (d as { required?: boolean }).required !== false })));
+  }
+  return declared;
+}
+
+/**
+ * Reports → the validate endpoints' inputs: the definition as the flow declares it, the value (a
+ * SECRET's never in clear: `******`, as everywhere else in the API), enabled, and `{ message }` errors.
+ */
+function validatedInputs(reports: readonly InputReport[]): ValidatedInput[] {
+  return reports.map(({ definition, value, enabled, errors }) => {
+    const { position: _position, ...input } = definition;
+    return {
+      input,
+      value: definition.type === 'SECRET' && value !== null && value !== undefined ? MASK : (value ?? null),
+      enabled,
+      errors: errors.map((message) => ({ message })),
+    };
+  });
 }
 
 /** Kestra answers bad inputs with 422 `Invalid entity`, one detail per input. */
