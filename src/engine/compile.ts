@@ -54,7 +54,19 @@ import {
   tryDefined,
 } from './runtime.js';
 import { FORBIDDEN_KEYS, isVerifiedPlain, MISSING, verifiedPlain } from './sandbox.js';
-import { JDouble, MapEntry, isJavaList, isList, isMap, javaHashMap, mapKeys, newMap, printPlain, toJavaString } from './values.js';
+import {
+  JDouble,
+  MapEntry,
+  isJavaList,
+  isList,
+  isMap,
+  javaHashMap,
+  knownPercentFree,
+  mapKeys,
+  newMap,
+  printPlain,
+  toJavaString,
+} from './values.js';
 
 /**
  * `x.a.b[3]` with literal names or indexes and no calls, as a root name and a path. A literal
@@ -1003,7 +1015,7 @@ class Compiler {
         const v = evs[i]!(f);
         if (typeof v === 'string') {
           out += v;
-          if (output !== null && !percent) percent = v.includes('%');
+          if (output !== null && !percent) percent = !knownPercentFree(v) && v.includes('%');
         } else if (v !== null && v !== undefined) {
           if (v instanceof Promise) {
             const joined = finishAsync(f, out, i, v);

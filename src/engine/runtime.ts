@@ -10,7 +10,7 @@ import type { FilterDefinition, FunctionDefinition, RenderScope, TestDefinition 
 import { LineCounter } from './lexer.js';
 import { MISSING, readOwnData } from './sandbox.js';
 import { parseJavaLocale } from './locale.js';
-import { mapKeys, newMap, printValue } from './values.js';
+import { knownPercentFree, mapKeys, newMap, printValue } from './values.js';
 
 /** A level of variables (`for` bodies and macros push one). Values are never `undefined`. */
 export class Scope {
@@ -113,7 +113,7 @@ export class Output {
   ) {}
   append(text: string): void {
     this.s += text;
-    if (!this.percent && text.includes('%')) this.percent = true;
+    if (!this.percent && !knownPercentFree(text) && text.includes('%')) this.percent = true;
     if (this.s.length > this.max) {
       throw new LimitExceededError('maxRenderedSize', `The rendered output exceeds the limit of ${this.max} characters`);
     }

@@ -490,11 +490,14 @@ export function toKestraJson(value: unknown, includeNulls = false, depth = 0): s
 function flatJsonObject(map: Record<string, unknown>, includeNulls: boolean): string | null {
   let out = '{';
   let first = true;
+  // Whether a key or a string holds a `%` (numbers, booleans and nulls never print one).
+  let percent = false;
   for (const key of mapKeys(map)) {
     const v = map[key];
     let text: string;
     switch (typeof v) {
       case 'string':
+        if (!percent) percent = v.includes('%');
         text = jsonString(v);
         break;
       case 'number':
@@ -517,10 +520,26 @@ function flatJsonObject(map: Record<string, unknown>, includeNulls: boolean): st
       default:
         return null;
     }
+    if (!percent) percent = key.includes('%');
     out += (first ? '' : ',') + jsonString(key) + ':' + text;
     first = false;
   }
-  return out + '}';
+  const json = out + '}';
+  if (!percent) lastPercentFree = json;
+  return json;
+}
+
+/**
+ * The last JSON text the writer knew to hold no `%`, as it wrote it (a rope). The output looks for
+ * `%` in what it prints (Kestra's raw tags, see Output); asking `includes` of a fresh rope makes V8
+ * flatten it, which costs more than writing it did. A string equal to this one holds no `%` either,
+ * so the check can be skipped for it; in practice it is the same object, compared by pointer.
+ */
+let lastPercentFree: string | undefined;
+
+/** Whether `text` is known to hold no `%` without reading it (see lastPercentFree). */
+export function knownPercentFree(text: string): boolean {
+  return text === lastPercentFree;
 }
 
 function writeJson(value: unknown, includeNulls: boolean, depth: number, w: TextWriter): void {

@@ -285,7 +285,12 @@ export class ExecutionRun {
     this.#setExecutionState(state);
     await this.#runListeners();
     if (flow.afterExecution.length > 0) {
-      await this.#runList(this.#items(flow.afterExecution), 'sequential', 0, undefined, 'afterExecution', new AbortController().signal);
+      this.#afterEnd = true;
+      try {
+        await this.#runList(this.#items(flow.afterExecution), 'sequential', 0, undefined, 'afterExecution', new AbortController().signal);
+      } finally {
+        this.#afterEnd = false;
+      }
     }
     await this.#settleBackground();
   }
@@ -294,8 +299,11 @@ export class ExecutionRun {
   // Listeners (Kestra's ExecutorService.handleListeners and ConditionService.findValidListeners)
   // -------------------------------------------------------------------------------------------
 
-  /** True while the listeners run: an Exit or SLA that ended the execution does not stop them. */
-  #listening = false;
+  /**
+   * True once the execution ended, while its listeners and `afterExecution` tasks run: the Exit or
+   * SLA that ended it does not stop them.
+   */
+  #afterEnd = false;
 
   /**
    * Once the execution ended (in any final state, KILLED included), the tasks of every listener
@@ -309,12 +317,12 @@ export class ExecutionRun {
   async #runListeners(): Promise<void> {
     const tasks = this.flow.listeners.filter((l) => this.#listenerHolds(l)).flatMap((l) => l.tasks);
     if (tasks.length === 0) return;
-    this.#listening = true;
+    this.#afterEnd = true;
     const signal = new AbortController().signal;
     try {
       for (const item of this.#items(tasks)) await this.#runTask(item, undefined, 'listeners', signal);
     } finally {
-      this.#listening = false;
+      this.#afterEnd = false;
     }
   }
 
@@ -623,7 +631,7 @@ export class ExecutionRun {
 
   /** Exit (or a kill) stops new task runs everywhere. */
   #stopping(): boolean {
-    return this.#exitState !== undefined && !this.#listening;
+    return this.#exitState !== undefined && !this.#afterEnd;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -790,7 +798,7 @@ export class ExecutionRun {
       state = 'KILLED';
       error ??= interruptionMessage(controller.signal);
     }
-    if (this.#exitState !== undefined && !this.#listening) state = this.#exitState;
+    if (this.#exitState !== undefined && !this.#afterEnd) state = this.#exitState;
     else if (state === 'PAUSED') return 'PAUSED';
     return this.#end(frame, applyAllowances(state, node.allowFailure, node.allowWarning), error);
   }

@@ -59,6 +59,27 @@ describe('whitespace control around {% raw %}', () => {
     for (const [template, expected] of cases) expect(engine.renderSync(template, parts)).toBe(expected);
   });
 
+  // The JSON writer remembers the last map text it wrote without a `%` (values.knownPercentFree),
+  // so the output need not look in it: a map holding a tag, in its key or a value, is still read.
+  it('raw tags in toJson text, or in a printed map, are stripped after a map without any', () => {
+    const maps = {
+      plain: { a: 'x', n: 1 },
+      tagged: { k: '{% raw %}t{% endraw %}' },
+      key: { '{% raw %}k{% endraw %}': 'v', n: 2 },
+    };
+    const cases: [string, string][] = [
+      ["{{ 'p=' ~ (plain | toJson) ~ '&t=' ~ (tagged | toJson) }}", 'p={"a":"x","n":1}&t={"k":"t"}'],
+      ['{{ plain }}{{ tagged }}', '{"a":"x","n":1}{"k":"t"}'],
+      ['{{ (plain | toJson) ~ (key | toJson) }}', '{"a":"x","n":1}{"k":"v","n":2}'],
+      ['{{ plain | toJson }}|{{ key }}', '{"a":"x","n":1}|{"k":"v","n":2}'],
+    ];
+    for (const [template, expected] of cases) {
+      // Twice: the second time the percent-free memo holds `plain`'s text from the first.
+      expect(engine.renderSync(template, maps)).toBe(expected);
+      expect(engine.renderSync(template, maps)).toBe(expected);
+    }
+  });
+
   it('the same when an operand is resolved asynchronously', async () => {
     const asyncEngine = createEngine().registerFunction('later', (args) => Promise.resolve(String(args[0])));
     const tags = { open: '{% raw %}', close: 'y{% endraw %}', brace: '{', rest: '% raw %}q{% endraw %}' };
