@@ -38,15 +38,17 @@ export function executionsDir(io: CliIO, config: string | undefined): string {
 
 /** The executions this folder keeps, for tasks that report on one by id (SlackExecution's executionId…). */
 function keptExecutions(dir: string): NonNullable<RunFlowOptions['executions']> {
+  const read = (executionId: string): ReturnType<typeof FileExecutionStore.read> | undefined => {
+    try {
+      return FileExecutionStore.read(dir, executionId);
+    } catch (e) {
+      if (e instanceof ExecutionStoreError) return undefined;
+      throw e;
+    }
+  };
   return {
-    find: async (executionId) => {
-      try {
-        return FileExecutionStore.read(dir, executionId).execution;
-      } catch (e) {
-        if (e instanceof ExecutionStoreError) return undefined;
-        throw e;
-      }
-    },
+    find: async (executionId) => read(executionId)?.execution,
+    logs: async (executionId) => read(executionId)?.logs,
   };
 }
 

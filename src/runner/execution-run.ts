@@ -1695,6 +1695,17 @@ class RunTaskContext implements TaskRunContext {
     return this.#run.executions()?.find?.(executionId);
   }
 
+  async findExecutionLogs(executionId: string): Promise<readonly ExecutionLogLine[] | undefined> {
+    if (executionId === this.execution.id) return this.#run.logs();
+    const executions = this.#run.executions();
+    if (executions?.logs === undefined)
+      throw new TaskError(
+        'UNSUPPORTED',
+        `The logs of another execution ('${executionId}') need access to executions: the CLI reads those it keeps, the server its store; embedders pass \`executions.logs\` to runFlow`,
+      );
+    return executions.logs(executionId);
+  }
+
   async toggleTrigger(request: TriggerToggleRequest): Promise<TriggerToggleResult> {
     const triggers = this.#run.triggers();
     if (triggers === undefined)

@@ -138,6 +138,8 @@ export interface RunFlowOptions {
     resume?(executionId: string, inputs: Readonly<Record<string, unknown>>): Promise<void>;
     /** An execution by id, as kept (masked): what SlackExecution and the other execution notifications report with `executionId`. */
     find?(executionId: string): Promise<Execution | undefined>;
+    /** An execution's log lines, as kept (masked): what log.Fetch reads with `executionId`; undefined for an unknown execution. */
+    logs?(executionId: string): Promise<readonly LogEntry[] | undefined>;
   };
   /**
    * The triggers of the flows a Toggle task may enable or disable: `pebbleflow server` gives its

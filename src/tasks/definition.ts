@@ -316,6 +316,12 @@ export interface TaskRunContext {
   resumeExecution(request: { readonly executionId: string; readonly inputs: Readonly<Record<string, unknown>> }): Promise<void>;
   /** An execution by id: this one (masked view), or one the run can reach (`RunFlowOptions.executions.find`; the CLI's kept executions). */
   findExecution(executionId: string): Promise<Readonly<Execution> | undefined>;
+  /**
+   * An execution's log lines: this one's so far, or those of one the run can reach
+   * (`RunFlowOptions.executions.logs`; the CLI's kept executions, the server's store). Undefined
+   * when the execution is unknown; fails when the run cannot reach other executions at all.
+   */
+  findExecutionLogs(executionId: string): Promise<readonly ExecutionLogLine[] | undefined>;
   /** Enables or disables a flow's trigger (Toggle): fails when the run has no triggers (`RunFlowOptions.triggers`: the server's). */
   toggleTrigger(request: TriggerToggleRequest): Promise<TriggerToggleResult>;
 }

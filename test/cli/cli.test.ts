@@ -169,6 +169,27 @@ tasks:
     expect((await cli(['run', 'checked.yaml', '-i', 'day=monday'], { cwd: dir })).code).toBe(0);
   });
 
+  test('log.Fetch reads the logs of an execution the folder keeps', async () => {
+    writeFileSync(
+      join(dir, 'producer.yaml'),
+      'id: producer\nnamespace: company.team\ntasks:\n  - { id: a, type: io.kestra.plugin.core.log.Log, message: kept line }\n',
+    );
+    const produced = await cli(['run', 'producer.yaml', '--json'], { cwd: dir });
+    const executionId = (JSON.parse(produced.stdout) as { executionId: string }).executionId;
+    writeFileSync(
+      join(dir, 'consumer.yaml'),
+      `id: consumer
+namespace: company.team
+tasks:
+  - { id: fetch, type: io.kestra.plugin.core.log.Fetch, executionId: ${executionId}, namespace: company.team, flowId: producer }
+  - { id: show, type: io.kestra.plugin.core.log.Log, message: "{{ read(outputs.fetch.uri) }}" }
+`,
+    );
+    const r = await cli(['run', 'consumer.yaml'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('message:"kept line"');
+  });
+
   test('colours only with a TTY or FORCE_COLOR, and never with NO_COLOR', async () => {
     const forced = await cli(['run', 'ok.yaml', '-i', 'name=a'], { cwd: dir, env: { FORCE_COLOR: '1' } });
     expect(forced.stdout).toContain(`${ESC}32m✔${ESC}39m`);

@@ -4,6 +4,7 @@
  * valids/{kv,working-directory*}.yaml), run end to end against a loopback file server, with the
  * outcomes their sources assert.
  */
+import { MemoryExecutionStore } from '../../src/runner/store.js';
 import { fileServer, logsOf, project, states, type Project, type TestServer } from './helpers.js';
 
 let server: TestServer;
@@ -405,6 +406,52 @@ tasks:
       /^\{namespace:"company.team",flowId:"fetch",taskId:"b",executionId:"\w+",taskRunId:"\w+",timestamp:"[^"]+",level:"WARN",message:"careful"\}\n$/,
     );
     expect(r.outputs['fetch_a']).toMatchObject({ size: 1 });
+  });
+
+  // PluginUtilsService.executionFromTaskParameters and LogRepository.findByExecutionId: another
+  // execution's lines, looked up in `namespace`.`flowId` (the current flow's when neither is set).
+  test('log.Fetch reads another execution the run can reach, in the flow named', async () => {
+    const store = new MemoryExecutionStore();
+    const produced = await p.run(
+      `
+id: producer
+namespace: company.team
+tasks:
+  - { id: a, type: io.kestra.plugin.core.log.Log, message: from the producer }
+  - { id: b, type: io.kestra.plugin.core.log.Log, message: a warning, level: WARN }
+`,
+      { store },
+    );
+    const executions = {
+      find: async (id: string) => store.get(id),
+      logs: async (id: string) => store.logs.get(id),
+    };
+    const consumer = (fetch: string): string => `
+id: consumer
+namespace: company.team
+tasks:
+  - { id: fetch, type: io.kestra.plugin.core.log.Fetch, executionId: ${produced.executionId}${fetch} }
+`;
+    const named = await p.run(consumer(', namespace: company.team, flowId: producer'), { executions });
+    expect(named.state).toBe('SUCCESS');
+    expect(named.outputs['fetch']).toMatchObject({ size: 2 });
+    const text = await p.read((named.outputs['fetch'] as { uri: string }).uri);
+    expect(text).toContain('flowId:"producer",taskId:"a",executionId:"' + produced.executionId + '"');
+    expect(text).toContain('message:"a warning"');
+    const warnOnly = await p.run(consumer(', namespace: company.team, flowId: producer, level: WARN'), { executions });
+    expect(warnOnly.outputs['fetch']).toMatchObject({ size: 1 });
+    // Without namespace and flowId, the current flow's: the producer's execution has no lines there.
+    expect((await p.run(consumer(''), { executions })).outputs['fetch']).toMatchObject({ size: 0 });
+    expect((await p.run(consumer(', namespace: company.team, flowId: other'), { executions })).outputs['fetch']).toMatchObject({
+      size: 0,
+    });
+    const half = await p.run(consumer(', namespace: company.team'), { executions });
+    expect(half.state).toBe('FAILED');
+    expect(half.logs.map((l) => l.message)).toContain('Both `namespace` and `flowId` must be set when `executionId` is set.');
+    // A run that cannot reach other executions says so.
+    const unreachable = await p.run(consumer(', namespace: company.team, flowId: producer'));
+    expect(unreachable.state).toBe('FAILED');
+    expect(unreachable.logs.map((l) => l.message).join('\n')).toContain("The logs of another execution ('" + produced.executionId + "')");
   });
 });
 

@@ -198,6 +198,21 @@ tasks:
   - { id: first, type: io.kestra.plugin.core.debug.Return, format: v1 }
 `,
   );
+  flow(
+    'fetcher',
+    `id: fetcher
+namespace: company.team
+inputs:
+  - id: target
+    type: STRING
+tasks:
+  - id: fetch
+    type: io.kestra.plugin.core.log.Fetch
+    executionId: "{{ inputs.target }}"
+    namespace: company.team
+    flowId: guarded
+`,
+  );
   server = await startServer([dir.flows, '--port', '0'], { cwd: dir.dir });
   client = sdk(server.url);
 });
@@ -435,6 +450,15 @@ describe('refusals, with Kestra’s status codes', () => {
       ['INFO', 'ran warn'],
     ]);
     expect(await count()).toBe(before + 2);
+  });
+
+  test("log.Fetch reads another execution's logs from the server's store", async () => {
+    const source = await postForm<ApiExecution>(api('/executions/company.team/guarded?wait=true'), { mode: 'warn' });
+    expect(source.body.state.current).toBe('SUCCESS');
+    const fetched = await postForm<ApiExecution>(api('/executions/company.team/fetcher?wait=true'), { target: source.body.id });
+    expect(fetched.body.state.current).toBe('SUCCESS');
+    // The check's WARN line and the task's INFO line.
+    expect(fetched.body.taskRunList?.[0]?.outputs).toMatchObject({ size: 2 });
   });
 
   test('a disabled flow: 409; an unknown flow or execution: 404', async () => {

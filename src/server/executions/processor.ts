@@ -201,6 +201,7 @@ export class ExecutionProcessor {
         ? {}
         : { toggleTrigger: (request: TriggerToggleRequest) => this.options.toggleTrigger!(job.tenant, request) }),
       ...(this.options.env === undefined ? {} : { env: this.options.env }),
+      executions: { find: (id) => store.get(job.tenant, id), logs: (id) => store.logs(job.tenant, id) },
       ...(continued ? { previousLogs: await store.logs(job.tenant, job.executionId) } : {}),
       save: async (next) => {
         await (save ?? ((e: StoredExecution) => store.save(e)))(next);

@@ -14,7 +14,7 @@ import type { TaskRegistry } from '../../tasks/registry.js';
 import type { TriggerToggleRequest, TriggerToggleResult } from '../../tasks/definition.js';
 import { resumeExecution, runExecution as continueExecution, type StorageDirs } from '../../runner/runner.js';
 import type { ExecutionStore as RunnerStore } from '../../runner/store.js';
-import type { FlowEngine, LogEntry } from '../../runner/types.js';
+import type { FlowEngine, LogEntry, RunFlowOptions } from '../../runner/types.js';
 import type { LogRecord } from '../store/types.js';
 import type { StoredExecution } from './model.js';
 
@@ -41,6 +41,11 @@ export interface RunWork {
   readonly flows?: RunnerFlows;
   /** How a Resume task resumes an execution. */
   readonly resume?: (executionId: string, inputs: Readonly<Record<string, unknown>>) => Promise<void>;
+  /** Other executions of the tenant, as stored (log.Fetch and the execution notifications read them by id). */
+  readonly executions?: {
+    find(executionId: string): Promise<StoredExecution | undefined>;
+    logs(executionId: string): Promise<readonly LogRecord[]>;
+  };
   /** How a Toggle task enables or disables a trigger. */
   readonly toggleTrigger?: (request: TriggerToggleRequest) => Promise<TriggerToggleResult>;
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -136,7 +141,10 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
     runInputs: { ...execution.inputs, ...secrets },
     sensitiveValues: Object.values(secrets),
     ...(work.flows === undefined ? {} : { flows: work.flows }),
-    ...(work.resume === undefined ? {} : { executions: { resume: work.resume } }),
+    executions: {
+      ...(work.resume === undefined ? {} : { resume: work.resume }),
+      ...(work.executions === undefined ? {} : executionsOf(work.executions)),
+    },
     ...(work.toggleTrigger === undefined ? {} : { triggers: { toggle: work.toggleTrigger } }),
     ...(work.env === undefined ? {} : { env: work.env }),
     ...(work.previousLogs === undefined ? {} : { previousLogs: work.previousLogs.map(toLogEntry) }),
@@ -151,6 +159,20 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
   // Subflow executions); this job's own execution is the first of the chain.
   const final = result.retried?.[0]?.execution ?? result.execution;
   return { ...final, tenantId: work.tenant, ...(main.secretInputs === undefined ? {} : { secretInputs: main.secretInputs }) };
+}
+
+/** The store's executions as the runner reads them: without their sealed SECRET inputs; logs only of a known execution. */
+function executionsOf(store: NonNullable<RunWork['executions']>): NonNullable<RunFlowOptions['executions']> {
+  return {
+    find: async (executionId) => {
+      const found = await store.find(executionId);
+      if (found === undefined) return undefined;
+      const { secretInputs: _sealed, ...execution } = found;
+      return execution;
+    },
+    logs: async (executionId) =>
+      (await store.find(executionId)) === undefined ? undefined : (await store.logs(executionId)).map(toLogEntry),
+  };
 }
 
 function toLogEntry(r: LogRecord): LogEntry {
