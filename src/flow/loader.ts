@@ -54,6 +54,8 @@ import {
   CONDITION_SCHEMAS,
   conditionObjectSchema,
   conditionSchema,
+  NOT_CONDITION,
+  OR_CONDITION,
   SCHEDULE_TRIGGER,
   TRIGGER_SCHEMAS,
   triggerObjectSchema,
@@ -62,6 +64,7 @@ import {
   type PluginSchema,
   type TriggerDefinition,
 } from './triggers.js';
+import { checkConditionSemantics } from './conditions.js';
 
 export interface CheckFlowOptions {
   /** Shown in problems (and kept as `flow.file`). */
@@ -472,7 +475,7 @@ function normalizeRetry(raw: Record<string, unknown>): RetryPolicy {
 }
 
 /** Conditions (of a trigger or a listener): known types are checked against their schema; others are kept as written. */
-function buildConditions(raw: unknown, path: Path, c: Checker): ConditionDefinition[] {
+function buildConditions(raw: unknown, path: Path, c: Checker, scheduleConditions = false): ConditionDefinition[] {
   const conditions: ConditionDefinition[] = [];
   if (!Array.isArray(raw)) return conditions;
   raw.forEach((cond, index) => {
@@ -481,9 +484,20 @@ function buildConditions(raw: unknown, path: Path, c: Checker): ConditionDefinit
     if (cdef !== undefined) {
       const validate = pluginValidator(cdef, conditionObjectSchema);
       if (!validate(cond)) c.schemaErrors(validate.errors, [...path, index]);
+      checkConditionSemantics(cdef.type, cond, [...path, index], { invalid: (m, p) => c.add('INVALID_VALUE', m, p) });
     }
+    // Not and Or hold conditions of their own, checked the same way.
+    const nested = cdef?.type === NOT_CONDITION || cdef?.type === OR_CONDITION;
     const { type: _type, ...props } = cond;
-    conditions.push({ type: cdef?.type ?? cond.type, declaredType: cond.type, supported: cdef !== undefined, properties: props });
+    const { conditions: inner, ...others } = props;
+    conditions.push({
+      type: cdef?.type ?? cond.type,
+      declaredType: cond.type,
+      supported: cdef !== undefined,
+      properties: nested ? others : props,
+      ...(nested ? { conditions: buildConditions(inner, [...path, index, 'conditions'], c) } : {}),
+      ...(scheduleConditions ? { scheduleConditions: true as const } : {}),
+    });
   });
   return conditions;
 }
@@ -526,7 +540,7 @@ function buildTriggers(raw: unknown, c: Checker): TriggerDefinition[] {
     }
     const conditions = [
       ...buildConditions(item.conditions, [...path, 'conditions'], c),
-      ...buildConditions(item.scheduleConditions, [...path, 'scheduleConditions'], c),
+      ...buildConditions(item.scheduleConditions, [...path, 'scheduleConditions'], c, true),
     ];
     const { id: _id, type: _t, disabled: _d, conditions: _c, scheduleConditions: _s, ...properties } = item;
     const pos = c.index.at(path);

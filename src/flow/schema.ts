@@ -368,7 +368,7 @@ export function flowObjectSchema(taskItems: JsonSchema, inputItems: JsonSchema):
             description: { type: 'string' },
             conditions: {
               type: 'array',
-              description: 'All must hold on the ended execution (ExecutionStatus, ExecutionFlow, ExecutionNamespace).',
+              description: 'All must hold on the ended execution; one that cannot be evaluated counts as false.',
               items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } },
             },
             tasks: tasks(1),

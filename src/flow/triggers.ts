@@ -1,6 +1,6 @@
 /**
- * Flow triggers as data: Kestra's `Schedule`, `Webhook` and `Flow` triggers and the conditions
- * they use (`ExecutionStatus`, `ExecutionFlow`, `ExecutionNamespace`), each described once as a
+ * Flow triggers as data: Kestra's `Schedule`, `Webhook` and `Flow` triggers and the core
+ * conditions they use (src/flow/conditions.ts evaluates them), each described once as a
  * JSON Schema fragment with its aliases. The loader validates triggers with these (a bad cron or
  * time zone is a problem with its line and column); the server evaluates them. Other trigger and
  * condition types are kept as written and reported as unsupported by the server, not refused,
@@ -20,6 +20,35 @@ export const FLOW_TRIGGER = 'io.kestra.plugin.core.trigger.Flow';
 export const EXECUTION_STATUS_CONDITION = 'io.kestra.plugin.core.condition.ExecutionStatus';
 export const EXECUTION_FLOW_CONDITION = 'io.kestra.plugin.core.condition.ExecutionFlow';
 export const EXECUTION_NAMESPACE_CONDITION = 'io.kestra.plugin.core.condition.ExecutionNamespace';
+export const EXECUTION_LABELS_CONDITION = 'io.kestra.plugin.core.condition.ExecutionLabels';
+export const EXECUTION_OUTPUTS_CONDITION = 'io.kestra.plugin.core.condition.ExecutionOutputs';
+export const HAS_RETRY_ATTEMPT_CONDITION = 'io.kestra.plugin.core.condition.HasRetryAttempt';
+export const FLOW_CONDITION = 'io.kestra.plugin.core.condition.FlowCondition';
+export const FLOW_NAMESPACE_CONDITION = 'io.kestra.plugin.core.condition.FlowNamespaceCondition';
+export const EXPRESSION_CONDITION = 'io.kestra.plugin.core.condition.Expression';
+export const NOT_CONDITION = 'io.kestra.plugin.core.condition.Not';
+export const OR_CONDITION = 'io.kestra.plugin.core.condition.Or';
+export const DATE_TIME_BETWEEN_CONDITION = 'io.kestra.plugin.core.condition.DateTimeBetween';
+export const DAY_WEEK_CONDITION = 'io.kestra.plugin.core.condition.DayWeek';
+export const DAY_WEEK_IN_MONTH_CONDITION = 'io.kestra.plugin.core.condition.DayWeekInMonth';
+export const TIME_BETWEEN_CONDITION = 'io.kestra.plugin.core.condition.TimeBetween';
+export const WEEKEND_CONDITION = 'io.kestra.plugin.core.condition.Weekend';
+
+/**
+ * The condition types that implement Kestra's `ScheduleCondition`: the ones a Schedule's
+ * `validateScheduleCondition` keeps (the Execution* ones, FlowCondition and HasRetryAttempt do not).
+ */
+export const SCHEDULE_CONDITION_TYPES: readonly string[] = [
+  DATE_TIME_BETWEEN_CONDITION,
+  DAY_WEEK_CONDITION,
+  DAY_WEEK_IN_MONTH_CONDITION,
+  TIME_BETWEEN_CONDITION,
+  WEEKEND_CONDITION,
+  EXPRESSION_CONDITION,
+  EXECUTION_OUTPUTS_CONDITION,
+  NOT_CONDITION,
+  OR_CONDITION,
+];
 
 /** Kestra's `State.Type` names, as trigger properties list them. */
 const STATE_NAMES = STATE_TYPES;
@@ -27,6 +56,19 @@ const STATE_NAMES = STATE_TYPES;
 export const TERMINATED_STATE_NAMES: readonly string[] = [...TERMINAL_STATES];
 
 const states: JsonSchema = { type: 'array', items: { enum: [...STATE_NAMES] } };
+const dayOfWeek: JsonSchema = { enum: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'] };
+/** `date` of the date conditions: a template, by default `{{ trigger.date }}`. */
+const conditionDate: JsonSchema = {
+  type: 'string',
+  description: 'The date to test: a template or an ISO 8601 date or date-time. Default: `{{ trigger.date }}`.',
+};
+const zonedDateTime: JsonSchema = { type: 'string', description: 'An ISO 8601 date-time with its offset, such as 2024-01-01T08:30:00Z.' };
+const offsetTime: JsonSchema = { type: 'string', description: 'An ISO 8601 time with its offset, such as 16:19:12+02:00.' };
+const subConditions: JsonSchema = {
+  type: 'array',
+  minItems: 1,
+  items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } },
+};
 const labels: JsonSchema = {
   anyOf: [
     { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean', 'null'] } },
@@ -126,6 +168,96 @@ export const CONDITION_SCHEMAS: readonly PluginSchema[] = [
     required: ['namespace'],
     properties: { namespace: { type: 'string' }, comparison: { enum: ['EQUALS', 'PREFIX', 'SUFFIX'] }, prefix: { type: 'boolean' } },
   },
+  {
+    type: EXECUTION_LABELS_CONDITION,
+    aliases: [
+      'io.kestra.core.models.conditions.types.ExecutionLabelsCondition',
+      'io.kestra.plugin.core.condition.ExecutionLabelsCondition',
+    ],
+    required: ['labels'],
+    properties: { labels },
+  },
+  {
+    type: EXECUTION_OUTPUTS_CONDITION,
+    aliases: [
+      'io.kestra.core.models.conditions.types.ExecutionOutputsCondition',
+      'io.kestra.plugin.core.condition.ExecutionOutputsCondition',
+    ],
+    required: ['expression'],
+    properties: { expression: { type: 'string', minLength: 1 } },
+  },
+  {
+    type: HAS_RETRY_ATTEMPT_CONDITION,
+    aliases: [
+      'io.kestra.core.models.conditions.types.HasRetryAttemptCondition',
+      'io.kestra.plugin.core.condition.HasRetryAttemptCondition',
+    ],
+    required: [],
+    properties: { in: states, notIn: states },
+  },
+  {
+    type: FLOW_CONDITION,
+    aliases: ['io.kestra.core.models.conditions.types.FlowCondition'],
+    required: ['namespace', 'flowId'],
+    properties: { namespace: { type: 'string' }, flowId: { type: 'string' } },
+  },
+  {
+    type: FLOW_NAMESPACE_CONDITION,
+    aliases: ['io.kestra.core.models.conditions.types.FlowNamespaceCondition'],
+    required: ['namespace'],
+    properties: { namespace: { type: 'string' }, prefix: { type: 'boolean' } },
+  },
+  {
+    type: EXPRESSION_CONDITION,
+    aliases: ['io.kestra.core.models.conditions.types.VariableCondition', 'io.kestra.plugin.core.condition.ExpressionCondition'],
+    required: ['expression'],
+    properties: { expression: { type: 'string', minLength: 1 } },
+  },
+  {
+    type: NOT_CONDITION,
+    aliases: ['io.kestra.core.models.conditions.types.NotCondition', 'io.kestra.plugin.core.condition.NotCondition'],
+    required: ['conditions'],
+    properties: { conditions: subConditions },
+  },
+  {
+    type: OR_CONDITION,
+    aliases: ['io.kestra.core.models.conditions.types.OrCondition', 'io.kestra.plugin.core.condition.OrCondition'],
+    required: ['conditions'],
+    properties: { conditions: subConditions },
+  },
+  {
+    type: DATE_TIME_BETWEEN_CONDITION,
+    aliases: [
+      'io.kestra.core.models.conditions.types.DateTimeBetweenCondition',
+      'io.kestra.plugin.core.condition.DateTimeBetweenCondition',
+    ],
+    required: [],
+    properties: { date: conditionDate, after: zonedDateTime, before: zonedDateTime },
+  },
+  {
+    type: DAY_WEEK_CONDITION,
+    aliases: ['io.kestra.core.models.conditions.types.DayWeekCondition', 'io.kestra.plugin.core.condition.DayWeekCondition'],
+    required: ['dayOfWeek'],
+    properties: { date: conditionDate, dayOfWeek },
+  },
+  {
+    type: DAY_WEEK_IN_MONTH_CONDITION,
+    aliases: ['io.kestra.core.models.conditions.types.DayWeekInMonthCondition', 'io.kestra.plugin.core.condition.DayWeekInMonthCondition'],
+    required: ['dayOfWeek', 'dayInMonth'],
+    properties: { date: conditionDate, dayOfWeek, dayInMonth: { enum: ['FIRST', 'LAST', 'SECOND', 'THIRD', 'FOURTH'] } },
+  },
+  {
+    type: TIME_BETWEEN_CONDITION,
+    aliases: ['io.kestra.core.models.conditions.types.TimeBetweenCondition', 'io.kestra.plugin.core.condition.TimeBetweenCondition'],
+    required: [],
+    properties: { date: conditionDate, after: offsetTime, before: offsetTime },
+  },
+  {
+    type: WEEKEND_CONDITION,
+    aliases: ['io.kestra.core.models.conditions.types.WeekendCondition', 'io.kestra.plugin.core.condition.WeekendCondition'],
+    required: [],
+    properties: { date: conditionDate },
+  },
 ];
 
 function resolve(list: readonly PluginSchema[], name: string): PluginSchema | undefined {
@@ -165,7 +297,12 @@ export interface ConditionDefinition {
   readonly type: string;
   readonly declaredType: string;
   readonly supported: boolean;
+  /** Every property but `type` (and, for Not and Or, `conditions`), as written. */
   readonly properties: Readonly<Record<string, unknown>>;
+  /** Not and Or: the conditions they combine. */
+  readonly conditions?: readonly ConditionDefinition[];
+  /** Set on a Schedule's deprecated `scheduleConditions`, which Kestra's Schedule.evaluate does not re-check. */
+  readonly scheduleConditions?: true;
 }
 
 /** A trigger as written: the server arms the supported ones. */

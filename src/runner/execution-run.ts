@@ -15,7 +15,7 @@ import type { RenderScope } from '../engine/extension.js';
 import { formatJavaDuration, parseDuration } from '../flow/duration.js';
 import { isTerminal, type Execution, type Label, type StateType, type TaskRun, type TaskRunAttempt } from '../flow/execution.js';
 import { coerceInput } from '../flow/inputs.js';
-import { listenerHolds } from '../flow/conditions.js';
+import { conditionFailedMessage, listenerHolds } from '../flow/conditions.js';
 import type { Flow, ListenerDefinition, RetryPolicy, SlaDefinition, TaskNode } from '../flow/model.js';
 import { LOG_LEVELS, type LogLevel } from '../flow/schema.js';
 import { coerceProperty, isTruthy } from '../tasks/coerce.js';
@@ -315,7 +315,8 @@ export class ExecutionRun {
    * change while the listeners run, so they are evaluated once.
    */
   async #runListeners(): Promise<void> {
-    const tasks = this.flow.listeners.filter((l) => this.#listenerHolds(l)).flatMap((l) => l.tasks);
+    const tasks: TaskNode[] = [];
+    for (const l of this.flow.listeners) if (await this.#listenerHolds(l)) tasks.push(...l.tasks);
     if (tasks.length === 0) return;
     this.#afterEnd = true;
     const signal = new AbortController().signal;
@@ -326,14 +327,23 @@ export class ExecutionRun {
     }
   }
 
-  /** ConditionService.valid: a condition that cannot be evaluated is logged as Kestra logs one that throws. */
-  #listenerHolds(listener: ListenerDefinition): boolean {
-    return listenerHolds(listener, this.execution, (condition) =>
-      this.#log(
-        undefined,
-        'WARN',
-        `[namespace: ${this.flow.namespace}] [flow: ${this.flow.id}] [condition: ${condition.declaredType}] Evaluate Condition Failed with error 'condition type ${condition.declaredType} is not supported by pebbleflow'`,
-      ),
+  /**
+   * ConditionService.findValidListeners: the conditions see the flow and the ended execution, and
+   * render (Expression, ExecutionOutputs, a date's `date`) with its flow-level variables; one that
+   * cannot be evaluated is logged as Kestra logs one that throws, and counts as false.
+   */
+  #listenerHolds(listener: ListenerDefinition): Promise<boolean> {
+    // A killed execution's signal is aborted; its listeners still run (and their conditions render).
+    const scope = this.#scopeFor(new AbortController().signal);
+    return listenerHolds(
+      listener,
+      {
+        flow: this.flow,
+        execution: this.execution,
+        variables: this.#flowVariables(),
+        render: (template, variables) => this.#engine.render(template, variables, scope),
+      },
+      (condition, error) => this.#log(undefined, 'WARN', conditionFailedMessage(this.flow, condition, error)),
     );
   }
 

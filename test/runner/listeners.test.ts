@@ -85,7 +85,7 @@ errors:
 namespace: n
 listeners:
   - conditions:
-      - { type: io.kestra.plugin.core.condition.Expression, expression: "{{ true }}" }
+      - { type: io.kestra.plugin.core.condition.PublicHoliday, country: FR }
     tasks:
       - { id: never, type: io.kestra.plugin.core.log.Log, message: x }
   - tasks:
@@ -96,7 +96,69 @@ tasks:
     expect(report.state).toBe('SUCCESS');
     expect(report.taskRuns.map((t) => t.taskId)).toEqual(['a', 'always']);
     expect(messages(report)).toContain(
-      "- WARN [namespace: n] [flow: l] [condition: io.kestra.plugin.core.condition.Expression] Evaluate Condition Failed with error 'condition type io.kestra.plugin.core.condition.Expression is not supported by pebbleflow'",
+      "- WARN [namespace: n] [flow: l] [condition: io.kestra.plugin.core.condition.PublicHoliday] Evaluate Condition Failed with error 'condition type io.kestra.plugin.core.condition.PublicHoliday is not supported by pebbleflow'",
+    );
+  });
+
+  test('Expression, ExecutionLabels, HasRetryAttempt and Not/Or render and read the ended execution: its outputs, labels, retried attempts', async () => {
+    const report = await runYaml(`id: l
+namespace: n
+labels:
+  team: data
+listeners:
+  - conditions:
+      - type: io.kestra.plugin.core.condition.Expression
+        expression: "{{ outputs.a.value == 'a' and execution.state == 'SUCCESS' and labels.team == 'data' }}"
+    tasks:
+      - { id: on-output, type: io.kestra.plugin.core.log.Log, message: x }
+  - conditions:
+      - { type: io.kestra.plugin.core.condition.Expression, expression: "{{ outputs.a.value == 'b' }}" }
+    tasks:
+      - { id: never-expression, type: io.kestra.plugin.core.log.Log, message: x }
+  - conditions:
+      - { type: io.kestra.plugin.core.condition.ExecutionLabels, labels: { team: data } }
+      - type: io.kestra.plugin.core.condition.Or
+        conditions:
+          - { type: io.kestra.plugin.core.condition.ExecutionStatus, in: [FAILED] }
+          - { type: io.kestra.plugin.core.condition.FlowCondition, namespace: n, flowId: l }
+    tasks:
+      - { id: on-labels, type: io.kestra.plugin.core.log.Log, message: x }
+  - conditions:
+      - { type: io.kestra.plugin.core.condition.ExecutionLabels, labels: [{ key: team, value: other }] }
+    tasks:
+      - { id: never-labels, type: io.kestra.plugin.core.log.Log, message: x }
+  - conditions:
+      - { type: io.kestra.plugin.core.condition.HasRetryAttempt, in: [FAILED] }
+    tasks:
+      - { id: never-retried, type: io.kestra.plugin.core.log.Log, message: x }
+  - conditions:
+      - type: io.kestra.plugin.core.condition.Not
+        conditions:
+          - { type: io.kestra.plugin.core.condition.HasRetryAttempt }
+    tasks:
+      - { id: not-retried, type: io.kestra.plugin.core.log.Log, message: x }
+tasks:
+  - { id: a, type: io.kestra.plugin.core.debug.Return, format: a }
+`);
+    expect(report.state).toBe('SUCCESS');
+    expect(report.taskRuns.map((t) => t.taskId)).toEqual(['a', 'on-output', 'on-labels', 'not-retried']);
+  });
+
+  test('an Expression that does not render (strict variables) is logged with the error and counts as false', async () => {
+    const report = await runYaml(`id: l
+namespace: n
+listeners:
+  - conditions:
+      - { type: io.kestra.plugin.core.condition.Expression, expression: "{{ nope.x }}" }
+    tasks:
+      - { id: never, type: io.kestra.plugin.core.log.Log, message: x }
+tasks:
+  - { id: a, type: io.kestra.plugin.core.debug.Return, format: a }
+`);
+    expect(report.taskRuns.map((t) => t.taskId)).toEqual(['a']);
+    const warning = messages(report).find((m) => m.includes('Evaluate Condition Failed'));
+    expect(warning).toMatch(
+      /^- WARN \[namespace: n\] \[flow: l\] \[condition: io\.kestra\.plugin\.core\.condition\.Expression\] Evaluate Condition Failed with error '.*nope.*'$/,
     );
   });
 

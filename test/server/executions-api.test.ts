@@ -133,6 +133,24 @@ triggers:
         in: [SUCCESS]
 `,
   );
+  // Kestra's core/src/test/resources/flows/valids/webhook-with-condition.yaml
+  flow(
+    'webhook-with-condition',
+    `id: webhook-with-condition
+namespace: company.team
+tasks:
+  - id: out
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ trigger | json }}"
+triggers:
+  - id: webhook
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: webhookKey
+    conditions:
+      - type: io.kestra.plugin.core.condition.ExpressionCondition
+        expression: "{{trigger.body.hello == 'world'}}"
+`,
+  );
   flow(
     'off',
     `id: off
@@ -551,6 +569,19 @@ describe('webhooks', () => {
       return body.state.current === 'SUCCESS' ? body : undefined;
     });
     expect((await getJson<ApiLog[]>(api(`/logs/${done.id}`))).body[0]?.message).toBe('body {"n":1}');
+  });
+
+  test('conditions render with the request as `trigger`: met, an execution; not met, 204 and nothing', async () => {
+    const url = api('/executions/webhook/company.team/webhook-with-condition/webhookKey');
+    const search = api('/executions/search?flowId=webhook-with-condition&size=1000');
+    const before = (await getJson<Paged<ApiExecution>>(search)).body.total;
+    const notMet = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"hello":"there"}' });
+    expect(notMet.status).toBe(204);
+    const met = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"hello":"world"}' });
+    expect(met.status).toBe(200);
+    expect(((await met.json()) as ApiExecution).trigger?.variables?.body).toEqual({ hello: 'world' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await getJson<Paged<ApiExecution>>(search)).body.total).toBe(before + 1);
   });
 
   test('a wrong key, or an unknown flow, answers 404 and starts nothing', async () => {

@@ -2,7 +2,8 @@
  * Schedules in embedded mode, against a real server process: a per-second schedule fires once
  * per tick with Kestra's `trigger.date`/`next`/`previous`; a restart keeps the executions and the
  * schedule's state, and runs the ticks missed meanwhile (`recoverMissedSchedules: ALL`, Kestra's
- * default) or not (`NONE`); a second server on the same data folder is refused.
+ * default) or not (`NONE`); a second server on the same data folder is refused; `conditions`
+ * limit the ticks that fire.
  * Reference: `core/src/main/java/io/kestra/plugin/core/trigger/Schedule.java`,
  * `core/src/main/java/io/kestra/core/schedulers/AbstractScheduler.java`.
  */
@@ -109,4 +110,76 @@ test('once per tick, with the dates Kestra gives; a restart keeps history and st
   const gaps = none.slice(1).map((s, i) => s - none[i]!);
   expect(Math.max(...gaps)).toBeGreaterThanOrEqual(3);
   await server.stop();
+});
+
+const conditioned = (id: string, conditions: string): string => `id: ${id}
+namespace: company.cron
+tasks:
+  - id: log
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ trigger.date }}"
+triggers:
+  - id: every-second
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "*/1 * * * * *"
+    withSeconds: true
+    timezone: Europe/Paris
+    conditions:
+${conditions}`;
+
+test('conditions: only the ticks whose conditions hold fire, next/previous skip the others; one that cannot be evaluated makes a FAILED execution', async () => {
+  const conditionsDir = project();
+  try {
+    // Even seconds only (Expression on the default trigger.date), and a day condition that always holds.
+    writeFileSync(
+      join(conditionsDir.flows, 'even.yml'),
+      conditioned(
+        'even',
+        `      - type: io.kestra.plugin.core.condition.Expression
+        expression: "{{ (trigger.date | date('s') | number) % 2 == 0 }}"
+      - type: io.kestra.plugin.core.condition.Or
+        conditions:
+          - { type: io.kestra.plugin.core.condition.Weekend }
+          - type: io.kestra.plugin.core.condition.Not
+            conditions:
+              - { type: io.kestra.plugin.core.condition.Weekend }
+`,
+      ),
+    );
+    // Never: 2013-09-09 was a Monday.
+    writeFileSync(
+      join(conditionsDir.flows, 'never.yml'),
+      conditioned('never', `      - { type: io.kestra.plugin.core.condition.Weekend, date: "2013-09-09" }\n`),
+    );
+    // Cannot render (strict variables): Kestra's scheduler emits a FAILED execution for the tick.
+    writeFileSync(
+      join(conditionsDir.flows, 'broken.yml'),
+      conditioned('broken', `      - { type: io.kestra.plugin.core.condition.Expression, expression: "{{ nope.x }}" }\n`),
+    );
+    const server = await startServer([conditionsDir.flows, '--port', '0'], { cwd: conditionsDir.dir });
+    const even = await until('three even ticks', async () => {
+      const list = await executions(server, 'even');
+      return list.length >= 3 ? list : undefined;
+    });
+    for (const e of even) {
+      const vars = e.trigger!.variables!;
+      expect((Date.parse(String(vars.date)) / 1000) % 2).toBe(0);
+      // Schedule.trueOutputWithCondition: the neighbours are the nearest ticks whose conditions hold.
+      expect(Date.parse(String(vars.next)) - Date.parse(String(vars.date))).toBe(2000);
+      expect(Date.parse(String(vars.date)) - Date.parse(String(vars.previous))).toBe(2000);
+    }
+    const broken = await until('a FAILED execution of the broken schedule', async () => {
+      const list = await executions(server, 'broken');
+      return list.length > 0 ? list : undefined;
+    });
+    expect(broken[0]!.state.current).toBe('FAILED');
+    expect(broken[0]!.taskRunList).toEqual([]);
+    expect(server.stdout() + server.stderr()).toContain("Unable to evaluate the Schedule trigger 'every-second'");
+    expect(await executions(server, 'never')).toEqual([]);
+    // Nothing is reported as unsupported any more.
+    expect(server.stdout() + server.stderr()).not.toContain('not supported');
+    await server.stop();
+  } finally {
+    conditionsDir.cleanup();
+  }
 });

@@ -78,22 +78,28 @@ async function followExecution(ctx: ApiContext, req: ApiRequest, res: ServerResp
   }
   if (execution === undefined) throw notFound(`Unable to find the execution ${id}`);
   const stream = new EventStream(req.raw, res);
-  if (ctx.executions.isOver(execution)) {
+  if (await ctx.executions.isOver(execution)) {
     stream.send({ id: 'end', data: toApiExecution(execution) });
     stream.close();
     return STREAMED;
   }
   let last = '';
+  // Whether a version is over may render listener conditions: versions are sent one after the other, in order.
+  let sending = Promise.resolve();
   const send = (e: StoredExecution): void => {
-    const body = toApiExecution(e);
-    const serialised = JSON.stringify(body);
-    if (serialised === last) return;
-    last = serialised;
-    stream.send({ id: 'progress', data: serialised });
-    if (ctx.executions.isOver(e)) {
-      stream.send({ id: 'end', data: serialised });
-      stream.close();
-    }
+    sending = sending
+      .then(async () => {
+        const body = toApiExecution(e);
+        const serialised = JSON.stringify(body);
+        if (serialised === last) return;
+        last = serialised;
+        stream.send({ id: 'progress', data: serialised });
+        if (await ctx.executions.isOver(e)) {
+          stream.send({ id: 'end', data: serialised });
+          stream.close();
+        }
+      })
+      .catch(() => stream.close());
   };
   const unsubscribe = ctx.events.onExecution((e) => {
     if (e.id === id) send(e);
@@ -126,7 +132,11 @@ async function followLogs(ctx: ApiContext, req: ApiRequest, res: ServerResponse)
     else send(r);
   });
   const offExecution = ctx.events.onExecution((e) => {
-    if (e.id === id && ctx.executions.isOver(e)) setTimeout(() => stream.close(), 250).unref();
+    if (e.id !== id) return;
+    void ctx.executions.isOver(e).then(
+      (over) => (over ? setTimeout(() => stream.close(), 250).unref() : undefined),
+      () => stream.close(),
+    );
   });
   stream.onClose(() => {
     offLog();
@@ -135,7 +145,7 @@ async function followLogs(ctx: ApiContext, req: ApiRequest, res: ServerResponse)
   for (const r of await ctx.store.logs(ctx.tenant, id)) send(r);
   replaying = false;
   for (const r of queued.splice(0)) send(r);
-  if (ctx.executions.isOver((await ctx.executions.get(id)) ?? execution)) stream.close();
+  if (await ctx.executions.isOver((await ctx.executions.get(id)) ?? execution)) stream.close();
   return STREAMED;
 }
 

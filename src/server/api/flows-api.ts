@@ -4,6 +4,7 @@
  * validate — plus a pebbleflow endpoint listing each file of the flows folder with its problems.
  */
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { flatConditions } from '../../flow/conditions.js';
 import { checkFlow } from '../../flow/loader.js';
 import { isFlowError, type FlowProblem } from '../../flow/errors.js';
 import { FlowRepositoryError, type FlowRecord } from '../flows/flow-repository.js';
@@ -70,7 +71,7 @@ function warningsOf(flow: NonNullable<ReturnType<typeof checkFlow>['flow']>): st
   const out: string[] = [];
   for (const t of flow.triggers) {
     if (!t.supported) out.push(`triggers.${t.id}: trigger type ${t.declaredType} is not supported by pebbleflow server; it will not fire`);
-    for (const c of t.conditions)
+    for (const c of flatConditions(t.conditions))
       if (!c.supported) out.push(`triggers.${t.id}: condition type ${c.declaredType} is not supported; the trigger will not fire`);
   }
   return out;

@@ -5,7 +5,7 @@
  * execution to end (`wait=true`, follow streams) work the same whether it runs here or on a worker.
  */
 import { checkLogLevel, evaluateChecks, type ChecksOutcome } from '../../flow/checks.js';
-import { endedWithListeners } from '../../flow/conditions.js';
+import { endedWithListeners, executionVariables } from '../../flow/conditions.js';
 import { ExecutionBlockedError, InputValidationError } from '../../flow/errors.js';
 import { renderTyped } from '../../engine/render-typed.js';
 import { Masker } from '../../masking/masker.js';
@@ -35,6 +35,11 @@ export interface CreateExecution {
   /** A fixed id (a schedule tick's deterministic id): creating it twice makes one execution. */
   readonly id?: string;
   readonly variables?: Record<string, unknown>;
+  /**
+   * Created FAILED, nothing run nor queued, inputs not read: what Kestra's scheduler emits for a
+   * Schedule whose conditions cannot be evaluated (so that the trigger is not evaluated again at once).
+   */
+  readonly failed?: true;
 }
 
 /**
@@ -85,6 +90,19 @@ export class ExecutionService {
   async create(record: FlowRecord, request: CreateExecution = {}): Promise<StoredExecution | undefined> {
     const flow = record.flow;
     if (flow.disabled) throw illegalState('Cannot execute a disabled flow');
+    if (request.failed === true) {
+      const created = newExecution({
+        tenant: this.o.tenant,
+        flow,
+        inputs: {},
+        ...(request.id === undefined ? {} : { id: request.id }),
+        secretInputs: {},
+      });
+      const failed: StoredExecution = { ...created, state: withState(created.state, 'FAILED') };
+      if (!(await this.o.store.create(failed))) return undefined;
+      this.o.events.emitExecution(failed);
+      return failed;
+    }
     // The id comes first: an uploaded FILE input is stored under the execution, as Kestra does.
     const id = request.id ?? newExecutionId();
     const raw = await this.uploads(flow, id, request.inputs ?? {}, 'store');
@@ -245,10 +263,16 @@ export class ExecutionService {
    * Kestra's `isStopFollow` (what `wait=true` and the follow streams wait for): over, not paused,
    * and the flow's listeners that hold on it ran (ConditionService.isTerminatedWithListeners).
    */
-  isOver(execution: StoredExecution): boolean {
+  async isOver(execution: StoredExecution): Promise<boolean> {
     if (!isOver(execution)) return false;
     const record = this.o.flows?.get(execution.namespace, execution.flowId, { revision: execution.flowRevision, allowDeleted: true });
-    return record === undefined || endedWithListeners(record.flow, execution);
+    if (record === undefined || record.flow.listeners.length === 0) return true;
+    return endedWithListeners(record.flow, {
+      flow: record.flow,
+      execution,
+      variables: executionVariables({ ...record.flow, revision: record.revision, tenantId: record.tenant }, execution),
+      render: (template, variables) => this.o.engine.render(template, variables, { tenant: record.tenant, namespace: record.namespace }),
+    });
   }
 
   private recordOf(execution: StoredExecution, revision = execution.flowRevision): FlowRecord {
@@ -434,7 +458,11 @@ export class ExecutionService {
   }
 
   /** Resolves with the execution once `done` says so (checked now, then on each change), or undefined after `timeoutMs`. */
-  async waitFor(id: string, done: (e: StoredExecution) => boolean, timeoutMs = 24 * 3_600_000): Promise<StoredExecution | undefined> {
+  async waitFor(
+    id: string,
+    done: (e: StoredExecution) => boolean | Promise<boolean>,
+    timeoutMs = 24 * 3_600_000,
+  ): Promise<StoredExecution | undefined> {
     return new Promise((resolve, reject) => {
       let settled = false;
       const finish = (value: StoredExecution | undefined): void => {
@@ -444,14 +472,17 @@ export class ExecutionService {
         clearTimeout(timer);
         resolve(value);
       };
+      const check = async (e: StoredExecution): Promise<void> => {
+        if (await done(e)) finish(e);
+      };
       const unsubscribe = this.o.events.onExecution((e) => {
-        if (e.id === id && done(e)) finish(e);
+        if (e.id === id) check(e).catch(reject);
       });
       const timer = setTimeout(() => finish(undefined), timeoutMs);
       timer.unref();
-      this.get(id).then((e) => {
-        if (e !== undefined && done(e)) finish(e);
-      }, reject);
+      this.get(id)
+        .then((e) => (e === undefined ? undefined : check(e)), reject)
+        .catch(reject);
     });
   }
 }

@@ -190,7 +190,8 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
     const service = serviceFor(data.tenant, data);
     for (const t of ticks) {
       if (isTooLate(spec, t, now)) continue;
-      await service.create(record, await scheduledExecution(runtime.engine, record, trigger, spec, t));
+      const request = await scheduledExecution(runtime.engine, record, trigger, spec, t, log);
+      if (request !== undefined) await service.create(record, request);
     }
     // Never backwards: jobs of one schedule may finish out of order on several workers.
     const last = Math.max(tick, ...ticks, lastFired ?? 0);

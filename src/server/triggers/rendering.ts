@@ -4,7 +4,8 @@
  * namespace. Shared by the server (webhooks, Flow triggers, embedded schedules) and BullMQ
  * workers (schedules).
  */
-import type { TriggerDefinition } from '../../flow/triggers.js';
+import { conditionsHold, isScheduleCondition, type ConditionContext } from '../../flow/conditions.js';
+import type { ConditionDefinition, TriggerDefinition } from '../../flow/triggers.js';
 import type { Label } from '../../runner/execution.js';
 import type { FlowEngine } from '../../runner/types.js';
 import type { CreateExecution } from '../executions/service.js';
@@ -59,22 +60,102 @@ export async function renderKey(engine: FlowEngine, record: FlowRecord, key: unk
   return (await engine.render(String(key), triggerContext(record), scopeOf(record))).trim();
 }
 
-/** The execution a Schedule tick starts: its id derived from the trigger and the tick (one per tick, whoever fires it). */
+/**
+ * The execution a Schedule tick starts: its id derived from the trigger and the tick (one per tick,
+ * whoever fires it). Undefined when the trigger's conditions do not hold on the tick (Kestra skips
+ * it: the scheduler's next date is the next tick whose conditions hold); FAILED, nothing run, when
+ * they cannot be evaluated (a template that does not render), as Kestra's scheduler emits.
+ *
+ * As Kestra does, the conditions are tested twice: the scheduler first tests every condition
+ * (`scheduleConditions` included) with `trigger.date` alone (AbstractScheduler: `areValid`), then
+ * Schedule.evaluate tests the `conditions` that are ScheduleConditions with `trigger` and
+ * `schedule` = {date, next, previous}; the execution's `next` and `previous` are then the nearest
+ * ticks whose conditions hold (`trueOutputWithCondition`).
+ */
 export async function scheduledExecution(
   engine: FlowEngine,
   record: FlowRecord,
   t: TriggerDefinition,
   spec: ScheduleSpec,
   tickMs: number,
-): Promise<CreateExecution & { readonly id: string }> {
-  const variables = scheduleVariables(spec, tickMs);
+  log: (line: string) => void = () => undefined,
+): Promise<(CreateExecution & { readonly id: string }) | undefined> {
+  const id = tickExecutionId(
+    triggerUid({ tenantId: record.tenant, namespace: record.namespace, flowId: record.id, triggerId: t.id }),
+    tickMs,
+  );
+  let variables: Record<string, string> = scheduleVariables(spec, tickMs);
+  if (t.conditions.length > 0) {
+    const scheduleConditions = t.conditions.filter((c) => c.scheduleConditions !== true && isScheduleCondition(c));
+    try {
+      if (!(await conditionsHold(t.conditions, scheduleConditionContext(engine, record, { date: variables.date! })))) return undefined;
+      const tickVariables = { trigger: variables, schedule: variables };
+      if (!(await conditionsHold(scheduleConditions, scheduleConditionContext(engine, record, tickVariables)))) return undefined;
+    } catch (e) {
+      log(`pebbleflow: ${record.namespace}.${record.id} Unable to evaluate the Schedule trigger '${t.id}': ${(e as Error).message}`);
+      return { id, failed: true };
+    }
+    variables = await trueScheduleVariables(engine, record, spec, tickMs, scheduleConditions);
+  }
   const extra = { trigger: variables, schedule: variables };
   return {
-    id: tickExecutionId(triggerUid({ tenantId: record.tenant, namespace: record.namespace, flowId: record.id, triggerId: t.id }), tickMs),
+    id,
     inputs: await renderTriggerInputs(engine, record, t.properties.inputs, extra),
     labels: await triggerLabels(engine, record, t, extra),
     trigger: { id: t.id, type: t.declaredType, variables },
     scheduleDate: new Date(tickMs).toISOString(),
     variables: { schedule: variables },
+  };
+}
+
+/** The condition context of a Schedule: no execution; the flow's variables with `trigger` (and `schedule`) over them. */
+function scheduleConditionContext(engine: FlowEngine, record: FlowRecord, extra: Record<string, unknown>): ConditionContext {
+  const trigger = 'trigger' in extra ? extra : { trigger: extra };
+  return {
+    flow: record,
+    variables: triggerContext(record, trigger),
+    render: (template, variables) => engine.render(template, variables, scopeOf(record)),
+  };
+}
+
+/** How far Schedule.truePreviousNextDateWithCondition looks: ten years, and here at most this many ticks. */
+const TRUE_DATE_SEARCH_LIMIT = 10_000;
+
+/**
+ * Schedule.trueOutputWithCondition: `next` and `previous` are the nearest ticks (within ten years)
+ * whose ScheduleConditions hold; absent when there is none, or when the conditions cannot be evaluated.
+ */
+async function trueScheduleVariables(
+  engine: FlowEngine,
+  record: FlowRecord,
+  spec: ScheduleSpec,
+  tickMs: number,
+  conditions: readonly ConditionDefinition[],
+): Promise<Record<string, string>> {
+  const year = new Date().getUTCFullYear();
+  const search = async (forward: boolean): Promise<number | undefined> => {
+    let at = tickMs;
+    for (let i = 0; i < TRUE_DATE_SEARCH_LIMIT; i++) {
+      const candidate = forward ? spec.cron.next(at) : spec.cron.previous(at);
+      if (candidate === undefined) return undefined;
+      const ms = candidate.getTime();
+      const y = candidate.getUTCFullYear();
+      if (forward ? y >= year + 10 : y <= year - 10) return undefined;
+      const v = scheduleVariables(spec, ms);
+      try {
+        if (await conditionsHold(conditions, scheduleConditionContext(engine, record, { trigger: v, schedule: v }))) return ms;
+      } catch {
+        return undefined;
+      }
+      at = ms;
+    }
+    return undefined;
+  };
+  const next = await search(true);
+  const previous = await search(false);
+  return {
+    date: spec.cron.format(tickMs),
+    ...(next === undefined ? {} : { next: spec.cron.format(next) }),
+    ...(previous === undefined ? {} : { previous: spec.cron.format(previous) }),
   };
 }

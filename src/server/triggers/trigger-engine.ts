@@ -1,7 +1,7 @@
 /**
  * The triggers of the served flows: Schedule (armed on a schedule backend: the embedded timer or
  * BullMQ job schedulers), Webhook (`/executions/webhook/{namespace}/{flowId}/{key}`) and Flow
- * (another flow's execution reaching one of `states`, with the Execution* conditions). A disabled
+ * (another flow's execution reaching one of `states`), each with its conditions. A disabled
  * flow or trigger arms nothing, nor does a trigger whose stored state is disabled (a Toggle task,
  * `stopAfter`); trigger or condition types pebbleflow does not know are reported
  * once and left unarmed. Kestra's behaviour is the reference for each: see the files cited in
@@ -13,10 +13,11 @@ import type { FlowEngine } from '../../runner/types.js';
 import type { TriggerToggleRequest, TriggerToggleResult } from '../../tasks/definition.js';
 import type { FlowChange, FlowRecord, FlowRepository } from '../flows/flow-repository.js';
 import { HttpError, illegalState, notFound } from '../http/errors.js';
-import { newState, type StoredExecution } from '../executions/model.js';
+import { mergeLabels, newState, type StoredExecution } from '../executions/model.js';
 import type { ExecutionService } from '../executions/service.js';
 import { triggerUid, type ExecutionStore } from '../store/types.js';
-import { allConditionsHold } from '../../flow/conditions.js';
+import { conditionFailedMessage, conditionsValid, executionVariables, unsupportedCondition } from '../../flow/conditions.js';
+import type { Execution } from '../../flow/execution.js';
 import { renderKey, renderTriggerInputs, scheduledExecution, triggerLabels } from './rendering.js';
 import { scheduleSpec, tickExecutionId, type ScheduleSpec } from './schedule.js';
 
@@ -114,13 +115,11 @@ export class TriggerEngine {
   private usable(record: FlowRecord, t: TriggerDefinition): boolean {
     const problem = !t.supported
       ? `trigger type ${t.declaredType} is not supported by pebbleflow server; it does not fire`
-      : t.conditions.find((c) => !c.supported) !== undefined
-        ? `condition type ${t.conditions.find((c) => !c.supported)!.declaredType} is not supported; the trigger does not fire`
-        : t.type === SCHEDULE_TRIGGER && t.conditions.length > 0
-          ? 'a Schedule takes date conditions, and those pebbleflow does not support yet; the trigger does not fire'
-          : t.type === FLOW_TRIGGER && t.properties.preconditions !== undefined && preconditionCount(t) > 1
-            ? 'preconditions over several upstream flows (a time window) are not supported yet; the trigger does not fire'
-            : undefined;
+      : unsupportedCondition(t.conditions) !== undefined
+        ? `condition type ${unsupportedCondition(t.conditions)!.declaredType} is not supported; the trigger does not fire`
+        : t.type === FLOW_TRIGGER && t.properties.preconditions !== undefined && preconditionCount(t) > 1
+          ? 'preconditions over several upstream flows (a time window) are not supported yet; the trigger does not fire'
+          : undefined;
     if (problem === undefined) return true;
     const key = `${this.uid(record, t.id)}|${record.revision}`;
     if (!this.warned.has(key)) {
@@ -187,7 +186,8 @@ export class TriggerEngine {
    * process that fires the same tick makes nothing). Undefined when it existed already.
    */
   async fireSchedule(record: FlowRecord, t: TriggerDefinition, spec: ScheduleSpec, tickMs: number): Promise<StoredExecution | undefined> {
-    return this.o.executions.create(record, await scheduledExecution(this.o.engine, record, t, spec, tickMs));
+    const request = await scheduledExecution(this.o.engine, record, t, spec, tickMs, this.o.log);
+    return request === undefined ? undefined : this.o.executions.create(record, request);
   }
 
   // --- Webhook ----------------------------------------------------------------------------------
@@ -215,8 +215,9 @@ export class TriggerEngine {
     if (!this.usable(record, match)) throw notFound('Webhook not found');
     if (await this.stateDisabled(record, match.id)) throw notFound('Webhook not found');
     const variables = { body: webhookBody(request.body), headers: request.headers, parameters: request.parameters };
-    // Kestra checks the conditions against the execution it is about to start: CREATED, of this flow.
-    const about = {
+    // Kestra checks the conditions against the execution it is about to start: CREATED, of this
+    // flow, with the flow's labels and the request as `trigger`.
+    const about: Execution = {
       id: '',
       originalId: '',
       namespace,
@@ -224,10 +225,11 @@ export class TriggerEngine {
       flowRevision: record.revision,
       taskRunList: [],
       inputs: {},
-      labels: [],
+      labels: mergeLabels(record.flow),
       state: newState(),
+      trigger: { id: match.id, type: match.declaredType, variables },
     };
-    if (!allConditionsHold(match.conditions, about)) return 'conditions-not-met';
+    if (!(await this.conditionsValid(record, match, about))) return 'conditions-not-met';
     const labels = await triggerLabels(this.o.engine, record, match, { trigger: variables });
     const execution = await this.o.executions.create(record, { labels, trigger: { id: match.id, type: match.declaredType, variables } });
     if (execution === undefined) throw new HttpError(500, 'Internal Server Error: the execution could not be created');
@@ -256,7 +258,7 @@ export class TriggerEngine {
         const states = Array.isArray(t.properties.states) ? t.properties.states.map(String) : TERMINATED_STATE_NAMES;
         if (!states.includes(state)) continue;
         if (!this.usable(record, t)) continue;
-        if (!allConditionsHold(t.conditions, execution)) continue;
+        if (!(await this.conditionsValid(record, t, execution))) continue;
         if (!preconditionsHold(t, execution)) continue;
         if (await this.stateDisabled(record, t.id)) continue;
         await this.fireFlowTrigger(record, t, execution).catch((e: Error) =>
@@ -264,6 +266,25 @@ export class TriggerEngine {
         );
       }
     }
+  }
+
+  /**
+   * ConditionService.valid for a Webhook or Flow trigger: the conditions see the trigger's flow and
+   * the execution (the upstream one for a Flow trigger), rendering with Kestra's run variables of
+   * both; one that cannot be evaluated is logged and counts as false.
+   */
+  private conditionsValid(record: FlowRecord, t: TriggerDefinition, execution: Execution): Promise<boolean> {
+    const flow = { ...record.flow, revision: record.revision, tenantId: record.tenant };
+    return conditionsValid(
+      t.conditions,
+      {
+        flow,
+        execution,
+        variables: executionVariables(flow, execution),
+        render: (template, variables) => this.o.engine.render(template, variables, { tenant: record.tenant, namespace: record.namespace }),
+      },
+      (condition, error) => this.o.log(`pebbleflow: trigger ${t.id}: ${conditionFailedMessage(record, condition, error)}`),
+    );
   }
 
   private async fireFlowTrigger(record: FlowRecord, t: TriggerDefinition, upstream: StoredExecution): Promise<void> {
