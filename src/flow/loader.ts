@@ -49,11 +49,13 @@ import {
   type JsonSchema,
   type LogLevel,
 } from './schema.js';
+import { checkMultipleCondition, checkPreconditions, MULTIPLE_CONDITION } from './multiple-condition.js';
 import {
   checkScheduleSemantics,
   CONDITION_SCHEMAS,
   conditionObjectSchema,
   conditionSchema,
+  FLOW_TRIGGER,
   SCHEDULE_TRIGGER,
   TRIGGER_SCHEMAS,
   triggerObjectSchema,
@@ -472,15 +474,23 @@ function normalizeRetry(raw: Record<string, unknown>): RetryPolicy {
 }
 
 /** Conditions (of a trigger or a listener): known types are checked against their schema; others are kept as written. */
-function buildConditions(raw: unknown, path: Path, c: Checker): ConditionDefinition[] {
+function buildConditions(raw: unknown, path: Path, c: Checker, single = false): ConditionDefinition[] {
   const conditions: ConditionDefinition[] = [];
   if (!Array.isArray(raw)) return conditions;
-  raw.forEach((cond, index) => {
+  raw.forEach((cond, i) => {
+    const index = single ? [] : [i];
     if (!isRecord(cond) || typeof cond.type !== 'string') return; // the flow schema reported it
     const cdef = conditionSchema(cond.type);
     if (cdef !== undefined) {
       const validate = pluginValidator(cdef, conditionObjectSchema);
-      if (!validate(cond)) c.schemaErrors(validate.errors, [...path, index]);
+      if (!validate(cond)) c.schemaErrors(validate.errors, [...path, ...index]);
+    }
+    if (cdef?.type === MULTIPLE_CONDITION) {
+      const at: Path = [...path, ...index];
+      checkMultipleCondition(cond, at, { invalid: (m, p) => c.add('INVALID_VALUE', m, p) });
+      // Its conditions, by key: checked as a list's would be (the server resolves them again).
+      if (isRecord(cond.conditions))
+        for (const [key, nested] of Object.entries(cond.conditions)) buildConditions([nested], [...at, 'conditions', key], c, true);
     }
     const { type: _type, ...props } = cond;
     conditions.push({ type: cdef?.type ?? cond.type, declaredType: cond.type, supported: cdef !== undefined, properties: props });
@@ -523,6 +533,8 @@ function buildTriggers(raw: unknown, c: Checker): TriggerDefinition[] {
       const validate = pluginValidator(def, triggerObjectSchema);
       if (!validate(item)) c.schemaErrors(validate.errors, path);
       if (def.type === SCHEDULE_TRIGGER) checkScheduleSemantics(item, path, { invalid: (m, p) => c.add('INVALID_VALUE', m, p) });
+      if (def.type === FLOW_TRIGGER)
+        checkPreconditions(item.preconditions, [...path, 'preconditions'], { invalid: (m, p) => c.add('INVALID_VALUE', m, p) });
     }
     const conditions = [
       ...buildConditions(item.conditions, [...path, 'conditions'], c),
