@@ -17,7 +17,8 @@ import { newState, type StoredExecution } from '../executions/model.js';
 import type { ExecutionService } from '../executions/service.js';
 import { triggerUid, type ExecutionStore } from '../store/types.js';
 import { allConditionsHold } from '../../flow/conditions.js';
-import { renderKey, renderTriggerInputs, scheduledExecution, triggerLabels } from './rendering.js';
+import { renderKey, renderTriggerInputs, scheduledExecution, triggerContext, triggerLabels } from './rendering.js';
+import { freshWindow, isMultipleCondition, matchedKeys, multipleConditionsOf, unsupportedNested } from './multiple-conditions.js';
 import { scheduleSpec, tickExecutionId, type ScheduleSpec } from './schedule.js';
 
 /** Where schedules tick: the server's own timer (embedded) or BullMQ job schedulers (Redis). */
@@ -118,8 +119,8 @@ export class TriggerEngine {
         ? `condition type ${t.conditions.find((c) => !c.supported)!.declaredType} is not supported; the trigger does not fire`
         : t.type === SCHEDULE_TRIGGER && t.conditions.length > 0
           ? 'a Schedule takes date conditions, and those pebbleflow does not support yet; the trigger does not fire'
-          : t.type === FLOW_TRIGGER && t.properties.preconditions !== undefined && preconditionCount(t) > 1
-            ? 'preconditions over several upstream flows (a time window) are not supported yet; the trigger does not fire'
+          : t.type === FLOW_TRIGGER && unsupportedNested(multipleConditionsOf(t)) !== undefined
+            ? `condition type ${unsupportedNested(multipleConditionsOf(t))!.declaredType} is not supported in a MultipleCondition; the trigger does not fire`
             : undefined;
     if (problem === undefined) return true;
     const key = `${this.uid(record, t.id)}|${record.revision}`;
@@ -239,7 +240,10 @@ export class TriggerEngine {
   /**
    * Called with each version of each execution: when it enters a state a Flow trigger listens to
    * (terminal states by default) and the conditions hold, the listening flow gets an execution —
-   * once per (execution, state, trigger), whichever process sees it first.
+   * once per (execution, state, trigger), whichever process sees it first. Multiple conditions
+   * (`preconditions`, MultipleCondition) gather results in stored windows first, as Kestra's
+   * FlowTriggerService.computeExecutionsFromFlowTriggers does (see multiple-conditions.ts): the
+   * trigger fires once every one of them is met.
    */
   async onExecution(execution: StoredExecution): Promise<void> {
     const state = execution.state.current;
@@ -248,6 +252,7 @@ export class TriggerEngine {
     this.seenStates.add(seenKey);
     if (this.seenStates.size > 50_000) this.seenStates.clear();
     await this.stopAfter(execution);
+    let windowsEvaluated = false;
     for (const record of this.o.flows.list()) {
       if (record.flow.disabled) continue;
       if (record.namespace === execution.namespace && record.id === execution.flowId) continue; // no recursion (Kestra's removeUnwanted)
@@ -256,14 +261,74 @@ export class TriggerEngine {
         const states = Array.isArray(t.properties.states) ? t.properties.states.map(String) : TERMINATED_STATE_NAMES;
         if (!states.includes(state)) continue;
         if (!this.usable(record, t)) continue;
-        if (!allConditionsHold(t.conditions, execution)) continue;
-        if (!preconditionsHold(t, execution)) continue;
+        if (
+          !allConditionsHold(
+            t.conditions.filter((c) => !isMultipleCondition(c)),
+            execution,
+          )
+        )
+          continue;
         if (await this.stateDisabled(record, t.id)) continue;
+        windowsEvaluated = true;
+        let met: boolean;
+        try {
+          met = await this.multipleConditionsMet(record, t, execution);
+        } catch (e) {
+          this.o.log(`pebbleflow: ${record.namespace}.${record.id} trigger ${t.id}: preconditions not evaluated: ${(e as Error).message}`);
+          continue;
+        }
+        if (!met) continue;
         await this.fireFlowTrigger(record, t, execution).catch((e: Error) =>
           this.o.log(`pebbleflow: Failed to trigger flow ${record.namespace}.${record.id} for trigger ${t.id}: ${e.message}`),
         );
       }
     }
+    // FlowTriggerService purges the ended windows after each evaluation.
+    if (windowsEvaluated)
+      await this.o.store
+        .deleteExpiredConditionWindows(this.o.tenant, new Date().toISOString())
+        .catch((e: Error) => this.o.log(`pebbleflow: ended precondition windows not purged: ${e.message}`));
+  }
+
+  /**
+   * Records the execution in the window of each multiple condition of the trigger (all of them,
+   * as Kestra saves every window before it tests any) and says whether each is met.
+   */
+  private async multipleConditionsMet(record: FlowRecord, t: TriggerDefinition, execution: StoredExecution): Promise<boolean> {
+    const owner = { tenantId: this.o.tenant, namespace: record.namespace, flowId: record.id };
+    const render = (expression: string): Promise<string> => this.renderFor(record, execution, expression);
+    let met = true;
+    for (const spec of multipleConditionsOf(t)) {
+      const matched = await matchedKeys(spec, execution, render);
+      const nowMs = Date.now();
+      const complete = await this.o.store.evaluateConditionWindow({
+        fresh: freshWindow(owner, spec, nowMs),
+        now: new Date(nowMs).toISOString(),
+        matched,
+        keys: spec.conditions.map((c) => c.key),
+        resetOnSuccess: spec.resetOnSuccess,
+      });
+      met &&= complete;
+    }
+    return met;
+  }
+
+  /** A `where` filter's EXPRESSION, rendered as Kestra's runContextFactory.of(flow, execution) would: the listening flow, the upstream execution. */
+  private async renderFor(record: FlowRecord, execution: StoredExecution, expression: string): Promise<string> {
+    const labels: Record<string, string> = {};
+    for (const l of execution.labels) labels[l.key] = l.value;
+    const context = triggerContext(record, {
+      execution: {
+        id: execution.id,
+        startDate: execution.state.startDate,
+        originalId: execution.originalId,
+        state: execution.state.current,
+      },
+      labels,
+      inputs: execution.inputs,
+      ...(execution.trigger?.variables === undefined ? {} : { trigger: execution.trigger.variables }),
+    });
+    return this.o.engine.render(expression, context, { tenant: record.tenant, namespace: record.namespace });
   }
 
   private async fireFlowTrigger(record: FlowRecord, t: TriggerDefinition, upstream: StoredExecution): Promise<void> {
@@ -314,76 +379,4 @@ export class TriggerEngine {
       `pebbleflow: ${record.namespace}.${record.id} trigger ${t.id} stopped after an execution ended ${execution.state.current} (stopAfter)`,
     );
   }
-}
-
-function preconditionCount(t: TriggerDefinition): number {
-  const p = t.properties.preconditions as { flows?: unknown; where?: unknown } | undefined;
-  if (p === undefined || p === null) return 0;
-  return (Array.isArray(p.flows) ? p.flows.length : 0) + (Array.isArray(p.where) ? p.where.length : 0);
-}
-
-interface UpstreamFlow {
-  readonly namespace?: string;
-  readonly flowId?: string;
-  readonly states?: string[];
-  readonly labels?: Record<string, unknown>;
-}
-interface ExecutionFilter {
-  readonly operand?: 'AND' | 'OR';
-  readonly filters?: { field?: string; type?: string; value?: string; values?: string[] }[];
-}
-
-/**
- * A single precondition needs no time window: one upstream flow (Kestra's UpstreamFlowCondition)
- * or one `where` filter (FilterCondition; EXPRESSION fields are not evaluated here and fail).
- */
-function preconditionsHold(t: TriggerDefinition, execution: StoredExecution): boolean {
-  const p = t.properties.preconditions as { flows?: UpstreamFlow[]; where?: ExecutionFilter[] } | undefined;
-  const upstream = p?.flows?.[0];
-  if (upstream !== undefined) {
-    if (upstream.namespace !== undefined && execution.namespace !== upstream.namespace) return false;
-    if (upstream.flowId !== undefined && execution.flowId !== upstream.flowId) return false;
-    if (upstream.states !== undefined && !upstream.states.includes(execution.state.current)) return false;
-    if (upstream.labels !== undefined)
-      return Object.entries(upstream.labels).every(([k, v]) => execution.labels.some((l) => l.key === k && l.value === String(v)));
-    return true;
-  }
-  const where = p?.where?.[0];
-  if (where === undefined) return true;
-  const test = (f: NonNullable<ExecutionFilter['filters']>[number]): boolean => {
-    const value =
-      f.field === 'FLOW_ID'
-        ? execution.flowId
-        : f.field === 'NAMESPACE'
-          ? execution.namespace
-          : f.field === 'STATE'
-            ? execution.state.current
-            : undefined;
-    switch (f.type) {
-      case 'EQUAL_TO':
-        return value === f.value;
-      case 'NOT_EQUAL_TO':
-        return value !== f.value;
-      case 'IN':
-        return value !== undefined && (f.values ?? []).includes(value);
-      case 'NOT_IN':
-        return value === undefined || !(f.values ?? []).includes(value);
-      case 'IS_NULL':
-        return value === undefined;
-      case 'IS_NOT_NULL':
-        return value !== undefined;
-      case 'STARTS_WITH':
-        return value !== undefined && value.startsWith(f.value ?? '');
-      case 'ENDS_WITH':
-        return value !== undefined && value.endsWith(f.value ?? '');
-      case 'CONTAINS':
-        return value !== undefined && value.includes(f.value ?? '');
-      case 'REGEX':
-        return value !== undefined && new RegExp(`^(?:${f.value ?? ''})$`).test(value);
-      default:
-        return false;
-    }
-  };
-  const filters = where.filters ?? [];
-  return where.operand === 'OR' ? filters.some(test) : filters.every(test);
 }
