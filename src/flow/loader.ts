@@ -49,6 +49,7 @@ import {
   type JsonSchema,
   type LogLevel,
 } from './schema.js';
+import { checkMultipleCondition, checkPreconditions, MULTIPLE_CONDITION } from './multiple-condition.js';
 import {
   checkScheduleSemantics,
   CONDITION_SCHEMAS,
@@ -56,6 +57,7 @@ import {
   conditionSchema,
   NOT_CONDITION,
   OR_CONDITION,
+  FLOW_TRIGGER,
   SCHEDULE_TRIGGER,
   TRIGGER_SCHEMAS,
   triggerObjectSchema,
@@ -475,16 +477,31 @@ function normalizeRetry(raw: Record<string, unknown>): RetryPolicy {
 }
 
 /** Conditions (of a trigger or a listener): known types are checked against their schema; others are kept as written. */
-function buildConditions(raw: unknown, path: Path, c: Checker, scheduleConditions = false): ConditionDefinition[] {
+function buildConditions(
+  raw: unknown,
+  path: Path,
+  c: Checker,
+  /** `single`: `raw` is one condition of a MultipleCondition's map (no list index in paths); `scheduleConditions`: from a Schedule's `scheduleConditions`. */
+  options: { single?: boolean; scheduleConditions?: boolean } = {},
+): ConditionDefinition[] {
   const conditions: ConditionDefinition[] = [];
   if (!Array.isArray(raw)) return conditions;
-  raw.forEach((cond, index) => {
+  raw.forEach((cond, i) => {
+    const index = options.single === true ? [] : [i];
     if (!isRecord(cond) || typeof cond.type !== 'string') return; // the flow schema reported it
     const cdef = conditionSchema(cond.type);
     if (cdef !== undefined) {
       const validate = pluginValidator(cdef, conditionObjectSchema);
-      if (!validate(cond)) c.schemaErrors(validate.errors, [...path, index]);
-      checkConditionSemantics(cdef.type, cond, [...path, index], { invalid: (m, p) => c.add('INVALID_VALUE', m, p) });
+      if (!validate(cond)) c.schemaErrors(validate.errors, [...path, ...index]);
+      checkConditionSemantics(cdef.type, cond, [...path, ...index], { invalid: (m, p) => c.add('INVALID_VALUE', m, p) });
+    }
+    if (cdef?.type === MULTIPLE_CONDITION) {
+      const at: Path = [...path, ...index];
+      checkMultipleCondition(cond, at, { invalid: (m, p) => c.add('INVALID_VALUE', m, p) });
+      // Its conditions, by key: checked as a list's would be (the server resolves them again).
+      if (isRecord(cond.conditions))
+        for (const [key, nested] of Object.entries(cond.conditions))
+          buildConditions([nested], [...at, 'conditions', key], c, { single: true });
     }
     // Not and Or hold conditions of their own, checked the same way.
     const nested = cdef?.type === NOT_CONDITION || cdef?.type === OR_CONDITION;
@@ -495,8 +512,8 @@ function buildConditions(raw: unknown, path: Path, c: Checker, scheduleCondition
       declaredType: cond.type,
       supported: cdef !== undefined,
       properties: nested ? others : props,
-      ...(nested ? { conditions: buildConditions(inner, [...path, index, 'conditions'], c) } : {}),
-      ...(scheduleConditions ? { scheduleConditions: true as const } : {}),
+      ...(nested ? { conditions: buildConditions(inner, [...path, ...index, 'conditions'], c) } : {}),
+      ...(options.scheduleConditions === true ? { scheduleConditions: true as const } : {}),
     });
   });
   return conditions;
@@ -537,10 +554,12 @@ function buildTriggers(raw: unknown, c: Checker): TriggerDefinition[] {
       const validate = pluginValidator(def, triggerObjectSchema);
       if (!validate(item)) c.schemaErrors(validate.errors, path);
       if (def.type === SCHEDULE_TRIGGER) checkScheduleSemantics(item, path, { invalid: (m, p) => c.add('INVALID_VALUE', m, p) });
+      if (def.type === FLOW_TRIGGER)
+        checkPreconditions(item.preconditions, [...path, 'preconditions'], { invalid: (m, p) => c.add('INVALID_VALUE', m, p) });
     }
     const conditions = [
       ...buildConditions(item.conditions, [...path, 'conditions'], c),
-      ...buildConditions(item.scheduleConditions, [...path, 'scheduleConditions'], c, true),
+      ...buildConditions(item.scheduleConditions, [...path, 'scheduleConditions'], c, { scheduleConditions: true }),
     ];
     const { id: _id, type: _t, disabled: _d, conditions: _c, scheduleConditions: _s, ...properties } = item;
     const pos = c.index.at(path);

@@ -13,6 +13,7 @@
 import { CronError, CronSchedule, cronZone } from './cron.js';
 import { STATE_TYPES, TERMINAL_STATES } from './execution.js';
 import { EXPECTED, DURATION_PATTERN, LOG_LEVELS, TASK_ID_PATTERN, type JsonSchema } from './schema.js';
+import { MULTIPLE_CONDITION_SCHEMA, preconditionsSchema } from './multiple-condition.js';
 
 export const SCHEDULE_TRIGGER = 'io.kestra.plugin.core.trigger.Schedule';
 export const WEBHOOK_TRIGGER = 'io.kestra.plugin.core.trigger.Webhook';
@@ -139,11 +140,13 @@ export const TRIGGER_SCHEMAS: readonly PluginSchema[] = [
     type: FLOW_TRIGGER,
     aliases: ['io.kestra.core.models.triggers.types.Flow'],
     required: [],
-    properties: { inputs: { type: 'object' }, states, preconditions: { type: 'object' } },
+    properties: { inputs: { type: 'object' }, states, preconditions: preconditionsSchema },
   },
 ];
 
 export const CONDITION_SCHEMAS: readonly PluginSchema[] = [
+  // Over several executions in a time window (src/flow/multiple-condition.ts).
+  MULTIPLE_CONDITION_SCHEMA,
   {
     type: EXECUTION_STATUS_CONDITION,
     aliases: [

@@ -7,6 +7,8 @@ export const keys = {
   summaries: (tenant: string): string => `${PREFIX}:${tenant}:summaries`,
   logs: (tenant: string, id: string): string => `${PREFIX}:${tenant}:logs:${id}`,
   triggers: (tenant: string): string => `${PREFIX}:${tenant}:triggers`,
+  /** Multiple condition windows (a Flow trigger's preconditions), by flow and condition id. */
+  windows: (tenant: string): string => `${PREFIX}:${tenant}:windows`,
   kill: (tenant: string, id: string): string => `${PREFIX}:${tenant}:kill:${id}`,
   /** A stream of execution state changes, read by servers for Flow triggers (each change once per server group). */
   states: (tenant: string): string => `${PREFIX}:${tenant}:states`,

@@ -9,7 +9,17 @@ import type { Redis } from 'ioredis';
 import { isTerminal, type Execution } from '../../runner/execution.js';
 import { isSafeId } from '../store/file-store.js';
 import { pageOf, summarize, type ExecutionSummary } from '../store/query.js';
-import { triggerUid, type ExecutionQuery, type ExecutionStore, type LogRecord, type Paged, type TriggerState } from '../store/types.js';
+import {
+  triggerUid,
+  windowUid,
+  type ConditionWindow,
+  type ExecutionQuery,
+  type ExecutionStore,
+  type LogRecord,
+  type Paged,
+  type TriggerState,
+  type WindowEvaluation,
+} from '../store/types.js';
 import { keys } from './keys.js';
 import { parseJsonKeepingOrder } from '../../engine/builtins/kestra/json.js';
 import { stringifyKeepingOrder } from '../../engine/map-order.js';
@@ -47,6 +57,70 @@ if old and ARGV[3] ~= '' then
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
+`;
+
+/**
+ * `evaluateWindow` (src/server/triggers/multiple-conditions.ts) as one step, so that two servers
+ * recording two executions in one window lose neither. Dates are UTC ISO-8601 with milliseconds:
+ * they compare as text. KEYS: windows hash. ARGV: uid, fresh window json, now, matched keys json,
+ * all keys json, resetOnSuccess ('1'/'0'). Returns 1 when the condition is met.
+ */
+const EVALUATE_WINDOW_SCRIPT = `
+local now = ARGV[3]
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+local stored = nil
+if raw then
+  local ok, decoded = pcall(cjson.decode, raw)
+  if ok then stored = decoded end
+end
+local function valid(w) return w['start'] <= now and now < w['end'] end
+local base = cjson.decode(ARGV[2])
+if stored and valid(stored) then base = stored end
+local current = stored
+local saved = false
+if valid(base) then
+  local results = {}
+  local count = 0
+  if type(base['results']) == 'table' then
+    for k, v in pairs(base['results']) do results[k] = v; count = count + 1 end
+  end
+  for _, k in ipairs(cjson.decode(ARGV[4])) do
+    if results[k] == nil then count = count + 1 end
+    results[k] = true
+  end
+  if count > 0 then
+    base['results'] = results
+    current = base
+    saved = true
+  end
+end
+local complete = true
+for _, k in ipairs(cjson.decode(ARGV[5])) do
+  if not (current and type(current['results']) == 'table' and current['results'][k] == true) then complete = false end
+end
+if saved then
+  if complete and ARGV[6] == '1' then
+    redis.call('HDEL', KEYS[1], ARGV[1])
+  else
+    redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(current))
+  end
+end
+if complete then return 1 end
+return 0
+`;
+
+/** KEYS: windows hash. ARGV: now. Deletes the windows that ended before now; how many. */
+const DELETE_EXPIRED_WINDOWS_SCRIPT = `
+local all = redis.call('HGETALL', KEYS[1])
+local deleted = 0
+for i = 1, #all, 2 do
+  local ok, w = pcall(cjson.decode, all[i + 1])
+  if ok and type(w) == 'table' and w['end'] and w['end'] < ARGV[1] then
+    redis.call('HDEL', KEYS[1], all[i])
+    deleted = deleted + 1
+  end
+end
+return deleted
 `;
 
 /** A fenced save refused: another worker owns the execution's job now. */
@@ -176,6 +250,29 @@ export class RedisExecutionStore implements ExecutionStore {
 
   async listTriggers(tenant: string): Promise<TriggerState[]> {
     return Object.values(await this.redis.hgetall(keys.triggers(tenant))).map((s) => JSON.parse(s) as TriggerState);
+  }
+
+  async evaluateConditionWindow(e: WindowEvaluation): Promise<boolean> {
+    const result = await this.redis.eval(
+      EVALUATE_WINDOW_SCRIPT,
+      1,
+      keys.windows(e.fresh.tenantId),
+      windowUid(e.fresh),
+      JSON.stringify(e.fresh),
+      e.now,
+      JSON.stringify(e.matched),
+      JSON.stringify(e.keys),
+      e.resetOnSuccess ? '1' : '0',
+    );
+    return result === 1;
+  }
+
+  async listConditionWindows(tenant: string): Promise<ConditionWindow[]> {
+    return Object.values(await this.redis.hgetall(keys.windows(tenant))).map((s) => JSON.parse(s) as ConditionWindow);
+  }
+
+  async deleteExpiredConditionWindows(tenant: string, now: string): Promise<number> {
+    return Number(await this.redis.eval(DELETE_EXPIRED_WINDOWS_SCRIPT, 1, keys.windows(tenant), now));
   }
 
   async close(): Promise<void> {

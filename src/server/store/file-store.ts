@@ -16,8 +16,9 @@ import { join } from 'node:path';
 import { isTerminal, type Execution } from '../../runner/execution.js';
 import { createExclusive, writeFileAtomic } from './atomic-file.js';
 import { pageOf, summarize, type ExecutionSummary } from './query.js';
-import type { ExecutionQuery, ExecutionStore, LogRecord, Paged, TriggerState } from './types.js';
-import { triggerUid } from './types.js';
+import type { ConditionWindow, ExecutionQuery, ExecutionStore, LogRecord, Paged, TriggerState, WindowEvaluation } from './types.js';
+import { triggerUid, windowUid } from './types.js';
+import { evaluateWindow, windowExpired } from '../triggers/multiple-conditions.js';
 import { parseJsonKeepingOrder } from '../../engine/builtins/kestra/json.js';
 import { stringifyKeepingOrder } from '../../engine/map-order.js';
 
@@ -79,6 +80,7 @@ export class FileExecutionStore implements ExecutionStore {
   private readonly logChains = new Map<string, Promise<void>>();
   private readonly triggers = new Map<string, Map<string, TriggerState>>();
   private readonly triggerLoads = new Map<string, Promise<Map<string, TriggerState>>>();
+  private readonly windowLoads = new Map<string, Promise<Map<string, ConditionWindow>>>();
 
   constructor(root: string) {
     this.root = root;
@@ -332,6 +334,64 @@ export class FileExecutionStore implements ExecutionStore {
 
   async listTriggers(tenant: string): Promise<TriggerState[]> {
     return [...(await this.loadTriggers(tenant)).values()];
+  }
+
+  // --- multiple condition windows: one small file per tenant, beside the trigger states ----------
+  // Read and changed in memory without awaiting in between (atomic in this process, the only one
+  // using the folder), then written in order.
+
+  private windowFile(tenant: string): string {
+    return join(this.root, 'windows', `${tenant}.json`);
+  }
+
+  private loadWindows(tenant: string): Promise<Map<string, ConditionWindow>> {
+    let loading = this.windowLoads.get(tenant);
+    if (loading === undefined) {
+      loading = readFile(this.windowFile(tenant), 'utf8')
+        .then((text) => new Map((JSON.parse(text) as ConditionWindow[]).map((w) => [windowUid(w), w])))
+        .catch((e: NodeJS.ErrnoException) => {
+          if (e.code !== 'ENOENT') process.emitWarning(`pebbleflow: unreadable condition windows ${this.windowFile(tenant)}: ${e.message}`);
+          return new Map<string, ConditionWindow>();
+        });
+      this.windowLoads.set(tenant, loading);
+    }
+    return loading;
+  }
+
+  private async persistWindows(tenant: string, map: Map<string, ConditionWindow>): Promise<void> {
+    await this.writer.write(this.windowFile(tenant), JSON.stringify([...map.values()], null, 1), false);
+  }
+
+  async evaluateConditionWindow(evaluation: WindowEvaluation): Promise<boolean> {
+    const tenant = evaluation.fresh.tenantId;
+    if (!isSafeId(tenant)) throw new TypeError(`Unsafe tenant ${tenant}`);
+    const map = await this.loadWindows(tenant);
+    const uid = windowUid(evaluation.fresh);
+    const { next, complete } = evaluateWindow(map.get(uid), evaluation);
+    if (next !== undefined) {
+      if (next === null) map.delete(uid);
+      else map.set(uid, next);
+      await this.persistWindows(tenant, map);
+    }
+    return complete;
+  }
+
+  async listConditionWindows(tenant: string): Promise<ConditionWindow[]> {
+    if (!isSafeId(tenant)) return [];
+    return [...(await this.loadWindows(tenant)).values()];
+  }
+
+  async deleteExpiredConditionWindows(tenant: string, now: string): Promise<number> {
+    if (!isSafeId(tenant)) return 0;
+    const map = await this.loadWindows(tenant);
+    let deleted = 0;
+    for (const [uid, w] of map)
+      if (windowExpired(w, now)) {
+        map.delete(uid);
+        deleted++;
+      }
+    if (deleted > 0) await this.persistWindows(tenant, map);
+    return deleted;
   }
 
   async close(): Promise<void> {

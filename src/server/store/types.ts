@@ -65,6 +65,37 @@ export interface TriggerState {
 export const triggerUid = (t: { tenantId: string; namespace: string; flowId: string; triggerId: string }): string =>
   `${t.tenantId}_${t.namespace}_${t.flowId}_${t.triggerId}`;
 
+/**
+ * Kestra's `MultipleConditionWindow`: the results of a multiple condition (a Flow trigger's
+ * `preconditions`, a MultipleCondition) gathered from executions within one time window. One per
+ * flow and condition id (`windowUid`). Dates are UTC ISO-8601 with milliseconds (they compare as text).
+ */
+export interface ConditionWindow {
+  readonly tenantId: string;
+  readonly namespace: string;
+  readonly flowId: string;
+  readonly conditionId: string;
+  readonly start: string;
+  readonly end: string;
+  readonly results: Readonly<Record<string, boolean>>;
+}
+
+export const windowUid = (w: { tenantId: string; namespace: string; flowId: string; conditionId: string }): string =>
+  `${w.tenantId}_${w.namespace}_${w.flowId}_${w.conditionId}`;
+
+/** One execution's evaluation of a multiple condition (see `evaluateWindow` in triggers/multiple-conditions.ts). */
+export interface WindowEvaluation {
+  /** The window that starts now if the stored one is missing or no longer valid (empty results). */
+  readonly fresh: ConditionWindow;
+  /** ISO-8601 (UTC, milliseconds). */
+  readonly now: string;
+  /** Keys of the conditions this execution satisfies. */
+  readonly matched: readonly string[];
+  /** Keys of all the conditions. */
+  readonly keys: readonly string[];
+  readonly resetOnSuccess: boolean;
+}
+
 export interface ExecutionStore {
   /** Insert or replace (the latest call wins; calls for one execution are applied in order). */
   save(execution: Execution): Promise<void>;
@@ -84,6 +115,16 @@ export interface ExecutionStore {
   saveTrigger(state: TriggerState): Promise<void>;
   deleteTrigger(tenant: string, uid: string): Promise<void>;
   listTriggers(tenant: string): Promise<TriggerState[]>;
+
+  /**
+   * Records one evaluation of a multiple condition in its window and says whether all its
+   * conditions are now met, as one step (no concurrent evaluation is lost): a met window with
+   * `resetOnSuccess` is deleted in the same step.
+   */
+  evaluateConditionWindow(evaluation: WindowEvaluation): Promise<boolean>;
+  listConditionWindows(tenant: string): Promise<ConditionWindow[]>;
+  /** Deletes the windows that ended before `now` (ISO-8601); how many. */
+  deleteExpiredConditionWindows(tenant: string, now: string): Promise<number>;
 
   /** Waits for pending writes. */
   close(): Promise<void>;

@@ -8,7 +8,14 @@
  * `schedule.ts`, `conditions.ts` and `core/src/main/java/io/kestra/plugin/core/trigger/{Webhook,Flow}.java`.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { FLOW_TRIGGER, SCHEDULE_TRIGGER, TERMINATED_STATE_NAMES, WEBHOOK_TRIGGER, type TriggerDefinition } from '../../flow/triggers.js';
+import {
+  FLOW_TRIGGER,
+  SCHEDULE_TRIGGER,
+  TERMINATED_STATE_NAMES,
+  WEBHOOK_TRIGGER,
+  type ConditionDefinition,
+  type TriggerDefinition,
+} from '../../flow/triggers.js';
 import type { FlowEngine } from '../../runner/types.js';
 import type { TriggerToggleRequest, TriggerToggleResult } from '../../tasks/definition.js';
 import type { FlowChange, FlowRecord, FlowRepository } from '../flows/flow-repository.js';
@@ -16,9 +23,17 @@ import { HttpError, illegalState, notFound } from '../http/errors.js';
 import { mergeLabels, newState, type StoredExecution } from '../executions/model.js';
 import type { ExecutionService } from '../executions/service.js';
 import { triggerUid, type ExecutionStore } from '../store/types.js';
-import { conditionFailedMessage, conditionsValid, executionVariables, unsupportedCondition } from '../../flow/conditions.js';
+import {
+  conditionFailedMessage,
+  conditionsValid,
+  executionVariables,
+  testCondition,
+  unsupportedCondition,
+  type ConditionContext,
+} from '../../flow/conditions.js';
 import type { Execution } from '../../flow/execution.js';
-import { renderKey, renderTriggerInputs, scheduledExecution, triggerLabels } from './rendering.js';
+import { renderKey, renderTriggerInputs, scheduledExecution, triggerContext, triggerLabels } from './rendering.js';
+import { freshWindow, isMultipleCondition, matchedKeys, multipleConditionsOf, unsupportedNested } from './multiple-conditions.js';
 import { scheduleSpec, tickExecutionId, type ScheduleSpec } from './schedule.js';
 
 /** Where schedules tick: the server's own timer (embedded) or BullMQ job schedulers (Redis). */
@@ -117,8 +132,8 @@ export class TriggerEngine {
       ? `trigger type ${t.declaredType} is not supported by pebbleflow server; it does not fire`
       : unsupportedCondition(t.conditions) !== undefined
         ? `condition type ${unsupportedCondition(t.conditions)!.declaredType} is not supported; the trigger does not fire`
-        : t.type === FLOW_TRIGGER && t.properties.preconditions !== undefined && preconditionCount(t) > 1
-          ? 'preconditions over several upstream flows (a time window) are not supported yet; the trigger does not fire'
+        : t.type === FLOW_TRIGGER && unsupportedNested(multipleConditionsOf(t)) !== undefined
+          ? `condition type ${unsupportedNested(multipleConditionsOf(t))!.declaredType} is not supported in a MultipleCondition; the trigger does not fire`
           : undefined;
     if (problem === undefined) return true;
     const key = `${this.uid(record, t.id)}|${record.revision}`;
@@ -241,7 +256,10 @@ export class TriggerEngine {
   /**
    * Called with each version of each execution: when it enters a state a Flow trigger listens to
    * (terminal states by default) and the conditions hold, the listening flow gets an execution —
-   * once per (execution, state, trigger), whichever process sees it first.
+   * once per (execution, state, trigger), whichever process sees it first. Multiple conditions
+   * (`preconditions`, MultipleCondition) gather results in stored windows first, as Kestra's
+   * FlowTriggerService.computeExecutionsFromFlowTriggers does (see multiple-conditions.ts): the
+   * trigger fires once every one of them is met.
    */
   async onExecution(execution: StoredExecution): Promise<void> {
     const state = execution.state.current;
@@ -250,6 +268,7 @@ export class TriggerEngine {
     this.seenStates.add(seenKey);
     if (this.seenStates.size > 50_000) this.seenStates.clear();
     await this.stopAfter(execution);
+    let windowsEvaluated = false;
     for (const record of this.o.flows.list()) {
       if (record.flow.disabled) continue;
       if (record.namespace === execution.namespace && record.id === execution.flowId) continue; // no recursion (Kestra's removeUnwanted)
@@ -259,13 +278,69 @@ export class TriggerEngine {
         if (!states.includes(state)) continue;
         if (!this.usable(record, t)) continue;
         if (!(await this.conditionsValid(record, t, execution))) continue;
-        if (!preconditionsHold(t, execution)) continue;
         if (await this.stateDisabled(record, t.id)) continue;
+        windowsEvaluated = true;
+        let met: boolean;
+        try {
+          met = await this.multipleConditionsMet(record, t, execution);
+        } catch (e) {
+          this.o.log(`pebbleflow: ${record.namespace}.${record.id} trigger ${t.id}: preconditions not evaluated: ${(e as Error).message}`);
+          continue;
+        }
+        if (!met) continue;
         await this.fireFlowTrigger(record, t, execution).catch((e: Error) =>
           this.o.log(`pebbleflow: Failed to trigger flow ${record.namespace}.${record.id} for trigger ${t.id}: ${e.message}`),
         );
       }
     }
+    // FlowTriggerService purges the ended windows after each evaluation.
+    if (windowsEvaluated)
+      await this.o.store
+        .deleteExpiredConditionWindows(this.o.tenant, new Date().toISOString())
+        .catch((e: Error) => this.o.log(`pebbleflow: ended precondition windows not purged: ${e.message}`));
+  }
+
+  /**
+   * Records the execution in the window of each multiple condition of the trigger (all of them,
+   * as Kestra saves every window before it tests any) and says whether each is met.
+   */
+  private async multipleConditionsMet(record: FlowRecord, t: TriggerDefinition, execution: StoredExecution): Promise<boolean> {
+    const owner = { tenantId: this.o.tenant, namespace: record.namespace, flowId: record.id };
+    const render = (expression: string): Promise<string> => this.renderFor(record, execution, expression);
+    const context = this.conditionContext(record, execution);
+    const test = (condition: ConditionDefinition): Promise<boolean> => testCondition(condition, context);
+    let met = true;
+    for (const spec of multipleConditionsOf(t)) {
+      const matched = await matchedKeys(spec, execution, render, test);
+      const nowMs = Date.now();
+      const complete = await this.o.store.evaluateConditionWindow({
+        fresh: freshWindow(owner, spec, nowMs),
+        now: new Date(nowMs).toISOString(),
+        matched,
+        keys: spec.conditions.map((c) => c.key),
+        resetOnSuccess: spec.resetOnSuccess,
+      });
+      met &&= complete;
+    }
+    return met;
+  }
+
+  /** A `where` filter's EXPRESSION, rendered as Kestra's runContextFactory.of(flow, execution) would: the listening flow, the upstream execution. */
+  private async renderFor(record: FlowRecord, execution: StoredExecution, expression: string): Promise<string> {
+    const labels: Record<string, string> = {};
+    for (const l of execution.labels) labels[l.key] = l.value;
+    const context = triggerContext(record, {
+      execution: {
+        id: execution.id,
+        startDate: execution.state.startDate,
+        originalId: execution.originalId,
+        state: execution.state.current,
+      },
+      labels,
+      inputs: execution.inputs,
+      ...(execution.trigger?.variables === undefined ? {} : { trigger: execution.trigger.variables }),
+    });
+    return this.o.engine.render(expression, context, { tenant: record.tenant, namespace: record.namespace });
   }
 
   /**
@@ -274,17 +349,23 @@ export class TriggerEngine {
    * both; one that cannot be evaluated is logged and counts as false.
    */
   private conditionsValid(record: FlowRecord, t: TriggerDefinition, execution: Execution): Promise<boolean> {
-    const flow = { ...record.flow, revision: record.revision, tenantId: record.tenant };
     return conditionsValid(
-      t.conditions,
-      {
-        flow,
-        execution,
-        variables: executionVariables(flow, execution),
-        render: (template, variables) => this.o.engine.render(template, variables, { tenant: record.tenant, namespace: record.namespace }),
-      },
+      // A MultipleCondition is a window of several executions, recorded by multipleConditionsMet.
+      t.conditions.filter((c) => !isMultipleCondition(c)),
+      this.conditionContext(record, execution),
       (condition, error) => this.o.log(`pebbleflow: trigger ${t.id}: ${conditionFailedMessage(record, condition, error)}`),
     );
+  }
+
+  /** What a trigger's conditions are tested with: the trigger's flow and the execution, with Kestra's run variables of both. */
+  private conditionContext(record: FlowRecord, execution: Execution): ConditionContext {
+    const flow = { ...record.flow, revision: record.revision, tenantId: record.tenant };
+    return {
+      flow,
+      execution,
+      variables: executionVariables(flow, execution),
+      render: (template, variables) => this.o.engine.render(template, variables, { tenant: record.tenant, namespace: record.namespace }),
+    };
   }
 
   private async fireFlowTrigger(record: FlowRecord, t: TriggerDefinition, upstream: StoredExecution): Promise<void> {
@@ -335,76 +416,4 @@ export class TriggerEngine {
       `pebbleflow: ${record.namespace}.${record.id} trigger ${t.id} stopped after an execution ended ${execution.state.current} (stopAfter)`,
     );
   }
-}
-
-function preconditionCount(t: TriggerDefinition): number {
-  const p = t.properties.preconditions as { flows?: unknown; where?: unknown } | undefined;
-  if (p === undefined || p === null) return 0;
-  return (Array.isArray(p.flows) ? p.flows.length : 0) + (Array.isArray(p.where) ? p.where.length : 0);
-}
-
-interface UpstreamFlow {
-  readonly namespace?: string;
-  readonly flowId?: string;
-  readonly states?: string[];
-  readonly labels?: Record<string, unknown>;
-}
-interface ExecutionFilter {
-  readonly operand?: 'AND' | 'OR';
-  readonly filters?: { field?: string; type?: string; value?: string; values?: string[] }[];
-}
-
-/**
- * A single precondition needs no time window: one upstream flow (Kestra's UpstreamFlowCondition)
- * or one `where` filter (FilterCondition; EXPRESSION fields are not evaluated here and fail).
- */
-function preconditionsHold(t: TriggerDefinition, execution: StoredExecution): boolean {
-  const p = t.properties.preconditions as { flows?: UpstreamFlow[]; where?: ExecutionFilter[] } | undefined;
-  const upstream = p?.flows?.[0];
-  if (upstream !== undefined) {
-    if (upstream.namespace !== undefined && execution.namespace !== upstream.namespace) return false;
-    if (upstream.flowId !== undefined && execution.flowId !== upstream.flowId) return false;
-    if (upstream.states !== undefined && !upstream.states.includes(execution.state.current)) return false;
-    if (upstream.labels !== undefined)
-      return Object.entries(upstream.labels).every(([k, v]) => execution.labels.some((l) => l.key === k && l.value === String(v)));
-    return true;
-  }
-  const where = p?.where?.[0];
-  if (where === undefined) return true;
-  const test = (f: NonNullable<ExecutionFilter['filters']>[number]): boolean => {
-    const value =
-      f.field === 'FLOW_ID'
-        ? execution.flowId
-        : f.field === 'NAMESPACE'
-          ? execution.namespace
-          : f.field === 'STATE'
-            ? execution.state.current
-            : undefined;
-    switch (f.type) {
-      case 'EQUAL_TO':
-        return value === f.value;
-      case 'NOT_EQUAL_TO':
-        return value !== f.value;
-      case 'IN':
-        return value !== undefined && (f.values ?? []).includes(value);
-      case 'NOT_IN':
-        return value === undefined || !(f.values ?? []).includes(value);
-      case 'IS_NULL':
-        return value === undefined;
-      case 'IS_NOT_NULL':
-        return value !== undefined;
-      case 'STARTS_WITH':
-        return value !== undefined && value.startsWith(f.value ?? '');
-      case 'ENDS_WITH':
-        return value !== undefined && value.endsWith(f.value ?? '');
-      case 'CONTAINS':
-        return value !== undefined && value.includes(f.value ?? '');
-      case 'REGEX':
-        return value !== undefined && new RegExp(`^(?:${f.value ?? ''})$`).test(value);
-      default:
-        return false;
-    }
-  };
-  const filters = where.filters ?? [];
-  return where.operand === 'OR' ? filters.some(test) : filters.every(test);
 }
