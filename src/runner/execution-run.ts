@@ -10,6 +10,7 @@
  * flowable's timeout or end, an Exit, or killing the execution reaches every descendant; nothing
  * starts once its parent's signal is aborted, and killed task runs end KILLED.
  */
+import { decryptedOutputs, encryptedString, holdsEncrypted, type EncryptedString } from './encrypted-outputs.js';
 import { setMaxListeners } from 'node:events';
 import type { RenderScope } from '../engine/extension.js';
 import { formatJavaDuration, parseDuration } from '../flow/duration.js';
@@ -152,6 +153,10 @@ export class ExecutionRun {
   /** Report-only facts about task runs (type, depth, branch, error). */
   readonly #meta = new Map<string, { type: string; depth: number; branch: string; error?: string }>();
   readonly #outputs: Record<string, unknown> = {};
+  /** True once an output holds an EncryptedString: templates then read `outputs` decrypted. */
+  #encryptedOutputs = false;
+  /** `outputs` decrypted, until the next output changes it. */
+  #decryptedView: Record<string, unknown> | undefined;
   readonly #tasks: Record<string, unknown> = {};
   readonly #executionVar: Record<string, unknown>;
   #labelsVar: Record<string, unknown>;
@@ -205,8 +210,10 @@ export class ExecutionRun {
       byId.set(taskRun.id, taskRun);
       this.#index.set(indexKey(taskRun.parentTaskRunId, taskRun.taskId, taskRun.value), taskRun);
       placeState(this.#tasks, taskRun, taskRun.state.current);
-      if (Object.keys(taskRun.outputs).length > 0)
+      if (Object.keys(taskRun.outputs).length > 0) {
         placeOutputs(this.#outputs, taskRun.taskId, parentValuesOf(taskRun, byId), taskRun.value, taskRun.outputs);
+        if (holdsEncrypted(taskRun.outputs)) this.#encryptedOutputs = true;
+      }
     }
     setMaxListeners(0, this.#root.signal);
     const signal = params.options.signal;
@@ -440,10 +447,16 @@ export class ExecutionRun {
       ...this.#p.base,
       vars: this.#varsVar,
       execution: this.#executionVar,
-      outputs: this.#outputs,
+      outputs: this.#outputsVar(),
       tasks: this.#tasks,
       labels: this.#labelsVar,
     };
+  }
+
+  /** Kestra's `outputs` variable: EncryptedStrings decrypted with the server key (stored outputs keep them encrypted). */
+  #outputsVar(): Record<string, unknown> {
+    if (!this.#encryptedOutputs) return this.#outputs;
+    return (this.#decryptedView ??= decryptedOutputs(this.#outputs, this.#p.options.encryptionKey));
   }
 
   /** Sets the execution's state (concurrency: QUEUED, CANCELLED…). */
@@ -975,6 +988,8 @@ export class ExecutionRun {
     frame.rawOutputs = raw;
     frame.taskRun.outputs = this.#masked(raw) as Record<string, unknown>;
     placeOutputs(this.#outputs, frame.node.id, frame.parentValues, frame.taskRun.value, raw);
+    if (holdsEncrypted(raw)) this.#encryptedOutputs = true;
+    this.#decryptedView = undefined;
     this.#touch(frame.taskRun);
   }
 
@@ -1071,7 +1086,7 @@ export class ExecutionRun {
       taskrun: taskRunVariable(frame.taskRun, attemptsCount),
       parents,
       execution: this.#executionVar,
-      outputs: this.#outputs,
+      outputs: this.#outputsVar(),
       tasks: this.#tasks,
       labels: this.#labelsVar,
     };
@@ -1104,6 +1119,7 @@ export class ExecutionRun {
     fetch: () => this.#fetch,
     env: () => this.#p.options.env ?? process.env,
     sensitive: (value) => this.#masker.add(value),
+    encrypt: (plain) => encryptedString(this.#p.options.encryptionKey, plain, this.#p.options.encryptionKeyError),
     flowsDir: () => this.#p.options.flows?.dir,
     log: (frame, level, message, attemptNumber) => this.#log(frame, level, message, attemptNumber),
     setOutputs: (frame, outputs) => this.#setOutputs(frame, outputs),
@@ -1543,6 +1559,7 @@ interface RunInternals {
   fetch(): FetchLike;
   env(): Readonly<Record<string, string | undefined>>;
   sensitive(value: string): void;
+  encrypt(plain: string): EncryptedString;
   flowsDir(): string | undefined;
   log(frame: Frame, level: LogLevel, message: string, attemptNumber: number): void;
   setOutputs(frame: Frame, outputs: Readonly<Record<string, unknown>>): void;
@@ -1610,6 +1627,9 @@ class RunTaskContext implements TaskRunContext {
   }
   sensitive(value: string): void {
     this.#run.sensitive(value);
+  }
+  encrypt(plain: string): EncryptedString {
+    return this.#run.encrypt(plain);
   }
   get executionControl(): ExecutionControl {
     return this.#run.control();

@@ -15,6 +15,7 @@ import { renderTyped } from '../engine/render-typed.js';
 import { isTerminal, type Execution, type Label, type StateType, type TaskRun } from '../flow/execution.js';
 import { join } from 'node:path';
 import { resolveInputs } from '../flow/inputs.js';
+import { SecretResolver } from '../secrets/secret-resolver.js';
 import type { Flow, InputDefinition, TaskNode } from '../flow/model.js';
 import { createEngine, PebbleflowEngine } from '../pebbleflow-engine.js';
 import type { SubflowRequest, SubflowResult } from '../tasks/definition.js';
@@ -65,6 +66,8 @@ export interface FlowEngineSetup {
   readonly storage: StorageDirs;
   /** The config's `url` (Kestra's `kestra.url`): `{{ kestra.url }}` and links to executions. */
   readonly kestraUrl?: string;
+  /** Resolves the config's `server.encryptionKey` (absent without one). */
+  readonly encryptionKey?: () => Promise<string>;
   testCredential(
     id: string,
     scope?: { tenant?: string; namespace?: string },
@@ -97,6 +100,14 @@ export async function createFlowEngine(
       ...(config.namespaceFiles === undefined ? {} : { namespaceFiles: config.namespaceFiles }),
     },
     ...(config.url === undefined ? {} : { kestraUrl: config.url }),
+    ...(config.server?.encryptionKey === undefined
+      ? {}
+      : {
+          encryptionKey: () =>
+            new SecretResolver(config, options.env ?? process.env).resolve(config.server!.encryptionKey!.secret, {
+              tenant: options.tenant ?? config.tenant,
+            }),
+        }),
     testCredential: (id, scope) => engine.testCredential(id, scope),
     listCredentials: () => engine.listCredentials().map((c) => ({ ...c })),
   };
@@ -262,13 +273,27 @@ async function executeOne(
   masker: Masker,
 ): Promise<ExecuteResult> {
   if (flow.disabled && options.execution === undefined) throw new FlowDisabledError(flow.namespace, flow.id);
-  const setup: { engine: FlowEngine; tenant: string; storage: StorageDirs; kestraUrl?: string | undefined } =
+  const setup: {
+    engine: FlowEngine;
+    tenant: string;
+    storage: StorageDirs;
+    kestraUrl?: string | undefined;
+    encryptionKey?: () => Promise<string>;
+  } =
     parent !== undefined
       ? { engine: parent.engine, tenant: parent.tenant, storage: parent.storage, kestraUrl: parent.kestraUrl }
       : options.engine === undefined
         ? await createFlowEngine(options)
         : { engine: options.engine, tenant: options.tenant ?? 'main', storage: { dir: defaultStorageDir(options.cwd) } };
   const { engine, tenant, kestraUrl } = setup;
+  // The server key for EncryptedString outputs: the caller's, else the config's (subflows get the parent's options).
+  if (parent === undefined && options.encryptionKey === undefined && setup.encryptionKey !== undefined) {
+    try {
+      options = { ...options, encryptionKey: await setup.encryptionKey() };
+    } catch (e) {
+      options = { ...options, encryptionKeyError: `server.encryptionKey: ${(e as Error).message}` };
+    }
+  }
   const { envs, globals } = runVariables(engine, options);
   const storageDirs: StorageDirs =
     parent !== undefined

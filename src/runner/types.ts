@@ -109,6 +109,14 @@ export interface RunFlowOptions {
   readonly tenant?: string;
   /** Used by Request tasks and token requests alike (default: Node's global fetch). */
   readonly fetch?: FetchLike;
+  /**
+   * The server key for EncryptedString outputs (Request's `encryptBody`): Base64 of a 16, 24 or
+   * 32-byte AES key, Kestra's `kestra.encryption.secret-key` (default: the config's
+   * `server.encryptionKey`, resolved when the run starts).
+   */
+  readonly encryptionKey?: string;
+  /** Why the config's `server.encryptionKey` could not be resolved (set by the runner). */
+  readonly encryptionKeyError?: string;
   /** Called with each (masked) log line as it is written. */
   readonly onLog?: (entry: LogEntry) => void;
   /** Task starts, state changes and ends, execution states and log lines, as they happen (for live output). */

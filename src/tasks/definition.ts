@@ -277,6 +277,11 @@ export interface TaskRunContext {
    * keys a task received, whether or not they came from `secret()`.
    */
   sensitive(value: string): void;
+  /**
+   * Kestra's `runContext.encrypt` as an EncryptedString output (`{type, value}`, AES/GCM under the
+   * server key `server.encryptionKey`); templates read such an output decrypted. Fails without a key.
+   */
+  encrypt(plain: string): { readonly type: string; readonly value: string };
   /** The folder of flow files the run finds subflows in (`--flows`), when it is a folder: git.SyncFlows writes there. */
   readonly flowsDir: string | undefined;
   /** The template variables of this task run (flow, execution, taskrun, outputs, parents…). */

@@ -23,6 +23,8 @@ export type TaskErrorCode =
   | 'UNKNOWN_TYPE'
   /** Something Kestra supports that a local run cannot do (kestra:// files). */
   | 'UNSUPPORTED'
+  /** An output must be encrypted and the run has no usable server key (`server.encryptionKey`). */
+  | 'ENCRYPTION_NOT_CONFIGURED'
   /** The task needs an optional npm package or a program that is not installed (the message says what to install). */
   | 'DEPENDENCY_MISSING'
   /** A git command failed (clone, fetch, push): git's own message, credentials masked. */

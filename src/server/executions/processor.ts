@@ -191,6 +191,7 @@ export class ExecutionProcessor {
       storage: this.options.storage,
       ...(this.options.registry === undefined ? {} : { registry: this.options.registry }),
       tenant: job.tenant,
+      ...(this.options.secretBox === undefined ? {} : { encryptionKey: this.options.secretBox.outputKey }),
       secretValues,
       signal,
       handingBack,

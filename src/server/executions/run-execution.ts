@@ -29,6 +29,8 @@ export interface RunWork {
   /** The task types the run may use (core and the config's plugins). */
   readonly registry?: TaskRegistry;
   readonly tenant: string;
+  /** The server key for EncryptedString outputs (`server.encryptionKey`). */
+  readonly encryptionKey?: string;
   /** Decrypted SECRET input values, by input id. */
   readonly secretValues: Readonly<Record<string, string>>;
   /** Aborted to kill the execution. */
@@ -147,6 +149,7 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
     },
     ...(work.toggleTrigger === undefined ? {} : { triggers: { toggle: work.toggleTrigger } }),
     ...(work.env === undefined ? {} : { env: work.env }),
+    ...(work.encryptionKey === undefined ? {} : { encryptionKey: work.encryptionKey }),
     ...(work.previousLogs === undefined ? {} : { previousLogs: work.previousLogs.map(toLogEntry) }),
   };
   const result =

@@ -13,10 +13,13 @@ export { SecretInputError };
 
 export class SecretBox {
   private readonly key: Buffer;
+  /** The key as configured: the runs' key for EncryptedString outputs (Request's `encryptBody`), in Kestra's format. */
+  readonly outputKey: string;
 
   constructor(keyMaterial: string) {
     if (keyMaterial.length < 16) throw new SecretInputError('server.encryptionKey must be at least 16 characters long');
     this.key = createHash('sha256').update(keyMaterial, 'utf8').digest();
+    this.outputKey = keyMaterial;
   }
 
   encrypt(plain: string): string {

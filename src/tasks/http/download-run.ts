@@ -1,9 +1,8 @@
 /** Download's run, imported on first use (the definition is in download.ts). */
 import { downloadToStorage } from './transfer.js';
-import { nodeHttpFetch } from './node-http.js';
 import { asBoolean, asRecord } from '../coerce.js';
 import { parseBytes } from '../storage/split-run.js';
-import { planRequest } from './request-run.js';
+import { downloadFetchFor, planRequest } from './request-run.js';
 import type { TaskRunContext, TaskResult } from '../definition.js';
 
 export async function runDownload(ctx: TaskRunContext): Promise<TaskResult> {
@@ -18,8 +17,7 @@ export async function runDownload(ctx: TaskRunContext): Promise<TaskResult> {
       : maxContentLength !== undefined && maxContentLength !== null
         ? parseBytes(String(maxContentLength))
         : undefined;
-  // Node's own fetch keeps tens of MB of a large body in memory: the default goes through node:http.
-  const fetch = ctx.fetch === globalThis.fetch ? nodeHttpFetch : ctx.fetch;
+  const fetch = downloadFetchFor(ctx, plan);
   const result = await downloadToStorage(
     ctx.storage,
     fetch,

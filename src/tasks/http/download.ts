@@ -8,12 +8,15 @@ import { dynamic } from '../../flow/schema.js';
 import { defineTask } from '../definition.js';
 import { requestTask } from './request.js';
 
+// Everything Request takes but `encryptBody` (Download's body goes to the internal storage).
+const { encryptBody: _requestOnly, ...requestProperties } = requestTask.properties;
+
 export const downloadTask = defineTask({
   type: 'io.kestra.plugin.core.http.Download',
   aliases: ['io.kestra.plugin.fs.http.Download', 'io.kestra.core.tasks.http.Download'],
   title: 'Download a file over HTTP into the internal storage; outputs uri, code, length, headers.',
   properties: {
-    ...requestTask.properties,
+    ...requestProperties,
     options: {
       ...requestTask.properties.options,
       schema: {

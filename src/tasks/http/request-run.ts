@@ -3,7 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { asBoolean, asDurationMs, asList, asRecord, asString } from '../coerce.js';
 import type { TaskResult, TaskRunContext } from '../definition.js';
 import { BodyTooLargeError, readBodyCapped } from '../../http/fetch.js';
-import { TaskError, type FetchResponseLike } from '../types.js';
+import { TaskError, type FetchLike, type FetchResponseLike } from '../types.js';
+import { nodeHttpFetchWith, type HttpTransport } from './node-http.js';
+import type { DownloadFetch } from './transfer.js';
+
+/** Node's codes for a certificate chain it does not trust (self-signed, unknown issuer, expired, wrong host). */
+const UNTRUSTED_CERTIFICATE = /SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|CERT_|ERR_TLS_CERT_ALTNAME_INVALID/;
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const DEFAULT_READ_IDLE_MS = 5 * 60_000;
@@ -20,10 +25,16 @@ export interface RequestPlan {
   allowedResponseCodes: number[];
   defaultCharset: string;
   logs: Set<string>;
+  /** `options.proxy` and `options.ssl`: how the request reaches its server (empty: directly, TLS checked). */
+  transport: HttpTransport;
 }
 
 export async function runRequest(ctx: TaskRunContext): Promise<TaskResult> {
   const plan = await planRequest(ctx);
+  const p = ctx.task.properties;
+  const encryptBody = asBoolean(p.encryptBody === undefined ? undefined : await ctx.render(String(p.encryptBody)), 'encryptBody') ?? false;
+  // Fail closed before sending anything: without a usable key the body could not be kept.
+  if (encryptBody) ctx.encrypt('');
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -43,7 +54,7 @@ export async function runRequest(ctx: TaskRunContext): Promise<TaskResult> {
     arm((plan.connectTimeoutMs ?? 0) + plan.readIdleTimeoutMs, 'no response');
     let response: FetchResponseLike;
     try {
-      response = await ctx.fetch(plan.uri, {
+      response = await fetchFor(ctx, plan)(plan.uri, {
         method: plan.method,
         headers: plan.headers,
         ...(plan.body === undefined ? {} : { body: plan.body }),
@@ -65,6 +76,8 @@ export async function runRequest(ctx: TaskRunContext): Promise<TaskResult> {
     const code = response.status;
     const accepted = plan.allowedResponseCodes.length > 0 ? plan.allowedResponseCodes.includes(code) : plan.allowFailed || code < 400;
     if (!accepted) throw new TaskError('HTTP_STATUS', `Failed http request with response code '${code}' and body:\n${body}`);
+    // encryptBody: the body only as an EncryptedString (`encryptedBody`), never in clear.
+    if (encryptBody) return { outputs: { uri: plan.uri, code, headers, encryptedBody: ctx.encrypt(body) } };
     return { outputs: { uri: plan.uri, code, headers, body } };
   } finally {
     clearTimeout(timer);
@@ -77,6 +90,16 @@ function failure(plan: RequestPlan, error: unknown, timedOut: string | undefined
   if (timedOut !== undefined)
     return new TaskError('HTTP_TIMEOUT', `Failed http request to ${plan.uri}: ${timedOut} within ${plan.readIdleTimeoutMs} ms`);
   const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  const code = typeof cause?.code === 'string' ? cause.code : (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && UNTRUSTED_CERTIFICATE.test(code)) {
+    const detail = typeof cause?.message === 'string' ? cause.message : error instanceof Error ? error.message : code;
+    return new TaskError(
+      'HTTP_ERROR',
+      `Failed http request to ${plan.uri}: ${detail} (${code}); the server's certificate is not trusted — ` +
+        '`options.ssl.insecureTrustAllCertificates: true` accepts it without any check',
+      { cause: error },
+    );
+  }
   const reason = typeof cause?.code === 'string' ? cause.code : error instanceof Error ? error.message : String(error);
   return new TaskError('HTTP_ERROR', `Failed http request to ${plan.uri}: ${reason}`, { cause: error });
 }
@@ -153,7 +176,100 @@ export async function planRequest(ctx: TaskRunContext): Promise<RequestPlan> {
     allowedResponseCodes: codes,
     defaultCharset: options.defaultCharset === undefined ? 'UTF-8' : asString(options.defaultCharset),
     logs: new Set(asList(options.logs, 'options.logs').map(asString)),
+    transport: await transportOf(ctx, options, p.sslOptions),
   };
+}
+
+const PROXY_TYPES = ['DIRECT', 'HTTP', 'SOCKS'];
+
+/**
+ * Kestra's `options.proxy` ({type, address, port, username, password}; the older flat
+ * `options.proxyType`, `proxyAddress`… fill it) and `options.ssl` (the older top-level
+ * `sslOptions` too), as its HttpClient applies them: a proxy only with an address, which then
+ * needs a port and a type other than DIRECT.
+ */
+async function transportOf(ctx: TaskRunContext, options: Record<string, unknown>, sslOptions: unknown): Promise<HttpTransport> {
+  const proxy = asRecord(options.proxy, 'options.proxy');
+  const pick = (key: string, flat: string): unknown => proxy[key] ?? options[flat];
+  const ssl = asRecord(options.ssl ?? (sslOptions === undefined ? undefined : await ctx.renderValue(sslOptions)), 'options.ssl');
+  const insecure = asBoolean(ssl.insecureTrustAllCertificates, 'options.ssl.insecureTrustAllCertificates') === true;
+  const address = pick('address', 'proxyAddress');
+  const type = asString(pick('type', 'proxyType') ?? 'DIRECT')
+    .trim()
+    .toUpperCase();
+  if (!PROXY_TYPES.includes(type))
+    throw new TaskError('INVALID_PROPERTY', `Invalid value for \`options.proxy.type\`: expected DIRECT, HTTP or SOCKS, got \`${type}\``);
+  if (address === undefined || address === null || asString(address).trim() === '') return insecure ? { insecure } : {};
+  const host = asString(address).trim();
+  if (type === 'DIRECT')
+    throw new TaskError(
+      'INVALID_PROPERTY',
+      `\`options.proxy\`: type DIRECT is not compatible with address ${host}; set \`type: HTTP\` to go through the proxy`,
+    );
+  if (type === 'SOCKS')
+    throw new TaskError('UNSUPPORTED', '`options.proxy`: SOCKS proxies are not supported by pebbleflow; use an HTTP proxy');
+  const portValue = pick('port', 'proxyPort');
+  const port = Number(asString(portValue));
+  if (portValue === undefined || portValue === null || !Number.isInteger(port) || port < 1 || port > 65535)
+    throw new TaskError(
+      'INVALID_PROPERTY',
+      `\`options.proxy.port\`: a proxy address needs a port (1-65535), got \`${portValue === undefined ? 'nothing' : String(portValue)}\``,
+    );
+  const username = pick('username', 'proxyUsername');
+  const password = pick('password', 'proxyPassword');
+  let authorization: string | undefined;
+  if (username !== undefined && username !== null && password !== undefined && password !== null) {
+    const pass = asString(password);
+    if (pass !== '') ctx.sensitive(pass);
+    authorization = basic(asString(username), pass);
+    ctx.sensitive(authorization);
+  }
+  return {
+    proxy: { host: host.replace(/^\[|\]$/g, ''), port, ...(authorization === undefined ? {} : { authorization }) },
+    ...(insecure ? { insecure } : {}),
+  };
+}
+
+/**
+ * The fetch a plan runs with: the run's own, or pebbleflow's node:http client when the request
+ * needs a proxy or TLS without checks (a fetch cannot take them per request). An embedder's own
+ * fetch cannot either: such a request then fails rather than go around the proxy or check.
+ */
+export function fetchFor(ctx: Pick<TaskRunContext, 'fetch'>, plan: Pick<RequestPlan, 'transport'>): FetchLike {
+  if (plan.transport.proxy === undefined && plan.transport.insecure !== true) return ctx.fetch;
+  if (ctx.fetch !== globalThis.fetch)
+    throw new TaskError(
+      'UNSUPPORTED',
+      "`options.proxy` and `options.ssl` need pebbleflow's own HTTP client, and this run was given its own fetch (RunFlowOptions.fetch)",
+    );
+  const fetch = nodeHttpFetchWith(plan.transport);
+  return async (url, init = {}) => {
+    const response = await fetch(url, {
+      method: init.method ?? 'GET',
+      headers: init.headers ?? {},
+      ...(init.body === undefined ? {} : { body: init.body }),
+      redirect: init.redirect ?? 'follow',
+      signal: init.signal ?? new AbortController().signal,
+    });
+    return {
+      status: response.status,
+      statusText: '',
+      url,
+      headers: response.headers,
+      body: response.body,
+      arrayBuffer: () => Promise.reject(new Error('read the body as a stream')),
+    };
+  };
+}
+
+/** The download client for a plan (Download's default is node:http; an embedder's fetch as `fetchFor` says). */
+export function downloadFetchFor(ctx: Pick<TaskRunContext, 'fetch'>, plan: Pick<RequestPlan, 'transport'>): DownloadFetch {
+  if (plan.transport.proxy !== undefined || plan.transport.insecure === true) {
+    fetchFor(ctx, plan);
+    return nodeHttpFetchWith(plan.transport);
+  }
+  // Node's own fetch keeps tens of MB of a large body in memory: the default goes through node:http.
+  return ctx.fetch === globalThis.fetch ? nodeHttpFetchWith({}) : ctx.fetch;
 }
 
 function basic(username: string, password: string): string {

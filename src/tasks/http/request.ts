@@ -24,6 +24,18 @@ const auth: JsonSchema = {
     { if: { properties: { type: { const: 'BASIC' } } }, then: { required: ['username'] } },
   ],
 };
+const proxyType = dynamic({ enum: ['DIRECT', 'HTTP', 'SOCKS'] }, 'DIRECT, HTTP or SOCKS');
+const port = dynamic({ type: 'integer', minimum: 1, maximum: 65535 }, 'a port number');
+const ssl: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    insecureTrustAllCertificates: {
+      ...dynBoolean,
+      description: 'Accept any server certificate (no chain nor host name check): for self-signed internal servers only.',
+    },
+  },
+};
 const httpMethod = dynamic({ enum: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'TRACE'] }, 'an HTTP method');
 
 /** Properties are rendered by the task itself (each at the point it is read). */
@@ -45,6 +57,11 @@ export const requestTask = defineTask({
     contentType: own({ type: 'string' }, { description: 'Default application/json.' }),
     auth: own(auth, { description: 'Same as options.auth (the form the Credentials documentation shows).' }),
     allowFailed: own(dynBoolean, { deprecated: true }),
+    sslOptions: own(ssl, { deprecated: true, description: 'Same as options.ssl (its older place).' }),
+    encryptBody: own(dynBoolean, {
+      description:
+        'Output the body encrypted (`encryptedBody`) with the server key (`server.encryptionKey`) instead of `body`; templates read it decrypted.',
+    }),
     options: own({
       type: 'object',
       additionalProperties: false,
@@ -55,6 +72,13 @@ export const requestTask = defineTask({
           additionalProperties: false,
           properties: { connectTimeout: duration, readIdleTimeout: duration },
         },
+        proxy: {
+          type: 'object',
+          additionalProperties: false,
+          description: 'An HTTP proxy (type HTTP, address and port; username and password for Basic proxy authentication).',
+          properties: { type: proxyType, address: { type: 'string' }, port, username: { type: 'string' }, password: { type: 'string' } },
+        },
+        ssl,
         followRedirects: dynBoolean,
         allowFailed: dynBoolean,
         allowedResponseCodes: dynamic({ type: 'array', items: { type: ['integer', 'string'] } }, 'a list of status codes'),
@@ -66,10 +90,21 @@ export const requestTask = defineTask({
         readIdleTimeout: { ...duration, deprecated: true },
         basicAuthUser: { type: 'string', deprecated: true },
         basicAuthPassword: { type: 'string', deprecated: true },
+        proxyType: { ...proxyType, deprecated: true },
+        proxyAddress: { type: 'string', deprecated: true },
+        proxyPort: { ...port, deprecated: true },
+        proxyUsername: { type: 'string', deprecated: true },
+        proxyPassword: { type: 'string', deprecated: true },
       },
     }),
   },
-  outputs: { uri: { kind: 'string' }, code: { kind: 'integer' }, headers: { kind: 'map' }, body: { kind: 'string' } },
+  outputs: {
+    uri: { kind: 'string' },
+    code: { kind: 'integer' },
+    headers: { kind: 'map' },
+    body: { kind: 'string' },
+    encryptedBody: { kind: 'map' },
+  },
   async run(ctx) {
     return (await import('./request-run.js')).runRequest(ctx);
   },

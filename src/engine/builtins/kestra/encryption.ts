@@ -54,38 +54,58 @@ function keyAndText(args: Args, fn: string, textName: string): { done: string | 
   return { key, text };
 }
 
+/** EncryptionService.encrypt(key, text) for a non-empty text: Base64 of IV, ciphertext and tag (errors as the functions'). */
+export function encryptWithKey(key: string, text: string): string {
+  const { cipher, bytes } = aesKey(key);
+  const iv = randomBytes(IV_LENGTH);
+  const aes = createCipheriv(cipher, bytes, iv, { authTagLength: TAG_LENGTH });
+  const body = Buffer.concat([aes.update(text, 'utf8'), aes.final()]);
+  return Buffer.concat([iv, body, aes.getAuthTag()]).toString('base64');
+}
+
+/** Whether `key` is a key EncryptionService takes: Base64 of 16, 24 or 32 bytes. */
+export function isAesKey(key: string): boolean {
+  try {
+    aesKey(key);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const encrypt: FunctionDefinition = {
   argNames: ['key', 'plaintext'],
   call(args) {
     const a = keyAndText(args, 'encrypt', 'plaintext');
     if (a.done !== undefined) return a.done;
-    const { cipher, bytes } = aesKey(a.key);
-    const iv = randomBytes(IV_LENGTH);
-    const aes = createCipheriv(cipher, bytes, iv, { authTagLength: TAG_LENGTH });
-    const body = Buffer.concat([aes.update(a.text, 'utf8'), aes.final()]);
-    return Buffer.concat([iv, body, aes.getAuthTag()]).toString('base64');
+    return encryptWithKey(a.key, a.text);
   },
 };
+
+/** EncryptionService.decrypt(key, text) for a non-empty text (errors as the function's). */
+export function decryptWithKey(key: string, text: string): string {
+  const input = javaBase64(text);
+  const { cipher, bytes } = aesKey(key);
+  // Arrays.copyOf pads a short input with zeros; what follows the IV must hold at least the tag.
+  const iv = Buffer.alloc(IV_LENGTH);
+  input.copy(iv, 0, 0, Math.min(IV_LENGTH, input.length));
+  const rest = input.subarray(Math.min(IV_LENGTH, input.length));
+  if (rest.length < TAG_LENGTH) throw functionError(`Input data too short to contain an expected tag length of ${TAG_LENGTH}bytes`);
+  const aes = createDecipheriv(cipher, bytes, iv, { authTagLength: TAG_LENGTH });
+  aes.setAuthTag(rest.subarray(rest.length - TAG_LENGTH));
+  try {
+    return Buffer.concat([aes.update(rest.subarray(0, rest.length - TAG_LENGTH)), aes.final()]).toString('utf8');
+  } catch (e) {
+    throw functionError('Tag mismatch', e);
+  }
+}
 
 const decrypt: FunctionDefinition = {
   argNames: ['key', 'encrypted'],
   call(args) {
     const a = keyAndText(args, 'decrypt', 'encrypted');
     if (a.done !== undefined) return a.done;
-    const input = javaBase64(a.text);
-    const { cipher, bytes } = aesKey(a.key);
-    // Arrays.copyOf pads a short input with zeros; what follows the IV must hold at least the tag.
-    const iv = Buffer.alloc(IV_LENGTH);
-    input.copy(iv, 0, 0, Math.min(IV_LENGTH, input.length));
-    const rest = input.subarray(Math.min(IV_LENGTH, input.length));
-    if (rest.length < TAG_LENGTH) throw functionError(`Input data too short to contain an expected tag length of ${TAG_LENGTH}bytes`);
-    const aes = createDecipheriv(cipher, bytes, iv, { authTagLength: TAG_LENGTH });
-    aes.setAuthTag(rest.subarray(rest.length - TAG_LENGTH));
-    try {
-      return Buffer.concat([aes.update(rest.subarray(0, rest.length - TAG_LENGTH)), aes.final()]).toString('utf8');
-    } catch (e) {
-      throw functionError('Tag mismatch', e);
-    }
+    return decryptWithKey(a.key, a.text);
   },
 };
 
