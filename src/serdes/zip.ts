@@ -1,5 +1,5 @@
 /**
- * The ZIP container of .xlsx files, on node:zlib alone: a reader that finds entries through the central
+ * The ZIP container of .xlsx files (and of WorkingDirectory cache archives), on node:zlib alone: a reader that finds entries through the central
  * directory of a local file and streams one entry at a time, and a streaming writer (deflated entries
  * with data descriptors, so nothing is held in memory). No ZIP64: entries and files stay under 4 GiB.
  */
@@ -18,12 +18,15 @@ export interface ZipEntry {
   readonly offset: number;
 }
 
-function bad(message: string): SerdesError {
-  return new SerdesError('SERDES_BAD_INPUT', `Not a valid .xlsx (ZIP) file: ${message}`);
+/** What the ZIP file is to the user, for error messages (`.xlsx (ZIP)` unless told). */
+const XLSX = '.xlsx (ZIP)';
+
+function bad(message: string, what: string = XLSX): SerdesError {
+  return new SerdesError('SERDES_BAD_INPUT', `Not a valid ${what} file: ${message}`);
 }
 
 /** The entries of a local ZIP file, from its central directory. */
-export async function zipEntries(path: string): Promise<Map<string, ZipEntry>> {
+export async function zipEntries(path: string, what: string = XLSX): Promise<Map<string, ZipEntry>> {
   const handle = await open(path);
   try {
     const { size } = await handle.stat();
@@ -37,7 +40,7 @@ export async function zipEntries(path: string): Promise<Map<string, ZipEntry>> {
         break;
       }
     }
-    if (eocd < 0) throw bad('no end of central directory');
+    if (eocd < 0) throw bad('no end of central directory', what);
     const cdSize = tail.readUInt32LE(eocd + 12);
     const cdOffset = tail.readUInt32LE(eocd + 16);
     const cd = Buffer.alloc(cdSize);
@@ -60,7 +63,7 @@ export async function zipEntries(path: string): Promise<Map<string, ZipEntry>> {
     for (const e of entries.values()) {
       const header = Buffer.alloc(30);
       await handle.read(header, 0, 30, e.offset);
-      if (header.readUInt32LE(0) !== 0x04034b50) throw bad(`no local header for ${e.name}`);
+      if (header.readUInt32LE(0) !== 0x04034b50) throw bad(`no local header for ${e.name}`, what);
       (e as { offset: number }).offset = e.offset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
     }
     return entries;
@@ -70,13 +73,13 @@ export async function zipEntries(path: string): Promise<Map<string, ZipEntry>> {
 }
 
 /** The uncompressed bytes of one entry, streamed. */
-export function entryStream(path: string, entry: ZipEntry): Readable {
+export function entryStream(path: string, entry: ZipEntry, what: string = XLSX): Readable {
   const raw =
     entry.compressedSize === 0
       ? Readable.from([])
       : createReadStream(path, { start: entry.offset, end: entry.offset + entry.compressedSize - 1 });
   if (entry.method === 0) return raw;
-  if (entry.method !== 8) throw bad(`compression method ${entry.method} of ${entry.name}`);
+  if (entry.method !== 8) throw bad(`compression method ${entry.method} of ${entry.name}`, what);
   const inflate = zlib.createInflateRaw();
   raw.on('error', (e: Error) => inflate.destroy(e));
   return raw.pipe(inflate);

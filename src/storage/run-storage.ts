@@ -11,6 +11,7 @@ import { StorageError } from './errors.js';
 import type { LocalStorage, PutOptions, StorageData, StoredFileInfo } from './local-storage.js';
 import { NamespaceFiles } from './namespace-files.js';
 import {
+  cachePath,
   executionPrefix,
   inputFilePath,
   namespaceOf,
@@ -134,6 +135,42 @@ export class RunStorage {
   /** Deletes a file this context may read; false when it did not exist. */
   async deleteFile(uri: string): Promise<boolean> {
     const path = this.readablePath(uri);
+    if (!(await this.storage.exists(this.scope.tenant, path))) return false;
+    return this.storage.delete(this.scope.tenant, path);
+  }
+
+  // --- cache (Kestra's InternalStorage getCacheFile / putCacheFile / deleteCacheFile) ------------------
+
+  /** Where the cache `cacheId` (a task id) of this flow is kept, per object id (`taskrun.value`) when given. */
+  cachePath(cacheId: string, objectId?: string | null): StoragePath {
+    return cachePath(this.scope.namespace, this.scope.flowId, cacheId, objectId);
+  }
+
+  /**
+   * The cache's content, or undefined when there is none. With a `ttlMs`, a cache last written more than
+   * that long ago is expired: it is deleted and undefined returned (`InternalStorage.getCacheFile`).
+   */
+  async getCacheFile(cacheId: string, objectId: string | null | undefined, ttlMs?: number): Promise<Readable | undefined> {
+    const path = this.cachePath(cacheId, objectId);
+    if (!(await this.storage.exists(this.scope.tenant, path))) return undefined;
+    if (ttlMs !== undefined) {
+      const { lastModified } = await this.storage.stat(this.scope.tenant, path);
+      if (Date.now() > lastModified.getTime() + ttlMs) {
+        await this.storage.delete(this.scope.tenant, path);
+        return undefined;
+      }
+    }
+    return this.storage.get(this.scope.tenant, path);
+  }
+
+  /** Stores a local ZIP file as the cache (the local file is moved away); returns its URI. */
+  async putCacheFile(localFile: string, cacheId: string, objectId?: string | null): Promise<string> {
+    return this.storage.putFile(this.scope.tenant, this.cachePath(cacheId, objectId), localFile, { move: true });
+  }
+
+  /** Deletes the cache; false when there was none. */
+  async deleteCacheFile(cacheId: string, objectId?: string | null): Promise<boolean> {
+    const path = this.cachePath(cacheId, objectId);
     if (!(await this.storage.exists(this.scope.tenant, path))) return false;
     return this.storage.delete(this.scope.tenant, path);
   }

@@ -7,6 +7,7 @@
  */
 import { slugify } from '../engine/builtins/kestra/strings.js';
 import { StorageError } from './errors.js';
+import { hashToString } from './hashing.js';
 
 export const KESTRA_SCHEME = 'kestra';
 export const KESTRA_PROTOCOL = 'kestra://';
@@ -156,6 +157,17 @@ export function namespaceFilesPrefix(namespace: string): StoragePath {
 /** `kestra:///company/team/_files/<path>`: the URI Kestra's `fileURI()` gives a namespace file. */
 export function namespaceFileUri(namespace: string, relativePath: string): string {
   return namespaceFilesPrefix(namespace).child(relativePath).toUri();
+}
+
+/**
+ * Kestra's `StorageContext.getCacheURI`: `/<namespace as path>/<flow slug>/<cache id slug>/cache/cache.zip`, or
+ * with an object id (a WorkingDirectory's `taskrun.value`) `…/cache/<murmur3 hash of it>/cache.zip`.
+ */
+export function cachePath(namespace: string, flowId: string, cacheId: string, objectId?: string | null): StoragePath {
+  const base = [...namespaceSegments(namespace), slugify(flowId), slugify(cacheId), 'cache'];
+  return StoragePath.of(
+    objectId === undefined || objectId === null ? [...base, 'cache.zip'] : [...base, hashToString(objectId), 'cache.zip'],
+  );
 }
 
 /** What a storage path is to a namespace: one of its namespace files, one of its executions' files, or neither. */

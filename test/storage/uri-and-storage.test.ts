@@ -1,10 +1,11 @@
-import { mkdtemp, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { LocalStorage } from '../../src/storage/local-storage.js';
 import { StorageError } from '../../src/storage/errors.js';
 import {
+  cachePath,
   executionPrefix,
   namespaceFileUri,
   namespaceOf,
@@ -14,6 +15,7 @@ import {
   taskRunPrefix,
 } from '../../src/storage/uri.js';
 import { RunStorage } from '../../src/storage/run-storage.js';
+import { hashToString } from '../../src/storage/hashing.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -185,5 +187,52 @@ describe('RunStorage access rules', () => {
     const keep = await new RunStorage(run.storage, { ...scope, executionId: 'E2' }).putData('k', 'k.txt');
     expect((await run.deleteExecutionFiles()).sort()).toEqual([a, b].sort());
     expect(await run.exists(keep)).toBe(true);
+  });
+});
+
+describe('cache files (InternalStorage getCacheFile / putCacheFile / deleteCacheFile)', () => {
+  test('StorageContextTest.shouldGetTaskCachePrefix: per flow and cache id, a murmur3 folder per object id', () => {
+    expect(cachePath('namespace', 'flowid', 'taskid', null).toString()).toBe('/namespace/flowid/taskid/cache/cache.zip');
+    expect(cachePath('namespace', 'flowid', 'taskid', 'value').toString()).toBe(
+      '/namespace/flowid/taskid/cache/7d04fd3bbbc0946dc06caf7356fdf051/cache.zip',
+    );
+    // WorkingDirectoryTest.cache: getCacheURI("workingdir", null) for the task `workingDir` (Slugify.of)
+    expect(cachePath('io.kestra.tests', 'working-directory-cache', 'workingDir').toUri()).toBe(
+      'kestra:///io/kestra/tests/working-directory-cache/workingdir/cache/cache.zip',
+    );
+  });
+
+  test("Hashing.hashToString is Guava's murmur3_128 (empty, a short tail, two blocks and a long tail)", () => {
+    expect(hashToString('')).toBe('00000000000000000000000000000000');
+    expect(hashToString('The quick brown fox jumps over the lazy dog')).toBe('6c1b07bc7bbc4be347939ac4a93c437a');
+    expect(hashToString('value')).toBe('7d04fd3bbbc0946dc06caf7356fdf051');
+  });
+
+  test('a cache older than the ttl is not returned and is deleted; without ttl it is kept', async () => {
+    const run = new RunStorage(new LocalStorage(join(dir, 's')), {
+      tenant: 'main',
+      namespace: 'company.team',
+      flowId: 'f',
+      executionId: 'E1',
+    });
+    const local = join(dir, 'c.zip');
+    await writeFile(local, 'zip bytes');
+    expect(await run.putCacheFile(local, 'wd', 'v')).toBe(run.cachePath('wd', 'v').toUri());
+    const file = join(dir, 's', 'main', ...run.cachePath('wd', 'v').segments);
+    expect(await readFile(file, 'utf8')).toBe('zip bytes');
+    const read = async (ttl?: number): Promise<string | undefined> => {
+      const stream = await run.getCacheFile('wd', 'v', ttl);
+      if (stream === undefined) return undefined;
+      const chunks: Buffer[] = [];
+      for await (const c of stream) chunks.push(c as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    };
+    expect(await run.getCacheFile('wd', undefined)).toBeUndefined();
+    expect(await read(60_000)).toBe('zip bytes');
+    const past = new Date(Date.now() - 120_000);
+    await utimes(file, past, past);
+    expect(await read()).toBe('zip bytes');
+    expect(await read(60_000)).toBeUndefined();
+    expect(await run.deleteCacheFile('wd', 'v')).toBe(false);
   });
 });

@@ -4,9 +4,11 @@ import { WorkingDir } from '../../storage/working-dir.js';
 import { asRecord } from '../coerce.js';
 import type { LogLevel } from '../../flow/schema.js';
 import { WORKING_DIR_SERVICE } from '../storage/common.js';
+import { cacheOption, restoreCache, saveCache } from './working-directory-cache.js';
 import type { TaskRunContext, TaskResult } from '../definition.js';
 
 export async function runWorkingDirectory(ctx: TaskRunContext): Promise<TaskResult> {
+  const cache = cacheOption(ctx.task.properties.cache);
   const wd = await WorkingDir.create();
   const host = {
     storage: ctx.storage,
@@ -16,8 +18,10 @@ export async function runWorkingDirectory(ctx: TaskRunContext): Promise<TaskResu
   };
   try {
     ctx.services.provide(WORKING_DIR_SERVICE, wd);
-    if (ctx.task.properties.cache !== undefined)
-      ctx.log('INFO', 'The WorkingDirectory cache is not used by pebbleflow: the folder starts empty on every run');
+    // Kestra's preExecuteTasks: the cache first, then namespace files, then inputFiles
+    const cacheId = ctx.task.id;
+    const objectId = ctx.taskRun.value;
+    const restored = cache === undefined ? undefined : await restoreCache(ctx.storage, wd, cacheId, objectId, cache, host.log);
     const nsFiles = await namespaceFilesOption(host, ctx.task.properties);
     if (nsFiles !== undefined) await loadNamespaceFiles(host, wd, nsFiles);
     const rawInputs = ctx.task.properties.inputFiles;
@@ -33,8 +37,12 @@ export async function runWorkingDirectory(ctx: TaskRunContext): Promise<TaskResu
     }
     const state = await ctx.runChildren({ tasks: ctx.task.children.tasks ?? [] });
     const patterns = ((await ctx.property<unknown[]>('outputFiles')) ?? []).map(String);
-    if (state === 'FAILED' || state === 'KILLED' || patterns.length === 0) return { state };
-    return { state, outputs: { outputFiles: await storeOutputFiles(ctx.storage, wd, patterns) } };
+    const outputFiles =
+      state === 'FAILED' || state === 'KILLED' || patterns.length === 0 ? undefined : await storeOutputFiles(ctx.storage, wd, patterns);
+    // Kestra's postExecuteTasks runs after the children, failed or not (not when the run was killed)
+    if (cache !== undefined && restored !== undefined && state !== 'KILLED' && !ctx.signal.aborted)
+      await saveCache(ctx.storage, wd, cacheId, objectId, cache, restored, host.log);
+    return outputFiles === undefined ? { state } : { state, outputs: { outputFiles } };
   } finally {
     await wd.cleanup().catch(() => undefined);
   }

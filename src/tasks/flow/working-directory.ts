@@ -1,8 +1,10 @@
 /**
  * `io.kestra.plugin.core.flow.WorkingDirectory`: runs its `tasks` one after the other in one shared
  * folder — namespace files and `inputFiles` are put there first, `outputFiles` are stored after — and
- * removes the folder at the end. Children find the folder through the task services.
+ * removes the folder at the end. Children find the folder through the task services. With `cache`,
+ * the files matching its patterns are kept in the storage between executions (working-directory-cache.ts).
  */
+import { DURATION_PATTERN, EXPECTED } from '../../flow/schema.js';
 import { defineTask } from '../definition.js';
 
 export const workingDirectoryTask = defineTask({
@@ -30,8 +32,17 @@ export const workingDirectoryTask = defineTask({
     cache: {
       kind: 'any',
       dynamic: false,
-      schema: { type: 'object', properties: { patterns: { type: 'array', items: { type: 'string' } }, ttl: { type: 'string' } } },
-      description: 'Accepted; a local run does not cache the folder between executions.',
+      schema: {
+        type: 'object',
+        required: ['patterns'],
+        additionalProperties: false,
+        properties: {
+          patterns: { type: 'array', items: { type: 'string' } },
+          ttl: { anyOf: [{ type: 'string', pattern: DURATION_PATTERN }], [EXPECTED]: 'an ISO-8601 duration such as PT1H' },
+        },
+      },
+      description:
+        'Keep files between executions: { patterns: [globs], ttl: ISO-8601 duration }. The matching files are zipped into the storage after the tasks and unpacked before them on the next run.',
     },
   },
   outputs: { outputFiles: { kind: 'map' } },
