@@ -345,6 +345,7 @@ tasks:
   });
 
   test('plugin-ai’s message rules and an unsupported provider', async () => {
+    const requestsBefore = server.requests.length;
     const head = (provider: string, messages: string): string =>
       `id: c\nnamespace: company.ai\ntasks:\n  - id: c\n    type: io.kestra.plugin.ai.completion.ChatCompletion\n    provider:\n      type: ${provider}\n      apiKey: k\n      modelName: m\n    messages:\n${messages}`;
     const twoSystems = await run(
@@ -358,7 +359,8 @@ tasks:
       head('io.kestra.plugin.ai.provider.OpenAI', '      - type: USER\n        content: a\n      - type: AI\n        content: b\n'),
     );
     expect(lastAi.taskRuns[0]?.error).toBe('The last message must be a user message');
-    const gemini = await run(head('io.kestra.plugin.ai.provider.GoogleGemini', '      - type: USER\n        content: a\n'));
-    expect(gemini.taskRuns[0]?.error).toContain('Provider `io.kestra.plugin.ai.provider.GoogleGemini` is not supported by pebbleflow');
+    const bedrock = await run(head('io.kestra.plugin.ai.provider.AmazonBedrock', '      - type: USER\n        content: a\n'));
+    expect(bedrock.taskRuns[0]?.error).toContain('Provider `io.kestra.plugin.ai.provider.AmazonBedrock` is not supported by pebbleflow');
+    expect(server.requests).toHaveLength(requestsBefore);
   });
 });

@@ -3,16 +3,18 @@
  * - `io.kestra.plugin.openai.ChatCompletion` (plugin-openai): the request the OpenAI Java SDK
  *   builds from the task's properties, and the answer's id, object, model, choices and usage as
  *   outputs, in the API's own field names (`choices[0].message.tool_calls`…);
- * - `io.kestra.plugin.ai.completion.ChatCompletion` (plugin-ai) with an `OpenAI` provider: messages
+ * - `io.kestra.plugin.ai.completion.ChatCompletion` (plugin-ai) with the OpenAI, DeepSeek,
+ *   HuggingFace, MistralAI, Anthropic, GoogleGemini or Ollama provider (./providers.ts): messages
  *   of type SYSTEM/USER/AI, `configuration`, and plugin-ai's outputs (textOutput or jsonOutput,
  *   tokenUsage, finishReason, requestDuration…).
  * Sources: plugin-openai `ChatCompletion.java`, plugin-ai `completion/ChatCompletion.java`,
- * `domain/AIOutput.java`, `domain/TokenUsage.java`, `provider/OpenAI.java`.
+ * `domain/AIOutput.java`, `domain/TokenUsage.java`, `domain/ChatConfiguration.java`.
  */
 import { asList, asRecord } from '../coerce.js';
 import type { TaskResult, TaskRunContext } from '../definition.js';
 import { TaskError } from '../types.js';
 import { checkedBaseUrl, DEFAULT_OPENAI_BASE_URL, postChatCompletion } from './openai-http.js';
+import { chatWith, providerName, SUPPORTED_PROVIDERS, type ChatMessage, type ChatSettings } from './providers.js';
 
 function required<T>(value: T | undefined, name: string): T {
   if (value === undefined || value === null || (typeof value === 'string' && value.trim() === ''))
@@ -145,50 +147,62 @@ export async function runOpenAiChatCompletion(ctx: TaskRunContext): Promise<Task
   return { outputs };
 }
 
-/** langchain4j's FinishReason for OpenAI's `finish_reason`. */
-function finishReason(value: unknown): string | undefined {
-  switch (value) {
-    case 'stop':
-      return 'STOP';
-    case 'length':
-      return 'LENGTH';
-    case 'tool_calls':
-    case 'function_call':
-      return 'TOOL_EXECUTION';
-    case 'content_filter':
-      return 'CONTENT_FILTER';
-    case undefined:
-    case null:
-      return undefined;
-    default:
-      return 'OTHER';
-  }
+/** A number from `configuration`, or undefined. */
+function configNumber(configuration: Record<string, unknown>, name: string): number | undefined {
+  const value = configuration[name];
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new TaskError('INVALID_PROPERTY', `Invalid \`configuration.${name}\`: expected a number`);
+  return n;
 }
 
-/** The plugin-ai provider types that speak OpenAI's API (the langchain4j names are aliases). */
-const OPENAI_PROVIDERS = new Set(['io.kestra.plugin.ai.provider.OpenAI', 'io.kestra.plugin.langchain4j.provider.OpenAI']);
+const isTrue = (value: unknown): boolean => value === true || value === 'true';
 
-/** `io.kestra.plugin.ai.completion.ChatCompletion` with an OpenAI(-compatible) provider. */
+/** plugin-ai's ChatConfiguration and its ResponseFormat checks. */
+function settingsOf(configuration: Record<string, unknown>): ChatSettings {
+  const responseFormatSet = configuration.responseFormat !== undefined && configuration.responseFormat !== null;
+  const responseFormat = responseFormatSet ? asRecord(configuration.responseFormat, 'configuration.responseFormat') : {};
+  const type = String(responseFormat.type ?? 'TEXT').toUpperCase();
+  if (type !== 'TEXT' && type !== 'JSON')
+    throw new TaskError('INVALID_PROPERTY', `Invalid \`configuration.responseFormat.type\` ${type}: expected TEXT or JSON`);
+  const json = type === 'JSON';
+  const hasSchema = responseFormat.jsonSchema !== undefined && responseFormat.jsonSchema !== null;
+  if (!json && hasSchema) throw new TaskError('INVALID_PROPERTY', '`jsonSchema` property is only allowed when `type` is `JSON`');
+  if (!json && isTrue(responseFormat.strictJson))
+    throw new TaskError('INVALID_PROPERTY', '`strictJson` property is only allowed when `type` is `JSON`');
+  const thinkingBudgetTokens = configNumber(configuration, 'thinkingBudgetTokens');
+  return {
+    ...(configNumber(configuration, 'temperature') !== undefined ? { temperature: configNumber(configuration, 'temperature') } : {}),
+    ...(configNumber(configuration, 'topK') !== undefined ? { topK: configNumber(configuration, 'topK') } : {}),
+    ...(configNumber(configuration, 'topP') !== undefined ? { topP: configNumber(configuration, 'topP') } : {}),
+    ...(configNumber(configuration, 'seed') !== undefined ? { seed: configNumber(configuration, 'seed') } : {}),
+    ...(configNumber(configuration, 'maxToken') !== undefined ? { maxToken: configNumber(configuration, 'maxToken') } : {}),
+    thinkingEnabled: isTrue(configuration.thinkingEnabled),
+    ...(thinkingBudgetTokens !== undefined ? { thinkingBudgetTokens } : {}),
+    responseFormatSet,
+    json,
+    ...(hasSchema ? { jsonSchema: asRecord(responseFormat.jsonSchema, 'configuration.responseFormat.jsonSchema') } : {}),
+    ...(typeof responseFormat.jsonSchemaDescription === 'string' ? { jsonSchemaDescription: responseFormat.jsonSchemaDescription } : {}),
+    strictJson: isTrue(responseFormat.strictJson),
+  };
+}
+
+/** `io.kestra.plugin.ai.completion.ChatCompletion` with one of the providers of ./providers.ts. */
 export async function runAiChatCompletion(ctx: TaskRunContext): Promise<TaskResult> {
   const provider = asRecord(required(await ctx.property('provider'), 'provider'), 'provider');
   const providerType = String(provider.type ?? '');
-  if (!OPENAI_PROVIDERS.has(providerType))
+  const name = providerName(providerType);
+  // Keys first: whatever fails next, nothing can show them.
+  for (const key of ['apiKey', 'clientPem']) if (typeof provider[key] === 'string' && provider[key] !== '') ctx.sensitive(provider[key]);
+  if (name === undefined)
     throw new TaskError(
       'UNSUPPORTED',
-      `Provider \`${providerType}\` is not supported by pebbleflow: use io.kestra.plugin.ai.provider.OpenAI with its baseUrl for any OpenAI-compatible server`,
+      `Provider \`${providerType}\` is not supported by pebbleflow: use one of ${SUPPORTED_PROVIDERS.join(', ')} (OpenAI with its baseUrl for any OpenAI-compatible server)`,
     );
-  const apiKey = typeof provider.apiKey === 'string' ? provider.apiKey : undefined;
-  if (apiKey !== undefined) ctx.sensitive(apiKey);
-  required(apiKey, 'provider.apiKey');
-  const modelName = required(typeof provider.modelName === 'string' ? provider.modelName : undefined, 'provider.modelName');
-  const baseUrl =
-    typeof provider.baseUrl === 'string' && provider.baseUrl.trim() !== ''
-      ? checkedBaseUrl(provider.baseUrl, 'provider.baseUrl')
-      : envBaseUrl(ctx);
   if (Array.isArray(ctx.task.properties.tools) && ctx.task.properties.tools.length > 0)
     throw new TaskError('UNSUPPORTED', 'Tools are not supported by pebbleflow’s ChatCompletion: remove `tools`');
 
-  const messages = required(await ctx.property<unknown[]>('messages'), 'messages').map((raw, i) => {
+  const messages: ChatMessage[] = required(await ctx.property<unknown[]>('messages'), 'messages').map((raw, i) => {
     const message = asRecord(raw, `messages[${i}]`);
     const type = String(message.type ?? 'USER').toUpperCase();
     const content = message.content;
@@ -200,47 +214,11 @@ export async function runAiChatCompletion(ctx: TaskRunContext): Promise<TaskResu
   });
   if (messages.filter((m) => m.type === 'SYSTEM').length > 1) throw new TaskError('INVALID_PROPERTY', 'Only one system message is allowed');
   if (messages.at(-1)?.type !== 'USER') throw new TaskError('INVALID_PROPERTY', 'The last message must be a user message');
-  // langchain4j puts the system message first, then the history in order.
-  const ordered = [...messages.filter((m) => m.type === 'SYSTEM'), ...messages.filter((m) => m.type !== 'SYSTEM')];
 
-  const configuration = asRecord((await ctx.property('configuration')) ?? {}, 'configuration');
-  const body: Record<string, unknown> = {
-    model: modelName,
-    messages: ordered.map((m) => ({ role: m.type === 'AI' ? 'assistant' : m.type.toLowerCase(), content: m.content })),
-  };
-  for (const [property, field] of [
-    ['temperature', 'temperature'],
-    ['topP', 'top_p'],
-    ['seed', 'seed'],
-    ['maxToken', 'max_tokens'],
-  ] as const)
-    if (configuration[property] !== undefined && configuration[property] !== null) body[field] = configuration[property];
-  const responseFormat =
-    configuration.responseFormat === undefined ? {} : asRecord(configuration.responseFormat, 'configuration.responseFormat');
-  const json = String(responseFormat.type ?? 'TEXT').toUpperCase() === 'JSON';
-  if (json) {
-    const schema = responseFormat.jsonSchema;
-    body.response_format =
-      schema === undefined || schema === null
-        ? { type: 'json_object' }
-        : {
-            type: 'json_schema',
-            json_schema: {
-              name: 'JsonSchema',
-              strict: responseFormat.strictJson === true || responseFormat.strictJson === 'true',
-              schema,
-              ...(typeof responseFormat.jsonSchemaDescription === 'string' ? { description: responseFormat.jsonSchemaDescription } : {}),
-            },
-          };
-  }
-
+  const settings = settingsOf(asRecord((await ctx.property('configuration')) ?? {}, 'configuration'));
   const started = Date.now();
-  const answer = await postChatCompletion(ctx, { baseUrl, apiKey, body });
+  const answer = await chatWith(ctx, name, provider, messages, settings);
   const requestDuration = Date.now() - started;
-  const choice = (Array.isArray(answer.choices) ? answer.choices[0] : undefined) as Record<string, unknown> | undefined;
-  const message = (choice?.message ?? {}) as Record<string, unknown>;
-  const text = typeof message.content === 'string' ? message.content : undefined;
-  const usage = answer.usage as Record<string, unknown> | undefined;
   const outputs: Record<string, unknown> = {
     guardrailViolated: false,
     toolExecutions: [],
@@ -248,27 +226,26 @@ export async function runAiChatCompletion(ctx: TaskRunContext): Promise<TaskResu
     sources: [],
     requestDuration,
   };
-  if (json) {
+  if (settings.json) {
     try {
-      outputs.jsonOutput = JSON.parse(text ?? 'null') as unknown;
+      outputs.jsonOutput = JSON.parse(answer.text ?? 'null') as unknown;
     } catch {
       throw new TaskError(
         'CHAT_COMPLETION_FAILED',
         'Chat completion failed: the model did not answer JSON although responseFormat is JSON',
       );
     }
-  } else if (text !== undefined) {
-    outputs.textOutput = text;
+  } else if (answer.text !== undefined) {
+    outputs.textOutput = answer.text;
     // Deprecated in plugin-ai 1.0, still filled.
-    outputs.aiResponse = text;
+    outputs.aiResponse = answer.text;
   }
-  if (usage !== undefined && usage !== null)
+  if (answer.inputTokens !== undefined || answer.outputTokens !== undefined || answer.totalTokens !== undefined)
     outputs.tokenUsage = {
-      inputTokenCount: usage.prompt_tokens,
-      outputTokenCount: usage.completion_tokens,
-      totalTokenCount: usage.total_tokens,
+      inputTokenCount: answer.inputTokens,
+      outputTokenCount: answer.outputTokens,
+      totalTokenCount: answer.totalTokens,
     };
-  const reason = finishReason(choice?.finish_reason);
-  if (reason !== undefined) outputs.finishReason = reason;
+  if (answer.finishReason !== undefined) outputs.finishReason = answer.finishReason;
   return { outputs };
 }

@@ -76,14 +76,22 @@ export const openAiChatCompletionTask = defineTask({
 export const aiChatCompletionTask = defineTask({
   type: 'io.kestra.plugin.ai.completion.ChatCompletion',
   aliases: ['io.kestra.plugin.langchain4j.ChatCompletion', 'io.kestra.plugin.langchain4j.completion.ChatCompletion'],
-  title: 'Chat with an OpenAI-compatible model (provider io.kestra.plugin.ai.provider.OpenAI, baseUrl for any compatible server).',
+  title:
+    'Chat with a model through plugin-ai’s OpenAI, DeepSeek, HuggingFace, MistralAI, Anthropic, GoogleGemini or Ollama provider (OpenAI’s baseUrl for any compatible server).',
   properties: {
     provider: {
       kind: 'map',
       required: true,
       schema: {
         type: 'object',
-        properties: { type: { type: 'string' }, apiKey: { type: 'string' }, modelName: { type: 'string' }, baseUrl: { type: 'string' } },
+        properties: {
+          type: { type: 'string' },
+          apiKey: { type: 'string' },
+          modelName: { type: 'string' },
+          baseUrl: { type: 'string' },
+          endpoint: { type: 'string', description: 'Ollama: the server, e.g. http://localhost:11434.' },
+          maxTokens: { type: ['integer', 'string'], description: 'Anthropic: max_tokens when configuration.maxToken is not set.' },
+        },
         required: ['type'],
       },
     },
@@ -114,6 +122,6 @@ export const aiChatCompletionTask = defineTask({
 
 export const aiFamily: TaskFamily = {
   name: 'ai',
-  description: 'OpenAI-compatible chat completions (plugin-openai, plugin-ai)',
+  description: 'Chat completions (plugin-openai; plugin-ai with OpenAI-compatible, Mistral, Anthropic, Gemini and Ollama providers)',
   tasks: [openAiChatCompletionTask, aiChatCompletionTask],
 };

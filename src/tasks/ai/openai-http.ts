@@ -36,13 +36,18 @@ export function checkedBaseUrl(base: string, property: string): string {
   return trimmed;
 }
 
-/** The message of an OpenAI-style error body (`{ error: { message } }`), else its start. */
+/**
+ * The message of a vendor's error body — OpenAI, Anthropic and Gemini: `{ error: { message } }`;
+ * Ollama: `{ error }`; Mistral: `{ message }` or `{ detail }` — else its start.
+ */
 function errorMessage(text: string): string {
   try {
     const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
     if (typeof parsed.error === 'string') return parsed.error;
     if (parsed.error !== undefined && typeof parsed.error.message === 'string') return parsed.error.message;
     if (typeof parsed.message === 'string') return parsed.message;
+    // Mistral's gateway answers { detail } for a refused key.
+    if (typeof (parsed as { detail?: unknown }).detail === 'string') return (parsed as { detail: string }).detail;
   } catch {
     // not JSON: the text itself
   }
@@ -58,10 +63,29 @@ export async function postChatCompletion(
   request: { readonly baseUrl: string; readonly apiKey: string | undefined; readonly body: Record<string, unknown> },
 ): Promise<Record<string, unknown>> {
   const { baseUrl, apiKey, body } = request;
-  if (apiKey !== undefined && apiKey !== '') ctx.sensitive(apiKey);
-  const url = `${baseUrl}/chat/completions`;
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+  const headers: Record<string, string> = {};
   if (apiKey !== undefined && apiKey !== '') headers.authorization = `Bearer ${apiKey}`;
+  return postJson(ctx, { url: `${baseUrl}/chat/completions`, headers, secret: apiKey, body });
+}
+
+/**
+ * POSTs `body` as JSON to `url` with `headers` (any vendor: OpenAI, Anthropic, Gemini, Ollama…);
+ * resolves to the parsed JSON answer. `secret` (the key, wherever the vendor wants it) is
+ * registered as sensitive first and cut out of any error message, and errors name the origin only,
+ * never the path or query.
+ */
+export async function postJson(
+  ctx: TaskRunContext,
+  request: {
+    readonly url: string;
+    readonly headers: Record<string, string>;
+    readonly secret: string | undefined;
+    readonly body: Record<string, unknown>;
+  },
+): Promise<Record<string, unknown>> {
+  const { url, secret: apiKey, body } = request;
+  if (apiKey !== undefined && apiKey !== '') ctx.sensitive(apiKey);
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...request.headers };
   let response;
   try {
     response = await ctx.fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: ctx.signal });
