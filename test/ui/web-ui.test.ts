@@ -116,6 +116,49 @@ describeInBrowser('web UI', () => {
     expect(await page.locator('#probe').getByLabel('upload', { exact: true }).getAttribute('type')).toBe('file');
   });
 
+  test('the Execute form validates as the user types: field errors once touched, the failing flow checks styled, a blocked run refused', async () => {
+    const firstCheck = page.waitForResponse((r) => r.url().endsWith('/executions/company.team/guarded/validate'));
+    await page.goto(`${project.url}/ui/flows/company.team/guarded`);
+    const form = page.getByRole('form', { name: 'Execute guarded' });
+    const day = form.getByLabel('day', { exact: true });
+    const copies = form.getByLabel('copies', { exact: true });
+    const checks = form.getByRole('status', { name: 'Checks' });
+    await day.waitFor();
+    // `day` is required and empty, but untouched: no error shown yet; no check runs without valid inputs.
+    expect((await firstCheck).status()).toBe(200);
+    expect(await day.getAttribute('aria-invalid')).toBeNull();
+    expect(await checks.locator('.check').count()).toBe(0);
+
+    await copies.fill('0');
+    await form.locator('[data-error-for="copies"]', { hasText: 'must be more than `1`' }).waitFor();
+    expect(await copies.getAttribute('aria-invalid')).toBe('true');
+    // The error is read with the field.
+    const describedBy = (await copies.getAttribute('aria-describedby')) ?? '';
+    expect(describedBy.split(' ')).toContain(await form.locator('[data-error-for="copies"]').getAttribute('id'));
+
+    await copies.fill('2');
+    await day.fill('sunday');
+    await checks.locator('.check-error', { hasText: 'Not on Sundays' }).waitFor();
+    expect(await copies.getAttribute('aria-invalid')).toBeNull();
+    expect(await form.locator('[data-error-for="copies"]').innerText()).toBe('');
+
+    await day.fill('saturday');
+    await checks.locator('.check-warning', { hasText: 'Saturday runs are slow' }).waitFor();
+    expect(await checks.locator('.check-error').count()).toBe(0);
+
+    await day.fill('sunday');
+    await checks.locator('.check-error', { hasText: 'Not on Sundays' }).waitFor();
+    await form.getByRole('button', { name: 'Execute' }).click();
+    await form.getByRole('alert').filter({ hasText: 'Not started' }).waitFor();
+    expect(await form.getByRole('alert').innerText()).toContain('Not on Sundays');
+    expect(page.url()).toBe(`${project.url}/ui/flows/company.team/guarded`);
+
+    await day.fill('monday');
+    await page.waitForFunction(() => document.querySelectorAll('.checks .check').length === 0);
+    await form.getByRole('button', { name: 'Execute' }).click();
+    await page.waitForURL(/\/ui\/executions\/company\.team\/guarded\//);
+  });
+
   test("a Dag's topology places each task right of its dependencies and draws every dependsOn edge", async () => {
     await page.goto(`${project.url}/ui/flows`);
     // The flow of Kestra's Dag @Example (core/…/flow/Dag.java), drawn by the page's own module.

@@ -84,6 +84,7 @@ export function inputFields(inputs) {
     .map((input) => {
       const id = uid('input');
       const hintId = `${id}-hint`;
+      const errorId = `${id}-error`;
       const type = String(input.type ?? 'STRING').toUpperCase();
       const required = input.required !== false;
       const hint = [
@@ -98,8 +99,9 @@ export function inputFields(inputs) {
         'div',
         { class: 'field' },
         h('label', { for: id }, input.id),
-        control(input, id, hintId),
+        control(input, id, `${hintId} ${errorId}`),
         h('span', { class: 'hint', id: hintId }, hint),
+        h('span', { class: 'field-error', id: errorId, 'data-error-for': input.id }),
       );
     });
 }
@@ -118,4 +120,40 @@ export function formDataOf(form) {
     }
   }
   return data;
+}
+
+/** What the live validation sends: the fields with a value, files left out (they are uploaded on Execute only). */
+export function validationData(form) {
+  const data = formDataOf(form);
+  for (const [name, value] of [...data.entries()]) if (value instanceof File) data.delete(name);
+  return data;
+}
+
+/**
+ * Shows the server's answer to `/validate` (Kestra's ApiValidateExecutionInputsResponse): each
+ * input's errors under its field, once the user has touched it (or always, with `all`), and the
+ * flow checks that fail, styled as they ask (ERROR, WARNING, INFO, SUCCESS).
+ */
+export function showValidation(form, checksBox, answer, { all = false } = {}) {
+  for (const item of Array.isArray(answer.inputs) ? answer.inputs : []) {
+    const id = item.input?.id;
+    if (typeof id !== 'string') continue;
+    const box = [...form.querySelectorAll('[data-error-for]')].find((el) => el.getAttribute('data-error-for') === id);
+    const control = [...form.querySelectorAll('[name]')].find((el) => el.getAttribute('name') === id);
+    if (box === undefined) continue;
+    const errors = (Array.isArray(item.errors) ? item.errors : []).map((e) => e.message).filter((m) => typeof m === 'string');
+    const shown = errors.length > 0 && (all || control?.dataset.touched === 'true');
+    box.textContent = shown ? errors.join(' ') : '';
+    if (control !== undefined) {
+      if (shown) control.setAttribute('aria-invalid', 'true');
+      else control.removeAttribute('aria-invalid');
+    }
+  }
+  const checks = Array.isArray(answer.checks) ? answer.checks : [];
+  checksBox.replaceChildren(
+    ...checks.map((c) => {
+      const style = String(c.style ?? 'INFO').toLowerCase();
+      return h('p', { class: `check check-${style}`, 'data-behavior': c.behavior ?? '' }, String(c.message ?? ''));
+    }),
+  );
 }

@@ -141,6 +141,28 @@ tasks:
     type: io.kestra.plugin.core.log.Log
     message: "approved={{ outputs.wait.onResume.approved }} because {{ outputs.wait.onResume.reason }}"
 `,
+  'guarded.yml': `id: guarded
+namespace: company.team
+inputs:
+  - id: day
+    type: STRING
+  - id: copies
+    type: INT
+    defaults: 1
+    min: 1
+checks:
+  - message: Not on Sundays
+    condition: "{{ inputs.day != 'sunday' }}"
+    style: ERROR
+  - message: Saturday runs are slow
+    condition: "{{ inputs.day != 'saturday' }}"
+    style: WARNING
+    behavior: CREATE_EXECUTION
+tasks:
+  - id: run
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ inputs.copies }} on {{ inputs.day }}"
+`,
   'broken.yml': `id: broken
 namespace: company.team
 tasks:

@@ -1,7 +1,7 @@
 // One flow: what it is, its problems, the Execute form, its topology and its highlighted source.
 import { api, ApiError, enc } from '../api.js';
 import { errorBox, h, shortType, show } from '../dom.js';
-import { formDataOf, inputFields } from '../execute-form.js';
+import { formDataOf, inputFields, showValidation, validationData } from '../execute-form.js';
 import { topology } from '../topology.js';
 import { highlightYaml } from '../yaml-highlight.js';
 import { problemItem } from './flows.js';
@@ -14,13 +14,37 @@ export async function flowView({ main, params, navigate }) {
 
   const status = h('div', { role: 'status', 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Execute');
+  // The flow's checks that fail with the inputs as they are (Kestra's Execute modal shows them).
+  const checks = h('div', { class: 'checks', role: 'status', 'aria-live': 'polite', 'aria-label': 'Checks' });
   const form = h(
     'form',
     { 'aria-label': `Execute ${flow.id}`, novalidate: false },
     inputs.length === 0 ? h('p', { class: 'muted' }, 'This flow takes no inputs.') : inputFields(inputs),
+    checks,
     h('div', { class: 'row' }, submit),
     status,
   );
+  // Live validation, as Kestra's UI: the inputs are checked by the server as they change (and once
+  // at first, flows without inputs too, for their checks); a later answer replaces an earlier one.
+  let asked = 0;
+  let timer;
+  const validate = async (all = false) => {
+    const n = ++asked;
+    try {
+      const answer = await api(`/executions/${enc(namespace)}/${enc(id)}/validate`, { method: 'POST', body: validationData(form) });
+      if (n === asked && form.isConnected) showValidation(form, checks, answer, { all });
+    } catch {
+      // Advice only: Execute reports what the server refuses.
+    }
+  };
+  const touched = (event) => {
+    if (event.target instanceof HTMLElement && event.target.hasAttribute('name')) event.target.dataset.touched = 'true';
+    clearTimeout(timer);
+    timer = setTimeout(() => void validate(), 250);
+  };
+  form.addEventListener('input', touched);
+  form.addEventListener('change', touched);
+  void validate();
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     submit.disabled = true;
@@ -30,6 +54,7 @@ export async function flowView({ main, params, navigate }) {
       navigate(`/ui/executions/${enc(execution.namespace)}/${enc(execution.flowId)}/${enc(execution.id)}`);
     } catch (e) {
       submit.disabled = false;
+      void validate(true);
       const text = e instanceof ApiError ? [e.message, ...e.details.filter((d) => d !== e.message)].join('\n') : String(e);
       status.replaceChildren(errorBox(`Not started: ${text}`));
     }
