@@ -3,7 +3,7 @@ import { CronSchedule } from '../../../src/flow/cron.js';
 import { isTooLate, missedTicks, tickExecutionId, type ScheduleSpec } from '../../../src/server/triggers/schedule.js';
 
 const spec = (recover: ScheduleSpec['recover'], late?: number): ScheduleSpec => ({
-  cron: CronSchedule.of('0 * * * *', { timezone: 'UTC' }),
+  ticks: CronSchedule.of('0 * * * *', { timezone: 'UTC' }),
   withSeconds: false,
   timezone: 'UTC',
   recover,
