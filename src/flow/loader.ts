@@ -59,6 +59,7 @@ import {
   OR_CONDITION,
   FLOW_TRIGGER,
   SCHEDULE_TRIGGER,
+  SCHEDULE_ON_DATES_TRIGGER,
   TRIGGER_SCHEMAS,
   triggerObjectSchema,
   triggerSchema,
@@ -66,7 +67,7 @@ import {
   type PluginSchema,
   type TriggerDefinition,
 } from './triggers.js';
-import { checkConditionSemantics } from './conditions.js';
+import { checkConditionSemantics, parseZonedDateTime } from './conditions.js';
 
 export interface CheckFlowOptions {
   /** Shown in problems (and kept as `flow.file`). */
@@ -538,6 +539,22 @@ function buildListeners(raw: unknown, c: Checker, builder: TaskBuilder): Listene
   return out;
 }
 
+/** ScheduleOnDates' `dates` written as dates (not expressions) must parse as Kestra's ZonedDateTime. */
+function checkScheduleDates(dates: unknown, path: Path, c: Checker): void {
+  if (!Array.isArray(dates)) return;
+  dates.forEach((d, i) => {
+    if (typeof d !== 'string' || d.includes('{{') || d.includes('{%')) return;
+    try {
+      parseZonedDateTime(d.trim());
+    } catch {
+      c.add('INVALID_VALUE', `Invalid date '${d}': expected an ISO 8601 date-time with its offset, such as 2024-01-01T08:30:00Z`, [
+        ...path,
+        i,
+      ]);
+    }
+  });
+}
+
 /** Known trigger and condition types are checked against their schema; others are kept as written. */
 function buildTriggers(raw: unknown, c: Checker): TriggerDefinition[] {
   if (!Array.isArray(raw)) return [];
@@ -553,7 +570,9 @@ function buildTriggers(raw: unknown, c: Checker): TriggerDefinition[] {
     if (def !== undefined) {
       const validate = pluginValidator(def, triggerObjectSchema);
       if (!validate(item)) c.schemaErrors(validate.errors, path);
-      if (def.type === SCHEDULE_TRIGGER) checkScheduleSemantics(item, path, { invalid: (m, p) => c.add('INVALID_VALUE', m, p) });
+      if (def.type === SCHEDULE_TRIGGER || def.type === SCHEDULE_ON_DATES_TRIGGER)
+        checkScheduleSemantics(item, path, { invalid: (m, p) => c.add('INVALID_VALUE', m, p) });
+      if (def.type === SCHEDULE_ON_DATES_TRIGGER) checkScheduleDates(item.dates, [...path, 'dates'], c);
       if (def.type === FLOW_TRIGGER)
         checkPreconditions(item.preconditions, [...path, 'preconditions'], { invalid: (m, p) => c.add('INVALID_VALUE', m, p) });
     }

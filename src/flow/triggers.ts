@@ -1,12 +1,13 @@
 /**
- * Flow triggers as data: Kestra's `Schedule`, `Webhook` and `Flow` triggers and the core
+ * Flow triggers as data: Kestra's `Schedule`, `ScheduleOnDates`, `Webhook`, `Flow` and `http.Trigger` triggers and the core
  * conditions they use (src/flow/conditions.ts evaluates them), each described once as a
  * JSON Schema fragment with its aliases. The loader validates triggers with these (a bad cron or
  * time zone is a problem with its line and column); the server evaluates them. Other trigger and
  * condition types are kept as written and reported as unsupported by the server, not refused,
  * so that `pebbleflow run` still runs a flow that a Kafka trigger would start in Kestra.
  *
- * Reference: `core/src/main/java/io/kestra/plugin/core/trigger/{Schedule,Webhook,Flow}.java`,
+ * Reference: `core/src/main/java/io/kestra/plugin/core/trigger/{Schedule,ScheduleOnDates,Webhook,Flow}.java`,
+ * `core/src/main/java/io/kestra/plugin/core/http/Trigger.java`,
  * `core/src/main/java/io/kestra/core/models/triggers/AbstractTrigger.java` and
  * `core/src/main/java/io/kestra/plugin/core/condition/*.java` in kestra-io/kestra.
  */
@@ -18,6 +19,8 @@ import { MULTIPLE_CONDITION_SCHEMA, preconditionsSchema } from './multiple-condi
 export const SCHEDULE_TRIGGER = 'io.kestra.plugin.core.trigger.Schedule';
 export const WEBHOOK_TRIGGER = 'io.kestra.plugin.core.trigger.Webhook';
 export const FLOW_TRIGGER = 'io.kestra.plugin.core.trigger.Flow';
+export const SCHEDULE_ON_DATES_TRIGGER = 'io.kestra.plugin.core.trigger.ScheduleOnDates';
+export const HTTP_TRIGGER = 'io.kestra.plugin.core.http.Trigger';
 export const EXECUTION_STATUS_CONDITION = 'io.kestra.plugin.core.condition.ExecutionStatus';
 export const EXECUTION_FLOW_CONDITION = 'io.kestra.plugin.core.condition.ExecutionFlow';
 export const EXECUTION_NAMESPACE_CONDITION = 'io.kestra.plugin.core.condition.ExecutionNamespace';
@@ -123,6 +126,43 @@ export const TRIGGER_SCHEMAS: readonly PluginSchema[] = [
       scheduleConditions: { type: 'array', items: { type: 'object', required: ['type'] }, deprecated: true },
       backfill: { type: ['object', 'null'], deprecated: true },
       interval: { type: 'null' },
+    },
+  },
+  {
+    // ScheduleOnDates.java: `dates` is a Property<List<ZonedDateTime>> (a list, or an expression
+    // rendering to one); `interval` is @Null there.
+    type: SCHEDULE_ON_DATES_TRIGGER,
+    aliases: [],
+    required: ['dates'],
+    properties: {
+      dates: {
+        anyOf: [{ type: 'array', items: { type: 'string' } }, { type: 'string' }],
+        [EXPECTED]: 'a list of ISO 8601 date-times with their offset, or an expression that renders to one',
+      },
+      timezone: { type: 'string' },
+      inputs: { type: 'object' },
+      recoverMissedSchedules: { enum: ['ALL', 'LAST', 'NONE'] },
+      interval: { type: 'null' },
+    },
+  },
+  {
+    // http/Trigger.java: the Request task's properties (HttpInterface), `interval` (PT60S) and `responseCondition`.
+    type: HTTP_TRIGGER,
+    aliases: ['io.kestra.plugin.fs.http.Trigger'],
+    required: ['uri'],
+    properties: {
+      uri: { type: 'string' },
+      method: { type: 'string' },
+      body: { type: 'string' },
+      formData: { type: 'object' },
+      contentType: { type: 'string' },
+      headers: { type: 'object' },
+      options: { type: 'object' },
+      sslOptions: { type: 'object' },
+      auth: { type: 'object' },
+      encryptBody: { type: 'boolean' },
+      responseCondition: { type: 'string', description: 'Default: `{{ response.statusCode < 400 }}`.' },
+      interval: { type: 'string', pattern: DURATION_PATTERN, description: 'How often the request is sent. Default: PT60S.' },
     },
   },
   {

@@ -204,7 +204,16 @@ export class PebbleflowServer {
         ...(secretBox === undefined ? {} : { secretBox }),
       });
       late.service = executions;
-      const triggers = new TriggerEngine({ tenant, flows, executions, store: mode.store, engine, schedules: mode.schedules, log });
+      const triggers = new TriggerEngine({
+        tenant,
+        flows,
+        executions,
+        store: mode.store,
+        engine,
+        schedules: mode.schedules,
+        log,
+        encryptionKey: secretBox?.outputKey,
+      });
       if (mode.schedules instanceof EmbeddedScheduler) mode.schedules.setFire((r, t, s, tick) => triggers.fireSchedule(r, t, s, tick));
       const server = new PebbleflowServer({
         tenant,

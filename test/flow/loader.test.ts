@@ -318,3 +318,80 @@ tasks:
     ]);
   });
 });
+
+describe('ScheduleOnDates and http.Trigger', () => {
+  const problems = (trigger: string): string[] =>
+    checkFlow(
+      `id: f
+namespace: n
+tasks:
+  - { id: t, type: io.kestra.plugin.core.log.Log, message: x }
+triggers:
+${trigger}`,
+      { file: 'f.yaml' },
+    ).problems.map(formatProblem);
+
+  test('ScheduleOnDates: dates required (ScheduleOnDates.java: @NotNull), each a date-time with its offset; timezone checked; interval refused', () => {
+    expect(problems(`  - id: s\n    type: io.kestra.plugin.core.trigger.ScheduleOnDates\n`)).toEqual([
+      'f.yaml:6:5: Missing required property `dates` (at triggers[0])',
+    ]);
+    expect(
+      problems(`  - id: s
+    type: io.kestra.plugin.core.trigger.ScheduleOnDates
+    timezone: Mars/Olympus
+    interval: PT1M
+    dates:
+      - "2024-01-01T10:00:00+01:00"
+      - "2024-01-01T10:00:00"
+      - "{{ now() }}"
+`),
+    ).toEqual([
+      'f.yaml:8:15: Invalid time zone `Mars/Olympus`: expected an IANA time zone id such as Europe/Paris or UTC (at triggers[0].timezone)',
+      'f.yaml:9:15: Invalid value for `interval`: expected null, got string `PT1M` (at triggers[0].interval)',
+      "f.yaml:12:9: Invalid date '2024-01-01T10:00:00': expected an ISO 8601 date-time with its offset, such as 2024-01-01T08:30:00Z (at triggers[0].dates[1])",
+    ]);
+    const loaded = checkFlow(`id: f
+namespace: n
+tasks:
+  - { id: t, type: io.kestra.plugin.core.log.Log, message: x }
+triggers:
+  - id: s
+    type: io.kestra.plugin.core.trigger.ScheduleOnDates
+    dates: "{{ [now()] }}"
+    recoverMissedSchedules: LAST
+    inputs: { a: 1 }
+`);
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.flow!.triggers[0]).toMatchObject({ type: 'io.kestra.plugin.core.trigger.ScheduleOnDates', supported: true });
+  });
+
+  test('http.Trigger: uri required (Trigger.java: @NotNull); interval a duration; the fs alias resolves', () => {
+    expect(problems(`  - id: h\n    type: io.kestra.plugin.core.http.Trigger\n    interval: 10s\n    responseCodition: x\n`)).toEqual([
+      'f.yaml:6:5: Missing required property `uri` (at triggers[0])',
+      expect.stringMatching(/^f\.yaml:8:15: .*interval/),
+      expect.stringMatching(/^f\.yaml:9:5: Unknown property `responseCodition`/),
+    ]);
+    const loaded = checkFlow(`id: f
+namespace: n
+tasks:
+  - { id: t, type: io.kestra.plugin.core.log.Log, message: x }
+triggers:
+  - id: h
+    type: io.kestra.plugin.fs.http.Trigger
+    uri: https://example.com
+    method: POST
+    body: "{}"
+    headers: { a: b }
+    options: { timeout: { readIdleTimeout: PT5S } }
+    responseCondition: "{{ response.statusCode == 200 }}"
+    interval: PT30S
+    encryptBody: false
+    stopAfter: [SUCCESS]
+`);
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.flow!.triggers[0]).toMatchObject({
+      type: 'io.kestra.plugin.core.http.Trigger',
+      declaredType: 'io.kestra.plugin.fs.http.Trigger',
+    });
+  });
+});

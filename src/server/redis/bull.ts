@@ -12,7 +12,7 @@ import type { ExecutionJob, JobFlow } from '../executions/processor.js';
 import type { ExecutionQueue } from '../executions/queue.js';
 import type { FlowRecord } from '../flows/flow-repository.js';
 import { triggerUid } from '../store/types.js';
-import { bullPattern, scheduleOfPattern, type ScheduleSpec } from '../triggers/schedule.js';
+import { bullPattern, DatesTicks, scheduleOfPattern, type ScheduleSpec } from '../triggers/schedule.js';
 import type { ScheduleBackend } from '../triggers/trigger-engine.js';
 import { keys, QUEUE_NAME, type RedisMessage } from './keys.js';
 
@@ -26,6 +26,8 @@ export interface ScheduleJob {
   readonly triggerId: string;
   /** The flows its Subflow tasks name, as the server had them when it armed the schedule. */
   readonly subflows?: readonly JobFlow[];
+  /** ScheduleOnDates: its dates as the server rendered them (epoch ms). */
+  readonly dates?: readonly number[];
 }
 
 export const EXECUTION_JOB = 'execution';
@@ -100,7 +102,7 @@ export class BullExecutionQueue implements ExecutionQueue {
   }
 }
 
-/** Schedules as BullMQ job schedulers, one per Schedule trigger (`tenant_namespace_flow_trigger`). */
+/** Schedules as BullMQ job schedulers, one per Schedule or ScheduleOnDates trigger (`tenant_namespace_flow_trigger`). */
 export class BullSchedules implements ScheduleBackend {
   private readonly queue: Queue;
   private readonly tenant: string;
@@ -123,7 +125,7 @@ export class BullSchedules implements ScheduleBackend {
 
   async arm(record: FlowRecord, trigger: TriggerDefinition, spec: ScheduleSpec): Promise<void> {
     const uid = triggerUid({ tenantId: this.tenant, namespace: record.namespace, flowId: record.id, triggerId: trigger.id });
-    const pattern = bullPattern(trigger);
+    const pattern = bullPattern(trigger, spec);
     const version = `${spec.fingerprint}|${record.revision}`;
     if (this.armedIds.get(uid) === version) return;
     const data: ScheduleJob = {
@@ -134,6 +136,7 @@ export class BullSchedules implements ScheduleBackend {
       source: record.source,
       triggerId: trigger.id,
       subflows: this.subflows(record),
+      ...(spec.ticks instanceof DatesTicks ? { dates: spec.ticks.dates } : {}),
     };
     await this.queue.upsertJobScheduler(uid, { pattern, tz: spec.timezone }, { name: SCHEDULE_JOB, data, opts: JOB_OPTIONS });
     this.armedIds.set(uid, version);

@@ -9,7 +9,7 @@
 import { WaitingError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { checkFlow } from '../../flow/loader.js';
-import { SCHEDULE_TRIGGER } from '../../flow/triggers.js';
+import { SCHEDULE_ON_DATES_TRIGGER, SCHEDULE_TRIGGER } from '../../flow/triggers.js';
 import { isTerminal } from '../../runner/execution.js';
 import { ExecutionEvents } from '../executions/events.js';
 import { HAND_BACK, ExecutionProcessor, type ExecutionJob } from '../executions/processor.js';
@@ -156,7 +156,9 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
       throw new Error(
         `Flow ${data.namespace}.${data.flowId} revision ${data.revision} is invalid: ${problems.map((p) => p.message).join('; ')}`,
       );
-    const trigger = flow.triggers.find((t) => t.id === data.triggerId && t.type === SCHEDULE_TRIGGER);
+    const trigger = flow.triggers.find(
+      (t) => t.id === data.triggerId && (t.type === SCHEDULE_TRIGGER || t.type === SCHEDULE_ON_DATES_TRIGGER),
+    );
     if (trigger === undefined || trigger.disabled || flow.disabled) return 'no trigger';
     const record: FlowRecord = {
       tenant: data.tenant,
@@ -168,7 +170,7 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
       updated: new Date().toISOString(),
       flow: { ...flow, revision: data.revision },
     };
-    const spec = scheduleSpec(trigger);
+    const spec = scheduleSpec(trigger, data.dates);
     const uid = triggerUid({ tenantId: data.tenant, namespace: data.namespace, flowId: data.flowId, triggerId: trigger.id });
     const state = await store.getTrigger(data.tenant, uid);
     if (state?.disabled === true) return 'stopped';

@@ -63,7 +63,7 @@ export class EmbeddedScheduler implements ScheduleBackend {
     let due: number[];
     if (state === undefined || state.fingerprint !== spec.fingerprint || state.date === undefined) {
       // A new (or changed) schedule starts at its next tick, as Kestra's scheduler does.
-      const next = spec.cron.next(now);
+      const next = spec.ticks.next(now);
       due = next === undefined ? [] : [next.getTime()];
     } else {
       const last = Date.parse(state.date);
@@ -72,7 +72,7 @@ export class EmbeddedScheduler implements ScheduleBackend {
         this.log(
           `pebbleflow: ${record.namespace}.${record.id} trigger ${trigger.id}: only the ${ticks.length} most recent missed ticks are run`,
         );
-      const next = spec.cron.next(Math.max(now, ticks.at(-1) ?? now));
+      const next = spec.ticks.next(Math.max(now, ticks.at(-1) ?? now));
       due = [...ticks, ...(next === undefined ? [] : [next.getTime()])];
     }
     this.armedTriggers.set(uid, { record, trigger, spec, due });
@@ -146,7 +146,7 @@ export class EmbeddedScheduler implements ScheduleBackend {
         }
         if (a.due.length === 0) {
           // Kestra's next evaluation date follows the last one: a late tick is caught up, never skipped.
-          const next = a.spec.cron.next(tick);
+          const next = a.spec.ticks.next(tick);
           if (next !== undefined) a.due.push(next.getTime());
         }
         if (this.armedTriggers.get(uid) === a)

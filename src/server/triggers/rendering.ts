@@ -4,7 +4,7 @@
  * namespace. Shared by the server (webhooks, Flow triggers, embedded schedules) and BullMQ
  * workers (schedules).
  */
-import { conditionsHold, isScheduleCondition, type ConditionContext } from '../../flow/conditions.js';
+import { conditionsHold, isScheduleCondition, parseZonedDateTime, type ConditionContext } from '../../flow/conditions.js';
 import type { ConditionDefinition, TriggerDefinition } from '../../flow/triggers.js';
 import type { Label } from '../../runner/execution.js';
 import type { FlowEngine } from '../../runner/types.js';
@@ -84,6 +84,7 @@ export async function scheduledExecution(
     triggerUid({ tenantId: record.tenant, namespace: record.namespace, flowId: record.id, triggerId: t.id }),
     tickMs,
   );
+  if (spec.onDates === true) return datesExecution(engine, record, t, spec, tickMs, id, log);
   let variables: Record<string, string> = scheduleVariables(spec, tickMs);
   if (t.conditions.length > 0) {
     const scheduleConditions = t.conditions.filter((c) => c.scheduleConditions !== true && isScheduleCondition(c));
@@ -106,6 +107,68 @@ export async function scheduledExecution(
     scheduleDate: new Date(tickMs).toISOString(),
     variables: { schedule: variables },
   };
+}
+
+/**
+ * ScheduleOnDates.evaluate: the execution of one of its dates, with the conditions tested as the
+ * scheduler does before it evaluates (with `trigger.date`); Kestra gives it no `trigger`
+ * variables (generateScheduledExecution with an empty map) and renders `inputs` and `labels`
+ * with the flow's variables only.
+ */
+async function datesExecution(
+  engine: FlowEngine,
+  record: FlowRecord,
+  t: TriggerDefinition,
+  spec: ScheduleSpec,
+  tickMs: number,
+  id: string,
+  log: (line: string) => void,
+): Promise<(CreateExecution & { readonly id: string }) | undefined> {
+  if (t.conditions.length > 0) {
+    try {
+      const date = spec.ticks.format(tickMs);
+      if (!(await conditionsHold(t.conditions, scheduleConditionContext(engine, record, { date })))) return undefined;
+    } catch (e) {
+      log(`pebbleflow: ${record.namespace}.${record.id} Unable to evaluate the ScheduleOnDates trigger '${t.id}': ${(e as Error).message}`);
+      return { id, failed: true };
+    }
+  }
+  return {
+    id,
+    inputs: await renderTriggerInputs(engine, record, t.properties.inputs, {}),
+    labels: await triggerLabels(engine, record, t),
+    trigger: { id: t.id, type: t.declaredType, variables: {} },
+    scheduleDate: new Date(tickMs).toISOString(),
+  };
+}
+
+/**
+ * ScheduleOnDates' `dates` (Kestra's `runContext.render(dates).asList(ZonedDateTime.class)`): a
+ * list whose items are rendered, or an expression that renders to a JSON list; each item an ISO
+ * 8601 date-time with its offset (and optionally `[zone]`). Epoch milliseconds.
+ */
+export async function renderScheduleDates(engine: FlowEngine, record: FlowRecord, t: TriggerDefinition): Promise<number[]> {
+  const raw = t.properties.dates;
+  let items: unknown;
+  if (typeof raw === 'string') {
+    const text = await engine.render(raw, triggerContext(record), scopeOf(record));
+    try {
+      items = JSON.parse(text);
+    } catch {
+      items = [text];
+    }
+  } else {
+    items = await engine.renderValue(raw, triggerContext(record), scopeOf(record));
+  }
+  if (!Array.isArray(items)) throw new Error(`ScheduleOnDates trigger ${t.id}: \`dates\` must be a list of dates`);
+  return items.map((item) => {
+    if (item instanceof Date) return item.getTime();
+    try {
+      return parseZonedDateTime(String(item).trim()).epochSecond * 1000;
+    } catch {
+      throw new Error(`ScheduleOnDates trigger ${t.id}: invalid date '${String(item)}': expected an ISO 8601 date-time with its offset`);
+    }
+  });
 }
 
 /** The condition context of a Schedule: no execution; the flow's variables with `trigger` (and `schedule`) over them. */
@@ -136,7 +199,7 @@ async function trueScheduleVariables(
   const search = async (forward: boolean): Promise<number | undefined> => {
     let at = tickMs;
     for (let i = 0; i < TRUE_DATE_SEARCH_LIMIT; i++) {
-      const candidate = forward ? spec.cron.next(at) : spec.cron.previous(at);
+      const candidate = forward ? spec.ticks.next(at) : spec.ticks.previous(at);
       if (candidate === undefined) return undefined;
       const ms = candidate.getTime();
       const y = candidate.getUTCFullYear();
@@ -154,8 +217,8 @@ async function trueScheduleVariables(
   const next = await search(true);
   const previous = await search(false);
   return {
-    date: spec.cron.format(tickMs),
-    ...(next === undefined ? {} : { next: spec.cron.format(next) }),
-    ...(previous === undefined ? {} : { previous: spec.cron.format(previous) }),
+    date: spec.ticks.format(tickMs),
+    ...(next === undefined ? {} : { next: spec.ticks.format(next) }),
+    ...(previous === undefined ? {} : { previous: spec.ticks.format(previous) }),
   };
 }

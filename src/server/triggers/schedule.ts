@@ -10,12 +10,55 @@
 import { createHash } from 'node:crypto';
 import { CronSchedule, defaultZoneId, expandNickname, parseCron } from '../../flow/cron.js';
 import { parseDuration } from '../../flow/duration.js';
-import type { TriggerDefinition } from '../../flow/triggers.js';
+import { SCHEDULE_ON_DATES_TRIGGER, type TriggerDefinition } from '../../flow/triggers.js';
 
 export type RecoverMissedSchedules = 'ALL' | 'LAST' | 'NONE';
 
+/** The instants a schedule fires at: a cron's ticks, or ScheduleOnDates' list of dates. */
+export interface TickSource {
+  /** The first tick strictly after `after`. */
+  next(after: Date | number): Date | undefined;
+  /** The last tick strictly before `before`. */
+  previous(before: Date | number): Date | undefined;
+  /** The instant as Kestra prints it in the schedule's zone. */
+  format(instant: Date | number): string;
+}
+
+/**
+ * ScheduleOnDates' ticks: its `dates` (rendered by the server when it arms the trigger), sorted,
+ * truncated to the second as Kestra's `nextDate` does, in the trigger's `timezone`.
+ */
+export class DatesTicks implements TickSource {
+  readonly dates: readonly number[];
+  private readonly zone: CronSchedule;
+
+  constructor(dates: readonly number[], timezone: string) {
+    this.dates = [...new Set(dates.map((d) => Math.floor(d / 1000) * 1000))].sort((a, b) => a - b);
+    // Only its zone's printing is used: the cron itself never ticks.
+    this.zone = CronSchedule.of('* * * * *', { timezone });
+  }
+
+  next(after: Date | number): Date | undefined {
+    const ms = typeof after === 'number' ? after : after.getTime();
+    const found = this.dates.find((d) => d > ms);
+    return found === undefined ? undefined : new Date(found);
+  }
+
+  previous(before: Date | number): Date | undefined {
+    const ms = typeof before === 'number' ? before : before.getTime();
+    const found = this.dates.findLast((d) => d < ms);
+    return found === undefined ? undefined : new Date(found);
+  }
+
+  format(instant: Date | number): string {
+    return this.zone.format(instant);
+  }
+}
+
 export interface ScheduleSpec {
-  readonly cron: CronSchedule;
+  readonly ticks: TickSource;
+  /** ScheduleOnDates: its executions carry no `trigger` variables (Kestra's generateScheduledExecution with an empty map). */
+  readonly onDates?: true;
   readonly withSeconds: boolean;
   readonly timezone: string;
   readonly recover: RecoverMissedSchedules;
@@ -24,8 +67,19 @@ export interface ScheduleSpec {
   readonly fingerprint: string;
 }
 
-export function scheduleSpec(trigger: TriggerDefinition): ScheduleSpec {
+/**
+ * The spec of a Schedule, or of a ScheduleOnDates whose `dates` were rendered to `dates` (epoch
+ * ms): rendering needs the flow's context, which `renderScheduleDates` (rendering.ts) has.
+ */
+export function scheduleSpec(trigger: TriggerDefinition, dates?: readonly number[]): ScheduleSpec {
   const p = trigger.properties;
+  if (trigger.type === SCHEDULE_ON_DATES_TRIGGER) {
+    if (dates === undefined) throw new Error(`ScheduleOnDates trigger ${trigger.id}: its dates were not rendered`);
+    const timezone = typeof p.timezone === 'string' ? p.timezone : defaultZoneId();
+    const ticks = new DatesTicks(dates, timezone);
+    const recover = p.recoverMissedSchedules === 'LAST' || p.recoverMissedSchedules === 'NONE' ? p.recoverMissedSchedules : 'ALL';
+    return { ticks, onDates: true, withSeconds: true, timezone, recover, fingerprint: `dates:${ticks.dates.join(',')}|${timezone}` };
+  }
   const withSeconds = p.withSeconds === true;
   const timezone = typeof p.timezone === 'string' ? p.timezone : defaultZoneId();
   const cronText = String(p.cron);
@@ -33,7 +87,7 @@ export function scheduleSpec(trigger: TriggerDefinition): ScheduleSpec {
   const recover = p.recoverMissedSchedules === 'LAST' || p.recoverMissedSchedules === 'NONE' ? p.recoverMissedSchedules : 'ALL';
   const late = typeof p.lateMaximumDelay === 'string' ? parseDuration(p.lateMaximumDelay) : undefined;
   return {
-    cron,
+    ticks: cron,
     withSeconds,
     timezone,
     recover,
@@ -42,27 +96,36 @@ export function scheduleSpec(trigger: TriggerDefinition): ScheduleSpec {
   };
 }
 
-/** A cron pattern whose field count says its precision (nicknames expanded): what a BullMQ scheduler stores. */
-export function bullPattern(trigger: TriggerDefinition): string {
+/** How a BullMQ scheduler's pattern carries ScheduleOnDates' dates: `@dates ms,ms,…`. */
+const DATES_PATTERN = '@dates ';
+
+/**
+ * A cron pattern whose field count says its precision (nicknames expanded): what a BullMQ
+ * scheduler stores; for ScheduleOnDates, its dates (`@dates ms,ms,…`).
+ */
+export function bullPattern(trigger: TriggerDefinition, spec?: ScheduleSpec): string {
+  if (spec?.ticks instanceof DatesTicks) return `${DATES_PATTERN}${spec.ticks.dates.join(',')}`;
   const withSeconds = trigger.properties.withSeconds === true;
   const text = String(trigger.properties.cron);
   parseCron(text, { withSeconds });
   return expandNickname(text, withSeconds);
 }
 
-/** The schedule of a BullMQ pattern (6 fields: with seconds). */
-export function scheduleOfPattern(pattern: string, timezone: string | undefined): CronSchedule {
+/** The schedule of a BullMQ pattern (6 fields: with seconds; `@dates …`: ScheduleOnDates'). */
+export function scheduleOfPattern(pattern: string, timezone: string | undefined): TickSource {
+  if (pattern.startsWith(DATES_PATTERN))
+    return new DatesTicks(pattern.slice(DATES_PATTERN.length).split(',').filter(Boolean).map(Number), timezone ?? defaultZoneId());
   return CronSchedule.of(pattern, { withSeconds: pattern.trim().split(/\s+/).length === 6, timezone: timezone ?? defaultZoneId() });
 }
 
 /** `trigger.date`, `trigger.next`, `trigger.previous` of the tick at `tickMs`. */
-export function scheduleVariables(spec: Pick<ScheduleSpec, 'cron'>, tickMs: number): Record<string, string> {
-  const next = spec.cron.next(tickMs);
-  const previous = spec.cron.previous(tickMs);
+export function scheduleVariables(spec: Pick<ScheduleSpec, 'ticks'>, tickMs: number): Record<string, string> {
+  const next = spec.ticks.next(tickMs);
+  const previous = spec.ticks.previous(tickMs);
   return {
-    date: spec.cron.format(tickMs),
-    ...(next === undefined ? {} : { next: spec.cron.format(next) }),
-    ...(previous === undefined ? {} : { previous: spec.cron.format(previous) }),
+    date: spec.ticks.format(tickMs),
+    ...(next === undefined ? {} : { next: spec.ticks.format(next) }),
+    ...(previous === undefined ? {} : { previous: spec.ticks.format(previous) }),
   };
 }
 
@@ -87,11 +150,11 @@ export function isTooLate(spec: ScheduleSpec, tickMs: number, nowMs: number): bo
  */
 export function missedTicks(spec: ScheduleSpec, lastMs: number, nowMs: number, limit = 10_000): { ticks: number[]; capped: boolean } {
   if (spec.recover === 'NONE') return { ticks: [], capped: false };
-  const latest = spec.cron.previous(nowMs + 1);
+  const latest = spec.ticks.previous(nowMs + 1);
   if (latest === undefined || latest.getTime() <= lastMs) return { ticks: [], capped: false };
   if (spec.recover === 'LAST') return { ticks: [latest.getTime()], capped: false };
   const ticks: number[] = [];
-  for (let t: Date | undefined = latest; t !== undefined && t.getTime() > lastMs; t = spec.cron.previous(t)) {
+  for (let t: Date | undefined = latest; t !== undefined && t.getTime() > lastMs; t = spec.ticks.previous(t)) {
     if (ticks.length === limit) return { ticks: ticks.reverse(), capped: true };
     ticks.push(t.getTime());
   }

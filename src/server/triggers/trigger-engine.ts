@@ -1,6 +1,7 @@
 /**
- * The triggers of the served flows: Schedule (armed on a schedule backend: the embedded timer or
- * BullMQ job schedulers), Webhook (`/executions/webhook/{namespace}/{flowId}/{key}`) and Flow
+ * The triggers of the served flows: Schedule and ScheduleOnDates (armed on a schedule backend: the
+ * embedded timer or BullMQ job schedulers), http.Trigger (polled by every server, see
+ * http-trigger.ts), Webhook (`/executions/webhook/{namespace}/{flowId}/{key}`) and Flow
  * (another flow's execution reaching one of `states`), each with its conditions. A disabled
  * flow or trigger arms nothing, nor does a trigger whose stored state is disabled (a Toggle task,
  * `stopAfter`); trigger or condition types pebbleflow does not know are reported
@@ -10,6 +11,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   FLOW_TRIGGER,
+  HTTP_TRIGGER,
+  SCHEDULE_ON_DATES_TRIGGER,
   SCHEDULE_TRIGGER,
   TERMINATED_STATE_NAMES,
   WEBHOOK_TRIGGER,
@@ -32,7 +35,9 @@ import {
   type ConditionContext,
 } from '../../flow/conditions.js';
 import type { Execution } from '../../flow/execution.js';
-import { renderKey, renderTriggerInputs, scheduledExecution, triggerContext, triggerLabels } from './rendering.js';
+import { isTerminal } from '../../flow/execution.js';
+import { evaluateHttpTrigger, Pollers } from './http-trigger.js';
+import { renderKey, renderScheduleDates, renderTriggerInputs, scheduledExecution, triggerContext, triggerLabels } from './rendering.js';
 import { freshWindow, isMultipleCondition, matchedKeys, multipleConditionsOf, unsupportedNested } from './multiple-conditions.js';
 import { scheduleSpec, tickExecutionId, type ScheduleSpec } from './schedule.js';
 
@@ -61,7 +66,12 @@ export interface TriggerEngineOptions {
   readonly engine: FlowEngine;
   readonly schedules: ScheduleBackend;
   readonly log: (line: string) => void;
+  /** The server key (`server.encryptionKey`): an http.Trigger's `encryptBody` needs it. */
+  readonly encryptionKey?: string | undefined;
 }
+
+/** The triggers that fire on a schedule backend: Schedule's cron ticks, ScheduleOnDates' dates. */
+const isScheduled = (t: TriggerDefinition): boolean => t.type === SCHEDULE_TRIGGER || t.type === SCHEDULE_ON_DATES_TRIGGER;
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
@@ -81,11 +91,17 @@ export class TriggerEngine {
   private readonly o: TriggerEngineOptions;
   private unsubscribe: (() => void) | undefined;
   private readonly warned = new Set<string>();
+  private readonly pollers: Pollers;
+  /** The last execution each polling trigger created: no poll while it runs (Kestra's isExecutionNotRunning). */
+  private readonly lastPolled = new Map<string, string>();
   /** (execution, state) pairs already evaluated for Flow triggers. */
   private readonly seenStates = new Set<string>();
 
   constructor(options: TriggerEngineOptions) {
     this.o = options;
+    this.pollers = new Pollers(async (record, t, slot, signal) => {
+      await this.pollHttp(record, t, slot, signal);
+    }, options.log);
   }
 
   get schedules(): ScheduleBackend {
@@ -99,7 +115,13 @@ export class TriggerEngine {
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
+    await this.pollers.stop();
     await this.o.schedules.stop();
+  }
+
+  /** Uids of the polling triggers (http.Trigger) this process polls. */
+  polling(): string[] {
+    return this.pollers.armed();
   }
 
   private async onFlowChange(change: FlowChange): Promise<void> {
@@ -123,6 +145,7 @@ export class TriggerEngine {
   private async disarm(record: FlowRecord, triggerId: string): Promise<void> {
     const uid = this.uid(record, triggerId);
     await this.o.schedules.disarm(uid);
+    this.pollers.disarm(uid);
     await this.o.store.deleteTrigger(this.o.tenant, uid);
   }
 
@@ -146,15 +169,42 @@ export class TriggerEngine {
 
   private async armFlow(record: FlowRecord): Promise<void> {
     for (const t of record.flow.triggers) {
-      if (t.type !== SCHEDULE_TRIGGER) continue;
-      const uid = this.uid(record, t.id);
-      if (record.flow.disabled || t.disabled || !this.usable(record, t)) {
-        await this.o.schedules.disarm(uid);
-        continue;
-      }
-      await this.o.schedules.arm(record, t, scheduleSpec(t));
+      if (isScheduled(t)) await this.armSchedule(record, t);
+      else if (t.type === HTTP_TRIGGER) this.armPolling(record, t);
     }
-    for (const t of record.flow.triggers) if (t.type !== SCHEDULE_TRIGGER && !record.flow.disabled && !t.disabled) this.usable(record, t);
+    for (const t of record.flow.triggers) if (!isScheduled(t) && !record.flow.disabled && !t.disabled) this.usable(record, t);
+  }
+
+  /** Arms a Schedule or ScheduleOnDates (its dates rendered now), or disarms it when it cannot fire. */
+  private async armSchedule(record: FlowRecord, t: TriggerDefinition): Promise<void> {
+    const uid = this.uid(record, t.id);
+    if (record.flow.disabled || t.disabled || !this.usable(record, t)) {
+      await this.o.schedules.disarm(uid);
+      return;
+    }
+    let spec: ScheduleSpec;
+    try {
+      spec = t.type === SCHEDULE_ON_DATES_TRIGGER ? scheduleSpec(t, await renderScheduleDates(this.o.engine, record, t)) : scheduleSpec(t);
+    } catch (e) {
+      this.o.log(`pebbleflow: ${record.namespace}.${record.id} trigger ${t.id}: ${(e as Error).message}; it does not fire`);
+      await this.o.schedules.disarm(uid);
+      return;
+    }
+    await this.o.schedules.arm(record, t, spec);
+  }
+
+  /** Starts (or stops) polling an http.Trigger; its stored state (Toggle, stopAfter) is read at each poll. */
+  private armPolling(record: FlowRecord, t: TriggerDefinition): void {
+    const uid = this.uid(record, t.id);
+    if (record.flow.disabled || t.disabled || !this.usable(record, t)) {
+      this.pollers.disarm(uid);
+      return;
+    }
+    try {
+      this.pollers.arm(uid, record, t);
+    } catch (e) {
+      this.o.log(`pebbleflow: ${record.namespace}.${record.id} trigger ${t.id}: ${(e as Error).message}; it does not fire`);
+    }
   }
 
   /** Whether a trigger's stored state says it is disabled (a Toggle task, `stopAfter`). */
@@ -186,9 +236,9 @@ export class TriggerEngine {
       disabled,
       updatedDate: new Date().toISOString(),
     });
-    if (t.type === SCHEDULE_TRIGGER) {
-      if (disabled || record.flow.disabled || t.disabled || !this.usable(record, t)) await this.o.schedules.disarm(uid);
-      else await this.o.schedules.arm(record, t, scheduleSpec(t));
+    if (isScheduled(t)) {
+      if (disabled) await this.o.schedules.disarm(uid);
+      else await this.armSchedule(record, t);
     }
     this.o.log(`pebbleflow: ${record.namespace}.${record.id} trigger ${t.id} ${disabled ? 'disabled' : 'enabled'} (Toggle)`);
     return 'toggled';
@@ -203,6 +253,50 @@ export class TriggerEngine {
   async fireSchedule(record: FlowRecord, t: TriggerDefinition, spec: ScheduleSpec, tickMs: number): Promise<StoredExecution | undefined> {
     const request = await scheduledExecution(this.o.engine, record, t, spec, tickMs, this.o.log);
     return request === undefined ? undefined : this.o.executions.create(record, request);
+  }
+
+  // --- http.Trigger -----------------------------------------------------------------------------
+
+  /**
+   * One poll of an http.Trigger (see http-trigger.ts): skipped while its state is disabled or its
+   * last execution runs; when the response meets `responseCondition` and the trigger's
+   * `conditions` hold, an execution with the response as `trigger` — its id derived from the
+   * poll's slot, so servers polling the same trigger make one.
+   */
+  async pollHttp(record: FlowRecord, t: TriggerDefinition, slotMs: number, signal: AbortSignal): Promise<StoredExecution | undefined> {
+    const uid = this.uid(record, t.id);
+    if (await this.stateDisabled(record, t.id)) return undefined;
+    const last = this.lastPolled.get(uid);
+    if (last !== undefined) {
+      const execution = await this.o.store.get(this.o.tenant, last);
+      if (execution !== undefined && !isTerminal(execution.state.current)) return undefined;
+    }
+    const variables = await evaluateHttpTrigger({
+      engine: this.o.engine,
+      record,
+      trigger: t,
+      signal,
+      encryptionKey: this.o.encryptionKey,
+      log: this.o.log,
+    });
+    if (variables === undefined) return undefined;
+    const id = tickExecutionId(uid, slotMs);
+    const about: Execution = {
+      id,
+      originalId: id,
+      namespace: record.namespace,
+      flowId: record.id,
+      flowRevision: record.revision,
+      taskRunList: [],
+      inputs: {},
+      labels: mergeLabels(record.flow),
+      state: newState(),
+      trigger: { id: t.id, type: t.declaredType, variables },
+    };
+    if (!(await this.conditionsValid(record, t, about))) return undefined;
+    const labels = await triggerLabels(this.o.engine, record, t, { trigger: variables });
+    this.lastPolled.set(uid, id);
+    return this.o.executions.create(record, { id, labels, trigger: { id: t.id, type: t.declaredType, variables } });
   }
 
   // --- Webhook ----------------------------------------------------------------------------------

@@ -29,7 +29,16 @@ export interface RequestPlan {
   transport: HttpTransport;
 }
 
-export async function runRequest(ctx: TaskRunContext): Promise<TaskResult> {
+/**
+ * What sending a Request needs of its run: the properties and how to render them, the client, the
+ * abort signal, logs and the server key. A task run is one; so is the server's http.Trigger poll
+ * (src/server/triggers/http-trigger.ts), which sends its request with this same code.
+ */
+export type RequestContext = Pick<TaskRunContext, 'render' | 'renderValue' | 'sensitive' | 'fetch' | 'signal' | 'log' | 'encrypt'> & {
+  readonly task: { readonly properties: Readonly<Record<string, unknown>> };
+};
+
+export async function runRequest(ctx: RequestContext): Promise<TaskResult> {
   const plan = await planRequest(ctx);
   const p = ctx.task.properties;
   const encryptBody = asBoolean(p.encryptBody === undefined ? undefined : await ctx.render(String(p.encryptBody)), 'encryptBody') ?? false;
@@ -105,7 +114,7 @@ function failure(plan: RequestPlan, error: unknown, timedOut: string | undefined
 }
 
 /** The request a Request (or Download) task describes: every property rendered and checked. */
-export async function planRequest(ctx: TaskRunContext): Promise<RequestPlan> {
+export async function planRequest(ctx: RequestContext): Promise<RequestPlan> {
   const p = ctx.task.properties;
   const uri = (await ctx.render(String(p.uri))).trim();
   try {
@@ -188,7 +197,7 @@ const PROXY_TYPES = ['DIRECT', 'HTTP', 'SOCKS'];
  * `sslOptions` too), as its HttpClient applies them: a proxy only with an address, which then
  * needs a port and a type other than DIRECT.
  */
-async function transportOf(ctx: TaskRunContext, options: Record<string, unknown>, sslOptions: unknown): Promise<HttpTransport> {
+async function transportOf(ctx: RequestContext, options: Record<string, unknown>, sslOptions: unknown): Promise<HttpTransport> {
   const proxy = asRecord(options.proxy, 'options.proxy');
   const pick = (key: string, flat: string): unknown => proxy[key] ?? options[flat];
   const ssl = asRecord(options.ssl ?? (sslOptions === undefined ? undefined : await ctx.renderValue(sslOptions)), 'options.ssl');

@@ -1,9 +1,19 @@
 /** What a Schedule decides after downtime (Kestra's recoverMissedSchedules) and its per-tick ids. */
 import { CronSchedule } from '../../../src/flow/cron.js';
-import { isTooLate, missedTicks, tickExecutionId, type ScheduleSpec } from '../../../src/server/triggers/schedule.js';
+import { SCHEDULE_ON_DATES_TRIGGER, type TriggerDefinition } from '../../../src/flow/triggers.js';
+import {
+  bullPattern,
+  DatesTicks,
+  isTooLate,
+  missedTicks,
+  scheduleOfPattern,
+  scheduleSpec,
+  tickExecutionId,
+  type ScheduleSpec,
+} from '../../../src/server/triggers/schedule.js';
 
 const spec = (recover: ScheduleSpec['recover'], late?: number): ScheduleSpec => ({
-  cron: CronSchedule.of('0 * * * *', { timezone: 'UTC' }),
+  ticks: CronSchedule.of('0 * * * *', { timezone: 'UTC' }),
   withSeconds: false,
   timezone: 'UTC',
   recover,
@@ -49,4 +59,69 @@ test('one execution id per (trigger, tick): Kestra-shaped, stable, distinct', ()
   expect(tickExecutionId('main_ns_flow_t', 1000)).toBe(a);
   expect(tickExecutionId('main_ns_flow_t', 2000)).not.toBe(a);
   expect(tickExecutionId('main_ns_flow_u', 1000)).not.toBe(a);
+});
+
+describe('ScheduleOnDates dates (DatesTicks)', () => {
+  // core/src/test/java/io/kestra/plugin/core/trigger/ScheduleOnDatesTest.java
+  const now = Date.now();
+  const sec = (d: number): number => Math.floor(d / 1000) * 1000;
+  const before = sec(now - 60_000);
+  const after = sec(now + 60_000);
+  const later = sec(now + 120_000);
+  const first = sec(now - 120_000);
+
+  test('next date after an existing trigger date; previous date before now (ScheduleOnDatesTest)', () => {
+    const ticks = new DatesTicks([later, before, after], 'UTC');
+    // shouldReturnNextDateWhenNextEvaluationDateAndAnExistingTriggerDate
+    expect(ticks.next(now)?.getTime()).toBe(after);
+    // shouldReturnPreviousDateWhenPreviousEvaluationDate
+    expect(new DatesTicks([first, before, after], 'UTC').previous(now)?.getTime()).toBe(before);
+    expect(ticks.next(later)).toBeUndefined();
+    // truncated to the second, printed in its zone
+    expect(new DatesTicks([Date.parse('2024-01-01T10:00:00.750Z')], 'Europe/Paris').format(Date.parse('2024-01-01T10:00:00Z'))).toBe(
+      '2024-01-01T11:00:00+01:00',
+    );
+  });
+
+  test('recoverMissedSchedules over dates: ALL from the earliest missed, LAST the latest, NONE none (SchedulerScheduleOnDatesTest)', () => {
+    const earlier = sec(now - 2000);
+    const justBefore = sec(now - 1000);
+    const trigger = (recover: string): TriggerDefinition => ({
+      id: 's',
+      type: SCHEDULE_ON_DATES_TRIGGER,
+      declaredType: SCHEDULE_ON_DATES_TRIGGER,
+      supported: true,
+      disabled: false,
+      properties: { recoverMissedSchedules: recover, timezone: 'UTC' },
+      conditions: [],
+    });
+    const dates = [earlier, justBefore, sec(now + 1000), sec(now + 2000)];
+    const lastDate = now - 3 * 3600_000;
+    // recoverALLMissing: the trigger's date becomes `earlier`, then `before` is next.
+    expect(missedTicks(scheduleSpec(trigger('ALL'), dates), lastDate, now).ticks).toEqual([earlier, justBefore]);
+    expect(missedTicks(scheduleSpec(trigger('LAST'), dates), lastDate, now).ticks).toEqual([justBefore]);
+    expect(missedTicks(scheduleSpec(trigger('NONE'), dates), lastDate, now).ticks).toEqual([]);
+    // A changed list of dates is a new schedule.
+    expect(scheduleSpec(trigger('ALL'), dates).fingerprint).not.toBe(scheduleSpec(trigger('ALL'), dates.slice(1)).fingerprint);
+    expect(() => scheduleSpec(trigger('ALL'))).toThrow('its dates were not rendered');
+  });
+
+  test('BullMQ pattern of dates round-trips', () => {
+    const spec = scheduleSpec(
+      {
+        id: 's',
+        type: SCHEDULE_ON_DATES_TRIGGER,
+        declaredType: SCHEDULE_ON_DATES_TRIGGER,
+        supported: true,
+        disabled: false,
+        properties: { timezone: 'UTC' },
+        conditions: [],
+      },
+      [after, before],
+    );
+    const pattern = bullPattern({ properties: {} } as unknown as TriggerDefinition, spec);
+    expect(pattern).toBe(`@dates ${before},${after}`);
+    expect(scheduleOfPattern(pattern, 'UTC').next(before)?.getTime()).toBe(after);
+    expect(scheduleOfPattern(pattern, 'UTC').next(after)).toBeUndefined();
+  });
 });
