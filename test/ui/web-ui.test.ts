@@ -154,7 +154,7 @@ describeInBrowser('web UI', () => {
     expect(page.url()).toBe(`${project.url}/ui/flows/company.team/guarded`);
 
     await day.fill('monday');
-    await page.waitForFunction(() => document.querySelectorAll('.checks .check').length === 0);
+    await page.waitForFunction("document.querySelectorAll('.checks .check').length === 0");
     await form.getByRole('button', { name: 'Execute' }).click();
     await page.waitForURL(/\/ui\/executions\/company\.team\/guarded\//);
   });
