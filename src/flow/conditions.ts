@@ -2,11 +2,12 @@
  * Kestra's core conditions, evaluated as `Condition.test(ConditionContext)` does: on an execution
  * (ExecutionStatus, ExecutionFlow, ExecutionNamespace, ExecutionLabels, ExecutionOutputs,
  * HasRetryAttempt), on the flow (the deprecated FlowCondition, FlowNamespaceCondition), on a date
- * (DateTimeBetween, DayWeek, DayWeekInMonth, TimeBetween, Weekend: `date` is rendered, by default
- * `{{ trigger.date }}`), on an expression (Expression) and on other conditions (Not, Or).
+ * (DateTimeBetween, DayWeek, DayWeekInMonth, TimeBetween, Weekend, PublicHoliday: `date` is
+ * rendered, by default `{{ trigger.date }}`), on an expression (Expression) and on other conditions
+ * (Not, Or).
  *
  * A condition that cannot be evaluated throws (a template that does not render, a date that does
- * not parse, a type pebbleflow does not know such as PublicHoliday); `conditionsValid` is
+ * not parse, a type pebbleflow does not know, a PublicHoliday country Jollyday has no calendar for); `conditionsValid` is
  * ConditionService.valid: such a condition is reported and counts as false. A Schedule treats a
  * throw differently (a FAILED execution), so it calls `conditionsHold`, which lets it through.
  *
@@ -32,6 +33,7 @@ import {
   HAS_RETRY_ATTEMPT_CONDITION,
   NOT_CONDITION,
   OR_CONDITION,
+  PUBLIC_HOLIDAY_CONDITION,
   SCHEDULE_CONDITION_TYPES,
   TIME_BETWEEN_CONDITION,
   WEEKEND_CONDITION,
@@ -154,8 +156,32 @@ export async function testCondition(condition: ConditionDefinition, ctx: Conditi
     }
     case DAY_WEEK_IN_MONTH_CONDITION:
       return dayWeekInMonth(parseLocalDate(await renderDate(p, ctx)), String(p.dayOfWeek), String(p.dayInMonth));
+    case PUBLIC_HOLIDAY_CONDITION:
+      return publicHoliday(p, ctx);
     default:
       throw new ConditionEvaluationError(`condition type ${condition.declaredType} is not supported by pebbleflow`);
+  }
+}
+
+/**
+ * PublicHoliday: `HolidayManager.getInstance(ManagerParameters.create(country)).isHoliday(date, subDivision)`
+ * over Jollyday 0.32.0's calendars (holidays.ts, loaded on the first one). `country` and
+ * `subDivision` are rendered; without a country (or a blank one) Jollyday takes the JVM's default
+ * locale's, here the render locale's (`{{ locale }}`, en_US: US). A calendar Jollyday does not have
+ * cannot be evaluated.
+ */
+async function publicHoliday(p: Readonly<Record<string, unknown>>, ctx: ConditionContext): Promise<boolean> {
+  const renderOptional = async (v: unknown): Promise<string | undefined> => (v == null ? undefined : ctx.render(String(v), ctx.variables));
+  let country = await renderOptional(p.country);
+  const subDivision = await renderOptional(p.subDivision);
+  const date = parseLocalDate(await renderDate(p, ctx));
+  if (country === undefined || country.trim() === '') country = (await ctx.render('{{ locale }}', ctx.variables)).split(/[_-]/)[1] ?? '';
+  const { isPublicHoliday, HolidayCalendarError } = await import('./holidays.js');
+  try {
+    return isPublicHoliday(date, country, subDivision);
+  } catch (e) {
+    if (e instanceof HolidayCalendarError) throw new ConditionEvaluationError(e.message);
+    throw e;
   }
 }
 

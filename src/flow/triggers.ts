@@ -37,6 +37,7 @@ export const DAY_WEEK_CONDITION = 'io.kestra.plugin.core.condition.DayWeek';
 export const DAY_WEEK_IN_MONTH_CONDITION = 'io.kestra.plugin.core.condition.DayWeekInMonth';
 export const TIME_BETWEEN_CONDITION = 'io.kestra.plugin.core.condition.TimeBetween';
 export const WEEKEND_CONDITION = 'io.kestra.plugin.core.condition.Weekend';
+export const PUBLIC_HOLIDAY_CONDITION = 'io.kestra.plugin.core.condition.PublicHoliday';
 
 /**
  * The condition types that implement Kestra's `ScheduleCondition`: the ones a Schedule's
@@ -48,6 +49,7 @@ export const SCHEDULE_CONDITION_TYPES: readonly string[] = [
   DAY_WEEK_IN_MONTH_CONDITION,
   TIME_BETWEEN_CONDITION,
   WEEKEND_CONDITION,
+  PUBLIC_HOLIDAY_CONDITION,
   EXPRESSION_CONDITION,
   EXECUTION_OUTPUTS_CONDITION,
   NOT_CONDITION,
@@ -300,6 +302,24 @@ export const CONDITION_SCHEMAS: readonly PluginSchema[] = [
     aliases: ['io.kestra.core.models.conditions.types.WeekendCondition', 'io.kestra.plugin.core.condition.WeekendCondition'],
     required: [],
     properties: { date: conditionDate },
+  },
+  {
+    type: PUBLIC_HOLIDAY_CONDITION,
+    aliases: ['io.kestra.core.models.conditions.types.PublicHolidayCondition', 'io.kestra.plugin.core.condition.PublicHolidayCondition'],
+    required: [],
+    properties: {
+      date: conditionDate,
+      country: {
+        type: 'string',
+        description:
+          "A template: the ISO 3166-1 alpha-2 code of the country (or another calendar of Jollyday 0.32.0's, such as NYSE or TARGET). Default: the render locale's country (US for en_US).",
+      },
+      subDivision: {
+        type: 'string',
+        description:
+          "A template: the sub-division as Jollyday names it under the country (`BY` for Bavaria in DE, `NY` in US: the part after the ISO 3166-2 code's dash). Default: the country's holidays only.",
+      },
+    },
   },
 ];
 

@@ -212,17 +212,21 @@ describe('Expression, Not, Or', () => {
     expect(await isValid({ type: 'io.kestra.core.models.conditions.types.OrCondition', conditions })).toBe(result);
   });
 
-  test('a nested condition pebbleflow does not know (PublicHoliday) makes the whole condition fail', async () => {
+  test("Not [PublicHoliday, Weekend]: a business day, by default on {{ trigger.date }} (Kestra's example)", async () => {
     const businessDay = {
       type: 'io.kestra.plugin.core.condition.Not',
       conditions: [
-        { type: 'io.kestra.plugin.core.condition.PublicHoliday', country: 'FR', date: '2024-01-02' },
-        { type: 'io.kestra.plugin.core.condition.Weekend', date: '2024-01-02' },
+        { type: 'io.kestra.plugin.core.condition.PublicHoliday', country: 'FR' },
+        { type: 'io.kestra.plugin.core.condition.Weekend' },
       ],
     };
-    await expect(testCondition(conditionOf(businessDay), ctxOf())).rejects.toThrow(
-      'condition type io.kestra.plugin.core.condition.PublicHoliday is not supported by pebbleflow',
-    );
+    const at = (date: string): Promise<boolean> => isValid(businessDay, undefined, { trigger: { date } });
+    expect(await at('2024-05-07T09:00:00+02:00')).toBe(true); // a Tuesday
+    expect(await at('2024-05-08T09:00:00+02:00')).toBe(false); // Victoire 1945, a Wednesday
+    expect(await at('2024-05-11T09:00:00+02:00')).toBe(false); // a Saturday
+    // The local date in the offset written: Wednesday 00:30 in Paris is Tuesday in UTC.
+    expect(await at('2024-05-08T00:30:00+02:00')).toBe(false);
+    expect(await at('2024-05-07T22:30:00Z')).toBe(true);
   });
 });
 
@@ -345,7 +349,7 @@ ${conditions}`,
     ]);
   });
 
-  test('valid conditions load, Not and Or with their own conditions; PublicHoliday is kept, unsupported', () => {
+  test('valid conditions load, Not and Or with their own conditions, PublicHoliday among them', () => {
     const loaded = checkFlow(`id: f
 namespace: n
 tasks:
@@ -369,7 +373,7 @@ triggers:
     const [not] = loaded.flow!.triggers[0]!.conditions;
     expect(not).toMatchObject({ type: 'io.kestra.plugin.core.condition.Not', supported: true, properties: {} });
     expect(not!.conditions!.map((c) => [c.type, c.supported])).toEqual([
-      ['io.kestra.plugin.core.condition.PublicHoliday', false],
+      ['io.kestra.plugin.core.condition.PublicHoliday', true],
       ['io.kestra.plugin.core.condition.Weekend', true],
     ]);
   });

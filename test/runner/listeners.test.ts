@@ -85,7 +85,7 @@ errors:
 namespace: n
 listeners:
   - conditions:
-      - { type: io.kestra.plugin.core.condition.PublicHoliday, country: FR }
+      - { type: io.kestra.plugin.core.condition.PublicHoliday, country: ZZ, date: '2024-01-01' }
     tasks:
       - { id: never, type: io.kestra.plugin.core.log.Log, message: x }
   - tasks:
@@ -96,7 +96,7 @@ tasks:
     expect(report.state).toBe('SUCCESS');
     expect(report.taskRuns.map((t) => t.taskId)).toEqual(['a', 'always']);
     expect(messages(report)).toContain(
-      "- WARN [namespace: n] [flow: l] [condition: io.kestra.plugin.core.condition.PublicHoliday] Evaluate Condition Failed with error 'condition type io.kestra.plugin.core.condition.PublicHoliday is not supported by pebbleflow'",
+      "- WARN [namespace: n] [flow: l] [condition: io.kestra.plugin.core.condition.PublicHoliday] Evaluate Condition Failed with error 'Cannot instantiate configuration from URL 'null'. (no holiday calendar 'zz')'",
     );
   });
 
