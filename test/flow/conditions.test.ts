@@ -6,26 +6,12 @@
  */
 import { conditionsValid, executionVariables, testCondition, type ConditionContext } from '../../src/flow/conditions.js';
 import type { Execution, TaskRun } from '../../src/flow/execution.js';
-import { checkFlow, parseFlow } from '../../src/flow/loader.js';
+import { checkFlow } from '../../src/flow/loader.js';
 import { formatProblem } from '../../src/flow/errors.js';
-import type { ConditionDefinition } from '../../src/flow/triggers.js';
 import { createEngine } from '../../src/index.js';
+import { conditionOf } from '../support/conditions.js';
 
 const engine = createEngine();
-
-function conditionOf(condition: Record<string, unknown>): ConditionDefinition {
-  const flow = parseFlow(`id: mock
-namespace: io.kestra.unittest
-listeners:
-  - conditions:
-      - ${JSON.stringify(condition)}
-    tasks:
-      - { id: l, type: io.kestra.plugin.core.log.Log, message: x }
-tasks:
-  - { id: t, type: io.kestra.plugin.core.log.Log, message: x }
-`);
-  return flow.listeners[0]!.conditions[0]!;
-}
 
 /** TestsUtils.mockExecution: a CREATED execution of the mock flow. */
 function mockExecution(over: Partial<Execution> = {}): Execution {

@@ -8,25 +8,10 @@
  */
 import { conditionsValid, testCondition, type ConditionContext } from '../../src/flow/conditions.js';
 import { gregorianEaster, holidayCalendars, isPublicHoliday, julianEaster, civil, epochDay } from '../../src/flow/holidays.js';
-import { parseFlow } from '../../src/flow/loader.js';
-import type { ConditionDefinition } from '../../src/flow/triggers.js';
 import { createEngine } from '../../src/index.js';
+import { conditionOf } from '../support/conditions.js';
 
 const PH = 'io.kestra.plugin.core.condition.PublicHoliday';
-
-function conditionOf(condition: Record<string, unknown>): ConditionDefinition {
-  const flow = parseFlow(`id: mock
-namespace: io.kestra.unittest
-listeners:
-  - conditions:
-      - ${JSON.stringify(condition)}
-    tasks:
-      - { id: l, type: io.kestra.plugin.core.log.Log, message: x }
-tasks:
-  - { id: t, type: io.kestra.plugin.core.log.Log, message: x }
-`);
-  return flow.listeners[0]!.conditions[0]!;
-}
 
 function ctxOf(locale?: string, variables: Record<string, unknown> = {}): ConditionContext {
   const engine = createEngine(locale === undefined ? {} : { locale });
