@@ -13,6 +13,8 @@ export interface FlowRepository {
   find(namespace: string, id: string, options?: { tenant?: string; revision?: number }): Flow | undefined | Promise<Flow | undefined>;
   /** The folder the flows are files in, when they are (git.SyncFlows writes there). */
   readonly dir?: string;
+  /** The namespaces that have flows (Kestra's `findDistinctNamespace`): which namespaces exist for the KV store. */
+  namespaces?(tenant: string): Iterable<string> | undefined | Promise<Iterable<string> | undefined>;
 }
 
 /** Flows held in memory (embedders, tests). */
@@ -27,6 +29,9 @@ export class MemoryFlowRepository implements FlowRepository {
   }
   find(namespace: string, id: string): Flow | undefined {
     return this.#flows.get(`${namespace}\u0000${id}`);
+  }
+  namespaces(): Set<string> {
+    return new Set([...this.#flows.values()].map((f) => f.namespace));
   }
 }
 
@@ -50,6 +55,11 @@ export class DirectoryFlowRepository implements FlowRepository {
   find(namespace: string, id: string): Flow | undefined {
     this.#index ??= this.#scan();
     return this.#index.get(`${namespace}\u0000${id}`);
+  }
+
+  namespaces(): Set<string> {
+    this.#index ??= this.#scan();
+    return new Set([...this.#index.values()].map((f) => f.namespace));
   }
 
   #scan(): Map<string, Flow> {

@@ -280,28 +280,52 @@ export function isParentNamespace(parent: string, child: string): boolean {
 }
 
 /**
+ * The namespaces that have flows in a tenant (Kestra's `FlowRepository.findDistinctNamespace`);
+ * undefined when they cannot be known (a Redis worker before any server published them).
+ */
+export type FlowNamespaces = (tenant: string) => Iterable<string> | undefined | Promise<Iterable<string> | undefined>;
+
+/**
  * The KV store as a flow of `fromNamespace` sees it, within its tenant. As in Kestra (OSS, and EE
  * without `allowedNamespaces`), any namespace of the tenant may be read and written; one that is
- * neither the flow's own nor a parent must exist (here: have something in the storage).
+ * neither the flow's own nor a parent must exist: as Kestra's `NamespaceService`, a namespace
+ * some flow's namespace starts with, or one with KV entries. Without `flowNamespaces` (an
+ * embedder that has no flows), a namespace exists once something of it is in the storage.
  */
 export class FlowKV {
   constructor(
     readonly store: KVStore,
     readonly tenant: string,
     readonly fromNamespace: string,
+    readonly flowNamespaces?: FlowNamespaces,
   ) {}
 
   /** Kestra's `KVStoreService.get`: the flow's own namespace, a parent, or another namespace that exists. */
   async namespace(namespace: string = this.fromNamespace): Promise<NamespaceKV> {
     const kv = this.store.namespace(this.tenant, namespace);
-    if (namespace === this.fromNamespace || isParentNamespace(namespace, this.fromNamespace)) return kv;
-    if (!(await this.store.namespaceExists(this.tenant, namespace))) {
+    // KVStoreService.get skips the existence check when the flow's namespace starts with the
+    // asked one, as plain text (so `company.te` from `company.team`, as Kestra).
+    if (this.fromNamespace.startsWith(namespace)) return kv;
+    const flowNamespaces = await this.flowNamespaces?.(this.tenant);
+    if (!(await this.#exists(namespace, kv, flowNamespaces))) {
       throw new KVStoreError(
         'KV_NAMESPACE_NOT_FOUND',
-        `Cannot access the KV store. The namespace '${namespace}' does not exist. (Locally a namespace exists once something of it is in the storage: a KV entry, a namespace file, a file of one of its executions.)`,
+        `Cannot access the KV store. The namespace '${namespace}' does not exist.` +
+          (flowNamespaces === undefined
+            ? ' (Without flows, a namespace exists once something of it is in the storage: a KV entry, a namespace file, a file of one of its executions.)'
+            : ''),
       );
     }
     return kv;
+  }
+
+  async #exists(namespace: string, kv: NamespaceKV, flowNamespaces: Iterable<string> | undefined): Promise<boolean> {
+    if (flowNamespaces === undefined) return this.store.namespaceExists(this.tenant, namespace);
+    // NamespaceService.isNamespaceExists compares as plain text: `company.te` exists when
+    // `company.team` has flows.
+    for (const ns of flowNamespaces) if (ns.startsWith(namespace)) return true;
+    // "you can add KV without creating a namespace … or having flows in it" (KVStoreService.get).
+    return (await kv.list()).length > 0;
   }
 
   /** The value from the flow's namespace, else the nearest parent that has the key (Kestra's `kv()` inheritance). */

@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { FlowKV, KVStore } from '../kv/kv-store.js';
+import { FlowKV, KVStore, type FlowNamespaces } from '../kv/kv-store.js';
 import { LocalStorage } from '../storage/local-storage.js';
 import { RunStorage } from '../storage/run-storage.js';
 import type { ExecutionIdentity } from '../storage/uri.js';
@@ -23,6 +23,8 @@ export interface ExecutionFilesOptions {
   readonly cwd?: string;
   /** The execution that started this one (a Subflow's parent): its files are readable too. */
   readonly parent?: ExecutionIdentity;
+  /** The tenant's flow namespaces, when the flows are known (which other namespaces' KV stores exist). */
+  readonly flowNamespaces?: FlowNamespaces;
 }
 
 export class ExecutionFiles {
@@ -42,7 +44,7 @@ export class ExecutionFiles {
       executionId: options.executionId,
       ...(options.parent === undefined ? {} : { parent: options.parent }),
     });
-    this.kv = new FlowKV(new KVStore(local), options.tenant, options.namespace);
+    this.kv = new FlowKV(new KVStore(local), options.tenant, options.namespace, options.flowNamespaces);
     this.#cwd = options.cwd ?? process.cwd();
   }
 

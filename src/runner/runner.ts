@@ -304,6 +304,8 @@ async function executeOne(
             ? {}
             : { namespaceFiles: options.namespaceFiles ?? setup.storage.namespaceFiles }),
         };
+  const flows = options.flows;
+  const flowNamespaces = flows?.namespaces === undefined ? undefined : (t: string) => flows.namespaces!(t);
   const filesFor = (executionId: string): ExecutionFiles =>
     new ExecutionFiles({
       storageDir: storageDirs.dir,
@@ -313,6 +315,7 @@ async function executeOne(
       flowId: flow.id,
       executionId,
       ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+      ...(flowNamespaces === undefined ? {} : { flowNamespaces }),
       ...(parent === undefined
         ? {}
         : { parent: { namespace: parent.execution.namespace, flowId: parent.execution.flowId, executionId: parent.execution.id } }),

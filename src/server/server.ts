@@ -190,7 +190,7 @@ export class PebbleflowServer {
               concurrency: options.concurrency ?? 8,
               env,
             })
-          : await (await import('./redis/redis-mode.js')).redisMode({ tenant, redisUrl: options.redisUrl, events, log, workerId });
+          : await (await import('./redis/redis-mode.js')).redisMode({ tenant, redisUrl: options.redisUrl, events, log, workerId, flows });
 
       const executions = new ExecutionService({
         tenant,
@@ -396,6 +396,7 @@ function embeddedMode(o: {
     flows: () => ({
       find: (namespace, id, options) =>
         o.flows.get(namespace, id, options?.revision === undefined ? {} : { revision: options.revision })?.flow,
+      namespaces: () => o.flows.namespaces(),
     }),
     resume: (_tenant, id, inputs) => o.resume(id, inputs),
     // A Toggle task: the trigger engine saves the state and arms or disarms the schedule.

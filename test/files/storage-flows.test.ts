@@ -4,6 +4,8 @@
  * valids/{kv,working-directory*}.yaml), run end to end against a loopback file server, with the
  * outcomes their sources assert.
  */
+import { parseFlow } from '../../src/flow/loader.js';
+import { MemoryFlowRepository } from '../../src/flow/repository.js';
 import { MemoryExecutionStore } from '../../src/runner/store.js';
 import { fileServer, logsOf, project, states, type Project, type TestServer } from './helpers.js';
 
@@ -180,6 +182,25 @@ tasks:
   - { id: r, type: io.kestra.plugin.core.debug.Return, format: "{{ kv('my_variable', 'dev', false) ?? 'gone' }}" }
 `);
     expect(read.outputs['r']).toEqual({ value: 'gone' });
+  });
+
+  test('with the flows known, a namespace with flows exists before anything of it is stored (NamespaceService.isNamespaceExists)', async () => {
+    const flow = (namespace: string): string => `
+id: kv_writer
+namespace: ${namespace}
+tasks:
+  - { id: set, type: io.kestra.plugin.core.kv.Set, namespace: dev, key: k, value: v }
+`;
+    const flows = new MemoryFlowRepository([
+      parseFlow('id: dev_flow\nnamespace: dev.team\ntasks:\n  - { id: l, type: io.kestra.plugin.core.log.Log, message: x }\n'),
+    ]);
+    // Nothing of `dev` is stored, but `dev.team` has a flow: `dev` exists (a plain text prefix, as Kestra).
+    expect((await p.run(flow('company.team'), { flows })).state).toBe('SUCCESS');
+    const none = new MemoryFlowRepository([
+      parseFlow('id: other\nnamespace: prod\ntasks:\n  - { id: l, type: io.kestra.plugin.core.log.Log, message: x }\n'),
+    ]);
+    const refused = await p.run(flow('company.team').replaceAll('dev', 'qa'), { flows: none });
+    expect(refused.taskRuns[0]?.error).toBe("Cannot access the KV store. The namespace 'qa' does not exist.");
   });
 
   test('an oversize download fails the task and keeps nothing; a 404 names the status', async () => {

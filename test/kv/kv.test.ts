@@ -7,6 +7,7 @@ import { parseJson } from '../../src/engine/builtins/kestra/json.js';
 import { JDouble } from '../../src/engine/values.js';
 import { convertKVValue, FlowKV, KVStore } from '../../src/kv/kv-store.js';
 import { LocalStorage } from '../../src/storage/local-storage.js';
+import { StoragePath } from '../../src/storage/uri.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -90,6 +91,52 @@ describe('KV store', () => {
     // Another tenant's entries are never seen.
     expect(await new FlowKV(kv.store, 'other', 'company.team').getInherited('shared')).toBeUndefined();
     expect(await kv.store.namespaces('main')).toEqual(['company', 'company.other']);
+  });
+
+  // KVStoreServiceTest (kestra-io/kestra core/src/test/java/io/kestra/core/services/KVStoreServiceTest.java),
+  // with NamespaceService answering from the flows (NamespaceService.isNamespaceExists).
+  describe('when the flows are known, a namespace exists as in Kestra: some flow namespace starts with it, or it has KV entries', () => {
+    const flowNamespaces = ['io.kestra.unittest', 'company.team'];
+    const flowKV = (from: string): FlowKV => new FlowKV(store(), 'main', from, () => flowNamespaces);
+
+    test('shouldGetKVStoreForExistingNamespaceGivenFromNull, and a namespace some flow namespace starts with, as plain text', async () => {
+      const kv = flowKV('other.ns');
+      await expect(kv.namespace('io.kestra.unittest')).resolves.toBeDefined();
+      await expect(kv.namespace('company')).resolves.toBeDefined();
+      await expect(kv.namespace('company.te')).resolves.toBeDefined();
+    });
+
+    test('shouldThrowExceptionWhenAccessingKVStoreForNonExistingNamespace', async () => {
+      await expect(flowKV('other.ns').namespace('io.kestra.unittest.unknown')).rejects.toMatchObject({
+        code: 'KV_NAMESPACE_NOT_FOUND',
+        message: "Cannot access the KV store. The namespace 'io.kestra.unittest.unknown' does not exist.",
+      });
+    });
+
+    test('shouldGetKVStoreForAnyNamespaceWhenAccessingFromChildNamespace (the check is a plain text prefix)', async () => {
+      await expect(flowKV('io.kestra.unittest').namespace('io.kestra')).resolves.toBeDefined();
+      await expect(flowKV('zzz.team').namespace('zzz.te')).resolves.toBeDefined();
+    });
+
+    test('shouldGetKVStoreFromNonExistingNamespaceWithAKV; an expired entry does not count; other stored files do not either', async () => {
+      const kv = flowKV('other.ns');
+      await kv.store.namespace('main', 'system').put('key', 'value', { ttlMs: 3_600_000 });
+      await expect(kv.namespace('system')).resolves.toBeDefined();
+      await kv.store.namespace('main', 'stale').put('key', 'value', { ttlMs: 1 });
+      await new Promise((r) => setTimeout(r, 5));
+      await expect(kv.namespace('stale')).rejects.toThrow("The namespace 'stale' does not exist.");
+      // Without flows (an embedder), the stored expired entry makes it exist: the storage is all there is to go by.
+      await expect(new FlowKV(kv.store, 'main', 'other.ns').namespace('stale')).resolves.toBeDefined();
+      // An execution's file is no KV entry.
+      await kv.store.storage.put('main', StoragePath.of(['files', 'only', 'executions', 'x.txt']), Buffer.from('x'));
+      await expect(kv.namespace('files.only')).rejects.toThrow("The namespace 'files.only' does not exist.");
+      await expect(new FlowKV(kv.store, 'main', 'other.ns').namespace('files.only')).resolves.toBeDefined();
+    });
+
+    test('an unknown list of flow namespaces falls back to the storage', async () => {
+      const kv = new FlowKV(store(), 'main', 'other.ns', () => undefined);
+      await expect(kv.namespace('io.kestra.unittest')).rejects.toThrow(/does not exist\. \(Without flows/);
+    });
   });
 
   test('kvType conversions as kv.Set does them', () => {

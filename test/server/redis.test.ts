@@ -252,6 +252,52 @@ describeRedis('two workers on Redis', () => {
   });
 });
 
+describeRedis('the KV store on a worker', () => {
+  // KVStoreService.get with NamespaceService: a namespace exists when some flow's namespace starts
+  // with it. Workers have no flows folder: the servers publish the namespaces that have flows.
+  test("a namespace exists for a worker's run when a flow of the servers' folder is in it, stored or not", async () => {
+    writeFileSync(
+      join(dir.flows, 'kv_other.yml'),
+      `id: kv_other
+namespace: kv.writer
+inputs:
+  - id: ns
+    type: STRING
+tasks:
+  - id: set
+    type: io.kestra.plugin.core.kv.Set
+    namespace: "{{ inputs.ns }}"
+    key: k
+    value: v
+`,
+    );
+    writeFileSync(
+      join(dir.flows, 'kv_target.yml'),
+      'id: never_run\nnamespace: kv.target.team\ntasks:\n  - { id: log, type: io.kestra.plugin.core.log.Log, message: x }\n',
+    );
+    const api = await server();
+    const w = worker();
+    await ready(w);
+    const run = async (ns: string): Promise<ApiExecution> => {
+      const created = await postForm<ApiExecution>(`${api.url}/api/v1/main/executions/kv.writer/kv_other`, { ns });
+      expect(created.status).toBe(200);
+      return until(
+        `the execution into ${ns} to end`,
+        async () => {
+          const { body } = await getJson<ApiExecution>(`${api.url}/api/v1/main/executions/${created.body.id}`);
+          return ['SUCCESS', 'FAILED'].includes(body.state.current) ? body : undefined;
+        },
+        60_000,
+        100,
+      );
+    };
+    expect((await run('kv.target')).state.current).toBe('SUCCESS');
+    expect((await run('kv.nowhere')).state.current).toBe('FAILED');
+    await w.stop();
+    await api.stop();
+  });
+});
+
 function tickFlow(disabled: boolean): string {
   return `id: tick
 namespace: scale.out

@@ -69,6 +69,8 @@ export interface ProcessorOptions {
   readonly onLog?: (record: LogRecord) => void;
   /** A kill asked for while the job waited (Redis mode keeps it beside the queue). */
   readonly killRequested?: (tenant: string, executionId: string) => Promise<boolean>;
+  /** The namespaces that have flows (Redis workers: what the servers published), for the KV store. */
+  readonly flowNamespaces?: (tenant: string) => Promise<Iterable<string> | undefined>;
   /** Where Subflow tasks find child flows (default: the flows the job carries). */
   readonly flows?: (job: ExecutionJob) => RunnerFlows;
   /** How a Resume task resumes an execution. */
@@ -82,7 +84,11 @@ const LOG_FLUSH_MS = 50;
 /** Subflows of a job, from the sources it carries. */
 class JobFlows implements RunnerFlows {
   private readonly flows = new Map<string, Flow>();
-  constructor(job: ExecutionJob, parse: (f: JobFlow) => Flow) {
+  constructor(
+    job: ExecutionJob,
+    parse: (f: JobFlow) => Flow,
+    readonly namespaces?: (tenant: string) => Promise<Iterable<string> | undefined>,
+  ) {
     for (const f of job.subflows ?? []) this.flows.set(`${f.namespace}\u0000${f.flowId}`, parse(f));
   }
   find(namespace: string, id: string): Flow | undefined {
@@ -195,7 +201,7 @@ export class ExecutionProcessor {
       secretValues,
       signal,
       handingBack,
-      flows: this.options.flows?.(job) ?? new JobFlows(job, (f) => this.parse(job.tenant, f)),
+      flows: this.options.flows?.(job) ?? new JobFlows(job, (f) => this.parse(job.tenant, f), this.options.flowNamespaces),
       ...(job.resumeInputs === undefined ? {} : { resumeInputs: job.resumeInputs }),
       ...(this.options.resume === undefined ? {} : { resume: (id, inputs) => this.options.resume!(job.tenant, id, inputs) }),
       ...(this.options.toggleTrigger === undefined

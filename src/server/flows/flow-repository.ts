@@ -124,6 +124,11 @@ export class FlowRepository {
     return () => this.listeners.delete(listener);
   }
 
+  /** The namespaces that have flows (the KV store's "namespace exists", as Kestra's `NamespaceService`). */
+  namespaces(): Set<string> {
+    return new Set(this.list().map((r) => r.namespace));
+  }
+
   /** Latest revisions of the flows that exist. */
   list(): FlowRecord[] {
     return [...this.entries.values()].flatMap((e) => (e.active === undefined ? [] : [e.active]));

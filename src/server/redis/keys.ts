@@ -10,6 +10,8 @@ export const keys = {
   /** Multiple condition windows (a Flow trigger's preconditions), by flow and condition id. */
   windows: (tenant: string): string => `${PREFIX}:${tenant}:windows`,
   kill: (tenant: string, id: string): string => `${PREFIX}:${tenant}:kill:${id}`,
+  /** The namespaces that have flows, as a JSON list the servers keep current (workers have no flows folder). */
+  flowNamespaces: (tenant: string): string => `${PREFIX}:${tenant}:flow-namespaces`,
   /** A stream of execution state changes, read by servers for Flow triggers (each change once per server group). */
   states: (tenant: string): string => `${PREFIX}:${tenant}:states`,
   /** Every saved execution and log line, for the servers' live views. */

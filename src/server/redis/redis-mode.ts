@@ -6,6 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import type { ExecutionEvents } from '../executions/events.js';
+import type { FlowRepository } from '../flows/flow-repository.js';
 import type { StoredExecution } from '../executions/model.js';
 import type { StartedMode } from '../server.js';
 import type { LogRecord } from '../store/types.js';
@@ -23,6 +24,7 @@ export async function redisMode(o: {
   events: ExecutionEvents;
   log: (line: string) => void;
   workerId: string;
+  flows: FlowRepository;
 }): Promise<StartedMode> {
   const connect = (name: string): Redis => {
     const client = new Redis(o.redisUrl, { maxRetriesPerRequest: null, connectionName: `pebbleflow-server-${name}` });
@@ -43,6 +45,13 @@ export async function redisMode(o: {
   const schedules = new BullSchedules(queue.queue, o.tenant);
   let stopped = false;
   let loop: Promise<void> | undefined;
+  // Workers have no flows folder: the servers (which watch the same one) publish which namespaces
+  // have flows, for the KV store's "namespace exists" (Kestra's NamespaceService).
+  const publishNamespaces = (): void =>
+    void redis
+      .set(keys.flowNamespaces(o.tenant), JSON.stringify([...o.flows.namespaces()].sort()))
+      .catch((e: Error) => o.log(`pebbleflow: publishing flow namespaces: ${e.message}`));
+  let unwatchFlows: (() => void) | undefined;
 
   const consumeStates = async (triggers: TriggerEngine): Promise<void> => {
     const stream = keys.states(o.tenant);
@@ -93,6 +102,8 @@ export async function redisMode(o: {
     schedules,
     async start(triggers, executions) {
       schedules.setSubflows((record) => executions.subflowsOf(record));
+      publishNamespaces();
+      unwatchFlows = o.flows.onChange(publishNamespaces);
       await subscriber.subscribe(keys.events);
       subscriber.on('message', (_channel: string, text: string) => {
         let message: RedisMessage;
@@ -130,6 +141,7 @@ export async function redisMode(o: {
     },
     async close() {
       stopped = true;
+      unwatchFlows?.();
       await queue.close();
       subscriber.disconnect();
       reader.disconnect();

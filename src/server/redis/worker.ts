@@ -71,6 +71,10 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
     env,
     ...(runtime.secretBox === undefined ? {} : { secretBox: runtime.secretBox }),
     killRequested: async (tenant, id) => (await redis.get(keys.kill(tenant, id))) !== null,
+    flowNamespaces: async (tenant) => {
+      const published = await redis.get(keys.flowNamespaces(tenant));
+      return published === null ? undefined : (JSON.parse(published) as string[]);
+    },
     // A Resume task: the servers have the flows, they validate and queue the resume.
     resume: async (tenant, id, inputs) => {
       const message: RedisMessage = { t: 'resume', tenant, id, inputs: { ...inputs } };
