@@ -21,6 +21,7 @@ import { isStorageUri, parseStorageUri } from '../storage/uri.js';
 import { WorkingDir } from '../storage/working-dir.js';
 import { scriptLanguage, type ScriptLanguageSpec } from './languages.js';
 import { runProcess } from './process.js';
+import { preparePythonDependencies, prependPythonPath, type PythonDependencies } from './python-dependencies.js';
 import { writePythonKestraModule } from './python-kestra.js';
 import { parseProtocolLine, type ScriptMetric } from './protocol.js';
 
@@ -35,6 +36,8 @@ export interface ScriptHost {
   /** Renders a template with the task's context plus `extra` variables (`workingDir`, `outputDir`…). */
   render(template: string, extra: Readonly<Record<string, unknown>>): Promise<string>;
   log(level: LogLevel, message: string): void;
+  /** The task's type, as the flow names it (the Python dependency cache is per type, as Kestra's). */
+  readonly taskType?: string;
   /** The environment the child process inherits (default: this process's, without `SECRET_*`). */
   readonly baseEnv?: Readonly<Record<string, string | undefined>>;
 }
@@ -424,14 +427,16 @@ async function runIn(
     const content = await replaceInternalStorage(host, wd, script, cache);
     commands = await scriptCommand(kind.language, wd, content, env, props, host, extra);
   }
-  let python: string[] = [];
+  let python: readonly string[] = [];
+  let dependencies: PythonDependencies | undefined;
   if (pythonDir !== undefined) {
     env['PYTHONUNBUFFERED'] = 'true';
     env['PIP_ROOT_USER_ACTION'] = 'ignore';
     env['PIP_DISABLE_PIP_VERSION_CHECK'] = '1';
     // Last on the path: the user's PYTHONPATH and an installed `kestra` package come first.
     appendPath(env, 'PYTHONPATH', await writePythonKestraModule(pythonDir));
-    python = await pythonDependencies(host, props, pythonDir, env, extra);
+    dependencies = await pythonDependencies(host, props, pythonDir, env, extra);
+    python = dependencies.commands;
   }
   const spec = scriptLanguage(kind.language);
   const userBefore = await listProp(host, props, 'beforeCommands', extra);
@@ -465,7 +470,8 @@ async function runIn(
       throw missingProgram(spec, kind.mode, interpreter[0]);
     throw e;
   }
-  const { exitCode, vars, metrics, stdOutLineCount: stdOut, stdErrLineCount: stdErr } = run;
+  const { exitCode, vars, stdOutLineCount: stdOut, stdErrLineCount: stdErr } = run;
+  const metrics = [...(dependencies?.metrics ?? []), ...run.metrics];
   // 127 is the shell's "command not found": when the language's program is not on the PATH, say so.
   if (exitCode === 127 && spec.program !== undefined && (await resolveProgram(spec, env)) === undefined)
     throw missingProgram(spec, kind.mode, spec.program);
@@ -483,6 +489,8 @@ async function runIn(
     stdErrLineCount: stdErr,
   };
   if (exitCode !== 0) throw new ScriptFailedError(`Command failed with exit code ${exitCode}`, result);
+  // Kestra's Script/Commands upload the dependency cache once the run succeeded.
+  if (dependencies !== undefined) metrics.push(...(await dependencies.afterSuccess()));
   return result;
 }
 
@@ -598,38 +606,24 @@ async function scriptCommand(
   return [`if [ -n "$VIRTUAL_ENV" ]; then "$VIRTUAL_ENV/bin/python" "${file}"; else "${python}" "${file}"; fi`];
 }
 
-/** Python `dependencies`: installed with pip into a folder of the run's Python folder, first on PYTHONPATH. */
+/** Python `dependencies` (see python-dependencies.ts): pip into a folder of the run's Python folder, first on PYTHONPATH. */
 async function pythonDependencies(
   host: ScriptHost,
   props: Record<string, unknown>,
   pythonDir: string,
   env: Record<string, string>,
   extra: Readonly<Record<string, unknown>>,
-): Promise<string[]> {
-  const deps = await listProp(host, props, 'dependencies', extra);
-  if (deps === undefined || deps.length === 0) return [];
+): Promise<PythonDependencies> {
+  const dependencies = (await listProp(host, props, 'dependencies', extra)) ?? [];
   const target = join(pythonDir, 'packages');
-  env['PYTHONPATH'] = env['PYTHONPATH'] === undefined || env['PYTHONPATH'] === '' ? target : `${target}${delimiter}${env['PYTHONPATH']}`;
-  const python = (await onPath('python3', env)) ? 'python3' : 'python';
-  const install = (list: readonly string[]): string =>
-    `${python} -m pip install --quiet --disable-pip-version-check --target '${target}' ${list.map((d) => `'${d.replace(/'/g, "'\\''")}'`).join(' ')}`;
-  // `kestra` is only there for `from kestra import Kestra`, which the stand-in answers: where pip cannot
-  // get it (no network, a private index without it), the script still runs, with a warning.
-  const kestra = deps.filter((d) => KESTRA_REQUIREMENT.test(d.trim()));
-  const others = deps.filter((d) => !KESTRA_REQUIREMENT.test(d.trim()));
-  const warning = JSON.stringify({
-    logs: [
-      {
-        level: 'WARN',
-        message: "pip could not install 'kestra': pebbleflow's stand-in serves `from kestra import Kestra` (outputs, metrics, logger)",
-      },
-    ],
+  if (dependencies.length > 0) prependPythonPath(env, target);
+  return preparePythonDependencies(host, {
+    dependencies,
+    cacheEnabled: await boolProp(host, props, 'dependencyCacheEnabled', true, extra),
+    pythonVersion: await stringProp(host, props, 'pythonVersion', extra),
+    taskType: host.taskType ?? 'io.kestra.plugin.scripts.python.Script',
+    python: (await onPath('python3', env)) ? 'python3' : 'python',
+    env,
+    target,
   });
-  return [
-    ...(others.length === 0 ? [] : [install(others)]),
-    ...(kestra.length === 0 ? [] : [`${install(kestra)} || echo '::${warning.replace(/'/g, "'\\''")}::'`]),
-  ];
 }
-
-/** A requirement on the `kestra` package itself (`kestra`, `kestra==0.6.0`, `kestra>=0.5`…). */
-const KESTRA_REQUIREMENT = /^kestra(?:\s*(?:[<>=!~].*|\[.*))?$/i;

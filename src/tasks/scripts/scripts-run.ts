@@ -21,6 +21,7 @@ export function scriptHost(ctx: TaskRunContext): ScriptHost {
     storage: ctx.storage,
     ...(wd === undefined ? {} : { workingDir: wd }),
     signal: ctx.signal,
+    taskType: ctx.task.type,
     render: (template, extra) => ctx.render(template, extra),
     log: (level, message) => ctx.log(level, message),
   };

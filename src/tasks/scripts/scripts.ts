@@ -54,10 +54,19 @@ export const EXEC_PROPERTIES: Readonly<Record<string, PropertyDefinition>> = {
 };
 
 const PYTHON_PROPERTIES: Readonly<Record<string, PropertyDefinition>> = {
-  dependencies: scriptProperty(stringList, 'Installed with pip before the run, into a temporary folder of the task first on PYTHONPATH.'),
-  pythonVersion: scriptProperty({ type: 'string' }, 'Accepted; the local python3 is used.'),
+  dependencies: scriptProperty(
+    stringList,
+    'Installed with pip before the run, into a temporary folder of the task first on PYTHONPATH (cached in the storage, see dependencyCacheEnabled).',
+  ),
+  pythonVersion: scriptProperty(
+    { type: 'string' },
+    'The version in the dependency cache key (default: the local python3 --version); the local python3 runs.',
+  ),
   packageManager: scriptProperty({ enum: ['PIP', 'UV'] }, 'Accepted; pip is used.'),
-  dependencyCacheEnabled: scriptProperty(flag, 'Accepted; not cached locally.'),
+  dependencyCacheEnabled: scriptProperty(
+    flag,
+    'Default true: the installed dependencies are kept in the storage after a successful run and unpacked by the next run with the same requirements.',
+  ),
   uvAutoInstallEnabled: scriptProperty(flag, 'Accepted; not used.'),
 };
 
