@@ -66,6 +66,11 @@ export function concurrencyKey(r: Pick<ConcurrencyRequest, 'tenant' | 'namespace
   return `${r.tenant}\u0000${r.namespace}\u0000${r.flowId}`;
 }
 
+/** Read through a call: TypeScript would keep a narrowing from before a callback that may abort. */
+function aborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
 interface Waiter {
   readonly limit: number;
   readonly grant: () => void;
@@ -100,6 +105,8 @@ export class InProcessConcurrencyLimiter implements ConcurrencyLimiter {
     if (!request.queue || request.signal?.aborted === true)
       return { granted: false, running: s.count, aborted: request.signal?.aborted === true };
     request.onQueued?.(s.count);
+    // onQueued may have aborted (a kill seen as the state changed).
+    if (aborted(request.signal)) return { granted: false, running: s.count, aborted: true };
     return new Promise<ConcurrencyGrant>((resolve) => {
       const onAbort = (): void => {
         const at = s.waiting.indexOf(waiter);
