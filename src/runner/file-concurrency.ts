@@ -312,7 +312,8 @@ export class FileConcurrencyLimiter implements ConcurrencyLimiter {
       const m = LANE.exec(n);
       if (m !== null) {
         if (m[3] !== undefined) released.add(`${m[1]}-${m[2]}`);
-        else newest.set(Number(m[1]), Math.max(newest.get(Number(m[1])) ?? -1, Number(m[2])));
+        // A marker counts as its generation: a claim never reuses a released generation's name.
+        newest.set(Number(m[1]), Math.max(newest.get(Number(m[1])) ?? -1, Number(m[2])));
       } else if (TICKET.test(n)) tickets.push(n);
       else if (TMP.test(n)) tmps.push(n);
     }
