@@ -83,6 +83,10 @@ export { runFlow, runExecution, resumeExecution, restartExecution, createFlowEng
 export type { FlowEngineSetup, RunResult, ContinueOptions } from './runner/runner.js';
 export { MemoryExecutionStore, FileExecutionStore } from './runner/store.js';
 export type { ExecutionStore, ExecutionChange, StoredExecution } from './runner/store.js';
+export { InProcessConcurrencyLimiter } from './runner/concurrency.js';
+export type { ConcurrencyLimiter, ConcurrencyRequest, ConcurrencyGrant } from './runner/concurrency.js';
+export { FileConcurrencyLimiter } from './runner/file-concurrency.js';
+export type { FileConcurrencyOptions } from './runner/file-concurrency.js';
 export { DirectoryFlowRepository, MemoryFlowRepository } from './flow/repository.js';
 export type { FlowRepository } from './flow/repository.js';
 export type { Execution, TaskRun, TaskRunAttempt, State, StateHistory, StateType, Label, ExecutionTrigger } from './flow/execution.js';

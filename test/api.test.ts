@@ -9,7 +9,9 @@ test('the root exports exactly what an embedder needs', () => {
   expect(Object.keys(api).sort()).toEqual([
     'CORE_TASKS',
     'DirectoryFlowRepository',
+    'FileConcurrencyLimiter',
     'FileExecutionStore',
+    'InProcessConcurrencyLimiter',
     'JDouble',
     'MemoryExecutionStore',
     'MemoryFlowRepository',

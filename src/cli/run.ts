@@ -11,6 +11,7 @@ import { readSourceFile } from '../yaml-check/index.js';
 import { DirectoryFlowRepository } from '../flow/repository.js';
 import { ExecutionStoreError, FileExecutionStore } from '../runner/store.js';
 import { resumeExecution, runExecution, type RunResult } from '../runner/runner.js';
+import { FileConcurrencyLimiter } from '../runner/file-concurrency.js';
 import type { RunEvent, RunFlowOptions, RunReport, TaskRunReport } from '../runner/types.js';
 import type { Flow, TaskNode } from '../flow/model.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, flag, list, parse, str, UsageError, type CliIO, type ParsedArgs } from './io.js';
@@ -34,6 +35,14 @@ const RUN_OPTIONS = {
 /** Where executions are kept: `.pebbleflow/executions/` next to the config, else in the working folder. */
 export function executionsDir(io: CliIO, config: string | undefined): string {
   return join(config === undefined ? io.cwd : dirname(config), '.pebbleflow', 'executions');
+}
+
+/**
+ * Flow `concurrency` slots, in the data folder beside the executions: every run using the folder
+ * counts the others, as Kestra's executor counts the executions of a flow.
+ */
+function concurrencyLimiter(executions: string): FileConcurrencyLimiter {
+  return new FileConcurrencyLimiter(join(dirname(executions), 'concurrency'));
 }
 
 /** The executions this folder keeps, for tasks that report on one by id (SlackExecution's executionId…). */
@@ -127,6 +136,7 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
       env: io.env,
       registry,
       executions: keptExecutions(executionsDir(io, config)),
+      concurrencyLimiter: concurrencyLimiter(executionsDir(io, config)),
       flows: new DirectoryFlowRepository(flowsDir, { registry }),
       ...(config === undefined ? {} : { config }),
       ...(tenant === undefined ? {} : { tenant }),
@@ -189,6 +199,7 @@ export async function resumeCommand(args: readonly string[], io: CliIO): Promise
       env: io.env,
       registry,
       executions: keptExecutions(dir),
+      concurrencyLimiter: concurrencyLimiter(dir),
       ...(flowsDir === undefined ? {} : { flows: new DirectoryFlowRepository(resolve(io.cwd, flowsDir), { registry }) }),
       ...(config === undefined ? {} : { config }),
       ...(tenant === undefined ? {} : { tenant }),

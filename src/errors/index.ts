@@ -33,6 +33,8 @@ export type { FlowDisabledErrorCode } from '../runner/types.js';
 export { ExecutionStateError } from '../runner/runner.js';
 export type { ExecutionStateErrorCode } from '../runner/runner.js';
 export { ExecutionStoreError } from '../runner/store.js';
+export { ConcurrencyError } from '../runner/concurrency.js';
+export type { ConcurrencyErrorCode } from '../runner/concurrency.js';
 export type { ExecutionStoreErrorCode } from '../runner/store.js';
 export { StorageError } from '../storage/errors.js';
 export type { StorageErrorCode } from '../storage/errors.js';

@@ -23,6 +23,7 @@ import { pluginRegistry } from '../plugins/load-plugins.js';
 import { defaultTaskRegistry } from '../tasks/registry.js';
 import { TaskError } from '../tasks/types.js';
 import { clonePlain } from './context.js';
+import { processConcurrencyLimiter } from './concurrency.js';
 import { ExecutionRun, findTask, sleep } from './execution-run.js';
 import { ExecutionFiles } from './files.js';
 import { runnerExtension } from './functions.js';
@@ -480,11 +481,11 @@ async function executeOne(
     // Kestra creates the execution FAILED: no task runs, no concurrency slot taken.
     run.setState('FAILED');
   } else {
-    const slot = await acquireConcurrency(flow, tenant, run);
+    const slot = await acquireConcurrency(flow, tenant, run, options);
     try {
       if (slot !== 'refused') await run.run();
     } finally {
-      if (slot === 'acquired') releaseConcurrency(flow, tenant);
+      if (typeof slot === 'function') await slot();
     }
   }
   await Promise.allSettled(background);
@@ -561,46 +562,48 @@ function buildReport(run: ExecutionRun, tenant: string): RunReport {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Flow concurrency: enforced between the runs of one process.
+// Flow concurrency: Kestra's ExecutorService.checkConcurrencyLimit, over the options' limiter
+// (default: the runs of this process; the CLI's counts every process sharing its data folder).
 // ---------------------------------------------------------------------------------------------
 
-const running = new Map<string, { count: number; queue: (() => void)[] }>();
-
-async function acquireConcurrency(flow: Flow, tenant: string, run: ExecutionRun): Promise<'acquired' | 'none' | 'refused'> {
+/** A slot's release, or what to do without one: run anyway (no limit) or not at all (the execution ended). */
+async function acquireConcurrency(
+  flow: Flow,
+  tenant: string,
+  run: ExecutionRun,
+  options: RunFlowOptions,
+): Promise<(() => Promise<void>) | 'none' | 'refused'> {
   const limit = flow.concurrency;
   if (limit === undefined) return 'none';
-  const key = `${tenant}\u0000${flow.namespace}\u0000${flow.id}`;
-  let slot = running.get(key);
-  if (slot === undefined) running.set(key, (slot = { count: 0, queue: [] }));
-  if (slot.count < limit.limit) {
-    slot.count++;
-    return 'acquired';
-  }
-  switch (limit.behavior) {
-    case 'CANCEL':
-      run.setState('CANCELLED');
-      return 'refused';
-    case 'FAIL':
-      run.logExecution('ERROR', 'Flow is FAILED due to concurrency limit exceeded');
-      run.setState('FAILED');
-      return 'refused';
-    case 'QUEUE': {
-      run.logExecution('INFO', `Flow is queued due to concurrency limit exceeded, ${slot.count} running(s)`);
+  const limiter = options.concurrencyLimiter ?? processConcurrencyLimiter;
+  const grant = await limiter.acquire({
+    tenant,
+    namespace: flow.namespace,
+    flowId: flow.id,
+    executionId: run.execution.id,
+    limit: limit.limit,
+    queue: limit.behavior === 'QUEUE',
+    // Kestra checks the limit for CREATED executions only: a resumed or restarted one still counts.
+    force: run.execution.state.current !== 'CREATED',
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    onQueued: (running) => {
+      run.logExecution('INFO', `Flow is queued due to concurrency limit exceeded, ${running} running(s)`);
       run.setState('QUEUED');
-      const s = slot;
-      await new Promise<void>((resolve) => s.queue.push(resolve));
-      return 'acquired';
-    }
+    },
+  });
+  if (grant.granted) return () => grant.release();
+  if (grant.aborted) {
+    // Killed while QUEUED: it never ran.
+    run.setState('KILLED');
+    return 'refused';
   }
-}
-
-function releaseConcurrency(flow: Flow, tenant: string): void {
-  const key = `${tenant}\u0000${flow.namespace}\u0000${flow.id}`;
-  const slot = running.get(key);
-  if (slot === undefined) return;
-  const next = slot.queue.shift();
-  if (next !== undefined) next();
-  else if (--slot.count <= 0) running.delete(key);
+  // Refused (a QUEUE request only ends refused when aborted).
+  if (limit.behavior === 'CANCEL') run.setState('CANCELLED');
+  else {
+    run.logExecution('ERROR', 'Flow is FAILED due to concurrency limit exceeded');
+    run.setState('FAILED');
+  }
+  return 'refused';
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import type { TriggerToggleRequest, TriggerToggleResult } from '../tasks/definit
 import type { TaskRegistry } from '../tasks/registry.js';
 import type { FetchLike } from '../tasks/types.js';
 import type { ExecutionStore } from './store.js';
+import type { ConcurrencyLimiter } from './concurrency.js';
 
 /** An execution's state (Kestra's `State.Type`): SUCCESS, WARNING, FAILED, KILLED, PAUSED… */
 export type ExecutionState = StateType;
@@ -167,6 +168,11 @@ export interface RunFlowOptions {
    * (a server that schedules the resume itself). Default false.
    */
   readonly suspendTimedPauses?: boolean;
+  /**
+   * Who counts the flow `concurrency` slots (default: the runs of this process); `pebbleflow run`
+   * passes a `FileConcurrencyLimiter` over its data folder, shared by every process using it.
+   */
+  readonly concurrencyLimiter?: ConcurrencyLimiter;
 }
 
 export type FlowDisabledErrorCode = 'FLOW_DISABLED';

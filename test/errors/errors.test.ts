@@ -39,6 +39,10 @@ const samples: [string, errors.PebbleflowError][] = [
   ['CronError', new errors.CronError('Failed to parse cron expression. Value 61 not in range [0, 59]')],
   ['ServerStartError', new errors.ServerStartError('SERVER_CONFIG', 'server settings: secret not found', { cause })],
   ['DataFolderBusyError', new errors.DataFolderBusyError('/tmp/data', 4242)],
+  [
+    'ConcurrencyError',
+    new errors.ConcurrencyError('/tmp/data/concurrency/main/ns/f', "Cannot count the flow's concurrency slots", { cause }),
+  ],
   ['SecretInputError', new errors.SecretInputError('An encrypted SECRET input is damaged')],
   ['FlowRepositoryError', new errors.FlowRepositoryError('FLOW_NOT_FOUND', 'Flow company.team.f not found')],
   ['PluginError', new errors.PluginError('PLUGIN_LOAD_FAILED', './plugin', 'importing failed', { cause })],
@@ -87,6 +91,7 @@ describe('the error family', () => {
   test('`pebbleflow/errors` and the `errors` namespace are the same module', () => {
     expect(Object.keys(subpath).sort()).toEqual(Object.keys(errors).sort());
     expect(Object.keys(errors).sort()).toEqual([
+      'ConcurrencyError',
       'ConfigError',
       'CredentialError',
       'CronError',

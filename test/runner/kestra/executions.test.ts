@@ -283,4 +283,20 @@ describe('FlowConcurrencyCaseTest (runs of one process)', () => {
     expect(second.report.state).toBe('SUCCESS');
     expect(second.execution.state.histories.map((h) => h.state).slice(0, 3)).toEqual(['CREATED', 'QUEUED', 'RUNNING']);
   });
+
+  test('a QUEUED execution killed ends KILLED without running (it used to wait for its slot regardless)', async () => {
+    const first1 = await startAndWaitRunning('flow-concurrency-queue.yml');
+    const controller = new AbortController();
+    const second = runExecution(loadKestraFlow('flow-concurrency-queue.yml'), {
+      env: {},
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'execution-state' && e.state === 'QUEUED') controller.abort();
+      },
+    });
+    const killed = (await second).execution;
+    expect(killed.state.histories.map((h) => h.state)).toEqual(['CREATED', 'QUEUED', 'KILLED']);
+    expect(killed.taskRunList).toEqual([]);
+    expect((await first1.result).report.state).toBe('SUCCESS');
+  });
 });
