@@ -31,6 +31,7 @@ import {
   type SubflowRequest,
   type TriggerToggleRequest,
   type TriggerToggleResult,
+  type PreparedSubflow,
   type SubflowResult,
   type TaskDefinition,
   type TaskRunContext,
@@ -131,10 +132,11 @@ export interface ExecutionRunParams {
   readonly resumeInputs?: Readonly<Record<string, unknown>>;
   /** Unmasked outputs of earlier task runs (a resumed execution only has the masked ones). */
   readonly logs: LogEntry[];
-  readonly startSubflow: (
+  /** Creates a child execution (not started: see PreparedSubflow). */
+  readonly prepareSubflow: (
     request: SubflowRequest,
     parent: { execution: Execution; taskRun: TaskRun; signal: AbortSignal },
-  ) => Promise<SubflowResult>;
+  ) => Promise<PreparedSubflow>;
   /** The execution's storage and KV store. */
   readonly files: ExecutionFiles;
 }
@@ -1126,7 +1128,7 @@ export class ExecutionRun {
     runChildren: (frame, plan, signal) => this.#runChildren(frame, plan, signal),
     control: () => (this.#controlApi ??= this.#control()),
     pause: (frame, request, signal, resumed) => this.#pause(frame, request, signal, resumed),
-    startSubflow: (request, link) => this.#p.startSubflow(request, link),
+    prepareSubflow: (request, link) => this.#p.prepareSubflow(request, link),
     restartChildren: (frame) => this.#restartChildren(frame),
     executions: () => this.#p.options.executions,
     triggers: () => this.#p.options.triggers,
@@ -1566,7 +1568,7 @@ interface RunInternals {
   runChildren(frame: Frame, plan: ChildrenPlan, signal: AbortSignal): Promise<StateType>;
   control(): ExecutionControl;
   pause(frame: Frame, request: PauseRequest, signal: AbortSignal, resumed: boolean): Promise<PauseOutcome>;
-  startSubflow(request: SubflowRequest, link: { execution: Execution; taskRun: TaskRun; signal: AbortSignal }): Promise<SubflowResult>;
+  prepareSubflow(request: SubflowRequest, link: { execution: Execution; taskRun: TaskRun; signal: AbortSignal }): Promise<PreparedSubflow>;
   restartChildren(frame: Frame): void;
   executions(): RunFlowOptions['executions'];
   triggers(): RunFlowOptions['triggers'];
@@ -1702,8 +1704,12 @@ class RunTaskContext implements TaskRunContext {
     return this.#run.pause(this.#frame, request, this.signal, resumed);
   }
 
-  runSubflow(request: SubflowRequest): Promise<SubflowResult> {
-    return this.#run.startSubflow(request, { execution: this.#run.execution(), taskRun: this.#frame.taskRun, signal: this.signal });
+  async runSubflow(request: SubflowRequest): Promise<SubflowResult> {
+    return (await this.prepareSubflow(request)).start();
+  }
+
+  prepareSubflow(request: SubflowRequest): Promise<PreparedSubflow> {
+    return this.#run.prepareSubflow(request, { execution: this.#run.execution(), taskRun: this.#frame.taskRun, signal: this.signal });
   }
 
   restartChildren(): void {

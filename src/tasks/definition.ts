@@ -255,6 +255,19 @@ export interface SubflowResult {
   readonly outputsError?: string;
 }
 
+/**
+ * A child execution created (its flow found, its inputs read and validated) but not started yet:
+ * a task that starts several (ForEachItem) creates them all first, as Kestra's executor does, so
+ * one that cannot be created starts none.
+ */
+export interface PreparedSubflow {
+  readonly executionId: string;
+  /** Starts it: resolves as `runSubflow` does. */
+  start(): Promise<SubflowResult>;
+  /** Drops it unstarted: nothing of it is stored. */
+  discard(): Promise<void>;
+}
+
 export interface TaskRunContext {
   /** The task as loaded: properties unrendered, plugin defaults applied, children as task nodes. */
   readonly task: TaskNode;
@@ -315,6 +328,8 @@ export interface TaskRunContext {
   pause(request: PauseRequest): Promise<PauseOutcome>;
   /** Starts a child flow found by namespace and id (Subflow). */
   runSubflow(request: SubflowRequest): Promise<SubflowResult>;
+  /** Creates a child execution without starting it; throws as `runSubflow` would when it cannot be created. */
+  prepareSubflow(request: SubflowRequest): Promise<PreparedSubflow>;
   /** Removes this task run's children from the execution and counts one more iteration (WaitFor's loop). */
   restartChildren(): void;
   /** Resumes a paused execution (Resume): fails when the run has no way to reach executions (`RunFlowOptions.executions`). */

@@ -259,3 +259,39 @@ tasks:
     expect(children(execution)).toHaveLength(0);
   });
 });
+
+// Kestra's ForEachItem.ForEachItemExecutable.createSubflowExecutions and ExecutorService.handleExecutableTask:
+// every batch's execution is created (inputs read and validated) before any is emitted, and an
+// exception fails the task run with no subflow execution.
+describe('ForEachItem: every subflow is created before any starts', () => {
+  const INVALID_SECOND = `{ items: "{{ taskrun.items }}", n: "{{ taskrun.iteration == 2 ? 'x' : taskrun.iteration }}" }`;
+
+  test.each([['wait: true'], ['wait: false']])('an invalid input in one batch fails the task run; no subflow starts (%s)', async (each) => {
+    const { report, execution } = await runEach('a\nb\nc\n', each, { inputs: INVALID_SECOND });
+    expect(report.state).toBe('FAILED');
+    expect(report.taskRuns.map((t) => [t.taskId, t.state])).toEqual([
+      ['each', 'FAILED'],
+      ['each_split', 'SUCCESS'],
+      ['each_items', 'FAILED'],
+    ]);
+    expect(report.logs.filter((l) => l.level === 'ERROR').map((l) => [l.taskId, l.message])).toEqual([
+      ['each_items', expect.stringMatching(/^n: Invalid input for `n`, .*, but received `x`$/)],
+    ]);
+    expect(children(execution)).toHaveLength(0);
+    expect(taskRun(report, 'each_items').outputs).toEqual({});
+  });
+
+  test("a Subflow's invalid input gives the same message (both read it with ExecutableUtils.subflowExecution)", async () => {
+    const source = `id: sub
+namespace: company.team
+tasks:
+  - { id: sub, type: io.kestra.plugin.core.flow.Subflow, namespace: company.team, flowId: child, inputs: { items: a, n: x } }
+`;
+    const { report, execution } = await runExecution(parseFlow(source), { env: {}, flows, store, storage: join(dir, 'storage') });
+    expect(report.state).toBe('FAILED');
+    expect(report.logs.filter((l) => l.level === 'ERROR').map((l) => [l.taskId, l.message])).toEqual([
+      ['sub', expect.stringMatching(/^n: Invalid input for `n`, .*, but received `x`$/)],
+    ]);
+    expect(children(execution)).toHaveLength(0);
+  });
+});

@@ -193,7 +193,7 @@ const executableDefinition = defineTask({
       if (previous !== current) iterations[previous] = (iterations[previous] ?? numberOfBatches) - 1;
       ctx.setOutputs({ numberOfBatches, iterations: { ...iterations } });
     };
-    const request = (i: number): Parameters<TaskRunContext['runSubflow']>[0] => ({
+    const request = (i: number): Parameters<TaskRunContext['prepareSubflow']>[0] => ({
       namespace,
       flowId,
       ...(revision === undefined ? {} : { revision }),
@@ -202,20 +202,30 @@ const executableDefinition = defineTask({
       wait,
       ...(scheduleDate === undefined ? {} : { scheduleDate }),
       triggerType: EXECUTABLE_TYPE,
-      // A waited subflow execution is counted RUNNING once created, as Kestra's executor reports it.
-      ...(wait ? { onCreated: () => count('RUNNING', 'CREATED') } : {}),
     });
+
+    // Every batch's execution is created (flow found, inputs validated) before any starts, as Kestra's
+    // createSubflowExecutions: the first batch that cannot be created fails the task run, none starts.
+    const prepared = await Promise.allSettled(splits.map((_, i) => ctx.prepareSubflow(request(i))));
+    const unprepared = prepared.find((p): p is PromiseRejectedResult => p.status === 'rejected');
+    const children = prepared.flatMap((p) => (p.status === 'fulfilled' ? [p.value] : []));
+    if (unprepared !== undefined) {
+      await Promise.all(children.map((child) => child.discard()));
+      throw unprepared.reason;
+    }
 
     if (!wait) {
       // Not waited for: each batch counts SUCCESS as soon as its execution is started.
-      for (let i = 0; i < numberOfBatches; i++) {
-        await ctx.runSubflow(request(i));
+      for (const child of children) {
+        await child.start();
         count('SUCCESS', 'RUNNING');
       }
     } else {
+      // A waited subflow execution is counted RUNNING once they are all created, as Kestra's executor reports it.
+      for (let i = 0; i < numberOfBatches; i++) count('RUNNING', 'CREATED');
       const settled = await Promise.allSettled(
-        splits.map(async (_, i) => {
-          const result: SubflowResult = await ctx.runSubflow(request(i));
+        children.map(async (child, i) => {
+          const result: SubflowResult = await child.start();
           // The subflow's flow outputs go to <task run>/<iteration>/outputs.ion, for <id>_merge.
           if (result.outputs !== undefined) await ctx.storage.putData(`${toIonLine(result.outputs)}\n`, `${i + 1}/outputs.ion`);
           count(result.state, 'RUNNING');
