@@ -486,7 +486,17 @@ async function executeOne(
     const result = await childRun;
     let outputs = result.rawOutputs;
     let outputsError: string | undefined;
-    if (outputs === undefined && child.outputs.length === 0 && request.outputs !== undefined) {
+    if (request.renderFlowOutputs === true) {
+      outputs = undefined;
+      if (child.outputs.length > 0 && result.execution.state.current !== 'PAUSED') {
+        try {
+          const declared = Object.fromEntries(child.outputs.map((o) => [o.id, o.value]));
+          outputs = (await result.renderFlowValue(declared)) as Record<string, unknown>;
+        } catch (e) {
+          outputsError = e instanceof Error ? e.message : String(e);
+        }
+      }
+    } else if (outputs === undefined && child.outputs.length === 0 && request.outputs !== undefined) {
       try {
         outputs = (await result.renderFlowValue(request.outputs)) as Record<string, unknown>;
       } catch (e) {

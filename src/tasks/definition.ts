@@ -241,6 +241,12 @@ export interface SubflowRequest {
    * no `outputs:` (Subflow's deprecated `outputs` property).
    */
   readonly outputs?: Readonly<Record<string, unknown>>;
+  /**
+   * With `wait`: `outputs` is the child flow's declared `outputs:` values rendered in its ended
+   * context, untyped, whatever state it ended in but PAUSED (ForEachItem's
+   * `createSubflowExecutionResult`); a render that fails gives `outputsError`.
+   */
+  readonly renderFlowOutputs?: boolean;
 }
 
 export interface SubflowResult {

@@ -44,9 +44,31 @@ tasks:
   - { id: fail, type: io.kestra.plugin.core.execution.Fail }
 `;
 
+// A failed subflow whose flow outputs still render (its INT output `n` would not type: it fails the
+// subflow, yet ForEachItem renders it untyped), and one whose outputs cannot render.
+const FAILS_WITH_OUTPUTS = `id: failsWithOutputs
+namespace: company.team
+inputs:
+  - { id: items, type: STRING }
+tasks:
+  - { id: fail, type: io.kestra.plugin.core.execution.Fail }
+outputs:
+  - { id: value, type: STRING, value: "{{ read(inputs.items) }}" }
+  - { id: n, type: INT, value: "not a number" }
+`;
+const BAD_OUTPUTS = `id: badOutputs
+namespace: company.team
+inputs:
+  - { id: items, type: STRING }
+tasks:
+  - { id: fail, type: io.kestra.plugin.core.execution.Fail }
+outputs:
+  - { id: value, type: STRING, value: "{{ outputs.nope.value }}" }
+`;
+
 let dir: string;
 const store = new MemoryExecutionStore();
-const flows = new MemoryFlowRepository([CHILD, PAUSED, FAILS].map((source) => parseFlow(source)));
+const flows = new MemoryFlowRepository([CHILD, PAUSED, FAILS, FAILS_WITH_OUTPUTS, BAD_OUTPUTS].map((source) => parseFlow(source)));
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pf-foreachitem-'));
@@ -293,5 +315,40 @@ tasks:
       ['sub', expect.stringMatching(/^n: Invalid input for `n`, .*, but received `x`$/)],
     ]);
     expect(children(execution)).toHaveLength(0);
+  });
+});
+
+// Kestra's ForEachItemExecutable.createSubflowExecutionResult: once a waited subflow execution is
+// terminated, whatever its state, the subflow's flow `outputs` are rendered (not typed) and written
+// for the merge; a render that fails logs a warning and counts the batch FAILED.
+describe('ForEachItem: the subflows outputs', () => {
+  test('rendered untyped', async () => {
+    const { report } = await runEach('a\n', 'wait: true');
+    const merged = parseIon(await read(taskRun(report, 'each_merge').outputs.subflowOutputs as string));
+    expect(merged).toEqual([{ value: 'a\n', n: '1' }]);
+  });
+
+  test('rendered for a failed subflow too', async () => {
+    const { report, execution } = await runEach('a\nb\n', 'transmitFailed: false', {
+      flowId: 'failsWithOutputs',
+      inputs: '{ items: "{{ taskrun.items }}" }',
+    });
+    expect(children(execution).map((c) => c.state.current)).toEqual(['FAILED', 'FAILED']);
+    expect(report.state).toBe('SUCCESS');
+    expect(taskRun(report, 'each_items').outputs).toMatchObject({ iterations: { CREATED: 0, RUNNING: 0, FAILED: 2 } });
+    const merged = parseIon(await read(taskRun(report, 'each_merge').outputs.subflowOutputs as string));
+    expect(merged).toEqual([
+      { value: 'a\n', n: 'not a number' },
+      { value: 'b\n', n: 'not a number' },
+    ]);
+  });
+
+  test('outputs that cannot be rendered: a warning, the batch counts FAILED, nothing to merge', async () => {
+    const { report } = await runEach('a\n', 'transmitFailed: false', { flowId: 'badOutputs', inputs: '{ items: "{{ taskrun.items }}" }' });
+    expect(report.logs.filter((l) => l.level === 'WARN').map((l) => [l.taskId, l.message])).toEqual([
+      ['each_items', expect.stringMatching(/^Failed to extract outputs with the error: '.*nope/)],
+    ]);
+    expect(taskRun(report, 'each_items').outputs).toMatchObject({ iterations: { CREATED: 0, RUNNING: 0, FAILED: 1 } });
+    expect(taskRun(report, 'each_merge').outputs).toEqual({});
   });
 });

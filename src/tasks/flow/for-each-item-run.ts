@@ -202,6 +202,8 @@ const executableDefinition = defineTask({
       wait,
       ...(scheduleDate === undefined ? {} : { scheduleDate }),
       triggerType: EXECUTABLE_TYPE,
+      // ForEachItem renders the child flow's outputs whatever its end state, untyped.
+      ...(wait ? { renderFlowOutputs: true } : {}),
     });
 
     // Every batch's execution is created (flow found, inputs validated) before any starts, as Kestra's
@@ -226,6 +228,13 @@ const executableDefinition = defineTask({
       const settled = await Promise.allSettled(
         children.map(async (child, i) => {
           const result: SubflowResult = await child.start();
+          if (result.outputsError !== undefined) {
+            // Kestra's createSubflowExecutionResult: the outputs that cannot be rendered fail this
+            // batch (counted FAILED instead of the child's state, which it leaves behind).
+            ctx.log('WARN', `Failed to extract outputs with the error: '${result.outputsError}'`);
+            count('FAILED', result.state === 'FAILED' ? 'RUNNING' : result.state);
+            return;
+          }
           // The subflow's flow outputs go to <task run>/<iteration>/outputs.ion, for <id>_merge.
           if (result.outputs !== undefined) await ctx.storage.putData(`${toIonLine(result.outputs)}\n`, `${i + 1}/outputs.ion`);
           count(result.state, 'RUNNING');
@@ -260,6 +269,8 @@ const mergeDefinition = defineTask({
     }
     // The subflows declare no outputs (or were not waited for): no outputs.
     if (files.length === 0) return {};
+    // Kestra concatenates them in its storage's listing order, for its local storage Files.list's
+    // (the filesystem's directory order: none a flow can rely on); here batch order.
     files.sort((a, b) => a.iteration - b.iteration);
     const storage = ctx.storage;
     async function* concatenated(): AsyncGenerator<Uint8Array> {
