@@ -212,7 +212,7 @@ export class ExecutionRun {
       byId.set(taskRun.id, taskRun);
       this.#index.set(indexKey(taskRun.parentTaskRunId, taskRun.taskId, taskRun.value), taskRun);
       placeState(this.#tasks, taskRun, taskRun.state.current);
-      if (Object.keys(taskRun.outputs).length > 0) {
+      if (taskRun.outputs !== undefined && Object.keys(taskRun.outputs).length > 0) {
         placeOutputs(this.#outputs, taskRun.taskId, parentValuesOf(taskRun, byId), taskRun.value, taskRun.outputs);
         if (holdsEncrypted(taskRun.outputs)) this.#encryptedOutputs = true;
       }
@@ -805,7 +805,8 @@ export class ExecutionRun {
     try {
       // A flowable is awaited, not raced: its children end (killed if need be) before it does.
       const result = await def.run(this.#context(frame, 0, frame.signal, wasPaused));
-      if (result?.outputs !== undefined) this.#setOutputs(frame, result.outputs);
+      if (result?.outputs === null) this.#clearOutputs(frame);
+      else if (result?.outputs !== undefined) this.#setOutputs(frame, result.outputs);
       state = result?.state ?? 'SUCCESS';
     } catch (e) {
       if (e instanceof Suspend) return this.#suspend(frame);
@@ -880,7 +881,8 @@ export class ExecutionRun {
       wasPaused = false;
       if (outcome === 'SUSPENDED') return this.#suspend(frame);
       transition(attempt.state, outcome.state);
-      if (outcome.outputs !== undefined) this.#setOutputs(frame, outcome.outputs);
+      if (outcome.outputs === null) this.#clearOutputs(frame);
+      else if (outcome.outputs !== undefined) this.#setOutputs(frame, outcome.outputs);
       if (outcome.state === 'FAILED' && retry?.behavior === 'CREATE_NEW_EXECUTION' && !frame.signal.aborted && !this.#stopping()) {
         // Kestra's ExecutorService: the task run, its parents and the execution end RETRIED (a
         // terminal state), and a new execution of the flow starts at the next retry date, counted
@@ -914,7 +916,7 @@ export class ExecutionRun {
     attemptsCount: number,
     timeoutMs: number | undefined,
     resumedFromPause: boolean,
-  ): Promise<{ state: StateType; outputs?: Readonly<Record<string, unknown>>; error?: string } | 'SUSPENDED'> {
+  ): Promise<{ state: StateType; outputs?: Readonly<Record<string, unknown>> | null; error?: string } | 'SUSPENDED'> {
     const frameSignal = frame.signal;
     // Without a timeout the attempt runs on the task run's signal; with one, on its own.
     let signal = frameSignal;
@@ -983,6 +985,13 @@ export class ExecutionRun {
     placeState(this.#tasks, taskRun, state);
     this.#touch(taskRun);
     if (this.#emitEvents && !isTerminal(state)) this.#emit({ type: 'task-state', taskRun: this.#taskRunReport(taskRun) });
+  }
+
+  /** A task run without outputs at all (TaskResult `outputs: null`); it never had any to place in `outputs`. */
+  #clearOutputs(frame: Frame): void {
+    frame.rawOutputs = undefined;
+    delete frame.taskRun.outputs;
+    this.#touch(frame.taskRun);
   }
 
   #setOutputs(frame: Frame, outputs: Readonly<Record<string, unknown>>): void {
@@ -1129,6 +1138,10 @@ export class ExecutionRun {
     control: () => (this.#controlApi ??= this.#control()),
     pause: (frame, request, signal, resumed) => this.#pause(frame, request, signal, resumed),
     prepareSubflow: (request, link) => this.#p.prepareSubflow(request, link),
+    setIteration: (frame, iteration) => {
+      frame.taskRun.iteration = iteration;
+      this.#touch(frame.taskRun);
+    },
     restartChildren: (frame) => this.#restartChildren(frame),
     executions: () => this.#p.options.executions,
     triggers: () => this.#p.options.triggers,
@@ -1353,7 +1366,7 @@ export class ExecutionRun {
         ? {}
         : { endDate: state.endDate, durationMs: Date.parse(state.endDate) - Date.parse(state.startDate) }),
       // The task run's outputs object is replaced, never changed, when outputs are set: no copy needed.
-      outputs: taskRun.outputs,
+      outputs: taskRun.outputs ?? {},
       ...(meta?.error === undefined ? {} : { error: meta.error }),
     };
   }
@@ -1569,6 +1582,7 @@ interface RunInternals {
   control(): ExecutionControl;
   pause(frame: Frame, request: PauseRequest, signal: AbortSignal, resumed: boolean): Promise<PauseOutcome>;
   prepareSubflow(request: SubflowRequest, link: { execution: Execution; taskRun: TaskRun; signal: AbortSignal }): Promise<PreparedSubflow>;
+  setIteration(frame: Frame, iteration: number): void;
   restartChildren(frame: Frame): void;
   executions(): RunFlowOptions['executions'];
   triggers(): RunFlowOptions['triggers'];
@@ -1710,6 +1724,10 @@ class RunTaskContext implements TaskRunContext {
 
   prepareSubflow(request: SubflowRequest): Promise<PreparedSubflow> {
     return this.#run.prepareSubflow(request, { execution: this.#run.execution(), taskRun: this.#frame.taskRun, signal: this.signal });
+  }
+
+  setIteration(iteration: number): void {
+    this.#run.setIteration(this.#frame, iteration);
   }
 
   restartChildren(): void {

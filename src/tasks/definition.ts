@@ -336,6 +336,8 @@ export interface TaskRunContext {
   runSubflow(request: SubflowRequest): Promise<SubflowResult>;
   /** Creates a child execution without starting it; throws as `runSubflow` would when it cannot be created. */
   prepareSubflow(request: SubflowRequest): Promise<PreparedSubflow>;
+  /** Sets this task run's `iteration` (ForEachItem's `<id>_items`: the last batch reported, as Kestra's executor). */
+  setIteration(iteration: number): void;
   /** Removes this task run's children from the execution and counts one more iteration (WaitFor's loop). */
   restartChildren(): void;
   /** Resumes a paused execution (Resume): fails when the run has no way to reach executions (`RunFlowOptions.executions`). */
@@ -353,7 +355,8 @@ export interface TaskRunContext {
 }
 
 export interface TaskResult {
-  readonly outputs?: Readonly<Record<string, unknown>>;
+  /** `null`: the task run has no outputs at all (Kestra's null, not an empty map). */
+  readonly outputs?: Readonly<Record<string, unknown>> | null;
   /**
    * The task run's state. Flowables return the state `runChildren` derived; a plain task may
    * return WARNING (or FAILED without a log line); throwing fails it with the error's message.

@@ -65,10 +65,21 @@ tasks:
 outputs:
   - { id: value, type: STRING, value: "{{ outputs.nope.value }}" }
 `;
+// Batch 1 ends last.
+const SLOW_FIRST = `id: slowFirst
+namespace: company.team
+inputs:
+  - { id: items, type: STRING }
+  - { id: n, type: INT }
+tasks:
+  - { id: sleep, type: io.kestra.plugin.core.flow.Sleep, duration: "{{ inputs.n == 1 ? 'PT0.4S' : 'PT0.001S' }}" }
+`;
 
 let dir: string;
 const store = new MemoryExecutionStore();
-const flows = new MemoryFlowRepository([CHILD, PAUSED, FAILS, FAILS_WITH_OUTPUTS, BAD_OUTPUTS].map((source) => parseFlow(source)));
+const flows = new MemoryFlowRepository(
+  [CHILD, PAUSED, FAILS, FAILS_WITH_OUTPUTS, BAD_OUTPUTS, SLOW_FIRST].map((source) => parseFlow(source)),
+);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pf-foreachitem-'));
@@ -350,5 +361,28 @@ describe('ForEachItem: the subflows outputs', () => {
     ]);
     expect(taskRun(report, 'each_items').outputs).toMatchObject({ iterations: { CREATED: 0, RUNNING: 0, FAILED: 1 } });
     expect(taskRun(report, 'each_merge').outputs).toEqual({});
+  });
+});
+
+// Kestra's ExecutableUtils.manageIterations: each subflow execution reported gives the `_items` task
+// run its iteration (the last one reported stays); without batches its outputs stay null.
+describe('ForEachItem: the <id>_items task run', () => {
+  const itemsRun = (execution: Execution) => execution.taskRunList.find((t) => t.taskId === 'each_items');
+
+  test('wait: false: the last batch started', async () => {
+    const { report, execution } = await runEach('a\nb\nc\n', 'wait: false');
+    expect(itemsRun(execution)?.iteration).toBe(3);
+    expect(taskRun(report, 'each_items').iteration).toBe(3);
+  });
+
+  test('wait: true: the batch whose subflow ended last', async () => {
+    const { execution } = await runEach('a\nb\nc\n', 'wait: true', { flowId: 'slowFirst' });
+    expect(itemsRun(execution)?.iteration).toBe(1);
+  });
+
+  test('no batch: no iteration and no outputs at all', async () => {
+    const { execution } = await runEach('', 'wait: true');
+    expect(itemsRun(execution)?.iteration).toBeUndefined();
+    expect(itemsRun(execution)).not.toHaveProperty('outputs');
   });
 });

@@ -162,8 +162,9 @@ const executableDefinition = defineTask({
       .toString('utf8')
       .split(/\r\n|\r|\n/)
       .filter((line) => line !== '');
-    // No batch: no subflow execution, and the task run ends SUCCESS without outputs (Kestra's executor).
-    if (splits.length === 0) return {};
+    // No batch: no subflow execution, and the task run ends SUCCESS with no outputs at all (Kestra's
+    // executor never gives it any: null, not an empty map) and no iteration.
+    if (splits.length === 0) return { outputs: null };
 
     const namespace = (await ctx.property<string>('namespace')) ?? '';
     const flowId = (await ctx.property<string>('flowId')) ?? '';
@@ -186,11 +187,13 @@ const executableDefinition = defineTask({
     }
 
     const numberOfBatches = splits.length;
-    // Kestra's manageIterations: one more in the new state, one less in the previous (which starts at numberOfBatches).
+    // Kestra's manageIterations: one more in the new state, one less in the previous (which starts at
+    // numberOfBatches); the task run takes the iteration of the batch reported last.
     const iterations: Record<string, number> = {};
-    const count = (current: StateType, previous: StateType): void => {
+    const count = (iteration: number, current: StateType, previous: StateType): void => {
       iterations[current] = (iterations[current] ?? 0) + 1;
       if (previous !== current) iterations[previous] = (iterations[previous] ?? numberOfBatches) - 1;
+      ctx.setIteration(iteration);
       ctx.setOutputs({ numberOfBatches, iterations: { ...iterations } });
     };
     const request = (i: number): Parameters<TaskRunContext['prepareSubflow']>[0] => ({
@@ -218,13 +221,13 @@ const executableDefinition = defineTask({
 
     if (!wait) {
       // Not waited for: each batch counts SUCCESS as soon as its execution is started.
-      for (const child of children) {
+      for (const [i, child] of children.entries()) {
         await child.start();
-        count('SUCCESS', 'RUNNING');
+        count(i + 1, 'SUCCESS', 'RUNNING');
       }
     } else {
       // A waited subflow execution is counted RUNNING once they are all created, as Kestra's executor reports it.
-      for (let i = 0; i < numberOfBatches; i++) count('RUNNING', 'CREATED');
+      for (let i = 0; i < numberOfBatches; i++) count(i + 1, 'RUNNING', 'CREATED');
       const settled = await Promise.allSettled(
         children.map(async (child, i) => {
           const result: SubflowResult = await child.start();
@@ -232,12 +235,12 @@ const executableDefinition = defineTask({
             // Kestra's createSubflowExecutionResult: the outputs that cannot be rendered fail this
             // batch (counted FAILED instead of the child's state, which it leaves behind).
             ctx.log('WARN', `Failed to extract outputs with the error: '${result.outputsError}'`);
-            count('FAILED', result.state === 'FAILED' ? 'RUNNING' : result.state);
+            count(i + 1, 'FAILED', result.state === 'FAILED' ? 'RUNNING' : result.state);
             return;
           }
           // The subflow's flow outputs go to <task run>/<iteration>/outputs.ion, for <id>_merge.
           if (result.outputs !== undefined) await ctx.storage.putData(`${toIonLine(result.outputs)}\n`, `${i + 1}/outputs.ion`);
-          count(result.state, 'RUNNING');
+          count(i + 1, result.state, 'RUNNING');
         }),
       );
       const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
