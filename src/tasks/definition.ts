@@ -231,10 +231,7 @@ export interface SubflowRequest {
   readonly scheduleDate?: string;
   /** The `trigger.type` the child execution records (default: Subflow's type). */
   readonly triggerType?: string;
-  /**
-   * Called once the child execution is created (its inputs read), before it runs: Kestra's executor
-   * reports a waited child RUNNING at that point (ForEachItem's `iterations` count it).
-   */
+  /** Called once the child execution is created (its inputs read) and started, before it runs. */
   readonly onCreated?: (executionId: string) => void;
   /**
    * Values rendered in the child execution's context once it ended, when the child flow declares

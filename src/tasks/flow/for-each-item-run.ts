@@ -4,8 +4,9 @@
  * run, made here rather than read from the flow (their types are Kestra's inner class names):
  * - `<id>_split` (`ForEachItemSplit`): `StorageService.split` of `items` by `batch`; output `splits`,
  *   a `splits.txt` file with one batch URI per line;
- * - `<id>_items` (`ForEachItemExecutable`): one subflow execution per batch, all started at once,
- *   counted as Kestra's executor counts them (`ExecutableUtils.manageIterations`);
+ * - `<id>_items` (`ForEachItemExecutable`): one subflow execution per batch, every one created (its
+ *   inputs validated) before they all start at once, counted as Kestra's executor counts them
+ *   (`ExecutableUtils.manageIterations`);
  * - `<id>_merge` (`ForEachItemMergeOutputs`): the children's flow outputs, one file.
  */
 import type { Label, StateType } from '../../flow/execution.js';
