@@ -72,7 +72,7 @@ inputs:
   - { id: items, type: STRING }
   - { id: n, type: INT }
 tasks:
-  - { id: sleep, type: io.kestra.plugin.core.flow.Sleep, duration: "{{ inputs.n == 1 ? 'PT0.4S' : 'PT0.001S' }}" }
+  - { id: sleep, type: io.kestra.plugin.core.flow.Sleep, duration: "{{ inputs.n == 1 ? 'PT1S' : 'PT0.001S' }}" }
 `;
 
 let dir: string;
