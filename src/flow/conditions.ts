@@ -267,10 +267,11 @@ export function executionVariables(
   const tasks: Record<string, unknown> = {};
   for (const r of execution.taskRunList) {
     if (r.value === undefined) {
-      if (Object.keys(r.outputs).length > 0) outputs[r.taskId] = r.outputs;
+      if (r.outputs !== undefined && Object.keys(r.outputs).length > 0) outputs[r.taskId] = r.outputs;
       tasks[r.taskId] = { state: r.state.current };
     } else {
-      if (Object.keys(r.outputs).length > 0) ((outputs[r.taskId] ??= {}) as Record<string, unknown>)[r.value] = r.outputs;
+      if (r.outputs !== undefined && Object.keys(r.outputs).length > 0)
+        ((outputs[r.taskId] ??= {}) as Record<string, unknown>)[r.value] = r.outputs;
       const map = isMap(tasks[r.taskId]) && !('state' in (tasks[r.taskId] as object)) ? (tasks[r.taskId] as Record<string, unknown>) : {};
       map[r.value] = { state: r.state.current };
       tasks[r.taskId] = map;

@@ -80,8 +80,11 @@ export interface TaskRun {
   /** Kestra's `iteration` (ForEachItem, loops with restarts). */
   iteration?: number;
   attempts: TaskRunAttempt[];
-  /** Always present (Kestra serialises `outputs` even when empty). */
-  outputs: Record<string, unknown>;
+  /**
+   * Present, even when empty, on every task run but one (Kestra's worker always gives a map): absent
+   * like Kestra's null where its executor never sets any (ForEachItem's `<id>_items` without batches).
+   */
+  outputs?: Record<string, unknown>;
   state: State;
 }
 

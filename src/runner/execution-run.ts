@@ -31,6 +31,7 @@ import {
   type SubflowRequest,
   type TriggerToggleRequest,
   type TriggerToggleResult,
+  type PreparedSubflow,
   type SubflowResult,
   type TaskDefinition,
   type TaskRunContext,
@@ -131,10 +132,11 @@ export interface ExecutionRunParams {
   readonly resumeInputs?: Readonly<Record<string, unknown>>;
   /** Unmasked outputs of earlier task runs (a resumed execution only has the masked ones). */
   readonly logs: LogEntry[];
-  readonly startSubflow: (
+  /** Creates a child execution (not started: see PreparedSubflow). */
+  readonly prepareSubflow: (
     request: SubflowRequest,
     parent: { execution: Execution; taskRun: TaskRun; signal: AbortSignal },
-  ) => Promise<SubflowResult>;
+  ) => Promise<PreparedSubflow>;
   /** The execution's storage and KV store. */
   readonly files: ExecutionFiles;
 }
@@ -210,7 +212,7 @@ export class ExecutionRun {
       byId.set(taskRun.id, taskRun);
       this.#index.set(indexKey(taskRun.parentTaskRunId, taskRun.taskId, taskRun.value), taskRun);
       placeState(this.#tasks, taskRun, taskRun.state.current);
-      if (Object.keys(taskRun.outputs).length > 0) {
+      if (taskRun.outputs !== undefined && Object.keys(taskRun.outputs).length > 0) {
         placeOutputs(this.#outputs, taskRun.taskId, parentValuesOf(taskRun, byId), taskRun.value, taskRun.outputs);
         if (holdsEncrypted(taskRun.outputs)) this.#encryptedOutputs = true;
       }
@@ -803,7 +805,8 @@ export class ExecutionRun {
     try {
       // A flowable is awaited, not raced: its children end (killed if need be) before it does.
       const result = await def.run(this.#context(frame, 0, frame.signal, wasPaused));
-      if (result?.outputs !== undefined) this.#setOutputs(frame, result.outputs);
+      if (result?.outputs === null) this.#clearOutputs(frame);
+      else if (result?.outputs !== undefined) this.#setOutputs(frame, result.outputs);
       state = result?.state ?? 'SUCCESS';
     } catch (e) {
       if (e instanceof Suspend) return this.#suspend(frame);
@@ -878,7 +881,8 @@ export class ExecutionRun {
       wasPaused = false;
       if (outcome === 'SUSPENDED') return this.#suspend(frame);
       transition(attempt.state, outcome.state);
-      if (outcome.outputs !== undefined) this.#setOutputs(frame, outcome.outputs);
+      if (outcome.outputs === null) this.#clearOutputs(frame);
+      else if (outcome.outputs !== undefined) this.#setOutputs(frame, outcome.outputs);
       if (outcome.state === 'FAILED' && retry?.behavior === 'CREATE_NEW_EXECUTION' && !frame.signal.aborted && !this.#stopping()) {
         // Kestra's ExecutorService: the task run, its parents and the execution end RETRIED (a
         // terminal state), and a new execution of the flow starts at the next retry date, counted
@@ -912,7 +916,7 @@ export class ExecutionRun {
     attemptsCount: number,
     timeoutMs: number | undefined,
     resumedFromPause: boolean,
-  ): Promise<{ state: StateType; outputs?: Readonly<Record<string, unknown>>; error?: string } | 'SUSPENDED'> {
+  ): Promise<{ state: StateType; outputs?: Readonly<Record<string, unknown>> | null; error?: string } | 'SUSPENDED'> {
     const frameSignal = frame.signal;
     // Without a timeout the attempt runs on the task run's signal; with one, on its own.
     let signal = frameSignal;
@@ -981,6 +985,13 @@ export class ExecutionRun {
     placeState(this.#tasks, taskRun, state);
     this.#touch(taskRun);
     if (this.#emitEvents && !isTerminal(state)) this.#emit({ type: 'task-state', taskRun: this.#taskRunReport(taskRun) });
+  }
+
+  /** A task run without outputs at all (TaskResult `outputs: null`); it never had any to place in `outputs`. */
+  #clearOutputs(frame: Frame): void {
+    frame.rawOutputs = undefined;
+    delete frame.taskRun.outputs;
+    this.#touch(frame.taskRun);
   }
 
   #setOutputs(frame: Frame, outputs: Readonly<Record<string, unknown>>): void {
@@ -1126,7 +1137,11 @@ export class ExecutionRun {
     runChildren: (frame, plan, signal) => this.#runChildren(frame, plan, signal),
     control: () => (this.#controlApi ??= this.#control()),
     pause: (frame, request, signal, resumed) => this.#pause(frame, request, signal, resumed),
-    startSubflow: (request, link) => this.#p.startSubflow(request, link),
+    prepareSubflow: (request, link) => this.#p.prepareSubflow(request, link),
+    setIteration: (frame, iteration) => {
+      frame.taskRun.iteration = iteration;
+      this.#touch(frame.taskRun);
+    },
     restartChildren: (frame) => this.#restartChildren(frame),
     executions: () => this.#p.options.executions,
     triggers: () => this.#p.options.triggers,
@@ -1351,7 +1366,7 @@ export class ExecutionRun {
         ? {}
         : { endDate: state.endDate, durationMs: Date.parse(state.endDate) - Date.parse(state.startDate) }),
       // The task run's outputs object is replaced, never changed, when outputs are set: no copy needed.
-      outputs: taskRun.outputs,
+      outputs: taskRun.outputs ?? {},
       ...(meta?.error === undefined ? {} : { error: meta.error }),
     };
   }
@@ -1566,7 +1581,8 @@ interface RunInternals {
   runChildren(frame: Frame, plan: ChildrenPlan, signal: AbortSignal): Promise<StateType>;
   control(): ExecutionControl;
   pause(frame: Frame, request: PauseRequest, signal: AbortSignal, resumed: boolean): Promise<PauseOutcome>;
-  startSubflow(request: SubflowRequest, link: { execution: Execution; taskRun: TaskRun; signal: AbortSignal }): Promise<SubflowResult>;
+  prepareSubflow(request: SubflowRequest, link: { execution: Execution; taskRun: TaskRun; signal: AbortSignal }): Promise<PreparedSubflow>;
+  setIteration(frame: Frame, iteration: number): void;
   restartChildren(frame: Frame): void;
   executions(): RunFlowOptions['executions'];
   triggers(): RunFlowOptions['triggers'];
@@ -1702,8 +1718,16 @@ class RunTaskContext implements TaskRunContext {
     return this.#run.pause(this.#frame, request, this.signal, resumed);
   }
 
-  runSubflow(request: SubflowRequest): Promise<SubflowResult> {
-    return this.#run.startSubflow(request, { execution: this.#run.execution(), taskRun: this.#frame.taskRun, signal: this.signal });
+  async runSubflow(request: SubflowRequest): Promise<SubflowResult> {
+    return (await this.prepareSubflow(request)).start();
+  }
+
+  prepareSubflow(request: SubflowRequest): Promise<PreparedSubflow> {
+    return this.#run.prepareSubflow(request, { execution: this.#run.execution(), taskRun: this.#frame.taskRun, signal: this.signal });
+  }
+
+  setIteration(iteration: number): void {
+    this.#run.setIteration(this.#frame, iteration);
   }
 
   restartChildren(): void {

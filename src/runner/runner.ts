@@ -18,7 +18,7 @@ import { resolveInputs } from '../flow/inputs.js';
 import { SecretResolver } from '../secrets/secret-resolver.js';
 import type { Flow, InputDefinition, TaskNode } from '../flow/model.js';
 import { createEngine, PebbleflowEngine } from '../pebbleflow-engine.js';
-import type { SubflowRequest, SubflowResult } from '../tasks/definition.js';
+import type { PreparedSubflow, SubflowRequest, SubflowResult } from '../tasks/definition.js';
 import { pluginRegistry } from '../plugins/load-plugins.js';
 import { defaultTaskRegistry } from '../tasks/registry.js';
 import { TaskError } from '../tasks/types.js';
@@ -179,6 +179,11 @@ interface ParentLink {
   /** The `trigger.type` of the child execution (the starting task's type). */
   readonly triggerType: string;
   readonly onCreated?: ((executionId: string) => void) | undefined;
+  /**
+   * Awaited once the child execution is created (inputs read and validated), before anything of it
+   * is stored or run: a PreparedSubflow waits here for its start (or throws to be discarded).
+   */
+  readonly beforeRun?: (() => Promise<void>) | undefined;
 }
 
 /** Runs a new execution of a flow, or continues a saved one (`options.execution`). */
@@ -233,7 +238,7 @@ async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, pa
     result = await executeOne(
       flow,
       { ...options, execution: next, runInputs: result.runInputs, resumeInputs: undefined, previousLogs: undefined },
-      parent === undefined ? undefined : { ...parent, onCreated: undefined },
+      parent === undefined ? undefined : { ...parent, onCreated: undefined, beforeRun: undefined },
       masker,
     );
   }
@@ -383,7 +388,10 @@ async function executeOne(
           }),
     };
   }
-  if (options.execution === undefined) parent?.onCreated?.(execution.id);
+  if (options.execution === undefined) {
+    await parent?.beforeRun?.();
+    parent?.onCreated?.(execution.id);
+  }
   // As Kestra's RunVariables: `inputs` only when there are some.
   const base: Record<string, unknown> = {
     flow: flowVariable(flow, tenant),
@@ -396,10 +404,10 @@ async function executeOne(
   };
   const logs: LogEntry[] = [...(options.previousLogs ?? [])];
   const background: Promise<unknown>[] = [];
-  const startSubflow = async (
+  const prepareSubflow = async (
     request: SubflowRequest,
     link: { execution: Execution; taskRun: TaskRun; signal: AbortSignal },
-  ): Promise<SubflowResult> => {
+  ): Promise<PreparedSubflow> => {
     const child =
       options.flows === undefined
         ? undefined
@@ -414,6 +422,11 @@ async function executeOne(
       );
     if (child.disabled) throw new TaskError('SUBFLOW_DISABLED', 'Cannot execute a flow which is disabled');
     const childId = newId();
+    // The child run stops at `beforeRun` once created, until start() (true) or discard() (false).
+    let proceed!: (start: boolean) => void;
+    const decided = new Promise<boolean>((resolve) => (proceed = resolve));
+    let markCreated!: () => void;
+    const created = new Promise<void>((resolve) => (markCreated = resolve));
     const childRun = execute(
       child,
       {
@@ -436,8 +449,40 @@ async function executeOne(
         kestraUrl,
         triggerType: request.triggerType ?? 'io.kestra.plugin.core.flow.Subflow',
         onCreated: request.onCreated,
+        beforeRun: async () => {
+          markCreated();
+          if (!(await decided)) throw new SubflowDiscardedError(childId);
+        },
       },
     );
+    // Created, or failed to be (invalid inputs, a blocking check): that failure is the caller's.
+    try {
+      await Promise.race([created, childRun]);
+    } catch (e) {
+      // Kestra reads a child's inputs with FlowInputOutput.readExecutionInputs, which throws the
+      // first invalid input's ConstraintViolationException: its message is `id: message`.
+      const first = e instanceof InputValidationError ? e.problems[0] : undefined;
+      if (first !== undefined) throw new TaskError('SUBFLOW_INVALID_INPUT', `${first.inputId}: ${first.message}`);
+      throw e;
+    }
+    return {
+      executionId: childId,
+      start: () => {
+        proceed(true);
+        return subflowResult(request, child, childId, childRun);
+      },
+      discard: async () => {
+        proceed(false);
+        await childRun.catch(() => undefined);
+      },
+    };
+  };
+  const subflowResult = async (
+    request: SubflowRequest,
+    child: Flow,
+    childId: string,
+    childRun: Promise<ExecuteResult>,
+  ): Promise<SubflowResult> => {
     if (!request.wait) {
       background.push(childRun.catch(() => undefined));
       return { executionId: childId, namespace: child.namespace, flowId: child.id, state: 'CREATED' };
@@ -445,7 +490,17 @@ async function executeOne(
     const result = await childRun;
     let outputs = result.rawOutputs;
     let outputsError: string | undefined;
-    if (outputs === undefined && child.outputs.length === 0 && request.outputs !== undefined) {
+    if (request.renderFlowOutputs === true) {
+      outputs = undefined;
+      if (child.outputs.length > 0 && result.execution.state.current !== 'PAUSED') {
+        try {
+          const declared = Object.fromEntries(child.outputs.map((o) => [o.id, o.value]));
+          outputs = (await result.renderFlowValue(declared)) as Record<string, unknown>;
+        } catch (e) {
+          outputsError = e instanceof Error ? e.message : String(e);
+        }
+      }
+    } else if (outputs === undefined && child.outputs.length === 0 && request.outputs !== undefined) {
       try {
         outputs = (await result.renderFlowValue(request.outputs)) as Record<string, unknown>;
       } catch (e) {
@@ -473,7 +528,7 @@ async function executeOne(
     base,
     logs,
     ...(options.resumeInputs === undefined ? {} : { resumeInputs: options.resumeInputs }),
-    startSubflow,
+    prepareSubflow,
     files,
   });
   for (const check of checks?.failed ?? []) run.logExecution(checkLogLevel(check), check.message);
@@ -604,6 +659,15 @@ async function acquireConcurrency(
     run.setState('FAILED');
   }
   return 'refused';
+}
+
+type SubflowDiscardedErrorCode = 'SUBFLOW_DISCARDED';
+
+/** A prepared child execution dropped before its start (another batch of its ForEachItem could not be created). */
+class SubflowDiscardedError extends PebbleflowError<SubflowDiscardedErrorCode> {
+  constructor(executionId: string) {
+    super('SUBFLOW_DISCARDED', `The subflow execution ${executionId} was discarded before it started`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

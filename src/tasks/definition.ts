@@ -231,16 +231,19 @@ export interface SubflowRequest {
   readonly scheduleDate?: string;
   /** The `trigger.type` the child execution records (default: Subflow's type). */
   readonly triggerType?: string;
-  /**
-   * Called once the child execution is created (its inputs read), before it runs: Kestra's executor
-   * reports a waited child RUNNING at that point (ForEachItem's `iterations` count it).
-   */
+  /** Called once the child execution is created (its inputs read) and started, before it runs. */
   readonly onCreated?: (executionId: string) => void;
   /**
    * Values rendered in the child execution's context once it ended, when the child flow declares
    * no `outputs:` (Subflow's deprecated `outputs` property).
    */
   readonly outputs?: Readonly<Record<string, unknown>>;
+  /**
+   * With `wait`: `outputs` is the child flow's declared `outputs:` values rendered in its ended
+   * context, untyped, whatever state it ended in but PAUSED (ForEachItem's
+   * `createSubflowExecutionResult`); a render that fails gives `outputsError`.
+   */
+  readonly renderFlowOutputs?: boolean;
 }
 
 export interface SubflowResult {
@@ -253,6 +256,19 @@ export interface SubflowResult {
   readonly outputs?: Readonly<Record<string, unknown>>;
   /** Why the outputs could not be rendered. */
   readonly outputsError?: string;
+}
+
+/**
+ * A child execution created (its flow found, its inputs read and validated) but not started yet:
+ * a task that starts several (ForEachItem) creates them all first, as Kestra's executor does, so
+ * one that cannot be created starts none.
+ */
+export interface PreparedSubflow {
+  readonly executionId: string;
+  /** Starts it: resolves as `runSubflow` does. */
+  start(): Promise<SubflowResult>;
+  /** Drops it unstarted: nothing of it is stored. */
+  discard(): Promise<void>;
 }
 
 export interface TaskRunContext {
@@ -315,6 +331,10 @@ export interface TaskRunContext {
   pause(request: PauseRequest): Promise<PauseOutcome>;
   /** Starts a child flow found by namespace and id (Subflow). */
   runSubflow(request: SubflowRequest): Promise<SubflowResult>;
+  /** Creates a child execution without starting it; throws as `runSubflow` would when it cannot be created. */
+  prepareSubflow(request: SubflowRequest): Promise<PreparedSubflow>;
+  /** Sets this task run's `iteration` (ForEachItem's `<id>_items`: the last batch reported, as Kestra's executor). */
+  setIteration(iteration: number): void;
   /** Removes this task run's children from the execution and counts one more iteration (WaitFor's loop). */
   restartChildren(): void;
   /** Resumes a paused execution (Resume): fails when the run has no way to reach executions (`RunFlowOptions.executions`). */
@@ -332,7 +352,8 @@ export interface TaskRunContext {
 }
 
 export interface TaskResult {
-  readonly outputs?: Readonly<Record<string, unknown>>;
+  /** `null`: the task run has no outputs at all (Kestra's null, not an empty map). */
+  readonly outputs?: Readonly<Record<string, unknown>> | null;
   /**
    * The task run's state. Flowables return the state `runChildren` derived; a plain task may
    * return WARNING (or FAILED without a log line); throwing fails it with the error's message.

@@ -63,6 +63,8 @@ export type TaskErrorCode =
   | 'SUBFLOW_NOT_FOUND'
   /** Subflow: the child flow is disabled. */
   | 'SUBFLOW_DISABLED'
+  /** Subflow/ForEachItem: the child execution's inputs are invalid (Kestra's first violation, `id: message`). */
+  | 'SUBFLOW_INVALID_INPUT'
   /** WaitFor was stopped between two iterations. */
   | 'WAITFOR_INTERRUPTED'
   /** kv.Get/kv.Delete with `errorOnMissing`: no such key in the namespace. */

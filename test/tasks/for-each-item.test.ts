@@ -44,9 +44,42 @@ tasks:
   - { id: fail, type: io.kestra.plugin.core.execution.Fail }
 `;
 
+// A failed subflow whose flow outputs still render (its INT output `n` would not type: it fails the
+// subflow, yet ForEachItem renders it untyped), and one whose outputs cannot render.
+const FAILS_WITH_OUTPUTS = `id: failsWithOutputs
+namespace: company.team
+inputs:
+  - { id: items, type: STRING }
+tasks:
+  - { id: fail, type: io.kestra.plugin.core.execution.Fail }
+outputs:
+  - { id: value, type: STRING, value: "{{ read(inputs.items) }}" }
+  - { id: n, type: INT, value: "not a number" }
+`;
+const BAD_OUTPUTS = `id: badOutputs
+namespace: company.team
+inputs:
+  - { id: items, type: STRING }
+tasks:
+  - { id: fail, type: io.kestra.plugin.core.execution.Fail }
+outputs:
+  - { id: value, type: STRING, value: "{{ outputs.nope.value }}" }
+`;
+// Batch 1 ends last.
+const SLOW_FIRST = `id: slowFirst
+namespace: company.team
+inputs:
+  - { id: items, type: STRING }
+  - { id: n, type: INT }
+tasks:
+  - { id: sleep, type: io.kestra.plugin.core.flow.Sleep, duration: "{{ inputs.n == 1 ? 'PT1S' : 'PT0.001S' }}" }
+`;
+
 let dir: string;
 const store = new MemoryExecutionStore();
-const flows = new MemoryFlowRepository([CHILD, PAUSED, FAILS].map((source) => parseFlow(source)));
+const flows = new MemoryFlowRepository(
+  [CHILD, PAUSED, FAILS, FAILS_WITH_OUTPUTS, BAD_OUTPUTS, SLOW_FIRST].map((source) => parseFlow(source)),
+);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pf-foreachitem-'));
@@ -257,5 +290,99 @@ tasks:
     expect(taskRun(report, 'each_items').state).toBe('FAILED');
     expect(report.logs.map((l) => l.message)).toContain("Unable to find flow 'company.team'.'nope' with revision '0'");
     expect(children(execution)).toHaveLength(0);
+  });
+});
+
+// Kestra's ForEachItem.ForEachItemExecutable.createSubflowExecutions and ExecutorService.handleExecutableTask:
+// every batch's execution is created (inputs read and validated) before any is emitted, and an
+// exception fails the task run with no subflow execution.
+describe('ForEachItem: every subflow is created before any starts', () => {
+  const INVALID_SECOND = `{ items: "{{ taskrun.items }}", n: "{{ taskrun.iteration == 2 ? 'x' : taskrun.iteration }}" }`;
+
+  test.each([['wait: true'], ['wait: false']])('an invalid input in one batch fails the task run; no subflow starts (%s)', async (each) => {
+    const { report, execution } = await runEach('a\nb\nc\n', each, { inputs: INVALID_SECOND });
+    expect(report.state).toBe('FAILED');
+    expect(report.taskRuns.map((t) => [t.taskId, t.state])).toEqual([
+      ['each', 'FAILED'],
+      ['each_split', 'SUCCESS'],
+      ['each_items', 'FAILED'],
+    ]);
+    expect(report.logs.filter((l) => l.level === 'ERROR').map((l) => [l.taskId, l.message])).toEqual([
+      ['each_items', expect.stringMatching(/^n: Invalid input for `n`, .*, but received `x`$/)],
+    ]);
+    expect(children(execution)).toHaveLength(0);
+    expect(taskRun(report, 'each_items').outputs).toEqual({});
+  });
+
+  test("a Subflow's invalid input gives the same message (both read it with ExecutableUtils.subflowExecution)", async () => {
+    const source = `id: sub
+namespace: company.team
+tasks:
+  - { id: sub, type: io.kestra.plugin.core.flow.Subflow, namespace: company.team, flowId: child, inputs: { items: a, n: x } }
+`;
+    const { report, execution } = await runExecution(parseFlow(source), { env: {}, flows, store, storage: join(dir, 'storage') });
+    expect(report.state).toBe('FAILED');
+    expect(report.logs.filter((l) => l.level === 'ERROR').map((l) => [l.taskId, l.message])).toEqual([
+      ['sub', expect.stringMatching(/^n: Invalid input for `n`, .*, but received `x`$/)],
+    ]);
+    expect(children(execution)).toHaveLength(0);
+  });
+});
+
+// Kestra's ForEachItemExecutable.createSubflowExecutionResult: once a waited subflow execution is
+// terminated, whatever its state, the subflow's flow `outputs` are rendered (not typed) and written
+// for the merge; a render that fails logs a warning and counts the batch FAILED.
+describe('ForEachItem: the subflows outputs', () => {
+  test('rendered untyped', async () => {
+    const { report } = await runEach('a\n', 'wait: true');
+    const merged = parseIon(await read(taskRun(report, 'each_merge').outputs.subflowOutputs as string));
+    expect(merged).toEqual([{ value: 'a\n', n: '1' }]);
+  });
+
+  test('rendered for a failed subflow too', async () => {
+    const { report, execution } = await runEach('a\nb\n', 'transmitFailed: false', {
+      flowId: 'failsWithOutputs',
+      inputs: '{ items: "{{ taskrun.items }}" }',
+    });
+    expect(children(execution).map((c) => c.state.current)).toEqual(['FAILED', 'FAILED']);
+    expect(report.state).toBe('SUCCESS');
+    expect(taskRun(report, 'each_items').outputs).toMatchObject({ iterations: { CREATED: 0, RUNNING: 0, FAILED: 2 } });
+    const merged = parseIon(await read(taskRun(report, 'each_merge').outputs.subflowOutputs as string));
+    expect(merged).toEqual([
+      { value: 'a\n', n: 'not a number' },
+      { value: 'b\n', n: 'not a number' },
+    ]);
+  });
+
+  test('outputs that cannot be rendered: a warning, the batch counts FAILED, nothing to merge', async () => {
+    const { report } = await runEach('a\n', 'transmitFailed: false', { flowId: 'badOutputs', inputs: '{ items: "{{ taskrun.items }}" }' });
+    expect(report.logs.filter((l) => l.level === 'WARN').map((l) => [l.taskId, l.message])).toEqual([
+      ['each_items', expect.stringMatching(/^Failed to extract outputs with the error: '.*nope/)],
+    ]);
+    expect(taskRun(report, 'each_items').outputs).toMatchObject({ iterations: { CREATED: 0, RUNNING: 0, FAILED: 1 } });
+    expect(taskRun(report, 'each_merge').outputs).toEqual({});
+  });
+});
+
+// Kestra's ExecutableUtils.manageIterations: each subflow execution reported gives the `_items` task
+// run its iteration (the last one reported stays); without batches its outputs stay null.
+describe('ForEachItem: the <id>_items task run', () => {
+  const itemsRun = (execution: Execution) => execution.taskRunList.find((t) => t.taskId === 'each_items');
+
+  test('wait: false: the last batch started', async () => {
+    const { report, execution } = await runEach('a\nb\nc\n', 'wait: false');
+    expect(itemsRun(execution)?.iteration).toBe(3);
+    expect(taskRun(report, 'each_items').iteration).toBe(3);
+  });
+
+  test('wait: true: the batch whose subflow ended last', async () => {
+    const { execution } = await runEach('a\nb\nc\n', 'wait: true', { flowId: 'slowFirst' });
+    expect(itemsRun(execution)?.iteration).toBe(1);
+  });
+
+  test('no batch: no iteration and no outputs at all', async () => {
+    const { execution } = await runEach('', 'wait: true');
+    expect(itemsRun(execution)?.iteration).toBeUndefined();
+    expect(itemsRun(execution)).not.toHaveProperty('outputs');
   });
 });

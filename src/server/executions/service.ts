@@ -230,7 +230,7 @@ export class ExecutionService {
     );
   }
 
-  /** The flows a flow's Subflow tasks name (literally), and theirs, at their latest revision. */
+  /** The flows a flow's Subflow and ForEachItem tasks name (literally), and theirs, at their latest revision. */
   subflowsOf(record: FlowRecord): JobFlow[] {
     const flows = this.o.flows;
     if (flows === undefined) return [];
@@ -524,7 +524,8 @@ function asInvalidEntity(e: unknown): unknown {
     : e;
 }
 
-const SUBFLOW_TYPES = new Set(['io.kestra.plugin.core.flow.Subflow']);
+/** The tasks that start a flow named by their `namespace` and `flowId`. */
+const SUBFLOW_TYPES = new Set(['io.kestra.plugin.core.flow.Subflow', 'io.kestra.plugin.core.flow.ForEachItem']);
 
 /** What goes on the queue for an execution: the flow source of its revision, inputs, labels, trigger — SECRETs only encrypted. */
 export function jobOf(execution: StoredExecution, record: FlowRecord, subflows: readonly JobFlow[] = []): ExecutionJob {

@@ -4,8 +4,9 @@
  * run, made here rather than read from the flow (their types are Kestra's inner class names):
  * - `<id>_split` (`ForEachItemSplit`): `StorageService.split` of `items` by `batch`; output `splits`,
  *   a `splits.txt` file with one batch URI per line;
- * - `<id>_items` (`ForEachItemExecutable`): one subflow execution per batch, all started at once,
- *   counted as Kestra's executor counts them (`ExecutableUtils.manageIterations`);
+ * - `<id>_items` (`ForEachItemExecutable`): one subflow execution per batch, every one created (its
+ *   inputs validated) before they all start at once, counted as Kestra's executor counts them
+ *   (`ExecutableUtils.manageIterations`);
  * - `<id>_merge` (`ForEachItemMergeOutputs`): the children's flow outputs, one file.
  */
 import type { Label, StateType } from '../../flow/execution.js';
@@ -162,8 +163,9 @@ const executableDefinition = defineTask({
       .toString('utf8')
       .split(/\r\n|\r|\n/)
       .filter((line) => line !== '');
-    // No batch: no subflow execution, and the task run ends SUCCESS without outputs (Kestra's executor).
-    if (splits.length === 0) return {};
+    // No batch: no subflow execution, and the task run ends SUCCESS with no outputs at all (Kestra's
+    // executor never gives it any: null, not an empty map) and no iteration.
+    if (splits.length === 0) return { outputs: null };
 
     const namespace = (await ctx.property<string>('namespace')) ?? '';
     const flowId = (await ctx.property<string>('flowId')) ?? '';
@@ -186,14 +188,16 @@ const executableDefinition = defineTask({
     }
 
     const numberOfBatches = splits.length;
-    // Kestra's manageIterations: one more in the new state, one less in the previous (which starts at numberOfBatches).
+    // Kestra's manageIterations: one more in the new state, one less in the previous (which starts at
+    // numberOfBatches); the task run takes the iteration of the batch reported last.
     const iterations: Record<string, number> = {};
-    const count = (current: StateType, previous: StateType): void => {
+    const count = (iteration: number, current: StateType, previous: StateType): void => {
       iterations[current] = (iterations[current] ?? 0) + 1;
       if (previous !== current) iterations[previous] = (iterations[previous] ?? numberOfBatches) - 1;
+      ctx.setIteration(iteration);
       ctx.setOutputs({ numberOfBatches, iterations: { ...iterations } });
     };
-    const request = (i: number): Parameters<TaskRunContext['runSubflow']>[0] => ({
+    const request = (i: number): Parameters<TaskRunContext['prepareSubflow']>[0] => ({
       namespace,
       flowId,
       ...(revision === undefined ? {} : { revision }),
@@ -202,23 +206,42 @@ const executableDefinition = defineTask({
       wait,
       ...(scheduleDate === undefined ? {} : { scheduleDate }),
       triggerType: EXECUTABLE_TYPE,
-      // A waited subflow execution is counted RUNNING once created, as Kestra's executor reports it.
-      ...(wait ? { onCreated: () => count('RUNNING', 'CREATED') } : {}),
+      // ForEachItem renders the child flow's outputs whatever its end state, untyped.
+      ...(wait ? { renderFlowOutputs: true } : {}),
     });
+
+    // Every batch's execution is created (flow found, inputs validated) before any starts, as Kestra's
+    // createSubflowExecutions: the first batch that cannot be created fails the task run, none starts.
+    const prepared = await Promise.allSettled(splits.map((_, i) => ctx.prepareSubflow(request(i))));
+    const unprepared = prepared.find((p): p is PromiseRejectedResult => p.status === 'rejected');
+    const children = prepared.flatMap((p) => (p.status === 'fulfilled' ? [p.value] : []));
+    if (unprepared !== undefined) {
+      await Promise.all(children.map((child) => child.discard()));
+      throw unprepared.reason;
+    }
 
     if (!wait) {
       // Not waited for: each batch counts SUCCESS as soon as its execution is started.
-      for (let i = 0; i < numberOfBatches; i++) {
-        await ctx.runSubflow(request(i));
-        count('SUCCESS', 'RUNNING');
+      for (const [i, child] of children.entries()) {
+        await child.start();
+        count(i + 1, 'SUCCESS', 'RUNNING');
       }
     } else {
+      // A waited subflow execution is counted RUNNING once they are all created, as Kestra's executor reports it.
+      for (let i = 0; i < numberOfBatches; i++) count(i + 1, 'RUNNING', 'CREATED');
       const settled = await Promise.allSettled(
-        splits.map(async (_, i) => {
-          const result: SubflowResult = await ctx.runSubflow(request(i));
+        children.map(async (child, i) => {
+          const result: SubflowResult = await child.start();
+          if (result.outputsError !== undefined) {
+            // Kestra's createSubflowExecutionResult: the outputs that cannot be rendered fail this
+            // batch (counted FAILED instead of the child's state, which it leaves behind).
+            ctx.log('WARN', `Failed to extract outputs with the error: '${result.outputsError}'`);
+            count(i + 1, 'FAILED', result.state === 'FAILED' ? 'RUNNING' : result.state);
+            return;
+          }
           // The subflow's flow outputs go to <task run>/<iteration>/outputs.ion, for <id>_merge.
           if (result.outputs !== undefined) await ctx.storage.putData(`${toIonLine(result.outputs)}\n`, `${i + 1}/outputs.ion`);
-          count(result.state, 'RUNNING');
+          count(i + 1, result.state, 'RUNNING');
         }),
       );
       const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -250,6 +273,8 @@ const mergeDefinition = defineTask({
     }
     // The subflows declare no outputs (or were not waited for): no outputs.
     if (files.length === 0) return {};
+    // Kestra concatenates them in its storage's listing order, for its local storage Files.list's
+    // (the filesystem's directory order: none a flow can rely on); here batch order.
     files.sort((a, b) => a.iteration - b.iteration);
     const storage = ctx.storage;
     async function* concatenated(): AsyncGenerator<Uint8Array> {

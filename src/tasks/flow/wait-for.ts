@@ -49,7 +49,7 @@ export const waitForTask = defineTask({
     const failOnMaxReached = (await ctx.property<boolean>('failOnMaxReached')) ?? false;
     const tasks = ctx.task.children.tasks ?? [];
     const started = Date.parse(ctx.taskRun.state.startDate);
-    const stored = Number(ctx.taskRun.outputs.iterationCount);
+    const stored = Number(ctx.taskRun.outputs?.iterationCount);
     let iterationCount = Number.isInteger(stored) && stored > 0 ? stored : 1;
     // Continued while PAUSED between two iterations: finish that wait, then go on.
     if (ctx.taskRun.state.current === 'PAUSED') {

@@ -573,7 +573,10 @@ describe('ForEachItemCaseTest', () => {
     // assert on the main flow execution
     expect(r.taskRuns).toHaveLength(4);
     expect(r.state).toBe('SUCCESS');
-    // Kestra's outputs are null; a pebbleflow task run always has an outputs map, empty here.
+    const items = execution.taskRunList[2];
+    expect(items?.taskId).toBe('each_items');
+    // Kestra's outputs are null: the task run has none (the report shows an empty map).
+    expect(items).not.toHaveProperty('outputs');
     expect(r.taskRuns[2]?.outputs).toEqual({});
     expect(triggered(execution, 'for-each-item-subflow')).toHaveLength(0);
   });
