@@ -159,9 +159,10 @@ export class ExecutionProcessor {
     const { store } = this.options;
     const flow = this.parse(job.tenant, { namespace: job.namespace, flowId: job.flowId, revision: job.revision, source: job.source });
     let execution = await store.get(job.tenant, job.executionId);
-    if (execution === undefined && job.retryOf !== undefined) {
-      execution = await this.createRetry(job, job.retryOf);
-      // The RETRIED execution was deleted meanwhile: there is nothing to replay.
+    if (job.retryOf !== undefined) {
+      // Also when the new execution exists (a crash before the delay was removed): removes it.
+      execution = (await this.createRetry(job, job.retryOf)) ?? execution;
+      // The RETRIED execution was deleted before its new execution was made: nothing to replay.
       if (execution === undefined) return undefined;
     }
     if (execution === undefined) {
@@ -271,6 +272,7 @@ export class ExecutionProcessor {
       this.options.memorySecrets?.set(next.id, memory);
       this.options.memorySecrets?.delete(retried.id);
     }
+    // Insert only: a job run twice (a crash, a re-queue at start) finds it made.
     if (await store.create(next)) this.options.onExecution?.(next);
     if (retried.delayedRetry?.executionId === job.executionId) {
       const { delayedRetry: _done, ...rest } = retried;
