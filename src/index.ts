@@ -79,7 +79,7 @@ export type { PluginSpec } from './config/types.js';
 export { importOptional } from './tasks/optional.js';
 export type { TaskPlugin, LegacyTaskPlugin, TaskRunContext, TaskResult, TaskState } from './tasks/types.js';
 export type { CheckFlowOptions } from './flow/loader.js';
-export { runFlow, runExecution, resumeExecution, restartExecution, createFlowEngine } from './runner/runner.js';
+export { runFlow, runExecution, resumeExecution, restartExecution, replayExecution, createFlowEngine } from './runner/runner.js';
 export type { FlowEngineSetup, RunResult, ContinueOptions } from './runner/runner.js';
 export { MemoryExecutionStore, FileExecutionStore } from './runner/store.js';
 export type { ExecutionStore, ExecutionChange, StoredExecution } from './runner/store.js';
@@ -100,4 +100,5 @@ export type {
   ExecutionState,
   TaskRunState,
   AttemptReport,
+  ScheduledRetry,
 } from './runner/types.js';

@@ -34,6 +34,7 @@ test('the root exports exactly what an embedder needs', () => {
     'loadPlugins',
     'pluginRegistry',
     'registerTaskType',
+    'replayExecution',
     'resolveTaskType',
     'restartExecution',
     'resumeExecution',

@@ -122,16 +122,16 @@ export interface Execution {
   /** ISO-8601, for scheduled executions. */
   scheduleDate?: string;
   /**
-   * Kestra's `ExecutionMetadata`: set on an execution a `CREATE_NEW_EXECUTION` retry created (its
-   * attempt number, from 2, and the creation date of the first execution of the chain). Absent:
-   * attempt 1, created at `state.startDate`.
+   * Kestra's `ExecutionMetadata`, written on every execution created (attempt 1, created now); a
+   * replay or a restart counts one more attempt and keeps the creation date. Absent on executions
+   * stored before pebbleflow wrote it: attempt 1, created at `state.startDate`.
    */
   metadata?: ExecutionMetadata;
 }
 
-/** Kestra's `ExecutionMetadata`: how many executions a `CREATE_NEW_EXECUTION` retry chain has made so far. */
+/** Kestra's `ExecutionMetadata`: which attempt of the execution this is (a retry chain's executions, restarts), from 1. */
 export interface ExecutionMetadata {
   attemptNumber: number;
-  /** ISO-8601: when the first execution of the chain was created (`maxDuration` counts from it). */
+  /** ISO-8601: when the first execution was created (a retry's `maxDuration` counts from it). */
   originalCreatedDate: string;
 }

@@ -172,6 +172,7 @@ export class ExecutionRun {
   readonly #workerId: string;
   #exitState: StateType | undefined;
   #newExecutionDelay: number | undefined;
+  #nextExecutionId: string | undefined;
   #pausedCount = 0;
   readonly #resumeInputs: Readonly<Record<string, unknown>> | undefined;
   readonly #branchCache = new WeakMap<TaskNode, Map<TaskNode, string>>();
@@ -845,6 +846,11 @@ export class ExecutionRun {
     return this.#newExecutionDelay;
   }
 
+  /** The id the new execution of a `CREATE_NEW_EXECUTION` retry gets, once this run ended RETRIED. */
+  get nextExecutionId(): string | undefined {
+    return this.#nextExecutionId;
+  }
+
   async #executeRunnable(frame: Frame, timeoutMs: number | undefined, wasPaused: boolean, interrupted = false): Promise<StateType> {
     const { node, taskRun } = frame;
     const policy = this.#retryFor(frame);
@@ -892,6 +898,14 @@ export class ExecutionRun {
         if (delay !== undefined) {
           this.#exitState = 'RETRIED';
           this.#newExecutionDelay = delay;
+          // Chosen now so that whoever schedules it can store it with the RETRIED state (a server
+          // that restarts meanwhile creates that same execution, once).
+          this.#nextExecutionId = newId();
+          this.#p.options.scheduleRetry?.({
+            executionId: this.execution.id,
+            nextExecutionId: this.#nextExecutionId,
+            date: new Date(Date.now() + delay).toISOString(),
+          });
           return this.#end(frame, 'RETRIED', outcome.error);
         }
       } else if (outcome.state === 'FAILED' && retry !== undefined && !frame.signal.aborted) {

@@ -209,19 +209,36 @@ interface ExecuteResult extends RunResult {
   readonly runInputs: Record<string, unknown>;
   /** The execution ended RETRIED: milliseconds until its new execution starts. */
   readonly newExecutionDelay?: number;
+  /** The execution ended RETRIED: the id its new execution gets. */
+  readonly nextExecutionId?: string;
 }
 
 /**
- * Runs an execution, then follows its `CREATE_NEW_EXECUTION` retries: when it ends RETRIED, a new
- * execution (Kestra's `ExecutionService.replay`: a new id, the same inputs, labels, variables,
- * trigger and flow revision, `parentId` the retried execution, `originalId` kept,
- * `metadata.attemptNumber` one more) is stored CREATED and run after the retry's delay, and so on;
- * the result is the last execution's, with the earlier ones in `retried`. A kill while waiting
- * stops the chain.
+ * Runs an execution, then follows its `CREATE_NEW_EXECUTION` retries (unless the caller schedules
+ * them: `scheduleRetry`).
  */
 async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, parent: ParentLink | undefined): Promise<ExecuteResult> {
   const masker = parent?.masker ?? new Masker();
-  let result = await executeOne(flow, options, parent, masker);
+  const first = await executeOne(flow, options, parent, masker);
+  return options.scheduleRetry === undefined ? followRetries(flow, options, parent, masker, first) : first;
+}
+
+/**
+ * The rest of a `CREATE_NEW_EXECUTION` retry chain, in this process: while an execution ends
+ * RETRIED, its new execution (Kestra's `ExecutionService.replay`: a new id, the same inputs,
+ * labels, variables, trigger and flow revision, `parentId` the retried execution, `originalId`
+ * kept, `metadata.attemptNumber` one more) is stored CREATED when the retry's date comes, and run;
+ * the result is the last execution's, with the earlier ones in `retried`. A kill while waiting
+ * stops the chain (one process: nothing else would run it).
+ */
+async function followRetries(
+  flow: Flow,
+  options: RunFlowOptions & ContinueOptions,
+  parent: ParentLink | undefined,
+  masker: Masker,
+  first: ExecuteResult,
+): Promise<ExecuteResult> {
+  let result = first;
   const retried: RunResult[] = [];
   const store = options.store ?? NO_STORE;
   while (result.execution.state.current === 'RETRIED' && result.newExecutionDelay !== undefined) {
@@ -231,7 +248,7 @@ async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, pa
     // As Kestra's executor: the new execution is created when the retry date comes.
     await sleep(result.newExecutionDelay, signal ?? new AbortController().signal);
     if (killed()) break;
-    const next = replayExecution(result.execution);
+    const next = replayExecution(result.execution, result.nextExecutionId);
     const saved = store.save(next, { kind: 'execution' });
     if (saved instanceof Promise) await saved.catch(() => undefined);
     retried.push({ report: result.report, execution: result.execution });
@@ -245,9 +262,20 @@ async function execute(flow: Flow, options: RunFlowOptions & ContinueOptions, pa
   return retried.length === 0 ? result : { ...result, retried };
 }
 
-/** Kestra's `ExecutionService.replay(execution, null, null)`: the new execution of a `CREATE_NEW_EXECUTION` retry, CREATED. */
-export function replayExecution(execution: Execution): Execution {
-  const id = newId();
+/** Kestra's `ExecutionMetadata.nextAttempt()` (a replay's, a restart's): one more attempt, the chain's creation date kept. */
+function nextAttempt(execution: Execution): NonNullable<Execution['metadata']> {
+  return {
+    attemptNumber: (execution.metadata?.attemptNumber ?? 1) + 1,
+    // Executions stored before pebbleflow wrote metadata: their start is their creation.
+    originalCreatedDate: execution.metadata?.originalCreatedDate ?? execution.state.startDate,
+  };
+}
+
+/**
+ * Kestra's `ExecutionService.replay(execution, null, null)`: the new execution of a
+ * `CREATE_NEW_EXECUTION` retry, CREATED (with `id` when the retry chose it already).
+ */
+export function replayExecution(execution: Execution, id: string = newId()): Execution {
   const e = clonePlain(execution);
   return {
     id,
@@ -264,11 +292,8 @@ export function replayExecution(execution: Execution): Execution {
     parentId: e.id,
     originalId: e.originalId,
     ...(e.trigger === undefined ? {} : { trigger: e.trigger }),
+    metadata: nextAttempt(e),
     ...(e.scheduleDate === undefined ? {} : { scheduleDate: e.scheduleDate }),
-    metadata: {
-      attemptNumber: (e.metadata?.attemptNumber ?? 1) + 1,
-      originalCreatedDate: e.metadata?.originalCreatedDate ?? e.state.startDate,
-    },
   };
 }
 
@@ -360,6 +385,7 @@ async function executeOne(
     for (const value of resolved.sensitive) masker.add(value);
     inputs = resolved.values;
     checks = await runChecks(flow, { ...preliminary, ...(Object.keys(inputs).length === 0 ? {} : { inputs }) }, engine, scope, masker);
+    const state = newState('CREATED');
     execution = {
       id,
       ...(tenant === 'main' ? {} : { tenantId: tenant }),
@@ -369,7 +395,7 @@ async function executeOne(
       taskRunList: [],
       inputs: masker.maskDeep(inputs) as Record<string, unknown>,
       labels: executionLabels(flow, options.labels ?? [], id),
-      state: newState('CREATED'),
+      state,
       originalId: id,
       ...(parent === undefined
         ? {}
@@ -386,6 +412,8 @@ async function executeOne(
               },
             },
           }),
+      // Kestra's Execution.builder() writes it on every execution it builds.
+      metadata: { attemptNumber: 1, originalCreatedDate: state.startDate },
     };
   }
   if (options.execution === undefined) {
@@ -422,39 +450,39 @@ async function executeOne(
       );
     if (child.disabled) throw new TaskError('SUBFLOW_DISABLED', 'Cannot execute a flow which is disabled');
     const childId = newId();
+    const childOptions: RunFlowOptions & ContinueOptions = {
+      ...options,
+      inputs: request.inputs,
+      labels: request.labels,
+      signal: link.signal,
+      executionId: childId,
+      execution: undefined,
+      resumeInputs: undefined,
+      previousLogs: undefined,
+    };
     // The child run stops at `beforeRun` once created, until start() (true) or discard() (false).
     let proceed!: (start: boolean) => void;
     const decided = new Promise<boolean>((resolve) => (proceed = resolve));
     let markCreated!: () => void;
     const created = new Promise<void>((resolve) => (markCreated = resolve));
-    const childRun = execute(
-      child,
-      {
-        ...options,
-        inputs: request.inputs,
-        labels: request.labels,
-        signal: link.signal,
-        executionId: childId,
-        execution: undefined,
-        resumeInputs: undefined,
-        previousLogs: undefined,
+    const childLink: ParentLink = {
+      execution: link.execution,
+      taskRun: link.taskRun,
+      masker,
+      engine,
+      tenant,
+      storage: storageDirs,
+      kestraUrl,
+      triggerType: request.triggerType ?? 'io.kestra.plugin.core.flow.Subflow',
+      onCreated: request.onCreated,
+      beforeRun: async () => {
+        markCreated();
+        if (!(await decided)) throw new SubflowDiscardedError(childId);
       },
-      {
-        execution: link.execution,
-        taskRun: link.taskRun,
-        masker,
-        engine,
-        tenant,
-        storage: storageDirs,
-        kestraUrl,
-        triggerType: request.triggerType ?? 'io.kestra.plugin.core.flow.Subflow',
-        onCreated: request.onCreated,
-        beforeRun: async () => {
-          markCreated();
-          if (!(await decided)) throw new SubflowDiscardedError(childId);
-        },
-      },
-    );
+    };
+    // A waited child ends the task with its own end, RETRIED included (Kestra's watcher is keyed by
+    // the child's id); an unwaited one runs its whole retry chain in the background.
+    const childRun = request.wait ? executeOne(child, childOptions, childLink, masker) : execute(child, childOptions, childLink);
     // Created, or failed to be (invalid inputs, a blocking check): that failure is the caller's.
     try {
       await Promise.race([created, childRun]);
@@ -469,7 +497,7 @@ async function executeOne(
       executionId: childId,
       start: () => {
         proceed(true);
-        return subflowResult(request, child, childId, childRun);
+        return subflowResult(request, child, childId, childRun, childOptions, childLink);
       },
       discard: async () => {
         proceed(false);
@@ -482,12 +510,20 @@ async function executeOne(
     child: Flow,
     childId: string,
     childRun: Promise<ExecuteResult>,
+    childOptions: RunFlowOptions & ContinueOptions,
+    childLink: ParentLink,
   ): Promise<SubflowResult> => {
     if (!request.wait) {
       background.push(childRun.catch(() => undefined));
       return { executionId: childId, namespace: child.namespace, flowId: child.id, state: 'CREATED' };
     }
     const result = await childRun;
+    if (result.newExecutionDelay !== undefined && options.scheduleRetry === undefined) {
+      // The new executions of the retry run on their own, linked by `trigger`.
+      background.push(
+        followRetries(child, childOptions, { ...childLink, onCreated: undefined, beforeRun: undefined }, masker, result).catch(() => undefined),
+      );
+    }
     let outputs = result.rawOutputs;
     let outputsError: string | undefined;
     if (request.renderFlowOutputs === true) {
@@ -547,9 +583,11 @@ async function executeOne(
   await store.flush?.();
   const rawOutputs = run.rawFlowOutputs();
   const newExecutionDelay = run.newExecutionDelay;
+  const nextExecutionId = run.nextExecutionId;
   return {
     runInputs: inputs,
     ...(newExecutionDelay === undefined ? {} : { newExecutionDelay }),
+    ...(nextExecutionId === undefined ? {} : { nextExecutionId }),
     report: buildReport(run, tenant),
     // The run is over (detached subflows included): its execution no longer changes.
     execution: run.execution,
@@ -782,6 +820,8 @@ export function restartExecution(flow: Flow, execution: Execution): Execution {
   }
   transition(restarted.state, 'RESTARTED');
   delete restarted.outputs;
+  // Kestra's restart counts one more attempt of the execution (a retry's maxAttempts sees it).
+  restarted.metadata = nextAttempt(execution);
   return restarted;
 }
 

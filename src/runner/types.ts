@@ -173,6 +173,24 @@ export interface RunFlowOptions {
    * passes a `FileConcurrencyLimiter` over its data folder, shared by every process using it.
    */
   readonly concurrencyLimiter?: ConcurrencyLimiter;
+  /**
+   * Hands the new execution of a `CREATE_NEW_EXECUTION` retry to the caller instead of waiting out
+   * the delay and running it here (a server queues it, as Kestra's executor queues a delayed
+   * restart). Called synchronously when an execution of the run (its own or a Subflow's) is about
+   * to end RETRIED, before that state is saved; the run then ends at the RETRIED execution.
+   * Without it (`pebbleflow run`), the chain runs in this call.
+   */
+  readonly scheduleRetry?: (retry: ScheduledRetry) => void;
+}
+
+/** The delayed restart a `CREATE_NEW_EXECUTION` retry asks for (Kestra's `ExecutionDelay` of type `RESTART_FAILED_FLOW`). */
+export interface ScheduledRetry {
+  /** The execution that ends RETRIED. */
+  readonly executionId: string;
+  /** The id its new execution (Kestra's replay) is created with. */
+  readonly nextExecutionId: string;
+  /** ISO-8601: when the new execution is created and starts. */
+  readonly date: string;
 }
 
 export type FlowDisabledErrorCode = 'FLOW_DISABLED';

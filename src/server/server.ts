@@ -23,7 +23,7 @@ import { ExecutionEvents } from './executions/events.js';
 import { ExecutionProcessor } from './executions/processor.js';
 import type { ExecutionQueue } from './executions/queue.js';
 import type { SecretBox } from './executions/secret-inputs.js';
-import { ExecutionService, jobOf } from './executions/service.js';
+import { ExecutionService, jobOf, retryJobOf } from './executions/service.js';
 import { withState, type StoredExecution } from './executions/model.js';
 import { FlowRepository } from './flows/flow-repository.js';
 import { AccessControl } from './http/access.js';
@@ -236,6 +236,8 @@ export class PebbleflowServer {
       await triggers.start();
       await mode.ready?.();
       if (options.redisUrl === undefined) await server.resumeUnfinished();
+      // Redis mode: BullMQ keeps the jobs; a retry whose delayed job was not queued yet is.
+      else await server.resumeUnfinished({ retriesOnly: true });
       await new Promise<void>((ok, fail) => {
         server.http.once('error', fail);
         server.http.listen(options.port ?? 8080, host, () => {
@@ -273,12 +275,22 @@ export class PebbleflowServer {
   /**
    * After a restart: every unfinished execution is queued again. One that never started runs; one
    * cut short mid-run continues where it stopped (finished task runs are reused, a task run left
-   * RUNNING gets a new attempt); a paused one stays paused until resumed.
+   * RUNNING gets a new attempt); a paused one stays paused until resumed. A RETRIED one whose
+   * `CREATE_NEW_EXECUTION` retry has not created its new execution yet queues that retry again.
    */
-  private async resumeUnfinished(): Promise<void> {
-    for (const execution of await this.store.unfinished(this.tenant)) {
+  private async resumeUnfinished(options: { retriesOnly?: boolean } = {}): Promise<void> {
+    for (const execution of (await this.store.unfinished(this.tenant)) as StoredExecution[]) {
       if (execution.state.current === 'PAUSED') continue;
+      if (options.retriesOnly === true && execution.delayedRetry === undefined) continue;
       const record = this.flows.get(execution.namespace, execution.flowId, { revision: execution.flowRevision, allowDeleted: true });
+      if (execution.delayedRetry !== undefined) {
+        // A RETRIED execution whose retry is due later (or was due while the server was down).
+        const job = record === undefined ? undefined : retryJobOf(execution, record, this.executions.subflowsOf(record));
+        if (job === undefined)
+          this.log(`pebbleflow: flow ${execution.namespace}.${execution.flowId} is gone: execution ${execution.id} is not retried`);
+        else await this.mode.queue.enqueue(job);
+        continue;
+      }
       if (record === undefined) {
         const failed: StoredExecution = { ...execution, state: withState(execution.state, 'FAILED') };
         await this.store.appendLogs(this.tenant, execution.id, [
@@ -403,6 +415,14 @@ function embeddedMode(o: {
     toggleTrigger: async (_tenant, request) => {
       if (triggers === undefined) throw new Error('The triggers are not started yet');
       return triggers.toggle(request);
+    },
+    // A CREATE_NEW_EXECUTION retry: a timer of the queue (the store keeps it across restarts).
+    scheduleRetry: async (_job, retried) => {
+      const record = o.flows.get(retried.namespace, retried.flowId, { revision: retried.flowRevision, allowDeleted: true });
+      const job = record === undefined ? undefined : retryJobOf(retried, record);
+      if (job === undefined)
+        o.log(`pebbleflow: flow ${retried.namespace}.${retried.flowId} is gone: execution ${retried.id} is not retried`);
+      else await queue.enqueue(job);
     },
   });
   const queue = new EmbeddedQueue(processor, { concurrency: o.concurrency });

@@ -1,8 +1,9 @@
 /**
  * The embedded queue: executions run in the server process, at most `concurrency` at a time, in
- * the order they were queued. A kill removes a queued execution or aborts a running one; closing
- * stops taking work, lets running executions finish within a grace period, then hands the rest
- * back (left unfinished in the store, picked up again at the next start).
+ * the order they were queued (a job with a `runAt`, once that date has come). A kill removes a
+ * queued execution or aborts a running one; closing stops taking work, lets running executions
+ * finish within a grace period, then hands the rest back (left unfinished in the store, picked up
+ * again at the next start; a delayed job, from the RETRIED execution that keeps it).
  */
 import { HAND_BACK, type ExecutionJob, type ExecutionProcessor } from './processor.js';
 import type { ExecutionQueue } from './queue.js';
@@ -13,6 +14,8 @@ export class EmbeddedQueue implements ExecutionQueue {
   private readonly concurrency: number;
   private readonly waiting: ExecutionJob[] = [];
   private readonly running = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
+  /** Jobs waiting for their `runAt` (a retry's delay); the store keeps them across restarts. */
+  private readonly delayed = new Map<string, NodeJS.Timeout>();
   private closing = false;
   private readonly onError: (job: ExecutionJob, error: unknown) => void;
 
@@ -27,13 +30,31 @@ export class EmbeddedQueue implements ExecutionQueue {
       ((job, e) => process.stderr.write(`pebbleflow: execution ${job.executionId} failed to run: ${(e as Error).message}\n`));
   }
 
-  get size(): { waiting: number; running: number } {
-    return { waiting: this.waiting.length, running: this.running.size };
+  get size(): { waiting: number; running: number; delayed: number } {
+    return { waiting: this.waiting.length, running: this.running.size, delayed: this.delayed.size };
   }
 
   async enqueue(job: ExecutionJob): Promise<void> {
     if (this.closing) throw new Error('The server is stopping: no new executions');
-    if (this.running.has(job.executionId) || this.waiting.some((j) => j.executionId === job.executionId)) return;
+    if (
+      this.running.has(job.executionId) ||
+      this.delayed.has(job.executionId) ||
+      this.waiting.some((j) => j.executionId === job.executionId)
+    )
+      return;
+    const delay = job.runAt === undefined ? 0 : Date.parse(job.runAt) - Date.now();
+    if (delay > 0) {
+      // setTimeout's limit (~24.8 days): a longer delay waits again when it fires.
+      const timer = setTimeout(
+        () => {
+          this.delayed.delete(job.executionId);
+          if (!this.closing) void this.enqueue(job);
+        },
+        Math.min(delay, 2 ** 31 - 1),
+      );
+      this.delayed.set(job.executionId, timer);
+      return;
+    }
     this.waiting.push(job);
     this.pump();
   }
@@ -69,6 +90,8 @@ export class EmbeddedQueue implements ExecutionQueue {
   async close(graceMs = 30_000): Promise<void> {
     this.closing = true;
     this.waiting.length = 0;
+    for (const timer of this.delayed.values()) clearTimeout(timer);
+    this.delayed.clear();
     const all = Promise.all([...this.running.values()].map((r) => r.done));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);

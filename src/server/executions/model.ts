@@ -21,6 +21,19 @@ import {
 export interface StoredExecution extends Execution {
   /** Input id → AES-256-GCM ciphertext (base64). Never returned by the API. */
   readonly secretInputs?: Readonly<Record<string, string>>;
+  /**
+   * On a RETRIED execution whose `CREATE_NEW_EXECUTION` retry has not made its new execution yet:
+   * Kestra's `ExecutionDelay` (`RESTART_FAILED_FLOW`), kept with the RETRIED state so that a server
+   * that restarts meanwhile still creates it (once: the id is chosen). Never returned by the API.
+   */
+  readonly delayedRetry?: DelayedRetry;
+}
+
+/** When, and with which id, a RETRIED execution's new execution is created. */
+export interface DelayedRetry {
+  readonly executionId: string;
+  /** ISO-8601. */
+  readonly date: string;
 }
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -81,6 +94,7 @@ export interface NewExecution {
 
 export function newExecution(n: NewExecution): StoredExecution {
   const id = n.id ?? newExecutionId();
+  const state = newState();
   return {
     id,
     tenantId: n.tenant,
@@ -90,9 +104,11 @@ export function newExecution(n: NewExecution): StoredExecution {
     taskRunList: [],
     inputs: n.inputs,
     labels: withCorrelationId(mergeLabels(n.flow, n.labels), id),
-    state: newState(),
+    state,
     originalId: id,
     ...(n.trigger === undefined ? {} : { trigger: n.trigger }),
+    // Kestra's Execution.builder() writes it on every execution it builds.
+    metadata: { attemptNumber: 1, originalCreatedDate: state.startDate },
     ...(n.scheduleDate === undefined ? {} : { scheduleDate: n.scheduleDate }),
     ...(n.parentId === undefined ? {} : { parentId: n.parentId }),
     ...(n.variables === undefined ? {} : { variables: n.variables }),
@@ -100,9 +116,9 @@ export function newExecution(n: NewExecution): StoredExecution {
   };
 }
 
-/** Kestra's JSON of an execution (its API adds `deleted`; the encrypted SECRET inputs stay inside). */
+/** Kestra's JSON of an execution (its API adds `deleted`; the encrypted SECRET inputs and a pending retry stay inside). */
 export function toApiExecution(e: StoredExecution): Record<string, unknown> {
-  const { secretInputs: _s, ...rest } = e;
+  const { secretInputs: _s, delayedRetry: _d, ...rest } = e;
   return { ...rest, deleted: false };
 }
 

@@ -16,6 +16,7 @@ import type { StorageDirs } from '../../runner/runner.js';
 import type { FlowEngine } from '../../runner/types.js';
 import type { ExecutionStore, LogRecord } from '../store/types.js';
 import { newExecution, withState, type StoredExecution } from './model.js';
+import { replayExecution } from '../../runner/runner.js';
 import { runExecution } from './run-execution.js';
 import { SecretInputError, type SecretBox } from './secret-inputs.js';
 
@@ -47,6 +48,13 @@ export interface ExecutionJob {
   readonly resumeInputs?: Readonly<Record<string, unknown>>;
   /** The flows its Subflow tasks name, at their current revision. */
   readonly subflows?: readonly JobFlow[];
+  /**
+   * The job of a `CREATE_NEW_EXECUTION` retry: the RETRIED execution whose new execution (Kestra's
+   * replay, with `executionId`) is created when the job runs.
+   */
+  readonly retryOf?: string;
+  /** ISO-8601: not run before (a retry's delay). */
+  readonly runAt?: string;
 }
 
 /** The abort reason of a process that stops: the execution is handed back, not killed. */
@@ -77,6 +85,12 @@ export interface ProcessorOptions {
   readonly resume?: (tenant: string, executionId: string, inputs: Readonly<Record<string, unknown>>) => Promise<void>;
   /** How a Toggle task enables or disables a trigger. */
   readonly toggleTrigger?: (tenant: string, request: TriggerToggleRequest) => Promise<TriggerToggleResult>;
+  /**
+   * Queues the delayed new execution of a RETRIED execution (its `delayedRetry`, already stored),
+   * from the job that ran it (which carries the flow sources); without it the retry waits for the
+   * next start of a server.
+   */
+  readonly scheduleRetry?: (job: ExecutionJob, retried: StoredExecution) => Promise<void>;
 }
 
 const LOG_FLUSH_MS = 50;
@@ -143,10 +157,20 @@ export class ExecutionProcessor {
    * `save`, when given, writes the run's versions instead of the store's `save`: Redis mode's
    * fenced save, which refuses (throws) once this process no longer owns the job.
    */
-  async process(job: ExecutionJob, signal: AbortSignal, save?: (execution: StoredExecution) => Promise<void>): Promise<StoredExecution> {
+  async process(
+    job: ExecutionJob,
+    signal: AbortSignal,
+    save?: (execution: StoredExecution) => Promise<void>,
+  ): Promise<StoredExecution | undefined> {
     const { store } = this.options;
     const flow = this.parse(job.tenant, { namespace: job.namespace, flowId: job.flowId, revision: job.revision, source: job.source });
     let execution = await store.get(job.tenant, job.executionId);
+    if (job.retryOf !== undefined) {
+      // Also when the new execution exists (a crash before the delay was removed): removes it.
+      execution = (await this.createRetry(job, job.retryOf)) ?? execution;
+      // The RETRIED execution was deleted before its new execution was made: nothing to replay.
+      if (execution === undefined) return undefined;
+    }
     if (execution === undefined) {
       execution = newExecution({
         tenant: job.tenant,
@@ -189,6 +213,7 @@ export class ExecutionProcessor {
     const written = new Set<string>();
     const known = (id: string): boolean => written.has(id);
     const handingBack = (): boolean => signal.aborted && signal.reason === HAND_BACK;
+    const scheduled = new Set<string>();
     const result = await runExecution({
       flow,
       execution: stored,
@@ -213,6 +238,12 @@ export class ExecutionProcessor {
       save: async (next) => {
         await (save ?? ((e: StoredExecution) => store.save(e)))(next);
         this.options.onExecution?.(next);
+        // Stored with its RETRIED state; queued before this job ends (a crash in between: the next
+        // server start queues it from the store).
+        if (next.delayedRetry !== undefined && !scheduled.has(next.id)) {
+          scheduled.add(next.id);
+          await this.options.scheduleRetry?.(job, next);
+        }
       },
       log: (record) => {
         this.options.onLog?.(record);
@@ -223,8 +254,37 @@ export class ExecutionProcessor {
     });
     flush();
     await Promise.all([...this.logWrites.entries()].filter(([id]) => id === job.executionId || known(id)).map(([, p]) => p));
-    if (isTerminal(result.state.current)) this.options.memorySecrets?.delete(result.id);
+    // A retry's new execution runs with the same SECRET inputs: kept for it.
+    if (isTerminal(result.state.current) && result.delayedRetry === undefined) this.options.memorySecrets?.delete(result.id);
     return result;
+  }
+
+  /**
+   * Kestra's executor when a `RESTART_FAILED_FLOW` delay is due: the RETRIED execution's replay is
+   * created (with the id chosen when it was retried: created once, however often this runs), then
+   * the delay is removed from the RETRIED execution.
+   */
+  private async createRetry(job: ExecutionJob, retriedId: string): Promise<StoredExecution | undefined> {
+    const { store } = this.options;
+    const retried: StoredExecution | undefined = await store.get(job.tenant, retriedId);
+    if (retried === undefined) return undefined;
+    const next: StoredExecution = {
+      ...replayExecution(retried, job.executionId),
+      tenantId: job.tenant,
+      ...(retried.secretInputs === undefined ? {} : { secretInputs: retried.secretInputs }),
+    };
+    const memory = this.options.memorySecrets?.get(retried.id);
+    if (memory !== undefined) {
+      this.options.memorySecrets?.set(next.id, memory);
+      this.options.memorySecrets?.delete(retried.id);
+    }
+    // Insert only: a job run twice (a crash, a re-queue at start) finds it made.
+    if (await store.create(next)) this.options.onExecution?.(next);
+    if (retried.delayedRetry?.executionId === job.executionId) {
+      const { delayedRetry: _done, ...rest } = retried;
+      await store.save(rest);
+    }
+    return (await store.get(job.tenant, job.executionId)) ?? next;
   }
 
   /** Appends log lines, one write per execution, in order. */

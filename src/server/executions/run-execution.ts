@@ -5,6 +5,8 @@
  * live — and a worker that dies leaves an execution another one continues without running its
  * finished task runs again. A stored execution is always continued (new ones are stored CREATED
  * by the API first), with SECRET inputs decrypted for the run and masked everywhere it writes.
+ * A `CREATE_NEW_EXECUTION` retry is not run here: the RETRIED execution is written with its
+ * `delayedRetry`, which the processor hands to the queue.
  */
 import type { Flow } from '../../flow/model.js';
 import type { FlowRepository as RunnerFlows } from '../../flow/repository.js';
@@ -14,9 +16,9 @@ import type { TaskRegistry } from '../../tasks/registry.js';
 import type { TriggerToggleRequest, TriggerToggleResult } from '../../tasks/definition.js';
 import { resumeExecution, runExecution as continueExecution, type StorageDirs } from '../../runner/runner.js';
 import type { ExecutionStore as RunnerStore } from '../../runner/store.js';
-import type { FlowEngine, LogEntry, RunFlowOptions } from '../../runner/types.js';
+import type { FlowEngine, LogEntry, RunFlowOptions, ScheduledRetry } from '../../runner/types.js';
 import type { LogRecord } from '../store/types.js';
-import type { StoredExecution } from './model.js';
+import type { DelayedRetry, StoredExecution } from './model.js';
 
 export interface RunWork {
   readonly flow: Flow;
@@ -68,6 +70,13 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
   // The runner reports each change synchronously, several per task run: they are gathered and
   // written once per turn of the event loop (one copy, one write), in order.
   const dirty = new Map<string, Readonly<Execution>>();
+  // CREATE_NEW_EXECUTION retries the runner handed over (this execution's, its Subflows'): each is
+  // written with its execution's RETRIED state, in the same write, for the queue to pick up.
+  const retries = new Map<string, DelayedRetry>();
+  const withRetry = (e: StoredExecution): StoredExecution => {
+    const retry = e.state.current === 'RETRIED' ? retries.get(e.id) : undefined;
+    return retry === undefined ? e : { ...e, delayedRetry: retry };
+  };
   let pendingFlush: Promise<void> | undefined;
   const flushDirty = (): Promise<void> => {
     pendingFlush = undefined;
@@ -78,10 +87,11 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
     for (const execution of dirty.values()) {
       // clonePlain, not structuredClone: maps keep their Java key order (a non-enumerable symbol).
       const copy = clonePlain(execution) as StoredExecution;
-      const stored: StoredExecution =
+      const stored: StoredExecution = withRetry(
         copy.id === main.id
           ? { ...copy, ...(main.secretInputs === undefined ? {} : { secretInputs: main.secretInputs }), tenantId: work.tenant }
-          : { ...copy, tenantId: work.tenant };
+          : { ...copy, tenantId: work.tenant },
+      );
       if (stored.id === main.id) last = stored;
       chain = chain.then(
         () => work.save(stored),
@@ -151,6 +161,8 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
     ...(work.env === undefined ? {} : { env: work.env }),
     ...(work.encryptionKey === undefined ? {} : { encryptionKey: work.encryptionKey }),
     ...(work.previousLogs === undefined ? {} : { previousLogs: work.previousLogs.map(toLogEntry) }),
+    // Called before the RETRIED state is reported: the retry is known when that state is written.
+    scheduleRetry: (retry: ScheduledRetry) => retries.set(retry.executionId, { executionId: retry.nextExecutionId, date: retry.date }),
   };
   const result =
     work.resumeInputs !== undefined && execution.state.current === 'PAUSED'
@@ -158,10 +170,11 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
       : await continueExecution(work.flow, options);
   await (pendingFlush ?? flushDirty());
   if (work.handingBack()) return last;
-  // A CREATE_NEW_EXECUTION retry chain: the runner stored the new executions as it made them (as
-  // Subflow executions); this job's own execution is the first of the chain.
-  const final = result.retried?.[0]?.execution ?? result.execution;
-  return { ...final, tenantId: work.tenant, ...(main.secretInputs === undefined ? {} : { secretInputs: main.secretInputs }) };
+  return withRetry({
+    ...result.execution,
+    tenantId: work.tenant,
+    ...(main.secretInputs === undefined ? {} : { secretInputs: main.secretInputs }),
+  });
 }
 
 /** The store's executions as the runner reads them: without their sealed SECRET inputs; logs only of a known execution. */

@@ -548,5 +548,15 @@ export function jobOf(execution: StoredExecution, record: FlowRecord, subflows: 
   };
 }
 
+/**
+ * The delayed job of a RETRIED execution's `CREATE_NEW_EXECUTION` retry (its `delayedRetry`): runs
+ * at the retry's date, creating the new execution from the RETRIED one.
+ */
+export function retryJobOf(retried: StoredExecution, record: FlowRecord, subflows: readonly JobFlow[] = []): ExecutionJob | undefined {
+  const retry = retried.delayedRetry;
+  if (retry === undefined) return undefined;
+  return { ...jobOf(retried, record, subflows), executionId: retry.executionId, retryOf: retried.id, runAt: retry.date };
+}
+
 /** Over, and not paused (listeners aside: see ExecutionService.isOver). */
 export const isOver = (e: StoredExecution): boolean => isTerminal(e.state.current) && e.state.current !== 'PAUSED';

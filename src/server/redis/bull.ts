@@ -66,7 +66,11 @@ export class BullExecutionQueue implements ExecutionQueue {
   }
 
   async enqueue(job: ExecutionJob): Promise<void> {
-    const delay = job.scheduleDate === undefined ? 0 : Math.max(0, Date.parse(job.scheduleDate) - Date.now());
+    const notBefore = Math.max(
+      job.scheduleDate === undefined ? 0 : Date.parse(job.scheduleDate),
+      job.runAt === undefined ? 0 : Date.parse(job.runAt),
+    );
+    const delay = Math.max(0, notBefore - Date.now());
     // A finished job of the same id (a restarted execution) would make `add` a no-op: it goes first.
     const existing = await this.queue.getJob(job.executionId);
     if (existing !== undefined) {

@@ -197,7 +197,7 @@ export class RedisExecutionStore implements ExecutionStore {
 
   async unfinished(tenant: string): Promise<Execution[]> {
     if (!isSafeId(tenant)) return [];
-    const ids = (await this.summaries(tenant)).filter((s) => !isTerminal(s.state)).map((s) => s.id);
+    const ids = (await this.summaries(tenant)).filter((s) => !isTerminal(s.state) || s.retryPending === true).map((s) => s.id);
     if (ids.length === 0) return [];
     const values = await this.redis.mget(ids.map((id) => keys.execution(tenant, id)));
     return values.filter((v): v is string => v !== null).map((v) => parseJsonKeepingOrder(v) as Execution);

@@ -14,7 +14,7 @@ import { isTerminal } from '../../runner/execution.js';
 import { ExecutionEvents } from '../executions/events.js';
 import { HAND_BACK, ExecutionProcessor, type ExecutionJob } from '../executions/processor.js';
 import type { StoredExecution } from '../executions/model.js';
-import { ExecutionService } from '../executions/service.js';
+import { ExecutionService, retryJobOf } from '../executions/service.js';
 import type { FlowRecord } from '../flows/flow-repository.js';
 import { processRuntime } from '../runtime.js';
 import { triggerUid } from '../store/types.js';
@@ -88,6 +88,30 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
         throw new Error(`No server is listening to toggle trigger ${request.triggerId} of ${request.namespace}.${request.flowId}`);
       return 'toggled';
     },
+    // A CREATE_NEW_EXECUTION retry: a delayed BullMQ job (kept in Redis), with the flow sources the
+    // job that ran the RETRIED execution carries (its own flow, or one of its Subflows').
+    scheduleRetry: async (job, retried) => {
+      const own = retried.namespace === job.namespace && retried.flowId === job.flowId;
+      const source = own ? job.source : job.subflows?.find((f) => f.namespace === retried.namespace && f.flowId === retried.flowId)?.source;
+      if (source === undefined) {
+        log(
+          `pebbleflow worker: no source of ${retried.namespace}.${retried.flowId} to retry execution ${retried.id}; a server queues it at its next start`,
+        );
+        return;
+      }
+      const record: FlowRecord = {
+        tenant: job.tenant,
+        namespace: retried.namespace,
+        id: retried.flowId,
+        revision: retried.flowRevision,
+        source,
+        deleted: false,
+        updated: new Date().toISOString(),
+        flow: processor.parse(job.tenant, { namespace: retried.namespace, flowId: retried.flowId, revision: retried.flowRevision, source }),
+      };
+      const retryJob = retryJobOf(retried, record, job.subflows ?? []);
+      if (retryJob !== undefined) await producer.enqueue(retryJob);
+    },
   });
   // Schedules create executions the way the server does (inputs checked, SECRETs encrypted), with
   // the Subflow sources the schedule's job carries.
@@ -143,6 +167,8 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
         // Lost the lock: the job is no longer this worker's to move.
         throw new WaitingError();
       }
+      // A retry's job whose RETRIED execution was deleted meanwhile: nothing to run.
+      if (result === undefined) return 'gone';
       if (isTerminal(result.state.current) || result.state.current === 'PAUSED') return result.state.current;
       // Handed back at shutdown: the job waits for another worker, which resumes the execution.
       await job.moveToWait(token);

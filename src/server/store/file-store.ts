@@ -225,7 +225,7 @@ export class FileExecutionStore implements ExecutionStore {
 
   async unfinished(tenant: string): Promise<Execution[]> {
     if (!isSafeId(tenant)) return [];
-    const ids = [...(await this.index(tenant)).values()].filter((s) => !isTerminal(s.state)).map((s) => s.id);
+    const ids = [...(await this.index(tenant)).values()].filter((s) => !isTerminal(s.state) || s.retryPending === true).map((s) => s.id);
     return (await Promise.all(ids.map((id) => this.get(tenant, id)))).filter((e): e is Execution => e !== undefined);
   }
 

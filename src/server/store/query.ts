@@ -12,6 +12,8 @@ export interface ExecutionSummary {
   readonly endDate?: string;
   readonly labels: readonly { readonly key: string; readonly value: string }[];
   readonly triggerExecutionId?: string;
+  /** A RETRIED execution whose retry has not created its new execution yet (`delayedRetry`). */
+  readonly retryPending?: true;
 }
 
 export function summarize(e: Execution): ExecutionSummary {
@@ -25,6 +27,7 @@ export function summarize(e: Execution): ExecutionSummary {
     ...(e.state.endDate === undefined ? {} : { endDate: e.state.endDate }),
     labels: e.labels.map((l) => ({ key: l.key, value: l.value })),
     ...(typeof triggerExecutionId === 'string' ? { triggerExecutionId } : {}),
+    ...((e as { delayedRetry?: unknown }).delayedRetry === undefined ? {} : { retryPending: true }),
   };
 }
 

@@ -103,7 +103,7 @@ export interface ExecutionStore {
   create(execution: Execution): Promise<boolean>;
   get(tenant: string, id: string): Promise<Execution | undefined>;
   search(tenant: string, query: ExecutionQuery): Promise<Paged<Execution>>;
-  /** Executions not yet terminated (to resume after a restart). */
+  /** Executions not yet terminated, and RETRIED ones whose retry is still to create its new execution (to resume after a restart). */
   unfinished(tenant: string): Promise<Execution[]>;
   delete(tenant: string, id: string): Promise<boolean>;
 

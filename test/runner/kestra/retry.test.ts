@@ -109,7 +109,9 @@ test.each([
   expect(new Set([a?.id, b?.id, c?.id]).size).toBe(3);
   expect([b?.parentId, c?.parentId]).toEqual([a?.id, b?.id]);
   expect([a?.originalId, b?.originalId, c?.originalId]).toEqual([a?.id, a?.id, a?.id]);
-  expect([a?.metadata?.attemptNumber, b?.metadata?.attemptNumber, c?.metadata?.attemptNumber]).toEqual([undefined, 2, 3]);
+  expect([a?.metadata?.attemptNumber, b?.metadata?.attemptNumber, c?.metadata?.attemptNumber]).toEqual([1, 2, 3]);
+  // Kestra's Execution.builder() sets it on every execution; replay keeps it.
+  expect(a?.metadata?.originalCreatedDate).toBe(a?.state.startDate);
   expect(c?.metadata?.originalCreatedDate).toBe(a?.state.startDate);
   // The failed task run of a retried execution ends RETRIED too; each execution ran it once.
   expect(chain.map((r) => [r.execution.taskRunList.length, r.execution.taskRunList[0]?.state.current])).toEqual([
