@@ -24,6 +24,7 @@ import {
   NOT_CONDITION,
   OR_CONDITION,
   PUBLIC_HOLIDAY_CONDITION,
+  TIME_BETWEEN_CONDITION,
   WEEKEND_CONDITION,
   type ConditionDefinition,
 } from '../../flow/triggers.js';
@@ -99,8 +100,23 @@ function dayConstant(c: ConditionDefinition): boolean {
 const isBetween = (c: ConditionDefinition): boolean =>
   c.type === DATE_TIME_BETWEEN_CONDITION && onTriggerDate(c) && constant(c.properties.after) && constant(c.properties.before);
 
+/** Whether a condition renders nothing (a date written out, `expression: "false"`): the same result on every tick. */
+const tickConstant = (c: ConditionDefinition): boolean =>
+  // A date condition without `date` reads `{{ trigger.date }}`.
+  (!DATE_TYPES.has(c.type) || typeof c.properties.date === 'string') &&
+  !/\{[{%]/.test(JSON.stringify(c.properties)) &&
+  (c.conditions ?? []).every(tickConstant);
+const DATE_TYPES = new Set([
+  DAY_WEEK_CONDITION,
+  DAY_WEEK_IN_MONTH_CONDITION,
+  WEEKEND_CONDITION,
+  PUBLIC_HOLIDAY_CONDITION,
+  DATE_TIME_BETWEEN_CONDITION,
+  TIME_BETWEEN_CONDITION,
+]);
+
 /** Whether a condition's result changes only at instants skip() can tell. */
-const skippable = (c: ConditionDefinition): boolean => dayConstant(c) || isBetween(c);
+const skippable = (c: ConditionDefinition): boolean => tickConstant(c) || dayConstant(c) || isBetween(c);
 
 /** The instant in epoch ms of a DateTimeBetween bound. */
 function boundMs(text: unknown): number | undefined {
@@ -120,6 +136,7 @@ function skip(
   tick: number,
   forward: boolean,
 ): { readonly done: true } | { readonly done: false; readonly lastFailing: number } {
+  if (tickConstant(failing)) return { done: true };
   if (isBetween(failing)) {
     const after = boundMs(failing.properties.after);
     const before = boundMs(failing.properties.before);
