@@ -6,10 +6,23 @@ import { TemplateError } from './errors.js';
 import * as ops from './operations.js';
 import type { Value } from './runtime.js';
 import { FORBIDDEN_KEYS, MISSING, readOwnData } from './sandbox.js';
-import { isJavaArray, isJavaList, isList, isMap, javaEquals, mapKeys, markJavaCollection, toIndex, toJavaString } from './values.js';
+import {
+  JZonedDateTime,
+  isJavaArray,
+  isJavaList,
+  isList,
+  isMap,
+  javaEquals,
+  mapKeys,
+  makeLong,
+  markJavaCollection,
+  toIndex,
+  toJavaString,
+} from './values.js';
 
 /** Java-ish members of lists, maps and strings that Pebble reaches through reflection. */
 export function callMember(object: unknown, name: string, args: readonly unknown[] | null): Value | typeof MISSING {
+  if (object instanceof JZonedDateTime) return zonedMember(object, name, args);
   if (typeof object === 'string') {
     if (args === null || args.length === 0) {
       // Bean-style access without parentheses finds length(), isEmpty(), isBlank().
@@ -130,4 +143,65 @@ export function callMember(object: unknown, name: string, args: readonly unknown
     }
   }
   return MISSING;
+}
+
+const DAY_NAMES = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'];
+const MONTH_NAMES = [
+  'JANUARY',
+  'FEBRUARY',
+  'MARCH',
+  'APRIL',
+  'MAY',
+  'JUNE',
+  'JULY',
+  'AUGUST',
+  'SEPTEMBER',
+  'OCTOBER',
+  'NOVEMBER',
+  'DECEMBER',
+];
+
+/**
+ * The getters of a `java.time.ZonedDateTime` Pebble reaches (`d.year`, `d.getYear()`,
+ * `d.toEpochSecond()`): numbers as Java's ints and longs; enums (`dayOfWeek`, `month`), the zone
+ * and the offset as the text they print.
+ */
+function zonedMember(d: JZonedDateTime, name: string, args: readonly unknown[] | null): Value | typeof MISSING {
+  if (args !== null && args.length > 0) return MISSING;
+  const bean = args === null ? name : name.startsWith('get') && name.length > 3 ? name[3]!.toLowerCase() + name.slice(4) : undefined;
+  if (args !== null) {
+    if (name === 'toString') return d.toString();
+    if (name === 'toEpochSecond') return makeLong(d.epochSecond);
+  }
+  const [y, mo, day, h, mi, s] = d.localFields();
+  // setUTCFullYear, not Date.UTC: the latter reads years 0-99 as 1900-1999.
+  const utcDay = (m: number, dd: number): number => new Date(0).setUTCFullYear(y, m - 1, dd);
+  switch (bean) {
+    case 'year':
+      return y;
+    case 'monthValue':
+      return mo;
+    case 'month':
+      return MONTH_NAMES[mo - 1]!;
+    case 'dayOfMonth':
+      return day;
+    case 'dayOfYear':
+      return Math.round((utcDay(mo, day) - utcDay(1, 1)) / 86_400_000) + 1;
+    case 'dayOfWeek':
+      return DAY_NAMES[(new Date(utcDay(mo, day)).getUTCDay() + 6) % 7]!;
+    case 'hour':
+      return h;
+    case 'minute':
+      return mi;
+    case 'second':
+      return s;
+    case 'nano':
+      return d.nano;
+    case 'zone':
+      return d.zone;
+    case 'offset':
+      return d.offsetId();
+    default:
+      return MISSING;
+  }
 }

@@ -73,6 +73,89 @@ export class JChar {
   }
 }
 
+/**
+ * A `java.time.ZonedDateTime`: an instant (epoch seconds and nanos), the offset in force then and
+ * its zone id (a region such as `Europe/Paris`, or an offset id such as `Z`). What Kestra's
+ * scheduler hands its conditions as `trigger.date`. Plain immutable data: templates reach it only
+ * through the Java members java-members.ts emulates, the date filters read it as a date.
+ */
+export class JZonedDateTime {
+  constructor(
+    readonly epochSecond: number,
+    readonly nano: number,
+    readonly offsetSeconds: number,
+    readonly zone: string,
+  ) {
+    Object.freeze(this);
+  }
+
+  /** The local date and time in its offset: [year, month, day, hour, minute, second]. */
+  localFields(): [number, number, number, number, number, number] {
+    const d = new Date((this.epochSecond + this.offsetSeconds) * 1000);
+    return [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()];
+  }
+
+  /** `ZoneOffset.getId()`: `Z`, `+01:00`, `-04:30:15`. */
+  offsetId(): string {
+    return formatOffsetId(this.offsetSeconds);
+  }
+
+  /** `ZonedDateTime.toString()`: `2024-01-01T09:00+01:00[Europe/Paris]` (seconds and nanos only when not zero). */
+  toString(): string {
+    const [y, mo, d, h, mi, s] = this.localFields();
+    let time = `${pad2(h)}:${pad2(mi)}`;
+    if (s > 0 || this.nano > 0) {
+      time += `:${pad2(s)}`;
+      if (this.nano > 0) {
+        if (this.nano % 1_000_000 === 0) time += `.${String(this.nano / 1_000_000).padStart(3, '0')}`;
+        else if (this.nano % 1000 === 0) time += `.${String(this.nano / 1000).padStart(6, '0')}`;
+        else time += `.${String(this.nano).padStart(9, '0')}`;
+      }
+    }
+    const offset = this.offsetId();
+    return `${formatJavaYear(y)}-${pad2(mo)}-${pad2(d)}T${time}${offset}${this.zone === offset ? '' : `[${this.zone}]`}`;
+  }
+
+  /** Jackson's ZonedDateTime (ISO_OFFSET_DATE_TIME): `2024-01-01T09:00:00+01:00`, as Kestra's JSON writes it. */
+  toIsoOffset(): string {
+    const [y, mo, d, h, mi, s] = this.localFields();
+    const fraction = this.nano === 0 ? '' : `.${String(this.nano).padStart(9, '0').replace(/0+$/, '')}`;
+    return `${formatJavaYear(y)}-${pad2(mo)}-${pad2(d)}T${pad2(h)}:${pad2(mi)}:${pad2(s)}${fraction}${this.offsetId()}`;
+  }
+
+  toJSON(): string {
+    return this.toIsoOffset();
+  }
+
+  /** `ZonedDateTime.equals`: the same local date-time, offset and zone. */
+  equals(other: JZonedDateTime): boolean {
+    return (
+      this.epochSecond === other.epochSecond &&
+      this.nano === other.nano &&
+      this.offsetSeconds === other.offsetSeconds &&
+      this.zone === other.zone
+    );
+  }
+}
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+/** `LocalDate.toString`'s year: four digits at least, `+` beyond 9999, `-` before year 0. */
+function formatJavaYear(y: number): string {
+  if (Math.abs(y) < 1000) return (y < 0 ? '-' : '') + String(Math.abs(y)).padStart(4, '0');
+  return (y > 9999 ? '+' : '') + String(y);
+}
+
+/** `ZoneOffset.getId()`. */
+export function formatOffsetId(offsetSeconds: number): string {
+  if (offsetSeconds === 0) return 'Z';
+  const abs = Math.abs(offsetSeconds);
+  const h = Math.floor(abs / 3600);
+  const m = Math.floor((abs % 3600) / 60);
+  const s = abs % 60;
+  return `${offsetSeconds < 0 ? '-' : '+'}${pad2(h)}:${pad2(m)}${s === 0 ? '' : `:${pad2(s)}`}`;
+}
+
 /** A map entry, as iterating a map gives (`{% for e in m %}` → `e.key`, `e.value`); prints `key=value`. */
 export class MapEntry {
   constructor(
@@ -202,7 +285,7 @@ export function javaClassName(value: unknown): string {
     case 'null':
       return 'null';
     default:
-      return 'java.lang.Object';
+      return value instanceof JZonedDateTime ? 'java.time.ZonedDateTime' : 'java.lang.Object';
   }
 }
 
@@ -319,7 +402,7 @@ export function toJavaString(value: unknown, depth = 0): string {
     case 'object': {
       if (value === null) return 'null';
       // Subclasses (Kestra's Float, BigDecimal, BigInteger boxes) print their own way.
-      if (value instanceof JDouble || value instanceof JChar) return value.toString();
+      if (value instanceof JDouble || value instanceof JChar || value instanceof JZonedDateTime) return value.toString();
       if (value instanceof Date) return value.toISOString();
       // Containers are written into one growing string (cheaper than joining each level's).
       const text = new TextWriter();
@@ -362,7 +445,14 @@ class TextWriter {
 }
 
 function writeJavaText(value: unknown, depth: number, w: TextWriter): void {
-  if (typeof value !== 'object' || value === null || value instanceof JDouble || value instanceof JChar || value instanceof Date) {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    value instanceof JDouble ||
+    value instanceof JChar ||
+    value instanceof JZonedDateTime ||
+    value instanceof Date
+  ) {
     w.add(toJavaString(value, depth));
     return;
   }
@@ -470,6 +560,7 @@ export function toKestraJson(value: unknown, includeNulls = false, depth = 0): s
       // Subclasses (Kestra's Float, BigDecimal, BigInteger boxes) print their own way.
       if (value instanceof JDouble) return Number.isFinite(value.value) ? value.toString() : jsonString(value.toString());
       if (value instanceof JChar) return jsonString(value.value);
+      if (value instanceof JZonedDateTime) return jsonString(value.toIsoOffset());
       if (depth < MAX_JSON_DEPTH && isMap(value)) {
         const flat = flatJsonObject(value, includeNulls);
         if (flat !== null) return flat;
@@ -585,7 +676,8 @@ function writeJson(value: unknown, includeNulls: boolean, depth: number, w: Text
     w.add('}');
     return;
   }
-  w.add(value instanceof Date ? jsonString(value.toISOString()) : jsonString(String(value)));
+  if (value instanceof JZonedDateTime) w.add(jsonString(value.toIsoOffset()));
+  else w.add(value instanceof Date ? jsonString(value.toISOString()) : jsonString(String(value)));
 }
 
 /** What `{{ value }}` prints in Kestra: maps and lists as JSON, null as nothing, the rest as Java prints it. */
@@ -648,7 +740,7 @@ export function javaEquals(a: unknown, b: unknown, depth = 0): boolean {
       return true;
     }
     default:
-      return false;
+      return a instanceof JZonedDateTime && b instanceof JZonedDateTime && a.equals(b);
   }
 }
 
@@ -710,7 +802,7 @@ export function javaKey(value: unknown, walk: ValueWalk = new ValueWalk(), depth
       return `M${entries.join('')}`;
     }
     default:
-      return identityKey(value);
+      return value instanceof JZonedDateTime ? `Z${value.toString()}` : identityKey(value);
   }
 }
 

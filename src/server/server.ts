@@ -214,7 +214,11 @@ export class PebbleflowServer {
         log,
         encryptionKey: secretBox?.outputKey,
       });
-      if (mode.schedules instanceof EmbeddedScheduler) mode.schedules.setFire((r, t, s, tick) => triggers.fireSchedule(r, t, s, tick));
+      if (mode.schedules instanceof EmbeddedScheduler)
+        mode.schedules.setFire(
+          (r, t, s, tick) => triggers.fireSchedule(r, t, s, tick),
+          (r, t, s, tick) => triggers.scheduleNextDate(r, t, s, tick),
+        );
       const server = new PebbleflowServer({
         tenant,
         flows,

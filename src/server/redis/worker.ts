@@ -18,7 +18,7 @@ import { ExecutionService, retryJobOf } from '../executions/service.js';
 import type { FlowRecord } from '../flows/flow-repository.js';
 import { processRuntime } from '../runtime.js';
 import { triggerUid } from '../store/types.js';
-import { scheduledExecution } from '../triggers/rendering.js';
+import { scheduleNextDate, scheduledExecution } from '../triggers/rendering.js';
 import { isTooLate, missedTicks, scheduleSpec } from '../triggers/schedule.js';
 import {
   BullExecutionQueue,
@@ -227,6 +227,9 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
     }
     // Never backwards: jobs of one schedule may finish out of order on several workers.
     const last = Math.max(tick, ...ticks, lastFired ?? 0);
+    // Kestra's nextEvaluationDate (with conditions, the next tick whose conditions hold); BullMQ
+    // fires every cron tick regardless, those whose conditions fail make nothing.
+    const next = await scheduleNextDate(runtime.engine, record, trigger, spec, last, log);
     await store.saveTrigger({
       ...state,
       tenantId: data.tenant,
@@ -234,6 +237,7 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
       flowId: data.flowId,
       triggerId: trigger.id,
       date: new Date(last).toISOString(),
+      ...(next === undefined ? {} : { nextExecutionDate: new Date(next).toISOString() }),
       fingerprint: spec.fingerprint,
       updatedDate: new Date().toISOString(),
     });

@@ -21,6 +21,8 @@ interface Armed {
 }
 
 export type FireSchedule = (record: FlowRecord, trigger: TriggerDefinition, spec: ScheduleSpec, tickMs: number) => Promise<unknown>;
+/** The tick evaluated after `tickMs` (Kestra's Schedule.nextEvaluationDate: with conditions, the next one whose conditions hold). */
+export type NextTick = (record: FlowRecord, trigger: TriggerDefinition, spec: ScheduleSpec, tickMs: number) => Promise<number | undefined>;
 
 /** At most this many ticks run per wake-up, so a long backlog does not hold the event loop. */
 const BATCH = 50;
@@ -30,6 +32,7 @@ export class EmbeddedScheduler implements ScheduleBackend {
   private readonly store: ExecutionStore;
   private readonly log: (line: string) => void;
   private fire: FireSchedule | undefined;
+  private nextTick: NextTick = (_record, _trigger, spec, tickMs) => Promise.resolve(spec.ticks.next(tickMs)?.getTime());
   private readonly armedTriggers = new Map<string, Armed>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -41,9 +44,10 @@ export class EmbeddedScheduler implements ScheduleBackend {
     this.log = options.log;
   }
 
-  /** What a due tick does (the trigger engine creates its execution). */
-  setFire(fire: FireSchedule): void {
+  /** What a due tick does (the trigger engine creates its execution), and which tick comes next. */
+  setFire(fire: FireSchedule, nextTick?: NextTick): void {
     this.fire = fire;
+    if (nextTick !== undefined) this.nextTick = nextTick;
   }
 
   armed(): string[] {
@@ -145,9 +149,16 @@ export class EmbeddedScheduler implements ScheduleBackend {
           }
         }
         if (a.due.length === 0) {
-          // Kestra's next evaluation date follows the last one: a late tick is caught up, never skipped.
-          const next = a.spec.ticks.next(tick);
-          if (next !== undefined) a.due.push(next.getTime());
+          // Kestra's next evaluation date follows the last one: a late tick is caught up, never
+          // skipped; with conditions it is the next tick whose conditions hold.
+          let next: number | undefined;
+          try {
+            next = await this.nextTick(a.record, a.trigger, a.spec, tick);
+          } catch (e) {
+            this.log(`pebbleflow: ${a.record.namespace}.${a.record.id} trigger ${a.trigger.id}: ${(e as Error).message}`);
+            next = a.spec.ticks.next(tick)?.getTime();
+          }
+          if (next !== undefined) a.due.push(next);
         }
         if (this.armedTriggers.get(uid) === a)
           await this.saveState(uid, a.record, a.trigger, a.spec, new Date(tick).toISOString(), a.due[0]);

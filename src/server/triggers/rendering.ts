@@ -5,13 +5,14 @@
  * workers (schedules).
  */
 import { conditionsHold, isScheduleCondition, parseZonedDateTime, type ConditionContext } from '../../flow/conditions.js';
-import type { ConditionDefinition, TriggerDefinition } from '../../flow/triggers.js';
+import type { TriggerDefinition } from '../../flow/triggers.js';
 import type { Label } from '../../runner/execution.js';
 import type { FlowEngine } from '../../runner/types.js';
 import type { CreateExecution } from '../executions/service.js';
 import type { FlowRecord } from '../flows/flow-repository.js';
 import { triggerUid } from '../store/types.js';
 import { scheduleVariables, tickExecutionId, type ScheduleSpec } from './schedule.js';
+import { schedulerDate, trueDateWithCondition, type SearchOptions } from './schedule-conditions.js';
 
 export function triggerContext(record: FlowRecord, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -67,10 +68,11 @@ export async function renderKey(engine: FlowEngine, record: FlowRecord, key: unk
  * they cannot be evaluated (a template that does not render), as Kestra's scheduler emits.
  *
  * As Kestra does, the conditions are tested twice: the scheduler first tests every condition
- * (`scheduleConditions` included) with `trigger.date` alone (AbstractScheduler: `areValid`), then
- * Schedule.evaluate tests the `conditions` that are ScheduleConditions with `trigger` and
- * `schedule` = {date, next, previous}; the execution's `next` and `previous` are then the nearest
- * ticks whose conditions hold (`trueOutputWithCondition`).
+ * (`scheduleConditions` included) with `trigger.date` alone, a ZonedDateTime (AbstractScheduler:
+ * `areValid`), then Schedule.evaluate tests the `conditions` that are ScheduleConditions with
+ * `trigger` and `schedule` = {date, next, previous}; the execution's `next` and `previous` are then
+ * the nearest ticks whose conditions hold (`trueOutputWithCondition`). When those cannot be found
+ * (a condition fails to evaluate on another tick) Kestra's evaluation fails: no execution.
  */
 export async function scheduledExecution(
   engine: FlowEngine,
@@ -87,16 +89,27 @@ export async function scheduledExecution(
   if (spec.onDates === true) return datesExecution(engine, record, t, spec, tickMs, id, log);
   let variables: Record<string, string> = scheduleVariables(spec, tickMs);
   if (t.conditions.length > 0) {
-    const scheduleConditions = t.conditions.filter((c) => c.scheduleConditions !== true && isScheduleCondition(c));
+    const search = searchOptions(engine, record, t, spec, log);
     try {
-      if (!(await conditionsHold(t.conditions, scheduleConditionContext(engine, record, { date: variables.date! })))) return undefined;
-      const tickVariables = { trigger: variables, schedule: variables };
-      if (!(await conditionsHold(scheduleConditions, scheduleConditionContext(engine, record, tickVariables)))) return undefined;
+      if (!(await conditionsHold(t.conditions, scheduleConditionContext(engine, record, { date: schedulerDate(tickMs) }))))
+        return undefined;
+      if (!(await conditionsHold(search.conditions, search.contextOf(variables)))) return undefined;
     } catch (e) {
       log(`pebbleflow: ${record.namespace}.${record.id} Unable to evaluate the Schedule trigger '${t.id}': ${(e as Error).message}`);
       return { id, failed: true };
     }
-    variables = await trueScheduleVariables(engine, record, spec, tickMs, scheduleConditions);
+    try {
+      const next = await cachedSearch(record, t, search, tickMs, true);
+      const previous = await cachedSearch(record, t, search, tickMs, false);
+      variables = {
+        date: spec.ticks.format(tickMs),
+        ...(next === undefined ? {} : { next: spec.ticks.format(next) }),
+        ...(previous === undefined ? {} : { previous: spec.ticks.format(previous) }),
+      };
+    } catch (e) {
+      log(`pebbleflow: ${record.namespace}.${record.id} trigger ${t.id}: evaluation failed: ${(e as Error).message}`);
+      return undefined;
+    }
   }
   const extra = { trigger: variables, schedule: variables };
   return {
@@ -107,6 +120,84 @@ export async function scheduledExecution(
     scheduleDate: new Date(tickMs).toISOString(),
     variables: { schedule: variables },
   };
+}
+
+/**
+ * Schedule.nextEvaluationDate after the tick at `tickMs` (the trigger state's `nextExecutionDate`):
+ * with conditions, the next tick whose ScheduleConditions hold within ten years; without, or when
+ * none is found or they cannot be evaluated (Kestra then warns), the next cron tick.
+ */
+export async function scheduleNextDate(
+  engine: FlowEngine,
+  record: FlowRecord,
+  t: TriggerDefinition,
+  spec: ScheduleSpec,
+  tickMs: number,
+  log: (line: string) => void = () => undefined,
+): Promise<number | undefined> {
+  if (spec.onDates !== true && t.conditions.length > 0) {
+    try {
+      const next = await cachedSearch(record, t, searchOptions(engine, record, t, spec, log), tickMs, true);
+      if (next !== undefined) return next;
+    } catch {
+      log(
+        `pebbleflow: ${record.namespace}.${record.id} Unable to evaluate the conditions for the next evaluation date for trigger '${t.id}', conditions will not be evaluated`,
+      );
+    }
+  }
+  return spec.ticks.next(tickMs)?.getTime();
+}
+
+function searchOptions(
+  engine: FlowEngine,
+  record: FlowRecord,
+  t: TriggerDefinition,
+  spec: ScheduleSpec,
+  log: (line: string) => void,
+): SearchOptions {
+  return {
+    spec,
+    // Schedule.validateScheduleCondition: the `conditions` (not `scheduleConditions`) that are ScheduleConditions.
+    conditions: t.conditions.filter((c) => c.scheduleConditions !== true && isScheduleCondition(c)),
+    contextOf: (v) => scheduleConditionContext(engine, record, { trigger: v, schedule: v }),
+    onBudget: (tests) =>
+      log(
+        `pebbleflow: ${record.namespace}.${record.id} trigger ${t.id}: no tick whose conditions hold among the ${tests} tested; searched no further`,
+      ),
+  };
+}
+
+/**
+ * Searches done lately: a fired tick's `trigger.next` is also the trigger's next evaluation date,
+ * and a search that spends its budget costs about a second.
+ */
+const searches = new Map<string, number | undefined>();
+const SEARCHES_KEPT = 256;
+
+async function cachedSearch(
+  record: FlowRecord,
+  t: TriggerDefinition,
+  options: SearchOptions,
+  fromMs: number,
+  forward: boolean,
+): Promise<number | undefined> {
+  // The year matters: the ten-year bound moves with it.
+  const key = JSON.stringify([
+    record.tenant,
+    record.namespace,
+    record.id,
+    record.revision,
+    t.id,
+    options.spec.fingerprint,
+    fromMs,
+    forward,
+    new Date().getUTCFullYear(),
+  ]);
+  if (searches.has(key)) return searches.get(key);
+  const found = await trueDateWithCondition(options, fromMs, forward);
+  if (searches.size >= SEARCHES_KEPT) searches.delete(searches.keys().next().value!);
+  searches.set(key, found);
+  return found;
 }
 
 /**
@@ -178,47 +269,5 @@ function scheduleConditionContext(engine: FlowEngine, record: FlowRecord, extra:
     flow: record,
     variables: triggerContext(record, trigger),
     render: (template, variables) => engine.render(template, variables, scopeOf(record)),
-  };
-}
-
-/** How far Schedule.truePreviousNextDateWithCondition looks: ten years, and here at most this many ticks. */
-const TRUE_DATE_SEARCH_LIMIT = 10_000;
-
-/**
- * Schedule.trueOutputWithCondition: `next` and `previous` are the nearest ticks (within ten years)
- * whose ScheduleConditions hold; absent when there is none, or when the conditions cannot be evaluated.
- */
-async function trueScheduleVariables(
-  engine: FlowEngine,
-  record: FlowRecord,
-  spec: ScheduleSpec,
-  tickMs: number,
-  conditions: readonly ConditionDefinition[],
-): Promise<Record<string, string>> {
-  const year = new Date().getUTCFullYear();
-  const search = async (forward: boolean): Promise<number | undefined> => {
-    let at = tickMs;
-    for (let i = 0; i < TRUE_DATE_SEARCH_LIMIT; i++) {
-      const candidate = forward ? spec.ticks.next(at) : spec.ticks.previous(at);
-      if (candidate === undefined) return undefined;
-      const ms = candidate.getTime();
-      const y = candidate.getUTCFullYear();
-      if (forward ? y >= year + 10 : y <= year - 10) return undefined;
-      const v = scheduleVariables(spec, ms);
-      try {
-        if (await conditionsHold(conditions, scheduleConditionContext(engine, record, { trigger: v, schedule: v }))) return ms;
-      } catch {
-        return undefined;
-      }
-      at = ms;
-    }
-    return undefined;
-  };
-  const next = await search(true);
-  const previous = await search(false);
-  return {
-    date: spec.ticks.format(tickMs),
-    ...(next === undefined ? {} : { next: spec.ticks.format(next) }),
-    ...(previous === undefined ? {} : { previous: spec.ticks.format(previous) }),
   };
 }

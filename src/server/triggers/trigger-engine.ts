@@ -37,7 +37,15 @@ import {
 import type { Execution } from '../../flow/execution.js';
 import { isTerminal } from '../../flow/execution.js';
 import { evaluateHttpTrigger, Pollers } from './http-trigger.js';
-import { renderKey, renderScheduleDates, renderTriggerInputs, scheduledExecution, triggerContext, triggerLabels } from './rendering.js';
+import {
+  renderKey,
+  renderScheduleDates,
+  renderTriggerInputs,
+  scheduleNextDate,
+  scheduledExecution,
+  triggerContext,
+  triggerLabels,
+} from './rendering.js';
 import { freshWindow, isMultipleCondition, matchedKeys, multipleConditionsOf, unsupportedNested } from './multiple-conditions.js';
 import { scheduleSpec, tickExecutionId, type ScheduleSpec } from './schedule.js';
 
@@ -253,6 +261,11 @@ export class TriggerEngine {
   async fireSchedule(record: FlowRecord, t: TriggerDefinition, spec: ScheduleSpec, tickMs: number): Promise<StoredExecution | undefined> {
     const request = await scheduledExecution(this.o.engine, record, t, spec, tickMs, this.o.log);
     return request === undefined ? undefined : this.o.executions.create(record, request);
+  }
+
+  /** The tick a Schedule evaluates after `tickMs` (its `nextExecutionDate`): Kestra's nextEvaluationDate. */
+  scheduleNextDate(record: FlowRecord, t: TriggerDefinition, spec: ScheduleSpec, tickMs: number): Promise<number | undefined> {
+    return scheduleNextDate(this.o.engine, record, t, spec, tickMs, this.o.log);
   }
 
   // --- http.Trigger -----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import {
   standAloneWeekday,
   type DateStyle,
 } from '../../locale.js';
-import { isIntegral, makeLong } from '../../values.js';
+import { JZonedDateTime, isIntegral, makeLong } from '../../values.js';
 import { castError, functionError, optString } from './common.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -156,9 +156,16 @@ function fromEpoch(value: bigint, zone: ZoneId): ZonedDateTime {
   }
 }
 
+/** The js-joda twin of an engine ZonedDateTime (same instant, same zone). */
+export function fromJZonedDateTime(value: JZonedDateTime): ZonedDateTime {
+  const instant = joda().Instant.ofEpochSecond(value.epochSecond, value.nano);
+  return joda().ZonedDateTime.ofInstant(instant, zoneOf(value.zone));
+}
+
 /** AbstractDate.convert: what the date filters accept as input. */
 export function toZonedDateTime(value: unknown, zone: ZoneId, existingFormat: string | undefined, locale: JodaLocale): ZonedDateTime {
   if (value instanceof joda().ZonedDateTime) return value;
+  if (value instanceof JZonedDateTime) return fromJZonedDateTime(value);
   if (value instanceof joda().Instant) return value.atZone(zone);
   if (value instanceof joda().LocalDateTime) return value.atZone(zone);
   if (value instanceof joda().LocalDate) return value.atStartOfDay(zone);
