@@ -521,7 +521,9 @@ async function executeOne(
     if (result.newExecutionDelay !== undefined && options.scheduleRetry === undefined) {
       // The new executions of the retry run on their own, linked by `trigger`.
       background.push(
-        followRetries(child, childOptions, { ...childLink, onCreated: undefined, beforeRun: undefined }, masker, result).catch(() => undefined),
+        followRetries(child, childOptions, { ...childLink, onCreated: undefined, beforeRun: undefined }, masker, result).catch(
+          () => undefined,
+        ),
       );
     }
     let outputs = result.rawOutputs;
