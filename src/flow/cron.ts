@@ -329,6 +329,10 @@ export interface CronZone {
   toLocal(epochMs: number): Local;
   /** 0 instants in a gap, 2 in an overlap (earliest first). */
   toInstants(local: Local): number[];
+  /** The offset (ms) at an instant. */
+  offsetAt(epochMs: number): number;
+  /** Whether the offset may change in `(fromMs, toMs]`: false only when it surely does not. */
+  mayChangeBetween(fromMs: number, toMs: number): boolean;
 }
 
 const UTC_IDS = new Set(['UTC', 'Z', 'GMT', 'Etc/UTC', 'Etc/GMT', 'UCT', 'Etc/UCT', 'Universal', 'Zulu']);
@@ -336,7 +340,13 @@ const UTC_IDS = new Set(['UTC', 'Z', 'GMT', 'Etc/UTC', 'Etc/GMT', 'UCT', 'Etc/UC
 /** The zone for an IANA id (or offset such as `+02:00`); throws CronError for an unknown one. */
 export function cronZone(id: string): CronZone {
   if (UTC_IDS.has(id)) {
-    return { id, toLocal: (ms) => fromKey(Math.floor(ms / 1000) * 1000), toInstants: (l) => [localKey(l)] };
+    return {
+      id,
+      toLocal: (ms) => fromKey(Math.floor(ms / 1000) * 1000),
+      toInstants: (l) => [localKey(l)],
+      offsetAt: () => 0,
+      mayChangeBetween: () => false,
+    };
   }
   const j = loadJoda();
   let zone: JodaCore.ZoneId;
@@ -346,8 +356,23 @@ export function cronZone(id: string): CronZone {
     throw new CronError(`Invalid time zone \`${id}\`: expected an IANA time zone id such as Europe/Paris or UTC`);
   }
   const rules = zone.rules();
+  const transitions = transitionInstants(rules);
   return {
     id,
+    offsetAt: (ms) => rules.offset(j.Instant.ofEpochMilli(ms)).totalSeconds() * 1000,
+    mayChangeBetween(fromMs, toMs) {
+      if (rules.isFixedOffset()) return false;
+      if (transitions === undefined) return true;
+      // The first transition after fromMs (the list is sorted; its last entry is Infinity).
+      let lo = 0;
+      let hi = transitions.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (transitions[mid]! <= fromMs) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo < transitions.length && transitions[lo]! <= toMs;
+    },
     toLocal(ms) {
       const ldt = j.LocalDateTime.ofInstant(j.Instant.ofEpochMilli(Math.floor(ms / 1000) * 1000), zone);
       return { y: ldt.year(), mo: ldt.monthValue(), d: ldt.dayOfMonth(), h: ldt.hour(), mi: ldt.minute(), s: ldt.second() };
@@ -361,6 +386,18 @@ export function cronZone(id: string): CronZone {
         .sort((a, b) => a - b);
     },
   };
+}
+
+/**
+ * The instants at which a zone's offset changes, sorted: @js-joda/timezone keeps them as
+ * `_tzdbInfo.untils` (moment-timezone's packed data) and does not implement `nextTransition`.
+ * Undefined when the rules are not that shape: every search then takes the general path.
+ */
+function transitionInstants(rules: JodaCore.ZoneRules): readonly number[] | undefined {
+  const untils = (rules as unknown as { _tzdbInfo?: { untils?: unknown } })._tzdbInfo?.untils;
+  if (!Array.isArray(untils) || untils.some((u) => typeof u !== 'number')) return undefined;
+  for (let i = 1; i < untils.length; i++) if ((untils[i] as number) < (untils[i - 1] as number)) return undefined;
+  return untils as number[];
 }
 
 /** The process's zone (`TZ` first), as Kestra defaults to the JVM's. */
@@ -397,6 +434,18 @@ export class CronSchedule {
   /** The first firing strictly after `after` (whole seconds), or undefined when there is none. */
   next(after: Date | number): Date | undefined {
     const after_ = typeof after === 'number' ? after : after.getTime();
+    // No offset change around `after` and up to the first match after it: local times and instants
+    // map one to one, so that match is the answer (the general path below handles DST).
+    const offset = this.zone.offsetAt(after_);
+    const local = nextLocal(this.expression, fromKey(Math.floor((after_ + offset) / 1000) * 1000 + 1000));
+    if (local !== undefined) {
+      const candidate = localKey(local) - offset;
+      if (!this.zone.mayChangeBetween(after_ - OVERLAP_WINDOW_MS, candidate + OVERLAP_WINDOW_MS)) return new Date(candidate);
+    }
+    return this.nextAcrossOffsetChanges(after_);
+  }
+
+  private nextAcrossOffsetChanges(after_: number): Date | undefined {
     // Start an overlap's length early: a local time before `after` may map to an instant after it.
     let cursor = this.zone.toLocal(after_ - OVERLAP_WINDOW_MS);
     let best: number | undefined;
@@ -420,6 +469,16 @@ export class CronSchedule {
   /** The last firing strictly before `before`, or undefined when there is none. */
   previous(before: Date | number): Date | undefined {
     const before_ = typeof before === 'number' ? before : before.getTime();
+    const offset = this.zone.offsetAt(before_);
+    const local = previousLocal(this.expression, fromKey(Math.ceil((before_ + offset) / 1000) * 1000 - 1000));
+    if (local !== undefined) {
+      const candidate = localKey(local) - offset;
+      if (!this.zone.mayChangeBetween(candidate - OVERLAP_WINDOW_MS, before_ + OVERLAP_WINDOW_MS)) return new Date(candidate);
+    }
+    return this.previousAcrossOffsetChanges(before_);
+  }
+
+  private previousAcrossOffsetChanges(before_: number): Date | undefined {
     let cursor = this.zone.toLocal(before_ + OVERLAP_WINDOW_MS);
     let best: number | undefined;
     let firstLocal: number | undefined;

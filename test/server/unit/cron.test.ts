@@ -123,3 +123,56 @@ describe('next and previous (cron-utils ExecutionTime)', () => {
     expect(() => CronSchedule.of('* * * * *', { timezone: 'Mars/Olympus' })).toThrow(CronError);
   });
 });
+
+describe('the fast path away from offset changes gives what the general search gives', () => {
+  // next/previous take a shortcut when the zone's offset cannot change near the answer; checked
+  // here against the general search (the one that handles gaps and overlaps) around every DST
+  // change of several zones (30-minute DST, a skipped day, no DST at all) and at random instants.
+  const general = (s: CronSchedule) =>
+    s as unknown as { nextAcrossOffsetChanges(ms: number): Date | undefined; previousAcrossOffsetChanges(ms: number): Date | undefined };
+  const zones = ['Europe/Paris', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kolkata', 'Pacific/Apia', 'America/Sao_Paulo', 'UTC'];
+  const crons: [string, boolean][] = [
+    ['* * * * *', false],
+    ['30 * * * *', false],
+    ['30 2 * * *', false],
+    ['0 0 1 * *', false],
+    ['*/20 * * * * *', true],
+  ];
+  // Around the DST changes of 2011 (Apia skipped 30 December) and 2024, and some random instants.
+  const instants: number[] = [];
+  for (const day of [
+    '2011-03-13',
+    '2011-03-27',
+    '2011-10-02',
+    '2011-11-06',
+    '2011-12-29',
+    '2011-12-31',
+    '2024-03-31',
+    '2024-04-07',
+    '2024-10-06',
+    '2024-10-27',
+    '2024-11-03',
+  ])
+    for (let h = -4; h <= 30; h += 0.75) instants.push(Date.parse(`${day}T00:00:00Z`) + h * 3_600_000 + 7_250);
+  let seed = 42;
+  const random = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  for (let i = 0; i < 40; i++) instants.push(Date.parse('2000-01-01T00:00:00Z') + Math.floor(random() * 40 * 365 * 86_400_000));
+
+  test.each(zones)('%s', (zone) => {
+    for (const [cron, withSeconds] of crons) {
+      const s = CronSchedule.of(cron, { timezone: zone, withSeconds });
+      for (const t of instants) {
+        expect([cron, new Date(t).toISOString(), s.next(t)?.toISOString()]).toEqual([
+          cron,
+          new Date(t).toISOString(),
+          general(s).nextAcrossOffsetChanges(t)?.toISOString(),
+        ]);
+        expect([cron, new Date(t).toISOString(), s.previous(t)?.toISOString()]).toEqual([
+          cron,
+          new Date(t).toISOString(),
+          general(s).previousAcrossOffsetChanges(t)?.toISOString(),
+        ]);
+      }
+    }
+  });
+});
