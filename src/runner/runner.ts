@@ -271,6 +271,16 @@ function nextAttempt(execution: Execution): NonNullable<Execution['metadata']> {
   };
 }
 
+/** The clear values of a flow's SECRET inputs among resolved inputs, or undefined when it has none. */
+function secretInputValues(flow: Flow, inputs: Readonly<Record<string, unknown>>): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const def of flow.inputs) {
+    const value = inputs[def.id];
+    if (def.type === 'SECRET' && typeof value === 'string') out[def.id] = value;
+  }
+  return Object.keys(out).length === 0 ? undefined : out;
+}
+
 /**
  * Kestra's `ExecutionService.replay(execution, null, null)`: the new execution of a
  * `CREATE_NEW_EXECUTION` retry, CREATED (with `id` when the retry chose it already).
@@ -415,6 +425,8 @@ async function executeOne(
       // Kestra's Execution.builder() writes it on every execution it builds.
       metadata: { attemptNumber: 1, originalCreatedDate: state.startDate },
     };
+    const secrets = secretInputValues(flow, inputs);
+    if (secrets !== undefined) options.store?.secretInputs?.(id, secrets);
   }
   if (options.execution === undefined) {
     await parent?.beforeRun?.();

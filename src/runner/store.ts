@@ -27,6 +27,12 @@ export interface ExecutionStore {
   log?(entry: LogEntry): void | Promise<void>;
   /** Called before the run returns (and when it pauses): write whatever is pending. */
   flush?(): Promise<void>;
+  /**
+   * The clear values of the SECRET inputs of an execution the run creates (a Subflow's child),
+   * before its first save, for a store that keeps them sealed (a server re-runs it after a
+   * restart or a retry). Saved executions only ever show them masked.
+   */
+  secretInputs?(executionId: string, values: Readonly<Record<string, string>>): void;
 }
 
 /** A store that keeps nothing (the default). */

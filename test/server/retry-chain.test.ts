@@ -14,6 +14,7 @@
  *   ExecutableUtils.guessState: SUCCESS); the replay keeps the child's `trigger`.
  */
 import { jest } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiExecution, Paged } from './support/api-types.js';
@@ -79,6 +80,38 @@ tasks:
 namespace: company.retry
 tasks:
   - { id: boom, type: io.kestra.plugin.core.execution.Fail }
+`,
+  );
+  writeFileSync(
+    join(dir.flows, 'secret-child.yml'),
+    `id: secret-child
+namespace: company.retry
+inputs:
+  - { id: token, type: SECRET }
+tasks:
+  - id: first_time
+    type: io.kestra.plugin.core.execution.Fail
+    condition: "{{ execution.id == execution.originalId }}"
+    retry: { behavior: CREATE_NEW_EXECUTION, type: constant, maxAttempt: 2, interval: PT0.5S }
+  - id: digest
+    type: io.kestra.plugin.core.output.OutputValues
+    values:
+      digest: "{{ inputs.token | sha256 }}"
+`,
+  );
+  writeFileSync(
+    join(dir.flows, 'secret-parent.yml'),
+    `id: secret-parent
+namespace: company.retry
+inputs:
+  - { id: token, type: SECRET }
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: company.retry
+    flowId: secret-child
+    inputs:
+      token: "{{ inputs.token }}"
 `,
   );
   server = await startServer([dir.flows, '--port', '0'], { cwd: dir.dir });
@@ -157,4 +190,21 @@ test('a Subflow ends with its RETRIED child; the retry of the child runs on its 
   expect(next.trigger?.variables?.executionId).toBe(parent.id);
   // The parent did not change after it ended.
   expect((await get(parent.id)).state.current).toBe('SUCCESS');
+});
+
+test("a Subflow child's SECRET inputs are kept sealed, so the retry of the child runs with their values", async () => {
+  const token = 's3cr3t-child-token';
+  const parent = (await postForm<Execution>(api('/executions/company.retry/secret-parent?wait=true'), { token })).body;
+  expect(parent.state.current).toBe('SUCCESS');
+  const children = await until('the child chain to end', async () => {
+    const all = await ofFlow('secret-child');
+    return all.length === 2 && all.every(ended) ? all : undefined;
+  });
+  const next = children.find((e) => e.parentId !== parent.id)!;
+  expect(next.state.current).toBe('SUCCESS');
+  const digest = next.taskRunList.find((t) => t.taskId === 'digest')?.outputs.values as Record<string, unknown>;
+  expect(digest['digest']).toBe(createHash('sha256').update(token).digest('hex'));
+  // Never in clear in what the API shows.
+  for (const e of [parent, ...children]) expect(JSON.stringify(await get(e.id))).not.toContain(token);
+  expect(children.every((e) => e.inputs?.['token'] === '******')).toBe(true);
 });

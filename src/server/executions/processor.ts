@@ -138,6 +138,17 @@ export class ExecutionProcessor {
     return flow;
   }
 
+  /**
+   * SECRET input values as the service seals an execution's: encrypted with the server key, else
+   * kept in this process's memory (an empty value in the store marks each).
+   */
+  private sealSecrets(executionId: string, values: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+    const box = this.options.secretBox;
+    if (box !== undefined) return Object.fromEntries(Object.entries(values).map(([id, value]) => [id, box.encrypt(value)]));
+    this.options.memorySecrets?.set(executionId, { ...values });
+    return Object.fromEntries(Object.keys(values).map((id) => [id, '']));
+  }
+
   private secretsOf(execution: StoredExecution): Record<string, string> {
     const sealed = execution.secretInputs;
     if (sealed === undefined) return {};
@@ -224,6 +235,8 @@ export class ExecutionProcessor {
       tenant: job.tenant,
       ...(this.options.secretBox === undefined ? {} : { encryptionKey: this.options.secretBox.outputKey }),
       secretValues,
+      sealSecrets: (id, values) => this.sealSecrets(id, values),
+      forgetSecrets: (id) => this.options.memorySecrets?.delete(id),
       signal,
       handingBack,
       flows: this.options.flows?.(job) ?? new JobFlows(job, (f) => this.parse(job.tenant, f), this.options.flowNamespaces),

@@ -11,7 +11,7 @@
 import type { Flow } from '../../flow/model.js';
 import type { FlowRepository as RunnerFlows } from '../../flow/repository.js';
 import { clonePlain } from '../../runner/context.js';
-import type { Execution } from '../../runner/execution.js';
+import { isTerminal, type Execution } from '../../runner/execution.js';
 import type { TaskRegistry } from '../../tasks/registry.js';
 import type { TriggerToggleRequest, TriggerToggleResult } from '../../tasks/definition.js';
 import { resumeExecution, runExecution as continueExecution, type StorageDirs } from '../../runner/runner.js';
@@ -35,6 +35,13 @@ export interface RunWork {
   readonly encryptionKey?: string;
   /** Decrypted SECRET input values, by input id. */
   readonly secretValues: Readonly<Record<string, string>>;
+  /**
+   * Seals the SECRET inputs of an execution the run creates (a Subflow's child) as the API does for
+   * its own: what its stored `secretInputs` holds, so a retry of it (or a restart) gets them back.
+   */
+  readonly sealSecrets?: (executionId: string, values: Readonly<Record<string, string>>) => Readonly<Record<string, string>>;
+  /** The run is done with an execution's sealed SECRET inputs (the ones kept in memory are dropped). */
+  readonly forgetSecrets?: (executionId: string) => void;
   /** Aborted to kill the execution. */
   readonly signal: AbortSignal;
   /** True once the process hands the execution back (shutdown): nothing more is saved. */
@@ -73,6 +80,8 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
   // CREATE_NEW_EXECUTION retries the runner handed over (this execution's, its Subflows'): each is
   // written with its execution's RETRIED state, in the same write, for the queue to pick up.
   const retries = new Map<string, DelayedRetry>();
+  // The sealed SECRET inputs of the executions this run created (Subflow children), by id.
+  const sealed = new Map<string, Readonly<Record<string, string>>>();
   const withRetry = (e: StoredExecution): StoredExecution => {
     const retry = e.state.current === 'RETRIED' ? retries.get(e.id) : undefined;
     return retry === undefined ? e : { ...e, delayedRetry: retry };
@@ -87,11 +96,22 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
     for (const execution of dirty.values()) {
       // clonePlain, not structuredClone: maps keep their Java key order (a non-enumerable symbol).
       const copy = clonePlain(execution) as StoredExecution;
+      const childSecrets = copy.id === main.id ? undefined : sealed.get(copy.id);
       const stored: StoredExecution = withRetry(
         copy.id === main.id
           ? { ...copy, ...(main.secretInputs === undefined ? {} : { secretInputs: main.secretInputs }), tenantId: work.tenant }
-          : { ...copy, tenantId: work.tenant },
+          : { ...copy, ...(childSecrets === undefined ? {} : { secretInputs: childSecrets }), tenantId: work.tenant },
       );
+      // A child that ended for good (not RETRIED with a retry to come) needs them no more.
+      if (
+        childSecrets !== undefined &&
+        isTerminal(stored.state.current) &&
+        stored.state.current !== 'PAUSED' &&
+        stored.delayedRetry === undefined
+      ) {
+        sealed.delete(copy.id);
+        work.forgetSecrets?.(copy.id);
+      }
       if (stored.id === main.id) last = stored;
       chain = chain.then(
         () => work.save(stored),
@@ -136,6 +156,10 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
     },
     async flush() {
       await (pendingFlush ?? flushDirty());
+    },
+    secretInputs(executionId, values) {
+      if (executionId === main.id || work.sealSecrets === undefined) return;
+      sealed.set(executionId, work.sealSecrets(executionId, values));
     },
   };
   const { secretInputs: _sealed, ...execution } = main;
