@@ -11,14 +11,14 @@
 import type { Flow } from '../../flow/model.js';
 import type { FlowRepository as RunnerFlows } from '../../flow/repository.js';
 import { clonePlain } from '../../runner/context.js';
-import type { Execution } from '../../runner/execution.js';
+import { isTerminal, type Execution } from '../../runner/execution.js';
 import type { TaskRegistry } from '../../tasks/registry.js';
 import type { TriggerToggleRequest, TriggerToggleResult } from '../../tasks/definition.js';
 import { resumeExecution, runExecution as continueExecution, type StorageDirs } from '../../runner/runner.js';
 import type { ExecutionStore as RunnerStore } from '../../runner/store.js';
 import type { FlowEngine, LogEntry, RunFlowOptions, ScheduledRetry } from '../../runner/types.js';
 import type { LogRecord } from '../store/types.js';
-import type { DelayedRetry, StoredExecution } from './model.js';
+import type { DelayedRetry, StoredExecution, SubflowWait } from './model.js';
 
 export interface RunWork {
   readonly flow: Flow;
@@ -77,6 +77,25 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
     const retry = e.state.current === 'RETRIED' ? retries.get(e.id) : undefined;
     return retry === undefined ? e : { ...e, delayedRetry: retry };
   };
+  // Subflow executions task runs wait for (the runner's `subflowWaits`), by execution: written with
+  // every version of that execution until the task run ends, so a restart loses none of them.
+  const waits = new Map<string, Record<string, SubflowWait>>();
+  if (main.subflowWaits !== undefined) waits.set(main.id, { ...main.subflowWaits });
+  const withWaits = (e: StoredExecution): StoredExecution => {
+    const { subflowWaits: _old, ...rest } = e;
+    const of = waits.get(e.id);
+    if (of === undefined) return rest;
+    for (const taskRunId of Object.keys(of)) {
+      const taskRun = e.taskRunList.find((t) => t.id === taskRunId);
+      // Ended (it took its children's results), or gone (a restart removed it): no longer waiting.
+      if (taskRun === undefined || isTerminal(taskRun.state.current)) delete of[taskRunId];
+    }
+    if (Object.keys(of).length === 0) {
+      waits.delete(e.id);
+      return rest;
+    }
+    return { ...rest, subflowWaits: { ...of } };
+  };
   let pendingFlush: Promise<void> | undefined;
   const flushDirty = (): Promise<void> => {
     pendingFlush = undefined;
@@ -87,10 +106,12 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
     for (const execution of dirty.values()) {
       // clonePlain, not structuredClone: maps keep their Java key order (a non-enumerable symbol).
       const copy = clonePlain(execution) as StoredExecution;
-      const stored: StoredExecution = withRetry(
-        copy.id === main.id
-          ? { ...copy, ...(main.secretInputs === undefined ? {} : { secretInputs: main.secretInputs }), tenantId: work.tenant }
-          : { ...copy, tenantId: work.tenant },
+      const stored: StoredExecution = withWaits(
+        withRetry(
+          copy.id === main.id
+            ? { ...copy, ...(main.secretInputs === undefined ? {} : { secretInputs: main.secretInputs }), tenantId: work.tenant }
+            : { ...copy, tenantId: work.tenant },
+        ),
       );
       if (stored.id === main.id) last = stored;
       chain = chain.then(
@@ -138,7 +159,7 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
       await (pendingFlush ?? flushDirty());
     },
   };
-  const { secretInputs: _sealed, ...execution } = main;
+  const { secretInputs: _sealed, subflowWaits: _waits, ...execution } = main;
   const secrets = Object.fromEntries(secretIds.flatMap((id) => (work.secretValues[id] === undefined ? [] : [[id, work.secretValues[id]]])));
   const options = {
     engine: work.engine,
@@ -163,6 +184,16 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
     ...(work.previousLogs === undefined ? {} : { previousLogs: work.previousLogs.map(toLogEntry) }),
     // Called before the RETRIED state is reported: the retry is known when that state is written.
     scheduleRetry: (retry: ScheduledRetry) => retries.set(retry.executionId, { executionId: retry.nextExecutionId, date: retry.date }),
+    subflowWaits: {
+      ...(main.subflowWaits === undefined
+        ? {}
+        : { waiting: Object.fromEntries(Object.entries(main.subflowWaits).map(([taskRunId, w]) => [taskRunId, w.children])) }),
+      wait: (executionId: string, taskRunId: string, children: readonly string[], waiting: readonly string[]) => {
+        let of = waits.get(executionId);
+        if (of === undefined) waits.set(executionId, (of = {}));
+        of[taskRunId] = { children: [...children], waiting: [...waiting] };
+      },
+    },
   };
   const result =
     work.resumeInputs !== undefined && execution.state.current === 'PAUSED'
@@ -170,11 +201,13 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
       : await continueExecution(work.flow, options);
   await (pendingFlush ?? flushDirty());
   if (work.handingBack()) return last;
-  return withRetry({
-    ...result.execution,
-    tenantId: work.tenant,
-    ...(main.secretInputs === undefined ? {} : { secretInputs: main.secretInputs }),
-  });
+  return withWaits(
+    withRetry({
+      ...result.execution,
+      tenantId: work.tenant,
+      ...(main.secretInputs === undefined ? {} : { secretInputs: main.secretInputs }),
+    }),
+  );
 }
 
 /** The store's executions as the runner reads them: without their sealed SECRET inputs; logs only of a known execution. */
