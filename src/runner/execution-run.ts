@@ -117,6 +117,16 @@ interface ListOutcome {
 /** Sentinel: a Pause without duration in a run that cannot wait (it ends PAUSED and continues on resume). */
 class Suspend extends Error {}
 
+/**
+ * Sentinel: a waited subflow execution did not end in this run (`RunFlowOptions.subflowWaits`).
+ * The task run stays RUNNING, as Kestra shows it while the child runs; a later run takes the result.
+ */
+export class SubflowWaiting extends Suspend {
+  constructor(readonly childId: string) {
+    super(`Waiting for the subflow execution ${childId}`);
+  }
+}
+
 export interface ExecutionRunParams {
   readonly flow: Flow;
   readonly execution: Execution;
@@ -257,7 +267,8 @@ export class ExecutionRun {
     if (pending) {
       stopSlaTimers();
       await this.#settleBackground();
-      this.#setExecutionState('PAUSED');
+      // Only waiting for subflow executions (no Pause of its own paused): Kestra keeps it RUNNING.
+      if (this.execution.taskRunList.some((t) => t.state.current === 'PAUSED')) this.#setExecutionState('PAUSED');
       return;
     }
     if (this.killed && this.#exitState === undefined) state = 'KILLED';
@@ -785,9 +796,12 @@ export class ExecutionRun {
       }
     }
     if (!wasPaused) this.#setState(frame, 'RUNNING');
+    // A task run left RUNNING while it waited for its subflow executions: its attempt goes on (it
+    // takes their results), it is not a task cut short by a dead process.
+    const waited = resumed && wasRunning && this.#p.options.subflowWaits?.waiting?.[taskRun.id] !== undefined;
     return isFlowable(frame.def)
       ? this.#executeFlowable(frame, timeoutMs, wasPaused)
-      : this.#executeRunnable(frame, timeoutMs, wasPaused, resumed && wasRunning);
+      : this.#executeRunnable(frame, timeoutMs, wasPaused || waited, resumed && wasRunning && !waited);
   }
 
   async #executeFlowable(frame: Frame, timeoutMs: number | undefined, wasPaused: boolean): Promise<StateType> {
@@ -810,6 +824,7 @@ export class ExecutionRun {
       else if (result?.outputs !== undefined) this.#setOutputs(frame, result.outputs);
       state = result?.state ?? 'SUCCESS';
     } catch (e) {
+      if (e instanceof SubflowWaiting) return this.#waitSubflows(frame);
       if (e instanceof Suspend) return this.#suspend(frame);
       state = 'FAILED';
       error = messageOf(e);
@@ -886,6 +901,7 @@ export class ExecutionRun {
       const outcome = await this.#attempt(frame, wasPaused ? attemptsBefore - 1 : attemptsBefore, timeoutMs, wasPaused);
       wasPaused = false;
       if (outcome === 'SUSPENDED') return this.#suspend(frame);
+      if (outcome === 'WAITING') return this.#waitSubflows(frame);
       transition(attempt.state, outcome.state);
       if (outcome.outputs === null) this.#clearOutputs(frame);
       else if (outcome.outputs !== undefined) this.#setOutputs(frame, outcome.outputs);
@@ -930,7 +946,7 @@ export class ExecutionRun {
     attemptsCount: number,
     timeoutMs: number | undefined,
     resumedFromPause: boolean,
-  ): Promise<{ state: StateType; outputs?: Readonly<Record<string, unknown>> | null; error?: string } | 'SUSPENDED'> {
+  ): Promise<{ state: StateType; outputs?: Readonly<Record<string, unknown>> | null; error?: string } | 'SUSPENDED' | 'WAITING'> {
     const frameSignal = frame.signal;
     // Without a timeout the attempt runs on the task run's signal; with one, on its own.
     let signal = frameSignal;
@@ -955,6 +971,7 @@ export class ExecutionRun {
       const state = result?.state ?? 'SUCCESS';
       return { state, ...(result?.outputs === undefined ? {} : { outputs: result.outputs }) };
     } catch (e) {
+      if (e instanceof SubflowWaiting) return 'WAITING';
       if (e instanceof Suspend) return 'SUSPENDED';
       if (timedOut) {
         const message = timeoutMessage(timeoutMs ?? 0);
@@ -980,6 +997,15 @@ export class ExecutionRun {
   /** A Pause without duration in a run that cannot wait: the task run stays PAUSED, the execution ends PAUSED. */
   #suspend(frame: Frame): StateType {
     this.#setState(frame, 'PAUSED');
+    return 'PAUSED';
+  }
+
+  /**
+   * Waiting for subflow executions: the task run (and its attempt) stay RUNNING, saved with what it
+   * waits for (`subflowWaits.wait`, called by the subflow code); its lists stop as at a pause.
+   */
+  #waitSubflows(frame: Frame): StateType {
+    this.#touch(frame.taskRun);
     return 'PAUSED';
   }
 

@@ -24,7 +24,7 @@ import { defaultTaskRegistry } from '../tasks/registry.js';
 import { TaskError } from '../tasks/types.js';
 import { clonePlain } from './context.js';
 import { processConcurrencyLimiter } from './concurrency.js';
-import { ExecutionRun, findTask, sleep } from './execution-run.js';
+import { ExecutionRun, findTask, sleep, SubflowWaiting } from './execution-run.js';
 import { ExecutionFiles } from './files.js';
 import { runnerExtension } from './functions.js';
 import { newId } from './ids.js';
@@ -165,6 +165,11 @@ export interface ContinueOptions {
   readonly runInputs?: Readonly<Record<string, unknown>>;
   /** Values masked from the start (SECRET inputs resolved before the run, by whoever created the execution). */
   readonly sensitiveValues?: readonly string[];
+  /**
+   * Internal: `execution` is over (a subflow execution that ended in a run of its own): nothing
+   * runs, the result only gives its outputs and renders in its context.
+   */
+  readonly settled?: boolean;
 }
 
 /** Internal: what a run needs from the one that started it (Subflow). */
@@ -444,10 +449,33 @@ async function executeOne(
   };
   const logs: LogEntry[] = [...(options.previousLogs ?? [])];
   const background: Promise<unknown>[] = [];
+  // Per task run, the child executions it made (or took back), in the order it asked for them.
+  const childrenOf = new Map<string, string[]>();
+  // Per task run, the children it waits for (not over in this run).
+  const waitingOf = new Map<string, string[]>();
+  const subflowWaits = options.subflowWaits;
+  /** Records that the task run waits for a child (all its children are kept: a later run takes each back), and stops it. */
+  const waitFor = (link: { execution: Execution; taskRun: TaskRun }, childId: string): never => {
+    let waiting = waitingOf.get(link.taskRun.id);
+    if (waiting === undefined) waitingOf.set(link.taskRun.id, (waiting = []));
+    waiting.push(childId);
+    subflowWaits?.wait(link.execution.id, link.taskRun.id, [...(childrenOf.get(link.taskRun.id) ?? [])], [...waiting]);
+    throw new SubflowWaiting(childId);
+  };
   const prepareSubflow = async (
     request: SubflowRequest,
     link: { execution: Execution; taskRun: TaskRun; signal: AbortSignal },
   ): Promise<PreparedSubflow> => {
+    // Taken before any await: a ForEachItem asks for its batches in order, all at once.
+    let made = childrenOf.get(link.taskRun.id);
+    if (made === undefined) childrenOf.set(link.taskRun.id, (made = []));
+    const index = made.length;
+    made.push('');
+    const earlier = request.wait ? subflowWaits?.waiting?.[link.taskRun.id]?.[index] : undefined;
+    if (earlier !== undefined) {
+      made[index] = earlier;
+      return adoptSubflow(request, link, earlier);
+    }
     const child =
       options.flows === undefined
         ? undefined
@@ -462,6 +490,7 @@ async function executeOne(
       );
     if (child.disabled) throw new TaskError('SUBFLOW_DISABLED', 'Cannot execute a flow which is disabled');
     const childId = newId();
+    made[index] = childId;
     const childOptions: RunFlowOptions & ContinueOptions = {
       ...options,
       inputs: request.inputs,
@@ -471,6 +500,8 @@ async function executeOne(
       execution: undefined,
       resumeInputs: undefined,
       previousLogs: undefined,
+      // A child waits for its own subflows the same way; what this execution waited for is not its.
+      subflowWaits: subflowWaits === undefined ? undefined : { wait: (...args) => subflowWaits.wait(...args) },
     };
     // The child run stops at `beforeRun` once created, until start() (true) or discard() (false).
     let proceed!: (start: boolean) => void;
@@ -509,12 +540,67 @@ async function executeOne(
       executionId: childId,
       start: () => {
         proceed(true);
-        return subflowResult(request, child, childId, childRun, childOptions, childLink);
+        return subflowResult(request, child, childId, childRun, childOptions, childLink, link);
       },
       discard: async () => {
         proceed(false);
         await childRun.catch(() => undefined);
       },
+    };
+  };
+  /**
+   * A child execution a task run made in an earlier run of this execution and waited for: taken
+   * back, not made again. Over (its own run ended it: a resume, a kill): its result, as if it had run
+   * here; not over yet: the task run goes on waiting.
+   */
+  const adoptSubflow = async (
+    request: SubflowRequest,
+    link: { execution: Execution; taskRun: TaskRun; signal: AbortSignal },
+    childId: string,
+  ): Promise<PreparedSubflow> => {
+    const executions = options.executions;
+    const find = executions?.find === undefined ? undefined : (id: string) => executions.find!(id);
+    const gone = (): TaskError => new TaskError('SUBFLOW_NOT_FOUND', `The subflow execution ${childId} this task run waited for is gone`);
+    const stored = find === undefined ? undefined : await find(childId);
+    if (stored === undefined) throw gone();
+    const child = await options.flows?.find(stored.namespace, stored.flowId, { tenant, revision: stored.flowRevision });
+    if (child === undefined)
+      throw new TaskError(
+        'SUBFLOW_NOT_FOUND',
+        `Unable to find flow '${stored.namespace}'.'${stored.flowId}' with revision '${stored.flowRevision}' of the subflow execution ${childId}`,
+      );
+    const childOptions: RunFlowOptions & ContinueOptions = {
+      ...options,
+      signal: link.signal,
+      execution: undefined,
+      runInputs: undefined,
+      resumeInputs: undefined,
+      previousLogs: undefined,
+      sensitiveValues: undefined,
+      subflowWaits: undefined,
+      settled: true,
+    };
+    const childLink: ParentLink = {
+      execution: link.execution,
+      taskRun: link.taskRun,
+      masker,
+      engine,
+      tenant,
+      storage: storageDirs,
+      kestraUrl,
+      triggerType: request.triggerType ?? 'io.kestra.plugin.core.flow.Subflow',
+    };
+    return {
+      executionId: childId,
+      start: async () => {
+        // Read again: it may have ended since the task run asked for it.
+        const latest = await find!(childId);
+        if (latest === undefined) throw gone();
+        if (!isTerminal(latest.state.current)) return waitFor(link, childId);
+        const childRun = executeOne(child, { ...childOptions, execution: latest }, childLink, masker);
+        return subflowResult(request, child, childId, childRun, childOptions, childLink, link);
+      },
+      discard: async () => undefined,
     };
   };
   const subflowResult = async (
@@ -524,12 +610,16 @@ async function executeOne(
     childRun: Promise<ExecuteResult>,
     childOptions: RunFlowOptions & ContinueOptions,
     childLink: ParentLink,
+    link: { execution: Execution; taskRun: TaskRun; signal: AbortSignal },
   ): Promise<SubflowResult> => {
     if (!request.wait) {
       background.push(childRun.catch(() => undefined));
       return { executionId: childId, namespace: child.namespace, flowId: child.id, state: 'CREATED' };
     }
     const result = await childRun;
+    // Paused (or waiting for a subflow of its own) and a caller that continues this run later:
+    // the task run waits, as Kestra's does until the child's SubflowExecutionResult comes.
+    if (subflowWaits !== undefined && !isTerminal(result.execution.state.current) && !link.signal.aborted) return waitFor(link, childId);
     if (result.newExecutionDelay !== undefined && options.scheduleRetry === undefined) {
       // The new executions of the retry run on their own, linked by `trigger`.
       background.push(
@@ -582,7 +672,9 @@ async function executeOne(
     files,
   });
   for (const check of checks?.failed ?? []) run.logExecution(checkLogLevel(check), check.message);
-  if (checks?.behavior === 'FAIL_EXECUTION') {
+  if (options.settled === true) {
+    // Over already: its result only.
+  } else if (checks?.behavior === 'FAIL_EXECUTION') {
     // Kestra creates the execution FAILED: no task runs, no concurrency slot taken.
     run.setState('FAILED');
   } else {
@@ -595,7 +687,8 @@ async function executeOne(
   }
   await Promise.allSettled(background);
   await store.flush?.();
-  const rawOutputs = run.rawFlowOutputs();
+  // Over already: its flow outputs as kept (masked), as Kestra's parent reads the ended child's.
+  const rawOutputs = options.settled === true ? run.execution.outputs : run.rawFlowOutputs();
   const newExecutionDelay = run.newExecutionDelay;
   const nextExecutionId = run.nextExecutionId;
   return {

@@ -181,6 +181,32 @@ export interface RunFlowOptions {
    * Without it (`pebbleflow run`), the chain runs in this call.
    */
   readonly scheduleRetry?: (retry: ScheduledRetry) => void;
+  /**
+   * Hands a waited subflow execution that does not end in this run (it paused, or waits for a
+   * subflow of its own) to the caller, as Kestra's executor does: the Subflow (or ForEachItem
+   * `_items`) task run stays RUNNING, the run ends with the execution RUNNING (PAUSED when a Pause
+   * of its own paused too), and a later run of the execution, once the child ended, gives the task
+   * run the child's end state and outputs (see `SubflowWaits`). Without it (`pebbleflow run`), the
+   * task run takes the child's PAUSED state.
+   */
+  readonly subflowWaits?: SubflowWaits;
+}
+
+/** The subflow executions task runs wait for, across runs of an execution (`RunFlowOptions.subflowWaits`). */
+export interface SubflowWaits {
+  /**
+   * What the execution being continued waited for when its last run ended: task run id → the ids of
+   * the child executions that task run made, in the order it made them (a ForEachItem's batches).
+   * Such a task run, found RUNNING, takes these executions back instead of making new ones.
+   */
+  readonly waiting?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Called synchronously when a task run of an execution of the run (its own, or a Subflow's run in
+   * this process) starts to wait for its children, before that is saved: all the executions it
+   * made (`childIds`, in order) and those not over yet (`waitingFor`). Called again, with more,
+   * when another of its children does not end either.
+   */
+  wait(executionId: string, taskRunId: string, childIds: readonly string[], waitingFor: readonly string[]): void;
 }
 
 /** The delayed restart a `CREATE_NEW_EXECUTION` retry asks for (Kestra's `ExecutionDelay` of type `RESTART_FAILED_FLOW`). */

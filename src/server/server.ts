@@ -436,11 +436,13 @@ function embeddedMode(o: {
     store,
     queue,
     schedules,
-    async start(t) {
+    async start(t, executions) {
       triggers = t;
-      unsubscribe = o.events.onExecution(
-        (e) => void triggers?.onExecution(e).catch((err: Error) => o.log(`pebbleflow: Flow triggers: ${err.message}`)),
-      );
+      unsubscribe = o.events.onExecution((e) => {
+        void triggers?.onExecution(e).catch((err: Error) => o.log(`pebbleflow: Flow triggers: ${err.message}`));
+        // A subflow execution that ended continues the execution waiting for it.
+        void executions.continueParent(e).catch((err: Error) => o.log(`pebbleflow: continuing the parent of ${e.id}: ${err.message}`));
+      });
     },
     async close(graceMs) {
       unsubscribe?.();

@@ -16,6 +16,8 @@ export class EmbeddedQueue implements ExecutionQueue {
   private readonly running = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
   /** Jobs waiting for their `runAt` (a retry's delay); the store keeps them across restarts. */
   private readonly delayed = new Map<string, NodeJS.Timeout>();
+  /** Jobs to run again once the running job of their execution ended (`enqueueAfterRun`). */
+  private readonly again = new Map<string, ExecutionJob>();
   private closing = false;
   private readonly onError: (job: ExecutionJob, error: unknown) => void;
 
@@ -59,6 +61,11 @@ export class EmbeddedQueue implements ExecutionQueue {
     this.pump();
   }
 
+  async enqueueAfterRun(job: ExecutionJob): Promise<void> {
+    if (this.running.has(job.executionId)) this.again.set(job.executionId, job);
+    else await this.enqueue(job);
+  }
+
   private pump(): void {
     while (!this.closing && this.running.size < this.concurrency && this.waiting.length > 0) {
       const job = this.waiting.shift()!;
@@ -68,6 +75,9 @@ export class EmbeddedQueue implements ExecutionQueue {
         .catch((e: unknown) => this.onError(job, e))
         .finally(() => {
           this.running.delete(job.executionId);
+          const next = this.again.get(job.executionId);
+          this.again.delete(job.executionId);
+          if (next !== undefined && !this.closing) void this.enqueue(next);
           this.pump();
         });
       this.running.set(job.executionId, { controller, done });
@@ -90,6 +100,7 @@ export class EmbeddedQueue implements ExecutionQueue {
   async close(graceMs = 30_000): Promise<void> {
     this.closing = true;
     this.waiting.length = 0;
+    this.again.clear();
     for (const timer of this.delayed.values()) clearTimeout(timer);
     this.delayed.clear();
     const all = Promise.all([...this.running.values()].map((r) => r.done));

@@ -27,6 +27,30 @@ export interface StoredExecution extends Execution {
    * that restarts meanwhile still creates it (once: the id is chosen). Never returned by the API.
    */
   readonly delayedRetry?: DelayedRetry;
+  /**
+   * While task runs of this execution wait for subflow executions that did not end in its run (a
+   * child paused): task run id → the ids of the executions it made, in order. The execution stays
+   * RUNNING (as Kestra shows it) and is continued once one of them ends. Never returned by the API.
+   */
+  readonly subflowWaits?: Readonly<Record<string, SubflowWait>>;
+}
+
+/** What one task run waits for. */
+export interface SubflowWait {
+  /** Every execution the task run made, in order (a ForEachItem's batches): a later run takes them back. */
+  readonly children: readonly string[];
+  /** Those that had not ended: the end of one of them continues the execution. */
+  readonly waiting: readonly string[];
+}
+
+/** Waiting for subflow executions only: RUNNING, no job of its own until a child ends. */
+export function isWaitingForSubflows(e: StoredExecution): boolean {
+  return e.state.current === 'RUNNING' && e.subflowWaits !== undefined && Object.keys(e.subflowWaits).length > 0;
+}
+
+/** The child executions it waits for. */
+export function waitedSubflows(e: StoredExecution): string[] {
+  return [...new Set(Object.values(e.subflowWaits ?? {}).flatMap((w) => w.waiting))];
 }
 
 /** When, and with which id, a RETRIED execution's new execution is created. */
@@ -118,7 +142,7 @@ export function newExecution(n: NewExecution): StoredExecution {
 
 /** Kestra's JSON of an execution (its API adds `deleted`; the encrypted SECRET inputs and a pending retry stay inside). */
 export function toApiExecution(e: StoredExecution): Record<string, unknown> {
-  const { secretInputs: _s, delayedRetry: _d, ...rest } = e;
+  const { secretInputs: _s, delayedRetry: _d, subflowWaits: _w, ...rest } = e;
   return { ...rest, deleted: false };
 }
 

@@ -15,7 +15,7 @@ import { isTerminal, type ExecutionTrigger, type Label } from '../../runner/exec
 import type { StorageDirs } from '../../runner/runner.js';
 import type { FlowEngine } from '../../runner/types.js';
 import type { ExecutionStore, LogRecord } from '../store/types.js';
-import { newExecution, withState, type StoredExecution } from './model.js';
+import { isWaitingForSubflows, newExecution, waitedSubflows, withState, type StoredExecution } from './model.js';
 import { replayExecution } from '../../runner/runner.js';
 import { runExecution } from './run-execution.js';
 import { SecretInputError, type SecretBox } from './secret-inputs.js';
@@ -202,6 +202,8 @@ export class ExecutionProcessor {
     if (isTerminal(stored.state.current)) return stored;
     // A paused execution waits for a resume job; a stray job (a retry) leaves it paused.
     if (stored.state.current === 'PAUSED' && job.resumeInputs === undefined) return stored;
+    // Waiting for subflow executions: it goes on once one of them ended (a job queued meanwhile, a restart).
+    if (isWaitingForSubflows(stored) && !(await this.anySubflowOver(stored))) return stored;
     if ((await this.options.killRequested?.(job.tenant, job.executionId)) === true) return this.finishWithoutRun(stored, 'KILLED');
 
     let secretValues: Record<string, string>;
@@ -269,7 +271,21 @@ export class ExecutionProcessor {
     await Promise.all([...this.logWrites.entries()].filter(([id]) => id === job.executionId || known(id)).map(([, p]) => p));
     // A retry's new execution runs with the same SECRET inputs: kept for it.
     if (isTerminal(result.state.current) && result.delayedRetry === undefined) this.options.memorySecrets?.delete(result.id);
+    // A child it now waits for ended before the wait was stored (a quick resume, a kill): its end
+    // found no waiting parent to continue, so this job goes on.
+    if (!handingBack() && isWaitingForSubflows(result) && (await this.anySubflowOver(result)))
+      return this.process({ ...job, resumeInputs: undefined, retryOf: undefined }, signal, save);
     return result;
+  }
+
+  /** One of the subflow executions it waits for has ended (or is gone: the task run then fails). */
+  private async anySubflowOver(execution: StoredExecution): Promise<boolean> {
+    const tenant = execution.tenantId ?? 'main';
+    for (const id of waitedSubflows(execution)) {
+      const child = await this.options.store.get(tenant, id);
+      if (child === undefined || isTerminal(child.state.current)) return true;
+    }
+    return false;
   }
 
   /**

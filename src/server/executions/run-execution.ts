@@ -18,7 +18,7 @@ import { resumeExecution, runExecution as continueExecution, type StorageDirs } 
 import type { ExecutionStore as RunnerStore } from '../../runner/store.js';
 import type { FlowEngine, LogEntry, RunFlowOptions, ScheduledRetry } from '../../runner/types.js';
 import type { LogRecord } from '../store/types.js';
-import type { DelayedRetry, StoredExecution } from './model.js';
+import type { DelayedRetry, StoredExecution, SubflowWait } from './model.js';
 
 export interface RunWork {
   readonly flow: Flow;
@@ -86,6 +86,25 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
     const retry = e.state.current === 'RETRIED' ? retries.get(e.id) : undefined;
     return retry === undefined ? e : { ...e, delayedRetry: retry };
   };
+  // Subflow executions task runs wait for (the runner's `subflowWaits`), by execution: written with
+  // every version of that execution until the task run ends, so a restart loses none of them.
+  const waits = new Map<string, Record<string, SubflowWait>>();
+  if (main.subflowWaits !== undefined) waits.set(main.id, { ...main.subflowWaits });
+  const withWaits = (e: StoredExecution): StoredExecution => {
+    const { subflowWaits: _old, ...rest } = e;
+    const of = waits.get(e.id);
+    if (of === undefined) return rest;
+    for (const taskRunId of Object.keys(of)) {
+      const taskRun = e.taskRunList.find((t) => t.id === taskRunId);
+      // Ended (it took its children's results), or gone (a restart removed it): no longer waiting.
+      if (taskRun === undefined || isTerminal(taskRun.state.current)) delete of[taskRunId];
+    }
+    if (Object.keys(of).length === 0) {
+      waits.delete(e.id);
+      return rest;
+    }
+    return { ...rest, subflowWaits: { ...of } };
+  };
   let pendingFlush: Promise<void> | undefined;
   const flushDirty = (): Promise<void> => {
     pendingFlush = undefined;
@@ -97,10 +116,12 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
       // clonePlain, not structuredClone: maps keep their Java key order (a non-enumerable symbol).
       const copy = clonePlain(execution) as StoredExecution;
       const childSecrets = copy.id === main.id ? undefined : sealed.get(copy.id);
-      const stored: StoredExecution = withRetry(
-        copy.id === main.id
-          ? { ...copy, ...(main.secretInputs === undefined ? {} : { secretInputs: main.secretInputs }), tenantId: work.tenant }
-          : { ...copy, ...(childSecrets === undefined ? {} : { secretInputs: childSecrets }), tenantId: work.tenant },
+      const stored: StoredExecution = withWaits(
+        withRetry(
+          copy.id === main.id
+            ? { ...copy, ...(main.secretInputs === undefined ? {} : { secretInputs: main.secretInputs }), tenantId: work.tenant }
+            : { ...copy, ...(childSecrets === undefined ? {} : { secretInputs: childSecrets }), tenantId: work.tenant },
+        ),
       );
       // A child that ended for good (not RETRIED with a retry to come) needs them no more.
       if (
@@ -162,7 +183,7 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
       sealed.set(executionId, work.sealSecrets(executionId, values));
     },
   };
-  const { secretInputs: _sealed, ...execution } = main;
+  const { secretInputs: _sealed, subflowWaits: _waits, ...execution } = main;
   const secrets = Object.fromEntries(secretIds.flatMap((id) => (work.secretValues[id] === undefined ? [] : [[id, work.secretValues[id]]])));
   const options = {
     engine: work.engine,
@@ -187,6 +208,16 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
     ...(work.previousLogs === undefined ? {} : { previousLogs: work.previousLogs.map(toLogEntry) }),
     // Called before the RETRIED state is reported: the retry is known when that state is written.
     scheduleRetry: (retry: ScheduledRetry) => retries.set(retry.executionId, { executionId: retry.nextExecutionId, date: retry.date }),
+    subflowWaits: {
+      ...(main.subflowWaits === undefined
+        ? {}
+        : { waiting: Object.fromEntries(Object.entries(main.subflowWaits).map(([taskRunId, w]) => [taskRunId, w.children])) }),
+      wait: (executionId: string, taskRunId: string, children: readonly string[], waiting: readonly string[]) => {
+        let of = waits.get(executionId);
+        if (of === undefined) waits.set(executionId, (of = {}));
+        of[taskRunId] = { children: [...children], waiting: [...waiting] };
+      },
+    },
   };
   const result =
     work.resumeInputs !== undefined && execution.state.current === 'PAUSED'
@@ -194,11 +225,13 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
       : await continueExecution(work.flow, options);
   await (pendingFlush ?? flushDirty());
   if (work.handingBack()) return last;
-  return withRetry({
-    ...result.execution,
-    tenantId: work.tenant,
-    ...(main.secretInputs === undefined ? {} : { secretInputs: main.secretInputs }),
-  });
+  return withWaits(
+    withRetry({
+      ...result.execution,
+      tenantId: work.tenant,
+      ...(main.secretInputs === undefined ? {} : { secretInputs: main.secretInputs }),
+    }),
+  );
 }
 
 /** The store's executions as the runner reads them: without their sealed SECRET inputs; logs only of a known execution. */

@@ -19,7 +19,7 @@ import type { FlowRecord, FlowRepository } from '../flows/flow-repository.js';
 import { illegalArgument, illegalState, invalidEntity } from '../http/errors.js';
 import type { ExecutionQuery, ExecutionStore, Paged } from '../store/types.js';
 import type { ExecutionEvents } from './events.js';
-import { newExecution, newExecutionId, withState, type StoredExecution } from './model.js';
+import { isWaitingForSubflows, newExecution, newExecutionId, waitedSubflows, withState, type StoredExecution } from './model.js';
 import type { LocalStorage } from '../../storage/local-storage.js';
 import { inputFilePath } from '../../storage/uri.js';
 import type { ExecutionJob, JobFlow } from './processor.js';
@@ -438,6 +438,10 @@ export class ExecutionService {
     if (where === 'running') return true;
     // Queued, or known to no queue (created before a restart): it never started, it ends here.
     const latest = await this.get(id);
+    if (latest !== undefined && (latest.state.current === 'PAUSED' || isWaitingForSubflows(latest))) {
+      await this.killStopped(latest);
+      return true;
+    }
     if (latest !== undefined && (where === 'queued' || latest.state.current === 'CREATED')) {
       if (isTerminal(latest.state.current)) return true;
       const killed: StoredExecution = { ...latest, state: withState(latest.state, 'KILLED') };
@@ -445,6 +449,48 @@ export class ExecutionService {
       this.o.events.emitExecution(killed);
     }
     return true;
+  }
+
+  /**
+   * Kills an execution that runs nowhere: paused, or waiting for subflow executions. Its unfinished
+   * task runs end KILLED with it; the subflow executions it waits for are killed too (Kestra's kill
+   * cascades to them). It is saved KILLED first, so their end does not continue it.
+   */
+  private async killStopped(execution: StoredExecution): Promise<void> {
+    const at = new Date();
+    const { subflowWaits: _waits, ...rest } = execution;
+    const killed: StoredExecution = {
+      ...rest,
+      taskRunList: execution.taskRunList.map((t) =>
+        isTerminal(t.state.current)
+          ? t
+          : {
+              ...t,
+              attempts: t.attempts.map((a) => (isTerminal(a.state.current) ? a : { ...a, state: withState(a.state, 'KILLED', at) })),
+              state: withState(t.state, 'KILLED', at),
+            },
+      ),
+      state: withState(execution.state, 'KILLED', at),
+    };
+    await this.o.store.save(killed);
+    this.o.events.emitExecution(killed);
+    this.o.memorySecrets.delete(killed.id);
+    for (const childId of waitedSubflows(execution)) await this.kill(childId);
+  }
+
+  /**
+   * Kestra's executor on a `SubflowExecutionResult`: a subflow execution ended, so the execution
+   * waiting for it (its trigger's) is queued to go on; its task run takes the child's result. One
+   * that is not waiting for it (not waiting, paused meanwhile, or the child was not waited for) is left.
+   */
+  async continueParent(child: StoredExecution): Promise<void> {
+    if (!isTerminal(child.state.current)) return;
+    const parentId = child.trigger?.variables?.['executionId'];
+    if (typeof parentId !== 'string' || parentId === child.id) return;
+    const parent = await this.get(parentId);
+    if (parent === undefined || !isWaitingForSubflows(parent) || !waitedSubflows(parent).includes(child.id)) return;
+    const record = this.recordOf(parent);
+    await this.o.queue.enqueueAfterRun(jobOf(parent, record, this.subflowsOf(record)));
   }
 
   /** Deletes an execution and (by default) its logs; a running one is killed first. */

@@ -80,6 +80,22 @@ export class BullExecutionQueue implements ExecutionQueue {
     await this.queue.add(EXECUTION_JOB, job, { ...JOB_OPTIONS, jobId: job.executionId, ...(delay > 0 ? { delay } : {}) });
   }
 
+  /**
+   * BullMQ ignores a job whose id is active: wait (in the background) until the execution's job is
+   * no longer active, then queue. A job that finds nothing to do ends at once (the processor checks).
+   */
+  async enqueueAfterRun(job: ExecutionJob): Promise<void> {
+    void (async () => {
+      // The lock of a silent worker expires after seconds: ten minutes is far beyond any hand-over.
+      for (let i = 0; i < 2400; i++) {
+        const state = await (await this.queue.getJob(job.executionId))?.getState();
+        if (state !== 'active') break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      await this.enqueue(job);
+    })().catch((e: Error) => process.emitWarning(`pebbleflow: could not queue execution ${job.executionId} again: ${e.message}`));
+  }
+
   async kill(tenant: string, executionId: string): Promise<'queued' | 'running' | 'unknown'> {
     // Remembered beside the queue: a worker that picks the job up now sees it and does not run it.
     await this.redis.set(keys.kill(tenant, executionId), '1', 'EX', 86_400);

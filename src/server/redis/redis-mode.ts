@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import type { ExecutionEvents } from '../executions/events.js';
 import type { FlowRepository } from '../flows/flow-repository.js';
 import type { StoredExecution } from '../executions/model.js';
+import type { ExecutionService } from '../executions/service.js';
 import type { StartedMode } from '../server.js';
 import type { LogRecord } from '../store/types.js';
 import type { TriggerEngine } from '../triggers/trigger-engine.js';
@@ -53,7 +54,7 @@ export async function redisMode(o: {
       .catch((e: Error) => o.log(`pebbleflow: publishing flow namespaces: ${e.message}`));
   let unwatchFlows: (() => void) | undefined;
 
-  const consumeStates = async (triggers: TriggerEngine): Promise<void> => {
+  const consumeStates = async (triggers: TriggerEngine, executions: ExecutionService): Promise<void> => {
     const stream = keys.states(o.tenant);
     try {
       await reader.xgroup('CREATE', stream, GROUP, '$', 'MKSTREAM');
@@ -64,10 +65,17 @@ export async function redisMode(o: {
       for (const [id, fields] of entries) {
         const json = fields[fields.indexOf('execution') + 1];
         if (json !== undefined) {
+          const execution = parseJsonKeepingOrder(json) as StoredExecution;
           try {
-            await triggers.onExecution(parseJsonKeepingOrder(json) as StoredExecution);
+            await triggers.onExecution(execution);
           } catch (e) {
             o.log(`pebbleflow: Flow triggers: ${(e as Error).message}`);
+          }
+          // A subflow execution that ended continues the execution waiting for it (one server reads each state).
+          try {
+            await executions.continueParent(execution);
+          } catch (e) {
+            o.log(`pebbleflow: continuing the parent of ${execution.id}: ${(e as Error).message}`);
           }
         }
         await reader.xack(stream, GROUP, id);
@@ -134,7 +142,7 @@ export async function redisMode(o: {
             );
         }
       });
-      loop = consumeStates(triggers);
+      loop = consumeStates(triggers, executions);
     },
     async ready() {
       await schedules.prune();

@@ -13,7 +13,7 @@ import { SCHEDULE_ON_DATES_TRIGGER, SCHEDULE_TRIGGER } from '../../flow/triggers
 import { isTerminal } from '../../runner/execution.js';
 import { ExecutionEvents } from '../executions/events.js';
 import { HAND_BACK, ExecutionProcessor, type ExecutionJob } from '../executions/processor.js';
-import type { StoredExecution } from '../executions/model.js';
+import { isWaitingForSubflows, type StoredExecution } from '../executions/model.js';
 import { ExecutionService, retryJobOf } from '../executions/service.js';
 import type { FlowRecord } from '../flows/flow-repository.js';
 import { processRuntime } from '../runtime.js';
@@ -170,6 +170,8 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
       // A retry's job whose RETRIED execution was deleted meanwhile: nothing to run.
       if (result === undefined) return 'gone';
       if (isTerminal(result.state.current) || result.state.current === 'PAUSED') return result.state.current;
+      // Waiting for subflow executions: the end of one queues it again (the servers read the states).
+      if (isWaitingForSubflows(result)) return 'WAITING';
       // Handed back at shutdown: the job waits for another worker, which resumes the execution.
       await job.moveToWait(token);
       throw new WaitingError();
