@@ -13,6 +13,7 @@
  * is PAUSED with its Pause task run PAUSED until resumed).
  */
 import { jest } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiExecution, ApiLog } from './support/api-types.js';
@@ -80,6 +81,32 @@ tasks:
   - id: after
     type: io.kestra.plugin.core.log.Log
     message: "merged {{ read(outputs.each_merge.subflowOutputs) | trim }}"
+`,
+  );
+  writeFileSync(
+    join(dir.flows, 'secret-child.yml'),
+    `id: secret-child
+namespace: company.sub
+inputs:
+  - { id: token, type: SECRET }
+tasks:
+  - { id: approve, type: io.kestra.plugin.core.flow.Pause }
+outputs:
+  - { id: digest, type: STRING, value: "{{ inputs.token | sha256 }}" }
+`,
+  );
+  writeFileSync(
+    join(dir.flows, 'secret-parent.yml'),
+    `id: secret-parent
+namespace: company.sub
+inputs:
+  - { id: token, type: SECRET }
+tasks:
+  - id: sub
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: company.sub
+    flowId: secret-child
+    inputs: { token: "{{ inputs.token }}" }
 `,
   );
   server = await startServer([dir.flows, '--port', '0'], { cwd: dir.dir });
@@ -205,4 +232,17 @@ test('a server SIGKILLed while the child is PAUSED: started again, resuming the 
   await resume(child!.id);
   const done = await reaches(parent.id, 'SUCCESS');
   expect(taskRun(done, 'sub')?.outputs).toEqual({ executionId: child!.id, state: 'SUCCESS', outputs: { doubled: 42 } });
+});
+
+test("a paused child's SECRET inputs are there when it is resumed in its own job, and never shown", async () => {
+  const token = 'paused-child-secret-value';
+  const parent = (await postForm<ApiExecution>(api('/executions/company.sub/secret-parent'), { token })).body;
+  const [child] = await pausedChildren(parent.id, 1);
+  expect(child!.inputs?.['token']).toBe('******');
+  await resume(child!.id);
+  const done = await reaches(parent.id, 'SUCCESS');
+  expect((taskRun(done, 'sub')?.outputs as { outputs?: Record<string, unknown> }).outputs?.['digest']).toBe(
+    createHash('sha256').update(token).digest('hex'),
+  );
+  for (const id of [parent.id, child!.id]) expect(JSON.stringify(await get(id))).not.toContain(token);
 });
