@@ -462,6 +462,17 @@ async function executeOne(
     subflowWaits?.wait(link.execution.id, link.taskRun.id, [...(childrenOf.get(link.taskRun.id) ?? [])], [...waiting]);
     throw new SubflowWaiting(childId);
   };
+  /** What a child execution of this run knows of its parent (its task run, the run's engine and storage). */
+  const linkTo = (request: SubflowRequest, link: { execution: Execution; taskRun: TaskRun }): ParentLink => ({
+    execution: link.execution,
+    taskRun: link.taskRun,
+    masker,
+    engine,
+    tenant,
+    storage: storageDirs,
+    kestraUrl,
+    triggerType: request.triggerType ?? 'io.kestra.plugin.core.flow.Subflow',
+  });
   const prepareSubflow = async (
     request: SubflowRequest,
     link: { execution: Execution; taskRun: TaskRun; signal: AbortSignal },
@@ -509,14 +520,7 @@ async function executeOne(
     let markCreated!: () => void;
     const created = new Promise<void>((resolve) => (markCreated = resolve));
     const childLink: ParentLink = {
-      execution: link.execution,
-      taskRun: link.taskRun,
-      masker,
-      engine,
-      tenant,
-      storage: storageDirs,
-      kestraUrl,
-      triggerType: request.triggerType ?? 'io.kestra.plugin.core.flow.Subflow',
+      ...linkTo(request, link),
       onCreated: request.onCreated,
       beforeRun: async () => {
         markCreated();
@@ -580,16 +584,7 @@ async function executeOne(
       subflowWaits: undefined,
       settled: true,
     };
-    const childLink: ParentLink = {
-      execution: link.execution,
-      taskRun: link.taskRun,
-      masker,
-      engine,
-      tenant,
-      storage: storageDirs,
-      kestraUrl,
-      triggerType: request.triggerType ?? 'io.kestra.plugin.core.flow.Subflow',
-    };
+    const childLink: ParentLink = linkTo(request, link);
     return {
       executionId: childId,
       start: async () => {
