@@ -14,6 +14,7 @@ import type { FlowRepository as RunnerFlows } from '../../flow/repository.js';
 import { isTerminal, type ExecutionTrigger, type Label } from '../../runner/execution.js';
 import type { StorageDirs } from '../../runner/runner.js';
 import type { FlowEngine } from '../../runner/types.js';
+import type { ConcurrencyLimiter } from '../../runner/concurrency.js';
 import type { ExecutionStore, LogRecord } from '../store/types.js';
 import { isWaitingForSubflows, newExecution, waitedSubflows, withState, type StoredExecution } from './model.js';
 import { replayExecution } from '../../runner/runner.js';
@@ -91,6 +92,8 @@ export interface ProcessorOptions {
    * next start of a server.
    */
   readonly scheduleRetry?: (job: ExecutionJob, retried: StoredExecution) => Promise<void>;
+  /** Who counts flow `concurrency` slots (Redis workers: every worker's); default the runs of this process. */
+  readonly concurrencyLimiter?: ConcurrencyLimiter;
 }
 
 const LOG_FLUSH_MS = 50;
@@ -241,6 +244,7 @@ export class ExecutionProcessor {
       forgetSecrets: (id) => this.options.memorySecrets?.delete(id),
       signal,
       handingBack,
+      ...(this.options.concurrencyLimiter === undefined ? {} : { concurrencyLimiter: this.options.concurrencyLimiter }),
       flows: this.options.flows?.(job) ?? new JobFlows(job, (f) => this.parse(job.tenant, f), this.options.flowNamespaces),
       ...(job.resumeInputs === undefined ? {} : { resumeInputs: job.resumeInputs }),
       ...(this.options.resume === undefined ? {} : { resume: (id, inputs) => this.options.resume!(job.tenant, id, inputs) }),

@@ -16,6 +16,7 @@ import type { TaskRegistry } from '../../tasks/registry.js';
 import type { TriggerToggleRequest, TriggerToggleResult } from '../../tasks/definition.js';
 import { resumeExecution, runExecution as continueExecution, type StorageDirs } from '../../runner/runner.js';
 import type { ExecutionStore as RunnerStore } from '../../runner/store.js';
+import type { ConcurrencyLimiter } from '../../runner/concurrency.js';
 import type { FlowEngine, LogEntry, RunFlowOptions, ScheduledRetry } from '../../runner/types.js';
 import type { LogRecord } from '../store/types.js';
 import type { DelayedRetry, StoredExecution, SubflowWait } from './model.js';
@@ -46,6 +47,8 @@ export interface RunWork {
   readonly signal: AbortSignal;
   /** True once the process hands the execution back (shutdown): nothing more is saved. */
   readonly handingBack: () => boolean;
+  /** Who counts flow `concurrency` slots (default: the runs of this process). */
+  readonly concurrencyLimiter?: ConcurrencyLimiter;
   /** Inputs for a paused execution's Pause (`onResume`), when this run is a resume. */
   readonly resumeInputs?: Readonly<Record<string, unknown>>;
   /** Where Subflow tasks find their child flows. */
@@ -192,6 +195,7 @@ export async function runExecution(work: RunWork): Promise<StoredExecution> {
     tenant: work.tenant,
     ...(work.registry === undefined ? {} : { registry: work.registry }),
     signal: work.signal,
+    ...(work.concurrencyLimiter === undefined ? {} : { concurrencyLimiter: work.concurrencyLimiter }),
     workerId: work.workerId,
     store,
     execution,

@@ -14,6 +14,10 @@ export const keys = {
   flowNamespaces: (tenant: string): string => `${PREFIX}:${tenant}:flow-namespaces`,
   /** A stream of execution state changes, read by servers for Flow triggers (each change once per server group). */
   states: (tenant: string): string => `${PREFIX}:${tenant}:states`,
+  /** A flow's `concurrency` slots and QUEUE line (redis-concurrency.ts adds `:holders`, `:line`, `:tickets`, `:seq`). */
+  concurrency: (tenant: string, namespace: string, flowId: string): string => `${PREFIX}:${tenant}:concurrency:${namespace}:${flowId}`,
+  /** A flow's concurrency slot was released (the message is its `concurrency` key): wakes the waiters. */
+  concurrencyReleased: `${PREFIX}:concurrency-released`,
   /** Every saved execution and log line, for the servers' live views. */
   events: `${PREFIX}:events`,
   /** Kill requests to workers. */

@@ -30,6 +30,7 @@ import {
   type ScheduleJob,
 } from './bull.js';
 import { keys, QUEUE_NAME, type RedisMessage } from './keys.js';
+import { RedisConcurrencyLimiter } from './redis-concurrency.js';
 import { LockLostError, RedisExecutionStore } from './redis-store.js';
 
 export interface WorkerOptions {
@@ -62,6 +63,8 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
   subscriber.on('error', () => undefined);
   const store = new RedisExecutionStore(redis);
   const producer = new BullExecutionQueue(createQueue(options.redisUrl), redis);
+  // Flow concurrency counted across every worker of the deployment, not per process.
+  const concurrencyLimiter = new RedisConcurrencyLimiter(redis);
   const processor = new ExecutionProcessor({
     store,
     registry: runtime.registry,
@@ -69,6 +72,7 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
     storage: runtime.storage,
     workerId: runtime.workerId,
     env,
+    concurrencyLimiter,
     ...(runtime.secretBox === undefined ? {} : { secretBox: runtime.secretBox }),
     killRequested: async (tenant, id) => (await redis.get(keys.kill(tenant, id))) !== null,
     flowNamespaces: async (tenant) => {
@@ -302,6 +306,7 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
         await closing;
       }
       await producer.close();
+      await concurrencyLimiter.close();
       subscriber.disconnect();
       await redis.quit().catch(() => undefined);
     },
