@@ -779,9 +779,11 @@ async function acquireConcurrency(
     limit: limit.limit,
     queue: limit.behavior === 'QUEUE',
     // Kestra checks the limit for CREATED executions only: a resumed or restarted one still counts.
-    force: run.execution.state.current !== 'CREATED',
+    // A QUEUED one never got its slot (its process stopped while it waited): it waits in line again.
+    force: run.execution.state.current !== 'CREATED' && run.execution.state.current !== 'QUEUED',
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     onQueued: (running) => {
+      if (run.execution.state.current === 'QUEUED') return;
       run.logExecution('INFO', `Flow is queued due to concurrency limit exceeded, ${running} running(s)`);
       run.setState('QUEUED');
     },

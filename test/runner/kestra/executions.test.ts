@@ -299,4 +299,36 @@ describe('FlowConcurrencyCaseTest (runs of one process)', () => {
     expect(killed.taskRunList).toEqual([]);
     expect((await first1.result).report.state).toBe('SUCCESS');
   });
+
+  test('a QUEUED execution continued (its process stopped while it waited) waits in line again, never over the limit', async () => {
+    const first1 = await startAndWaitRunning('flow-concurrency-queue.yml');
+    let queued: Execution | undefined;
+    const controller = new AbortController();
+    await runExecution(loadKestraFlow('flow-concurrency-queue.yml'), {
+      env: {},
+      signal: controller.signal,
+      store: {
+        save: (e) => {
+          if (e.state.current === 'QUEUED' && queued === undefined) {
+            queued = JSON.parse(JSON.stringify(e)) as Execution;
+            controller.abort();
+          }
+        },
+      },
+    });
+    expect(queued?.state.current).toBe('QUEUED');
+    let firstEnded = 0;
+    void first1.result.then(() => (firstEnded = Date.now()));
+    let runningAt = 0;
+    const continued = await runExecution(loadKestraFlow('flow-concurrency-queue.yml'), {
+      env: {},
+      execution: queued!,
+      onEvent: (e) => {
+        if (e.type === 'execution-state' && e.state === 'RUNNING' && runningAt === 0) runningAt = Date.now();
+      },
+    });
+    expect(continued.report.state).toBe('SUCCESS');
+    expect(firstEnded).toBeGreaterThan(0);
+    expect(runningAt).toBeGreaterThanOrEqual(firstEnded);
+  });
 });
